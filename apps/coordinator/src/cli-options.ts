@@ -1,0 +1,121 @@
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  DEFAULT_MAX_LINE_SIZE,
+  DEFAULT_PREFIX,
+  LogclusterError,
+  type PatternSpec,
+  formatBytes,
+  parsePositiveInt,
+  parseSize,
+  validatePatterns,
+} from '@logcluster/core';
+import { InvalidArgumentError, Option } from 'commander';
+import type { SubmitOptions } from './submission.js';
+
+/** Chunk size unless `--chunk-size` says otherwise. */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+/** Bytes enqueued but not yet counted, at most, unless `--max-in-flight` says otherwise. */
+export const DEFAULT_MAX_IN_FLIGHT = 64 * 1024 * 1024;
+
+/** Wraps a parser so that its `UsageError` reaches commander, which exits 2 with it. */
+function commanderParser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (err) {
+      if (err instanceof LogclusterError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
+  };
+}
+
+export const sizeArg = (name: string) => commanderParser((text) => parseSize(text, name));
+export const intArg = (name: string, min = 1) => commanderParser((text) => parsePositiveInt(text, name, { min }));
+
+/** `--redis` / `REDIS_URL`; without either, each command picks its default. */
+export const redisOption = () =>
+  new Option('--redis <url>', 'Redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to.sock').env('REDIS_URL');
+
+export const prefixOption = () =>
+  new Option('--prefix <name>', 'key prefix, to keep several clusters apart on one Redis').env('LOGCLUSTER_PREFIX').default(DEFAULT_PREFIX);
+
+export const jsonOption = () => new Option('--json', 'print JSON on stdout');
+
+/** The options `analyze` and `submit` share. */
+export function analysisOptions(): Option[] {
+  return [
+    new Option('-p, --pattern <text>', 'pattern to count; repeat for several (default: ERROR)').argParser(collect).default([], ''),
+    new Option('-E, --regex', 'patterns are JavaScript regular expressions, run on each line decoded as UTF-8'),
+    new Option('-i, --ignore-case', 'match without regard to case'),
+    new Option('--chunk-size <size>', `bytes per chunk (units: KiB, MiB, …)`).argParser(sizeArg('--chunk-size')).default(DEFAULT_CHUNK_SIZE, formatBytes(DEFAULT_CHUNK_SIZE)),
+    new Option('--max-in-flight <size>', 'enqueued but not yet counted bytes, at most (backpressure)')
+      .argParser(sizeArg('--max-in-flight'))
+      .default(DEFAULT_MAX_IN_FLIGHT, formatBytes(DEFAULT_MAX_IN_FLIGHT)),
+    new Option('--max-line-size <size>', 'longest line accepted; a line longer than a chunk is counted as a chunk of its own')
+      .argParser(sizeArg('--max-line-size'))
+      .default(DEFAULT_MAX_LINE_SIZE, formatBytes(DEFAULT_MAX_LINE_SIZE)),
+    new Option('--attempts <n>', 'attempts per chunk before it is dead-lettered').argParser(intArg('--attempts')).default(DEFAULT_ATTEMPTS),
+    new Option('--backoff <ms>', 'base delay of exponential backoff (with jitter) between attempts')
+      .argParser(intArg('--backoff', 0))
+      .default(DEFAULT_BACKOFF_MS),
+    jsonOption(),
+  ];
+}
+
+/** The options `worker` and `analyze` (for its in-process pool) share. */
+export function workerOptions(): Option[] {
+  return [
+    new Option('--threads <n>', 'counting threads (default: available cores)').argParser(intArg('--threads')),
+    new Option('--concurrency <n>', 'chunks in progress at once (default: --threads)').argParser(intArg('--concurrency')),
+    new Option('--task-timeout <ms>', 'abort a chunk counting longer than this; the attempt fails').argParser(intArg('--task-timeout')).default(30_000),
+    new Option('--name <id>', 'worker id in reports (default: hostname:pid)'),
+  ];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export interface AnalysisFlags {
+  pattern: string[];
+  regex?: boolean;
+  ignoreCase?: boolean;
+  chunkSize: number;
+  maxInFlight: number;
+  maxLineSize: number;
+  attempts: number;
+  backoff: number;
+  json?: boolean;
+}
+
+export interface WorkerFlags {
+  threads?: number;
+  concurrency?: number;
+  taskTimeout: number;
+  name?: string;
+}
+
+/** Turns the flags into submission options, checking patterns and sizes before anything runs. */
+export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
+  const texts = flags.pattern.length > 0 ? flags.pattern : ['ERROR'];
+  const patterns: PatternSpec[] = texts.map((pattern) => ({ pattern, regex: flags.regex === true, ignoreCase: flags.ignoreCase === true }));
+  validatePatterns(patterns);
+  return {
+    patterns,
+    chunkSize: flags.chunkSize,
+    maxLineSize: flags.maxLineSize,
+    maxInFlightBytes: flags.maxInFlight,
+    attempts: flags.attempts,
+    backoffMs: flags.backoff,
+  };
+}
+
+export function resolveWorkerFlags(flags: WorkerFlags) {
+  return {
+    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    taskTimeoutMs: flags.taskTimeout,
+  };
+}

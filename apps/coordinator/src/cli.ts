@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { LogclusterError, errorMessage } from '@logcluster/core';
+import { Command, CommanderError, Option } from 'commander';
+import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, workerOptions } from './cli-options.js';
+import type { CommandIo } from './command-io.js';
+import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
+import { type StoreFlags, reportCommand, runsCommand, statusCommand } from './commands/runs.js';
+import { type SubmitFlags, submitCommand } from './commands/submit.js';
+import { type WorkerCommandFlags, workerCommand } from './commands/worker.js';
+import { EXIT } from './exit-codes.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Builds the command line; each action stores its exit code in `result.code`. */
+export function buildProgram(io: CommandIo, result: { code: number }): Command {
+  const program = new Command('logcluster')
+    .description('Count ERROR and other patterns in logs, exactly as grep would, on a cluster of workers sharing one Redis.')
+    .version(version)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+
+  const run = <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      result.code = await action(...args);
+    };
+
+  const analyze = program
+    .command('analyze')
+    .description('analyse files on this machine: an embedded Redis and an in-process worker pool, then the report')
+    .argument('<paths...>', 'log files; - for standard input; gzip is recognised by its content')
+    .addOption(redisOption().env('REDIS_URL'))
+    .addOption(prefixOption());
+  for (const option of [...analysisOptions(), ...workerOptions()]) analyze.addOption(option);
+  analyze.addHelpText('after', EXAMPLES_ANALYZE).action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
+
+  const submit = program
+    .command('submit')
+    .description('submit files to a running cluster, wait for the run and print its report')
+    .argument('<paths...>', 'log files; - for standard input; gzip is recognised by its content')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .addOption(new Option('--detach', 'print the run id once every chunk is enqueued, and exit 0'));
+  for (const option of analysisOptions()) submit.addOption(option);
+  submit.action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
+
+  const worker = program
+    .command('worker')
+    .description('run a worker until SIGTERM/SIGINT; it finishes the chunks in progress before it exits')
+    .addOption(redisOption())
+    .addOption(prefixOption());
+  for (const option of workerOptions()) worker.addOption(option);
+  worker.action(run((flags: WorkerCommandFlags) => workerCommand(flags, io)));
+
+  program
+    .command('status')
+    .description('progress of a run')
+    .argument('<runId>')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .addOption(jsonOption())
+    .action(run((runId: string, flags: StoreFlags) => statusCommand(runId, flags, io)));
+
+  program
+    .command('report')
+    .description('the report of a run; exits 0 when completed, 3 when partial, 1 when failed')
+    .argument('<runId>')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .addOption(jsonOption())
+    .action(run((runId: string, flags: StoreFlags) => reportCommand(runId, flags, io)));
+
+  program
+    .command('runs')
+    .description('recent runs, newest first')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .addOption(new Option('--limit <n>', 'how many').argParser(intArg('--limit')).default(20))
+    .addOption(jsonOption())
+    .action(run((flags: StoreFlags & { limit: number }) => runsCommand(flags, io)));
+
+  return program;
+}
+
+const EXAMPLES_ANALYZE = `
+Examples:
+  $ logcluster analyze app.log                      ERROR lines and occurrences
+  $ logcluster analyze -i -p error app.log.gz       ignore case; gzip is detected
+  $ logcluster analyze -E -p 'time(out)?' -p WARN a.log b.log --json
+  $ journalctl -o cat | logcluster analyze -
+
+Exit codes: 0 completed, 1 failure, 2 usage or input error, 3 partial (chunks dead-lettered).`;
+
+/** Runs the CLI and returns its exit code; never calls process.exit. */
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const result = { code: EXIT.completed as number };
+  const program = buildProgram(io, result);
+  try {
+    await program.parseAsync(argv);
+    return result.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.completed : EXIT.usage;
+    }
+    if (io.signal.aborted) return EXIT.interrupted;
+    if (err instanceof LogclusterError) {
+      io.stderr.write(`logcluster: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`logcluster: ${errorMessage(err)}\n`);
+    if (process.env.LOGCLUSTER_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    return EXIT.failure;
+  }
+}

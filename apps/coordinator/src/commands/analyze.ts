@@ -1,0 +1,36 @@
+import { resolveWorkerOptions, ChunkWorker } from '@logcluster/worker';
+import { type AnalysisFlags, type WorkerFlags, resolveSubmitOptions, resolveWorkerFlags } from '../cli-options.js';
+import type { CommandIo } from '../command-io.js';
+import { EmbeddedRedis } from '../embedded-redis.js';
+import { openInputs } from '../inputs.js';
+import { submitAndReport } from '../run-session.js';
+import { Releasers } from '../releasers.js';
+
+export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefix: string };
+
+/**
+ * One-shot analysis on this machine: an embedded Redis (unless `--redis` is given), an
+ * in-process worker pool, and the same submission path as a cluster run.
+ */
+export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: CommandIo): Promise<number> {
+  // Everything that can be wrong with the command line is found before anything starts.
+  const submit = resolveSubmitOptions(flags);
+  const workerOptions = resolveWorkerOptions({ ...resolveWorkerFlags(flags), prefix: flags.prefix });
+  const inputs = await openInputs(paths, io.stdin);
+  const releasers = new Releasers();
+  releasers.add(() => Promise.all(inputs.map((input) => input.close())));
+  try {
+    let redisUrl = flags.redis;
+    if (redisUrl === undefined) {
+      const embedded = await EmbeddedRedis.start();
+      releasers.add(() => embedded.stop());
+      redisUrl = embedded.url;
+    }
+    const worker = await ChunkWorker.start({ ...workerOptions, redisUrl });
+    // An interrupted analysis is abandoned: do not wait for chunks in progress.
+    releasers.add(() => worker.close({ force: io.signal.aborted }));
+    return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, json: flags.json === true, onInterrupt: 'run-abandoned' }, io);
+  } finally {
+    await releasers.releaseAll();
+  }
+}

@@ -1,0 +1,26 @@
+import { DEFAULT_REDIS_URL, redactRedisUrl } from '@logcluster/core';
+import { ChunkWorker, resolveWorkerOptions } from '@logcluster/worker';
+import { type WorkerFlags, resolveWorkerFlags } from '../cli-options.js';
+import type { CommandIo } from '../command-io.js';
+
+export type WorkerCommandFlags = WorkerFlags & { redis?: string; prefix: string };
+
+/** Runs a worker until SIGTERM/SIGINT, then finishes the chunks in progress and exits 0. */
+export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): Promise<number> {
+  const options = resolveWorkerOptions({ ...resolveWorkerFlags(flags), redisUrl: flags.redis ?? DEFAULT_REDIS_URL, prefix: flags.prefix });
+  const worker = await ChunkWorker.start(options);
+  log(io, `worker ${options.name} started: ${options.threads} threads, concurrency ${options.concurrency}, ` +
+    `redis ${redactRedisUrl(options.redisUrl)}, prefix ${options.prefix}`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  log(io, `worker ${options.name} stopping: finishing chunks in progress (signal again to force)`);
+  await worker.close();
+  log(io, `worker ${options.name} stopped after counting ${worker.chunksCounted} chunks`);
+  return 0;
+}
+
+function log(io: CommandIo, message: string): void {
+  io.stderr.write(`${new Date().toISOString()} ${message}\n`);
+}

@@ -1,0 +1,33 @@
+import { EXIT } from './exit-codes.js';
+import { main } from './cli.js';
+
+/**
+ * Process wiring for the `logcluster` binary. The first SIGINT/SIGTERM asks the command
+ * to stop gracefully (through its AbortSignal); a second one exits at once.
+ */
+export async function run(): Promise<void> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      controller.abort(new Error(`received ${signal}`));
+      return;
+    }
+    process.stderr.write(`logcluster: ${signal} again, exiting now\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const code = await main(process.argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal });
+  // Everything the command opened is closed by now. What may linger is not ours (the
+  // Redis parser shrinks its buffer pool on a timer for seconds after a large reply), so
+  // exit as soon as what we wrote has been flushed.
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(code);
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}

@@ -1,0 +1,36 @@
+import type { RunStore } from '@logcluster/core';
+import type { RunEvents } from './run-events.js';
+
+const RECHECK_MS = 250;
+
+/**
+ * Backpressure: holds the coordinator back while more than `maxBytes` of the run are
+ * enqueued but not yet counted, so the coordinator's and Redis's memory stay flat
+ * however large the input. A chunk larger than the bound (one long line) is let through
+ * alone, once nothing else is in flight.
+ */
+export class InFlightGate {
+  private enqueuedBytes = 0;
+  private settledBytes = 0;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly events: RunEvents,
+    private readonly runId: string,
+    readonly maxBytes: number,
+  ) {}
+
+  get inFlightBytes(): number {
+    return this.enqueuedBytes - this.settledBytes;
+  }
+
+  /** Waits until `bytes` more fit, then counts them as in flight. */
+  async admit(bytes: number, signal?: AbortSignal): Promise<void> {
+    while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.maxBytes) {
+      signal?.throwIfAborted();
+      await this.events.next(RECHECK_MS, signal);
+      this.settledBytes = await this.store.settledBytes(this.runId);
+    }
+    this.enqueuedBytes += bytes;
+  }
+}

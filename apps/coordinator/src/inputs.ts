@@ -1,0 +1,121 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError, UsageError, errorMessage } from '@logcluster/core';
+
+/** A source opened and checked before the run starts, read once when its turn comes. */
+export interface Input {
+  /** The path as given, or `-`. */
+  name: string;
+  /** The source's bytes, decompressed if they are gzip. */
+  read(): AsyncIterable<Buffer>;
+  close(): Promise<void>;
+}
+
+const READ_SIZE = 1024 * 1024;
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+/**
+ * Opens every path up front so that a missing file, a directory or a permission
+ * problem is reported (exit 2) before anything is enqueued.
+ */
+export async function openInputs(paths: readonly string[], stdin: NodeJS.ReadableStream = process.stdin): Promise<Input[]> {
+  if (paths.length === 0) throw new UsageError('give at least one path, or - for standard input');
+  if (paths.filter((path) => path === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  const inputs: Input[] = [];
+  try {
+    for (const path of paths) inputs.push(path === '-' ? stdinInput(stdin) : await fileInput(path));
+  } catch (err) {
+    await Promise.allSettled(inputs.map((input) => input.close()));
+    throw err;
+  }
+  return inputs;
+}
+
+async function fileInput(path: string): Promise<Input> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw new InputError(describeOpenError(path, err), { cause: err });
+  }
+  const stat = await handle.stat();
+  if (stat.isDirectory()) {
+    await handle.close();
+    throw new InputError(`${path}: is a directory`);
+  }
+  let closed = false;
+  return {
+    name: path,
+    read: () => decompressed(path, handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false })),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    },
+  };
+}
+
+function stdinInput(stdin: NodeJS.ReadableStream): Input {
+  return { name: '-', read: () => decompressed('-', stdin as AsyncIterable<Buffer>), close: async () => {} };
+}
+
+function describeOpenError(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `${path}: no such file`;
+  if (code === 'EACCES' || code === 'EPERM') return `${path}: permission denied`;
+  if (code === 'EISDIR') return `${path}: is a directory`;
+  return `${path}: cannot open: ${errorMessage(err)}`;
+}
+
+/**
+ * Yields the stream's bytes, gunzipped if they start with gzip's magic bytes (the name
+ * does not matter). A truncated or corrupt gzip stream fails with an `InputError` that
+ * says how far decompression got.
+ */
+async function* decompressed(name: string, stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < GZIP_MAGIC.length) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+  }
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator };
+  if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) {
+    if (head.length > 0) yield head;
+    yield* rest;
+    return;
+  }
+  yield* gunzip(name, head, rest);
+}
+
+async function* gunzip(name: string, head: Buffer, rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let compressedBytes = 0;
+  let uncompressedBytes = 0;
+  async function* compressed(): AsyncGenerator<Buffer> {
+    compressedBytes += head.length;
+    yield head;
+    for await (const data of rest) {
+      compressedBytes += data.length;
+      yield data;
+    }
+  }
+  const gunzipper = createGunzip({ chunkSize: 256 * 1024 });
+  // pipeline() carries an error of either side to the other and tears both down when
+  // the reader stops early.
+  pipeline(Readable.from(compressed(), { objectMode: false }), gunzipper, () => {});
+  try {
+    for await (const data of gunzipper as AsyncIterable<Buffer>) {
+      uncompressedBytes += data.length;
+      yield data;
+    }
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(
+      `${name}: gzip data is truncated or corrupt (${errorMessage(err)}); the compressed input ended at byte ${compressedBytes}, ` +
+        `after ${uncompressedBytes} uncompressed bytes`,
+      { cause: err },
+    );
+  }
+}

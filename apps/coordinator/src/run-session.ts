@@ -1,0 +1,83 @@
+import { RedisKeys, type RunStatus, RunStore, connectRedis } from '@logcluster/core';
+import type { Input } from './inputs.js';
+import { ProgressLine } from './progress-line.js';
+import { formatProgress, formatReport } from './report-format.js';
+import { type SubmitOptions, Submission } from './submission.js';
+import type { CommandIo } from './command-io.js';
+import { exitCodeFor } from './exit-codes.js';
+
+export interface SessionOptions {
+  redisUrl: string;
+  prefix: string;
+  /** Return once every chunk is enqueued, printing the run id. */
+  detach: boolean;
+  json: boolean;
+  /** What an interrupted wait means for the run: it goes on in the cluster, or dies with us. */
+  onInterrupt: 'run-continues' | 'run-abandoned';
+}
+
+/** How long to wait without progress before saying that no worker seems to be there. */
+const NO_WORKER_HINT_AFTER_MS = 15_000;
+
+/**
+ * Submits the inputs as one run, waits for it to finish and prints its report; the
+ * shared path of `analyze` and `submit`. Returns the exit code.
+ */
+export async function submitAndReport(inputs: readonly Input[], submit: SubmitOptions, session: SessionOptions, io: CommandIo): Promise<number> {
+  const redis = await connectRedis(session.redisUrl, { connectionName: 'logcluster-coordinator' });
+  const store = new RunStore(redis, new RedisKeys(session.prefix));
+  const progress = new ProgressLine(io.stderr);
+  let submission: Submission | undefined;
+  try {
+    submission = await Submission.create(redis, store, inputs, submit);
+    const { runId } = submission;
+    progress.start(async () => formatProgress(await store.progress(runId)));
+    await submission.enqueueAll(inputs, io.signal);
+    if (session.detach) {
+      progress.stop();
+      io.stdout.write(session.json ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
+      return 0;
+    }
+    try {
+      await waitForRun(store, submission, io);
+    } catch (err) {
+      if (io.signal.aborted) {
+        progress.stop();
+        io.stderr.write(
+          session.onInterrupt === 'run-continues'
+            ? `interrupted: run ${runId} goes on in the cluster; see logcluster status ${runId}\n`
+            : `interrupted: run ${runId} abandoned\n`,
+        );
+      }
+      throw err;
+    }
+    progress.stop();
+    const report = await store.report(runId);
+    io.stdout.write(session.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+    return exitCodeFor(report.status);
+  } finally {
+    progress.stop();
+    await submission?.close();
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+async function waitForRun(store: RunStore, submission: Submission, io: CommandIo): Promise<RunStatus> {
+  let lastSettled = -1;
+  let lastChange = Date.now();
+  let hinted = false;
+  for (;;) {
+    io.signal.throwIfAborted();
+    const progress = await store.progress(submission.runId);
+    if (progress.status !== 'running') return progress.status;
+    const settled = progress.chunksDone + progress.chunksDeadLettered;
+    if (settled !== lastSettled) {
+      lastSettled = settled;
+      lastChange = Date.now();
+    } else if (!hinted && Date.now() - lastChange > NO_WORKER_HINT_AFTER_MS && (await submission.workerCount()) === 0) {
+      hinted = true;
+      io.stderr.write(`waiting: no worker is connected to this Redis under prefix "${store.keys.prefix}"; start one with logcluster worker\n`);
+    }
+    await submission.events.next(500, io.signal);
+  }
+}

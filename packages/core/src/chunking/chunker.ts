@@ -1,0 +1,86 @@
+import { LineTooLongError } from '../errors.js';
+import { formatBytes } from '../units.js';
+import { countLines } from './newlines.js';
+import { PendingBytes } from './pending-bytes.js';
+
+/** A line-aligned piece of one source. */
+export interface Chunk {
+  /** 0-based position of the chunk in its source. */
+  seq: number;
+  /** Offset of the first byte in the (uncompressed) source. */
+  byteOffset: number;
+  /** 1-based number of the chunk's first line in its source. */
+  firstLine: number;
+  /** Lines in the chunk, counted as grep counts them. */
+  lineCount: number;
+  bytes: Buffer;
+}
+
+export interface ChunkerOptions {
+  /** Largest chunk in bytes, except for a chunk holding one line longer than this. */
+  chunkSize: number;
+  /**
+   * Longest line accepted. A line longer than `chunkSize` becomes a chunk of its own so
+   * that matching never has to see a line in pieces; past this cap the input is refused.
+   */
+  maxLineSize: number;
+  /** Name of the source, for error messages. */
+  sourceName: string;
+}
+
+/** Default cap on one line: well under Redis's 512 MB limit on a single value. */
+export const DEFAULT_MAX_LINE_SIZE = 256 * 1024 * 1024;
+
+/**
+ * Cuts a byte stream into chunks of at most `chunkSize` bytes, each ending just after a
+ * `\n` (the last chunk may end without one). A line longer than `chunkSize` is emitted
+ * alone, as one oversized chunk of up to `maxLineSize` bytes.
+ */
+export async function* chunkStream(input: AsyncIterable<Buffer | Uint8Array>, options: ChunkerOptions): AsyncGenerator<Chunk> {
+  const { chunkSize, maxLineSize, sourceName } = options;
+  const pending = new PendingBytes();
+  let seq = 0;
+  let byteOffset = 0;
+  let nextLine = 1;
+  // While the first pending line is longer than a chunk, how far it has been searched
+  // for its end, so that a long line arriving in small reads is scanned only once.
+  let longLineScanned = 0;
+
+  const emit = (length: number): Chunk => {
+    const bytes = pending.take(length);
+    const chunk: Chunk = { seq: seq++, byteOffset, firstLine: nextLine, lineCount: countLines(bytes), bytes };
+    byteOffset += length;
+    nextLine += chunk.lineCount;
+    longLineScanned = 0;
+    return chunk;
+  };
+
+  /** The length of the next chunk to cut, or 0 if more input is needed first. */
+  const nextCut = (atEnd: boolean): number => {
+    if (pending.length === 0) return 0;
+    if (pending.length < chunkSize) return atEnd ? pending.length : 0;
+    const lastNewline = pending.lastNewlineBefore(chunkSize);
+    if (lastNewline !== -1) return lastNewline + 1;
+    const endOfLine = pending.newlineFrom(Math.max(chunkSize, longLineScanned));
+    if (endOfLine !== -1) return checkLineLength(endOfLine + 1);
+    longLineScanned = pending.length;
+    checkLineLength(pending.length);
+    return atEnd ? pending.length : 0;
+  };
+
+  const checkLineLength = (length: number): number => {
+    if (length > maxLineSize) {
+      throw new LineTooLongError(
+        `${sourceName}: line ${nextLine} (at byte ${byteOffset}) is longer than the maximum line size of ` +
+          `${formatBytes(maxLineSize)}; raise --max-line-size to analyse it`,
+      );
+    }
+    return length;
+  };
+
+  for await (const data of input) {
+    pending.push(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    for (let cut = nextCut(false); cut > 0; cut = nextCut(false)) yield emit(cut);
+  }
+  for (let cut = nextCut(true); cut > 0; cut = nextCut(true)) yield emit(cut);
+}

@@ -1,0 +1,7 @@
+/**
+ * The counting kernel alone, for worker threads: no Redis, BullMQ or validation code is
+ * loaded with it, so a thread starts fast.
+ */
+export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
+export type { ChunkCounts, PatternCount } from './matching/counts.js';
+export type { PatternSpec } from './matching/pattern.js';

@@ -1,0 +1,92 @@
+/**
+ * Errors with stable codes. Callers branch on `code` (or the class), never on message
+ * text; `exitCode` is what the CLI exits with when the error reaches it.
+ */
+export type ExitCode = 1 | 2;
+
+export abstract class LogclusterError extends Error {
+  abstract readonly code: string;
+  /** 2: usage or input error; 1: any other failure. */
+  abstract readonly exitCode: ExitCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A bad option, flag combination or argument. */
+export class UsageError extends LogclusterError {
+  readonly code = 'USAGE';
+  readonly exitCode = 2;
+}
+
+/** An input that cannot be analysed: missing, a directory, unreadable, corrupt. */
+export class InputError extends LogclusterError {
+  readonly code = 'INPUT';
+  readonly exitCode = 2;
+}
+
+/** A pattern that does not compile, or is not allowed. */
+export class InvalidPatternError extends LogclusterError {
+  readonly code = 'INVALID_PATTERN';
+  readonly exitCode = 2;
+}
+
+/** A line longer than the configured maximum line size. */
+export class LineTooLongError extends LogclusterError {
+  readonly code = 'LINE_TOO_LONG';
+  readonly exitCode = 2;
+}
+
+/** Redis could not be reached in time (or the connection never became ready). */
+export class RedisUnavailableError extends LogclusterError {
+  readonly code = 'REDIS_UNAVAILABLE';
+  readonly exitCode = 1;
+}
+
+/** Redis refused our credentials. */
+export class RedisAuthError extends LogclusterError {
+  readonly code = 'REDIS_AUTH';
+  readonly exitCode = 1;
+}
+
+/** `redis-server` is needed for an embedded Redis and is not installed. */
+export class RedisServerMissingError extends LogclusterError {
+  readonly code = 'REDIS_SERVER_MISSING';
+  readonly exitCode = 1;
+}
+
+/** Job data read back from Redis that does not satisfy the job contract. */
+export class InvalidJobError extends LogclusterError {
+  readonly code = 'INVALID_JOB';
+  readonly exitCode = 1;
+}
+
+/** A chunk's bytes are gone from Redis although the chunk was never counted. */
+export class ChunkMissingError extends LogclusterError {
+  readonly code = 'CHUNK_MISSING';
+  readonly exitCode = 1;
+}
+
+/** A worker's counts disagree with what the coordinator measured for the chunk. */
+export class ChunkIntegrityError extends LogclusterError {
+  readonly code = 'CHUNK_INTEGRITY';
+  readonly exitCode = 1;
+}
+
+/** A counting task ran past `--task-timeout`; its thread was replaced. */
+export class TaskTimeoutError extends LogclusterError {
+  readonly code = 'TASK_TIMEOUT';
+  readonly exitCode = 1;
+}
+
+/** No run with the given id under this prefix. */
+export class RunNotFoundError extends LogclusterError {
+  readonly code = 'RUN_NOT_FOUND';
+  readonly exitCode = 2;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,21 @@
+export * from './errors.js';
+export { parseSize, parsePositiveInt, formatBytes } from './units.js';
+export { type Chunk, type ChunkerOptions, DEFAULT_MAX_LINE_SIZE, chunkStream } from './chunking/chunker.js';
+export { countLines, countNewlines } from './chunking/newlines.js';
+export { type PatternSpec, compilePatternRegex, validatePatterns } from './matching/pattern.js';
+export { type ChunkCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
+export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
+export { type ChunkJobData, RUN_ID_PATTERN, chunkId, chunkJobId, parseChunkJob } from './contract/job.js';
+export { CHUNK_QUEUE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_PREFIX, chunkJobOptions } from './contract/queues.js';
+export { RedisKeys } from './redis/keys.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REDIS_URL,
+  type ConnectRedisOptions,
+  connectRedis,
+  redactRedisUrl,
+  redisOptionsFromUrl,
+} from './redis/connection.js';
+export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
+export type { RunDefinition } from './runs/run-definition.js';
+export { type ChunkState, DEFAULT_DEAD_LETTER_RETENTION_MS, type RecordOutcome, RunStore, newRunId } from './runs/run-store.js';

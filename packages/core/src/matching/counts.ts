@@ -1,0 +1,25 @@
+/** Matches of one pattern: lines that match (grep -c) and non-overlapping matches (grep -o | wc -l). */
+export interface PatternCount {
+  lines: number;
+  occurrences: number;
+}
+
+/** What counting one chunk yields; `matches` is in the order of the run's patterns. */
+export interface ChunkCounts {
+  bytes: number;
+  lines: number;
+  matches: PatternCount[];
+}
+
+export function emptyPatternCount(): PatternCount {
+  return { lines: 0, occurrences: 0 };
+}
+
+/** Adds `from` into `into`, pattern by pattern. */
+export function addPatternCounts(into: PatternCount[], from: readonly PatternCount[]): void {
+  from.forEach((count, i) => {
+    const target = (into[i] ??= emptyPatternCount());
+    target.lines += count.lines;
+    target.occurrences += count.occurrences;
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Every Redis key logcluster writes besides BullMQ's own, in one place. All of them start
+ * with the prefix, so several clusters can share one Redis.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Sorted set of run ids by start time. */
+  runs(): string {
+    return `${this.prefix}:runs`;
+  }
+
+  /** Hash: a run's definition and lifecycle (`status`, `startedAt`, …). */
+  run(runId: string): string {
+    return `${this.prefix}:run:${runId}`;
+  }
+
+  /** Hash of counters: what was enqueued, counted and dead-lettered, per source and pattern. */
+  counts(runId: string): string {
+    return `${this.prefix}:run:${runId}:counts`;
+  }
+
+  /** Hash: chunk id → `done` | `dead`; the guard that makes counting idempotent. */
+  chunkStates(runId: string): string {
+    return `${this.prefix}:run:${runId}:chunks`;
+  }
+
+  /** Hash: chunk id → JSON of a dead-lettered chunk's range and reason. */
+  deadLetters(runId: string): string {
+    return `${this.prefix}:run:${runId}:dead`;
+  }
+
+  /** Pub/sub channel announcing that a chunk of the run was settled. */
+  runEvents(runId: string): string {
+    return `${this.prefix}:run:${runId}:events`;
+  }
+
+  /** String: the bytes of one chunk, deleted once counted. */
+  chunk(runId: string, source: number, seq: number): string {
+    return `${this.prefix}:chunk:${runId}:${source}.${seq}`;
+  }
+}

@@ -1,0 +1,85 @@
+import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
+import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
+import type { RunDefinition } from './run-definition.js';
+
+export function readCounter(value: string | null | undefined): number {
+  return value ? Number(value) : 0;
+}
+
+/**
+ * Builds the contract's report from a run's three hashes (see `run-scripts.ts` for the
+ * counter names). Totals are sums of the per-source figures, so they always agree.
+ */
+export function assembleReport(
+  run: Record<string, string>,
+  counts: Record<string, string>,
+  dead: Record<string, string>,
+  now: number,
+): RunReport {
+  const definition = JSON.parse(run.definition ?? '{}') as RunDefinition;
+  const patterns = definition.patterns ?? [];
+  const deadBySource = new Map<number, DeadLetteredRange[]>();
+  for (const json of Object.values(dead)) {
+    const { source, ...range } = JSON.parse(json) as DeadLetteredRange & { source: number };
+    deadBySource.set(source, [...(deadBySource.get(source) ?? []), range]);
+  }
+
+  const sources: SourceReport[] = (definition.sources ?? []).map((name, s) => ({
+    name,
+    bytes: readCounter(counts[`s${s}:bytes`]),
+    lines: readCounter(counts[`s${s}:lines`]),
+    chunks: readCounter(counts[`s${s}:chunks`]),
+    matches: matchCounts(patterns.map((spec) => spec.pattern), (p) => ({
+      lines: readCounter(counts[`s${s}:p${p}:l`]),
+      occurrences: readCounter(counts[`s${s}:p${p}:o`]),
+    })),
+    deadLettered: (deadBySource.get(s) ?? []).sort((a, b) => a.byteOffset - b.byteOffset),
+  }));
+
+  const totalMatches = matchCounts(patterns.map((spec) => spec.pattern), (p) => {
+    const total = emptyPatternCount();
+    for (const source of sources) {
+      const count = source.matches[patterns[p]!.pattern]!;
+      total.lines += count.lines;
+      total.occurrences += count.occurrences;
+    }
+    return total;
+  });
+
+  const workers: Record<string, number> = {};
+  for (const [field, value] of Object.entries(counts)) {
+    if (field.startsWith('w:')) workers[field.slice(2)] = readCounter(value);
+  }
+
+  const startedAt = readCounter(run.startedAt);
+  const finishedAt = run.finishedAt ? readCounter(run.finishedAt) : null;
+  return {
+    runId: run.runId ?? '',
+    status: (run.status ?? 'running') as RunStatus,
+    patterns,
+    totals: {
+      bytes: sum(sources, (source) => source.bytes),
+      lines: sum(sources, (source) => source.lines),
+      chunks: sum(sources, (source) => source.chunks),
+      chunksDone: readCounter(counts.done),
+      chunksDeadLettered: readCounter(counts.dead),
+      matches: totalMatches,
+    },
+    sources,
+    workers,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: finishedAt === null ? null : new Date(finishedAt).toISOString(),
+    durationMs: (finishedAt ?? now) - startedAt,
+    ...(run.error ? { error: run.error } : {}),
+  };
+}
+
+function matchCounts(names: string[], countOf: (index: number) => PatternCount): MatchCounts {
+  const counts: MatchCounts = {};
+  names.forEach((name, index) => (counts[name] = countOf(index)));
+  return counts;
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
+}

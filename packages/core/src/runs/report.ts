@@ -1,0 +1,67 @@
+import type { PatternCount } from '../matching/counts.js';
+import type { PatternSpec } from '../matching/pattern.js';
+
+export type RunStatus = 'running' | 'completed' | 'partial' | 'failed';
+
+/** Per pattern text, as given. */
+export type MatchCounts = Record<string, PatternCount>;
+
+/** A range of a source that was not counted because its chunk was dead-lettered. */
+export interface DeadLetteredRange {
+  firstLine: number;
+  lineCount: number;
+  byteOffset: number;
+  byteLength: number;
+  reason: string;
+}
+
+export interface SourceReport {
+  /** The path as given, or `-` for standard input. */
+  name: string;
+  bytes: number;
+  lines: number;
+  chunks: number;
+  matches: MatchCounts;
+  deadLettered: DeadLetteredRange[];
+}
+
+/** The JSON report of the contract (`--json`). Fields may be added, never renamed. */
+export interface RunReport {
+  runId: string;
+  status: RunStatus;
+  patterns: PatternSpec[];
+  totals: {
+    bytes: number;
+    lines: number;
+    chunks: number;
+    chunksDone: number;
+    chunksDeadLettered: number;
+    matches: MatchCounts;
+  };
+  sources: SourceReport[];
+  /** Worker id → chunks it counted. */
+  workers: Record<string, number>;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number;
+  /** Why the run failed, when `status` is `failed`. */
+  error?: string;
+}
+
+/** What `status` shows: where a run is, without the per-source breakdown. */
+export interface RunProgress {
+  runId: string;
+  status: RunStatus;
+  /** False while the coordinator is still reading input and enqueueing chunks. */
+  allEnqueued: boolean;
+  chunks: number;
+  chunksDone: number;
+  chunksDeadLettered: number;
+  bytes: number;
+  lines: number;
+  sources: string[];
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number;
+  error?: string;
+}

@@ -1,0 +1,9 @@
+import type { PatternSpec } from '../matching/pattern.js';
+
+/** What a run was asked to do; stored once when the run starts. */
+export interface RunDefinition {
+  patterns: PatternSpec[];
+  /** Source names as given: paths, or `-` for standard input. */
+  sources: string[];
+  chunkSize: number;
+}

@@ -1,0 +1,147 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidPatternError, type PatternCount, type PatternSpec, addPatternCounts, chunkStream, createChunkCounter, validatePatterns } from '../src/index.js';
+
+const literal = (pattern: string, ignoreCase = false): PatternSpec => ({ pattern, regex: false, ignoreCase });
+const regex = (pattern: string, ignoreCase = false): PatternSpec => ({ pattern, regex: true, ignoreCase });
+
+function count(text: string | Buffer, specs: PatternSpec[]) {
+  return createChunkCounter(specs)(typeof text === 'string' ? Buffer.from(text) : text);
+}
+
+/** The naive reference: split on \n, then count each line on its own, the slow way. */
+function reference(data: Buffer, spec: PatternSpec): PatternCount {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === 0x0a) {
+      lines.push(data.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  if (start < data.length) lines.push(data.subarray(start));
+  const result = { lines: 0, occurrences: 0 };
+  for (const line of lines) {
+    let found = 0;
+    let matched = false;
+    // Ignore-case is defined as Unicode simple case folding (JavaScript's /iu), whatever
+    // path the counter takes.
+    if (spec.regex || spec.ignoreCase) {
+      const source = spec.regex ? spec.pattern : spec.pattern.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+      const text = new TextDecoder().decode(line);
+      for (const match of text.matchAll(new RegExp(source, `gsu${spec.ignoreCase ? 'i' : ''}`))) {
+        matched = true;
+        if (match[0].length > 0) found++;
+      }
+    } else {
+      const hay = line;
+      const needle = Buffer.from(spec.pattern);
+      if (needle.length === 0) matched = true;
+      else {
+        for (let i = 0; i + needle.length <= hay.length; ) {
+          if (hay.subarray(i, i + needle.length).equals(needle)) {
+            found++;
+            i += needle.length;
+          } else i++;
+        }
+        matched = found > 0;
+      }
+    }
+    if (matched) result.lines++;
+    result.occurrences += found;
+  }
+  return result;
+}
+
+describe('createChunkCounter', () => {
+  it('counts matching lines and non-overlapping occurrences of a literal', () => {
+    const result = count('ERROR one\nno\nERROR ERRORERROR\nERRO\n', [literal('ERROR')]);
+    expect(result).toEqual({ bytes: 35, lines: 4, matches: [{ lines: 2, occurrences: 4 }] });
+    expect(count('aaaa\naaa\n', [literal('aa')]).matches[0]).toEqual({ lines: 2, occurrences: 3 });
+  });
+
+  it('keeps \\r in the line, as grep does', () => {
+    expect(count('ERROR\r\nERROR\n', [regex('ERROR$')]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
+    expect(count('a\rb\n', [regex('^b')]).matches[0]).toEqual({ lines: 0, occurrences: 0 });
+    expect(count('a\rb\n', [regex('a.b')]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
+  });
+
+  it('ignores case for ASCII literals on bytes, and with Unicode folding otherwise', () => {
+    expect(count('Error\nERROR\nerror eRRoR\nerr\n', [literal('error', true)]).matches[0]).toEqual({ lines: 3, occurrences: 4 });
+    expect(count('ÉCOLE école\n', [literal('école', true)]).matches[0]).toEqual({ lines: 1, occurrences: 2 });
+    // `ſ` folds to `s`: a pattern holding s takes the Unicode path.
+    expect(count('ſtop\nSTOP\n', [literal('stop', true)]).matches[0]).toEqual({ lines: 2, occurrences: 2 });
+  });
+
+  it('runs regexes per line on UTF-8, counting empty matches as matching lines only', () => {
+    expect(count('😀x\nyy\n\n', [regex('^.x$')]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
+    expect(count('abc\n\nxyz\n', [regex('b*')]).matches[0]).toEqual({ lines: 3, occurrences: 1 });
+    expect(count('t=1 t=22 t=333\n', [regex('t=[0-9]+')]).matches[0]).toEqual({ lines: 1, occurrences: 3 });
+  });
+
+  it('treats an empty literal as matching every line with no occurrences', () => {
+    expect(count('a\n\nb', [literal('')]).matches[0]).toEqual({ lines: 3, occurrences: 0 });
+  });
+
+  it('counts several patterns in one call, in the order given', () => {
+    const result = count('ERROR x\nwarn ERROR\nWARN\n', [literal('ERROR'), literal('warn', true), regex('^W')]);
+    expect(result.matches).toEqual([
+      { lines: 2, occurrences: 2 },
+      { lines: 2, occurrences: 2 },
+      { lines: 1, occurrences: 1 },
+    ]);
+  });
+
+  it('matches literals on bytes in invalid UTF-8 and binary data', () => {
+    const data = Buffer.concat([Buffer.from([0xff, 0x00, 0xc3]), Buffer.from('ERROR\n\x00ERROR')]);
+    expect(count(data, [literal('ERROR')]).matches[0]).toEqual({ lines: 2, occurrences: 2 });
+    expect(count(data, [regex('ERROR')]).matches[0]).toEqual({ lines: 2, occurrences: 2 });
+  });
+
+  it('rejects invalid regexes, duplicates and patterns with a newline', () => {
+    expect(() => validatePatterns([regex('(unclosed')])).toThrow(InvalidPatternError);
+    expect(() => validatePatterns([literal('a'), literal('a')])).toThrow(/given twice/);
+    expect(() => validatePatterns([literal('a\nb')])).toThrow(/newline/);
+    // Legacy syntax that the u flag refuses still compiles.
+    expect(() => validatePatterns([regex('a\\-b')])).not.toThrow();
+  });
+
+  it('chunked and merged, equals the naive reference on random logs', async () => {
+    const piece = fc.constantFrom('E', 'R', 'O', 'e', 'r', 'x', 'xx', ' ', '\r', '\n', '\n', 'é', 'É', '😀', 'ſ', '\xff');
+    const specs = [
+      literal('ER'),
+      literal('RR'),
+      literal('xx'),
+      literal('é'),
+      literal('er', true),
+      literal('é', true),
+      literal('s', true),
+      regex('E+R'),
+      regex('^x'),
+      regex('r$'),
+      regex('\\r$'),
+      regex('R?'),
+      regex('.é'),
+      regex('e', true),
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 300 }), fc.integer({ min: 1, max: 40 }), async (parts, chunkSize) => {
+        const data = Buffer.from(parts.join('').replace(/\xff/g, '\u0000'), 'utf8');
+        // Put a real invalid byte where the placeholder was.
+        for (let i = 0; i < data.length; i++) if (data[i] === 0) data[i] = 0xff;
+        const counter = createChunkCounter(specs);
+        const totals: PatternCount[] = [];
+        let lines = 0;
+        for await (const chunk of chunkStream([data], { chunkSize, maxLineSize: 1 << 20, sourceName: 't' })) {
+          const result = counter(chunk.bytes);
+          expect(result.lines).toBe(chunk.lineCount);
+          lines += result.lines;
+          addPatternCounts(totals, result.matches);
+        }
+        expect(lines).toBe(reference(data, literal('')).lines);
+        specs.forEach((spec, i) => expect(totals[i] ?? { lines: 0, occurrences: 0 }, `${spec.pattern}`).toEqual(reference(data, spec)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError, formatBytes, parsePositiveInt, parseSize } from '../src/index.js';
+
+describe('parseSize', () => {
+  it('reads bytes with binary and decimal units', () => {
+    expect(parseSize('4096', '--x')).toBe(4096);
+    expect(parseSize('512KiB', '--x')).toBe(512 * 1024);
+    expect(parseSize('4MiB', '--x')).toBe(4 * 1024 * 1024);
+    expect(parseSize('1.5GiB', '--x')).toBe(1.5 * 1024 ** 3);
+    expect(parseSize('10MB', '--x')).toBe(10_000_000);
+    expect(parseSize('64k', '--x')).toBe(65536);
+  });
+
+  it('names the option when the value is wrong', () => {
+    expect(() => parseSize('big', '--chunk-size')).toThrow(UsageError);
+    expect(() => parseSize('big', '--chunk-size')).toThrow(/--chunk-size/);
+    expect(() => parseSize('0', '--chunk-size')).toThrow(/positive/);
+    expect(() => parseSize('3 parsecs', '--chunk-size')).toThrow(UsageError);
+  });
+});
+
+describe('parsePositiveInt', () => {
+  it('accepts integers in range and refuses the rest', () => {
+    expect(parsePositiveInt('3', '--attempts')).toBe(3);
+    expect(parsePositiveInt('0', '--backoff', { min: 0 })).toBe(0);
+    expect(() => parsePositiveInt('0', '--attempts')).toThrow(/--attempts must be an integer ≥ 1/);
+    expect(() => parsePositiveInt('2.5', '--attempts')).toThrow(UsageError);
+    expect(() => parsePositiveInt('-1', '--attempts')).toThrow(UsageError);
+  });
+});
+
+describe('formatBytes', () => {
+  it('uses binary units', () => {
+    expect(formatBytes(10)).toBe('10 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(1024 * 1024 * 300)).toBe('300 MiB');
+  });
+});

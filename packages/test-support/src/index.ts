@@ -1,0 +1,4 @@
+export { type TestRedis, type TestRedisOptions, startTestRedis } from './redis-server.js';
+export { type GrepCounts, type GrepPattern, grepCounts, grepLineCount } from './grep.js';
+export { type CliOptions, type CliResult, LOGCLUSTER_BIN, cleanEnv, runCli } from './cli.js';
+export { type SyntheticLogOptions, syntheticLog } from './synthetic-log.js';

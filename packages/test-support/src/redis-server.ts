@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+export interface TestRedis {
+  /** `unix:///…/redis.sock` */
+  url: string;
+  dir: string;
+  /** A plain client for assertions and set-up. */
+  client: () => Promise<Redis>;
+  /** Kills the server (SIGKILL), as a crash would. */
+  kill: () => Promise<void>;
+  /** Starts the server again on the same socket and directory. */
+  restart: () => Promise<void>;
+  /** Stops the server and removes its directory. */
+  stop: () => Promise<void>;
+}
+
+export interface TestRedisOptions {
+  /** Extra redis-server arguments, e.g. ['--appendonly', 'yes']. */
+  args?: string[];
+}
+
+/**
+ * A redis-server of the test's own on a unix socket in a fresh temp dir: never the one
+ * that may be running on 6379, and killable by fault tests.
+ */
+export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
+  const dir = await mkdtemp(join(tmpdir(), 'logcluster-test-redis-'));
+  const socket = join(dir, 'redis.sock');
+  const clients: Redis[] = [];
+  let server: ChildProcess | undefined;
+
+  const launch = async () => {
+    server = spawn(
+      'redis-server',
+      ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--save', '', '--appendonly', 'no', ...(options.args ?? [])],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const probe = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        if (Date.now() > deadline) throw new Error('test redis-server did not start within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  };
+
+  const kill = async () => {
+    const current = server;
+    if (!current || current.exitCode !== null || current.signalCode !== null) return;
+    const exited = once(current, 'exit');
+    current.kill('SIGKILL');
+    await exited;
+  };
+
+  await launch();
+  return {
+    url: `unix://${socket}`,
+    dir,
+    client: async () => {
+      const client = new Redis({ path: socket, maxRetriesPerRequest: null });
+      clients.push(client);
+      return client;
+    },
+    kill,
+    restart: launch,
+    stop: async () => {
+      for (const client of clients) client.disconnect();
+      await kill();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
