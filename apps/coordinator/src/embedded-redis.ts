@@ -39,10 +39,10 @@ export class EmbeddedRedis {
     // Own process group: Ctrl-C in the terminal goes to us, and we stop Redis in order,
     // after the worker pool, rather than have it die under the run.
     const server = spawn('redis-server', args, { stdio: 'ignore', detached: true });
-    const started = await Promise.race([
-      once(server, 'spawn').then(() => null),
-      once(server, 'error').then(([err]) => err as NodeJS.ErrnoException),
-    ]);
+    const started = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      server.once('spawn', () => resolve(null));
+      server.once('error', (err) => resolve(err));
+    });
     if (started !== null) {
       await rm(dir, { recursive: true, force: true });
       if (started.code === 'ENOENT') throw new RedisServerMissingError(`logcluster analyze needs redis-server, which is not on the PATH: ${INSTALL_HINT}`);

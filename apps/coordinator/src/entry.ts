@@ -19,6 +19,12 @@ export async function run(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A reader that went away (`logcluster … | head`) is not an error of ours: stop writing.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
 
   const code = await main(process.argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal });
   // Everything the command opened is closed by now. What may linger is not ours (the

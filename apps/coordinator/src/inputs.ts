@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
+import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, UsageError, errorMessage } from '@logcluster/core';
 
@@ -7,8 +7,8 @@ import { InputError, UsageError, errorMessage } from '@logcluster/core';
 export interface Input {
   /** The path as given, or `-`. */
   name: string;
-  /** The source's bytes, decompressed if they are gzip. */
-  read(): AsyncIterable<Buffer>;
+  /** The source's bytes, decompressed if they are gzip; reading stops when `signal` aborts. */
+  read(signal?: AbortSignal): AsyncIterable<Buffer>;
   close(): Promise<void>;
 }
 
@@ -47,7 +47,7 @@ async function fileInput(path: string): Promise<Input> {
   let closed = false;
   return {
     name: path,
-    read: () => decompressed(path, handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false })),
+    read: (signal) => decompressed(path, abortable(handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false }), signal)),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -57,7 +57,12 @@ async function fileInput(path: string): Promise<Input> {
 }
 
 function stdinInput(stdin: NodeJS.ReadableStream): Input {
-  return { name: '-', read: () => decompressed('-', stdin as AsyncIterable<Buffer>), close: async () => {} };
+  return { name: '-', read: (signal) => decompressed('-', abortable(stdin as Readable, signal)), close: async () => {} };
+}
+
+/** The stream, destroyed when `signal` aborts so that a pending read ends at once. */
+function abortable(stream: Readable, signal: AbortSignal | undefined): AsyncIterable<Buffer> {
+  return signal ? addAbortSignal(signal, stream) : stream;
 }
 
 function describeOpenError(path: string, err: unknown): string {

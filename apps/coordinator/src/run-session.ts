@@ -32,22 +32,20 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     submission = await Submission.create(redis, store, inputs, submit);
     const { runId } = submission;
     progress.start(async () => formatProgress(await store.progress(runId)));
-    await submission.enqueueAll(inputs, io.signal);
-    if (session.detach) {
-      progress.stop();
-      io.stdout.write(session.json ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
-      return 0;
-    }
+    let enqueued = false;
     try {
+      await submission.enqueueAll(inputs, io.signal);
+      enqueued = true;
+      if (session.detach) {
+        progress.stop();
+        io.stdout.write(session.json ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
+        return 0;
+      }
       await waitForRun(store, submission, io);
     } catch (err) {
       if (io.signal.aborted) {
         progress.stop();
-        io.stderr.write(
-          session.onInterrupt === 'run-continues'
-            ? `interrupted: run ${runId} goes on in the cluster; see logcluster status ${runId}\n`
-            : `interrupted: run ${runId} abandoned\n`,
-        );
+        io.stderr.write(`interrupted: ${interruptedRun(runId, enqueued, session.onInterrupt)}\n`);
       }
       throw err;
     }
@@ -60,6 +58,12 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     await submission?.close();
     await redis.quit().catch(() => redis.disconnect());
   }
+}
+
+function interruptedRun(runId: string, enqueued: boolean, onInterrupt: SessionOptions['onInterrupt']): string {
+  if (onInterrupt === 'run-abandoned') return `run ${runId} abandoned`;
+  if (!enqueued) return `run ${runId} failed: not all input was enqueued`;
+  return `run ${runId} goes on in the cluster; see logcluster status ${runId}`;
 }
 
 async function waitForRun(store: RunStore, submission: Submission, io: CommandIo): Promise<RunStatus> {

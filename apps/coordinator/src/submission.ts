@@ -59,7 +59,7 @@ export class Submission {
       const jobOptions = chunkJobOptions(this.options);
       const pending = new Set<Promise<void>>();
       for (const [source, input] of inputs.entries()) {
-        const chunks = chunkStream(input.read(), { chunkSize: this.options.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name });
+        const chunks = chunkStream(input.read(signal), { chunkSize: this.options.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name });
         for await (const chunk of chunks) {
           signal?.throwIfAborted();
           await gate.admit(chunk.bytes.length, signal);
@@ -87,7 +87,8 @@ export class Submission {
       await Promise.all(pending);
       await this.store.seal(this.runId);
     } catch (err) {
-      await this.store.fail(this.runId, errorMessage(err)).catch(() => {});
+      const reason = signal?.aborted ? 'interrupted before all input was enqueued' : errorMessage(err);
+      await this.store.fail(this.runId, reason).catch(() => {});
       throw err;
     }
   }

@@ -34,21 +34,15 @@ export class ChunkWorker {
   chunksCounted = 0;
   private closing: Promise<void> | undefined;
 
+  private readonly worker: Worker<unknown, ChunkJobResult>;
+
   private constructor(
     readonly options: WorkerOptions,
     private readonly redis: Redis,
     private readonly store: RunStore,
     private readonly pool: CountPool,
-    private readonly worker: Worker<unknown, ChunkJobResult>,
-  ) {}
-
-  static async start(given: Partial<WorkerOptions>): Promise<ChunkWorker> {
-    const options = resolveWorkerOptions(given);
-    const redis = await connectRedis(options.redisUrl, { connectionName: `logcluster-worker:${options.name}` });
-    const store = new RunStore(redis, new RedisKeys(options.prefix));
-    const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
-    let self: ChunkWorker | undefined;
-    const worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => self!.process(job), {
+  ) {
+    this.worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => this.process(job), {
       connection: redis,
       prefix: options.prefix,
       concurrency: options.concurrency,
@@ -58,10 +52,16 @@ export class ChunkWorker {
       autorun: false,
     });
     // BullMQ reports connection trouble here; it reconnects on its own.
-    worker.on('error', () => {});
-    self = new ChunkWorker(options, redis, store, pool, worker);
-    void worker.run().catch(() => {});
-    await worker.waitUntilReady();
+    this.worker.on('error', () => {});
+  }
+
+  static async start(given: Partial<WorkerOptions>): Promise<ChunkWorker> {
+    const options = resolveWorkerOptions(given);
+    const redis = await connectRedis(options.redisUrl, { connectionName: `logcluster-worker:${options.name}` });
+    const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
+    const self = new ChunkWorker(options, redis, new RunStore(redis, new RedisKeys(options.prefix)), pool);
+    void self.worker.run().catch(() => {});
+    await self.worker.waitUntilReady();
     return self;
   }
 

@@ -34,7 +34,7 @@ export class CountPool {
    */
   async count(bytes: Buffer, patterns: PatternSpec[]): Promise<ChunkCounts> {
     const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-    const buffer = owned ? (bytes.buffer as ArrayBuffer) : new Uint8Array(bytes).buffer;
+    const buffer = owned ? bytes.buffer : new Uint8Array(bytes).buffer;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.options.taskTimeoutMs);
     try {

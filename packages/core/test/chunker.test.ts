@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Chunk, LineTooLongError, chunkStream, countLines } from '../src/index.js';
 
-async function* pieces(data: Buffer, sizes: number[]): AsyncGenerator<Buffer> {
+function* pieces(data: Buffer, sizes: number[]): Generator<Buffer> {
   let at = 0;
   for (let i = 0; at < data.length; i++) {
     const size = Math.max(1, sizes.length > 0 ? sizes[i % sizes.length]! : data.length);

@@ -46,3 +46,57 @@ export function cleanEnv(): Record<string, string | undefined> {
   delete env.LOGCLUSTER_PREFIX;
   return env;
 }
+
+export interface CliProcess {
+  child: ReturnType<typeof spawn>;
+  /** Everything written to stderr so far. */
+  stderr: () => string;
+  /** Resolves once stderr matches `pattern`. */
+  waitForStderr: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  /** Sends `signal` and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+/** Starts a long-running `logcluster …` (a worker, say) in the background. */
+export function startCli(args: string[], options: { env?: Record<string, string | undefined> } = {}): CliProcess {
+  const child = spawn(process.execPath, [LOGCLUSTER_BIN, ...args], { env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stderr.on('data', (data: Buffer) => {
+    stderr += data.toString('utf8');
+    for (const listener of listeners) listener();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    stderr: () => stderr,
+    waitForStderr: (pattern, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(stderr)) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`stderr did not match ${pattern} within ${timeoutMs} ms: ${stderr}`));
+        }, timeoutMs);
+        const onExit = () => {
+          cleanup();
+          reject(new Error(`process exited before stderr matched ${pattern}: ${stderr}`));
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', onExit);
+        };
+        listeners.add(check);
+        child.once('exit', onExit);
+        check();
+      }),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -10,7 +10,7 @@ export interface TestRedis {
   url: string;
   dir: string;
   /** A plain client for assertions and set-up. */
-  client: () => Promise<Redis>;
+  client: () => Redis;
   /** Kills the server (SIGKILL), as a crash would. */
   kill: () => Promise<void>;
   /** Starts the server again on the same socket and directory. */
@@ -69,7 +69,7 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   return {
     url: `unix://${socket}`,
     dir,
-    client: async () => {
+    client: () => {
       const client = new Redis({ path: socket, maxRetriesPerRequest: null });
       clients.push(client);
       return client;

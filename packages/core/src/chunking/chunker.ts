@@ -36,7 +36,10 @@ export const DEFAULT_MAX_LINE_SIZE = 256 * 1024 * 1024;
  * `\n` (the last chunk may end without one). A line longer than `chunkSize` is emitted
  * alone, as one oversized chunk of up to `maxLineSize` bytes.
  */
-export async function* chunkStream(input: AsyncIterable<Buffer | Uint8Array>, options: ChunkerOptions): AsyncGenerator<Chunk> {
+export async function* chunkStream(
+  input: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>,
+  options: ChunkerOptions,
+): AsyncGenerator<Chunk> {
   const { chunkSize, maxLineSize, sourceName } = options;
   const pending = new PendingBytes();
   let seq = 0;

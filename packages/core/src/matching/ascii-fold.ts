@@ -13,5 +13,6 @@ export function foldAsciiCase(bytes: Uint8Array): Buffer {
  * which `ſ` (U+017F) and the Kelvin sign (U+212A) fold to.
  */
 export function isAsciiFoldable(text: string): boolean {
-  return /^[\x00-\x7f]*$/.test(text) && !/[sk]/i.test(text);
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return !/[sk]/i.test(text);
 }

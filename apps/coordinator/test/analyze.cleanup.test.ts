@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { LOGCLUSTER_BIN, cleanEnv, embeddedLeftovers, runCli, syntheticLog } from '@logcluster/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let dir: string;
+let scratch: string;
+const embedded = () => embeddedLeftovers(scratch);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'logcluster-cleanup-'));
+  // analyze makes its temp dir here, where no other test looks.
+  scratch = join(dir, 'tmp');
+  await mkdir(scratch);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+
+async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Starts `analyze -` on a stdin we hold open, and waits until its Redis is up. */
+async function analyzeInProgress() {
+  const before = await embedded();
+  const child = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', '-'], { env: { ...cleanEnv(), TMPDIR: scratch }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  child.stdin.write(syntheticLog({ lines: 2_000, seed: 9 }));
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const during = await until(embedded, (now) => now.dirs.length > before.dirs.length && now.servers.length > before.servers.length);
+  expect(during.dirs.length).toBe(before.dirs.length + 1);
+  return { child, exit, before, stderr: () => stderr };
+}
+
+describe('analyze leaves nothing behind', () => {
+  it('on Ctrl-C (SIGINT): no redis-server, no temp dir, exit 130', async () => {
+    const run = await analyzeInProgress();
+    run.child.kill('SIGINT');
+    const { code } = await run.exit;
+    expect(code).toBe(130);
+    expect(run.stderr()).toMatch(/interrupted: run r-\S+ abandoned/);
+    expect(await embedded()).toEqual(run.before);
+  });
+
+  it('even when killed outright (SIGKILL): its watchdog stops Redis and removes the dir', async () => {
+    const run = await analyzeInProgress();
+    run.child.kill('SIGKILL');
+    await run.exit;
+    expect(await until(embedded, (now) => now.dirs.length === run.before.dirs.length && now.servers.length === run.before.servers.length)).toEqual(run.before);
+  });
+
+  it('on an input error mid-run: a truncated gzip fails with exit 2, naming where it broke', async () => {
+    const before = await embedded();
+    const whole = gzipSync(syntheticLog({ lines: 50_000, seed: 4 }));
+    const truncated = join(dir, 'truncated.gz');
+    await writeFile(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+    const result = await runCli(['analyze', '--chunk-size', '64KiB', truncated], { env: { TMPDIR: scratch } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`${truncated}: gzip data is truncated or corrupt \\(unexpected end of file\\); the compressed input ended at byte ${Math.floor(whole.length / 2)}, after \\d+ uncompressed bytes`));
+    expect(result.stdout).toBe('');
+    expect(await embedded()).toEqual(before);
+  });
+});

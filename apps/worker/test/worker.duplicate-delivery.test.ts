@@ -1,0 +1,76 @@
+import { CHUNK_QUEUE, type ChunkJobData, RedisKeys, RunStore, chunkJobOptions, chunkStream, connectRedis } from '@logcluster/core';
+import { type TestRedis, startTestRedis } from '@logcluster/test-support';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChunkWorker } from '../src/index.js';
+
+const PREFIX = 't-dup';
+let redis: TestRedis;
+let client: Redis;
+let store: RunStore;
+let queue: Queue;
+let worker: ChunkWorker;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  client = await connectRedis(redis.url, { connectionName: 'test' });
+  store = new RunStore(client, new RedisKeys(PREFIX));
+  queue = new Queue(CHUNK_QUEUE, { connection: client, prefix: PREFIX });
+  worker = await ChunkWorker.start({ redisUrl: redis.url, prefix: PREFIX, threads: 2, name: 'dup-worker' });
+});
+
+afterAll(async () => {
+  await worker.close();
+  await queue.close();
+  client.disconnect();
+  await redis.stop();
+});
+
+async function waitForStatus(runId: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await store.status(runId)) === 'running') {
+    if (Date.now() > deadline) throw new Error(`run ${runId} still running after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return store.report(runId);
+}
+
+describe('a chunk delivered twice', () => {
+  it('is counted once, whether the deliveries overlap or follow each other', async () => {
+    const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
+    const text = 'ERROR one\nfine\nERROR two ERROR\n'.repeat(1000);
+    const runId = await store.createRun({ patterns, sources: ['dup.log'], chunkSize: 4096 });
+    const jobs: ChunkJobData[] = [];
+    for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 4096, maxLineSize: 1 << 20, sourceName: 'dup.log' })) {
+      await store.storeChunk(runId, 0, chunk);
+      jobs.push({ v: 1, runId, source: 0, seq: chunk.seq, byteOffset: chunk.byteOffset, byteLength: chunk.bytes.length, firstLine: chunk.firstLine, lineCount: chunk.lineCount, patterns });
+    }
+    const options = chunkJobOptions({ attempts: 3, backoffMs: 10 });
+    // Every chunk as two distinct jobs (as a redelivery after a lost lock would be),
+    // the second copy of half of them only after the first was counted.
+    const half = Math.floor(jobs.length / 2);
+    await queue.addBulk(jobs.flatMap((job) => [
+      { name: 'chunk', data: job, opts: { ...options, jobId: `${runId}.0.${job.seq}.a` } },
+      ...(job.seq < half ? [{ name: 'chunk', data: job, opts: { ...options, jobId: `${runId}.0.${job.seq}.b` } }] : []),
+    ]));
+    await store.seal(runId);
+    const report = await waitForStatus(runId);
+    await queue.addBulk(jobs.slice(half).map((job) => ({ name: 'chunk', data: job, opts: { ...options, jobId: `${runId}.0.${job.seq}.c` } })));
+    // Let the late copies be processed, then check nothing moved.
+    const deadline = Date.now() + 30_000;
+    const unfinished = async () => {
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed');
+      return (counts.wait ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0);
+    };
+    while ((await unfinished()) > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const after = await store.report(runId);
+    expect(report.status).toBe('completed');
+    expect(after).toEqual({ ...report, durationMs: after.durationMs });
+    expect(after.totals.matches.ERROR).toEqual({ lines: 2000, occurrences: 3000 });
+    expect(after.totals.chunksDone).toBe(jobs.length);
+    expect(after.workers).toEqual({ 'dup-worker': jobs.length });
+  });
+});
