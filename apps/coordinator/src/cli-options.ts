@@ -1,11 +1,13 @@
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
+  DEFAULT_DEAD_LETTER_RETENTION_MS,
   DEFAULT_MAX_LINE_SIZE,
   DEFAULT_PREFIX,
   LogclusterError,
   type PatternSpec,
   formatBytes,
+  parseDuration,
   parsePositiveInt,
   parseSize,
   validatePatterns,
@@ -32,6 +34,7 @@ function commanderParser<T>(parse: (text: string) => T): (text: string) => T {
 
 export const sizeArg = (name: string) => commanderParser((text) => parseSize(text, name));
 export const intArg = (name: string, min = 1) => commanderParser((text) => parsePositiveInt(text, name, { min }));
+export const durationArg = (name: string) => commanderParser((text) => parseDuration(text, name));
 
 /** `--redis` / `REDIS_URL`; without either, each command picks its default. */
 export const redisOption = () =>
@@ -55,11 +58,18 @@ export function analysisOptions(): Option[] {
     new Option('--max-line-size <size>', 'longest line accepted; a line longer than a chunk is counted as a chunk of its own')
       .argParser(sizeArg('--max-line-size'))
       .default(DEFAULT_MAX_LINE_SIZE, formatBytes(DEFAULT_MAX_LINE_SIZE)),
+    ...retryOptions(),
+    jsonOption(),
+  ];
+}
+
+/** `--attempts` and `--backoff`, for submissions and replays. */
+export function retryOptions(): Option[] {
+  return [
     new Option('--attempts <n>', 'attempts per chunk before it is dead-lettered').argParser(intArg('--attempts')).default(DEFAULT_ATTEMPTS),
     new Option('--backoff <ms>', 'base delay of exponential backoff (with jitter) between attempts')
       .argParser(intArg('--backoff', 0))
       .default(DEFAULT_BACKOFF_MS),
-    jsonOption(),
   ];
 }
 
@@ -70,6 +80,20 @@ export function workerOptions(): Option[] {
     new Option('--concurrency <n>', 'chunks in progress at once (default: --threads)').argParser(intArg('--concurrency')),
     new Option('--task-timeout <ms>', 'abort a chunk counting longer than this; the attempt fails').argParser(intArg('--task-timeout')).default(30_000),
     new Option('--name <id>', 'worker id in reports (default: hostname:pid)'),
+    new Option('--lock-duration <ms>', "a chunk's lock; a dead worker's chunks go to another worker once it lapses (same on every worker)")
+      .argParser(intArg('--lock-duration'))
+      .default(15_000),
+    new Option('--stalled-interval <ms>', 'how often workers look for chunks whose lock lapsed (same on every worker)')
+      .argParser(intArg('--stalled-interval'))
+      .default(5_000),
+    new Option('--dead-letter-retention <duration>', 'how long dead-lettered chunks and their bytes are kept (30m, 12h, 7d)')
+      .argParser(durationArg('--dead-letter-retention'))
+      .default(DEFAULT_DEAD_LETTER_RETENTION_MS, '7d'),
+    new Option('--shutdown-grace <ms>', 'on SIGTERM/SIGINT, how long to let chunks in progress finish before abandoning them')
+      .argParser(intArg('--shutdown-grace'))
+      .default(30_000),
+    // Test only: the worker kills itself at this point, as a crash would.
+    new Option('--fault-point <name>').env('LOGCLUSTER_FAULT').hideHelp(),
   ];
 }
 
@@ -94,6 +118,11 @@ export interface WorkerFlags {
   concurrency?: number;
   taskTimeout: number;
   name?: string;
+  lockDuration: number;
+  stalledInterval: number;
+  deadLetterRetention: number;
+  shutdownGrace: number;
+  faultPoint?: string;
 }
 
 /** Turns the flags into submission options, checking patterns and sizes before anything runs. */
@@ -116,6 +145,11 @@ export function resolveWorkerFlags(flags: WorkerFlags) {
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.faultPoint !== undefined ? { faultPoint: flags.faultPoint } : {}),
     taskTimeoutMs: flags.taskTimeout,
+    lockDurationMs: flags.lockDuration,
+    stalledIntervalMs: flags.stalledInterval,
+    deadLetterRetentionMs: flags.deadLetterRetention,
+    shutdownGraceMs: flags.shutdownGrace,
   };
 }

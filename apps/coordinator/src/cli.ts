@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { LogclusterError, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
-import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, workerOptions } from './cli-options.js';
+import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, retryOptions, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
-import { type StoreFlags, reportCommand, runsCommand, statusCommand } from './commands/runs.js';
+import { type DlqFlags, type ReplayFlags, dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './commands/dlq.js';
+import { reportCommand, runsCommand, statusCommand } from './commands/runs.js';
+import type { StoreFlags } from './store-session.js';
 import { type SubmitFlags, submitCommand } from './commands/submit.js';
 import { type WorkerCommandFlags, workerCommand } from './commands/worker.js';
 import { EXIT } from './exit-codes.js';
@@ -78,6 +80,31 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(new Option('--limit <n>', 'how many').argParser(intArg('--limit')).default(20))
     .addOption(jsonOption())
     .action(run((flags: StoreFlags & { limit: number }) => runsCommand(flags, io)));
+
+  const dlq = program
+    .command('dlq')
+    .description('the dead-letter queue: chunks that failed every attempt, kept for inspection and replay');
+  const dlqCommand = (name: string, description: string) =>
+    dlq.command(name).description(description).addOption(redisOption()).addOption(prefixOption()).addOption(jsonOption());
+  dlqCommand('list', 'dead-lettered chunks, oldest first, with where each is now')
+    .addOption(new Option('--run <runId>', 'only those of one run'))
+    .addOption(new Option('--limit <n>', 'at most this many').argParser(intArg('--limit')))
+    .action(run((flags: DlqFlags) => dlqListCommand(flags, io)));
+  dlqCommand('show', 'one entry, whole: error and stack, job data, line range, state')
+    .argument('<id>', 'entry id, as dlq list shows it')
+    .action(run((id: string, flags: DlqFlags) => dlqShowCommand(id, flags, io)));
+  const replay = dlqCommand('replay', 'enqueue dead-lettered chunks again; their runs end completed once they count')
+    .argument('[ids...]', 'entry ids, as dlq list shows them')
+    .addOption(new Option('--all', 'every entry (of --run, if given)'))
+    .addOption(new Option('--run <runId>', 'with --all: only the entries of one run'))
+    .addOption(new Option('--wait', "wait for the replayed runs to finish, and exit as they end (0, 1 or 3)"));
+  for (const option of retryOptions()) replay.addOption(option);
+  replay.action(run((ids: string[], flags: ReplayFlags) => dlqReplayCommand(ids, flags, io)));
+  dlqCommand('purge', 'drop entries, and the bytes of chunks still dead; their runs stay partial')
+    .argument('[ids...]', 'entry ids, as dlq list shows them')
+    .addOption(new Option('--all', 'every entry (of --run, if given)'))
+    .addOption(new Option('--run <runId>', 'with --all: only the entries of one run'))
+    .action(run((ids: string[], flags: DlqFlags) => dlqPurgeCommand(ids, flags, io)));
 
   return program;
 }

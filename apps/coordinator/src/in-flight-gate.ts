@@ -18,6 +18,8 @@ export class InFlightGate {
     private readonly events: RunEvents,
     private readonly runId: string,
     readonly maxBytes: number,
+    /** Runs at every recheck while waiting (the submission looks for Redis restarts). */
+    private readonly onRecheck: () => Promise<void> = async () => {},
   ) {}
 
   get inFlightBytes(): number {
@@ -29,6 +31,7 @@ export class InFlightGate {
     while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.maxBytes) {
       signal?.throwIfAborted();
       await this.events.next(RECHECK_MS, signal);
+      await this.onRecheck();
       this.settledBytes = await this.store.settledBytes(this.runId);
     }
     this.enqueuedBytes += bytes;

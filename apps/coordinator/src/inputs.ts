@@ -9,6 +9,11 @@ export interface Input {
   name: string;
   /** The source's bytes, decompressed if they are gzip; reading stops when `signal` aborts. */
   read(signal?: AbortSignal): AsyncIterable<Buffer>;
+  /**
+   * Reads `length` bytes at `offset` of the (decompressed) source again, to enqueue a
+   * chunk that Redis lost; null when the source cannot be read twice (standard input).
+   */
+  readRange(offset: number, length: number): Promise<Buffer | null>;
   close(): Promise<void>;
 }
 
@@ -45,9 +50,19 @@ async function fileInput(path: string): Promise<Input> {
     throw new InputError(`${path}: is a directory`);
   }
   let closed = false;
+  const stream = (start = 0) => handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, start });
   return {
     name: path,
-    read: (signal) => decompressed(path, abortable(handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false }), signal)),
+    read: (signal) => decompressed(path, abortable(stream(), signal)),
+    readRange: async (offset, length) => {
+      const head = Buffer.alloc(GZIP_MAGIC.length);
+      await handle.read(head, 0, head.length, 0);
+      if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) return sliceOf(decompressed(path, stream()), offset, length);
+      const out = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(out, 0, length, offset);
+      if (bytesRead !== length) throw new InputError(`${path}: shorter than before (changed while being analysed?)`);
+      return out;
+    },
     close: async () => {
       if (closed) return;
       closed = true;
@@ -57,7 +72,27 @@ async function fileInput(path: string): Promise<Input> {
 }
 
 function stdinInput(stdin: NodeJS.ReadableStream): Input {
-  return { name: '-', read: (signal) => decompressed('-', abortable(stdin as Readable, signal)), close: async () => {} };
+  return {
+    name: '-',
+    read: (signal) => decompressed('-', abortable(stdin as Readable, signal)),
+    readRange: () => Promise.resolve(null),
+    close: async () => {},
+  };
+}
+
+/** Bytes `offset` to `offset + length` of a stream, read from its start. */
+async function sliceOf(stream: AsyncIterable<Buffer>, offset: number, length: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(length);
+  let position = 0;
+  let filled = 0;
+  for await (const data of stream) {
+    const from = Math.max(0, offset - position);
+    const to = Math.min(data.length, offset + length - position);
+    if (from < to) filled += data.copy(out, filled, from, to);
+    position += data.length;
+    if (filled === length) return out;
+  }
+  throw new InputError('input is shorter than before (changed while being analysed?)');
 }
 
 /** The stream, destroyed when `signal` aborts so that a pending read ends at once. */

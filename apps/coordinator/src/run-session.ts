@@ -29,7 +29,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
   const progress = new ProgressLine(io.stderr);
   let submission: Submission | undefined;
   try {
-    submission = await Submission.create(redis, store, inputs, submit);
+    submission = await Submission.create(redis, store, inputs, submit, (message) => io.stderr.write(`logcluster: ${message}\n`));
     const { runId } = submission;
     progress.start(async () => formatProgress(await store.progress(runId)));
     let enqueued = false;
@@ -72,6 +72,7 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
   let hinted = false;
   for (;;) {
     io.signal.throwIfAborted();
+    await submission.checkRedis();
     const progress = await store.progress(submission.runId);
     if (progress.status !== 'running') return progress.status;
     const settled = progress.chunksDone + progress.chunksDeadLettered;

@@ -1,110 +1,89 @@
-import {
-  CHUNK_QUEUE,
-  ChunkIntegrityError,
-  ChunkMissingError,
-  type ChunkJobData,
-  InvalidJobError,
-  LogclusterError,
-  RedisKeys,
-  type RecordOutcome,
-  RunStore,
-  connectRedis,
-  errorMessage,
-  parseChunkJob,
-} from '@logcluster/core';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { CHUNK_QUEUE, DeadLetterQueue, RedisKeys, RunStore, connectRedis, errorMessage } from '@logcluster/core';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
 import { CountPool } from './count-pool.js';
+import { DeadLettering } from './dead-lettering.js';
+import { FailedJobReconciler } from './failed-job-reconciler.js';
+import { crashAt } from './fault-points.js';
 import { type WorkerOptions, resolveWorkerOptions } from './worker-options.js';
 
-/** What a chunk job returns to BullMQ. */
-export interface ChunkJobResult {
-  outcome: RecordOutcome;
-}
+/**
+ * How often BullMQ may find a chunk stalled before failing it on its own. Kept high:
+ * the processor dead-letters a chunk that kills its workers (`MAX_ABANDONED_STARTS`)
+ * with a proper record, and the reconciler catches whatever BullMQ fails anyway.
+ */
+const MAX_STALLED_COUNT = 10;
 
-/** Failures that no retry can fix: the job goes straight to its final failure. */
-const UNRECOVERABLE = [InvalidJobError, ChunkMissingError, ChunkIntegrityError];
+export interface WorkerEvents {
+  /** Something went wrong outside a chunk (Redis trouble, a failed maintenance pass). */
+  onError?: (message: string) => void;
+}
 
 /**
  * A worker: takes chunk jobs from the queue, counts each on the thread pool and records
- * the counts in the run, exactly once per chunk however often the chunk is delivered.
+ * the counts in the run, exactly once per chunk however often the chunk is delivered;
+ * dead-letters chunks that fail for good.
  */
 export class ChunkWorker {
-  /** Chunks this worker counted (not duplicates). */
-  chunksCounted = 0;
   private closing: Promise<void> | undefined;
-
-  private readonly worker: Worker<unknown, ChunkJobResult>;
+  private readonly maintenance: NodeJS.Timeout;
 
   private constructor(
     readonly options: WorkerOptions,
     private readonly redis: Redis,
-    private readonly store: RunStore,
     private readonly pool: CountPool,
+    private readonly processor: ChunkProcessor,
+    private readonly worker: Worker<unknown, ChunkJobResult>,
+    private readonly chunkQueue: Queue,
+    private readonly deadLetterQueue: DeadLetterQueue,
+    reconciler: FailedJobReconciler,
+    deadLettering: DeadLettering,
+    events: WorkerEvents,
   ) {
-    this.worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => this.process(job), {
+    const report = (err: unknown) => events.onError?.(errorMessage(err));
+    this.maintenance = setInterval(() => {
+      void reconciler
+        .reconcile()
+        .then(() => deadLettering.applyRetention())
+        .catch(report);
+    }, options.reconcileIntervalMs);
+    this.maintenance.unref();
+    worker.on('error', report);
+  }
+
+  static async start(given: Partial<WorkerOptions>, events: WorkerEvents = {}): Promise<ChunkWorker> {
+    const options = resolveWorkerOptions(given);
+    const redis = await connectRedis(options.redisUrl, { connectionName: `logcluster-worker:${options.name}` });
+    const keys = new RedisKeys(options.prefix);
+    const store = new RunStore(redis, keys);
+    const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
+    const crash = crashAt(options.faultPoint);
+    const deadLetterQueue = new DeadLetterQueue(redis, options.prefix);
+    const deadLettering = new DeadLettering(store, deadLetterQueue, options.name, options.deadLetterRetentionMs, crash);
+    const processor = new ChunkProcessor(store, pool, deadLettering, options.name, crash);
+    const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: options.prefix });
+    chunkQueue.on('error', () => {});
+    const worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => processor.process(job), {
       connection: redis,
       prefix: options.prefix,
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs,
       stalledInterval: options.stalledIntervalMs,
+      maxStalledCount: MAX_STALLED_COUNT,
       name: options.name,
       autorun: false,
     });
-    // BullMQ reports connection trouble here; it reconnects on its own.
-    this.worker.on('error', () => {});
-  }
-
-  static async start(given: Partial<WorkerOptions>): Promise<ChunkWorker> {
-    const options = resolveWorkerOptions(given);
-    const redis = await connectRedis(options.redisUrl, { connectionName: `logcluster-worker:${options.name}` });
-    const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
-    const self = new ChunkWorker(options, redis, new RunStore(redis, new RedisKeys(options.prefix)), pool);
-    void self.worker.run().catch(() => {});
-    await self.worker.waitUntilReady();
+    const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
+    const self = new ChunkWorker(options, redis, pool, processor, worker, chunkQueue, deadLetterQueue, reconciler, deadLettering, events);
+    void worker.run().catch((err: unknown) => events.onError?.(errorMessage(err)));
+    await worker.waitUntilReady();
     return self;
   }
 
-  private async process(job: Job<unknown, ChunkJobResult>): Promise<ChunkJobResult> {
-    let data: ChunkJobData;
-    try {
-      data = parseChunkJob(job.data);
-    } catch (err) {
-      throw new UnrecoverableError(errorMessage(err));
-    }
-    try {
-      const outcome = await this.countOnce(data);
-      if (outcome === 'recorded') this.chunksCounted++;
-      return { outcome };
-    } catch (err) {
-      const unrecoverable = UNRECOVERABLE.some((type) => err instanceof type);
-      const lastAttempt = unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      // Dead-letter before BullMQ marks the job failed: if this process dies in between,
-      // the job is delivered again and either counts (turning the chunk from dead to
-      // done) or dead-letters again, which changes nothing.
-      if (lastAttempt) await this.store.recordDeadLetter(data, describeFailure(err));
-      throw unrecoverable ? new UnrecoverableError(describeFailure(err)) : err;
-    }
-  }
-
-  private async countOnce(job: ChunkJobData): Promise<RecordOutcome> {
-    if ((await this.store.chunkState(job)) === 'done') return 'duplicate';
-    const bytes = await this.store.readChunk(job);
-    if (bytes === null) {
-      // Counted by another delivery between the two reads, or lost.
-      if ((await this.store.chunkState(job)) === 'done') return 'duplicate';
-      throw new ChunkMissingError(`the bytes of chunk ${job.source}.${job.seq} of run ${job.runId} are missing from Redis`);
-    }
-    if (bytes.length !== job.byteLength) {
-      throw new ChunkIntegrityError(`chunk ${job.source}.${job.seq} of run ${job.runId} holds ${bytes.length} bytes, expected ${job.byteLength}`);
-    }
-    const counts = await this.pool.count(bytes, job.patterns);
-    if (counts.lines !== job.lineCount) {
-      throw new ChunkIntegrityError(`chunk ${job.source}.${job.seq} of run ${job.runId} has ${counts.lines} lines, expected ${job.lineCount}`);
-    }
-    const outcome = await this.store.recordResult(job, counts, this.options.name);
-    if (outcome === 'run-missing') throw new UnrecoverableError(`run ${job.runId} no longer exists`);
-    return outcome;
+  /** Chunks this worker counted (not duplicates). */
+  get chunksCounted(): number {
+    return this.processor.chunksCounted;
   }
 
   get poolUtilization(): number {
@@ -116,25 +95,43 @@ export class ChunkWorker {
   }
 
   /**
-   * Stops taking jobs, lets the ones in progress finish (unless `force`: then they are
-   * abandoned and will be delivered again), then closes the pool and Redis. Every step
-   * runs even if an earlier one failed; all failures are reported together. Safe to
-   * call more than once.
+   * Stops taking jobs and lets the ones in progress finish, for up to `shutdownGraceMs`
+   * (or at once with `force`); chunks still unfinished then are abandoned and go to
+   * another worker when their lock lapses. Then closes the pool and Redis. Every step
+   * runs even if an earlier one failed; all failures are reported together. Safe to call
+   * more than once.
    */
   close({ force = false } = {}): Promise<void> {
-    return (this.closing ??= closeInOrder([
-      () => this.worker.close(force),
-      () => this.pool.close({ force }),
-      () => this.redis.quit(),
-    ]));
+    return (this.closing ??= (async () => {
+      clearInterval(this.maintenance);
+      let abandoned = force;
+      if (abandoned) this.processor.abandon();
+      const steps: (() => Promise<unknown>)[] = [
+        async () => {
+          if (!force) {
+            // pause() stops taking jobs and resolves once those in progress are done.
+            const finished = await Promise.race([this.worker.pause().then(() => true), delay(this.options.shutdownGraceMs).then(() => false)]);
+            abandoned = !finished;
+          }
+          // Chunks abandoned now must not be dead-lettered for failing as the pool goes.
+          if (abandoned) this.processor.abandon();
+          await this.worker.close(abandoned);
+        },
+        () => this.pool.close({ force: abandoned }),
+        () => this.chunkQueue.close(),
+        () => this.deadLetterQueue.close(),
+        () => this.redis.quit(),
+      ];
+      await runAll(steps);
+    })());
   }
 }
 
-function describeFailure(err: unknown): string {
-  return err instanceof LogclusterError ? `${err.code}: ${err.message}` : errorMessage(err);
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-async function closeInOrder(steps: (() => Promise<unknown>)[]): Promise<void> {
+async function runAll(steps: (() => Promise<unknown>)[]): Promise<void> {
   const failures: unknown[] = [];
   for (const step of steps) {
     try {

@@ -61,8 +61,8 @@ export class CountPool {
     return this.pool.queueSize;
   }
 
-  /** Waits for running tasks, or with `force` aborts them. */
+  /** Waits for running tasks, or with `force` ends them (their threads are terminated). */
   close({ force = false } = {}): Promise<void> {
-    return (this.closing ??= this.pool.close({ force }));
+    return (this.closing ??= force ? this.pool.destroy() : this.pool.close());
   }
 }

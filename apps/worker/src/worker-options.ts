@@ -1,5 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
-import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, UsageError } from '@logcluster/core';
+import { DEFAULT_DEAD_LETTER_RETENTION_MS, DEFAULT_PREFIX, DEFAULT_REDIS_URL, UsageError } from '@logcluster/core';
 
 export interface WorkerOptions {
   /** @defaultValue `redis://127.0.0.1:6379` */
@@ -15,12 +15,23 @@ export interface WorkerOptions {
   /** Worker id in reports and metrics. @defaultValue `hostname:pid` */
   name: string;
   /**
-   * How long a job's lock lasts without renewal; after it lapses the job is handed to
-   * another worker. The same on every worker. @defaultValue 30000
+   * How long a job's lock lasts without renewal. The lock is renewed every half of it
+   * while the chunk is counted (counting runs on threads, so the event loop is free to);
+   * when a worker dies, its chunks go to another worker once the lock has lapsed and a
+   * stalled check has run: within `lockDurationMs + stalledIntervalMs`. The same on every
+   * worker. @defaultValue 15000
    */
   lockDurationMs: number;
-  /** How often workers look for jobs whose lock lapsed. The same on every worker. @defaultValue 30000 */
+  /** How often workers look for chunks whose lock lapsed. The same on every worker. @defaultValue 5000 */
   stalledIntervalMs: number;
+  /** How long dead-lettered chunks (entries and bytes) are kept. @defaultValue 7 days */
+  deadLetterRetentionMs: number;
+  /** How long a graceful close waits for chunks in progress before abandoning them. @defaultValue 30000 */
+  shutdownGraceMs: number;
+  /** How often this worker looks for failed jobs that were not dead-lettered. @defaultValue 30000 */
+  reconcileIntervalMs: number;
+  /** Test only: a fault point at which the process kills itself (see `fault-points.ts`). */
+  faultPoint?: string;
 }
 
 export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
@@ -35,13 +46,18 @@ export function resolveWorkerOptions(given: Partial<WorkerOptions>): WorkerOptio
     concurrency: given.concurrency ?? threads,
     taskTimeoutMs: given.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
     name: given.name ?? `${hostname()}:${process.pid}`,
-    lockDurationMs: given.lockDurationMs ?? 30_000,
-    stalledIntervalMs: given.stalledIntervalMs ?? 30_000,
+    lockDurationMs: given.lockDurationMs ?? 15_000,
+    stalledIntervalMs: given.stalledIntervalMs ?? 5_000,
+    deadLetterRetentionMs: given.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS,
+    shutdownGraceMs: given.shutdownGraceMs ?? 30_000,
+    reconcileIntervalMs: given.reconcileIntervalMs ?? 30_000,
+    ...(given.faultPoint ? { faultPoint: given.faultPoint } : {}),
   };
-  for (const key of ['threads', 'concurrency', 'taskTimeoutMs', 'lockDurationMs', 'stalledIntervalMs'] as const) {
+  const positive = ['threads', 'concurrency', 'taskTimeoutMs', 'lockDurationMs', 'stalledIntervalMs', 'deadLetterRetentionMs', 'shutdownGraceMs', 'reconcileIntervalMs'] as const;
+  for (const key of positive) {
     if (!Number.isSafeInteger(options[key]) || options[key] < 1) throw new UsageError(`options.${key} must be a positive integer`);
   }
   if (options.name.length === 0) throw new UsageError('options.name must not be empty');
-  if (options.prefix.length === 0 || options.prefix.includes(' ')) throw new UsageError('options.prefix must be a non-empty word');
+  if (options.prefix.length === 0 || /[\s:]/.test(options.prefix)) throw new UsageError('options.prefix must be a non-empty word without spaces or colons');
   return options;
 }

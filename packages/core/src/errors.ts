@@ -75,6 +75,12 @@ export class ChunkIntegrityError extends LogclusterError {
   readonly exitCode = 1;
 }
 
+/** A chunk whose processing killed its worker again and again: it is not tried any more. */
+export class ChunkPoisonError extends LogclusterError {
+  readonly code = 'CHUNK_POISON';
+  readonly exitCode = 1;
+}
+
 /** A counting task ran past `--task-timeout`; its thread was replaced. */
 export class TaskTimeoutError extends LogclusterError {
   readonly code = 'TASK_TIMEOUT';
@@ -85,6 +91,12 @@ export class TaskTimeoutError extends LogclusterError {
 export class RunNotFoundError extends LogclusterError {
   readonly code = 'RUN_NOT_FOUND';
   readonly exitCode = 2;
+}
+
+/** A dead-lettered chunk that cannot be replayed (counted since, or its bytes expired). */
+export class ReplayError extends LogclusterError {
+  readonly code = 'REPLAY';
+  readonly exitCode = 1;
 }
 
 export function errorMessage(err: unknown): string {

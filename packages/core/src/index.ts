@@ -1,11 +1,11 @@
 export * from './errors.js';
-export { parseSize, parsePositiveInt, formatBytes } from './units.js';
+export { parseSize, parsePositiveInt, parseDuration, formatBytes } from './units.js';
 export { type Chunk, type ChunkerOptions, DEFAULT_MAX_LINE_SIZE, chunkStream } from './chunking/chunker.js';
 export { countLines, countNewlines } from './chunking/newlines.js';
 export { type PatternSpec, compilePatternRegex, validatePatterns } from './matching/pattern.js';
 export { type ChunkCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
-export { type ChunkJobData, RUN_ID_PATTERN, chunkId, chunkJobId, parseChunkJob } from './contract/job.js';
+export { type ChunkJobData, RUN_ID_PATTERN, chunkId, chunkJobId, isReplayJobId, parseChunkJob, replayJobId } from './contract/job.js';
 export { CHUNK_QUEUE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_PREFIX, chunkJobOptions } from './contract/queues.js';
 export { RedisKeys } from './redis/keys.js';
 export {
@@ -18,4 +18,22 @@ export {
 } from './redis/connection.js';
 export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
 export type { RunDefinition } from './runs/run-definition.js';
-export { type ChunkState, DEFAULT_DEAD_LETTER_RETENTION_MS, type RecordOutcome, RunStore, newRunId } from './runs/run-store.js';
+export {
+  type ChunkState,
+  DEFAULT_DEAD_LETTER_RETENTION_MS,
+  type DeadLetterRecord,
+  type RecordOutcome,
+  type RecordResult,
+  type ReplayReadiness,
+  RunStore,
+  newRunId,
+} from './runs/run-store.js';
+export {
+  DEAD_LETTER_QUEUE,
+  type DeadChunkRef,
+  type DeadLetterEntry,
+  type DeadLetterError,
+  deadLetterId,
+  parseDeadLetterEntry,
+} from './dead-letter/dead-letter-entry.js';
+export { type DeadLetterItem, DeadLetterQueue } from './dead-letter/dead-letter-queue.js';

@@ -49,3 +49,15 @@ export function formatBytes(bytes: number): string {
   }
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${unit}`;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses a duration such as `250ms`, `30s`, `1m`, `12h` or `7d`; a bare number is milliseconds. */
+export function parseDuration(text: string, optionName: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
+  const ms = match ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]!) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new UsageError(`${optionName} must be a duration such as 500ms, 30s, 1m, 12h or 7d (got "${text}")`);
+  }
+  return ms;
+}

@@ -22,7 +22,7 @@ const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
 
 /** Creates a run of the given sources and stores their chunks; returns the jobs. */
 async function runOf(sources: string[]): Promise<{ runId: string; jobs: ChunkJobData[] }> {
-  const runId = await store.createRun({ patterns, sources: sources.map((_, i) => `s${i}.log`), chunkSize: 16 });
+  const { runId } = await store.createRun({ patterns, sources: sources.map((_, i) => `s${i}.log`), chunkSize: 16 });
   const jobs: ChunkJobData[] = [];
   for (const [source, text] of sources.entries()) {
     for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 16, maxLineSize: 1024, sourceName: 's' })) {
@@ -44,8 +44,8 @@ describe('RunStore', () => {
     expect(jobs).toHaveLength(1);
     const job = jobs[0]!;
     const counts = createChunkCounter(patterns)((await store.readChunk(job))!);
-    expect(await store.recordResult(job, counts, 'w1')).toBe('recorded');
-    expect(await store.recordResult(job, counts, 'w2')).toBe('duplicate');
+    expect(await store.recordResult(job, counts, 'w1')).toEqual({ outcome: 'recorded', revivedGeneration: 0 });
+    expect(await store.recordResult(job, counts, 'w2')).toEqual({ outcome: 'duplicate', revivedGeneration: 0 });
     await store.seal(runId);
     const report = await store.report(runId);
     expect(report.status).toBe('completed');
@@ -74,16 +74,18 @@ describe('RunStore', () => {
     const { runId, jobs } = await runOf(['ERROR 1\nok\nERROR 2\nok\nERROR 3\n']);
     await store.seal(runId);
     const [first, ...rest] = jobs;
-    expect(await store.recordDeadLetter(first!, 'TASK_TIMEOUT: too slow')).toBe('recorded');
-    expect(await store.recordDeadLetter(first!, 'again')).toBe('duplicate');
+    expect(await store.recordDeadLetter(first!, 'TASK_TIMEOUT: too slow')).toEqual({ outcome: 'recorded', generation: 1 });
+    // Dead already: same generation, and the latest reason.
+    expect(await store.recordDeadLetter(first!, 'TASK_TIMEOUT: still too slow')).toEqual({ outcome: 'duplicate', generation: 1 });
     for (const job of rest) await countJob(job);
     let report = await store.report(runId);
     expect(report.status).toBe('partial');
     expect(report.totals.chunksDeadLettered).toBe(1);
-    expect(report.sources[0]!.deadLettered).toEqual([{ firstLine: 1, lineCount: first!.lineCount, byteOffset: 0, byteLength: first!.byteLength, reason: 'TASK_TIMEOUT: too slow' }]);
+    expect(report.sources[0]!.deadLettered).toEqual([{ firstLine: 1, lineCount: first!.lineCount, byteOffset: 0, byteLength: first!.byteLength, reason: 'TASK_TIMEOUT: still too slow' }]);
     // The dead chunk's bytes are kept for replay.
     expect(await store.readChunk(first!)).not.toBeNull();
-    expect(await countJob(first!)).toBe('recorded');
+    // A delivery that raced the dead-lettering counts it after all: generation 1 is stale.
+    expect(await countJob(first!)).toEqual({ outcome: 'recorded', revivedGeneration: 1 });
     report = await store.report(runId);
     expect(report.status).toBe('completed');
     expect(report.totals).toMatchObject({ chunksDeadLettered: 0, chunksDone: jobs.length, matches: { ERROR: { lines: 3, occurrences: 3 } } });
@@ -93,6 +95,64 @@ describe('RunStore', () => {
   it('refuses to record into a run that does not exist', async () => {
     const { jobs } = await runOf(['ERROR\n']);
     const orphan = { ...jobs[0]!, runId: 'r-0-gone' };
-    expect(await store.recordResult(orphan, { bytes: 6, lines: 1, matches: [{ lines: 1, occurrences: 1 }] }, 'w')).toBe('run-missing');
+    expect((await store.recordResult(orphan, { bytes: 6, lines: 1, matches: [{ lines: 1, occurrences: 1 }] }, 'w')).outcome).toBe('run-missing');
+    expect((await store.recordDeadLetter(orphan, 'x')).outcome).toBe('run-missing');
+  });
+
+  it('stores a chunk once however often it is stored', async () => {
+    const { runId, jobs } = await runOf(['ERROR\nok\n']);
+    const chunk = { seq: 0, byteOffset: 0, firstLine: 1, lineCount: 2, bytes: Buffer.from('ERROR\nok\n') };
+    expect(await store.storeChunk(runId, 0, chunk)).toBe('duplicate');
+    await store.seal(runId);
+    await countJob(jobs[0]!);
+    expect((await store.report(runId)).totals).toMatchObject({ chunks: 1, bytes: 9, lines: 2, matches: { ERROR: { lines: 1, occurrences: 1 } } });
+  });
+
+  it('replays a dead chunk: the run runs again and ends completed; a second failure is a new generation', async () => {
+    const { runId, jobs } = await runOf(['ERROR 1\nok\nERROR 2\n', 'ok\n']);
+    await store.seal(runId);
+    const [dead, ...rest] = jobs;
+    for (const job of rest) await countJob(job);
+    await store.recordDeadLetter(dead!, 'TASK_TIMEOUT: slow');
+    expect(await store.status(runId)).toBe('partial');
+
+    expect(await store.prepareReplay(dead!, 2)).toBe('not-dead');
+    expect(await store.prepareReplay(dead!, 1)).toBe('ready');
+    // Repeating an interrupted replay is harmless.
+    expect(await store.prepareReplay(dead!, 1)).toBe('ready');
+    expect(await store.progress(runId)).toMatchObject({ status: 'running', chunksDeadLettered: 0 });
+    expect((await store.report(runId)).sources[0]!.deadLettered).toEqual([]);
+
+    // The replay fails too: dead again, as generation 2.
+    expect(await store.recordDeadLetter(dead!, 'TASK_TIMEOUT: slow again')).toEqual({ outcome: 'recorded', generation: 2 });
+    expect(await store.progress(runId)).toMatchObject({ status: 'partial', chunksDeadLettered: 1 });
+    expect(await store.prepareReplay(dead!, 2)).toBe('ready');
+    expect(await countJob(dead!)).toEqual({ outcome: 'recorded', revivedGeneration: 2 });
+    const report = await store.report(runId);
+    expect(report.status).toBe('completed');
+    expect(report.totals).toMatchObject({ chunksDone: jobs.length, chunksDeadLettered: 0, matches: { ERROR: { lines: 2, occurrences: 2 } } });
+    expect(await store.prepareReplay(dead!, 2)).toBe('not-dead');
+  });
+
+  it('will not replay a chunk whose bytes are gone', async () => {
+    const { runId, jobs } = await runOf(['ERROR\n']);
+    await store.seal(runId);
+    await store.recordDeadLetter(jobs[0]!, 'x');
+    await store.dropChunkBytes(jobs[0]!);
+    expect(await store.prepareReplay(jobs[0]!, 1)).toBe('bytes-gone');
+    expect(await store.status(runId)).toBe('partial');
+  });
+
+  it('records a chunk Redis lost as dead-lettered, with its range, and enqueued', async () => {
+    const { runId, jobs } = await runOf(['ERROR\nok\n']);
+    await countJob(jobs[0]!);
+    const lost = { seq: 1, byteOffset: 9, byteLength: 12, firstLine: 3, lineCount: 2 };
+    expect(await store.recordLostChunk(runId, 0, lost, 'LOST: gone')).toBe(true);
+    expect(await store.recordLostChunk(runId, 0, lost, 'LOST: gone')).toBe(false);
+    await store.seal(runId);
+    const report = await store.report(runId);
+    expect(report.status).toBe('partial');
+    expect(report.totals).toMatchObject({ chunks: 2, bytes: 21, lines: 4, chunksDone: 1, chunksDeadLettered: 1 });
+    expect(report.sources[0]!.deadLettered).toEqual([{ firstLine: 3, lineCount: 2, byteOffset: 9, byteLength: 12, reason: 'LOST: gone' }]);
   });
 });

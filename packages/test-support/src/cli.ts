@@ -55,6 +55,8 @@ export interface CliProcess {
   waitForStderr: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
   /** Sends `signal` and resolves with the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** Resolves with the exit code (null if killed by a signal) when the process ends. */
+  exited: Promise<number | null>;
 }
 
 /** Starts a long-running `logcluster …` (a worker, say) in the background. */
@@ -94,6 +96,7 @@ export function startCli(args: string[], options: { env?: Record<string, string 
         child.once('exit', onExit);
         check();
       }),
+    exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -3,3 +3,4 @@ export { type GrepCounts, type GrepPattern, grepCounts, grepLineCount } from './
 export { type CliOptions, type CliProcess, type CliResult, LOGCLUSTER_BIN, cleanEnv, runCli, startCli } from './cli.js';
 export { type SyntheticLogOptions, syntheticLog } from './synthetic-log.js';
 export { embeddedLeftovers } from './processes.js';
+export { clusterFlags, linesOf, reportOf, startWorker, waitForRun } from './cluster.js';

@@ -42,11 +42,14 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
     );
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const probe = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis({ path: socket, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => {});
       try {
         await probe.connect();
-        await probe.ping();
+        await probe.ping().catch((err: Error) => {
+          // Up, and asking for a password (--requirepass): that is up.
+          if (!/NOAUTH/.test(err.message)) throw err;
+        });
         probe.disconnect();
         return;
       } catch {

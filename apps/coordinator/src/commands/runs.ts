@@ -1,40 +1,25 @@
-import { RedisKeys, RunStore, connectRedis, DEFAULT_REDIS_URL } from '@logcluster/core';
 import type { CommandIo } from '../command-io.js';
+import { type StoreFlags, withStore } from '../store-session.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { formatDuration, formatProgress, formatReport, table } from '../report-format.js';
 
-export interface StoreFlags {
-  redis?: string;
-  prefix: string;
-  json?: boolean;
-}
-
-async function withStore<T>(flags: StoreFlags, use: (store: RunStore) => Promise<T>): Promise<T> {
-  const redis = await connectRedis(flags.redis ?? DEFAULT_REDIS_URL, { connectionName: 'logcluster-cli' });
-  try {
-    return await use(new RunStore(redis, new RedisKeys(flags.prefix)));
-  } finally {
-    await redis.quit().catch(() => redis.disconnect());
-  }
-}
-
 /** `status <runId>`: where a run is. */
 export async function statusCommand(runId: string, flags: StoreFlags, io: CommandIo): Promise<number> {
-  const progress = await withStore(flags, (store) => store.progress(runId));
+  const progress = await withStore(flags, ({ store }) => store.progress(runId));
   io.stdout.write(flags.json ? `${JSON.stringify(progress, null, 2)}\n` : `${formatProgress(progress)}\n`);
   return 0;
 }
 
 /** `report <runId>`: the run's report; exits as the run would (0, 1 or 3). */
 export async function reportCommand(runId: string, flags: StoreFlags, io: CommandIo): Promise<number> {
-  const report = await withStore(flags, (store) => store.report(runId));
+  const report = await withStore(flags, ({ store }) => store.report(runId));
   io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
   return exitCodeFor(report.status);
 }
 
 /** `runs`: recent runs, newest first. */
 export async function runsCommand(flags: StoreFlags & { limit: number }, io: CommandIo): Promise<number> {
-  const runs = await withStore(flags, async (store) => {
+  const runs = await withStore(flags, async ({ store }) => {
     const ids = await store.recentRunIds(flags.limit);
     return Promise.all(ids.map((id) => store.progress(id)));
   });

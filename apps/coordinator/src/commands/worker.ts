@@ -8,14 +8,14 @@ export type WorkerCommandFlags = WorkerFlags & { redis?: string; prefix: string 
 /** Runs a worker until SIGTERM/SIGINT, then finishes the chunks in progress and exits 0. */
 export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): Promise<number> {
   const options = resolveWorkerOptions({ ...resolveWorkerFlags(flags), redisUrl: flags.redis ?? DEFAULT_REDIS_URL, prefix: flags.prefix });
-  const worker = await ChunkWorker.start(options);
+  const worker = await ChunkWorker.start(options, { onError: (message) => log(io, `worker ${options.name}: ${message}`) });
   log(io, `worker ${options.name} started: ${options.threads} threads, concurrency ${options.concurrency}, ` +
     `redis ${redactRedisUrl(options.redisUrl)}, prefix ${options.prefix}`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  log(io, `worker ${options.name} stopping: finishing chunks in progress (signal again to force)`);
+  log(io, `worker ${options.name} stopping: finishing chunks in progress for up to ${options.shutdownGraceMs} ms (signal again to exit at once)`);
   await worker.close();
   log(io, `worker ${options.name} stopped after counting ${worker.chunksCounted} chunks`);
   return 0;

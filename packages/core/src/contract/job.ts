@@ -65,3 +65,12 @@ export function chunkId(job: Pick<ChunkJobData, 'source' | 'seq'>): string {
 export function chunkJobId(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): string {
   return `${job.runId}.${job.source}.${job.seq}`;
 }
+
+/** The job id of a replay of a dead-lettered chunk: one per dead-letter generation. */
+export function replayJobId(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>, generation: number): string {
+  return `${chunkJobId(job)}.r${generation}`;
+}
+
+export function isReplayJobId(id: string): boolean {
+  return /\.r\d+$/.test(id);
+}

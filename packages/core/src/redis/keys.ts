@@ -20,7 +20,7 @@ export class RedisKeys {
     return `${this.prefix}:run:${runId}:counts`;
   }
 
-  /** Hash: chunk id → `done` | `dead`; the guard that makes counting idempotent. */
+  /** Hash: chunk id → `queued` | `done` | `dead` | `replaying`; the guard that makes counting idempotent. */
   chunkStates(runId: string): string {
     return `${this.prefix}:run:${runId}:chunks`;
   }
@@ -28,6 +28,11 @@ export class RedisKeys {
   /** Hash: chunk id → JSON of a dead-lettered chunk's range and reason. */
   deadLetters(runId: string): string {
     return `${this.prefix}:run:${runId}:dead`;
+  }
+
+  /** Hash: chunk id → how many times the chunk was dead-lettered (its dead-letter generation). */
+  deadGenerations(runId: string): string {
+    return `${this.prefix}:run:${runId}:generations`;
   }
 
   /** Pub/sub channel announcing that a chunk of the run was settled. */

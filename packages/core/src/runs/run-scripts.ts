@@ -2,12 +2,17 @@ import { LuaScript } from '../redis/script.js';
 
 /*
  * The scripts that change a run's state. Each runs atomically in Redis, which is what
- * makes counting exactly-once: a chunk's state in the `chunks` hash is set in the same
- * step as its counts are added, so a second delivery of the chunk changes nothing.
+ * makes counting exactly-once: a chunk's state is set in the same step as its counts
+ * are added, so a second delivery of the chunk changes nothing. Each is also safe to
+ * run twice, which is what ioredis does with a command whose reply a reconnect lost.
  *
  * Shared KEYS: 1 run hash, 2 counts hash, 3 chunk-state hash, 4 dead-letter hash,
- * 5 chunk bytes. Counters in the counts hash:
- *   chunks/bytes/lines and s<i>:chunks|bytes|lines  what was enqueued
+ * 5 chunk bytes, 6 dead-letter generations hash.
+ * A chunk's state: absent (never enqueued) → queued → done | dead, and a replay takes
+ * dead → replaying → done | dead. Each time a chunk is dead-lettered its generation (in
+ * the generations hash) goes up, so every dead-lettering has an id of its own.
+ * Counters in the counts hash:
+ *   chunks and s<i>:chunks|bytes|lines                what was enqueued
  *   done, dead                                        chunks counted / dead-lettered now
  *   settledBytes                                      bytes no longer in flight
  *   s<i>:p<j>:l|o                                     matching lines / occurrences
@@ -33,19 +38,45 @@ end
 `;
 
 /**
+ * Stores a chunk's bytes and adds it to what the run enqueued, once.
+ * ARGV: 1 chunk id, 2 bytes, 3 source index, 4 line count.
+ * Returns 1 if stored now, 0 if the chunk was enqueued before, -1 if the run is gone.
+ */
+export const storeChunkScript = new LuaScript(
+  'storeChunk',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HSETNX', KEYS[3], ARGV[1], 'queued') == 0 then return 0 end
+redis.call('SET', KEYS[5], ARGV[2])
+local s = 's' .. ARGV[3] .. ':'
+redis.call('HINCRBY', KEYS[2], 'chunks', 1)
+redis.call('HINCRBY', KEYS[2], s .. 'chunks', 1)
+redis.call('HINCRBY', KEYS[2], s .. 'bytes', string.len(ARGV[2]))
+redis.call('HINCRBY', KEYS[2], s .. 'lines', ARGV[4])
+return 1
+`,
+);
+
+/**
  * ARGV: 1 chunk id, 2 worker field, 3 chunk byte length, 4 event channel, 5… field/increment pairs.
- * Returns 1 if counted now, 0 if the chunk had been counted already, -1 if the run is gone.
+ * Returns {1, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
+ * {0, 0} if it had been counted already, {-1, 0} if the run is gone.
  */
 export const recordResultScript = new LuaScript(
   'recordResult',
   `${SETTLE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local state = redis.call('HGET', KEYS[3], ARGV[1])
-if state == 'done' then return 0 end
+if state == 'done' then return {0, 0} end
 redis.call('HSET', KEYS[3], ARGV[1], 'done')
+local generation = 0
 if state == 'dead' then
+  -- Counted after all by a delivery that raced the dead-lettering.
   redis.call('HINCRBY', KEYS[2], 'dead', -1)
   redis.call('HDEL', KEYS[4], ARGV[1])
+  generation = tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')
+elseif state == 'replaying' then
+  generation = tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')
 else
   redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
 end
@@ -57,27 +88,63 @@ end
 redis.call('DEL', KEYS[5])
 settle(KEYS[1], KEYS[2])
 redis.call('PUBLISH', ARGV[4], ARGV[1])
-return 1
+return {1, generation}
 `,
 );
 
 /**
  * ARGV: 1 chunk id, 2 dead-letter JSON, 3 chunk byte length, 4 event channel, 5 how long
- * to keep the chunk's bytes (ms). Returns 1 if dead-lettered now, 0 if the chunk was
- * counted or dead-lettered already, -1 if the run is gone.
+ * to keep the chunk's bytes (ms). Returns {1, g} if dead-lettered now as generation g,
+ * {0, g} if it was dead already (its reason is updated), {0, 0} if it was counted, and
+ * {-1, 0} if the run is gone.
  */
 export const recordDeadLetterScript = new LuaScript(
   'recordDeadLetter',
   `${SETTLE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('HGET', KEYS[3], ARGV[1]) then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+local state = redis.call('HGET', KEYS[3], ARGV[1])
+if state == 'done' then return {0, 0} end
+if state == 'dead' then
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+  return {0, tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')}
+end
 redis.call('HSET', KEYS[3], ARGV[1], 'dead')
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+local generation = redis.call('HINCRBY', KEYS[6], ARGV[1], 1)
 redis.call('HINCRBY', KEYS[2], 'dead', 1)
-redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
+if state ~= 'replaying' then
+  redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
+end
 redis.call('PEXPIRE', KEYS[5], ARGV[5])
 settle(KEYS[1], KEYS[2])
 redis.call('PUBLISH', ARGV[4], ARGV[1])
+return {1, generation}
+`,
+);
+
+/**
+ * Records, as dead-lettered, a chunk that Redis lost (a restart that lost acknowledged
+ * writes) and that cannot be enqueued again because its source cannot be read again.
+ * ARGV: 1 chunk id, 2 source index, 3 byte length, 4 line count, 5 dead-letter JSON,
+ * 6 event channel. Returns 1 if recorded, 0 if Redis knows the chunk after all.
+ */
+export const recordLostChunkScript = new LuaScript(
+  'recordLostChunk',
+  `${SETTLE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HGET', KEYS[3], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[3], ARGV[1], 'dead')
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])
+redis.call('HINCRBY', KEYS[6], ARGV[1], 1)
+local s = 's' .. ARGV[2] .. ':'
+redis.call('HINCRBY', KEYS[2], 'chunks', 1)
+redis.call('HINCRBY', KEYS[2], s .. 'chunks', 1)
+redis.call('HINCRBY', KEYS[2], s .. 'bytes', ARGV[3])
+redis.call('HINCRBY', KEYS[2], s .. 'lines', ARGV[4])
+redis.call('HINCRBY', KEYS[2], 'dead', 1)
+redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
+settle(KEYS[1], KEYS[2])
+redis.call('PUBLISH', ARGV[6], ARGV[1])
 return 1
 `,
 );
@@ -90,6 +157,35 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[1], 'sealed', '1')
 settle(KEYS[1], KEYS[2])
 redis.call('PUBLISH', ARGV[1], 'sealed')
+return 1
+`,
+);
+
+/**
+ * Takes a dead-lettered chunk back for replay: dead → replaying, its bytes kept (their
+ * expiry cleared), its range no longer listed as dead, and the run running again until
+ * the chunk settles. Running it again for the same generation changes nothing more, so
+ * an interrupted replay can simply be repeated.
+ * ARGV: 1 chunk id, 2 generation. Returns 1 if ready to be enqueued again, 0 if the
+ * chunk is not dead in that generation (counted since, or dead again later), -1 if its
+ * bytes are gone (kept only for the retention period).
+ */
+export const prepareReplayScript = new LuaScript(
+  'prepareReplay',
+  `
+local state = redis.call('HGET', KEYS[3], ARGV[1])
+if state ~= 'dead' and state ~= 'replaying' then return 0 end
+if tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0') ~= tonumber(ARGV[2]) then return 0 end
+if redis.call('EXISTS', KEYS[5]) == 0 then return -1 end
+if state == 'replaying' then return 1 end
+redis.call('PERSIST', KEYS[5])
+redis.call('HSET', KEYS[3], ARGV[1], 'replaying')
+redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('HINCRBY', KEYS[2], 'dead', -1)
+if redis.call('HGET', KEYS[1], 'status') ~= 'failed' then
+  redis.call('HSET', KEYS[1], 'status', 'running')
+  redis.call('HDEL', KEYS[1], 'finishedAt')
+end
 return 1
 `,
 );

@@ -8,15 +8,40 @@ import type { RedisKeys } from '../redis/keys.js';
 import type { DeadLetteredRange, RunProgress, RunReport, RunStatus } from './report.js';
 import { assembleReport, readCounter } from './report-assembly.js';
 import type { RunDefinition } from './run-definition.js';
-import { recordDeadLetterScript, recordResultScript, sealRunScript } from './run-scripts.js';
+import {
+  prepareReplayScript,
+  recordDeadLetterScript,
+  recordLostChunkScript,
+  recordResultScript,
+  sealRunScript,
+  storeChunkScript,
+} from './run-scripts.js';
 
 /** How long a dead-lettered chunk's bytes are kept for inspection and replay. */
 export const DEFAULT_DEAD_LETTER_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
-export type ChunkState = 'done' | 'dead' | null;
+/** Where a chunk is: not enqueued (null), waiting to be counted, counted, dead-lettered, or being replayed. */
+export type ChunkState = 'queued' | 'done' | 'dead' | 'replaying' | null;
 
-/** Outcome of recording a chunk: `recorded` now, `duplicate` (settled before), or the run is gone. */
+/** `recorded` now, `duplicate` (settled before), or the run is gone. */
 export type RecordOutcome = 'recorded' | 'duplicate' | 'run-missing';
+
+export interface RecordResult {
+  outcome: RecordOutcome;
+  /**
+   * When the chunk had been dead-lettered and is counted now: the dead-letter
+   * generation it leaves, whose dead-letter entry is stale from now on; otherwise 0.
+   */
+  revivedGeneration: number;
+}
+
+export interface DeadLetterRecord {
+  outcome: RecordOutcome;
+  /** The chunk's dead-letter generation: one per time it was dead-lettered; 0 if it was counted. */
+  generation: number;
+}
+
+export type ReplayReadiness = 'ready' | 'not-dead' | 'bytes-gone';
 
 const OUTCOMES: Record<string, RecordOutcome> = { '1': 'recorded', '0': 'duplicate', '-1': 'run-missing' };
 
@@ -34,32 +59,38 @@ export class RunStore {
     readonly keys: RedisKeys,
   ) {}
 
-  async createRun(definition: RunDefinition): Promise<string> {
+  async createRun(definition: RunDefinition): Promise<{ runId: string; startedAt: number }> {
     const runId = newRunId();
     const startedAt = Date.now();
-    await this.redis
-      .multi()
-      .hset(this.keys.run(runId), { runId, status: 'running', definition: JSON.stringify(definition), startedAt })
-      .zadd(this.keys.runs(), startedAt, runId)
-      .exec();
-    return runId;
+    await this.ensureRun(runId, definition, startedAt);
+    return { runId, startedAt };
   }
 
-  /** Stores a chunk's bytes and adds it to what the run has enqueued, in one transaction. */
-  async storeChunk(runId: string, source: number, chunk: Chunk): Promise<void> {
-    const counts = this.keys.counts(runId);
-    const bytes = chunk.bytes.length;
+  /** Writes the run's record unless it is there: how a run lost in a Redis restart comes back. */
+  async ensureRun(runId: string, definition: RunDefinition, startedAt: number): Promise<void> {
+    const key = this.keys.run(runId);
     await this.redis
       .multi()
-      .set(this.keys.chunk(runId, source, chunk.seq), chunk.bytes)
-      .hincrby(counts, 'chunks', 1)
-      .hincrby(counts, `s${source}:chunks`, 1)
-      .hincrby(counts, `s${source}:bytes`, bytes)
-      .hincrby(counts, `s${source}:lines`, chunk.lineCount)
+      .hsetnx(key, 'runId', runId)
+      .hsetnx(key, 'status', 'running')
+      .hsetnx(key, 'definition', JSON.stringify(definition))
+      .hsetnx(key, 'startedAt', startedAt)
+      .zadd(this.keys.runs(), 'NX', startedAt, runId)
       .exec();
   }
 
-  async readChunk(job: ChunkJobData): Promise<Buffer | null> {
+  /** Stores a chunk's bytes and adds it to what the run enqueued, once however often it is called. */
+  async storeChunk(runId: string, source: number, chunk: Chunk): Promise<RecordOutcome> {
+    const result = await storeChunkScript.run(this.redis, this.chunkKeys(runId, source, chunk.seq), [
+      `${source}.${chunk.seq}`,
+      chunk.bytes,
+      source,
+      chunk.lineCount,
+    ]);
+    return OUTCOMES[String(result)] ?? 'run-missing';
+  }
+
+  async readChunk(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<Buffer | null> {
     return this.redis.getBuffer(this.keys.chunk(job.runId, job.source, job.seq));
   }
 
@@ -77,30 +108,38 @@ export class RunStore {
       .exec();
   }
 
-  async chunkState(job: ChunkJobData): Promise<ChunkState> {
-    const state = await this.redis.hget(this.keys.chunkStates(job.runId), chunkId(job));
-    return state === 'done' || state === 'dead' ? state : null;
+  async chunkState(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<ChunkState> {
+    return asState(await this.redis.hget(this.keys.chunkStates(job.runId), chunkId(job)));
+  }
+
+  /** States of many chunks of one run, in the order asked. */
+  async chunkStates(runId: string, ids: readonly string[]): Promise<ChunkState[]> {
+    if (ids.length === 0) return [];
+    return (await this.redis.hmget(this.keys.chunkStates(runId), ...ids)).map(asState);
   }
 
   /** Adds a chunk's counts to its run, unless the chunk was counted before. */
-  async recordResult(job: ChunkJobData, counts: ChunkCounts, workerId: string): Promise<RecordOutcome> {
+  async recordResult(job: ChunkJobData, counts: ChunkCounts, workerId: string): Promise<RecordResult> {
     const increments: (string | number)[] = [];
     counts.matches.forEach((match, pattern) => {
       if (match.lines > 0) increments.push(`s${job.source}:p${pattern}:l`, match.lines);
       if (match.occurrences > 0) increments.push(`s${job.source}:p${pattern}:o`, match.occurrences);
     });
-    const result = await recordResultScript.run(this.redis, this.scriptKeys(job), [
+    const [code, generation] = (await recordResultScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq), [
       chunkId(job),
       `w:${workerId}`,
       job.byteLength,
       this.keys.runEvents(job.runId),
       ...increments,
-    ]);
-    return OUTCOMES[String(result)] ?? 'run-missing';
+    ])) as [number, number];
+    return { outcome: OUTCOMES[String(code)] ?? 'run-missing', revivedGeneration: generation };
   }
 
-  /** Records a chunk that failed for good, unless it was counted or dead-lettered before. */
-  async recordDeadLetter(job: ChunkJobData, reason: string, retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS): Promise<RecordOutcome> {
+  /**
+   * Records a chunk that failed for good, unless it was counted before. A chunk that is
+   * dead already keeps its generation and gets the new reason.
+   */
+  async recordDeadLetter(job: ChunkJobData, reason: string, retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS): Promise<DeadLetterRecord> {
     const range: DeadLetteredRange & { source: number } = {
       source: job.source,
       firstLine: job.firstLine,
@@ -109,19 +148,65 @@ export class RunStore {
       byteLength: job.byteLength,
       reason,
     };
-    const result = await recordDeadLetterScript.run(this.redis, this.scriptKeys(job), [
+    const [code, generation] = (await recordDeadLetterScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq), [
       chunkId(job),
       JSON.stringify(range),
       job.byteLength,
       this.keys.runEvents(job.runId),
       retentionMs,
+    ])) as [number, number];
+    return { outcome: OUTCOMES[String(code)] ?? 'run-missing', generation };
+  }
+
+  /**
+   * Records a chunk Redis lost and nobody can enqueue again as dead-lettered, so that
+   * the report lists its range instead of coming out short. False if Redis knows it.
+   */
+  async recordLostChunk(runId: string, source: number, chunk: Omit<DeadLetteredRange, 'reason'> & { seq: number }, reason: string): Promise<boolean> {
+    const { seq, ...range } = chunk;
+    const result = await recordLostChunkScript.run(this.redis, this.chunkKeys(runId, source, seq), [
+      `${source}.${seq}`,
+      source,
+      range.byteLength,
+      range.lineCount,
+      JSON.stringify({ source, ...range, reason }),
+      this.keys.runEvents(runId),
     ]);
-    return OUTCOMES[String(result)] ?? 'run-missing';
+    return result === 1;
+  }
+
+  /** Puts back the bytes of a chunk that is still to be counted (after Redis lost them). */
+  async restoreChunkBytes(runId: string, source: number, seq: number, bytes: Buffer): Promise<void> {
+    await this.redis.set(this.keys.chunk(runId, source, seq), bytes);
+  }
+
+  async chunkBytesExist(runId: string, source: number, seq: number): Promise<boolean> {
+    return (await this.redis.exists(this.keys.chunk(runId, source, seq))) === 1;
+  }
+
+  /** Takes a dead-lettered chunk (of the given generation) back so that it can be enqueued again. */
+  async prepareReplay(job: ChunkJobData, generation: number): Promise<ReplayReadiness> {
+    const result = await prepareReplayScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq), [chunkId(job), generation]);
+    return result === 1 ? 'ready' : result === -1 ? 'bytes-gone' : 'not-dead';
+  }
+
+  /** How many times the chunk was dead-lettered (its current dead-letter generation). */
+  async deadGeneration(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<number> {
+    return readCounter(await this.redis.hget(this.keys.deadGenerations(job.runId), chunkId(job)));
+  }
+
+  /** Deletes a dead-lettered chunk's bytes: it will not be replayed. */
+  async dropChunkBytes(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<void> {
+    await this.redis.del(this.keys.chunk(job.runId, job.source, job.seq));
   }
 
   /** Bytes of the run that were counted or dead-lettered: what is no longer in flight. */
   async settledBytes(runId: string): Promise<number> {
     return readCounter(await this.redis.hget(this.keys.counts(runId), 'settledBytes'));
+  }
+
+  async exists(runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.run(runId))) === 1;
   }
 
   async status(runId: string): Promise<RunStatus> {
@@ -166,14 +251,18 @@ export class RunStore {
     return this.redis.zrevrange(this.keys.runs(), 0, limit - 1);
   }
 
-  private scriptKeys(job: ChunkJobData): string[] {
-    const { runId } = job;
+  private chunkKeys(runId: string, source: number, seq: number): string[] {
     return [
       this.keys.run(runId),
       this.keys.counts(runId),
       this.keys.chunkStates(runId),
       this.keys.deadLetters(runId),
-      this.keys.chunk(runId, job.source, job.seq),
+      this.keys.chunk(runId, source, seq),
+      this.keys.deadGenerations(runId),
     ];
   }
+}
+
+function asState(value: string | null): ChunkState {
+  return value === 'queued' || value === 'done' || value === 'dead' || value === 'replaying' ? value : null;
 }

@@ -1,0 +1,86 @@
+import { type ChunkJobData, type RunDefinition, type RunStore, chunkId, chunkJobId, errorMessage } from '@logcluster/core';
+import type { JobsOptions, Queue } from 'bullmq';
+import type { ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
+import type { Input } from './inputs.js';
+
+export interface RepairSummary {
+  /** Chunks enqueued again: their job or their whole record was gone. */
+  requeued: number;
+  /** Chunks gone for good (their source cannot be read again): recorded as dead-lettered. */
+  lost: number;
+}
+
+const BATCH = 1_000;
+/** BullMQ states in which a job will still be processed. */
+const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * After Redis restarted, checks the run against what this coordinator enqueued and fills
+ * the gaps: with `appendfsync everysec` (or a failover to a replica that lagged), Redis
+ * may come back without writes it had acknowledged — the run's record, chunks, or their
+ * jobs. Chunks whose job is gone are enqueued again, from their bytes in Redis or from
+ * the source; chunks that cannot be (standard input) are recorded as dead-lettered with
+ * their line range, so that the report is never silently short.
+ */
+export class RunRepair {
+  constructor(
+    private readonly store: RunStore,
+    private readonly queue: Queue,
+    private readonly run: { runId: string; definition: RunDefinition; startedAt: number; jobOptions: JobsOptions },
+    private readonly inputs: readonly Input[],
+    private readonly enqueued: EnqueuedChunks,
+  ) {}
+
+  async repair(sealed: boolean): Promise<RepairSummary> {
+    const { runId, definition, startedAt } = this.run;
+    await this.store.ensureRun(runId, definition, startedAt);
+    const summary: RepairSummary = { requeued: 0, lost: 0 };
+    for (let source = 0; source < this.enqueued.sourceCount; source++) {
+      const total = this.enqueued.count(source);
+      for (let first = 0; first < total; first += BATCH) {
+        const seqs = Array.from({ length: Math.min(BATCH, total - first) }, (_, i) => first + i);
+        const states = await this.store.chunkStates(runId, seqs.map((seq) => chunkId({ source, seq })));
+        for (const [i, seq] of seqs.entries()) {
+          const state = states[i];
+          if (state === 'done' || state === 'dead' || state === 'replaying') continue;
+          const place = this.enqueued.place(source, seq);
+          if (state === 'queued' && (await this.jobPending(source, seq))) continue;
+          if (await this.requeue(source, place, state === null)) summary.requeued++;
+          else summary.lost++;
+        }
+      }
+    }
+    if (sealed) await this.store.seal(runId);
+    return summary;
+  }
+
+  private async jobPending(source: number, seq: number): Promise<boolean> {
+    const state = await this.queue.getJobState(chunkJobId({ runId: this.run.runId, source, seq }));
+    return PENDING_STATES.has(state);
+  }
+
+  /** Enqueues the chunk again; false if its bytes are nowhere to be had. */
+  private async requeue(source: number, place: ChunkPlace, recordLost: boolean): Promise<boolean> {
+    const { runId, definition, jobOptions } = this.run;
+    const input = this.inputs[source]!;
+    const inRedis = !recordLost && (await this.store.chunkBytesExist(runId, source, place.seq));
+    const bytes = inRedis ? null : await input.readRange(place.byteOffset, place.byteLength).catch((err: unknown) => {
+      throw new Error(`cannot read ${input.name} again to enqueue a chunk Redis lost: ${errorMessage(err)}`);
+    });
+    if (!inRedis && bytes === null) {
+      const reason = `LOST: Redis lost this chunk in a restart and ${input.name === '-' ? 'standard input' : input.name} cannot be read again`;
+      await this.store.recordLostChunk(runId, source, place, reason);
+      return false;
+    }
+    if (bytes) {
+      if (recordLost) await this.store.storeChunk(runId, source, { ...place, bytes });
+      else await this.store.restoreChunkBytes(runId, source, place.seq, bytes);
+    }
+    const job: ChunkJobData = { v: 1, runId, source, ...place, patterns: definition.patterns };
+    const jobId = chunkJobId(job);
+    // A job that failed or vanished half-way: take it out so that the id can be used again.
+    await this.queue.remove(jobId).catch(() => 0);
+    await this.queue.add('chunk', job, { ...jobOptions, jobId });
+    return true;
+  }
+}

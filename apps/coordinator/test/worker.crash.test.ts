@@ -1,0 +1,60 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestRedis, clusterFlags, grepCounts, reportOf, runCli, startTestRedis, startWorker, syntheticLog, waitForRun } from '@logcluster/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const PREFIX = 't-worker-crash';
+let redis: TestRedis;
+let dir: string;
+let file: string;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  dir = await mkdtemp(join(tmpdir(), 'logcluster-worker-crash-'));
+  file = join(dir, 'app.log');
+  // Every 100 lines a line that costs the regex below ~0.1 s: counting takes a while,
+  // so that a worker can be killed with chunks in hand.
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 40; i++) parts.push(syntheticLog({ lines: 100, seed: 40 + i }), Buffer.from(`${'x'.repeat(24)}\n`));
+  await writeFile(file, Buffer.concat(parts));
+});
+
+afterAll(async () => {
+  await redis.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a worker killed with SIGKILL mid-run', () => {
+  it("has its chunks finished by another worker, with exact totals", async () => {
+    const victim = await startWorker(redis.url, PREFIX, 'victim');
+    const survivor = await startWorker(redis.url, PREFIX, 'survivor');
+    const submitted = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--detach', '--chunk-size', '8KiB', '-E', '-p', '(x+x+)+y', '-p', 'ERROR', file]);
+    const runId = submitted.stdout.trim();
+
+    // Once the victim has counted a few chunks (and holds another), kill it.
+    for (;;) {
+      const { report } = await reportOf(redis.url, PREFIX, runId);
+      if ((report.workers.victim ?? 0) >= 3) break;
+      expect(report.status).toBe('running');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    victim.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await victim.exited;
+
+    const progress = await waitForRun(redis.url, PREFIX, runId);
+    const recoveryMs = Date.now() - killedAt;
+    await survivor.stop();
+    expect(progress.status).toBe('completed');
+    const { report } = await reportOf(redis.url, PREFIX, runId);
+    expect(report.totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR', regex: true }));
+    expect(report.totals.chunksDone).toBe(report.totals.chunks);
+    // Every chunk counted by exactly one of them.
+    expect(report.workers.victim! + report.workers.survivor!).toBe(report.totals.chunks);
+    expect(report.workers.survivor).toBeGreaterThan(0);
+    // Lock 1.5 s + stalled check 0.5 s in these workers: the victim's chunk moves on
+    // within a few seconds; the bound is generous for a loaded machine.
+    expect(recoveryMs).toBeLessThan(60_000);
+  });
+});

@@ -1,0 +1,87 @@
+import type {
+  DeadLetterQueue} from '@logcluster/core';
+import {
+  type ChunkJobData,
+  type DeadLetterEntry,
+  type DeadLetterError,
+  LogclusterError,
+  type RunStore,
+  chunkJobId,
+  deadLetterId,
+  errorMessage,
+} from '@logcluster/core';
+import type { Job } from 'bullmq';
+import type { FaultPoint } from './fault-points.js';
+
+/**
+ * Moves chunks that failed for good to the dead-letter queue. The order makes it safe
+ * against dying at any point: the run records the chunk as dead first (atomically, in
+ * Redis), then the entry is added under an id that adding again does not duplicate, and
+ * only then is the job let fail. If the process dies before the end, the job is still
+ * active; once its lock lapses it is delivered again and either counts (the chunk goes
+ * from dead to done) or fails again and repeats these steps, which change nothing twice.
+ */
+export class DeadLettering {
+  constructor(
+    private readonly store: RunStore,
+    private readonly queue: DeadLetterQueue,
+    private readonly workerId: string,
+    private readonly retentionMs: number,
+    private readonly crashAt: (point: FaultPoint) => void,
+  ) {}
+
+  /** Records the final failure of a chunk job whose data kept the contract. */
+  async chunkFailed(job: Job, data: ChunkJobData, err: unknown, worker = this.workerId): Promise<void> {
+    const error = describeError(err);
+    this.crashAt('dead-letter:before-record');
+    const { outcome, generation } = await this.store.recordDeadLetter(data, `${error.code}: ${error.message}`, this.retentionMs);
+    this.crashAt('dead-letter:after-record');
+    // Counted after all by another delivery: nothing is dead.
+    if (outcome !== 'run-missing' && generation === 0) return;
+    const chunk = outcome === 'run-missing' ? undefined : { ...pick(data), generation };
+    await this.queue.add(entryFor(job, worker, outcome === 'run-missing' ? { code: 'RUN_MISSING', message: `run ${data.runId} no longer exists; ${error.message}` } : error, chunk));
+    this.crashAt('dead-letter:after-queue');
+  }
+
+  /** Records a job whose data does not keep the contract: there is no run to mark. */
+  async invalidJob(job: Job, err: unknown, worker = this.workerId): Promise<void> {
+    await this.queue.add(entryFor(job, worker, describeError(err)));
+  }
+
+  /** A dead-lettered chunk was counted after all: its entry of that generation is stale. */
+  async revived(data: ChunkJobData, generation: number): Promise<void> {
+    await this.queue.remove(deadLetterId(chunkJobId(data), generation));
+  }
+
+  /** Drops entries past the retention period (their chunk bytes expire with them). */
+  async applyRetention(): Promise<number> {
+    return this.queue.removeOlderThan(this.retentionMs);
+  }
+}
+
+export function describeError(err: unknown): DeadLetterError {
+  const code = err instanceof LogclusterError ? err.code : err instanceof Error ? err.name : 'Error';
+  const stack = err instanceof Error ? err.stack : undefined;
+  return { message: errorMessage(err), code, ...(stack ? { stack } : {}) };
+}
+
+function pick(data: ChunkJobData) {
+  const { runId, source, seq, firstLine, lineCount, byteOffset, byteLength } = data;
+  return { runId, source, seq, firstLine, lineCount, byteOffset, byteLength };
+}
+
+function entryFor(job: Job, worker: string, error: DeadLetterError, chunk?: DeadLetterEntry['chunk']): DeadLetterEntry {
+  return {
+    v: 1,
+    jobId: job.id ?? '',
+    job: job.data as unknown,
+    ...(chunk ? { chunk } : {}),
+    error,
+    // BullMQ counts the attempt in progress only once it has failed (finishedOn is set
+    // on jobs the reconciler finds already failed).
+    attemptsMade: job.finishedOn ? job.attemptsMade : job.attemptsMade + 1,
+    worker,
+    enqueuedAt: job.timestamp,
+    failedAt: Date.now(),
+  };
+}

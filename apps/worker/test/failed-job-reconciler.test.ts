@@ -1,0 +1,63 @@
+import { CHUNK_QUEUE, type ChunkJobData, DeadLetterQueue, RedisKeys, RunStore, chunkJobId, chunkJobOptions, connectRedis } from '@logcluster/core';
+import { type TestRedis, startTestRedis } from '@logcluster/test-support';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChunkWorker } from '../src/index.js';
+
+const PREFIX = 't-reconcile';
+let redis: TestRedis;
+let client: Redis;
+let store: RunStore;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  client = await connectRedis(redis.url, { connectionName: 'test' });
+  store = new RunStore(client, new RedisKeys(PREFIX));
+});
+
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+describe('a chunk job that BullMQ failed without our dead-lettering', () => {
+  it('is found in the failed set and dead-lettered by the reconciler, once', async () => {
+    const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
+    const { runId } = await store.createRun({ patterns, sources: ['a.log'], chunkSize: 1024 });
+    const bytes = Buffer.from('ERROR\nok\n');
+    await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, firstLine: 1, lineCount: 2, bytes });
+    await store.seal(runId);
+    const job: ChunkJobData = { v: 1, runId, source: 0, seq: 0, byteOffset: 0, byteLength: bytes.length, firstLine: 1, lineCount: 2, patterns };
+
+    // Not our worker: something that fails the job the way BullMQ does on its own
+    // (a chunk stalled more often than allowed), without dead-lettering it.
+    const queue = new Queue(CHUNK_QUEUE, { connection: client, prefix: PREFIX });
+    const failedOnItsOwn = new Promise<void>((resolve) => {
+      const rogue = new Worker(CHUNK_QUEUE, () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')), { connection: client, prefix: PREFIX });
+      rogue.on('failed', () => void rogue.close().then(resolve));
+    });
+    await queue.add('chunk', job, { ...chunkJobOptions({ attempts: 3, backoffMs: 10 }), jobId: chunkJobId(job) });
+    await failedOnItsOwn;
+    expect(await store.status(runId)).toBe('running');
+
+    const worker = await ChunkWorker.start({ redisUrl: redis.url, prefix: PREFIX, threads: 1, name: 'keeper', reconcileIntervalMs: 100 });
+    const deadline = Date.now() + 30_000;
+    while ((await store.status(runId)) === 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    // A few more passes: none of them may add anything.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await worker.close();
+
+    const report = await store.report(runId);
+    expect(report.status).toBe('partial');
+    expect(report.sources[0]!.deadLettered).toEqual([
+      { firstLine: 1, lineCount: 2, byteOffset: 0, byteLength: bytes.length, reason: 'Error: job stalled more than allowable limit' },
+    ]);
+    const dlq = new DeadLetterQueue(client, PREFIX);
+    const entries = await dlq.list();
+    await dlq.close();
+    await queue.close();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.entry).toMatchObject({ worker: 'reconciler@keeper', chunk: { runId, generation: 1 }, error: { message: 'job stalled more than allowable limit' } });
+  });
+});
