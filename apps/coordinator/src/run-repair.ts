@@ -40,12 +40,18 @@ export class RunRepair {
       for (let first = 0; first < total; first += BATCH) {
         const seqs = Array.from({ length: Math.min(BATCH, total - first) }, (_, i) => first + i);
         const states = await this.store.chunkStates(runId, seqs.map((seq) => chunkId({ source, seq })));
-        for (const [i, seq] of seqs.entries()) {
-          const state = states[i];
-          if (state === 'done' || state === 'dead' || state === 'replaying') continue;
-          const place = this.enqueued.place(source, seq);
-          if (state === 'queued' && (await this.jobPending(source, seq))) continue;
-          if (await this.requeue(source, place, state === null)) summary.requeued++;
+        // Outstanding chunks whose job will still run need nothing.
+        const outstanding = await Promise.all(
+          seqs.map(async (seq, i) => {
+            const state = states[i];
+            if (state === 'done' || state === 'dead' || state === 'replaying') return null;
+            if (state === 'queued' && (await this.jobPending(source, seq))) return null;
+            return { seq, known: state === 'queued' };
+          }),
+        );
+        for (const chunk of outstanding) {
+          if (!chunk) continue;
+          if (await this.requeue(source, this.enqueued.place(source, chunk.seq), chunk.known)) summary.requeued++;
           else summary.lost++;
         }
       }
@@ -59,24 +65,28 @@ export class RunRepair {
     return PENDING_STATES.has(state);
   }
 
-  /** Enqueues the chunk again; false if its bytes are nowhere to be had. */
-  private async requeue(source: number, place: ChunkPlace, recordLost: boolean): Promise<boolean> {
+  /**
+   * Enqueues the chunk again; false if its bytes are nowhere to be had, and it is
+   * recorded as dead-lettered instead. `known`: Redis still has the chunk as enqueued.
+   */
+  private async requeue(source: number, place: ChunkPlace, known: boolean): Promise<boolean> {
     const { runId, definition, jobOptions } = this.run;
     const input = this.inputs[source]!;
-    const inRedis = !recordLost && (await this.store.chunkBytesExist(runId, source, place.seq));
+    const job: ChunkJobData = { v: 1, runId, source, ...place, patterns: definition.patterns };
+    const inRedis = known && (await this.store.chunkBytesExist(runId, source, place.seq));
     const bytes = inRedis ? null : await input.readRange(place.byteOffset, place.byteLength).catch((err: unknown) => {
       throw new Error(`cannot read ${input.name} again to enqueue a chunk Redis lost: ${errorMessage(err)}`);
     });
     if (!inRedis && bytes === null) {
       const reason = `LOST: Redis lost this chunk in a restart and ${input.name === '-' ? 'standard input' : input.name} cannot be read again`;
-      await this.store.recordLostChunk(runId, source, place, reason);
+      if (known) await this.store.recordDeadLetter(job, reason);
+      else await this.store.recordLostChunk(runId, source, place, reason);
       return false;
     }
     if (bytes) {
-      if (recordLost) await this.store.storeChunk(runId, source, { ...place, bytes });
-      else await this.store.restoreChunkBytes(runId, source, place.seq, bytes);
+      if (known) await this.store.restoreChunkBytes(runId, source, place.seq, bytes);
+      else await this.store.storeChunk(runId, source, { ...place, bytes });
     }
-    const job: ChunkJobData = { v: 1, runId, source, ...place, patterns: definition.patterns };
     const jobId = chunkJobId(job);
     // A job that failed or vanished half-way: take it out so that the id can be used again.
     await this.queue.remove(jobId).catch(() => 0);
