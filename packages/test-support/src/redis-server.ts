@@ -68,7 +68,13 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
     await exited;
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    await kill();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `unix://${socket}`,
     dir,
