@@ -45,6 +45,15 @@ export const prefixOption = () =>
 
 export const jsonOption = () => new Option('--json', 'print JSON on stdout');
 
+/** `--shared-root`: storage the coordinator and the workers share. */
+export const sharedRootOption = (role: 'submit' | 'worker') =>
+  new Option(
+    '--shared-root <dir>',
+    role === 'submit'
+      ? 'files under this directory are read by the workers themselves (they mount it too); only a path and a byte range go through Redis'
+      : 'read chunks that come as a path from this directory; paths that resolve outside it are refused',
+  ).env('LOGCLUSTER_SHARED_ROOT');
+
 /** The options `analyze` and `submit` share. */
 export function analysisOptions(): Option[] {
   return [
@@ -103,6 +112,7 @@ function collect(value: string, previous: string[]): string[] {
 
 export interface AnalysisFlags {
   pattern: string[];
+  sharedRoot?: string;
   regex?: boolean;
   ignoreCase?: boolean;
   chunkSize: number;
@@ -123,6 +133,7 @@ export interface WorkerFlags {
   deadLetterRetention: number;
   shutdownGrace: number;
   faultPoint?: string;
+  sharedRoot?: string;
 }
 
 /** Turns the flags into submission options, checking patterns and sizes before anything runs. */
@@ -132,6 +143,7 @@ export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
   validatePatterns(patterns);
   return {
     patterns,
+    ...(flags.sharedRoot !== undefined ? { sharedRoot: flags.sharedRoot } : {}),
     chunkSize: flags.chunkSize,
     maxLineSize: flags.maxLineSize,
     maxInFlightBytes: flags.maxInFlight,
@@ -146,6 +158,7 @@ export function resolveWorkerFlags(flags: WorkerFlags) {
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     ...(flags.faultPoint !== undefined ? { faultPoint: flags.faultPoint } : {}),
+    ...(flags.sharedRoot !== undefined ? { sharedRoot: flags.sharedRoot } : {}),
     taskTimeoutMs: flags.taskTimeout,
     lockDurationMs: flags.lockDuration,
     stalledIntervalMs: flags.stalledInterval,

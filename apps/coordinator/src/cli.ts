@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LogclusterError, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
-import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, retryOptions, workerOptions } from './cli-options.js';
+import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
 import { type DlqFlags, type ReplayFlags, dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './commands/dlq.js';
@@ -31,8 +31,9 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .command('analyze')
     .description('analyse files on this machine: an embedded Redis and an in-process worker pool, then the report')
     .argument('<paths...>', 'log files; - for standard input; gzip is recognised by its content')
-    .addOption(redisOption().env('REDIS_URL'))
-    .addOption(prefixOption());
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .addOption(new Option('--no-direct-read', 'send chunk bytes through Redis even for plain files (by default the in-process workers read them directly)'));
   for (const option of [...analysisOptions(), ...workerOptions()]) analyze.addOption(option);
   analyze.addHelpText('after', EXAMPLES_ANALYZE).action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
 
@@ -42,7 +43,8 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .argument('<paths...>', 'log files; - for standard input; gzip is recognised by its content')
     .addOption(redisOption())
     .addOption(prefixOption())
-    .addOption(new Option('--detach', 'print the run id once every chunk is enqueued, and exit 0'));
+    .addOption(new Option('--detach', 'print the run id once every chunk is enqueued, and exit 0'))
+    .addOption(sharedRootOption('submit'));
   for (const option of analysisOptions()) submit.addOption(option);
   submit.action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
 
@@ -50,7 +52,8 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .command('worker')
     .description('run a worker until SIGTERM/SIGINT; it finishes the chunks in progress before it exits')
     .addOption(redisOption())
-    .addOption(prefixOption());
+    .addOption(prefixOption())
+    .addOption(sharedRootOption('worker'));
   for (const option of workerOptions()) worker.addOption(option);
   worker.action(run((flags: WorkerCommandFlags) => workerCommand(flags, io)));
 

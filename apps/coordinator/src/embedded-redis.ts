@@ -64,11 +64,13 @@ export class EmbeddedRedis {
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
       if (this.server.exitCode === null && this.server.signalCode === null) {
+        // It keeps nothing, so there is nothing for a graceful shutdown to save. The child
+        // was unref'd so that it never keeps us alive by itself; ref it while we wait for
+        // it, or the event loop could drain before its exit is seen.
         const exited = once(this.server, 'exit');
-        this.server.kill('SIGTERM');
-        const timer = setTimeout(() => this.server.kill('SIGKILL'), 5_000);
+        this.server.ref();
+        this.server.kill('SIGKILL');
         await exited;
-        clearTimeout(timer);
       }
       await rm(this.dir, { recursive: true, force: true });
       // Our own clean-up ran; the watchdog has nothing left to do.
@@ -104,7 +106,7 @@ async function waitForSocket(server: ChildProcess, socket: string, dir: string):
       await access(socket);
       return;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
   throw new RedisUnavailableError('redis-server did not open its socket within 10 s');

@@ -1,4 +1,4 @@
-/** Where one chunk lies in its source. */
+/** Where one chunk lies in its source. Lines are NaN for a chunk read from shared storage: workers count them. */
 export interface ChunkPlace {
   seq: number;
   byteOffset: number;

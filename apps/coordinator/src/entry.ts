@@ -26,14 +26,30 @@ export async function run(): Promise<void> {
     });
   }
 
+  // If the event loop ever drained while the command still waited on something, Node
+  // would exit 0 as if all went well: make that a visible failure instead.
+  let finished = false;
+  process.on('beforeExit', () => {
+    if (finished) return;
+    process.stderr.write('logcluster: internal error: the command stopped before it finished\n');
+    process.exit(EXIT.failure);
+  });
   const code = await main(process.argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal });
+  finished = true;
   // Everything the command opened is closed by now. What may linger is not ours (the
   // Redis parser shrinks its buffer pool on a timer for seconds after a large reply), so
-  // exit as soon as what we wrote has been flushed.
-  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  // exit as soon as what we wrote has been flushed; the timer keeps the event loop alive
+  // meanwhile, and bounds the wait.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    let pending = 2;
+    const flushed = () => {
+      if (--pending > 0) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    process.stdout.write('', flushed);
+    process.stderr.write('', flushed);
+  });
   process.exit(code);
-}
-
-function flush(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => stream.write('', () => resolve()));
 }

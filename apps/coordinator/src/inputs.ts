@@ -1,4 +1,4 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, UsageError, errorMessage } from '@logcluster/core';
@@ -14,6 +14,11 @@ export interface Input {
    * chunk that Redis lost; null when the source cannot be read twice (standard input).
    */
   readRange(offset: number, length: number): Promise<Buffer | null>;
+  /**
+   * For a regular file that is not compressed: where it really is (symlinks resolved),
+   * its size, and its open handle; such a file can be read by workers themselves.
+   */
+  plainFile: { realPath: string; size: number; handle: FileHandle } | null;
   close(): Promise<void>;
 }
 
@@ -49,15 +54,20 @@ async function fileInput(path: string): Promise<Input> {
     await handle.close();
     throw new InputError(`${path}: is a directory`);
   }
+  let gzip = false;
+  if (stat.isFile()) {
+    const head = Buffer.alloc(GZIP_MAGIC.length);
+    await handle.read(head, 0, head.length, 0);
+    gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  }
   let closed = false;
   const stream = (start = 0) => handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, start });
   return {
     name: path,
+    plainFile: stat.isFile() && !gzip ? { realPath: await realpath(path), size: stat.size, handle } : null,
     read: (signal) => decompressed(path, abortable(stream(), signal)),
     readRange: async (offset, length) => {
-      const head = Buffer.alloc(GZIP_MAGIC.length);
-      await handle.read(head, 0, head.length, 0);
-      if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) return sliceOf(decompressed(path, stream()), offset, length);
+      if (gzip) return sliceOf(decompressed(path, stream()), offset, length);
       const out = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(out, 0, length, offset);
       if (bytesRead !== length) throw new InputError(`${path}: shorter than before (changed while being analysed?)`);
@@ -76,6 +86,7 @@ function stdinInput(stdin: NodeJS.ReadableStream): Input {
     name: '-',
     read: (signal) => decompressed('-', abortable(stdin as Readable, signal)),
     readRange: () => Promise.resolve(null),
+    plainFile: null,
     close: async () => {},
   };
 }

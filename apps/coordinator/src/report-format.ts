@@ -26,13 +26,19 @@ export function formatReport(report: RunReport): string {
   if (dead.length > 0) {
     lines.push('', `not counted — ${plural(dead.length, 'chunk')} dead-lettered (see logcluster dlq list):`);
     for (const range of dead) {
-      const last = range.firstLine + Math.max(range.lineCount, 1) - 1;
-      lines.push(`  ${range.source} lines ${range.firstLine}–${last} (bytes ${range.byteOffset}–${range.byteOffset + range.byteLength - 1}): ${range.reason}`);
+      lines.push(`  ${range.source} ${lineRange(range.firstLine, range.lineCount)} (bytes ${range.byteOffset}–${range.byteOffset + range.byteLength - 1}): ${range.reason}`);
     }
   }
   const workers = Object.entries(report.workers);
   if (workers.length > 0) lines.push('', `workers: ${workers.map(([id, chunks]) => `${id} (${plural(chunks, 'chunk')})`).join(', ')}`);
   return lines.join('\n');
+}
+
+/** `lines 3–7`; what is known when a chunk read from shared storage could not be read. */
+export function lineRange(firstLine: number | null, lineCount: number | null): string {
+  if (firstLine !== null && lineCount !== null) return `lines ${firstLine}–${firstLine + Math.max(lineCount, 1) - 1}`;
+  if (lineCount !== null) return `${plural(lineCount, 'line')}`;
+  return 'lines unknown';
 }
 
 /** One line for `status`. */

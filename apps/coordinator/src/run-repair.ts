@@ -1,7 +1,8 @@
-import { type ChunkJobData, type RunDefinition, type RunStore, chunkId, chunkJobId, errorMessage } from '@logcluster/core';
+import { type RunDefinition, type RunStore, chunkId, chunkJobId, errorMessage } from '@logcluster/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import type { Input } from './inputs.js';
+import { type SourcePlan, chunkJob } from './source-plan.js';
 
 export interface RepairSummary {
   /** Chunks enqueued again: their job or their whole record was gone. */
@@ -28,6 +29,7 @@ export class RunRepair {
     private readonly queue: Queue,
     private readonly run: { runId: string; definition: RunDefinition; startedAt: number; jobOptions: JobsOptions },
     private readonly inputs: readonly Input[],
+    private readonly plans: readonly SourcePlan[],
     private readonly enqueued: EnqueuedChunks,
   ) {}
 
@@ -71,21 +73,27 @@ export class RunRepair {
    */
   private async requeue(source: number, place: ChunkPlace, known: boolean): Promise<boolean> {
     const { runId, definition, jobOptions } = this.run;
+    const plan = this.plans[source]!;
     const input = this.inputs[source]!;
-    const job: ChunkJobData = { v: 1, runId, source, ...place, patterns: definition.patterns };
-    const inRedis = known && (await this.store.chunkBytesExist(runId, source, place.seq));
-    const bytes = inRedis ? null : await input.readRange(place.byteOffset, place.byteLength).catch((err: unknown) => {
-      throw new Error(`cannot read ${input.name} again to enqueue a chunk Redis lost: ${errorMessage(err)}`);
-    });
-    if (!inRedis && bytes === null) {
-      const reason = `LOST: Redis lost this chunk in a restart and ${input.name === '-' ? 'standard input' : input.name} cannot be read again`;
-      if (known) await this.store.recordDeadLetter(job, reason);
-      else await this.store.recordLostChunk(runId, source, place, reason);
-      return false;
-    }
-    if (bytes) {
-      if (known) await this.store.restoreChunkBytes(runId, source, place.seq, bytes);
-      else await this.store.storeChunk(runId, source, { ...place, bytes });
+    const job = chunkJob(runId, source, plan, place, definition.patterns);
+    if (plan.kind === 'file') {
+      // Workers read it from shared storage: only its record and its job can be missing.
+      if (!known) await this.store.storeChunk(runId, source, { ...place, lineCount: null });
+    } else {
+      const inRedis = known && (await this.store.chunkBytesExist(runId, source, place.seq));
+      const bytes = inRedis ? null : await input.readRange(place.byteOffset, place.byteLength).catch((err: unknown) => {
+        throw new Error(`cannot read ${input.name} again to enqueue a chunk Redis lost: ${errorMessage(err)}`);
+      });
+      if (!inRedis && bytes === null) {
+        const reason = `LOST: Redis lost this chunk in a restart and ${input.name === '-' ? 'standard input' : input.name} cannot be read again`;
+        if (known) await this.store.recordDeadLetter(job, reason);
+        else await this.store.recordLostChunk(runId, source, place, reason);
+        return false;
+      }
+      if (bytes) {
+        if (known) await this.store.restoreChunkBytes(runId, source, place.seq, bytes);
+        else await this.store.storeChunk(runId, source, place, bytes);
+      }
     }
     const jobId = chunkJobId(job);
     // A job that failed or vanished half-way: take it out so that the id can be used again.

@@ -1,7 +1,5 @@
 import {
   CHUNK_QUEUE,
-  type Chunk,
-  type ChunkJobData,
   type PatternSpec,
   type RunDefinition,
   type RunStore,
@@ -12,15 +10,19 @@ import {
 } from '@logcluster/core';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EnqueuedChunks } from './enqueued-chunks.js';
+import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
+import { type FileRange, fileRanges } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
 import type { Input } from './inputs.js';
 import { RedisRestartDetector } from './redis-restart.js';
 import { RunEvents } from './run-events.js';
 import { RunRepair } from './run-repair.js';
+import { type SourcePlan, chunkJob, planSources } from './source-plan.js';
 
 export interface SubmitOptions {
   patterns: PatternSpec[];
+  /** Files under this directory are read by the workers themselves (see `planSources`). */
+  sharedRoot?: string;
   chunkSize: number;
   maxLineSize: number;
   /** Bound on bytes enqueued but not yet counted. */
@@ -54,10 +56,11 @@ export class Submission {
     definition: RunDefinition,
     startedAt: number,
     inputs: readonly Input[],
+    private readonly plans: readonly SourcePlan[],
     private readonly notice: (message: string) => void,
   ) {
     this.jobOptions = chunkJobOptions(options);
-    this.repairer = new RunRepair(store, queue, { runId, definition, startedAt, jobOptions: this.jobOptions }, inputs, this.enqueued);
+    this.repairer = new RunRepair(store, queue, { runId, definition, startedAt, jobOptions: this.jobOptions }, inputs, plans, this.enqueued);
   }
 
   static async create(
@@ -68,13 +71,14 @@ export class Submission {
     notice: (message: string) => void = () => {},
   ): Promise<Submission> {
     const definition: RunDefinition = { patterns: options.patterns, sources: inputs.map((input) => input.name), chunkSize: options.chunkSize };
+    const plans = await planSources(inputs, options.sharedRoot);
     const restarts = new RedisRestartDetector(redis);
     await restarts.restarted();
     const { runId, startedAt } = await store.createRun(definition);
     const queue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: store.keys.prefix });
     queue.on('error', () => {});
     const events = await RunEvents.subscribe(redis, store.keys.runEvents(runId));
-    return new Submission(runId, store, queue, events, restarts, options, definition, startedAt, inputs, notice);
+    return new Submission(runId, store, queue, events, restarts, options, definition, startedAt, inputs, plans, notice);
   }
 
   /** Enqueues every chunk of every input, then seals the run. */
@@ -82,12 +86,25 @@ export class Submission {
     try {
       const gate = new InFlightGate(this.store, this.events, this.runId, this.options.maxInFlightBytes, () => this.checkRedis());
       for (const [source, input] of inputs.entries()) {
-        const chunks = chunkStream(input.read(signal), { chunkSize: this.options.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name });
+        const plan = this.plans[source]!;
+        const cut = { chunkSize: this.options.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name };
+        const chunks =
+          plan.kind === 'file' && input.plainFile
+            ? fileRanges(input.plainFile.handle, input.plainFile.size, cut)
+            : chunkStream(input.read(signal), cut);
         for await (const chunk of chunks) {
           signal?.throwIfAborted();
-          await gate.admit(chunk.bytes.length, signal);
-          this.enqueued.add(source, { ...chunk, byteLength: chunk.bytes.length });
-          const enqueued = this.enqueue(source, chunk);
+          const bytes = 'bytes' in chunk ? chunk.bytes : undefined;
+          const place: ChunkPlace = {
+            seq: chunk.seq,
+            byteOffset: chunk.byteOffset,
+            byteLength: bytes ? bytes.length : (chunk as FileRange).byteLength,
+            firstLine: 'firstLine' in chunk ? chunk.firstLine : Number.NaN,
+            lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
+          };
+          await gate.admit(place.byteLength, signal);
+          this.enqueued.add(source, place);
+          const enqueued = this.enqueue(source, plan, place, bytes);
           this.pending.add(enqueued);
           void enqueued.finally(() => this.pending.delete(enqueued)).catch(() => {});
           if (this.pending.size >= ENQUEUE_CONCURRENCY) await Promise.race(this.pending);
@@ -104,21 +121,12 @@ export class Submission {
     }
   }
 
-  private async enqueue(source: number, chunk: Chunk): Promise<void> {
-    const job: ChunkJobData = {
-      v: 1,
-      runId: this.runId,
-      source,
-      seq: chunk.seq,
-      byteOffset: chunk.byteOffset,
-      byteLength: chunk.bytes.length,
-      firstLine: chunk.firstLine,
-      lineCount: chunk.lineCount,
-      patterns: this.options.patterns,
-    };
+  private async enqueue(source: number, plan: SourcePlan, place: ChunkPlace, bytes: Buffer | undefined): Promise<void> {
+    const job = chunkJob(this.runId, source, plan, place, this.options.patterns);
     // The run's record is gone only if Redis lost it in a restart; the repair that the
     // restart sets off brings it back and enqueues this chunk too.
-    if ((await this.store.storeChunk(this.runId, source, chunk)) === 'run-missing') return;
+    const lineCount = Number.isNaN(place.lineCount) ? null : place.lineCount;
+    if ((await this.store.storeChunk(this.runId, source, { ...place, lineCount }, bytes)) === 'run-missing') return;
     await this.queue.add('chunk', job, { ...this.jobOptions, jobId: chunkJobId(job) });
   }
 

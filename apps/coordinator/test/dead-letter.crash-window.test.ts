@@ -80,7 +80,7 @@ describe('a worker killed in the middle of dead-lettering', () => {
       expect(dead).toMatchObject({ firstLine: 1, byteOffset: 0, reason: expect.stringMatching(/^TASK_TIMEOUT/) as unknown });
       // Exact for everything but the dead chunk's lines.
       const deadPart = join(dir, `${prefix}.dead`);
-      await writeFile(deadPart, await linesOf(file, dead!.firstLine, dead!.lineCount));
+      await writeFile(deadPart, await linesOf(file, dead!.firstLine!, dead!.lineCount!));
       const whole = grepCounts(file, { pattern: 'ERROR', regex: true });
       const missing = grepCounts(deadPart, { pattern: 'ERROR', regex: true });
       expect(report.totals.matches.ERROR).toEqual({ lines: whole.lines - missing.lines, occurrences: whole.occurrences - missing.occurrences });

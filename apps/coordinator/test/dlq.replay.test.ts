@@ -75,7 +75,7 @@ describe('the dead-letter queue', () => {
     expect(partial.status).toBe('partial');
     const [range] = partial.sources[0]!.deadLettered;
     expect(range!.firstLine).toBeLessThanOrEqual(2_001);
-    expect(range!.firstLine + range!.lineCount).toBeGreaterThan(2_001);
+    expect(range!.firstLine! + range!.lineCount!).toBeGreaterThan(2_001);
 
     const [entry, ...others] = await list(partial.runId);
     expect(others).toEqual([]);

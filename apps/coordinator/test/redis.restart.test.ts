@@ -136,7 +136,7 @@ describe('Redis restarting mid-run', () => {
     expect(lost.length).toBeGreaterThan(0);
     for (const range of lost) expect(range.reason).toMatch(/^LOST: Redis lost this chunk in a restart and standard input cannot be read again/);
     // Exact for everything outside the lost ranges.
-    const lostText = Buffer.concat(await Promise.all(lost.map((range) => linesOf(file, range.firstLine, range.lineCount))));
+    const lostText = Buffer.concat(await Promise.all(lost.map((range) => linesOf(file, range.firstLine!, range.lineCount!))));
     const lostFile = join(dir, 'lost.log');
     await writeFile(lostFile, lostText);
     const whole = grepCounts(file, { pattern: 'ERROR', regex: true });

@@ -1,18 +1,24 @@
 import {
+  type ChunkCounts,
   ChunkIntegrityError,
   type ChunkJobData,
   ChunkMissingError,
   ChunkPoisonError,
+  type FileChunkJob,
   InvalidJobError,
   type RecordOutcome,
   type RunStore,
+  SharedPathError,
+  type StoredChunkJob,
   errorMessage,
+  isFileChunk,
   parseChunkJob,
 } from '@logcluster/core';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { CountPool } from './count-pool.js';
 import type { DeadLettering } from './dead-lettering.js';
 import type { FaultPoint } from './fault-points.js';
+import type { SharedStorage } from './shared-storage.js';
 
 /** What a chunk job returns to BullMQ. */
 export interface ChunkJobResult {
@@ -20,7 +26,7 @@ export interface ChunkJobResult {
 }
 
 /** Failures that no retry can fix: the job goes straight to its final failure. */
-const UNRECOVERABLE = [InvalidJobError, ChunkMissingError, ChunkIntegrityError, ChunkPoisonError];
+const UNRECOVERABLE = [InvalidJobError, ChunkMissingError, ChunkIntegrityError, ChunkPoisonError, SharedPathError];
 
 /**
  * Starts of one attempt that never finished (each a worker that died holding the chunk)
@@ -40,6 +46,7 @@ export class ChunkProcessor {
   constructor(
     private readonly store: RunStore,
     private readonly pool: CountPool,
+    private readonly storage: SharedStorage,
     private readonly deadLettering: DeadLettering,
     private readonly workerId: string,
     private readonly crashAt: (point: FaultPoint) => void,
@@ -78,24 +85,54 @@ export class ChunkProcessor {
   }
 
   private async countOnce(job: ChunkJobData): Promise<RecordOutcome> {
-    if ((await this.store.chunkState(job)) === 'done') return 'duplicate';
+    const counts = isFileChunk(job) ? await this.countFileChunk(job) : await this.countStoredChunk(job);
+    if (counts === 'duplicate') return 'duplicate';
+    const { outcome, revivedGeneration } = await this.store.recordResult(job, counts, this.workerId);
+    if (outcome === 'run-missing') throw new Error(`run ${job.runId} does not exist (removed, or not yet restored after a Redis restart)`);
+    if (outcome === 'recorded') this.chunksCounted++;
+    if (revivedGeneration > 0) await this.deadLettering.revived(job, revivedGeneration);
+    return outcome;
+  }
+
+  /** A chunk whose bytes are in Redis; its lines were counted by the coordinator. */
+  private async countStoredChunk(job: StoredChunkJob): Promise<ChunkCounts | 'duplicate'> {
     const bytes = await this.store.readChunk(job);
     if (bytes === null) {
-      // Counted by another delivery between the two reads, or lost.
+      // Counted by another delivery, which deletes the bytes; or lost.
       if ((await this.store.chunkState(job)) === 'done') return 'duplicate';
       throw new ChunkMissingError(`the bytes of chunk ${job.source}.${job.seq} of run ${job.runId} are missing from Redis`);
     }
     if (bytes.length !== job.byteLength) {
       throw new ChunkIntegrityError(`chunk ${job.source}.${job.seq} of run ${job.runId} holds ${bytes.length} bytes, expected ${job.byteLength}`);
     }
-    const counts = await this.pool.count(bytes, job.patterns);
-    if (counts.lines !== job.lineCount) {
-      throw new ChunkIntegrityError(`chunk ${job.source}.${job.seq} of run ${job.runId} has ${counts.lines} lines, expected ${job.lineCount}`);
+    return this.pool.count(bytes, job.lineCount, job.patterns);
+  }
+
+  /** A chunk on shared storage: read (on a thread) from the file, lines counted too. */
+  private async countFileChunk(job: FileChunkJob): Promise<ChunkCounts> {
+    const file = await this.storage.open(job.path);
+    try {
+      return await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, job.patterns);
+    } finally {
+      await file.close();
     }
-    const { outcome, revivedGeneration } = await this.store.recordResult(job, counts, this.workerId);
-    if (outcome === 'run-missing') throw new Error(`run ${job.runId} does not exist (removed, or not yet restored after a Redis restart)`);
-    if (outcome === 'recorded') this.chunksCounted++;
-    if (revivedGeneration > 0) await this.deadLettering.revived(job, revivedGeneration);
-    return outcome;
+  }
+
+  /**
+   * The lines of a chunk on shared storage, for the record of its dead-lettering: null
+   * if it cannot be read. (Counting lines only, with no pattern, cannot time out the way
+   * its patterns may have.)
+   */
+  async linesOf(job: FileChunkJob): Promise<number | null> {
+    try {
+      const file = await this.storage.open(job.path);
+      try {
+        return (await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, [])).lines;
+      } finally {
+        await file.close();
+      }
+    } catch {
+      return null;
+    }
   }
 }

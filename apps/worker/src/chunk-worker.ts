@@ -5,6 +5,7 @@ import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
 import { CountPool } from './count-pool.js';
 import { DeadLettering } from './dead-lettering.js';
 import { FailedJobReconciler } from './failed-job-reconciler.js';
+import { SharedStorage } from './shared-storage.js';
 import { crashAt } from './fault-points.js';
 import { type WorkerOptions, resolveWorkerOptions } from './worker-options.js';
 
@@ -60,8 +61,12 @@ export class ChunkWorker {
     const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
     const crash = crashAt(options.faultPoint);
     const deadLetterQueue = new DeadLetterQueue(redis, options.prefix);
-    const deadLettering = new DeadLettering(store, deadLetterQueue, options.name, options.deadLetterRetentionMs, crash);
-    const processor = new ChunkProcessor(store, pool, deadLettering, options.name, crash);
+    const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
+    // The dead-lettering asks the processor to count the lines of a chunk on shared
+    // storage; the processor uses the dead-lettering.
+    const late: { processor?: ChunkProcessor } = {};
+    const deadLettering = new DeadLettering(store, deadLetterQueue, options.name, options.deadLetterRetentionMs, crash, (job) => late.processor!.linesOf(job));
+    const processor = (late.processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash));
     const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: options.prefix });
     chunkQueue.on('error', () => {});
     const worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => processor.process(job), {

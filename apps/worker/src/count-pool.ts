@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { type ChunkCounts, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
+import { ChunkIntegrityError, type ChunkCounts, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
 import { Piscina } from 'piscina';
-import type { CountTask } from './count-task.js';
+import type { CountResult, CountTask } from './count-task.js';
 
-// Worker threads need compiled JavaScript on Node 20. Both src/ and dist/ sit one level
-// under the package root, so this finds the built task from either.
-const TASK_FILE = fileURLToPath(new URL('../dist/count-task.js', import.meta.url));
+// Worker threads need compiled JavaScript on Node 20: the built task, resolved through
+// the package's exports so that it is found from src/ (tests), dist/ and a bundle alike.
+const TASK_FILE = fileURLToPath(import.meta.resolve('@logcluster/worker/count-task'));
 
 export interface CountPoolOptions {
   threads: number;
@@ -15,11 +15,11 @@ export interface CountPoolOptions {
 
 /** The piscina pool that counts chunks off the event loop. */
 export class CountPool {
-  private readonly pool: Piscina<CountTask, ChunkCounts>;
+  private readonly pool: Piscina<CountTask, CountResult>;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: CountPoolOptions) {
-    this.pool = new Piscina<CountTask, ChunkCounts>({
+    this.pool = new Piscina<CountTask, CountResult>({
       filename: TASK_FILE,
       minThreads: options.threads,
       maxThreads: options.threads,
@@ -29,16 +29,28 @@ export class CountPool {
   }
 
   /**
-   * Counts a chunk on a thread. The bytes move to the thread without a copy when they
-   * own their whole ArrayBuffer; otherwise they are copied once into one that does.
+   * Counts a chunk whose bytes are here, and whose lines are known. The bytes move to
+   * the thread without a copy when they own their whole ArrayBuffer; otherwise (a reply
+   * from Redis is a view into the client's buffer pool) they are copied once into one.
    */
-  async count(bytes: Buffer, patterns: PatternSpec[]): Promise<ChunkCounts> {
+  async count(bytes: Buffer, lines: number, patterns: PatternSpec[]): Promise<ChunkCounts> {
     const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const buffer = owned ? bytes.buffer : new Uint8Array(bytes).buffer;
+    return this.run({ kind: 'bytes', bytes: buffer, lines, patterns }, [buffer]);
+  }
+
+  /** Counts a range of an open file, which the thread reads itself; also its lines. */
+  async countFile(fd: number, offset: number, length: number, fileSize: number, patterns: PatternSpec[]): Promise<ChunkCounts> {
+    return this.run({ kind: 'file', fd, offset, length, fileSize, patterns }, []);
+  }
+
+  private async run(task: CountTask, transferList: ArrayBuffer[]): Promise<ChunkCounts> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.options.taskTimeoutMs);
     try {
-      return await this.pool.run({ bytes: buffer, patterns }, { transferList: [buffer], signal: abort.signal });
+      const result = await this.pool.run(task, { transferList, signal: abort.signal });
+      if ('misaligned' in result) throw new ChunkIntegrityError(result.misaligned);
+      return result.counts;
     } catch (err) {
       if (abort.signal.aborted) {
         throw new TaskTimeoutError(`counting took longer than the task timeout of ${this.options.taskTimeoutMs} ms; the thread was replaced`, {

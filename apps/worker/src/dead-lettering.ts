@@ -1,14 +1,15 @@
-import type {
-  DeadLetterQueue} from '@logcluster/core';
 import {
   type ChunkJobData,
   type DeadLetterEntry,
   type DeadLetterError,
+  type DeadLetterQueue,
+  type FileChunkJob,
   LogclusterError,
   type RunStore,
   chunkJobId,
   deadLetterId,
   errorMessage,
+  isFileChunk,
 } from '@logcluster/core';
 import type { Job } from 'bullmq';
 import type { FaultPoint } from './fault-points.js';
@@ -28,17 +29,20 @@ export class DeadLettering {
     private readonly workerId: string,
     private readonly retentionMs: number,
     private readonly crashAt: (point: FaultPoint) => void,
+    /** Counts the lines of a chunk on shared storage (nobody else did); null if it cannot. */
+    private readonly linesOf: (job: FileChunkJob) => Promise<number | null>,
   ) {}
 
   /** Records the final failure of a chunk job whose data kept the contract. */
   async chunkFailed(job: Job, data: ChunkJobData, err: unknown, worker = this.workerId): Promise<void> {
     const error = describeError(err);
     this.crashAt('dead-letter:before-record');
-    const { outcome, generation } = await this.store.recordDeadLetter(data, `${error.code}: ${error.message}`, this.retentionMs);
+    const lineCount = isFileChunk(data) ? await this.linesOf(data) : data.lineCount;
+    const { outcome, generation } = await this.store.recordDeadLetter(data, `${error.code}: ${error.message}`, { retentionMs: this.retentionMs, lineCount });
     this.crashAt('dead-letter:after-record');
     // Counted after all by another delivery: nothing is dead.
     if (outcome !== 'run-missing' && generation === 0) return;
-    const chunk = outcome === 'run-missing' ? undefined : { ...pick(data), generation };
+    const chunk = outcome === 'run-missing' ? undefined : { ...place(data, lineCount), generation };
     await this.queue.add(entryFor(job, worker, outcome === 'run-missing' ? { code: 'RUN_MISSING', message: `run ${data.runId} no longer exists; ${error.message}` } : error, chunk));
     this.crashAt('dead-letter:after-queue');
   }
@@ -65,9 +69,9 @@ export function describeError(err: unknown): DeadLetterError {
   return { message: errorMessage(err), code, ...(stack ? { stack } : {}) };
 }
 
-function pick(data: ChunkJobData) {
-  const { runId, source, seq, firstLine, lineCount, byteOffset, byteLength } = data;
-  return { runId, source, seq, firstLine, lineCount, byteOffset, byteLength };
+function place(data: ChunkJobData, lineCount: number | null) {
+  const { runId, source, seq, byteOffset, byteLength } = data;
+  return { runId, source, seq, firstLine: isFileChunk(data) ? null : data.firstLine, lineCount, byteOffset, byteLength };
 }
 
 function entryFor(job: Job, worker: string, error: DeadLetterError, chunk?: DeadLetterEntry['chunk']): DeadLetterEntry {

@@ -30,6 +30,14 @@ export interface WorkerOptions {
   shutdownGraceMs: number;
   /** How often this worker looks for failed jobs that were not dead-lettered. @defaultValue 30000 */
   reconcileIntervalMs: number;
+  /**
+   * The directory this worker reads chunks from when they come as a path on shared
+   * storage (`submit --shared-root`); paths resolving outside it are refused. Unset: no
+   * such chunk is read.
+   */
+  sharedRoot?: string;
+  /** With `sharedRoot`: only these files may be read (what `analyze` was given). */
+  sharedFiles?: string[];
   /** Test only: a fault point at which the process kills itself (see `fault-points.ts`). */
   faultPoint?: string;
 }
@@ -52,6 +60,8 @@ export function resolveWorkerOptions(given: Partial<WorkerOptions>): WorkerOptio
     shutdownGraceMs: given.shutdownGraceMs ?? 30_000,
     reconcileIntervalMs: given.reconcileIntervalMs ?? 30_000,
     ...(given.faultPoint ? { faultPoint: given.faultPoint } : {}),
+    ...(given.sharedRoot !== undefined ? { sharedRoot: given.sharedRoot } : {}),
+    ...(given.sharedFiles !== undefined ? { sharedFiles: given.sharedFiles } : {}),
   };
   const positive = ['threads', 'concurrency', 'taskTimeoutMs', 'lockDurationMs', 'stalledIntervalMs', 'deadLetterRetentionMs', 'shutdownGraceMs', 'reconcileIntervalMs'] as const;
   for (const key of positive) {

@@ -1,15 +1,28 @@
-import { TaskTimeoutError } from '@logcluster/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChunkIntegrityError, TaskTimeoutError } from '@logcluster/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CountPool } from '../src/count-pool.js';
 
+const ERROR = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
 const pool = new CountPool({ threads: 2, taskTimeoutMs: 1_000 });
-afterAll(() => pool.close());
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'logcluster-pool-'));
+});
+
+afterAll(async () => {
+  await pool.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('CountPool', () => {
   it('counts on a worker thread, moving owned bytes without a copy', async () => {
     const bytes = Buffer.from(new TextEncoder().encode('ERROR a\nok\nERROR ERROR\n').buffer);
     expect(bytes.byteOffset).toBe(0);
-    const counts = await pool.count(bytes, [{ pattern: 'ERROR', regex: false, ignoreCase: false }]);
+    const counts = await pool.count(bytes, 3, ERROR);
     expect(counts).toEqual({ bytes: 23, lines: 3, matches: [{ lines: 2, occurrences: 3 }] });
     // Transferred: the main thread's view is detached.
     expect(bytes.buffer.byteLength).toBe(0);
@@ -18,17 +31,36 @@ describe('CountPool', () => {
   it('copies bytes that share their memory, leaving the original intact', async () => {
     const backing = Buffer.from('xxxxERROR\nyyyy');
     const view = backing.subarray(4, 10);
-    const counts = await pool.count(view, [{ pattern: 'ERROR', regex: false, ignoreCase: false }]);
+    const counts = await pool.count(view, 1, ERROR);
     expect(counts.matches[0]).toEqual({ lines: 1, occurrences: 1 });
     expect(backing.toString()).toBe('xxxxERROR\nyyyy');
+  });
+
+  it('reads a range of a file itself, counts its lines, and refuses a range that no longer starts or ends a line', async () => {
+    const path = join(dir, 'ranges.log');
+    const text = 'first\nERROR second\r\nthird ERROR\nlast without newline';
+    await writeFile(path, text);
+    const handle = await open(path, 'r');
+    try {
+      const size = text.length;
+      const start = text.indexOf('ERROR second');
+      const end = text.indexOf('last');
+      expect(await pool.countFile(handle.fd, start, end - start, size, ERROR)).toEqual({ bytes: end - start, lines: 2, matches: [{ lines: 2, occurrences: 2 }] });
+      expect((await pool.countFile(handle.fd, end, size - end, size, ERROR)).lines).toBe(1);
+      await expect(pool.countFile(handle.fd, start + 1, end - start - 1, size, ERROR)).rejects.toThrow(ChunkIntegrityError);
+      await expect(pool.countFile(handle.fd, start, 5, size, ERROR)).rejects.toThrow(/no longer ends a line/);
+      await expect(pool.countFile(handle.fd, end, size - end + 10, size + 10, ERROR)).rejects.toThrow(/file ends before/);
+    } finally {
+      await handle.close();
+    }
   });
 
   it('aborts a catastrophic regex at the task timeout, and the pool goes on counting', async () => {
     const evil = Buffer.from(`${'x'.repeat(40)}\n`);
     const started = Date.now();
-    await expect(pool.count(evil, [{ pattern: '(x+x+)+y', regex: true, ignoreCase: false }])).rejects.toThrow(TaskTimeoutError);
+    await expect(pool.count(evil, 1, [{ pattern: '(x+x+)+y', regex: true, ignoreCase: false }])).rejects.toThrow(TaskTimeoutError);
     expect(Date.now() - started).toBeLessThan(20_000);
-    const after = await pool.count(Buffer.from('ERROR\n'), [{ pattern: 'ERROR', regex: false, ignoreCase: false }]);
+    const after = await pool.count(Buffer.from('ERROR\n'), 1, ERROR);
     expect(after.matches[0]).toEqual({ lines: 1, occurrences: 1 });
   });
 });

@@ -26,7 +26,7 @@ describe('a chunk job that BullMQ failed without our dead-lettering', () => {
     const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
     const { runId } = await store.createRun({ patterns, sources: ['a.log'], chunkSize: 1024 });
     const bytes = Buffer.from('ERROR\nok\n');
-    await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, firstLine: 1, lineCount: 2, bytes });
+    await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 }, bytes);
     await store.seal(runId);
     const job: ChunkJobData = { v: 1, runId, source: 0, seq: 0, byteOffset: 0, byteLength: bytes.length, firstLine: 1, lineCount: 2, patterns };
 

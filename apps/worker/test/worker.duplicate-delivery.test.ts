@@ -43,7 +43,7 @@ describe('a chunk delivered twice', () => {
     const { runId } = await store.createRun({ patterns, sources: ['dup.log'], chunkSize: 4096 });
     const jobs: ChunkJobData[] = [];
     for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 4096, maxLineSize: 1 << 20, sourceName: 'dup.log' })) {
-      await store.storeChunk(runId, 0, chunk);
+      await store.storeChunk(runId, 0, { ...chunk, byteLength: chunk.bytes.length }, chunk.bytes);
       jobs.push({ v: 1, runId, source: 0, seq: chunk.seq, byteOffset: chunk.byteOffset, byteLength: chunk.bytes.length, firstLine: chunk.firstLine, lineCount: chunk.lineCount, patterns });
     }
     const options = chunkJobOptions({ attempts: 3, backoffMs: 10 });

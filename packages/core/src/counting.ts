@@ -5,3 +5,4 @@
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
 export type { ChunkCounts, PatternCount } from './matching/counts.js';
 export type { PatternSpec } from './matching/pattern.js';
+export { NewlineWorkspace } from './chunking/wasm-newlines.js';

@@ -75,6 +75,12 @@ export class ChunkIntegrityError extends LogclusterError {
   readonly exitCode = 1;
 }
 
+/** A chunk on shared storage that this worker may not read (outside --shared-root, or no root). */
+export class SharedPathError extends LogclusterError {
+  readonly code = 'SHARED_PATH';
+  readonly exitCode = 2;
+}
+
 /** A chunk whose processing killed its worker again and again: it is not tried any more. */
 export class ChunkPoisonError extends LogclusterError {
   readonly code = 'CHUNK_POISON';

@@ -5,7 +5,7 @@ export { countLines, countNewlines } from './chunking/newlines.js';
 export { type PatternSpec, compilePatternRegex, validatePatterns } from './matching/pattern.js';
 export { type ChunkCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
-export { type ChunkJobData, RUN_ID_PATTERN, chunkId, chunkJobId, isReplayJobId, parseChunkJob, replayJobId } from './contract/job.js';
+export { type ChunkJobData, type FileChunkJob, type StoredChunkJob, RUN_ID_PATTERN, isFileChunk, chunkId, chunkJobId, isReplayJobId, parseChunkJob, replayJobId } from './contract/job.js';
 export { CHUNK_QUEUE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_PREFIX, chunkJobOptions } from './contract/queues.js';
 export { RedisKeys } from './redis/keys.js';
 export {
@@ -19,6 +19,7 @@ export {
 export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
 export type { RunDefinition } from './runs/run-definition.js';
 export {
+  type ChunkPlacement,
   type ChunkState,
   DEFAULT_DEAD_LETTER_RETENTION_MS,
   type DeadLetterRecord,

@@ -107,7 +107,7 @@ describe('createChunkCounter', () => {
   });
 
   it('chunked and merged, equals the naive reference on random logs', async () => {
-    const piece = fc.constantFrom('E', 'R', 'O', 'e', 'r', 'x', 'xx', ' ', '\r', '\n', '\n', 'é', 'É', '😀', 'ſ', '\xff');
+    const piece = fc.constantFrom('E', 'R', 'O', 'e', 'r', 'x', 'xx', ' ', '\r', '\n', '\n', 'é', 'É', '😀', 'ſ', '\xff', 's', 'ER', 'éE');
     const specs = [
       literal('ER'),
       literal('RR'),
@@ -123,6 +123,15 @@ describe('createChunkCounter', () => {
       regex('R?'),
       regex('.é'),
       regex('e', true),
+      // Paths by shape: an exact literal as a regex, prefilters on one or several
+      // required literals (bytes, non-ASCII, ignore-case), a folded exact literal.
+      regex('ERRO'),
+      regex('ER(R|O)'),
+      regex('xx|ER'),
+      regex('éE(R|x)'),
+      regex('er(r|o)', true),
+      regex('eRr', true),
+      regex('se', true),
     ];
     await fc.assert(
       fc.asyncProperty(fc.array(piece, { maxLength: 300 }), fc.integer({ min: 1, max: 40 }), async (parts, chunkSize) => {

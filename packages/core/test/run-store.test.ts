@@ -1,7 +1,7 @@
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChunkJobData, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
+import { type StoredChunkJob, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
 
 let redis: TestRedis;
 let client: Redis;
@@ -21,19 +21,19 @@ afterAll(async () => {
 const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
 
 /** Creates a run of the given sources and stores their chunks; returns the jobs. */
-async function runOf(sources: string[]): Promise<{ runId: string; jobs: ChunkJobData[] }> {
+async function runOf(sources: string[]): Promise<{ runId: string; jobs: StoredChunkJob[] }> {
   const { runId } = await store.createRun({ patterns, sources: sources.map((_, i) => `s${i}.log`), chunkSize: 16 });
-  const jobs: ChunkJobData[] = [];
+  const jobs: StoredChunkJob[] = [];
   for (const [source, text] of sources.entries()) {
     for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 16, maxLineSize: 1024, sourceName: 's' })) {
-      await store.storeChunk(runId, source, chunk);
+      await store.storeChunk(runId, source, { ...chunk, byteLength: chunk.bytes.length }, chunk.bytes);
       jobs.push({ v: 1, runId, source, seq: chunk.seq, byteOffset: chunk.byteOffset, byteLength: chunk.bytes.length, firstLine: chunk.firstLine, lineCount: chunk.lineCount, patterns });
     }
   }
   return { runId, jobs };
 }
 
-async function countJob(job: ChunkJobData, worker = 'w1') {
+async function countJob(job: StoredChunkJob, worker = 'w1') {
   const bytes = await store.readChunk(job);
   return store.recordResult(job, createChunkCounter(patterns)(bytes!), worker);
 }
@@ -101,8 +101,8 @@ describe('RunStore', () => {
 
   it('stores a chunk once however often it is stored', async () => {
     const { runId, jobs } = await runOf(['ERROR\nok\n']);
-    const chunk = { seq: 0, byteOffset: 0, firstLine: 1, lineCount: 2, bytes: Buffer.from('ERROR\nok\n') };
-    expect(await store.storeChunk(runId, 0, chunk)).toBe('duplicate');
+    const bytes = Buffer.from('ERROR\nok\n');
+    expect(await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 }, bytes)).toBe('duplicate');
     await store.seal(runId);
     await countJob(jobs[0]!);
     expect((await store.report(runId)).totals).toMatchObject({ chunks: 1, bytes: 9, lines: 2, matches: { ERROR: { lines: 1, occurrences: 1 } } });
@@ -154,5 +154,21 @@ describe('RunStore', () => {
     expect(report.status).toBe('partial');
     expect(report.totals).toMatchObject({ chunks: 2, bytes: 21, lines: 4, chunksDone: 1, chunksDeadLettered: 1 });
     expect(report.sources[0]!.deadLettered).toEqual([{ firstLine: 3, lineCount: 2, byteOffset: 9, byteLength: 12, reason: 'LOST: gone' }]);
+  });
+
+  it('counts the lines of a chunk read from shared storage once: dead, replayed, then counted', async () => {
+    const { runId } = await store.createRun({ patterns, sources: ['shared.log'], chunkSize: 1 << 20 });
+    const job = { v: 1 as const, runId, source: 0, seq: 0, byteOffset: 0, byteLength: 30, path: 'shared.log', patterns };
+    expect(await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: 30, lineCount: null })).toBe('recorded');
+    await store.seal(runId);
+    expect(await store.recordDeadLetter(job, 'TASK_TIMEOUT: slow', { lineCount: 5 })).toEqual({ outcome: 'recorded', generation: 1 });
+    let report = await store.report(runId);
+    expect(report.totals.lines).toBe(5);
+    expect(report.sources[0]!.deadLettered[0]).toMatchObject({ firstLine: 1, lineCount: 5 });
+    expect(await store.prepareReplay(job, 1)).toBe('ready');
+    expect((await store.recordResult(job, { bytes: 30, lines: 5, matches: [{ lines: 2, occurrences: 3 }] }, 'w')).outcome).toBe('recorded');
+    report = await store.report(runId);
+    expect(report.status).toBe('completed');
+    expect(report.totals).toMatchObject({ lines: 5, bytes: 30, matches: { ERROR: { lines: 2, occurrences: 3 } } });
   });
 });

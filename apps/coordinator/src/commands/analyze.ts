@@ -6,7 +6,7 @@ import { openInputs } from '../inputs.js';
 import { submitAndReport } from '../run-session.js';
 import { Releasers } from '../releasers.js';
 
-export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefix: string };
+export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefix: string; directRead: boolean };
 
 /**
  * One-shot analysis on this machine: an embedded Redis (unless `--redis` is given), an
@@ -14,9 +14,14 @@ export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefi
  */
 export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: CommandIo): Promise<number> {
   // Everything that can be wrong with the command line is found before anything starts.
-  const submit = resolveSubmitOptions(flags);
+  // With its own Redis, nothing else takes its jobs: its workers read plain files
+  // directly (the files it was given, and nothing else), as a cluster does with
+  // --shared-root. With a Redis others share, the bytes go through Redis.
+  const directRead = flags.directRead && flags.redis === undefined;
+  const submit = resolveSubmitOptions({ ...flags, ...(directRead ? { sharedRoot: '/' } : {}) });
   const workerOptions = resolveWorkerOptions({ ...resolveWorkerFlags(flags), prefix: flags.prefix });
   const inputs = await openInputs(paths, io.stdin);
+  const plainFiles = inputs.flatMap((input) => (input.plainFile ? [input.plainFile.realPath] : []));
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
   try {
@@ -26,9 +31,10 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
       releasers.add(() => embedded.stop());
       redisUrl = embedded.url;
     }
-    const worker = await ChunkWorker.start({ ...workerOptions, redisUrl });
-    // An interrupted analysis is abandoned: do not wait for chunks in progress.
-    releasers.add(() => worker.close({ force: io.signal.aborted }));
+    const worker = await ChunkWorker.start({ ...workerOptions, redisUrl, ...(directRead ? { sharedRoot: '/', sharedFiles: plainFiles } : {}) });
+    // Its own Redis serves this run only, so once the run is over (or abandoned on
+    // Ctrl-C) nothing in progress is worth waiting for.
+    releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
     return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, json: flags.json === true, onInterrupt: 'run-abandoned' }, io);
   } finally {
     await releasers.releaseAll();

@@ -13,7 +13,7 @@ import {
 import { Queue } from 'bullmq';
 import type { CommandIo } from '../command-io.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
-import { table } from '../report-format.js';
+import { lineRange, table } from '../report-format.js';
 import { type StoreFlags, type StoreSession, withStore } from '../store-session.js';
 
 /** Where a dead-lettered chunk is now, as far as its run knows. */
@@ -193,7 +193,7 @@ async function replay(session: StoreSession, queue: Queue, item: DeadLetterItem,
     return { outcome: 'stale, removed: the chunk was counted since, or dead-lettered again under a newer entry', ok: true, runId: job.runId };
   }
   if (readiness === 'bytes-gone') {
-    return { outcome: `not replayed: its bytes are no longer kept; analyse lines ${chunk.firstLine}–${chunk.firstLine + chunk.lineCount - 1} of the source again`, ok: false };
+    return { outcome: `not replayed: its bytes are no longer kept; analyse ${lineRange(chunk.firstLine, chunk.lineCount)} of the source again`, ok: false };
   }
   // Enqueue first, then drop the entry: dying in between leaves an entry that replays
   // again harmlessly (same job id), never a chunk that nobody will count.
@@ -228,7 +228,7 @@ async function describe(session: StoreSession, item: DeadLetterItem, definitions
     runId: chunk?.runId ?? null,
     source,
     firstLine: chunk?.firstLine ?? null,
-    lastLine: chunk ? chunk.firstLine + Math.max(chunk.lineCount, 1) - 1 : null,
+    lastLine: chunk?.firstLine != null && chunk.lineCount !== null ? chunk.firstLine + Math.max(chunk.lineCount, 1) - 1 : null,
     byteOffset: chunk?.byteOffset ?? null,
     byteLength: chunk?.byteLength ?? null,
     generation: chunk?.generation ?? null,

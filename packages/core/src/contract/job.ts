@@ -2,12 +2,7 @@ import { z } from 'zod';
 import { InvalidJobError } from '../errors.js';
 import type { PatternSpec } from '../matching/pattern.js';
 
-/**
- * The data of one chunk job. It carries a reference to the chunk's bytes (stored under
- * their own Redis key, see `RedisKeys.chunk`) and what is needed to count and check
- * them; never the bytes themselves, which JSON would inflate fivefold.
- */
-export interface ChunkJobData {
+interface ChunkJobCommon {
   /** Contract version, so that a worker can refuse jobs it does not understand. */
   v: 1;
   runId: string;
@@ -15,11 +10,36 @@ export interface ChunkJobData {
   source: number;
   /** Position of the chunk in its source, from 0. */
   seq: number;
+  /** Where the chunk starts in its (uncompressed) source; it starts a line. */
   byteOffset: number;
+  /** Its length; it ends just after a `\n`, or at the end of the source. */
   byteLength: number;
+  patterns: PatternSpec[];
+}
+
+/**
+ * A chunk whose bytes are stored in Redis under their own key (`RedisKeys.chunk`), never
+ * in the job data, which JSON would inflate fivefold. The coordinator counted its lines.
+ */
+export interface StoredChunkJob extends ChunkJobCommon {
   firstLine: number;
   lineCount: number;
-  patterns: PatternSpec[];
+}
+
+/**
+ * A chunk that workers read themselves from a file on storage they share with the
+ * coordinator (`--shared-root`): a path relative to that root and a byte range. Nobody
+ * counted its lines before: the worker does.
+ */
+export interface FileChunkJob extends ChunkJobCommon {
+  path: string;
+}
+
+/** The data of one chunk job. */
+export type ChunkJobData = StoredChunkJob | FileChunkJob;
+
+export function isFileChunk(job: ChunkJobData): job is FileChunkJob {
+  return 'path' in job;
 }
 
 export const RUN_ID_PATTERN = /^r-[0-9a-z]+-[0-9a-z]+$/;
@@ -32,23 +52,33 @@ const patternSpecSchema = z.object({
   ignoreCase: z.boolean(),
 });
 
-const chunkJobSchema = z
+const common = {
+  v: z.literal(1),
+  runId: z.string().regex(RUN_ID_PATTERN),
+  source: count,
+  seq: count,
+  byteOffset: count,
+  byteLength: count,
+  patterns: z.array(patternSpecSchema).min(1),
+};
+
+const storedChunkSchema = z.object({ ...common, firstLine: z.number().int().positive(), lineCount: count }).strict();
+
+const fileChunkSchema = z
   .object({
-    v: z.literal(1),
-    runId: z.string().regex(RUN_ID_PATTERN),
-    source: count,
-    seq: count,
-    byteOffset: count,
-    byteLength: count,
-    firstLine: z.number().int().positive(),
-    lineCount: count,
-    patterns: z.array(patternSpecSchema).min(1),
+    ...common,
+    // Relative, with no way up: a worker joins it to its own --shared-root.
+    path: z
+      .string()
+      .min(1)
+      .refine((path) => !path.startsWith('/') && !path.split('/').includes('..') && !path.includes('\0'), 'must be a relative path inside the shared root'),
   })
   .strict();
 
 /** Validates job data read back from Redis; throws `InvalidJobError` naming what is wrong. */
 export function parseChunkJob(data: unknown): ChunkJobData {
-  const parsed = chunkJobSchema.safeParse(data);
+  const schema = typeof data === 'object' && data !== null && 'path' in data ? fileChunkSchema : storedChunkSchema;
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new InvalidJobError(`invalid chunk job data: ${problems}`);

@@ -16,8 +16,9 @@ export interface DeadChunkRef {
   runId: string;
   source: number;
   seq: number;
-  firstLine: number;
-  lineCount: number;
+  /** Null for a chunk read from shared storage: see the run's report for where it starts. */
+  firstLine: number | null;
+  lineCount: number | null;
   byteOffset: number;
   byteLength: number;
   /** Which dead-lettering of this chunk this entry records (1 for the first). */
@@ -53,8 +54,8 @@ const entrySchema = z.object({
       runId: z.string(),
       source: count,
       seq: count,
-      firstLine: z.number().int().positive(),
-      lineCount: count,
+      firstLine: z.number().int().positive().nullable(),
+      lineCount: count.nullable(),
       byteOffset: count,
       byteLength: count,
       generation: z.number().int().positive(),

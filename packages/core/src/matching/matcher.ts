@@ -1,50 +1,103 @@
+import { isAscii } from 'node:buffer';
 import { countLines } from '../chunking/newlines.js';
-import { foldAsciiCase, isAsciiFoldable } from './ascii-fold.js';
+import { isAsciiFoldable } from './ascii-fold.js';
+import { linesHolding, linesMatching } from './candidate-lines.js';
 import { type ChunkCounts, type PatternCount, emptyPatternCount } from './counts.js';
+import { countFolded, foldedLiteralSearch } from './folded-literal.js';
 import { countLiteral } from './literal.js';
-import { type PatternSpec, compilePatternRegex } from './pattern.js';
-import { countRegexesByLine } from './regex-lines.js';
-
-/** Counts lines and every pattern's matches in a line-aligned run of bytes. */
-export type ChunkCounter = (bytes: Uint8Array) => ChunkCounts;
+import { type PatternSpec, compilePatternRegex, escapeRegExp } from './pattern.js';
+import { countInLine, countRegexesByLine } from './regex-lines.js';
+import { exactLiteral, requiredLiterals } from './required-literals.js';
 
 /**
- * Compiles a set of patterns into one counter that makes one pass per kind of work:
- * - a literal searches the raw bytes (no decoding);
- * - an ignore-case ASCII literal searches one ASCII-folded copy shared by all of them;
- * - regexes (and literals that need Unicode case folding) run per line on one UTF-8
- *   decoding of the chunk shared by all of them;
+ * Counts every pattern's matches in a line-aligned run of bytes, and its lines unless
+ * the caller knows them already (the coordinator counted them when it cut the chunk).
+ */
+export type ChunkCounter = (bytes: Uint8Array, knownLines?: number) => ChunkCounts;
+
+/** How one pattern is counted; see `createChunkCounter`. */
+type Plan =
+  | { kind: 'every-line' }
+  | { kind: 'bytes'; needle: Buffer }
+  | { kind: 'folded'; search: RegExp }
+  | { kind: 'prefiltered'; regex: RegExp; needles: Buffer[] }
+  | { kind: 'prefiltered-folded'; regex: RegExp; search: RegExp }
+  | { kind: 'every-line-regex'; regex: RegExp };
+
+/**
+ * Compiles patterns into one counter. Each pattern takes the cheapest exact path:
+ * - a literal (or a regex that can only match one literal string) is searched on the
+ *   raw bytes, without decoding;
+ * - an ignore-case ASCII literal is searched with `/gi` on the chunk read as Latin-1;
+ * - a regex with literal text that every match must contain runs only on the lines that
+ *   hold that text (found on the bytes), decoded one by one;
+ * - any other regex runs on every line of the chunk decoded as UTF-8;
  * - an empty literal matches every line and has no occurrences, as in grep.
+ * The Latin-1 and UTF-8 readings are made once per chunk, only if a pattern needs them.
  */
 export function createChunkCounter(specs: readonly PatternSpec[]): ChunkCounter {
-  const exact: { index: number; needle: Buffer }[] = [];
-  const folded: { index: number; needle: Buffer }[] = [];
-  const byLine: { index: number; regex: RegExp }[] = [];
-  const everyLine: number[] = [];
+  const plans = specs.map(plan);
+  const everyLineRegexes = plans.flatMap((p, i) => (p.kind === 'every-line-regex' ? [{ index: i, regex: p.regex }] : []));
 
-  specs.forEach((spec, index) => {
-    if (!spec.regex && spec.pattern === '') everyLine.push(index);
-    else if (!spec.regex && !spec.ignoreCase) exact.push({ index, needle: Buffer.from(spec.pattern, 'utf8') });
-    else if (!spec.regex && isAsciiFoldable(spec.pattern)) folded.push({ index, needle: Buffer.from(spec.pattern.toLowerCase(), 'latin1') });
-    else byLine.push({ index, regex: compilePatternRegex(spec) });
-  });
-  const regexes = byLine.map((entry) => entry.regex);
-
-  return (bytes) => {
-    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const lines = countLines(buffer);
-    const matches: PatternCount[] = specs.map(emptyPatternCount);
-    for (const { index, needle } of exact) matches[index] = countLiteral(buffer, needle);
-    if (folded.length > 0) {
-      const lowered = foldAsciiCase(buffer);
-      for (const { index, needle } of folded) matches[index] = countLiteral(lowered, needle);
+  return (input, knownLines) => {
+    const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    const lines = knownLines ?? countLines(bytes);
+    let latin1: string | undefined;
+    const asLatin1 = () => (latin1 ??= bytes.toString('latin1'));
+    const matches: PatternCount[] = plans.map((p) => {
+      switch (p.kind) {
+        case 'every-line':
+          return { lines, occurrences: 0 };
+        case 'bytes':
+          return countLiteral(bytes, p.needle);
+        case 'folded':
+          return countFolded(asLatin1(), p.search);
+        case 'prefiltered':
+          return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, asLatin1);
+        case 'prefiltered-folded':
+          return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
+        case 'every-line-regex':
+          return emptyPatternCount(); // counted below, in one pass with the others
+      }
+    });
+    if (everyLineRegexes.length > 0) {
+      const text = isAscii(bytes) ? asLatin1() : bytes.toString('utf8');
+      countRegexesByLine(
+        text,
+        everyLineRegexes.map((entry) => entry.regex),
+        everyLineRegexes.map((entry) => matches[entry.index]!),
+      );
     }
-    if (byLine.length > 0) {
-      const counts = byLine.map(emptyPatternCount);
-      countRegexesByLine(buffer.toString('utf8'), regexes, counts);
-      byLine.forEach(({ index }, i) => (matches[index] = counts[i]!));
-    }
-    for (const index of everyLine) matches[index] = { lines, occurrences: 0 };
-    return { bytes: buffer.length, lines, matches };
+    return { bytes: bytes.length, lines, matches };
   };
+}
+
+function plan(spec: PatternSpec): Plan {
+  if (!spec.regex && spec.pattern === '') return { kind: 'every-line' };
+  const regex = compilePatternRegex(spec);
+  const exact = spec.regex ? exactLiteral(spec.pattern, regex.unicode) : spec.pattern;
+  if (exact !== null && !spec.ignoreCase) return { kind: 'bytes', needle: Buffer.from(exact, 'utf8') };
+  if (exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact) };
+  const literals = spec.regex ? requiredLiterals(spec.pattern, regex.unicode) : exact !== null ? [exact] : null;
+  if (literals && literals.every((text) => text.length >= 2)) {
+    if (!spec.ignoreCase) return { kind: 'prefiltered', regex, needles: literals.map((text) => Buffer.from(text, 'utf8')) };
+    if (literals.every(isAsciiFoldable)) return { kind: 'prefiltered-folded', regex, search: new RegExp(literals.map(escapeRegExp).join('|'), 'gi') };
+  }
+  return { kind: 'every-line-regex', regex };
+}
+
+/**
+ * Runs the regex on the given lines only. An all-ASCII chunk is read as Latin-1 once and
+ * sliced (a slice is a view, not a copy); otherwise each line is decoded as UTF-8.
+ */
+function countOnLines(bytes: Buffer, lineRanges: number[], regex: RegExp, latin1: () => string): PatternCount {
+  const count = emptyPatternCount();
+  if (lineRanges.length === 0) return count;
+  if (isAscii(bytes)) {
+    const text = latin1();
+    for (let i = 0; i < lineRanges.length; i += 2) countInLine(text.slice(lineRanges[i], lineRanges[i + 1]), regex, count);
+  } else {
+    for (let i = 0; i < lineRanges.length; i += 2) countInLine(bytes.toString('utf8', lineRanges[i], lineRanges[i + 1]), regex, count);
+  }
+  return count;
 }

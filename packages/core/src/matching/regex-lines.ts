@@ -3,7 +3,6 @@ import type { PatternCount } from './counts.js';
 /**
  * Runs each regex on each line of `text` (split on `\n` only, so `\r` stays in the
  * line) and adds matching lines and non-empty, non-overlapping matches to `counts`.
- * Empty matches make a line match but are not occurrences, as with grep -o.
  */
 export function countRegexesByLine(text: string, regexes: readonly RegExp[], counts: readonly PatternCount[]): void {
   const length = text.length;
@@ -17,7 +16,11 @@ export function countRegexesByLine(text: string, regexes: readonly RegExp[], cou
   }
 }
 
-function countInLine(line: string, regex: RegExp, count: PatternCount): void {
+/**
+ * Adds one line's matches: the line matches if the regex matches anywhere (even empty);
+ * occurrences are the non-empty matches, left to right, as grep -o prints them.
+ */
+export function countInLine(line: string, regex: RegExp, count: PatternCount): void {
   regex.lastIndex = 0;
   let match = regex.exec(line);
   if (match === null) return;

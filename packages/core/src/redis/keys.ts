@@ -35,6 +35,11 @@ export class RedisKeys {
     return `${this.prefix}:run:${runId}:generations`;
   }
 
+  /** Hash: chunk id → lines the worker counted; kept for chunks read from shared storage, whose lines nobody counted before. */
+  chunkLines(runId: string): string {
+    return `${this.prefix}:run:${runId}:lines`;
+  }
+
   /** Pub/sub channel announcing that a chunk of the run was settled. */
   runEvents(runId: string): string {
     return `${this.prefix}:run:${runId}:events`;

@@ -7,7 +7,7 @@ export class LuaScript {
 
   constructor(
     readonly name: string,
-    private readonly source: string,
+    readonly source: string,
   ) {
     this.sha = createHash('sha1').update(source).digest('hex');
   }

@@ -1,6 +1,7 @@
 import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
 import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
 import type { RunDefinition } from './run-definition.js';
+import type { StoredDeadRange } from './run-store.js';
 
 export function readCounter(value: string | null | undefined): number {
   return value ? Number(value) : 0;
@@ -15,12 +16,15 @@ export function assembleReport(
   counts: Record<string, string>,
   dead: Record<string, string>,
   now: number,
+  chunkLines: Record<string, string> = {},
 ): RunReport {
   const definition = JSON.parse(run.definition ?? '{}') as RunDefinition;
   const patterns = definition.patterns ?? [];
+  const deadRanges = Object.values(dead).map((json) => JSON.parse(json) as StoredDeadRange);
   const deadBySource = new Map<number, DeadLetteredRange[]>();
-  for (const json of Object.values(dead)) {
-    const { source, ...range } = JSON.parse(json) as DeadLetteredRange & { source: number };
+  for (const stored of deadRanges) {
+    const { source, seq: _seq, ...range } = stored;
+    if (range.firstLine === null) range.firstLine = firstLineOf(stored, chunkLines, deadRanges);
     deadBySource.set(source, [...(deadBySource.get(source) ?? []), range]);
   }
 
@@ -72,6 +76,22 @@ export function assembleReport(
     durationMs: (finishedAt ?? now) - startedAt,
     ...(run.error ? { error: run.error } : {}),
   };
+}
+
+/**
+ * Where a dead chunk read from shared storage starts: one past the lines of every chunk
+ * before it in its source, as their workers counted them; null while any is unknown.
+ */
+function firstLineOf(range: StoredDeadRange, chunkLines: Record<string, string>, deadRanges: StoredDeadRange[]): number | null {
+  let line = 1;
+  for (let seq = 0; seq < range.seq; seq++) {
+    const counted = chunkLines[`${range.source}.${seq}`];
+    const deadBefore = counted === undefined ? deadRanges.find((other) => other.source === range.source && other.seq === seq) : undefined;
+    const lines = counted !== undefined ? Number(counted) : (deadBefore?.lineCount ?? null);
+    if (lines === null) return null;
+    line += lines;
+  }
+  return line;
 }
 
 function matchCounts(names: string[], countOf: (index: number) => PatternCount): MatchCounts {

@@ -6,10 +6,14 @@ export type RunStatus = 'running' | 'completed' | 'partial' | 'failed';
 /** Per pattern text, as given. */
 export type MatchCounts = Record<string, PatternCount>;
 
-/** A range of a source that was not counted because its chunk was dead-lettered. */
+/**
+ * A range of a source that was not counted because its chunk was dead-lettered. For a
+ * chunk read from shared storage that could not be read at all, its lines are unknown
+ * (null); the byte range is always exact.
+ */
 export interface DeadLetteredRange {
-  firstLine: number;
-  lineCount: number;
+  firstLine: number | null;
+  lineCount: number | null;
   byteOffset: number;
   byteLength: number;
   reason: string;

@@ -7,7 +7,7 @@ import { LuaScript } from '../redis/script.js';
  * run twice, which is what ioredis does with a command whose reply a reconnect lost.
  *
  * Shared KEYS: 1 run hash, 2 counts hash, 3 chunk-state hash, 4 dead-letter hash,
- * 5 chunk bytes, 6 dead-letter generations hash.
+ * 5 chunk bytes, 6 dead-letter generations hash, 7 chunk-lines hash.
  * A chunk's state: absent (never enqueued) → queued → done | dead, and a replay takes
  * dead → replaying → done | dead. Each time a chunk is dead-lettered its generation (in
  * the generations hash) goes up, so every dead-lettering has an id of its own.
@@ -38,33 +38,48 @@ end
 `;
 
 /**
- * Stores a chunk's bytes and adds it to what the run enqueued, once.
- * ARGV: 1 chunk id, 2 bytes, 3 source index, 4 line count.
- * Returns 1 if stored now, 0 if the chunk was enqueued before, -1 if the run is gone.
+ * Adds a chunk to what the run enqueued, once; its bytes (for a stored chunk) are SET in
+ * the same transaction, outside the script, so that they are not copied through Lua.
+ * ARGV: 1 chunk id, 2 source index, 3 byte length, 4 line count ('' when the workers
+ * will count the lines: a chunk read from shared storage).
+ * Returns 1 if added now, 0 if the chunk was enqueued before, -1 if the run is gone.
  */
 export const storeChunkScript = new LuaScript(
   'storeChunk',
   `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HSETNX', KEYS[3], ARGV[1], 'queued') == 0 then return 0 end
-redis.call('SET', KEYS[5], ARGV[2])
-local s = 's' .. ARGV[3] .. ':'
+local s = 's' .. ARGV[2] .. ':'
 redis.call('HINCRBY', KEYS[2], 'chunks', 1)
 redis.call('HINCRBY', KEYS[2], s .. 'chunks', 1)
-redis.call('HINCRBY', KEYS[2], s .. 'bytes', string.len(ARGV[2]))
-redis.call('HINCRBY', KEYS[2], s .. 'lines', ARGV[4])
+redis.call('HINCRBY', KEYS[2], s .. 'bytes', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], s .. 'lines', ARGV[4]) end
 return 1
 `,
 );
 
 /**
- * ARGV: 1 chunk id, 2 worker field, 3 chunk byte length, 4 event channel, 5… field/increment pairs.
+ * Adds a chunk's lines to its source's, once, for a chunk whose lines only a worker
+ * counted (read from shared storage): the chunk-lines hash is the guard.
+ */
+const ADD_COUNTED_LINES = `
+local function addCountedLines(linesKey, countsKey, chunk, lines, field)
+  if lines ~= '' and redis.call('HSETNX', linesKey, chunk, lines) == 1 then
+    redis.call('HINCRBY', countsKey, field, lines)
+  end
+end
+`;
+
+/**
+ * ARGV: 1 chunk id, 2 worker field, 3 chunk byte length, 4 event channel, 5 the chunk's
+ * line count as the worker counted it ('' for a stored chunk, whose lines the coordinator
+ * counted), 6 the source's lines field, 7… field/increment pairs.
  * Returns {1, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
  * {0, 0} if it had been counted already, {-1, 0} if the run is gone.
  */
 export const recordResultScript = new LuaScript(
   'recordResult',
-  `${SETTLE}
+  `${SETTLE}${ADD_COUNTED_LINES}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local state = redis.call('HGET', KEYS[3], ARGV[1])
 if state == 'done' then return {0, 0} end
@@ -82,9 +97,10 @@ else
 end
 redis.call('HINCRBY', KEYS[2], 'done', 1)
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-for i = 5, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
 end
+addCountedLines(KEYS[7], KEYS[2], ARGV[1], ARGV[5], ARGV[6])
 redis.call('DEL', KEYS[5])
 settle(KEYS[1], KEYS[2])
 redis.call('PUBLISH', ARGV[4], ARGV[1])
@@ -94,16 +110,18 @@ return {1, generation}
 
 /**
  * ARGV: 1 chunk id, 2 dead-letter JSON, 3 chunk byte length, 4 event channel, 5 how long
- * to keep the chunk's bytes (ms). Returns {1, g} if dead-lettered now as generation g,
+ * to keep the chunk's bytes (ms), 6 its line count as a worker counted it ('' if stored,
+ * or unknown), 7 the source's lines field. Returns {1, g} if dead-lettered now as generation g,
  * {0, g} if it was dead already (its reason is updated), {0, 0} if it was counted, and
  * {-1, 0} if the run is gone.
  */
 export const recordDeadLetterScript = new LuaScript(
   'recordDeadLetter',
-  `${SETTLE}
+  `${SETTLE}${ADD_COUNTED_LINES}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local state = redis.call('HGET', KEYS[3], ARGV[1])
 if state == 'done' then return {0, 0} end
+addCountedLines(KEYS[7], KEYS[2], ARGV[1], ARGV[6], ARGV[7])
 if state == 'dead' then
   redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
   return {0, tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')}
@@ -166,9 +184,10 @@ return 1
  * expiry cleared), its range no longer listed as dead, and the run running again until
  * the chunk settles. Running it again for the same generation changes nothing more, so
  * an interrupted replay can simply be repeated.
- * ARGV: 1 chunk id, 2 generation. Returns 1 if ready to be enqueued again, 0 if the
- * chunk is not dead in that generation (counted since, or dead again later), -1 if its
- * bytes are gone (kept only for the retention period).
+ * ARGV: 1 chunk id, 2 generation, 3 '1' if the chunk's bytes are in Redis (not read
+ * from shared storage). Returns 1 if ready to be enqueued again, 0 if the chunk is not
+ * dead in that generation (counted since, or dead again later), -1 if its bytes are gone
+ * (kept only for the retention period).
  */
 export const prepareReplayScript = new LuaScript(
   'prepareReplay',
@@ -176,7 +195,7 @@ export const prepareReplayScript = new LuaScript(
 local state = redis.call('HGET', KEYS[3], ARGV[1])
 if state ~= 'dead' and state ~= 'replaying' then return 0 end
 if tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0') ~= tonumber(ARGV[2]) then return 0 end
-if redis.call('EXISTS', KEYS[5]) == 0 then return -1 end
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[5]) == 0 then return -1 end
 if state == 'replaying' then return 1 end
 redis.call('PERSIST', KEYS[5])
 redis.call('HSET', KEYS[3], ARGV[1], 'replaying')

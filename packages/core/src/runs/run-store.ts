@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Chunk } from '../chunking/chunker.js';
-import { type ChunkJobData, chunkId } from '../contract/job.js';
+import { type ChunkJobData, chunkId, isFileChunk } from '../contract/job.js';
 import { RunNotFoundError } from '../errors.js';
 import type { ChunkCounts } from '../matching/counts.js';
 import type { RedisKeys } from '../redis/keys.js';
-import type { DeadLetteredRange, RunProgress, RunReport, RunStatus } from './report.js';
+import type { RunProgress, RunReport, RunStatus } from './report.js';
 import { assembleReport, readCounter } from './report-assembly.js';
 import type { RunDefinition } from './run-definition.js';
 import {
@@ -43,6 +42,25 @@ export interface DeadLetterRecord {
 
 export type ReplayReadiness = 'ready' | 'not-dead' | 'bytes-gone';
 
+/** Where a chunk lies in its source; `lineCount` is null when the workers are to count its lines. */
+export interface ChunkPlacement {
+  seq: number;
+  byteOffset: number;
+  byteLength: number;
+  lineCount: number | null;
+}
+
+/** A dead-lettered range as the run keeps it; see `assembleReport`. */
+export interface StoredDeadRange {
+  source: number;
+  seq: number;
+  firstLine: number | null;
+  lineCount: number | null;
+  byteOffset: number;
+  byteLength: number;
+  reason: string;
+}
+
 const OUTCOMES: Record<string, RecordOutcome> = { '1': 'recorded', '0': 'duplicate', '-1': 'run-missing' };
 
 export function newRunId(now = Date.now()): string {
@@ -79,14 +97,25 @@ export class RunStore {
       .exec();
   }
 
-  /** Stores a chunk's bytes and adds it to what the run enqueued, once however often it is called. */
-  async storeChunk(runId: string, source: number, chunk: Chunk): Promise<RecordOutcome> {
-    const result = await storeChunkScript.run(this.redis, this.chunkKeys(runId, source, chunk.seq), [
-      `${source}.${chunk.seq}`,
-      chunk.bytes,
-      source,
-      chunk.lineCount,
-    ]);
+  /**
+   * Adds a chunk to what the run enqueued, once however often it is called, with its
+   * bytes when they are to be kept in Redis (not for a chunk read from shared storage,
+   * whose `lineCount` is then unknown, null).
+   */
+  async storeChunk(runId: string, source: number, chunk: ChunkPlacement, bytes?: Buffer): Promise<RecordOutcome> {
+    const keys = this.chunkKeys(runId, source, chunk.seq);
+    const args = [`${source}.${chunk.seq}`, source, chunk.byteLength, chunk.lineCount ?? ''];
+    if (!bytes) return OUTCOMES[String(await storeChunkScript.run(this.redis, keys, args))] ?? 'run-missing';
+    // One transaction: the accounting script, then the bytes as a plain SET (no copy
+    // through Lua). Run again (a reconnect re-sends it), it sets the same bytes again;
+    // that is harmless, since no job refers to the chunk before this has returned.
+    const results = await this.redis
+      .multi()
+      .eval(storeChunkScript.source, keys.length, ...keys, ...args)
+      .set(keys[4]!, bytes)
+      .exec();
+    const [error, result] = results?.[0] ?? [new Error('transaction aborted'), null];
+    if (error) throw error;
     return OUTCOMES[String(result)] ?? 'run-missing';
   }
 
@@ -121,6 +150,8 @@ export class RunStore {
   /** Adds a chunk's counts to its run, unless the chunk was counted before. */
   async recordResult(job: ChunkJobData, counts: ChunkCounts, workerId: string): Promise<RecordResult> {
     const increments: (string | number)[] = [];
+    // Nobody counted the lines of a chunk read from shared storage before this worker.
+    const countedHere = isFileChunk(job);
     counts.matches.forEach((match, pattern) => {
       if (match.lines > 0) increments.push(`s${job.source}:p${pattern}:l`, match.lines);
       if (match.occurrences > 0) increments.push(`s${job.source}:p${pattern}:o`, match.occurrences);
@@ -130,6 +161,8 @@ export class RunStore {
       `w:${workerId}`,
       job.byteLength,
       this.keys.runEvents(job.runId),
+      countedHere ? counts.lines : '',
+      `s${job.source}:lines`,
       ...increments,
     ])) as [number, number];
     return { outcome: OUTCOMES[String(code)] ?? 'run-missing', revivedGeneration: generation };
@@ -139,11 +172,19 @@ export class RunStore {
    * Records a chunk that failed for good, unless it was counted before. A chunk that is
    * dead already keeps its generation and gets the new reason.
    */
-  async recordDeadLetter(job: ChunkJobData, reason: string, retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS): Promise<DeadLetterRecord> {
-    const range: DeadLetteredRange & { source: number } = {
+  async recordDeadLetter(
+    job: ChunkJobData,
+    reason: string,
+    { retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS, lineCount = null }: { retentionMs?: number; lineCount?: number | null } = {},
+  ): Promise<DeadLetterRecord> {
+    // A chunk read from shared storage has no known first line: the report works it out
+    // from the line counts of the chunks before it. Its line count is what the
+    // dead-lettering worker could count, if it could read the chunk.
+    const range: StoredDeadRange = {
       source: job.source,
-      firstLine: job.firstLine,
-      lineCount: job.lineCount,
+      seq: job.seq,
+      firstLine: isFileChunk(job) ? null : job.firstLine,
+      lineCount: isFileChunk(job) ? lineCount : job.lineCount,
       byteOffset: job.byteOffset,
       byteLength: job.byteLength,
       reason,
@@ -154,6 +195,8 @@ export class RunStore {
       job.byteLength,
       this.keys.runEvents(job.runId),
       retentionMs,
+      isFileChunk(job) && lineCount !== null ? lineCount : '',
+      `s${job.source}:lines`,
     ])) as [number, number];
     return { outcome: OUTCOMES[String(code)] ?? 'run-missing', generation };
   }
@@ -162,14 +205,14 @@ export class RunStore {
    * Records a chunk Redis lost and nobody can enqueue again as dead-lettered, so that
    * the report lists its range instead of coming out short. False if Redis knows it.
    */
-  async recordLostChunk(runId: string, source: number, chunk: Omit<DeadLetteredRange, 'reason'> & { seq: number }, reason: string): Promise<boolean> {
+  async recordLostChunk(runId: string, source: number, chunk: ChunkPlacement & { firstLine: number; lineCount: number }, reason: string): Promise<boolean> {
     const { seq, ...range } = chunk;
     const result = await recordLostChunkScript.run(this.redis, this.chunkKeys(runId, source, seq), [
       `${source}.${seq}`,
       source,
       range.byteLength,
       range.lineCount,
-      JSON.stringify({ source, ...range, reason }),
+      JSON.stringify({ source, seq, ...range, reason } satisfies StoredDeadRange),
       this.keys.runEvents(runId),
     ]);
     return result === 1;
@@ -186,7 +229,8 @@ export class RunStore {
 
   /** Takes a dead-lettered chunk (of the given generation) back so that it can be enqueued again. */
   async prepareReplay(job: ChunkJobData, generation: number): Promise<ReplayReadiness> {
-    const result = await prepareReplayScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq), [chunkId(job), generation]);
+    const stored = isFileChunk(job) ? '0' : '1';
+    const result = await prepareReplayScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq), [chunkId(job), generation, stored]);
     return result === 1 ? 'ready' : result === -1 ? 'bytes-gone' : 'not-dead';
   }
 
@@ -222,7 +266,10 @@ export class RunStore {
       this.redis.hgetall(this.keys.deadLetters(runId)),
     ]);
     if (!run.runId) throw new RunNotFoundError(`no run ${runId} under prefix "${this.keys.prefix}"`);
-    return assembleReport(run, counts, dead, Date.now());
+    // Chunks read from shared storage: their line counts place dead ones in the source.
+    const needLines = Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null);
+    const lines = needLines ? await this.redis.hgetall(this.keys.chunkLines(runId)) : {};
+    return assembleReport(run, counts, dead, Date.now(), lines);
   }
 
   async progress(runId: string): Promise<RunProgress> {
@@ -259,6 +306,7 @@ export class RunStore {
       this.keys.deadLetters(runId),
       this.keys.chunk(runId, source, seq),
       this.keys.deadGenerations(runId),
+      this.keys.chunkLines(runId),
     ];
   }
 }

@@ -1,0 +1,219 @@
+/*
+ * npm run bench — logcluster against GNU grep, side by side on the same machine and the
+ * same file, several rounds each, reporting medians and ratios to grep (absolute times
+ * drift on shared machines; ratios from one run do not). Options:
+ *   --size 1GiB         input size (default 1 GiB)
+ *   --rounds 3          rounds per measurement (median reported)
+ *   --memory 1GiB,4GiB  sizes for the memory measurement ("" to skip)
+ *   --scaling 1,2,4     worker processes for the scaling measurement ("" to skip)
+ *   --data-dir <dir>    where the generated logs are kept between runs (default: tmpdir)
+ *   --out <file>        the results as JSON (default: bench-results/bench-<time>.json)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type PatternSpec, type RunReport, createChunkCounter, formatBytes, parseSize } from '@logcluster/core';
+import { BenchRedis } from './bench-redis.js';
+import { type Measured, measure, median } from './measure.js';
+import { writeSyntheticLog } from './synthetic-logs.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'apps/coordinator/bin/logcluster.js');
+
+interface Options {
+  size: number;
+  rounds: number;
+  memorySizes: number[];
+  scaling: number[];
+  dataDir: string;
+  out: string;
+}
+
+interface Row {
+  name: string;
+  /** Median wall time, ms. */
+  ms: number;
+  bytes: number;
+  /** Throughput in MB/s (10^6 bytes). */
+  mbps: number;
+  /** Throughput relative to grep -c ERROR in this run. */
+  vsGrep: number | null;
+  note?: string;
+  [key: string]: unknown;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (flag: string, fallback: string) => {
+    const at = argv.indexOf(flag);
+    return at >= 0 && argv[at + 1] !== undefined ? argv[at + 1]! : fallback;
+  };
+  const list = (text: string) => text.split(',').filter(Boolean);
+  return {
+    size: parseSize(value('--size', '1GiB'), '--size'),
+    rounds: Number(value('--rounds', '3')),
+    memorySizes: list(value('--memory', '1GiB,4GiB')).map((text) => parseSize(text, '--memory')),
+    scaling: list(value('--scaling', '1,2,4')).map(Number),
+    dataDir: value('--data-dir', tmpdir()),
+    out: value('--out', join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
+  };
+}
+
+const mb = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+async function dataFile(options: Options, size: number): Promise<string> {
+  const path = join(options.dataDir, `logcluster-bench-${size}-seed42.log`);
+  process.stderr.write(`preparing ${formatBytes(size)} of synthetic logs in ${path}\n`);
+  await writeSyntheticLog(path, size, 42);
+  // Read it once so that every contender starts from the page cache.
+  const handle = await open(path, 'r');
+  const buffer = Buffer.allocUnsafe(16 << 20);
+  while ((await handle.read(buffer, 0, buffer.length, null)).bytesRead > 0);
+  await handle.close();
+  return path;
+}
+
+async function rounds(options: Options, run: () => Promise<Measured>): Promise<{ ms: number; runs: Measured[] }> {
+  const runs: Measured[] = [];
+  for (let i = 0; i < options.rounds; i++) {
+    const result = await run();
+    if (result.code !== 0 && result.code !== 1) throw new Error(`benchmark command failed (${result.code}): ${result.stderr}`);
+    runs.push(result);
+  }
+  return { ms: median(runs.map((r) => r.ms)), runs };
+}
+
+/** grep writes to a file: with output to /dev/null GNU grep stops at the first match. */
+async function grepRow(options: Options, file: string, name: string, command: string): Promise<Row> {
+  const out = join(options.dataDir, 'logcluster-bench-grep.out');
+  const { ms } = await rounds(options, () => measure('sh', ['-c', `${command} -c ERROR "$1" > "$2"`, 'sh', file, out], { env: { ...process.env, LC_ALL: 'C.UTF-8' } }));
+  const size = (await stat(file)).size;
+  return { name, ms, bytes: size, mbps: mb(size, ms), vsGrep: null, matchingLines: Number((await readFile(out, 'utf8')).trim()) };
+}
+
+/** The counting kernel alone, on this thread, over the file cut into 4 MiB chunks in memory. */
+async function coreRows(options: Options, file: string): Promise<Row[]> {
+  const data = await readFile(file);
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < data.length; ) {
+    let end = Math.min(data.length, start + (4 << 20));
+    if (end < data.length) end = data.lastIndexOf(0x0a, end - 1) + 1;
+    chunks.push(data.subarray(start, end));
+    start = end;
+  }
+  const cases: [string, PatternSpec][] = [
+    ['core: literal ERROR', { pattern: 'ERROR', regex: false, ignoreCase: false }],
+    ['core: -i error', { pattern: 'error', regex: false, ignoreCase: true }],
+    ['core: regex timed out after [0-9]+ ms', { pattern: 'timed out after [0-9]+ ms', regex: true, ignoreCase: false }],
+    ['core: regex \\b[0-9]{5,}\\b (no literal)', { pattern: '\\b[0-9]{5,}\\b', regex: true, ignoreCase: false }],
+  ];
+  const rows: Row[] = [];
+  for (const [name, spec] of cases) {
+    const count = createChunkCounter([spec]);
+    const times: number[] = [];
+    let matches = 0;
+    for (let round = 0; round < options.rounds; round++) {
+      const started = process.hrtime.bigint();
+      matches = 0;
+      for (const chunk of chunks) matches += count(chunk).matches[0]!.lines;
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    const ms = median(times);
+    rows.push({ name, ms, bytes: data.length, mbps: mb(data.length, ms), vsGrep: null, matchingLines: matches });
+  }
+  return rows;
+}
+
+async function withCluster<T>(workers: number, extra: string[], use: (redis: BenchRedis) => Promise<T>): Promise<T> {
+  const redis = await BenchRedis.start();
+  const { spawn } = await import('node:child_process');
+  const threads = Math.max(1, Math.floor(availableParallelism() / workers));
+  const processes = Array.from({ length: workers }, (_, i) =>
+    spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--name', `bench-${i}`, '--threads', String(threads), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] }),
+  );
+  await Promise.all(processes.map((child) => new Promise<void>((resolve) => child.stderr.on('data', (data: Buffer) => data.toString().includes('started') && resolve()))));
+  try {
+    return await use(redis);
+  } finally {
+    await Promise.all(processes.map((child) => new Promise((resolve) => (child.on('exit', resolve), child.kill('SIGTERM')))));
+    await redis.stop();
+  }
+}
+
+function report(result: Measured): RunReport {
+  if (result.code !== 0) throw new Error(`logcluster exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as RunReport;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  await mkdir(options.dataDir, { recursive: true });
+  const file = await dataFile(options, options.size);
+  const size = (await stat(file)).size;
+  const rows: Row[] = [];
+  const add = (row: Row) => {
+    rows.push(row);
+    process.stderr.write(`  ${row.name}: ${row.mbps.toFixed(0)} MB/s (${row.ms.toFixed(0)} ms)\n`);
+  };
+
+  const grep = await grepRow(options, file, 'grep -c ERROR', 'grep');
+  add(grep);
+  if (spawnSync('sh', ['-c', 'command -v rg']).status === 0) add(await grepRow(options, file, 'rg -c ERROR', 'rg'));
+  for (const row of await coreRows(options, file)) add(row);
+
+  // End to end, process start to exit, and exact: each result is checked against grep.
+  const checkCounts = (r: RunReport, label: string) => {
+    if (r.totals.matches.ERROR!.lines !== grep.matchingLines) throw new Error(`${label}: ${r.totals.matches.ERROR!.lines} ERROR lines, grep says ${String(grep.matchingLines)}`);
+  };
+  const analyze = await rounds(options, () => measure(process.execPath, [BIN, 'analyze', '--json', file]));
+  checkCounts(report(analyze.runs[0]!), 'analyze');
+  add({ name: 'logcluster analyze (end to end)', ms: analyze.ms, bytes: size, mbps: mb(size, analyze.ms), vsGrep: null, peakRssBytes: median(analyze.runs.map((r) => r.peakRssBytes)) });
+
+  const submitRow = async (name: string, workers: number, submitArgs: string[], workerArgs: string[]) =>
+    withCluster(workers, workerArgs, async (redis) => {
+      const runs = await rounds(options, () => measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, ...submitArgs, file]));
+      const r = report(runs.runs[0]!);
+      checkCounts(r, name);
+      return { name, ms: runs.ms, bytes: size, mbps: mb(size, runs.ms), vsGrep: null, chunks: r.totals.chunks, chunksPerSecond: r.totals.chunks / (runs.ms / 1000), workers: r.workers };
+    });
+  add(await submitRow('logcluster submit, 2 worker processes', 2, [], []));
+  add(await submitRow('logcluster submit --shared-root, 2 worker processes', 2, ['--shared-root', options.dataDir], ['--shared-root', options.dataDir]));
+  add(await submitRow('logcluster submit, 64 KiB chunks, 2 worker processes', 2, ['--chunk-size', '64KiB'], []));
+
+  for (const workers of options.scaling) {
+    add(await submitRow(`scaling: submit, ${workers} worker process${workers === 1 ? '' : 'es'}`, workers, [], []));
+    add(await submitRow(`scaling: submit --shared-root, ${workers} worker process${workers === 1 ? '' : 'es'}`, workers, ['--shared-root', options.dataDir], ['--shared-root', options.dataDir]));
+  }
+
+  const memory: Record<string, { coordinatorPeakRssBytes: number; redisUsedMemoryPeakBytes: number }> = {};
+  for (const memorySize of options.memorySizes) {
+    const input = await dataFile(options, memorySize);
+    await withCluster(2, [], async (redis) => {
+      const result = await measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, input]);
+      report(result);
+      memory[formatBytes(memorySize)] = { coordinatorPeakRssBytes: result.peakRssBytes, redisUsedMemoryPeakBytes: await redis.usedMemoryPeak() };
+    });
+    process.stderr.write(`  memory at ${formatBytes(memorySize)}: ${JSON.stringify(memory[formatBytes(memorySize)])}\n`);
+  }
+
+  for (const row of rows) row.vsGrep = row.mbps / grep.mbps;
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memory: totalmem(), node: process.version, grep: spawnSync('grep', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] };
+  const results = { date: new Date().toISOString(), machine, input: { file, bytes: size, seed: 42 }, rounds: options.rounds, rows, memory };
+  await mkdir(dirname(options.out), { recursive: true });
+  await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+
+  const width = Math.max(...rows.map((row) => row.name.length));
+  const lines = [`${'measurement'.padEnd(width)}  ${'time'.padStart(9)}  ${'MB/s'.padStart(7)}  ${'× grep'.padStart(7)}  extra`];
+  for (const row of rows) {
+    const extra = row.chunksPerSecond ? `${Math.round(row.chunksPerSecond as number)} chunks/s` : '';
+    lines.push(`${row.name.padEnd(width)}  ${`${row.ms.toFixed(0)} ms`.padStart(9)}  ${row.mbps.toFixed(0).padStart(7)}  ${row.vsGrep!.toFixed(2).padStart(7)}  ${extra}`);
+  }
+  for (const [label, m] of Object.entries(memory)) {
+    lines.push(`memory at ${label}: coordinator peak RSS ${formatBytes(m.coordinatorPeakRssBytes)}, Redis used_memory_peak ${formatBytes(m.redisUsedMemoryPeakBytes)}`);
+  }
+  lines.push(`results: ${options.out}`);
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+}
+
+await main();

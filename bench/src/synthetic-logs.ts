@@ -1,0 +1,60 @@
+import { open, stat } from 'node:fs/promises';
+
+/**
+ * Deterministic synthetic logs: the same seed and size give the same bytes. A realistic
+ * mix: ISO timestamps, levels (mostly INFO, some DEBUG/WARN, a few ERROR), services,
+ * request ids, durations, messages of varied length, stack-trace lines without a
+ * timestamp, a little UTF-8 and about 2 % CRLF line ends.
+ */
+export async function writeSyntheticLog(path: string, size: number, seed: number): Promise<void> {
+  const existing = await stat(path).catch(() => null);
+  if (existing?.size === size) return;
+  let state = seed >>> 0 || 1;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x1_0000_0000;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const levels = ['INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'DEBUG', 'WARN', 'WARN', 'ERROR'];
+  const services = ['api', 'billing', 'auth', 'search', 'worker', 'gateway', 'scheduler'];
+  const messages = [
+    () => `GET /v1/orders/${Math.floor(random() * 1e6)} 200 in ${Math.floor(random() * 900)} ms`,
+    () => `POST /v1/payments status=${pick([200, 201, 400, 402, 500])} bytes=${Math.floor(random() * 1e5)}`,
+    () => `user ${Math.floor(random() * 1e5)} signed in from 10.${Math.floor(random() * 255)}.${Math.floor(random() * 255)}.7`,
+    () => `cache ${pick(['hit', 'miss'])} key=session:${Math.floor(random() * 1e9).toString(16)}`,
+    () => `upstream timed out after ${Math.floor(random() * 5000)} ms (attempt ${1 + Math.floor(random() * 3)})`,
+    () => `job ${Math.floor(random() * 1e6)} finished in ${Math.floor(random() * 1e4)} ms — résumé café ✓`,
+    () => `ERROR while saving order ${Math.floor(random() * 1e6)}: deadlock detected`,
+    () => `slow query: SELECT * FROM orders WHERE customer_id = ${Math.floor(random() * 1e6)} (${Math.floor(random() * 3000)} ms)`,
+  ];
+  const handle = await open(path, 'w');
+  try {
+    let written = 0;
+    let time = Date.UTC(2026, 10, 26, 0, 0, 0);
+    while (written < size) {
+      let text = '';
+      while (text.length < 1 << 20) {
+        time += Math.floor(random() * 40);
+        const level = pick(levels);
+        const padding = random() < 0.2 ? ` ${'·'.repeat(Math.floor(random() * 60))}` : random() < 0.1 ? ` ${'x'.repeat(Math.floor(random() * 250))}` : '';
+        const end = random() < 0.02 ? '\r\n' : '\n';
+        text += `${new Date(time).toISOString()} ${level} [${pick(services)}] ${pick(messages)()}${padding}${end}`;
+        if (level === 'ERROR' && random() < 0.3) text += '    at Db.save (/srv/app/db.js:412:11)\n    at processTicksAndRejections (node:internal/process/task_queues:95:5)\n';
+      }
+      let bytes = Buffer.from(text, 'utf8');
+      if (written + bytes.length > size) {
+        // End on a whole line, padded with a filler line to the exact size.
+        bytes = bytes.subarray(0, size - written);
+        const cut = bytes.lastIndexOf(0x0a) + 1;
+        bytes = Buffer.concat([bytes.subarray(0, cut), Buffer.alloc(bytes.length - cut, 'z')]);
+        if (bytes.length > cut) bytes[bytes.length - 1] = 0x0a;
+      }
+      await handle.write(bytes);
+      written += bytes.length;
+    }
+  } finally {
+    await handle.close();
+  }
+}
