@@ -7,11 +7,12 @@ export interface ChunkPlace {
   lineCount: number;
 }
 
-const FIELDS = 4;
+const FIELDS = 6;
 
 /**
- * What the coordinator enqueued, per source, 32 bytes a chunk: enough to find the
- * chunks a Redis restart lost and to enqueue them again or report their line ranges.
+ * What the coordinator enqueued, per source, 48 bytes a chunk: where each chunk lies and
+ * which job carries it; enough to find the chunks a Redis restart lost and to enqueue
+ * them again, or report their line ranges.
  */
 export class EnqueuedChunks {
   private readonly sources: { data: Float64Array; count: number }[] = [];
@@ -24,8 +25,26 @@ export class EnqueuedChunks {
       grown.set(list.data);
       list.data = grown;
     }
-    list.data.set([place.byteOffset, place.byteLength, place.firstLine, place.lineCount], list.count * FIELDS);
+    list.data.set([place.byteOffset, place.byteLength, place.firstLine, place.lineCount, place.seq, place.seq], list.count * FIELDS);
     list.count++;
+  }
+
+  /** Records that chunks `first`…`last` of a source travel in one job. */
+  setJob(source: number, first: number, last: number): void {
+    const list = this.sources[source]!;
+    for (let seq = first; seq <= last; seq++) list.data.set([first, last], seq * FIELDS + 4);
+  }
+
+  /** The first and last chunk of the job that carries a chunk. */
+  jobOf(source: number, seq: number): { first: number; last: number } {
+    const at = seq * FIELDS + 4;
+    const data = this.sources[source]!.data;
+    return { first: data[at]!, last: data[at + 1]! };
+  }
+
+  /** Chunks enqueued, over all sources. */
+  get total(): number {
+    return this.sources.reduce((sum, list) => sum + list.count, 0);
   }
 
   count(source: number): number {

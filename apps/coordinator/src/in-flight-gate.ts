@@ -26,8 +26,9 @@ export class InFlightGate {
     return this.enqueuedBytes - this.settledBytes;
   }
 
-  /** Waits until `bytes` more fit, then counts them as in flight. */
-  async admit(bytes: number, signal?: AbortSignal): Promise<void> {
+  /** Waits until `bytes` more fit, then counts them as in flight; `beforeWaiting` runs first if it must wait. */
+  async admit(bytes: number, signal?: AbortSignal, beforeWaiting: () => Promise<void> = async () => {}): Promise<void> {
+    if (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.maxBytes) await beforeWaiting();
     while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.maxBytes) {
       signal?.throwIfAborted();
       await this.events.next(RECHECK_MS, signal);

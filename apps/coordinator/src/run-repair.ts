@@ -1,4 +1,4 @@
-import { type RunDefinition, type RunStore, chunkId, chunkJobId, errorMessage } from '@logcluster/core';
+import { type RunDefinition, type RunStore, batchJobData, batchJobId, chunkId, errorMessage } from '@logcluster/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import type { Input } from './inputs.js';
@@ -58,12 +58,15 @@ export class RunRepair {
         }
       }
     }
-    if (sealed) await this.store.seal(runId);
+    if (sealed) await this.store.seal(runId, this.enqueued.total);
     return summary;
   }
 
+  /** Whether the job that carries the chunk will still run. */
   private async jobPending(source: number, seq: number): Promise<boolean> {
-    const state = await this.queue.getJobState(chunkJobId({ runId: this.run.runId, source, seq }));
+    const { first, last } = this.enqueued.jobOf(source, seq);
+    const { runId } = this.run;
+    const state = await this.queue.getJobState(batchJobId([{ runId, source, seq: first }, { runId, source, seq: last }].slice(0, first === last ? 1 : 2)));
     return PENDING_STATES.has(state);
   }
 
@@ -95,10 +98,11 @@ export class RunRepair {
         else await this.store.storeChunk(runId, source, place, bytes);
       }
     }
-    const jobId = chunkJobId(job);
-    // A job that failed or vanished half-way: take it out so that the id can be used again.
+    // Enqueued again on its own. A job of that id that failed or vanished half-way is
+    // taken out first, so that the id can be used again.
+    const jobId = batchJobId([job]);
     await this.queue.remove(jobId).catch(() => 0);
-    await this.queue.add('chunk', job, { ...jobOptions, jobId });
+    await this.queue.add('chunks', batchJobData([job]), { ...jobOptions, jobId });
     return true;
   }
 }

@@ -1,12 +1,16 @@
 import {
   CHUNK_QUEUE,
+  type ChunkJobData,
+  MAX_CHUNKS_PER_JOB,
   type PatternSpec,
   type RunDefinition,
   type RunStore,
-  chunkJobId,
+  batchJobData,
+  batchJobId,
   chunkJobOptions,
   chunkStream,
   errorMessage,
+  isConnectionLost,
 } from '@logcluster/core';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -31,8 +35,21 @@ export interface SubmitOptions {
   backoffMs: number;
 }
 
-/** Chunks being written to Redis at once; enough to keep the connection busy. */
-const ENQUEUE_CONCURRENCY = 8;
+/** Jobs being written to Redis at once; enough to keep the connection busy. */
+const ENQUEUE_CONCURRENCY = 4;
+
+/**
+ * Small chunks travel several to a job, up to this many bytes (and `MAX_CHUNKS_PER_JOB`
+ * chunks): the queue's cost per job is fixed, and shared this way. A chunk of this size
+ * or more travels alone.
+ */
+const JOB_BYTES = 1024 * 1024;
+
+interface PendingChunk {
+  place: ChunkPlace;
+  job: ChunkJobData;
+  bytes: Buffer | undefined;
+}
 
 /**
  * One run being submitted: creates it, cuts every input into chunks, stores and
@@ -42,6 +59,10 @@ const ENQUEUE_CONCURRENCY = 8;
 export class Submission {
   private sealed = false;
   private readonly pending = new Set<Promise<void>>();
+  /** Chunks of one source waiting to be sent as one job. */
+  private batch: { source: number; chunks: PendingChunk[]; bytes: number } | null = null;
+  /** The first enqueue that failed for good; the submission stops at the next step. */
+  private failure: Error | undefined;
   private readonly enqueued = new EnqueuedChunks();
   private readonly jobOptions: JobsOptions;
   private readonly repairer: RunRepair;
@@ -102,18 +123,19 @@ export class Submission {
             firstLine: 'firstLine' in chunk ? chunk.firstLine : Number.NaN,
             lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
           };
-          await gate.admit(place.byteLength, signal);
+          // Waiting for room with chunks held back would wait for ever: send them first.
+          await gate.admit(place.byteLength, signal, () => this.flush());
           this.enqueued.add(source, place);
-          const enqueued = this.enqueue(source, plan, place, bytes);
-          this.pending.add(enqueued);
-          void enqueued.finally(() => this.pending.delete(enqueued)).catch(() => {});
-          if (this.pending.size >= ENQUEUE_CONCURRENCY) await Promise.race(this.pending);
+          await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns), bytes });
+          this.throwIfFailed();
         }
+        await this.flush();
       }
-      await Promise.all(this.pending);
+      await Promise.allSettled(this.pending);
+      this.throwIfFailed();
       await this.checkRedis();
       this.sealed = true;
-      await this.store.seal(this.runId);
+      await this.store.seal(this.runId, this.enqueued.total);
     } catch (err) {
       const reason = signal?.aborted ? 'interrupted before all input was enqueued' : errorMessage(err);
       await this.store.fail(this.runId, reason).catch(() => {});
@@ -121,13 +143,65 @@ export class Submission {
     }
   }
 
-  private async enqueue(source: number, plan: SourcePlan, place: ChunkPlace, bytes: Buffer | undefined): Promise<void> {
-    const job = chunkJob(this.runId, source, plan, place, this.options.patterns);
+  /** Adds a chunk to the job being filled, sending the job when it is full. */
+  private async hold(source: number, chunk: PendingChunk): Promise<void> {
+    const size = chunk.place.byteLength;
+    if (this.batch && (this.batch.bytes + size > JOB_BYTES || this.batch.chunks.length >= MAX_CHUNKS_PER_JOB)) await this.flush();
+    this.batch ??= { source, chunks: [], bytes: 0 };
+    this.batch.chunks.push(chunk);
+    this.batch.bytes += size;
+    if (this.batch.bytes >= JOB_BYTES) await this.flush();
+  }
+
+  /** Sends the chunks held back as one job (in the background, a few jobs at a time). */
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = null;
+    if (!batch) return;
+    const { source, chunks } = batch;
+    this.enqueued.setJob(source, chunks[0]!.place.seq, chunks[chunks.length - 1]!.place.seq);
+    const sent = this.enqueue(source, chunks).catch((err: unknown) => {
+      this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
+    });
+    this.pending.add(sent);
+    void sent.finally(() => this.pending.delete(sent));
+    if (this.pending.size >= ENQUEUE_CONCURRENCY) await Promise.race(this.pending);
+  }
+
+  /** A job that could not be enqueued fails the submission: a run is never sealed short. */
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Stores a job's chunks and adds the job. Both steps are idempotent, so when the
+   * connection drops (Redis restarting), they are simply sent again once it is back.
+   */
+  private async enqueue(source: number, chunks: PendingChunk[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.enqueueOnce(source, chunks);
+      } catch (err) {
+        if (!isConnectionLost(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 2_000)));
+      }
+    }
+  }
+
+  private async enqueueOnce(source: number, chunks: PendingChunk[]): Promise<void> {
+    const stored = await this.store.storeChunks(
+      this.runId,
+      chunks.map(({ place, bytes }) => ({
+        source,
+        chunk: { ...place, lineCount: Number.isNaN(place.lineCount) ? null : place.lineCount },
+        ...(bytes ? { bytes } : {}),
+      })),
+    );
     // The run's record is gone only if Redis lost it in a restart; the repair that the
-    // restart sets off brings it back and enqueues this chunk too.
-    const lineCount = Number.isNaN(place.lineCount) ? null : place.lineCount;
-    if ((await this.store.storeChunk(this.runId, source, { ...place, lineCount }, bytes)) === 'run-missing') return;
-    await this.queue.add('chunk', job, { ...this.jobOptions, jobId: chunkJobId(job) });
+    // restart sets off brings it back and enqueues these chunks too.
+    if (stored.includes('run-missing')) return;
+    const jobs = chunks.map((chunk) => chunk.job);
+    await this.queue.add('chunks', batchJobData(jobs), { ...this.jobOptions, jobId: batchJobId(jobs) });
   }
 
   /**

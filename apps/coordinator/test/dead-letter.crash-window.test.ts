@@ -103,6 +103,9 @@ describe('a worker killed in the middle of dead-lettering', () => {
     await survivor.stop();
     const { report } = await reportOf(redis.url, prefix, runId);
     expect(report.totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR' }));
-    expect(report.workers).toEqual({ doomed: 1, survivor: report.totals.chunks - 1 });
+    // The doomed worker's job (all the chunks it carried) was counted once, by it; the
+    // survivor counted the rest, and nothing twice.
+    expect(report.workers.doomed).toBeGreaterThan(0);
+    expect(report.workers.doomed! + (report.workers.survivor ?? 0)).toBe(report.totals.chunks);
   });
 });

@@ -78,18 +78,25 @@ describe('shared-storage mode (--shared-root)', () => {
     expect(created.code).toBe(0);
     const runId = created.stdout.trim();
     const queue = new Queue(CHUNK_QUEUE, { connection: redis.client(), prefix });
-    await queue.add('chunk', { v: 1, runId, source: 0, seq: 9999, byteOffset: 0, byteLength: 13, path: 'escape.log', patterns: [{ pattern: 'ERROR', regex: false, ignoreCase: false }] }, { jobId: 'crafted-1' });
+    await queue.add(
+      'chunks',
+      { v: 1, runId, patterns: [{ pattern: 'ERROR', regex: false, ignoreCase: false }], chunks: [{ source: 0, seq: 9999, byteOffset: 0, byteLength: 13, path: 'escape.log' }] },
+      { jobId: 'crafted-1' },
+    );
     await queue.close();
     const rootless = await runCli(['submit', ...clusterFlags(redis.url, `${prefix}-noroot`), '--json', '--shared-root', root, join(root, 'b.log')]);
     expect(rootless.code).toBe(3);
     expect((JSON.parse(rootless.stdout) as RunReport).sources[0]!.deadLettered[0]!.reason).toMatch(/^SHARED_PATH: .* this worker has no --shared-root/);
 
     const deadline = Date.now() + 30_000;
-    let entries: { jobId: string; reason: string }[] = [];
+    let entries: { jobId: string; reason: string; state: string }[] = [];
     while (!entries.some((e) => e.jobId === 'crafted-1') && Date.now() < deadline) {
       entries = JSON.parse((await runCli(['dlq', 'list', ...clusterFlags(redis.url, prefix), '--json'])).stdout) as typeof entries;
     }
-    expect(entries.find((e) => e.jobId === 'crafted-1')!.reason).toMatch(/^SHARED_PATH: refused to read escape\.log: it resolves to .*outside\.log, outside what this worker may read/);
+    const crafted = entries.find((e) => e.jobId === 'crafted-1') as { reason: string; state: string };
+    expect(crafted.reason).toMatch(/^SHARED_PATH: refused to read escape\.log: it resolves to .*outside\.log, outside what this worker may read/);
+    // The crafted chunk is none of the run's: its entry is tied to no run.
+    expect(crafted.state).toBe('orphan');
   });
 
   it('a dead chunk read from shared storage is reported with its line range, worked out from the other chunks', async () => {

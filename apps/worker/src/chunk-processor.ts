@@ -10,9 +10,10 @@ import {
   type RunStore,
   SharedPathError,
   type StoredChunkJob,
+  chunkId,
   errorMessage,
   isFileChunk,
-  parseChunkJob,
+  parseChunkBatch,
 } from '@logcluster/core';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { CountPool } from './count-pool.js';
@@ -20,23 +21,27 @@ import type { DeadLettering } from './dead-lettering.js';
 import type { FaultPoint } from './fault-points.js';
 import type { SharedStorage } from './shared-storage.js';
 
-/** What a chunk job returns to BullMQ. */
+/** What a chunk job returns to BullMQ: the outcome of each of its chunks, in order. */
 export interface ChunkJobResult {
-  outcome: RecordOutcome;
+  outcomes: (RecordOutcome | 'dead-lettered' | 'settled-before')[];
 }
 
-/** Failures that no retry can fix: the job goes straight to its final failure. */
+/** Failures that no retry can fix: the chunk goes straight to its final failure. */
 const UNRECOVERABLE = [InvalidJobError, ChunkMissingError, ChunkIntegrityError, ChunkPoisonError, SharedPathError];
 
+const isUnrecoverable = (err: unknown) => UNRECOVERABLE.some((type) => err instanceof type);
+
 /**
- * Starts of one attempt that never finished (each a worker that died holding the chunk)
- * after which the chunk is dead-lettered rather than handed to yet another worker.
+ * Starts of one attempt that never finished (each a worker that died holding the job)
+ * after which its chunks are dead-lettered rather than handed to yet another worker.
  */
 export const MAX_ABANDONED_STARTS = 3;
 
 /**
- * Processes one chunk job: counts it on the pool and records the counts exactly once;
- * on its final failure, dead-letters it.
+ * Processes one job: counts each of its chunks on the pool and records the counts
+ * exactly once per chunk. A chunk that fails in a way no retry can fix is dead-lettered
+ * at once; one that may succeed later fails the job, so that BullMQ retries it (chunks
+ * counted already are skipped); on the job's last attempt, those are dead-lettered too.
  */
 export class ChunkProcessor {
   /** Chunks this worker counted (not duplicates). */
@@ -53,30 +58,44 @@ export class ChunkProcessor {
   ) {}
 
   async process(job: Job<unknown, ChunkJobResult>): Promise<ChunkJobResult> {
-    let data: ChunkJobData;
+    let chunks: ChunkJobData[];
     try {
-      data = parseChunkJob(job.data);
+      chunks = parseChunkBatch(job.data);
     } catch (err) {
       await this.deadLettering.invalidJob(job, err);
       throw new UnrecoverableError(errorMessage(err));
     }
     this.crashAt('count:start');
-    try {
-      const abandoned = job.attemptsStarted - 1 - job.attemptsMade;
-      if (abandoned >= MAX_ABANDONED_STARTS) {
-        throw new ChunkPoisonError(`chunk ${data.source}.${data.seq} of run ${data.runId} was taken ${abandoned} times by workers that died before finishing it`);
-      }
-      const outcome = await this.countOnce(data);
-      this.crashAt('count:after-record');
-      return { outcome };
-    } catch (err) {
-      // Failing because the worker is going away is not the chunk's fault: another
-      // worker takes it once its lock lapses.
-      if (this.abandoned) throw err;
-      const unrecoverable = UNRECOVERABLE.some((type) => err instanceof type);
-      if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.deadLettering.chunkFailed(job, data, err);
-      throw unrecoverable ? new UnrecoverableError(errorMessage(err)) : err;
+    const abandoned = job.attemptsStarted - 1 - job.attemptsMade;
+    if (abandoned >= MAX_ABANDONED_STARTS) {
+      const poison = new ChunkPoisonError(`${describeJob(chunks)} was taken ${abandoned} times by workers that died before finishing it`);
+      for (const chunk of chunks) await this.deadLettering.chunkFailed(job, chunk, poison);
+      throw new UnrecoverableError(poison.message);
     }
+    // On a retry or a redelivery, skip what was counted before. A chunk found dead is
+    // tried again: a worker may have died between dead-lettering it and finishing the
+    // job, and trying again either counts it (dead → done) or completes the move.
+    const counted = job.attemptsStarted > 1 ? await this.store.chunkStates(chunks[0]!.runId, chunks.map(chunkId)) : [];
+    const results = await Promise.allSettled(
+      chunks.map((chunk, i) => (counted[i] === 'done' ? Promise.resolve('settled-before' as const) : this.countOnce(chunk))),
+    );
+    this.crashAt('count:after-record');
+    const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ chunk: chunks[i]!, err: result.reason as unknown }] : []));
+    if (failed.length === 0) return { outcomes: results.map((result) => (result as PromiseFulfilledResult<ChunkJobResult['outcomes'][number]>).value) };
+
+    // Failing because the worker is going away is not the chunks' fault: another worker
+    // takes the job once its lock lapses.
+    if (this.abandoned) throw failed[0]!.err;
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const retryable = failed.filter(({ err }) => !isUnrecoverable(err));
+    for (const { chunk, err } of failed) {
+      if (lastAttempt || isUnrecoverable(err)) await this.deadLettering.chunkFailed(job, chunk, err);
+    }
+    const first = (retryable[0] ?? failed[0])!;
+    const message = failed.length === 1 ? errorMessage(first.err) : `${failed.length} chunks failed; the first: ${errorMessage(first.err)}`;
+    // Nothing left that a retry could count: fail the job for good.
+    if (retryable.length === 0) throw new UnrecoverableError(message);
+    throw failed.length === 1 ? first.err : new Error(message, { cause: first.err });
   }
 
   /** From now on, failures are the worker's shutdown, not the chunks': none is dead-lettered. */
@@ -89,6 +108,9 @@ export class ChunkProcessor {
     if (counts === 'duplicate') return 'duplicate';
     const { outcome, revivedGeneration } = await this.store.recordResult(job, counts, this.workerId);
     if (outcome === 'run-missing') throw new Error(`run ${job.runId} does not exist (removed, or not yet restored after a Redis restart)`);
+    // Redis lost the chunk (a restart that lost writes): counting it now would count it
+    // outside the run's accounting. Its coordinator enqueues it again.
+    if (outcome === 'chunk-unknown') throw new Error(`chunk ${job.source}.${job.seq} is not known to run ${job.runId}: Redis lost it; its coordinator enqueues it again`);
     if (outcome === 'recorded') this.chunksCounted++;
     if (revivedGeneration > 0) await this.deadLettering.revived(job, revivedGeneration);
     return outcome;
@@ -135,4 +157,11 @@ export class ChunkProcessor {
       return null;
     }
   }
+}
+
+function describeJob(chunks: readonly ChunkJobData[]): string {
+  const first = chunks[0]!;
+  const last = chunks[chunks.length - 1]!;
+  const which = chunks.length === 1 ? `chunk ${first.source}.${first.seq}` : `the job of chunks ${first.source}.${first.seq}–${last.seq}`;
+  return `${which} of run ${first.runId}`;
 }

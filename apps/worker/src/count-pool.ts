@@ -17,6 +17,9 @@ export interface CountPoolOptions {
 export class CountPool {
   private readonly pool: Piscina<CountTask, CountResult>;
   private closing: Promise<void> | undefined;
+  /** Threads not counting now; tasks beyond them wait here, not in piscina's queue. */
+  private idleThreads: number;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: CountPoolOptions) {
     this.pool = new Piscina<CountTask, CountResult>({
@@ -26,6 +29,7 @@ export class CountPool {
       // Threads stay up between chunks; starting one costs more than a chunk takes.
       idleTimeout: 60_000,
     });
+    this.idleThreads = options.threads;
   }
 
   /**
@@ -45,6 +49,10 @@ export class CountPool {
   }
 
   private async run(task: CountTask, transferList: ArrayBuffer[]): Promise<ChunkCounts> {
+    // The timeout measures counting, not waiting: a task is handed over only when a
+    // thread is free, and its clock starts then.
+    if (this.idleThreads === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.idleThreads--;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.options.taskTimeoutMs);
     try {
@@ -60,6 +68,9 @@ export class CountPool {
       throw err;
     } finally {
       clearTimeout(timer);
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.idleThreads++;
     }
   }
 
@@ -70,7 +81,7 @@ export class CountPool {
 
   /** Tasks waiting for a free thread. */
   get queueSize(): number {
-    return this.pool.queueSize;
+    return this.waiting.length + this.pool.queueSize;
   }
 
   /** Waits for running tasks, or with `force` ends them (their threads are terminated). */

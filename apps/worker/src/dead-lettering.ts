@@ -41,15 +41,22 @@ export class DeadLettering {
     const { outcome, generation } = await this.store.recordDeadLetter(data, `${error.code}: ${error.message}`, { retentionMs: this.retentionMs, lineCount });
     this.crashAt('dead-letter:after-record');
     // Counted after all by another delivery: nothing is dead.
-    if (outcome !== 'run-missing' && generation === 0) return;
-    const chunk = outcome === 'run-missing' ? undefined : { ...place(data, lineCount), generation };
-    await this.queue.add(entryFor(job, worker, outcome === 'run-missing' ? { code: 'RUN_MISSING', message: `run ${data.runId} no longer exists; ${error.message}` } : error, chunk));
+    if (outcome === 'recorded' || outcome === 'duplicate') {
+      if (generation === 0) return;
+    }
+    // A chunk its run does not know (the run is gone, or Redis lost the chunk and its
+    // coordinator enqueues it again) gets an entry of its own, tied to no run.
+    const orphan = outcome === 'run-missing' ? `run ${data.runId} no longer exists` : outcome === 'chunk-unknown' ? `run ${data.runId} does not know chunk ${data.source}.${data.seq}` : null;
+    const chunk = orphan ? undefined : { ...place(data, lineCount), generation };
+    const reported = orphan ? { ...error, message: `${error.message} (${orphan})` } : error;
+    // The entry keeps this chunk's own job data (a job may carry several chunks).
+    await this.queue.add(entryFor(job, data, worker, reported, chunk));
     this.crashAt('dead-letter:after-queue');
   }
 
   /** Records a job whose data does not keep the contract: there is no run to mark. */
   async invalidJob(job: Job, err: unknown, worker = this.workerId): Promise<void> {
-    await this.queue.add(entryFor(job, worker, describeError(err)));
+    await this.queue.add(entryFor(job, job.data as unknown, worker, describeError(err)));
   }
 
   /** A dead-lettered chunk was counted after all: its entry of that generation is stale. */
@@ -74,11 +81,11 @@ function place(data: ChunkJobData, lineCount: number | null) {
   return { runId, source, seq, firstLine: isFileChunk(data) ? null : data.firstLine, lineCount, byteOffset, byteLength };
 }
 
-function entryFor(job: Job, worker: string, error: DeadLetterError, chunk?: DeadLetterEntry['chunk']): DeadLetterEntry {
+function entryFor(job: Job, data: unknown, worker: string, error: DeadLetterError, chunk?: DeadLetterEntry['chunk']): DeadLetterEntry {
   return {
     v: 1,
     jobId: job.id ?? '',
-    job: job.data as unknown,
+    job: data,
     ...(chunk ? { chunk } : {}),
     error,
     // BullMQ counts the attempt in progress only once it has failed (finishedOn is set

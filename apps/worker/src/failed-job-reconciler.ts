@@ -1,4 +1,4 @@
-import { type RedisKeys, type RunStore, isReplayJobId, parseChunkJob } from '@logcluster/core';
+import { type RedisKeys, type RunStore, chunkId, isReplayJobId, parseChunkBatch } from '@logcluster/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeadLettering } from './dead-lettering.js';
@@ -40,20 +40,26 @@ export class FailedJobReconciler {
     return settled;
   }
 
+  /** Dead-letters the chunks of a failed job that are still outstanding; true if there were any. */
   private async settle(job: Job): Promise<boolean> {
     const worker = `reconciler@${this.workerId}`;
-    let data;
+    let chunks;
     try {
-      data = parseChunkJob(job.data);
+      chunks = parseChunkBatch(job.data);
     } catch (err) {
       await this.deadLettering.invalidJob(job, err, worker);
       return false;
     }
-    const state = await this.store.chunkState(data);
-    if (state === 'done' || state === 'dead') return false;
-    // A replayed chunk fails under a job id of its own; only the current one decides.
-    if (state === 'replaying' && !isReplayJobId(job.id ?? '')) return false;
-    await this.deadLettering.chunkFailed(job, data, new Error(job.failedReason || 'failed without a reason'), worker);
-    return true;
+    const states = await this.store.chunkStates(chunks[0]!.runId, chunks.map(chunkId));
+    let settled = false;
+    for (const [i, chunk] of chunks.entries()) {
+      const state = states[i];
+      if (state === 'done' || state === 'dead') continue;
+      // A replayed chunk fails under a job id of its own; only the current one decides.
+      if (state === 'replaying' && !isReplayJobId(job.id ?? '')) continue;
+      await this.deadLettering.chunkFailed(job, chunk, new Error(job.failedReason || 'failed without a reason'), worker);
+      settled = true;
+    }
+    return settled;
   }
 }

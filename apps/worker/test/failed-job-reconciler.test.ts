@@ -1,4 +1,4 @@
-import { CHUNK_QUEUE, type ChunkJobData, DeadLetterQueue, RedisKeys, RunStore, chunkJobId, chunkJobOptions, connectRedis } from '@logcluster/core';
+import { CHUNK_QUEUE, type ChunkJobData, DeadLetterQueue, RedisKeys, RunStore, batchJobData, chunkJobId, chunkJobOptions, connectRedis } from '@logcluster/core';
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -27,7 +27,7 @@ describe('a chunk job that BullMQ failed without our dead-lettering', () => {
     const { runId } = await store.createRun({ patterns, sources: ['a.log'], chunkSize: 1024 });
     const bytes = Buffer.from('ERROR\nok\n');
     await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 }, bytes);
-    await store.seal(runId);
+    await store.seal(runId, 1);
     const job: ChunkJobData = { v: 1, runId, source: 0, seq: 0, byteOffset: 0, byteLength: bytes.length, firstLine: 1, lineCount: 2, patterns };
 
     // Not our worker: something that fails the job the way BullMQ does on its own
@@ -37,7 +37,7 @@ describe('a chunk job that BullMQ failed without our dead-lettering', () => {
       const rogue = new Worker(CHUNK_QUEUE, () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')), { connection: client, prefix: PREFIX });
       rogue.on('failed', () => void rogue.close().then(resolve));
     });
-    await queue.add('chunk', job, { ...chunkJobOptions({ attempts: 3, backoffMs: 10 }), jobId: chunkJobId(job) });
+    await queue.add('chunks', batchJobData([job]), { ...chunkJobOptions({ attempts: 3, backoffMs: 10 }), jobId: chunkJobId(job) });
     await failedOnItsOwn;
     expect(await store.status(runId)).toBe('running');
 

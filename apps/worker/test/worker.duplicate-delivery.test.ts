@@ -1,4 +1,4 @@
-import { CHUNK_QUEUE, type ChunkJobData, RedisKeys, RunStore, chunkJobOptions, chunkStream, connectRedis } from '@logcluster/core';
+import { CHUNK_QUEUE, type ChunkJobData, RedisKeys, RunStore, batchJobData, chunkJobOptions, chunkStream, connectRedis } from '@logcluster/core';
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -51,12 +51,12 @@ describe('a chunk delivered twice', () => {
     // the second copy of half of them only after the first was counted.
     const half = Math.floor(jobs.length / 2);
     await queue.addBulk(jobs.flatMap((job) => [
-      { name: 'chunk', data: job, opts: { ...options, jobId: `${runId}.0.${job.seq}.a` } },
-      ...(job.seq < half ? [{ name: 'chunk', data: job, opts: { ...options, jobId: `${runId}.0.${job.seq}.b` } }] : []),
+      { name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.a` } },
+      ...(job.seq < half ? [{ name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.b` } }] : []),
     ]));
-    await store.seal(runId);
+    await store.seal(runId, jobs.length);
     const report = await waitForStatus(runId);
-    await queue.addBulk(jobs.slice(half).map((job) => ({ name: 'chunk', data: job, opts: { ...options, jobId: `${runId}.0.${job.seq}.c` } })));
+    await queue.addBulk(jobs.slice(half).map((job) => ({ name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.c` } })));
     // Let the late copies be processed, then check nothing moved.
     const deadline = Date.now() + 30_000;
     const unfinished = async () => {

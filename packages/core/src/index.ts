@@ -5,9 +5,27 @@ export { countLines, countNewlines } from './chunking/newlines.js';
 export { type PatternSpec, compilePatternRegex, validatePatterns } from './matching/pattern.js';
 export { type ChunkCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
-export { type ChunkJobData, type FileChunkJob, type StoredChunkJob, RUN_ID_PATTERN, isFileChunk, chunkId, chunkJobId, isReplayJobId, parseChunkJob, replayJobId } from './contract/job.js';
+export {
+  type ChunkBatchJobData,
+  type ChunkJobData,
+  type ChunkRef,
+  type FileChunkJob,
+  MAX_CHUNKS_PER_JOB,
+  RUN_ID_PATTERN,
+  type StoredChunkJob,
+  batchJobData,
+  batchJobId,
+  chunkId,
+  chunkJobId,
+  isFileChunk,
+  isReplayJobId,
+  parseChunkBatch,
+  parseChunkJob,
+  replayJobId,
+} from './contract/job.js';
 export { CHUNK_QUEUE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_PREFIX, chunkJobOptions } from './contract/queues.js';
 export { RedisKeys } from './redis/keys.js';
+export { isConnectionLost, redisErrorCode } from './redis/redis-errors.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_URL,

@@ -46,7 +46,7 @@ describe('RunStore', () => {
     const counts = createChunkCounter(patterns)((await store.readChunk(job))!);
     expect(await store.recordResult(job, counts, 'w1')).toEqual({ outcome: 'recorded', revivedGeneration: 0 });
     expect(await store.recordResult(job, counts, 'w2')).toEqual({ outcome: 'duplicate', revivedGeneration: 0 });
-    await store.seal(runId);
+    await store.seal(runId, 1);
     const report = await store.report(runId);
     expect(report.status).toBe('completed');
     expect(report.totals.matches.ERROR).toEqual({ lines: 2, occurrences: 2 });
@@ -56,7 +56,7 @@ describe('RunStore', () => {
 
   it('finishes the run when the last chunk settles after sealing, per source', async () => {
     const { runId, jobs } = await runOf(['ERROR 1\nok\nERROR 2\nok\nERROR 3\n', 'fine\nERROR ERROR\n']);
-    await store.seal(runId);
+    await store.seal(runId, jobs.length);
     for (const job of jobs.slice(0, -1)) await countJob(job);
     expect(await store.status(runId)).toBe('running');
     await countJob(jobs.at(-1)!);
@@ -72,7 +72,7 @@ describe('RunStore', () => {
 
   it('ends partial with the dead range listed, and completed once that chunk is counted', async () => {
     const { runId, jobs } = await runOf(['ERROR 1\nok\nERROR 2\nok\nERROR 3\n']);
-    await store.seal(runId);
+    await store.seal(runId, jobs.length);
     const [first, ...rest] = jobs;
     expect(await store.recordDeadLetter(first!, 'TASK_TIMEOUT: too slow')).toEqual({ outcome: 'recorded', generation: 1 });
     // Dead already: same generation, and the latest reason.
@@ -103,14 +103,14 @@ describe('RunStore', () => {
     const { runId, jobs } = await runOf(['ERROR\nok\n']);
     const bytes = Buffer.from('ERROR\nok\n');
     expect(await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 }, bytes)).toBe('duplicate');
-    await store.seal(runId);
+    await store.seal(runId, jobs.length);
     await countJob(jobs[0]!);
     expect((await store.report(runId)).totals).toMatchObject({ chunks: 1, bytes: 9, lines: 2, matches: { ERROR: { lines: 1, occurrences: 1 } } });
   });
 
   it('replays a dead chunk: the run runs again and ends completed; a second failure is a new generation', async () => {
     const { runId, jobs } = await runOf(['ERROR 1\nok\nERROR 2\n', 'ok\n']);
-    await store.seal(runId);
+    await store.seal(runId, jobs.length);
     const [dead, ...rest] = jobs;
     for (const job of rest) await countJob(job);
     await store.recordDeadLetter(dead!, 'TASK_TIMEOUT: slow');
@@ -136,7 +136,7 @@ describe('RunStore', () => {
 
   it('will not replay a chunk whose bytes are gone', async () => {
     const { runId, jobs } = await runOf(['ERROR\n']);
-    await store.seal(runId);
+    await store.seal(runId, jobs.length);
     await store.recordDeadLetter(jobs[0]!, 'x');
     await store.dropChunkBytes(jobs[0]!);
     expect(await store.prepareReplay(jobs[0]!, 1)).toBe('bytes-gone');
@@ -149,7 +149,7 @@ describe('RunStore', () => {
     const lost = { seq: 1, byteOffset: 9, byteLength: 12, firstLine: 3, lineCount: 2 };
     expect(await store.recordLostChunk(runId, 0, lost, 'LOST: gone')).toBe(true);
     expect(await store.recordLostChunk(runId, 0, lost, 'LOST: gone')).toBe(false);
-    await store.seal(runId);
+    await store.seal(runId, 2);
     const report = await store.report(runId);
     expect(report.status).toBe('partial');
     expect(report.totals).toMatchObject({ chunks: 2, bytes: 21, lines: 4, chunksDone: 1, chunksDeadLettered: 1 });
@@ -160,7 +160,7 @@ describe('RunStore', () => {
     const { runId } = await store.createRun({ patterns, sources: ['shared.log'], chunkSize: 1 << 20 });
     const job = { v: 1 as const, runId, source: 0, seq: 0, byteOffset: 0, byteLength: 30, path: 'shared.log', patterns };
     expect(await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: 30, lineCount: null })).toBe('recorded');
-    await store.seal(runId);
+    await store.seal(runId, 1);
     expect(await store.recordDeadLetter(job, 'TASK_TIMEOUT: slow', { lineCount: 5 })).toEqual({ outcome: 'recorded', generation: 1 });
     let report = await store.report(runId);
     expect(report.totals.lines).toBe(5);
@@ -170,5 +170,30 @@ describe('RunStore', () => {
     report = await store.report(runId);
     expect(report.status).toBe('completed');
     expect(report.totals).toMatchObject({ lines: 5, bytes: 30, matches: { ERROR: { lines: 2, occurrences: 3 } } });
+  });
+
+  it('never finishes short of what the coordinator sealed, and counts no chunk it does not know', async () => {
+    const { runId, jobs } = await runOf(['ERROR 1\nok\nERROR 2\nok\nERROR 3\n']);
+    // As after a restart that lost the last chunk's enqueueing: sealed for one more.
+    const [lost, ...known] = jobs.reverse();
+    const counts = store.keys.counts(runId);
+    await client
+      .multi()
+      .hdel(store.keys.chunkStates(runId), `0.${lost!.seq}`)
+      .hincrby(counts, 'chunks', -1)
+      .hincrby(counts, 's0:chunks', -1)
+      .hincrby(counts, 's0:bytes', -lost!.byteLength)
+      .hincrby(counts, 's0:lines', -lost!.lineCount)
+      .exec();
+    await store.seal(runId, jobs.length);
+    for (const job of known) await countJob(job);
+    expect(await countJob(lost!)).toEqual({ outcome: 'chunk-unknown', revivedGeneration: 0 });
+    expect((await store.recordDeadLetter(lost!, 'x')).outcome).toBe('chunk-unknown');
+    expect(await store.status(runId)).toBe('running');
+    // Enqueued again (the coordinator's repair), it counts and the run completes.
+    expect(await store.storeChunk(runId, 0, { seq: lost!.seq, byteOffset: lost!.byteOffset, byteLength: lost!.byteLength, lineCount: lost!.lineCount }, await store.readChunk(lost!) ?? Buffer.alloc(0))).toBe('recorded');
+    await countJob(lost!);
+    await store.seal(runId, jobs.length);
+    expect(await store.report(runId)).toMatchObject({ status: 'completed', totals: { chunks: jobs.length, lines: 5, matches: { ERROR: { lines: 3, occurrences: 3 } } } });
   });
 });

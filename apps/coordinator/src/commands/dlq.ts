@@ -6,6 +6,7 @@ import {
   type RunStatus,
   type RunStore,
   UsageError,
+  batchJobData,
   chunkJobOptions,
   parseChunkJob,
   replayJobId,
@@ -28,6 +29,8 @@ export type DeadLetterState =
   | 'superseded'
   /** Job data that did not keep the contract: nothing to replay. */
   | 'invalid-job'
+  /** A chunk its run did not know when it failed (a run gone, or lost in a Redis restart). */
+  | 'orphan'
   /** Its run no longer exists. */
   | 'run-missing';
 
@@ -197,7 +200,7 @@ async function replay(session: StoreSession, queue: Queue, item: DeadLetterItem,
   }
   // Enqueue first, then drop the entry: dying in between leaves an entry that replays
   // again harmlessly (same job id), never a chunk that nobody will count.
-  await queue.add('chunk', job, { ...chunkJobOptions({ attempts: flags.attempts, backoffMs: flags.backoff }), jobId: replayJobId(job, chunk.generation) });
+  await queue.add('chunks', batchJobData([job]), { ...chunkJobOptions({ attempts: flags.attempts, backoffMs: flags.backoff }), jobId: replayJobId(job, chunk.generation) });
   await session.deadLetters.remove(item.id);
   return { outcome: 'replayed', ok: true, runId: job.runId };
 }
@@ -205,7 +208,7 @@ async function replay(session: StoreSession, queue: Queue, item: DeadLetterItem,
 async function describe(session: StoreSession, item: DeadLetterItem, definitions: Map<string, RunDefinition | null>): Promise<DeadLetterView> {
   const { entry } = item;
   const chunk = entry.chunk;
-  let state: DeadLetterState = 'invalid-job';
+  let state: DeadLetterState = isChunkJob(entry.job) ? 'orphan' : 'invalid-job';
   let source: string | null = null;
   let bytesKept = false;
   if (chunk) {
@@ -255,6 +258,15 @@ async function waitWhileRunning(store: RunStore, runId: string, signal: AbortSig
     const status = await store.status(runId);
     if (status !== 'running') return status;
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function isChunkJob(data: unknown): boolean {
+  try {
+    parseChunkJob(data);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -52,38 +52,94 @@ const patternSpecSchema = z.object({
   ignoreCase: z.boolean(),
 });
 
-const common = {
-  v: z.literal(1),
-  runId: z.string().regex(RUN_ID_PATTERN),
+const place = {
   source: count,
   seq: count,
   byteOffset: count,
   byteLength: count,
-  patterns: z.array(patternSpecSchema).min(1),
 };
 
-const storedChunkSchema = z.object({ ...common, firstLine: z.number().int().positive(), lineCount: count }).strict();
+const storedRef = { ...place, firstLine: z.number().int().positive(), lineCount: count };
 
-const fileChunkSchema = z
-  .object({
-    ...common,
-    // Relative, with no way up: a worker joins it to its own --shared-root.
-    path: z
-      .string()
-      .min(1)
-      .refine((path) => !path.startsWith('/') && !path.split('/').includes('..') && !path.includes('\0'), 'must be a relative path inside the shared root'),
-  })
-  .strict();
+const fileRef = {
+  ...place,
+  // Relative, with no way up: a worker joins it to its own --shared-root.
+  path: z
+    .string()
+    .min(1)
+    .refine((path) => !path.startsWith('/') && !path.split('/').includes('..') && !path.includes('\0'), 'must be a relative path inside the shared root'),
+};
 
-/** Validates job data read back from Redis; throws `InvalidJobError` naming what is wrong. */
+const run = { v: z.literal(1), runId: z.string().regex(RUN_ID_PATTERN), patterns: z.array(patternSpecSchema).min(1) };
+
+const storedChunkSchema = z.object({ ...run, ...storedRef }).strict();
+const fileChunkSchema = z.object({ ...run, ...fileRef }).strict();
+const storedRefSchema = z.object(storedRef).strict();
+const fileRefSchema = z.object(fileRef).strict();
+
+/** Most chunks one job carries. */
+export const MAX_CHUNKS_PER_JOB = 64;
+
+const batchSchema = z.object({ ...run, chunks: z.array(z.unknown()).min(1).max(MAX_CHUNKS_PER_JOB) }).strict();
+
+/** A chunk inside a batch: the chunk's data without what the batch holds once for all its chunks. */
+export type ChunkRef = Omit<StoredChunkJob, 'v' | 'runId' | 'patterns'> | Omit<FileChunkJob, 'v' | 'runId' | 'patterns'>;
+
+/**
+ * The data of one queue job: one or more consecutive chunks of one source of a run.
+ * Small chunks travel several to a job so that the queue's cost per job, which is fixed,
+ * is shared; each chunk is still counted, recorded and dead-lettered on its own.
+ */
+export interface ChunkBatchJobData {
+  v: 1;
+  runId: string;
+  patterns: PatternSpec[];
+  chunks: ChunkRef[];
+}
+
+const hasPath = (data: unknown) => typeof data === 'object' && data !== null && 'path' in data;
+
+function problemsOf(error: z.ZodError, at: string): string {
+  return error.issues.map((issue) => `${[at, ...issue.path].filter((part) => part !== '').join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/** Validates one chunk's job data (as a dead-letter entry keeps it); throws `InvalidJobError`. */
 export function parseChunkJob(data: unknown): ChunkJobData {
-  const schema = typeof data === 'object' && data !== null && 'path' in data ? fileChunkSchema : storedChunkSchema;
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    throw new InvalidJobError(`invalid chunk job data: ${problems}`);
-  }
+  const parsed = (hasPath(data) ? fileChunkSchema : storedChunkSchema).safeParse(data);
+  if (!parsed.success) throw new InvalidJobError(`invalid chunk job data: ${problemsOf(parsed.error, '')}`);
   return parsed.data;
+}
+
+/**
+ * Validates a job read back from Redis and returns its chunks, each with the run's data;
+ * throws `InvalidJobError` naming what is wrong.
+ */
+export function parseChunkBatch(data: unknown): ChunkJobData[] {
+  const parsed = batchSchema.safeParse(data);
+  if (!parsed.success) throw new InvalidJobError(`invalid chunk job data: ${problemsOf(parsed.error, '')}`);
+  const { v, runId, patterns } = parsed.data;
+  return parsed.data.chunks.map((ref, i) => {
+    const chunk = (hasPath(ref) ? fileRefSchema : storedRefSchema).safeParse(ref);
+    if (!chunk.success) throw new InvalidJobError(`invalid chunk job data: ${problemsOf(chunk.error, `chunks.${i}`)}`);
+    return { v, runId, patterns, ...chunk.data };
+  });
+}
+
+/** Packs chunks of one run (same patterns) into the data of one job. */
+export function batchJobData(chunks: readonly ChunkJobData[]): ChunkBatchJobData {
+  const [first] = chunks;
+  if (!first) throw new Error('a job needs at least one chunk');
+  return { v: 1, runId: first.runId, patterns: first.patterns, chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, ...ref }) => ref) };
+}
+
+/**
+ * A job's id: a single chunk's own id, or `<run>.<source>.<first>-<last>` for
+ * consecutive chunks of one source. The same chunks enqueued twice make one job.
+ */
+export function batchJobId(chunks: readonly Pick<ChunkJobData, 'runId' | 'source' | 'seq'>[]): string {
+  const first = chunks[0]!;
+  const last = chunks[chunks.length - 1]!;
+  return chunks.length === 1 ? chunkJobId(first) : `${first.runId}.${first.source}.${first.seq}-${last.seq}`;
 }
 
 /** The chunk's id within its run, `<source>.<seq>`. */

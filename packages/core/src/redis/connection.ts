@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisAuthError, RedisUnavailableError, UsageError, errorMessage } from '../errors.js';
+import { redisErrorCode } from './redis-errors.js';
 
 /** Where Redis is, unless `--redis` / `REDIS_URL` says otherwise. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -89,7 +90,8 @@ export async function connectRedis(url: string, options: ConnectRedisOptions): P
         reject(new RedisUnavailableError(`cannot reach Redis at ${redactRedisUrl(url)} within ${timeoutMs / 1000} s${lastError ? `: ${errorMessage(lastError)}` : ''}`));
       }, timeoutMs);
       const authFailure = (err: unknown) => {
-        if (/^(WRONGPASS|NOAUTH|ERR AUTH|ERR invalid password|ERR Client sent AUTH)/i.test(errorMessage(err))) {
+        const code = redisErrorCode(err);
+        if (code === 'WRONGPASS' || code === 'NOAUTH') {
           clearTimeout(timer);
           reject(new RedisAuthError(`Redis at ${redactRedisUrl(url)} refused the credentials: ${errorMessage(err)}`, { cause: err }));
         }

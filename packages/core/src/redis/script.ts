@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisErrorCode } from './redis-errors.js';
 
 /** A Lua script run by its SHA, loaded on first use and again after a Redis restart. */
 export class LuaScript {
@@ -16,7 +17,7 @@ export class LuaScript {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      if (redisErrorCode(err) !== 'NOSCRIPT') throw err;
       return redis.eval(this.source, keys.length, ...keys, ...args);
     }
   }

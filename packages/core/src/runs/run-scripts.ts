@@ -19,14 +19,21 @@ import { LuaScript } from '../redis/script.js';
  *   w:<worker>                                        chunks each worker counted
  */
 
-/** Marks the run completed or partial once it is sealed and every chunk is settled. */
+/**
+ * Marks the run completed or partial once it is sealed and every chunk is settled. The
+ * seal carries the number of chunks the coordinator enqueued; if Redis lost some of them
+ * (a restart that lost acknowledged writes), the run cannot finish short: it waits for
+ * the coordinator to enqueue them again.
+ */
 const SETTLE = `
 local function settle(runKey, countsKey)
-  if redis.call('HGET', runKey, 'sealed') ~= '1' then return end
-  local status = redis.call('HGET', runKey, 'status')
+  local seal = redis.call('HMGET', runKey, 'sealed', 'status', 'expectedChunks')
+  if seal[1] ~= '1' then return end
+  local status = seal[2]
   if status == 'failed' then return end
   local c = redis.call('HMGET', countsKey, 'chunks', 'done', 'dead')
   local total, done, dead = tonumber(c[1] or '0'), tonumber(c[2] or '0'), tonumber(c[3] or '0')
+  if seal[3] and tonumber(seal[3]) ~= total then return end
   if done + dead < total then return end
   local final = 'completed'
   if dead > 0 then final = 'partial' end
@@ -71,17 +78,22 @@ end
 `;
 
 /**
+ * A chunk Redis does not know as enqueued (a restart lost it, with its accounting) is
+ * neither counted nor dead-lettered here: its coordinator enqueues it again.
+ *
  * ARGV: 1 chunk id, 2 worker field, 3 chunk byte length, 4 event channel, 5 the chunk's
  * line count as the worker counted it ('' for a stored chunk, whose lines the coordinator
  * counted), 6 the source's lines field, 7… field/increment pairs.
  * Returns {1, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
- * {0, 0} if it had been counted already, {-1, 0} if the run is gone.
+ * {0, 0} if it had been counted already, {-1, 0} if the run is gone, {-2, 0} if the run
+ * does not know the chunk.
  */
 export const recordResultScript = new LuaScript(
   'recordResult',
   `${SETTLE}${ADD_COUNTED_LINES}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local state = redis.call('HGET', KEYS[3], ARGV[1])
+if not state then return {-2, 0} end
 if state == 'done' then return {0, 0} end
 redis.call('HSET', KEYS[3], ARGV[1], 'done')
 local generation = 0
@@ -112,14 +124,15 @@ return {1, generation}
  * ARGV: 1 chunk id, 2 dead-letter JSON, 3 chunk byte length, 4 event channel, 5 how long
  * to keep the chunk's bytes (ms), 6 its line count as a worker counted it ('' if stored,
  * or unknown), 7 the source's lines field. Returns {1, g} if dead-lettered now as generation g,
- * {0, g} if it was dead already (its reason is updated), {0, 0} if it was counted, and
- * {-1, 0} if the run is gone.
+ * {0, g} if it was dead already (its reason is updated), {0, 0} if it was counted,
+ * {-1, 0} if the run is gone, and {-2, 0} if the run does not know the chunk.
  */
 export const recordDeadLetterScript = new LuaScript(
   'recordDeadLetter',
   `${SETTLE}${ADD_COUNTED_LINES}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local state = redis.call('HGET', KEYS[3], ARGV[1])
+if not state then return {-2, 0} end
 if state == 'done' then return {0, 0} end
 addCountedLines(KEYS[7], KEYS[2], ARGV[1], ARGV[6], ARGV[7])
 if state == 'dead' then
@@ -167,12 +180,15 @@ return 1
 `,
 );
 
-/** KEYS: 1 run hash, 2 counts hash. ARGV: 1 event channel. Marks every chunk enqueued. */
+/**
+ * KEYS: 1 run hash, 2 counts hash. ARGV: 1 event channel, 2 how many chunks were
+ * enqueued. Marks every chunk enqueued.
+ */
 export const sealRunScript = new LuaScript(
   'sealRun',
   `${SETTLE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-redis.call('HSET', KEYS[1], 'sealed', '1')
+redis.call('HSET', KEYS[1], 'sealed', '1', 'expectedChunks', ARGV[2])
 settle(KEYS[1], KEYS[2])
 redis.call('PUBLISH', ARGV[1], 'sealed')
 return 1

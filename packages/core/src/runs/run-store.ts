@@ -22,8 +22,11 @@ export const DEFAULT_DEAD_LETTER_RETENTION_MS = 7 * 24 * 3600 * 1000;
 /** Where a chunk is: not enqueued (null), waiting to be counted, counted, dead-lettered, or being replayed. */
 export type ChunkState = 'queued' | 'done' | 'dead' | 'replaying' | null;
 
-/** `recorded` now, `duplicate` (settled before), or the run is gone. */
-export type RecordOutcome = 'recorded' | 'duplicate' | 'run-missing';
+/**
+ * `recorded` now, `duplicate` (settled before), the run is gone, or the run does not
+ * know the chunk (Redis lost it in a restart; its coordinator enqueues it again).
+ */
+export type RecordOutcome = 'recorded' | 'duplicate' | 'run-missing' | 'chunk-unknown';
 
 export interface RecordResult {
   outcome: RecordOutcome;
@@ -61,7 +64,7 @@ export interface StoredDeadRange {
   reason: string;
 }
 
-const OUTCOMES: Record<string, RecordOutcome> = { '1': 'recorded', '0': 'duplicate', '-1': 'run-missing' };
+const OUTCOMES: Record<string, RecordOutcome> = { '1': 'recorded', '0': 'duplicate', '-1': 'run-missing', '-2': 'chunk-unknown' };
 
 export function newRunId(now = Date.now()): string {
   return `r-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -87,14 +90,16 @@ export class RunStore {
   /** Writes the run's record unless it is there: how a run lost in a Redis restart comes back. */
   async ensureRun(runId: string, definition: RunDefinition, startedAt: number): Promise<void> {
     const key = this.keys.run(runId);
-    await this.redis
-      .multi()
-      .hsetnx(key, 'runId', runId)
-      .hsetnx(key, 'status', 'running')
-      .hsetnx(key, 'definition', JSON.stringify(definition))
-      .hsetnx(key, 'startedAt', startedAt)
-      .zadd(this.keys.runs(), 'NX', startedAt, runId)
-      .exec();
+    checkTransaction(
+      await this.redis
+        .multi()
+        .hsetnx(key, 'runId', runId)
+        .hsetnx(key, 'status', 'running')
+        .hsetnx(key, 'definition', JSON.stringify(definition))
+        .hsetnx(key, 'startedAt', startedAt)
+        .zadd(this.keys.runs(), 'NX', startedAt, runId)
+        .exec(),
+    );
   }
 
   /**
@@ -103,38 +108,54 @@ export class RunStore {
    * whose `lineCount` is then unknown, null).
    */
   async storeChunk(runId: string, source: number, chunk: ChunkPlacement, bytes?: Buffer): Promise<RecordOutcome> {
-    const keys = this.chunkKeys(runId, source, chunk.seq);
-    const args = [`${source}.${chunk.seq}`, source, chunk.byteLength, chunk.lineCount ?? ''];
-    if (!bytes) return OUTCOMES[String(await storeChunkScript.run(this.redis, keys, args))] ?? 'run-missing';
-    // One transaction: the accounting script, then the bytes as a plain SET (no copy
-    // through Lua). Run again (a reconnect re-sends it), it sets the same bytes again;
-    // that is harmless, since no job refers to the chunk before this has returned.
-    const results = await this.redis
-      .multi()
-      .eval(storeChunkScript.source, keys.length, ...keys, ...args)
-      .set(keys[4]!, bytes)
-      .exec();
-    const [error, result] = results?.[0] ?? [new Error('transaction aborted'), null];
-    if (error) throw error;
-    return OUTCOMES[String(result)] ?? 'run-missing';
+    const [outcome] = await this.storeChunks(runId, [{ source, chunk, ...(bytes ? { bytes } : {}) }]);
+    return outcome!;
+  }
+
+  /**
+   * `storeChunk` for several chunks in one transaction: per chunk the accounting script,
+   * then its bytes as a plain SET (no copy through Lua). Run again (a reconnect re-sends
+   * it), it sets the same bytes again; that is harmless, since no job refers to these
+   * chunks before this has returned.
+   */
+  async storeChunks(runId: string, items: readonly { source: number; chunk: ChunkPlacement; bytes?: Buffer }[]): Promise<RecordOutcome[]> {
+    const transaction = this.redis.multi();
+    for (const { source, chunk, bytes } of items) {
+      const keys = this.chunkKeys(runId, source, chunk.seq);
+      transaction.eval(storeChunkScript.source, keys.length, ...keys, `${source}.${chunk.seq}`, source, chunk.byteLength, chunk.lineCount ?? '');
+      if (bytes) transaction.set(keys[4]!, bytes);
+    }
+    const results = checkTransaction(await transaction.exec());
+    const outcomes: RecordOutcome[] = [];
+    let at = 0;
+    for (const { bytes } of items) {
+      outcomes.push(OUTCOMES[String(results[at])] ?? 'run-missing');
+      at += bytes ? 2 : 1;
+    }
+    return outcomes;
   }
 
   async readChunk(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<Buffer | null> {
     return this.redis.getBuffer(this.keys.chunk(job.runId, job.source, job.seq));
   }
 
-  /** Marks every chunk of the run enqueued; the run finishes when the last one settles. */
-  async seal(runId: string): Promise<void> {
-    await sealRunScript.run(this.redis, [this.keys.run(runId), this.keys.counts(runId)], [this.keys.runEvents(runId)]);
+  /**
+   * Marks every chunk of the run enqueued, `chunks` of them; the run finishes when that
+   * many are settled.
+   */
+  async seal(runId: string, chunks: number): Promise<void> {
+    await sealRunScript.run(this.redis, [this.keys.run(runId), this.keys.counts(runId)], [this.keys.runEvents(runId), chunks]);
   }
 
   /** Ends a run that cannot go on (its input broke, the coordinator hit an error). */
   async fail(runId: string, reason: string): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.keys.run(runId), { status: 'failed', error: reason, finishedAt: Date.now() })
-      .publish(this.keys.runEvents(runId), 'failed')
-      .exec();
+    checkTransaction(
+      await this.redis
+        .multi()
+        .hset(this.keys.run(runId), { status: 'failed', error: reason, finishedAt: Date.now() })
+        .publish(this.keys.runEvents(runId), 'failed')
+        .exec(),
+    );
   }
 
   async chunkState(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<ChunkState> {
@@ -313,4 +334,11 @@ export class RunStore {
 
 function asState(value: string | null): ChunkState {
   return value === 'queued' || value === 'done' || value === 'dead' || value === 'replaying' ? value : null;
+}
+
+/** The results of a MULTI, or the first error among them: ioredis reports each command's error alongside, not by rejecting. */
+function checkTransaction(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error('a Redis transaction was aborted');
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, result]) => result);
 }
