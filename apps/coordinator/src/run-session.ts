@@ -18,6 +18,8 @@ export interface SessionOptions {
 
 /** How long to wait without progress before saying that no worker seems to be there. */
 const NO_WORKER_HINT_AFTER_MS = 15_000;
+/** How long to wait without progress before checking that outstanding chunks have jobs. */
+const STALL_RECHECK_MS = 5_000;
 
 /**
  * Submits the inputs as one run, waits for it to finish and prints its report; the
@@ -69,6 +71,7 @@ function interruptedRun(runId: string, enqueued: boolean, onInterrupt: SessionOp
 async function waitForRun(store: RunStore, submission: Submission, io: CommandIo): Promise<RunStatus> {
   let lastSettled = -1;
   let lastChange = Date.now();
+  let lastRecheck = lastChange;
   let hinted = false;
   for (;;) {
     io.signal.throwIfAborted();
@@ -79,9 +82,19 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
     if (settled !== lastSettled) {
       lastSettled = settled;
       lastChange = Date.now();
-    } else if (!hinted && Date.now() - lastChange > NO_WORKER_HINT_AFTER_MS && (await submission.workerCount()) === 0) {
-      hinted = true;
-      io.stderr.write(`waiting: no worker is connected to this Redis under prefix "${store.keys.prefix}"; start one with logcluster worker\n`);
+      lastRecheck = lastChange;
+    } else {
+      if (!hinted && Date.now() - lastChange > NO_WORKER_HINT_AFTER_MS && (await submission.workerCount()) === 0) {
+        hinted = true;
+        io.stderr.write(`waiting: no worker is connected to this Redis under prefix "${store.keys.prefix}"; start one with logcluster worker\n`);
+      }
+      // No progress for a while: check that every outstanding chunk still has a job that
+      // will run. (A job that straddled a Redis restart may have completed on the
+      // restored state without its chunks.) Cheap: only outstanding chunks are looked at.
+      if (Date.now() - lastRecheck > STALL_RECHECK_MS) {
+        lastRecheck = Date.now();
+        await submission.recheck();
+      }
     }
     await submission.events.next(500, io.signal);
   }

@@ -218,6 +218,13 @@ export class Submission {
     );
   }
 
+  /** Checks the run against what was enqueued and repairs gaps, restart or not. */
+  async recheck(): Promise<void> {
+    await Promise.allSettled(this.pending);
+    const { requeued, lost } = await this.repairer.repair(this.sealed);
+    if (requeued + lost > 0) this.notice(`run ${this.runId}: ${requeued} chunks had no job and were enqueued again, ${lost} lost for good (reported as dead-lettered)`);
+  }
+
   /** Workers connected to the chunk queue right now. */
   async workerCount(): Promise<number> {
     return this.queue.getWorkersCount().catch(() => -1);

@@ -81,7 +81,10 @@ export class ChunkProcessor {
     );
     this.crashAt('count:after-record');
     const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ chunk: chunks[i]!, err: result.reason as unknown }] : []));
-    if (failed.length === 0) return { outcomes: results.map((result) => (result as PromiseFulfilledResult<ChunkJobResult['outcomes'][number]>).value) };
+    if (failed.length === 0) {
+      await this.checkSettled(chunks);
+      return { outcomes: results.map((result) => (result as PromiseFulfilledResult<ChunkJobResult['outcomes'][number]>).value) };
+    }
 
     // Failing because the worker is going away is not the chunks' fault: another worker
     // takes the job once its lock lapses.
@@ -96,6 +99,20 @@ export class ChunkProcessor {
     // Nothing left that a retry could count: fail the job for good.
     if (retryable.length === 0) throw new UnrecoverableError(message);
     throw failed.length === 1 ? first.err : new Error(message, { cause: first.err });
+  }
+
+  /**
+   * Before the job is let complete, its chunks must all be settled in Redis as it is now:
+   * if Redis restarted from an older state while this job ran, records made before the
+   * restart are gone, and completing the job would leave those chunks to nobody. The
+   * job fails instead, and its retry counts them again.
+   */
+  private async checkSettled(chunks: ChunkJobData[]): Promise<void> {
+    const states = await this.store.chunkStates(chunks[0]!.runId, chunks.map(chunkId));
+    const lost = chunks.filter((_, i) => states[i] !== 'done' && states[i] !== 'dead');
+    if (lost.length > 0) {
+      throw new Error(`${lost.length} of the job's ${chunks.length} chunks lost their records (Redis restarted from an older state?); counting them again`);
+    }
   }
 
   /** From now on, failures are the worker's shutdown, not the chunks': none is dead-lettered. */
