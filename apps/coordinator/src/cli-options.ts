@@ -5,6 +5,7 @@ import {
   DEFAULT_MAX_LINE_SIZE,
   DEFAULT_PREFIX,
   LogclusterError,
+  UsageError,
   type PatternSpec,
   formatBytes,
   parseDuration,
@@ -41,7 +42,15 @@ export const redisOption = () =>
   new Option('--redis <url>', 'Redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to.sock').env('REDIS_URL');
 
 export const prefixOption = () =>
-  new Option('--prefix <name>', 'key prefix, to keep several clusters apart on one Redis').env('LOGCLUSTER_PREFIX').default(DEFAULT_PREFIX);
+  new Option('--prefix <name>', 'key prefix, to keep several clusters apart on one Redis')
+    .env('LOGCLUSTER_PREFIX')
+    .default(DEFAULT_PREFIX)
+    .argParser(
+      commanderParser((text) => {
+        if (!/^\S+$/.test(text)) throw new UsageError(`--prefix must be a non-empty word without spaces (got "${text}")`);
+        return text;
+      }),
+    );
 
 export const jsonOption = () => new Option('--json', 'print JSON on stdout');
 
@@ -57,7 +66,8 @@ export const sharedRootOption = (role: 'submit' | 'worker') =>
 /** The options `analyze` and `submit` share. */
 export function analysisOptions(): Option[] {
   return [
-    new Option('-p, --pattern <text>', 'pattern to count; repeat for several (default: ERROR)').argParser(collect).default([], ''),
+    // The default (ERROR) applies when none is given, which an array default cannot say.
+    new Option('-p, --pattern <text>', 'pattern to count; repeat for several (default: ERROR)').argParser(collect),
     new Option('-E, --regex', 'patterns are JavaScript regular expressions, run on each line decoded as UTF-8'),
     new Option('-i, --ignore-case', 'match without regard to case'),
     new Option('--chunk-size <size>', `bytes per chunk (units: KiB, MiB, …)`).argParser(sizeArg('--chunk-size')).default(DEFAULT_CHUNK_SIZE, formatBytes(DEFAULT_CHUNK_SIZE)),
@@ -106,12 +116,12 @@ export function workerOptions(): Option[] {
   ];
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
 export interface AnalysisFlags {
-  pattern: string[];
+  pattern?: string[];
   sharedRoot?: string;
   regex?: boolean;
   ignoreCase?: boolean;
@@ -137,8 +147,16 @@ export interface WorkerFlags {
 }
 
 /** Turns the flags into submission options, checking patterns and sizes before anything runs. */
+/** Redis refuses a value over 512 MB; a chunk holding one long line must stay under it. */
+export const MAX_LINE_SIZE_LIMIT = 500 * 1024 * 1024;
+
 export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
-  const texts = flags.pattern.length > 0 ? flags.pattern : ['ERROR'];
+  const given = flags.pattern ?? [];
+  const texts = given.length > 0 ? given : ['ERROR'];
+  if (flags.maxLineSize > MAX_LINE_SIZE_LIMIT) {
+    throw new UsageError(`--max-line-size must be at most ${formatBytes(MAX_LINE_SIZE_LIMIT)}: a chunk holding such a line must fit in one Redis value`);
+  }
+  if (flags.chunkSize > flags.maxLineSize) throw new UsageError('--chunk-size must not be larger than --max-line-size');
   const patterns: PatternSpec[] = texts.map((pattern) => ({ pattern, regex: flags.regex === true, ignoreCase: flags.ignoreCase === true }));
   validatePatterns(patterns);
   return {

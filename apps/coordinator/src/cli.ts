@@ -18,6 +18,8 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
   const program = new Command('logcluster')
     .description('Count ERROR and other patterns in logs, exactly as grep would, on a cluster of workers sharing one Redis.')
     .version(version)
+    // Stack traces for internal errors, for bug reports.
+    .addOption(new Option('--debug').env('LOGCLUSTER_DEBUG').hideHelp())
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
@@ -35,7 +37,7 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(prefixOption())
     .addOption(new Option('--no-direct-read', 'send chunk bytes through Redis even for plain files (by default the in-process workers read them directly)'));
   for (const option of [...analysisOptions(), ...workerOptions()]) analyze.addOption(option);
-  analyze.addHelpText('after', EXAMPLES_ANALYZE).action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
+  analyze.addHelpText('after', `${EXAMPLES_ANALYZE}\n${EXIT_CODES}`).action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
 
   const submit = program
     .command('submit')
@@ -46,7 +48,7 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(new Option('--detach', 'print the run id once every chunk is enqueued, and exit 0'))
     .addOption(sharedRootOption('submit'));
   for (const option of analysisOptions()) submit.addOption(option);
-  submit.action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
+  submit.addHelpText('after', `\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
 
   const worker = program
     .command('worker')
@@ -68,12 +70,13 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
 
   program
     .command('report')
-    .description('the report of a run; exits 0 when completed, 3 when partial, 1 when failed')
+    .description('the report of a run; exits 0 when completed, 3 when partial, 1 when failed or still running')
     .argument('<runId>')
     .addOption(redisOption())
     .addOption(prefixOption())
+    .addOption(new Option('--wait', 'wait for a running run to finish first'))
     .addOption(jsonOption())
-    .action(run((runId: string, flags: StoreFlags) => reportCommand(runId, flags, io)));
+    .action(run((runId: string, flags: StoreFlags & { wait?: boolean }) => reportCommand(runId, flags, io)));
 
   program
     .command('runs')
@@ -119,7 +122,9 @@ Examples:
   $ logcluster analyze -E -p 'time(out)?' -p WARN a.log b.log --json
   $ journalctl -o cat | logcluster analyze -
 
-Exit codes: 0 completed, 1 failure, 2 usage or input error, 3 partial (chunks dead-lettered).`;
+Without --redis (or REDIS_URL), analyze starts a private redis-server of its own and removes it afterwards.`;
+
+const EXIT_CODES = `Exit codes: 0 completed, 1 failure (e.g. Redis unreachable), 2 usage or input error, 3 partial (some chunks dead-lettered: their lines are listed), 130 interrupted.`;
 
 /** Runs the CLI and returns its exit code; never calls process.exit. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
@@ -138,7 +143,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       return err.exitCode;
     }
     io.stderr.write(`logcluster: ${errorMessage(err)}\n`);
-    if (process.env.LOGCLUSTER_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    if (program.opts<{ debug?: boolean }>().debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
     return EXIT.failure;
   }
 }

@@ -1,5 +1,6 @@
-import { EXIT } from './exit-codes.js';
 import { main } from './cli.js';
+import { type CommandIo, DEFAULT_SHUTDOWN_DEADLINE_MS } from './command-io.js';
+import { EXIT } from './exit-codes.js';
 
 /**
  * Process wiring for the `logcluster` binary. The first SIGINT/SIGTERM asks the command
@@ -7,11 +8,23 @@ import { main } from './cli.js';
  */
 export async function run(): Promise<void> {
   const controller = new AbortController();
+  const io: CommandIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    signal: controller.signal,
+    shutdownDeadlineMs: DEFAULT_SHUTDOWN_DEADLINE_MS,
+  };
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
       controller.abort(new Error(`received ${signal}`));
+      // If stopping hangs (a Redis that went away, say), do not hang with it.
+      setTimeout(() => {
+        process.stderr.write(`logcluster: did not stop within ${io.shutdownDeadlineMs / 1000} s of ${signal}; exiting\n`);
+        process.exit(EXIT.failure);
+      }, io.shutdownDeadlineMs).unref();
       return;
     }
     process.stderr.write(`logcluster: ${signal} again, exiting now\n`);
@@ -34,7 +47,7 @@ export async function run(): Promise<void> {
     process.stderr.write('logcluster: internal error: the command stopped before it finished\n');
     process.exit(EXIT.failure);
   });
-  const code = await main(process.argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal });
+  const code = await main(process.argv, io);
   finished = true;
   // Everything the command opened is closed by now. What may linger is not ours (the
   // Redis parser shrinks its buffer pool on a timer for seconds after a large reply), so

@@ -13,8 +13,10 @@ export const EXIT = {
 export function exitCodeFor(status: RunStatus): number {
   switch (status) {
     case 'completed':
-    case 'running':
       return EXIT.completed;
+    case 'running':
+      // Not final: nothing that exits with this code has a finished run to report.
+      return EXIT.failure;
     case 'partial':
       return EXIT.partial;
     case 'failed':

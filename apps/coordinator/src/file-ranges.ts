@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { LineTooLongError, countNewlines, formatBytes } from '@logcluster/core';
+import { LineTooLongError, NEWLINE, countNewlines, formatBytes } from '@logcluster/core';
 
 /** A line-aligned range of a file. */
 export interface FileRange {
@@ -9,7 +9,6 @@ export interface FileRange {
 }
 
 const WINDOW = 64 * 1024;
-const NEWLINE = 0x0a;
 
 /**
  * Cuts a file into line-aligned ranges of at most `chunkSize` bytes (a line longer than

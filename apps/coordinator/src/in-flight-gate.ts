@@ -1,4 +1,5 @@
 import type { RunStore } from '@logcluster/core';
+import { unlessAborted } from './command-io.js';
 import type { RunEvents } from './run-events.js';
 
 const RECHECK_MS = 250;
@@ -32,8 +33,11 @@ export class InFlightGate {
     while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.maxBytes) {
       signal?.throwIfAborted();
       await this.events.next(RECHECK_MS, signal);
-      await this.onRecheck();
-      this.settledBytes = await this.store.settledBytes(this.runId);
+      const recheck = async () => {
+        await this.onRecheck();
+        return this.store.settledBytes(this.runId);
+      };
+      this.settledBytes = signal ? await unlessAborted(recheck(), signal) : await recheck();
     }
     this.enqueuedBytes += bytes;
   }

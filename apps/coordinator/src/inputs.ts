@@ -164,8 +164,8 @@ async function* gunzip(name: string, head: Buffer, rest: AsyncIterable<Buffer>):
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(
-      `${name}: gzip data is truncated or corrupt (${errorMessage(err)}); the compressed input ended at byte ${compressedBytes}, ` +
-        `after ${uncompressedBytes} uncompressed bytes`,
+      `${name}: gzip data is truncated or corrupt (${errorMessage(err)}): decompression stopped at compressed byte ` +
+        `${gunzipper.bytesWritten} of ${compressedBytes} read, after ${uncompressedBytes} uncompressed bytes were counted`,
       { cause: err },
     );
   }

@@ -1,6 +1,8 @@
+import { releaseAll } from '@logcluster/core';
+
 /**
- * Clean-up steps run in reverse order of acquisition. Every step runs even if an earlier
- * one failed; the failures are reported together at the end.
+ * Clean-up steps gathered as resources are acquired, run in reverse order of
+ * acquisition; see `releaseAll`.
  */
 export class Releasers {
   private readonly steps: (() => Promise<unknown>)[] = [];
@@ -9,17 +11,7 @@ export class Releasers {
     this.steps.push(step);
   }
 
-  async releaseAll(): Promise<void> {
-    const failures: unknown[] = [];
-    while (this.steps.length > 0) {
-      const step = this.steps.pop()!;
-      try {
-        await step();
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-    if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) throw new AggregateError(failures, 'several clean-up steps failed');
+  releaseAll(): Promise<void> {
+    return releaseAll(this.steps.splice(0).reverse());
   }
 }

@@ -3,7 +3,7 @@ import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
 import { formatProgress, formatReport } from './report-format.js';
 import { type SubmitOptions, Submission } from './submission.js';
-import type { CommandIo } from './command-io.js';
+import { type CommandIo, unlessAborted } from './command-io.js';
 import { exitCodeFor } from './exit-codes.js';
 
 export interface SessionOptions {
@@ -75,8 +75,8 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
   let hinted = false;
   for (;;) {
     io.signal.throwIfAborted();
-    await submission.checkRedis();
-    const progress = await store.progress(submission.runId);
+    await unlessAborted(submission.checkRedis(), io.signal);
+    const progress = await unlessAborted(store.progress(submission.runId), io.signal);
     if (progress.status !== 'running') return progress.status;
     const settled = progress.chunksDone + progress.chunksDeadLettered;
     if (settled !== lastSettled) {
@@ -84,7 +84,7 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
       lastChange = Date.now();
       lastRecheck = lastChange;
     } else {
-      if (!hinted && Date.now() - lastChange > NO_WORKER_HINT_AFTER_MS && (await submission.workerCount()) === 0) {
+      if (!hinted && Date.now() - lastChange > NO_WORKER_HINT_AFTER_MS && (await unlessAborted(submission.workerCount(), io.signal)) === 0) {
         hinted = true;
         io.stderr.write(`waiting: no worker is connected to this Redis under prefix "${store.keys.prefix}"; start one with logcluster worker\n`);
       }
@@ -93,7 +93,7 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
       // restored state without its chunks.) Cheap: only outstanding chunks are looked at.
       if (Date.now() - lastRecheck > STALL_RECHECK_MS) {
         lastRecheck = Date.now();
-        await submission.recheck();
+        await unlessAborted(submission.recheck(), io.signal);
       }
     }
     await submission.events.next(500, io.signal);

@@ -91,7 +91,7 @@ export class Submission {
     options: SubmitOptions,
     notice: (message: string) => void = () => {},
   ): Promise<Submission> {
-    const definition: RunDefinition = { patterns: options.patterns, sources: inputs.map((input) => input.name), chunkSize: options.chunkSize };
+    const definition: RunDefinition = { patterns: options.patterns, sources: inputs.map((input) => input.name) };
     const plans = await planSources(inputs, options.sharedRoot);
     const restarts = new RedisRestartDetector(redis);
     await restarts.restarted();

@@ -92,8 +92,9 @@ describe('submit to two worker processes', () => {
 
     const runs = await runCli(['runs', ...connection(), '--json']);
     const listed = JSON.parse(runs.stdout) as RunProgress[];
+    // Newest first.
     expect(listed[0]!.runId).toBe(runId);
-    expect(listed).toHaveLength(2);
+    expect(listed.map((run) => run.startedAt)).toEqual([...listed.map((run) => run.startedAt)].sort().reverse());
     const missing = await runCli(['report', ...connection(), 'r-0-missing']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no run r-0-missing/);

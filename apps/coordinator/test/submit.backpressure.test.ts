@@ -57,6 +57,10 @@ describe('backpressure', () => {
     expect(sample.inFlight).toBeGreaterThan(MAX_IN_FLIGHT - CHUNK);
     expect(sample.chunkKeys).toBeLessThanOrEqual(MAX_IN_FLIGHT / (CHUNK / 2));
     expect(await client.hget(`${PREFIX}:run:${runId}`, 'sealed')).toBeNull();
+    // Its totals are not final: report says so, and does not exit 0.
+    const live = await runCli(['report', '--redis', redis.url, '--prefix', PREFIX, runId!]);
+    expect(live.code).toBe(1);
+    expect(live.stderr).toMatch(/is still running: these totals are not final/);
 
     // A worker drains it; the window stays bounded all the way.
     const worker = startCli(['worker', '--redis', redis.url, '--prefix', PREFIX, '--threads', '1']);

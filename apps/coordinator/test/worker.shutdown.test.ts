@@ -63,6 +63,16 @@ describe('worker shutdown', () => {
     expect(JSON.parse(dlq.stdout)).toEqual([]);
   });
 
+  it('does not hang when Redis is gone: it gives up after its grace period', async () => {
+    const lonely = await startTestRedis();
+    const worker = await startWorker(lonely.url, 't-shutdown-lonely', 'lonely', ['--shutdown-grace', '1000']);
+    await lonely.stop();
+    const started = Date.now();
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it('exits at once on a second signal', async () => {
     const prefix = 't-shutdown-forced';
     const worker = await startWorker(redis.url, prefix, 'forced', ['--task-timeout', '60000']);

@@ -82,8 +82,9 @@ export class ChunkProcessor {
     this.crashAt('count:after-record');
     const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ chunk: chunks[i]!, err: result.reason as unknown }] : []));
     if (failed.length === 0) {
-      await this.checkSettled(chunks);
-      return { outcomes: results.map((result) => (result as PromiseFulfilledResult<ChunkJobResult['outcomes'][number]>).value) };
+      const outcomes = results.map((result) => (result as PromiseFulfilledResult<ChunkJobResult['outcomes'][number]>).value);
+      await this.checkSettled(chunks.filter((_, i) => outcomes[i] !== 'run-failed'));
+      return { outcomes };
     }
 
     // Failing because the worker is going away is not the chunks' fault: another worker
@@ -108,6 +109,7 @@ export class ChunkProcessor {
    * job fails instead, and its retry counts them again.
    */
   private async checkSettled(chunks: ChunkJobData[]): Promise<void> {
+    if (chunks.length === 0) return;
     const states = await this.store.chunkStates(chunks[0]!.runId, chunks.map(chunkId));
     const lost = chunks.filter((_, i) => states[i] !== 'done' && states[i] !== 'dead');
     if (lost.length > 0) {
@@ -122,7 +124,7 @@ export class ChunkProcessor {
 
   private async countOnce(job: ChunkJobData): Promise<RecordOutcome> {
     const counts = isFileChunk(job) ? await this.countFileChunk(job) : await this.countStoredChunk(job);
-    if (counts === 'duplicate') return 'duplicate';
+    if (counts === 'duplicate' || counts === 'run-failed') return counts;
     const { outcome, revivedGeneration } = await this.store.recordResult(job, counts, this.workerId);
     if (outcome === 'run-missing') throw new Error(`run ${job.runId} does not exist (removed, or not yet restored after a Redis restart)`);
     // Redis lost the chunk (a restart that lost writes): counting it now would count it
@@ -134,11 +136,12 @@ export class ChunkProcessor {
   }
 
   /** A chunk whose bytes are in Redis; its lines were counted by the coordinator. */
-  private async countStoredChunk(job: StoredChunkJob): Promise<ChunkCounts | 'duplicate'> {
+  private async countStoredChunk(job: StoredChunkJob): Promise<ChunkCounts | 'duplicate' | 'run-failed'> {
     const bytes = await this.store.readChunk(job);
     if (bytes === null) {
-      // Counted by another delivery, which deletes the bytes; or lost.
+      // Counted by another delivery, which deletes the bytes; dropped with a failed run; or lost.
       if ((await this.store.chunkState(job)) === 'done') return 'duplicate';
+      if ((await this.store.status(job.runId).catch(() => null)) === 'failed') return 'run-failed';
       throw new ChunkMissingError(`the bytes of chunk ${job.source}.${job.seq} of run ${job.runId} are missing from Redis`);
     }
     if (bytes.length !== job.byteLength) {

@@ -1,4 +1,4 @@
-import { CHUNK_QUEUE, DeadLetterQueue, RedisKeys, RunStore, connectRedis, errorMessage } from '@logcluster/core';
+import { CHUNK_QUEUE, DeadLetterQueue, RedisKeys, RunStore, connectRedis, errorMessage, releaseAll } from '@logcluster/core';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
@@ -55,13 +55,14 @@ export class ChunkWorker {
 
   static async start(given: Partial<WorkerOptions>, events: WorkerEvents = {}): Promise<ChunkWorker> {
     const options = resolveWorkerOptions(given);
+    // Checked before anything is opened, so that a bad root leaves nothing behind.
+    const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
     const redis = await connectRedis(options.redisUrl, { connectionName: `logcluster-worker:${options.name}` });
     const keys = new RedisKeys(options.prefix);
     const store = new RunStore(redis, keys);
     const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
     const crash = crashAt(options.faultPoint);
     const deadLetterQueue = new DeadLetterQueue(redis, options.prefix);
-    const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
     // The dead-lettering asks the processor to count the lines of a chunk on shared
     // storage; the processor uses the dead-lettering.
     const late: { processor?: ChunkProcessor } = {};
@@ -82,21 +83,18 @@ export class ChunkWorker {
     const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
     const self = new ChunkWorker(options, redis, pool, processor, worker, chunkQueue, deadLetterQueue, reconciler, deadLettering, events);
     void worker.run().catch((err: unknown) => events.onError?.(errorMessage(err)));
-    await worker.waitUntilReady();
+    try {
+      await worker.waitUntilReady();
+    } catch (err) {
+      await self.close({ force: true }).catch(() => {});
+      throw err;
+    }
     return self;
   }
 
   /** Chunks this worker counted (not duplicates). */
   get chunksCounted(): number {
     return this.processor.chunksCounted;
-  }
-
-  get poolUtilization(): number {
-    return this.pool.utilization;
-  }
-
-  get poolQueueSize(): number {
-    return this.pool.queueSize;
   }
 
   /**
@@ -127,23 +125,11 @@ export class ChunkWorker {
         () => this.deadLetterQueue.close(),
         () => this.redis.quit(),
       ];
-      await runAll(steps);
+      await releaseAll(steps, 'closing the worker');
     })());
   }
 }
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-async function runAll(steps: (() => Promise<unknown>)[]): Promise<void> {
-  const failures: unknown[] = [];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (err) {
-      failures.push(err);
-    }
-  }
-  if (failures.length > 0) throw new AggregateError(failures, `closing the worker failed: ${failures.map(errorMessage).join('; ')}`);
 }

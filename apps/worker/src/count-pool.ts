@@ -74,16 +74,6 @@ export class CountPool {
     }
   }
 
-  /** Share of the pool's capacity in use, 0–1. */
-  get utilization(): number {
-    return this.pool.utilization;
-  }
-
-  /** Tasks waiting for a free thread. */
-  get queueSize(): number {
-    return this.waiting.length + this.pool.queueSize;
-  }
-
   /** Waits for running tasks, or with `force` ends them (their threads are terminated). */
   close({ force = false } = {}): Promise<void> {
     return (this.closing ??= force ? this.pool.destroy() : this.pool.close());

@@ -24,7 +24,7 @@ afterAll(async () => {
 describe('a chunk job that BullMQ failed without our dead-lettering', () => {
   it('is found in the failed set and dead-lettered by the reconciler, once', async () => {
     const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
-    const { runId } = await store.createRun({ patterns, sources: ['a.log'], chunkSize: 1024 });
+    const { runId } = await store.createRun({ patterns, sources: ['a.log'] });
     const bytes = Buffer.from('ERROR\nok\n');
     await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 }, bytes);
     await store.seal(runId, 1);

@@ -40,7 +40,7 @@ describe('a chunk delivered twice', () => {
   it('is counted once, whether the deliveries overlap or follow each other', async () => {
     const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
     const text = 'ERROR one\nfine\nERROR two ERROR\n'.repeat(1000);
-    const { runId } = await store.createRun({ patterns, sources: ['dup.log'], chunkSize: 4096 });
+    const { runId } = await store.createRun({ patterns, sources: ['dup.log'] });
     const jobs: ChunkJobData[] = [];
     for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 4096, maxLineSize: 1 << 20, sourceName: 'dup.log' })) {
       await store.storeChunk(runId, 0, { ...chunk, byteLength: chunk.bytes.length }, chunk.bytes);

@@ -22,7 +22,7 @@ const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
 
 /** Creates a run of the given sources and stores their chunks; returns the jobs. */
 async function runOf(sources: string[]): Promise<{ runId: string; jobs: StoredChunkJob[] }> {
-  const { runId } = await store.createRun({ patterns, sources: sources.map((_, i) => `s${i}.log`), chunkSize: 16 });
+  const { runId } = await store.createRun({ patterns, sources: sources.map((_, i) => `s${i}.log`) });
   const jobs: StoredChunkJob[] = [];
   for (const [source, text] of sources.entries()) {
     for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 16, maxLineSize: 1024, sourceName: 's' })) {
@@ -157,7 +157,7 @@ describe('RunStore', () => {
   });
 
   it('counts the lines of a chunk read from shared storage once: dead, replayed, then counted', async () => {
-    const { runId } = await store.createRun({ patterns, sources: ['shared.log'], chunkSize: 1 << 20 });
+    const { runId } = await store.createRun({ patterns, sources: ['shared.log'] });
     const job = { v: 1 as const, runId, source: 0, seq: 0, byteOffset: 0, byteLength: 30, path: 'shared.log', patterns };
     expect(await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: 30, lineCount: null })).toBe('recorded');
     await store.seal(runId, 1);

@@ -9,6 +9,8 @@ export type WorkerCommandFlags = WorkerFlags & { redis?: string; prefix: string 
 export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): Promise<number> {
   const options = resolveWorkerOptions({ ...resolveWorkerFlags(flags), redisUrl: flags.redis ?? DEFAULT_REDIS_URL, prefix: flags.prefix });
   const worker = await ChunkWorker.start(options, { onError: (message) => log(io, `worker ${options.name}: ${message}`) });
+  // Stopping may take the grace period for chunks in progress, and a little more.
+  io.shutdownDeadlineMs = Math.max(io.shutdownDeadlineMs, options.shutdownGraceMs + 10_000);
   log(io, `worker ${options.name} started: ${options.threads} threads, concurrency ${options.concurrency}, ` +
     `redis ${redactRedisUrl(options.redisUrl)}, prefix ${options.prefix}`);
   await new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
-const NEWLINE = 0x0a;
+/** The byte that ends a line. */
+export const NEWLINE = 0x0a;
 
 /** Number of `\n` bytes in `bytes`. */
 export function countNewlines(bytes: Uint8Array): number {

@@ -1,5 +1,4 @@
-const NEWLINE = 0x0a;
-
+import { NEWLINE } from './newlines.js';
 /**
  * Bytes read but not yet cut into a chunk, kept as the list of buffers they arrived in
  * so that appending never copies. Positions are relative to the first pending byte.

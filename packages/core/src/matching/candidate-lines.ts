@@ -1,5 +1,4 @@
-const NEWLINE = 0x0a;
-
+import { NEWLINE } from '../chunking/newlines.js';
 /**
  * The lines of `bytes` that hold at least one of `needles`, as sorted, distinct
  * [start, end) byte ranges (end excludes the `\n`). Each hit skips the rest of its line.

@@ -1,6 +1,6 @@
+import { NEWLINE } from '../chunking/newlines.js';
 import type { PatternCount } from './counts.js';
 
-const NEWLINE = 0x0a;
 
 /**
  * Counts a literal byte string in `haystack`: the lines holding it and its

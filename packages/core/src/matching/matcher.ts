@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { countLines } from '../chunking/newlines.js';
-import { isAsciiFoldable } from './ascii-fold.js';
+import { grepIgnoreCaseLiteral, isAsciiFoldable } from './ascii-fold.js';
 import { linesHolding, linesMatching } from './candidate-lines.js';
 import { type ChunkCounts, type PatternCount, emptyPatternCount } from './counts.js';
 import { countFolded, foldedLiteralSearch } from './folded-literal.js';
@@ -75,9 +75,17 @@ export function createChunkCounter(specs: readonly PatternSpec[]): ChunkCounter 
 function plan(spec: PatternSpec): Plan {
   if (!spec.regex && spec.pattern === '') return { kind: 'every-line' };
   const regex = compilePatternRegex(spec);
+  // A regex that can only match one string counts as that literal.
   const exact = spec.regex ? exactLiteral(spec.pattern, regex.unicode) : spec.pattern;
   if (exact !== null && !spec.ignoreCase) return { kind: 'bytes', needle: Buffer.from(exact, 'utf8') };
   if (exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact) };
+  const grepFolded = exact !== null && spec.ignoreCase ? grepIgnoreCaseLiteral(exact) : null;
+  if (grepFolded) {
+    const [longest] = grepFolded.fragments.sort((a, b) => b.length - a.length);
+    return longest
+      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest) }
+      : { kind: 'every-line-regex', regex: grepFolded.regex };
+  }
   const literals = spec.regex ? requiredLiterals(spec.pattern, regex.unicode) : exact !== null ? [exact] : null;
   if (literals && literals.every((text) => text.length >= 2)) {
     if (!spec.ignoreCase) return { kind: 'prefiltered', regex, needles: literals.map((text) => Buffer.from(text, 'utf8')) };

@@ -11,24 +11,31 @@ export interface PatternSpec {
 
 /**
  * Builds the RegExp a pattern runs as on UTF-8-decoded lines, or throws
- * `InvalidPatternError`. The `u` flag gives UTF-8 semantics (`.` is one character);
- * a pattern that is only valid in JavaScript's legacy syntax (`\-` outside a class, say)
- * is compiled without it. `s` lets `.` match `\r`, which grep keeps in the line.
+ * `InvalidPatternError`. Patterns are JavaScript regular expressions in Unicode mode (the
+ * `u` flag: `.` is one character, and syntax errors are errors rather than silently
+ * literal text); `s` lets `.` match `\r`, which grep keeps in the line. grep's POSIX
+ * syntax that JavaScript lacks is refused with a hint, never reinterpreted.
  */
 export function compilePatternRegex(spec: PatternSpec): RegExp {
   const source = spec.regex ? spec.pattern : escapeRegExp(spec.pattern);
-  const flags = `gs${spec.ignoreCase ? 'i' : ''}`;
   try {
-    return new RegExp(source, `${flags}u`);
-  } catch (unicodeError) {
-    try {
-      return new RegExp(source, flags);
-    } catch {
-      throw new InvalidPatternError(`invalid regular expression ${JSON.stringify(spec.pattern)}: ${(unicodeError as Error).message}`, {
-        cause: unicodeError,
-      });
-    }
+    return new RegExp(source, `gsu${spec.ignoreCase ? 'i' : ''}`);
+  } catch (err) {
+    const hint = posixHint(spec.pattern);
+    const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
+    throw new InvalidPatternError(`invalid regular expression ${JSON.stringify(spec.pattern)}: ${reason}${hint ? `; ${hint}` : ''}`, {
+      cause: err,
+    });
   }
+}
+
+/** What to write instead of grep's POSIX-only syntax, when the pattern uses some. */
+function posixHint(pattern: string): string | null {
+  if (/\[:[a-z]+:\]/.test(pattern)) return 'POSIX classes such as [[:digit:]] are not JavaScript: write \\d, [0-9], [A-Za-z], \\s, \\p{L}';
+  if (/\\[<>]/.test(pattern)) return 'word boundaries \\< and \\> are not JavaScript: write \\b';
+  if (/\{,\d+\}/.test(pattern)) return 'a{,n} is not JavaScript: write a{0,n}';
+  if (/\\[^\\]/.test(pattern)) return 'in JavaScript\'s Unicode mode only syntax characters may be escaped: write - rather than \\- outside a class';
+  return null;
 }
 
 /**

@@ -52,7 +52,7 @@ export function assembleReport(
 
   const workers: Record<string, number> = {};
   for (const [field, value] of Object.entries(counts)) {
-    if (field.startsWith('w:')) workers[field.slice(2)] = readCounter(value);
+    if (field.startsWith('w:')) setOwn(workers, field.slice(2), readCounter(value));
   }
 
   const startedAt = readCounter(run.startedAt);
@@ -96,8 +96,13 @@ function firstLineOf(range: StoredDeadRange, chunkLines: Record<string, string>,
 
 function matchCounts(names: string[], countOf: (index: number) => PatternCount): MatchCounts {
   const counts: MatchCounts = {};
-  names.forEach((name, index) => (counts[name] = countOf(index)));
+  names.forEach((name, index) => setOwn(counts, name, countOf(index)));
   return counts;
+}
+
+/** Sets an own property whatever the key: assigning `__proto__` would set the prototype instead. */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

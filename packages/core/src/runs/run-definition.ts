@@ -5,5 +5,4 @@ export interface RunDefinition {
   patterns: PatternSpec[];
   /** Source names as given: paths, or `-` for standard input. */
   sources: string[];
-  chunkSize: number;
 }

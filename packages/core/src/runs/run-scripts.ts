@@ -86,12 +86,17 @@ end
  * counted), 6 the source's lines field, 7… field/increment pairs.
  * Returns {1, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
  * {0, 0} if it had been counted already, {-1, 0} if the run is gone, {-2, 0} if the run
- * does not know the chunk.
+ * does not know the chunk, {-3, 0} if the run failed (the chunk's bytes are dropped:
+ * nobody will need them).
  */
 export const recordResultScript = new LuaScript(
   'recordResult',
   `${SETTLE}${ADD_COUNTED_LINES}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+if redis.call('HGET', KEYS[1], 'status') == 'failed' then
+  redis.call('DEL', KEYS[5])
+  return {-3, 0}
+end
 local state = redis.call('HGET', KEYS[3], ARGV[1])
 if not state then return {-2, 0} end
 if state == 'done' then return {0, 0} end

@@ -23,10 +23,11 @@ export const DEFAULT_DEAD_LETTER_RETENTION_MS = 7 * 24 * 3600 * 1000;
 export type ChunkState = 'queued' | 'done' | 'dead' | 'replaying' | null;
 
 /**
- * `recorded` now, `duplicate` (settled before), the run is gone, or the run does not
- * know the chunk (Redis lost it in a restart; its coordinator enqueues it again).
+ * `recorded` now, `duplicate` (settled before), the run is gone, the run does not know
+ * the chunk (Redis lost it in a restart; its coordinator enqueues it again), or the run
+ * failed (its remaining chunks are dropped as workers reach them).
  */
-export type RecordOutcome = 'recorded' | 'duplicate' | 'run-missing' | 'chunk-unknown';
+export type RecordOutcome = 'recorded' | 'duplicate' | 'run-missing' | 'chunk-unknown' | 'run-failed';
 
 export interface RecordResult {
   outcome: RecordOutcome;
@@ -64,7 +65,7 @@ export interface StoredDeadRange {
   reason: string;
 }
 
-const OUTCOMES: Record<string, RecordOutcome> = { '1': 'recorded', '0': 'duplicate', '-1': 'run-missing', '-2': 'chunk-unknown' };
+const OUTCOMES: Record<string, RecordOutcome> = { '1': 'recorded', '0': 'duplicate', '-1': 'run-missing', '-2': 'chunk-unknown', '-3': 'run-failed' };
 
 export function newRunId(now = Date.now()): string {
   return `r-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -276,7 +277,7 @@ export class RunStore {
 
   async status(runId: string): Promise<RunStatus> {
     const status = await this.redis.hget(this.keys.run(runId), 'status');
-    if (status === null) throw new RunNotFoundError(`no run ${runId} under prefix "${this.keys.prefix}"`);
+    if (status === null) throw this.notFound(runId);
     return status as RunStatus;
   }
 
@@ -286,7 +287,7 @@ export class RunStore {
       this.redis.hgetall(this.keys.counts(runId)),
       this.redis.hgetall(this.keys.deadLetters(runId)),
     ]);
-    if (!run.runId) throw new RunNotFoundError(`no run ${runId} under prefix "${this.keys.prefix}"`);
+    if (!run.runId) throw this.notFound(runId);
     // Chunks read from shared storage: their line counts place dead ones in the source.
     const needLines = Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null);
     const lines = needLines ? await this.redis.hgetall(this.keys.chunkLines(runId)) : {};
@@ -295,7 +296,7 @@ export class RunStore {
 
   async progress(runId: string): Promise<RunProgress> {
     const [run, counts] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.counts(runId))]);
-    if (!run.runId) throw new RunNotFoundError(`no run ${runId} under prefix "${this.keys.prefix}"`);
+    if (!run.runId) throw this.notFound(runId);
     const report = assembleReport(run, counts, {}, Date.now());
     return {
       runId,
@@ -317,6 +318,10 @@ export class RunStore {
   /** Run ids, newest first. */
   async recentRunIds(limit: number): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runs(), 0, limit - 1);
+  }
+
+  private notFound(runId: string): RunNotFoundError {
+    return new RunNotFoundError(`no run ${runId} under prefix "${this.keys.prefix}"`);
   }
 
   private chunkKeys(runId: string, source: number, seq: number): string[] {
