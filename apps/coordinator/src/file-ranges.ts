@@ -8,6 +8,8 @@ export interface FileRange {
   byteLength: number;
 }
 
+/** The first look back for a newline; lines are short, so one small read nearly always finds one. */
+const FIRST_LOOK = 4 * 1024;
 const WINDOW = 64 * 1024;
 
 /**
@@ -39,8 +41,8 @@ async function cutBefore(
   size: number,
   options: { maxLineSize: number; sourceName: string },
 ): Promise<number> {
-  for (let to = limit; to > start; to -= WINDOW) {
-    const from = Math.max(start, to - WINDOW);
+  for (let to = limit, look = FIRST_LOOK; to > start; to -= look, look = WINDOW) {
+    const from = Math.max(start, to - look);
     const { bytesRead } = await handle.read(window, 0, to - from, from);
     const at = window.subarray(0, bytesRead).lastIndexOf(NEWLINE);
     if (at !== -1) return from + at + 1;

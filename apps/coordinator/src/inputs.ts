@@ -22,7 +22,7 @@ export interface Input {
   close(): Promise<void>;
 }
 
-const READ_SIZE = 1024 * 1024;
+const READ_SIZE = 4 * 1024 * 1024;
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 /**

@@ -7,11 +7,18 @@ import type { Redis } from 'ioredis';
  */
 export class RedisRestartDetector {
   private runId: string | undefined;
+  private lastLook = 0;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    /** Looks at most this often; calls in between say no. */
+    private readonly intervalMs = 1_000,
+  ) {}
 
-  /** True if Redis restarted since the previous call (the first call only takes note). */
+  /** True if Redis restarted since the previous look (the first look only takes note). */
   async restarted(): Promise<boolean> {
+    if (this.runId !== undefined && Date.now() - this.lastLook < this.intervalMs) return false;
+    this.lastLook = Date.now();
     const info = await this.redis.info('server');
     const runId = /^run_id:(\w+)/m.exec(info)?.[1];
     const changed = this.runId !== undefined && runId !== this.runId;

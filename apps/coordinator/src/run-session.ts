@@ -20,6 +20,8 @@ export interface SessionOptions {
 const NO_WORKER_HINT_AFTER_MS = 15_000;
 /** How long to wait without progress before checking that outstanding chunks have jobs. */
 const STALL_RECHECK_MS = 5_000;
+/** Shortest time between two looks at a run's progress. */
+const MIN_POLL_MS = 50;
 
 /**
  * Submits the inputs as one run, waits for it to finish and prints its report; the
@@ -75,10 +77,10 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
   let hinted = false;
   for (;;) {
     io.signal.throwIfAborted();
+    const asked = Date.now();
     await unlessAborted(submission.checkRedis(), io.signal);
-    const progress = await unlessAborted(store.progress(submission.runId), io.signal);
-    if (progress.status !== 'running') return progress.status;
-    const settled = progress.chunksDone + progress.chunksDeadLettered;
+    const { status, settled } = await unlessAborted(store.settlement(submission.runId), io.signal);
+    if (status !== 'running') return status;
     if (settled !== lastSettled) {
       lastSettled = settled;
       lastChange = Date.now();
@@ -96,6 +98,10 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
         await unlessAborted(submission.recheck(), io.signal);
       }
     }
+    // Woken by the chunks that settle, but asking at most every MIN_POLL_MS: a busy run
+    // settles thousands of chunks a second.
     await submission.events.next(500, io.signal);
+    const rest = MIN_POLL_MS - (Date.now() - asked);
+    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
   }
 }

@@ -7,8 +7,10 @@ import {
   type FileChunkJob,
   InvalidJobError,
   type RecordOutcome,
+  type RecordResult,
   type RunStore,
   SharedPathError,
+  TaskTimeoutError,
   type StoredChunkJob,
   chunkId,
   errorMessage,
@@ -20,6 +22,9 @@ import type { CountPool } from './count-pool.js';
 import type { DeadLettering } from './dead-lettering.js';
 import type { FaultPoint } from './fault-points.js';
 import type { SharedStorage } from './shared-storage.js';
+
+/** A chunk's counts, or why it needs none. */
+type Counted = ChunkCounts | 'duplicate' | 'run-failed';
 
 /** What a chunk job returns to BullMQ: the outcome of each of its chunks, in order. */
 export interface ChunkJobResult {
@@ -76,9 +81,10 @@ export class ChunkProcessor {
     // tried again: a worker may have died between dead-lettering it and finishing the
     // job, and trying again either counts it (dead → done) or completes the move.
     const counted = job.attemptsStarted > 1 ? await this.store.chunkStates(chunks[0]!.runId, chunks.map(chunkId)) : [];
-    const results = await Promise.allSettled(
-      chunks.map((chunk, i) => (counted[i] === 'done' ? Promise.resolve('settled-before' as const) : this.countOnce(chunk))),
-    );
+    const toCount = chunks.filter((_, i) => counted[i] !== 'done');
+    const countsOf = this.countAll(toCount);
+    const countedNow = await Promise.allSettled(chunks.map((chunk) => countsOf.get(chunk) ?? Promise.resolve('settled-before' as const)));
+    const results = await this.recordAll(chunks, countedNow);
     this.crashAt('count:after-record');
     const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ chunk: chunks[i]!, err: result.reason as unknown }] : []));
     if (failed.length === 0) {
@@ -122,22 +128,97 @@ export class ChunkProcessor {
     this.abandoned = true;
   }
 
-  private async countOnce(job: ChunkJobData): Promise<RecordOutcome> {
-    const counts = isFileChunk(job) ? await this.countFileChunk(job) : await this.countStoredChunk(job);
-    if (counts === 'duplicate' || counts === 'run-failed') return counts;
-    const { outcome, revivedGeneration } = await this.store.recordResult(job, counts, this.workerId);
-    if (outcome === 'run-missing') throw new Error(`run ${job.runId} does not exist (removed, or not yet restored after a Redis restart)`);
-    // Redis lost the chunk (a restart that lost writes): counting it now would count it
-    // outside the run's accounting. Its coordinator enqueues it again.
-    if (outcome === 'chunk-unknown') throw new Error(`chunk ${job.source}.${job.seq} is not known to run ${job.runId}: Redis lost it; its coordinator enqueues it again`);
-    if (outcome === 'recorded') this.chunksCounted++;
-    if (revivedGeneration > 0) await this.deadLettering.revived(job, revivedGeneration);
-    return outcome;
+  /**
+   * Starts counting every chunk: those in Redis together (one read, one task), those on
+   * shared storage one by one. Each chunk gets a promise of its own.
+   */
+  private countAll(chunks: ChunkJobData[]): Map<ChunkJobData, Promise<Counted>> {
+    const results = new Map<ChunkJobData, Promise<Counted>>();
+    const stored = chunks.filter((chunk): chunk is StoredChunkJob => !isFileChunk(chunk));
+    const files = chunks.filter(isFileChunk);
+    if (stored.length > 0) this.countStoredChunks(stored).forEach((counts, i) => results.set(stored[i]!, counts));
+    if (files.length > 0) this.countFileChunks(files).forEach((counts, i) => results.set(files[i]!, counts));
+    return results;
   }
 
-  /** A chunk whose bytes are in Redis; its lines were counted by the coordinator. */
-  private async countStoredChunk(job: StoredChunkJob): Promise<ChunkCounts | 'duplicate' | 'run-failed'> {
-    const bytes = await this.store.readChunk(job);
+  /** Records every chunk that was counted, in one step, and says what became of each. */
+  private async recordAll(
+    chunks: ChunkJobData[],
+    counted: PromiseSettledResult<Counted | 'settled-before'>[],
+  ): Promise<PromiseSettledResult<ChunkJobResult['outcomes'][number]>[]> {
+    const results: PromiseSettledResult<ChunkJobResult['outcomes'][number]>[] = counted.map((result) =>
+      result.status === 'fulfilled' && typeof result.value === 'object' ? { status: 'fulfilled', value: 'recorded' } : (result as PromiseSettledResult<'duplicate' | 'run-failed' | 'settled-before'>),
+    );
+    const toRecord = chunks.flatMap((chunk, i) => {
+      const result = counted[i]!;
+      return result.status === 'fulfilled' && typeof result.value === 'object' ? [{ i, chunk, counts: result.value }] : [];
+    });
+    let recorded: RecordResult[];
+    try {
+      recorded = await this.store.recordResults(
+        toRecord.map(({ chunk }) => chunk),
+        toRecord.map(({ counts }) => counts),
+        this.workerId,
+      );
+    } catch (err) {
+      for (const { i } of toRecord) results[i] = { status: 'rejected', reason: err };
+      return results;
+    }
+    for (const [at, { i, chunk }] of toRecord.entries()) {
+      const { outcome, revivedGeneration } = recorded[at]!;
+      if (outcome === 'run-missing') {
+        results[i] = { status: 'rejected', reason: new Error(`run ${chunk.runId} does not exist (removed, or not yet restored after a Redis restart)`) };
+      } else if (outcome === 'chunk-unknown') {
+        // Redis lost the chunk (a restart that lost writes): counting it now would count it
+        // outside the run's accounting. Its coordinator enqueues it again.
+        results[i] = { status: 'rejected', reason: new Error(`chunk ${chunk.source}.${chunk.seq} is not known to run ${chunk.runId}: Redis lost it; its coordinator enqueues it again`) };
+      } else {
+        if (outcome === 'recorded') this.chunksCounted++;
+        if (revivedGeneration > 0) await this.deadLettering.revived(chunk, revivedGeneration);
+        results[i] = { status: 'fulfilled', value: outcome };
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Chunks whose bytes are in Redis, their lines counted by the coordinator: read in one
+   * round trip and counted in one task. If that task runs out of time, each chunk is
+   * counted on its own, so that only the chunk at fault fails.
+   */
+  private countStoredChunks(jobs: StoredChunkJob[]): Promise<Counted>[] {
+    // Per chunk: its checked bytes, or why there are none (a reason, or an error).
+    const checked = this.store
+      .readChunks(jobs)
+      .then((all) => Promise.allSettled(jobs.map((job, i) => this.checkBytes(job, all[i] ?? null))));
+    const counted = checked.then(async (all) => {
+      const items = jobs.flatMap((job, i) => {
+        const result = all[i]!;
+        return result.status === 'fulfilled' && result.value instanceof Buffer ? [{ job, bytes: result.value }] : [];
+      });
+      if (items.length === 0) return new Map<StoredChunkJob, Promise<ChunkCounts>>();
+      try {
+        const counts = await this.pool.countMany(
+          items.map(({ job, bytes }) => ({ bytes, lines: job.lineCount })),
+          items[0]!.job.patterns,
+        );
+        return new Map(items.map(({ job }, i) => [job, Promise.resolve(counts[i]!)]));
+      } catch (err) {
+        if (!(err instanceof TaskTimeoutError) || items.length === 1) throw err;
+        return new Map(items.map(({ job, bytes }) => [job, this.pool.count(bytes, job.lineCount, job.patterns)]));
+      }
+    });
+    return jobs.map(async (job, i): Promise<Counted> => {
+      const result = (await checked)[i]!;
+      if (result.status === 'rejected') throw result.reason;
+      const bytes = result.value;
+      if (bytes === 'duplicate' || bytes === 'run-failed') return bytes;
+      return (await counted).get(job)!;
+    });
+  }
+
+  /** The chunk's bytes, checked; or why there are none. */
+  private async checkBytes(job: StoredChunkJob, bytes: Buffer | null): Promise<Buffer | 'duplicate' | 'run-failed'> {
     if (bytes === null) {
       // Counted by another delivery, which deletes the bytes; dropped with a failed run; or lost.
       if ((await this.store.chunkState(job)) === 'done') return 'duplicate';
@@ -147,10 +228,39 @@ export class ChunkProcessor {
     if (bytes.length !== job.byteLength) {
       throw new ChunkIntegrityError(`chunk ${job.source}.${job.seq} of run ${job.runId} holds ${bytes.length} bytes, expected ${job.byteLength}`);
     }
-    return this.pool.count(bytes, job.lineCount, job.patterns);
+    return bytes;
   }
 
-  /** A chunk on shared storage: read (on a thread) from the file, lines counted too. */
+  /**
+   * Chunks on shared storage: a job's chunks are consecutive ranges of one file, opened
+   * once, read in one go and counted in one task (lines too) on a thread. If that task
+   * runs out of time, each chunk is counted on its own, so that only the one at fault
+   * fails.
+   */
+  private countFileChunks(jobs: FileChunkJob[]): Promise<Counted>[] {
+    const consecutive = jobs.every((job, i) => i === 0 || (job.path === jobs[0]!.path && job.byteOffset === jobs[i - 1]!.byteOffset + jobs[i - 1]!.byteLength));
+    if (!consecutive) return jobs.map((job) => this.countFileChunk(job));
+    const counted = (async () => {
+      const file = await this.storage.open(jobs[0]!.path);
+      try {
+        return await this.pool.countFileRanges(
+          file.fd,
+          jobs[0]!.byteOffset,
+          jobs.map((job) => job.byteLength),
+          file.size,
+          jobs[0]!.patterns,
+        );
+      } catch (err) {
+        if (!(err instanceof TaskTimeoutError) || jobs.length === 1) throw err;
+        return null;
+      } finally {
+        await file.close();
+      }
+    })();
+    return jobs.map(async (job, i) => (await counted)?.[i] ?? this.countFileChunk(job));
+  }
+
+  /** A chunk on shared storage, on its own: read (on a thread) from the file, lines counted too. */
   private async countFileChunk(job: FileChunkJob): Promise<ChunkCounts> {
     const file = await this.storage.open(job.path);
     try {

@@ -8,23 +8,27 @@ import { type ChunkCounter, type ChunkCounts, NewlineWorkspace, type PatternSpec
 export type CountTask =
   | {
       kind: 'bytes';
-      /** The chunk's bytes, transferred (not copied) from the main thread. */
+      /** Chunks' bytes, end to end, transferred (not copied) from the main thread. */
       bytes: ArrayBuffer;
-      /** Counted by the coordinator when it cut the chunk. */
-      lines: number;
+      /** Where each chunk ends in `bytes`. */
+      ends: number[];
+      /** Their lines, counted by the coordinator when it cut them. */
+      lines: number[];
       patterns: PatternSpec[];
     }
   | {
       kind: 'file';
       /** An open descriptor of the file (threads share the process's descriptors). */
       fd: number;
+      /** Where the first range starts; the others follow it, end to end. */
       offset: number;
-      length: number;
+      /** The lengths of consecutive ranges, each a chunk: read in one go, counted one by one. */
+      lengths: number[];
       fileSize: number;
       patterns: PatternSpec[];
     };
 
-export type CountResult = { counts: ChunkCounts } | { misaligned: string };
+export type CountResult = { counts: ChunkCounts[] } | { misaligned: string };
 
 const MAX_CACHED_PATTERN_SETS = 32;
 const counters = new Map<string, ChunkCounter>();
@@ -33,24 +37,35 @@ let workspace: NewlineWorkspace | undefined;
 
 export default function countChunk(task: CountTask): CountResult {
   const counter = counterFor(task.patterns);
-  if (task.kind === 'bytes') return { counts: counter(new Uint8Array(task.bytes), task.lines) };
-  // One byte before the range too: it must be the `\n` that ends the previous line.
+  if (task.kind === 'bytes') {
+    return { counts: task.ends.map((end, i) => counter(new Uint8Array(task.bytes, i === 0 ? 0 : task.ends[i - 1]!, end - (i === 0 ? 0 : task.ends[i - 1]!)), task.lines[i])) };
+  }
+  // One byte before the ranges too: it must be the `\n` that ends the previous line.
   const from = task.offset > 0 ? task.offset - 1 : 0;
-  const size = task.offset + task.length - from;
+  const end = task.lengths.reduce((at, length) => at + length, task.offset);
+  const size = end - from;
   workspace ??= new NewlineWorkspace();
   const scratch = workspace.reserve(size);
   let filled = 0;
   while (filled < size) {
     const read = readSync(task.fd, scratch, filled, size - filled, from + filled);
-    if (read === 0) return { misaligned: `the file ends before byte ${task.offset + task.length}: it changed since it was submitted` };
+    if (read === 0) return { misaligned: `the file ends before byte ${end}: it changed since it was submitted` };
     filled += read;
   }
-  if (task.offset > 0 && scratch[0] !== 0x0a) return { misaligned: `byte ${task.offset} no longer starts a line: the file changed since it was submitted` };
-  const end = task.offset + task.length;
-  if (end < task.fileSize && scratch[size - 1] !== 0x0a) return { misaligned: `byte ${end} no longer ends a line: the file changed since it was submitted` };
-  const start = task.offset - from;
-  const lines = workspace.countNewlines(start, task.length) + (task.length > 0 && scratch[size - 1] !== 0x0a ? 1 : 0);
-  return { counts: counter(scratch.subarray(start, size), lines) };
+  const counts: ChunkCounts[] = [];
+  let start = task.offset;
+  for (const length of task.lengths) {
+    const at = start - from;
+    if (start > 0 && scratch[at - 1] !== 0x0a) return { misaligned: `byte ${start} no longer starts a line: the file changed since it was submitted` };
+    const last = scratch[at + length - 1];
+    if (start + length < task.fileSize && last !== 0x0a) {
+      return { misaligned: `byte ${start + length} no longer ends a line: the file changed since it was submitted` };
+    }
+    const lines = workspace.countNewlines(at, length) + (length > 0 && last !== 0x0a ? 1 : 0);
+    counts.push(counter(scratch.subarray(at, at + length), lines));
+    start += length;
+  }
+  return { counts };
 }
 
 function counterFor(patterns: PatternSpec[]): ChunkCounter {

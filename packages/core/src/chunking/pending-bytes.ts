@@ -47,8 +47,18 @@ export class PendingBytes {
     return -1;
   }
 
-  /** Removes and returns the first `count` bytes as one buffer of their own. */
+  /**
+   * Removes and returns the first `count` bytes as one buffer: a view into the buffer
+   * they arrived in when they lie in one (no copy), else a copy of their own.
+   */
   take(count: number): Buffer {
+    const first = this.parts[0];
+    if (first && first.length >= count) {
+      this.total -= count;
+      if (first.length === count) this.parts.shift();
+      else this.parts[0] = first.subarray(count);
+      return first.subarray(0, count);
+    }
     const out = Buffer.allocUnsafeSlow(count);
     let filled = 0;
     while (filled < count) {

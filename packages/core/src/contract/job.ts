@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type Shape, anything, array, boolean, count, integer, literal, object, problemsWith, string } from './shape.js';
 import { InvalidJobError } from '../errors.js';
 import type { PatternSpec } from '../matching/pattern.js';
 
@@ -44,43 +44,31 @@ export function isFileChunk(job: ChunkJobData): job is FileChunkJob {
 
 export const RUN_ID_PATTERN = /^r-[0-9a-z]+-[0-9a-z]+$/;
 
-const count = z.number().int().nonnegative();
+const patternSpecShape = object({ pattern: string(), regex: boolean, ignoreCase: boolean });
 
-const patternSpecSchema = z.object({
-  pattern: z.string(),
-  regex: z.boolean(),
-  ignoreCase: z.boolean(),
-});
+const place = { source: count, seq: count, byteOffset: count, byteLength: count };
 
-const place = {
-  source: count,
-  seq: count,
-  byteOffset: count,
-  byteLength: count,
-};
-
-const storedRef = { ...place, firstLine: z.number().int().positive(), lineCount: count };
+const storedRef = { ...place, firstLine: integer({ min: 1 }), lineCount: count };
 
 const fileRef = {
   ...place,
   // Relative, with no way up: a worker joins it to its own --shared-root.
-  path: z
-    .string()
-    .min(1)
-    .refine((path) => !path.startsWith('/') && !path.split('/').includes('..') && !path.includes('\0'), 'must be a relative path inside the shared root'),
+  path: string({
+    refine: [(path) => path.length > 0 && !path.startsWith('/') && !path.split('/').includes('..') && !path.includes('\0'), 'must be a relative path inside the shared root'],
+  }),
 };
 
-const run = { v: z.literal(1), runId: z.string().regex(RUN_ID_PATTERN), patterns: z.array(patternSpecSchema).min(1) };
+const run = { v: literal(1), runId: string({ pattern: RUN_ID_PATTERN }), patterns: array(patternSpecShape, { min: 1 }) };
 
-const storedChunkSchema = z.object({ ...run, ...storedRef }).strict();
-const fileChunkSchema = z.object({ ...run, ...fileRef }).strict();
-const storedRefSchema = z.object(storedRef).strict();
-const fileRefSchema = z.object(fileRef).strict();
+const storedChunkShape = object({ ...run, ...storedRef });
+const fileChunkShape = object({ ...run, ...fileRef });
+const storedRefShape = object(storedRef);
+const fileRefShape = object(fileRef);
 
 /** Most chunks one job carries. */
 export const MAX_CHUNKS_PER_JOB = 64;
 
-const batchSchema = z.object({ ...run, chunks: z.array(z.unknown()).min(1).max(MAX_CHUNKS_PER_JOB) }).strict();
+const batchShape = object({ ...run, chunks: array(anything, { min: 1, max: MAX_CHUNKS_PER_JOB }) });
 
 /** A chunk inside a batch: the chunk's data without what the batch holds once for all its chunks. */
 export type ChunkRef = Omit<StoredChunkJob, 'v' | 'runId' | 'patterns'> | Omit<FileChunkJob, 'v' | 'runId' | 'patterns'>;
@@ -99,15 +87,15 @@ export interface ChunkBatchJobData {
 
 const hasPath = (data: unknown) => typeof data === 'object' && data !== null && 'path' in data;
 
-function problemsOf(error: z.ZodError, at: string): string {
-  return error.issues.map((issue) => `${[at, ...issue.path].filter((part) => part !== '').join('.') || '(root)'}: ${issue.message}`).join('; ');
+function check(value: unknown, shape: Shape, path = ''): void {
+  const problems = problemsWith(value, shape, path);
+  if (problems.length > 0) throw new InvalidJobError(`invalid chunk job data: ${problems.join('; ')}`);
 }
 
 /** Validates one chunk's job data (as a dead-letter entry keeps it); throws `InvalidJobError`. */
 export function parseChunkJob(data: unknown): ChunkJobData {
-  const parsed = (hasPath(data) ? fileChunkSchema : storedChunkSchema).safeParse(data);
-  if (!parsed.success) throw new InvalidJobError(`invalid chunk job data: ${problemsOf(parsed.error, '')}`);
-  return parsed.data;
+  check(data, hasPath(data) ? fileChunkShape : storedChunkShape);
+  return data as ChunkJobData;
 }
 
 /**
@@ -115,13 +103,11 @@ export function parseChunkJob(data: unknown): ChunkJobData {
  * throws `InvalidJobError` naming what is wrong.
  */
 export function parseChunkBatch(data: unknown): ChunkJobData[] {
-  const parsed = batchSchema.safeParse(data);
-  if (!parsed.success) throw new InvalidJobError(`invalid chunk job data: ${problemsOf(parsed.error, '')}`);
-  const { v, runId, patterns } = parsed.data;
-  return parsed.data.chunks.map((ref, i) => {
-    const chunk = (hasPath(ref) ? fileRefSchema : storedRefSchema).safeParse(ref);
-    if (!chunk.success) throw new InvalidJobError(`invalid chunk job data: ${problemsOf(chunk.error, `chunks.${i}`)}`);
-    return { v, runId, patterns, ...chunk.data };
+  check(data, batchShape);
+  const { v, runId, patterns, chunks } = data as ChunkBatchJobData;
+  return chunks.map((ref, i) => {
+    check(ref, hasPath(ref) ? fileRefShape : storedRefShape, `chunks.${i}`);
+    return { v, runId, patterns, ...ref };
   });
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { anything, count, integer, literal, nullable, object, optional, problemsWith, string } from '../contract/shape.js';
 
 /** The queue dead-lettered chunks wait in. No worker takes from it: people inspect and replay. */
 export const DEAD_LETTER_QUEUE = 'dead-letter';
@@ -43,35 +43,32 @@ export interface DeadLetterEntry {
   failedAt: number;
 }
 
-const count = z.number().int().nonnegative();
-
-const entrySchema = z.object({
-  v: z.literal(1),
-  jobId: z.string(),
-  job: z.unknown(),
-  chunk: z
-    .object({
-      runId: z.string(),
+const entryShape = object({
+  v: literal(1),
+  jobId: string(),
+  job: anything,
+  chunk: optional(
+    object({
+      runId: string(),
       source: count,
       seq: count,
-      firstLine: z.number().int().positive().nullable(),
-      lineCount: count.nullable(),
+      firstLine: nullable(integer({ min: 1 })),
+      lineCount: nullable(count),
       byteOffset: count,
       byteLength: count,
-      generation: z.number().int().positive(),
-    })
-    .optional(),
-  error: z.object({ message: z.string(), code: z.string(), stack: z.string().optional() }),
+      generation: integer({ min: 1 }),
+    }),
+  ),
+  error: object({ message: string(), code: string(), stack: optional(string()) }),
   attemptsMade: count,
-  worker: z.string(),
+  worker: string(),
   enqueuedAt: count,
   failedAt: count,
 });
 
 /** Validates an entry read back from Redis; null if it is not one of ours. */
 export function parseDeadLetterEntry(data: unknown): DeadLetterEntry | null {
-  const parsed = entrySchema.safeParse(data);
-  return parsed.success ? (parsed.data) : null;
+  return problemsWith(data, entryShape).length === 0 ? (data as DeadLetterEntry) : null;
 }
 
 /**

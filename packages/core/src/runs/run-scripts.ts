@@ -78,50 +78,72 @@ end
 `;
 
 /**
- * A chunk Redis does not know as enqueued (a restart lost it, with its accounting) is
- * neither counted nor dead-lettered here: its coordinator enqueues it again.
+ * Records the counts of one or more chunks of a run, each once. A chunk Redis does not
+ * know as enqueued (a restart lost it, with its accounting) is neither counted nor
+ * dead-lettered here: its coordinator enqueues it again.
  *
- * ARGV: 1 chunk id, 2 worker field, 3 chunk byte length, 4 event channel, 5 the chunk's
- * line count as the worker counted it ('' for a stored chunk, whose lines the coordinator
- * counted), 6 the source's lines field, 7… field/increment pairs.
- * Returns {1, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
- * {0, 0} if it had been counted already, {-1, 0} if the run is gone, {-2, 0} if the run
- * does not know the chunk, {-3, 0} if the run failed (the chunk's bytes are dropped:
- * nobody will need them).
+ * KEYS: the shared ones (1–7), then 8… the bytes key of each chunk.
+ * ARGV: 1 worker field, 2 event channel, 3 number of chunks; then per chunk: its id, byte
+ * length, line count as the worker counted it ('' for a stored chunk, whose lines the
+ * coordinator counted), its source's lines field, and n followed by n field/increment
+ * pairs. Returns per chunk {1, g} if counted now (g > 0: the chunk had been dead-lettered
+ * as generation g), {0, 0} if it had been counted already, {-1, 0} if the run is gone,
+ * {-2, 0} if the run does not know the chunk, {-3, 0} if the run failed (the chunk's
+ * bytes are dropped: nobody will need them).
  */
-export const recordResultScript = new LuaScript(
-  'recordResult',
+export const recordResultsScript = new LuaScript(
+  'recordResults',
   `${SETTLE}${ADD_COUNTED_LINES}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
-if redis.call('HGET', KEYS[1], 'status') == 'failed' then
-  redis.call('DEL', KEYS[5])
-  return {-3, 0}
+local n = tonumber(ARGV[3])
+local results = {}
+local runExists = redis.call('EXISTS', KEYS[1]) == 1
+local failed = runExists and redis.call('HGET', KEYS[1], 'status') == 'failed'
+local recorded = 0
+local at = 4
+for i = 1, n do
+  local id, length, lines, linesField = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  local first, last = at + 5, at + 4 + 2 * tonumber(ARGV[at + 4])
+  at = last + 1
+  local state = nil
+  if runExists then state = redis.call('HGET', KEYS[3], id) end
+  if not runExists then
+    results[i] = {-1, 0}
+  elseif failed then
+    redis.call('DEL', KEYS[7 + i])
+    results[i] = {-3, 0}
+  elseif not state then
+    results[i] = {-2, 0}
+  elseif state == 'done' then
+    results[i] = {0, 0}
+  else
+    redis.call('HSET', KEYS[3], id, 'done')
+    local generation = 0
+    if state == 'dead' then
+      -- Counted after all by a delivery that raced the dead-lettering.
+      redis.call('HINCRBY', KEYS[2], 'dead', -1)
+      redis.call('HDEL', KEYS[4], id)
+      generation = tonumber(redis.call('HGET', KEYS[6], id) or '0')
+    elseif state == 'replaying' then
+      generation = tonumber(redis.call('HGET', KEYS[6], id) or '0')
+    else
+      redis.call('HINCRBY', KEYS[2], 'settledBytes', length)
+    end
+    redis.call('HINCRBY', KEYS[2], 'done', 1)
+    redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+    for j = first, last, 2 do
+      redis.call('HINCRBY', KEYS[2], ARGV[j], ARGV[j + 1])
+    end
+    addCountedLines(KEYS[7], KEYS[2], id, lines, linesField)
+    redis.call('DEL', KEYS[7 + i])
+    recorded = recorded + 1
+    results[i] = {1, generation}
+  end
 end
-local state = redis.call('HGET', KEYS[3], ARGV[1])
-if not state then return {-2, 0} end
-if state == 'done' then return {0, 0} end
-redis.call('HSET', KEYS[3], ARGV[1], 'done')
-local generation = 0
-if state == 'dead' then
-  -- Counted after all by a delivery that raced the dead-lettering.
-  redis.call('HINCRBY', KEYS[2], 'dead', -1)
-  redis.call('HDEL', KEYS[4], ARGV[1])
-  generation = tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')
-elseif state == 'replaying' then
-  generation = tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')
-else
-  redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
+if recorded > 0 then
+  settle(KEYS[1], KEYS[2])
+  redis.call('PUBLISH', ARGV[2], recorded)
 end
-redis.call('HINCRBY', KEYS[2], 'done', 1)
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-for i = 7, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
-end
-addCountedLines(KEYS[7], KEYS[2], ARGV[1], ARGV[5], ARGV[6])
-redis.call('DEL', KEYS[5])
-settle(KEYS[1], KEYS[2])
-redis.call('PUBLISH', ARGV[4], ARGV[1])
-return {1, generation}
+return results
 `,
 );
 

@@ -11,7 +11,7 @@ import {
   prepareReplayScript,
   recordDeadLetterScript,
   recordLostChunkScript,
-  recordResultScript,
+  recordResultsScript,
   sealRunScript,
   storeChunkScript,
 } from './run-scripts.js';
@@ -140,6 +140,12 @@ export class RunStore {
     return this.redis.getBuffer(this.keys.chunk(job.runId, job.source, job.seq));
   }
 
+  /** The bytes of several chunks in one round trip (null for a chunk whose bytes are gone). */
+  async readChunks(jobs: readonly Pick<ChunkJobData, 'runId' | 'source' | 'seq'>[]): Promise<(Buffer | null)[]> {
+    if (jobs.length === 0) return [];
+    return this.redis.mgetBuffer(...jobs.map((job) => this.keys.chunk(job.runId, job.source, job.seq)));
+  }
+
   /**
    * Marks every chunk of the run enqueued, `chunks` of them; the run finishes when that
    * many are settled.
@@ -171,23 +177,29 @@ export class RunStore {
 
   /** Adds a chunk's counts to its run, unless the chunk was counted before. */
   async recordResult(job: ChunkJobData, counts: ChunkCounts, workerId: string): Promise<RecordResult> {
-    const increments: (string | number)[] = [];
-    // Nobody counted the lines of a chunk read from shared storage before this worker.
-    const countedHere = isFileChunk(job);
-    counts.matches.forEach((match, pattern) => {
-      if (match.lines > 0) increments.push(`s${job.source}:p${pattern}:l`, match.lines);
-      if (match.occurrences > 0) increments.push(`s${job.source}:p${pattern}:o`, match.occurrences);
+    const [result] = await this.recordResults([job], [counts], workerId);
+    return result!;
+  }
+
+  /** `recordResult` for several chunks of one run, in one atomic step. */
+  async recordResults(jobs: readonly ChunkJobData[], counts: readonly ChunkCounts[], workerId: string): Promise<RecordResult[]> {
+    if (jobs.length === 0) return [];
+    const { runId } = jobs[0]!;
+    const keys = this.chunkKeys(runId, 0, 0).slice(0, 7);
+    const args: (string | number)[] = [`w:${workerId}`, this.keys.runEvents(runId), jobs.length];
+    jobs.forEach((job, i) => {
+      keys.push(this.keys.chunk(job.runId, job.source, job.seq));
+      const increments: (string | number)[] = [];
+      counts[i]!.matches.forEach((match, pattern) => {
+        if (match.lines > 0) increments.push(`s${job.source}:p${pattern}:l`, match.lines);
+        if (match.occurrences > 0) increments.push(`s${job.source}:p${pattern}:o`, match.occurrences);
+      });
+      // Nobody counted the lines of a chunk read from shared storage before this worker.
+      const countedHere = isFileChunk(job) ? counts[i]!.lines : '';
+      args.push(chunkId(job), job.byteLength, countedHere, `s${job.source}:lines`, increments.length / 2, ...increments);
     });
-    const [code, generation] = (await recordResultScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq), [
-      chunkId(job),
-      `w:${workerId}`,
-      job.byteLength,
-      this.keys.runEvents(job.runId),
-      countedHere ? counts.lines : '',
-      `s${job.source}:lines`,
-      ...increments,
-    ])) as [number, number];
-    return { outcome: OUTCOMES[String(code)] ?? 'run-missing', revivedGeneration: generation };
+    const results = (await recordResultsScript.run(this.redis, keys, args)) as [number, number][];
+    return results.map(([code, generation]) => ({ outcome: OUTCOMES[String(code)] ?? 'run-missing', revivedGeneration: generation }));
   }
 
   /**
@@ -273,6 +285,17 @@ export class RunStore {
 
   async exists(runId: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.run(runId))) === 1;
+  }
+
+  /** A run's status and how many of its chunks are settled: the cheap question to ask often. */
+  async settlement(runId: string): Promise<{ status: RunStatus; settled: number }> {
+    const results = checkTransaction(
+      await this.redis.multi().hget(this.keys.run(runId), 'status').hmget(this.keys.counts(runId), 'done', 'dead').exec(),
+    );
+    const status = results[0] as string | null;
+    if (status === null) throw this.notFound(runId);
+    const [done, dead] = results[1] as (string | null)[];
+    return { status: status as RunStatus, settled: readCounter(done) + readCounter(dead) };
   }
 
   async status(runId: string): Promise<RunStatus> {
