@@ -39,6 +39,15 @@ export async function run(): Promise<void> {
     });
   }
 
+  // A bug of ours that escapes every handler: one clear line and the stack for the report,
+  // and a failure exit, rather than Node's dump of the bundled source around it.
+  const internalError = (err: unknown) => {
+    process.stderr.write(`logcluster: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT.failure);
+  };
+  process.on('uncaughtException', internalError);
+  process.on('unhandledRejection', internalError);
+
   // If the event loop ever drained while the command still waited on something, Node
   // would exit 0 as if all went well: make that a visible failure instead.
   let finished = false;

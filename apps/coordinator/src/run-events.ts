@@ -1,3 +1,4 @@
+import { closeRedis } from '@logcluster/core';
 import type { Redis } from 'ioredis';
 
 /**
@@ -43,7 +44,7 @@ export class RunEvents {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       this.wake();
-      await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+      await closeRedis(this.subscriber);
     })());
   }
 }

@@ -1,4 +1,4 @@
-import { RedisKeys, type RunStatus, RunStore, connectRedis } from '@logcluster/core';
+import { RedisKeys, type RunStatus, RunStore, closeRedis, connectRedis } from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
 import { formatProgress, formatReport } from './report-format.js';
@@ -60,7 +60,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
   } finally {
     progress.stop();
     await submission?.close();
-    await redis.quit().catch(() => redis.disconnect());
+    await closeRedis(redis);
   }
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, connectRedis } from '@logcluster/core';
+import { DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, closeRedis, connectRedis } from '@logcluster/core';
 import type { Redis } from 'ioredis';
 
 export interface StoreFlags {
@@ -21,6 +21,6 @@ export async function withStore<T>(flags: StoreFlags, use: (session: StoreSessio
     return await use({ redis, store: new RunStore(redis, new RedisKeys(flags.prefix)), deadLetters });
   } finally {
     await deadLetters.close().catch(() => {});
-    await redis.quit().catch(() => redis.disconnect());
+    await closeRedis(redis);
   }
 }

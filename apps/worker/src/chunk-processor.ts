@@ -208,6 +208,9 @@ export class ChunkProcessor {
         return new Map(items.map(({ job, bytes }) => [job, this.pool.count(bytes, job.lineCount, job.patterns)]));
       }
     });
+    // Awaited per chunk below, but only for chunks whose bytes were read: when the read
+    // itself failed, nothing awaits it, and its rejection must not go unhandled.
+    counted.catch(() => {});
     return jobs.map(async (job, i): Promise<Counted> => {
       const result = (await checked)[i]!;
       if (result.status === 'rejected') throw result.reason;

@@ -1,4 +1,4 @@
-import { CHUNK_QUEUE, DeadLetterQueue, RedisKeys, RunStore, connectRedis, errorMessage, releaseAll } from '@logcluster/core';
+import { CHUNK_QUEUE, DeadLetterQueue, RedisKeys, RunStore, closeRedis, connectRedis, errorMessage, releaseAll } from '@logcluster/core';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
@@ -123,7 +123,7 @@ export class ChunkWorker {
         () => this.pool.close({ force: abandoned }),
         () => this.chunkQueue.close(),
         () => this.deadLetterQueue.close(),
-        () => this.redis.quit(),
+        () => closeRedis(this.redis),
       ];
       await releaseAll(steps, 'closing the worker');
     })());

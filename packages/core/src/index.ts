@@ -31,6 +31,7 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_URL,
   type ConnectRedisOptions,
+  closeRedis,
   connectRedis,
   redactRedisUrl,
   redisOptionsFromUrl,

@@ -1,3 +1,4 @@
+import { errorMessage } from '@logcluster/core';
 import { resolveWorkerOptions, ChunkWorker } from '@logcluster/worker';
 import { type AnalysisFlags, type WorkerFlags, resolveSubmitOptions, resolveWorkerFlags } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
@@ -24,7 +25,8 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   const plainFiles = inputs.flatMap((input) => (input.plainFile ? [input.plainFile.realPath] : []));
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
-  try {
+  const warn = (err: unknown) => io.stderr.write(`logcluster: warning: clean-up after the failure: ${errorMessage(err)}\n`);
+  return releasers.around(async () => {
     let redisUrl = flags.redis;
     if (redisUrl === undefined) {
       const embedded = await EmbeddedRedis.start();
@@ -36,7 +38,5 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
     // Ctrl-C) nothing in progress is worth waiting for.
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
     return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, json: flags.json === true, onInterrupt: 'run-abandoned' }, io);
-  } finally {
-    await releasers.releaseAll();
-  }
+  }, warn);
 }

@@ -112,3 +112,12 @@ export async function connectRedis(url: string, options: ConnectRedisOptions): P
   }
   return redis;
 }
+
+/**
+ * Closes a connection: politely (QUIT) when it is up, at once when it is not, so that
+ * closing never fails nor waits on a Redis that went away.
+ */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  await redis.quit().catch(() => redis.disconnect());
+}
