@@ -20,6 +20,8 @@ export class CountPool {
   /** Threads not counting now; tasks beyond them wait here, not in piscina's queue. */
   private idleThreads: number;
   private readonly waiting: (() => void)[] = [];
+  /** Every thread started and its task module loaded: only then does a task's clock run. */
+  private readonly warmedUp: Promise<void>;
 
   constructor(private readonly options: CountPoolOptions) {
     this.pool = new Piscina<CountTask, CountResult>({
@@ -30,6 +32,12 @@ export class CountPool {
       idleTimeout: 60_000,
     });
     this.idleThreads = options.threads;
+    // Starting a thread and loading the task take a while on a loaded machine; charged
+    // to the first chunks, they could exceed a short --task-timeout.
+    const arrived = new SharedArrayBuffer(4);
+    this.warmedUp = Promise.all(Array.from({ length: options.threads }, () => this.pool.run({ kind: 'warm-up', arrived, threads: options.threads }))).then(() => {});
+    // Awaited by every task, which reports a failure to start; until then, not unhandled.
+    this.warmedUp.catch(() => {});
   }
 
   /** Counts one chunk whose bytes are here and whose lines are known. */
@@ -75,8 +83,9 @@ export class CountPool {
   }
 
   private async run(task: CountTask, transferList: ArrayBuffer[]): Promise<ChunkCounts[]> {
-    // The timeout measures counting, not waiting: a task is handed over only when a
-    // thread is free, and its clock starts then.
+    // The timeout measures counting, not waiting: a task is handed over only when the
+    // threads have started and one is free, and its clock starts then.
+    await this.warmedUp;
     if (this.idleThreads === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.idleThreads--;
     const abort = new AbortController();

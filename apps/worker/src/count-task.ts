@@ -26,7 +26,16 @@ export type CountTask =
       lengths: number[];
       fileSize: number;
       patterns: PatternSpec[];
+    }
+  | {
+      kind: 'warm-up';
+      /** One Int32 that every warm-up task increments; each waits until all have arrived. */
+      arrived: SharedArrayBuffer;
+      threads: number;
     };
+
+/** How long a warm-up task waits for the others: threads that start slower than this are warmed by their first chunk. */
+const WARM_UP_WAIT_MS = 30_000;
 
 export type CountResult = { counts: ChunkCounts[] } | { misaligned: string };
 
@@ -36,6 +45,7 @@ const counters = new Map<string, ChunkCounter>();
 let workspace: NewlineWorkspace | undefined;
 
 export default function countChunk(task: CountTask): CountResult {
+  if (task.kind === 'warm-up') return warmUp(task.arrived, task.threads);
   const counter = counterFor(task.patterns);
   if (task.kind === 'bytes') {
     return { counts: task.ends.map((end, i) => counter(new Uint8Array(task.bytes, i === 0 ? 0 : task.ends[i - 1]!, end - (i === 0 ? 0 : task.ends[i - 1]!)), task.lines[i])) };
@@ -66,6 +76,23 @@ export default function countChunk(task: CountTask): CountResult {
     start += length;
   }
   return { counts };
+}
+
+/**
+ * Makes this thread ready to count (the module loaded, the WebAssembly workspace made),
+ * then holds it until every thread's warm-up has arrived, so that each of them lands on
+ * a thread of its own.
+ */
+function warmUp(arrived: SharedArrayBuffer, threads: number): CountResult {
+  workspace ??= new NewlineWorkspace();
+  const count = new Int32Array(arrived);
+  Atomics.add(count, 0, 1);
+  Atomics.notify(count, 0);
+  const deadline = Date.now() + WARM_UP_WAIT_MS;
+  for (let seen = Atomics.load(count, 0); seen < threads && Date.now() < deadline; seen = Atomics.load(count, 0)) {
+    Atomics.wait(count, 0, seen, deadline - Date.now());
+  }
+  return { counts: [] };
 }
 
 function counterFor(patterns: PatternSpec[]): ChunkCounter {
