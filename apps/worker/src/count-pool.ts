@@ -1,11 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { ChunkIntegrityError, type ChunkCounts, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
 import { Piscina } from 'piscina';
-import type { CountResult, CountTask } from './count-task.js';
+import type { CountResult, CountTask, TaskClock } from './count-task.js';
 
 // Worker threads need compiled JavaScript on Node 20: the built task, resolved through
 // the package's exports so that it is found from src/ (tests), dist/ and a bundle alike.
 const TASK_FILE = fileURLToPath(import.meta.resolve('@logcluster/worker/count-task'));
+
+/** How often a task not yet begun by its thread (still starting) is looked at again. */
+const STARTING_CHECK_MS = 50;
 
 export interface CountPoolOptions {
   threads: number;
@@ -15,16 +18,14 @@ export interface CountPoolOptions {
 
 /** The piscina pool that counts chunks off the event loop. */
 export class CountPool {
-  private readonly pool: Piscina<CountTask, CountResult>;
+  private readonly pool: Piscina<CountTask & TaskClock, CountResult>;
   private closing: Promise<void> | undefined;
   /** Threads not counting now; tasks beyond them wait here, not in piscina's queue. */
   private idleThreads: number;
   private readonly waiting: (() => void)[] = [];
-  /** Every thread started and its task module loaded: only then does a task's clock run. */
-  private readonly warmedUp: Promise<void>;
 
   constructor(private readonly options: CountPoolOptions) {
-    this.pool = new Piscina<CountTask, CountResult>({
+    this.pool = new Piscina<CountTask & TaskClock, CountResult>({
       filename: TASK_FILE,
       minThreads: options.threads,
       maxThreads: options.threads,
@@ -32,12 +33,6 @@ export class CountPool {
       idleTimeout: 60_000,
     });
     this.idleThreads = options.threads;
-    // Starting a thread and loading the task take a while on a loaded machine; charged
-    // to the first chunks, they could exceed a short --task-timeout.
-    const arrived = new SharedArrayBuffer(4);
-    this.warmedUp = Promise.all(Array.from({ length: options.threads }, () => this.pool.run({ kind: 'warm-up', arrived, threads: options.threads }))).then(() => {});
-    // Awaited by every task, which reports a failure to start; until then, not unhandled.
-    this.warmedUp.catch(() => {});
   }
 
   /** Counts one chunk whose bytes are here and whose lines are known. */
@@ -83,15 +78,24 @@ export class CountPool {
   }
 
   private async run(task: CountTask, transferList: ArrayBuffer[]): Promise<ChunkCounts[]> {
-    // The timeout measures counting, not waiting: a task is handed over only when the
-    // threads have started and one is free, and its clock starts then.
-    await this.warmedUp;
+    // The timeout measures counting, not waiting: a task is handed over only when a
+    // thread is free, and its clock starts when the thread begins it.
     if (this.idleThreads === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.idleThreads--;
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.options.taskTimeoutMs);
+    const startedAt = new SharedArrayBuffer(8);
+    const stamp = new BigInt64Array(startedAt);
+    let timer: NodeJS.Timeout;
+    // Counted from when the thread began the task (it stamps the time); until then, look again shortly.
+    const check = () => {
+      const started = Number(Atomics.load(stamp, 0));
+      const left = started === 0 ? STARTING_CHECK_MS : started + this.options.taskTimeoutMs - Date.now();
+      if (started !== 0 && left <= 0) abort.abort();
+      else timer = setTimeout(check, left);
+    };
+    timer = setTimeout(check, this.options.taskTimeoutMs);
     try {
-      const result = await this.pool.run(task, { transferList, signal: abort.signal });
+      const result = await this.pool.run({ ...task, startedAt }, { transferList, signal: abort.signal });
       if ('misaligned' in result) throw new ChunkIntegrityError(result.misaligned);
       return result.counts;
     } catch (err) {

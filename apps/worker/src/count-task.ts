@@ -26,16 +26,12 @@ export type CountTask =
       lengths: number[];
       fileSize: number;
       patterns: PatternSpec[];
-    }
-  | {
-      kind: 'warm-up';
-      /** One Int32 that every warm-up task increments; each waits until all have arrived. */
-      arrived: SharedArrayBuffer;
-      threads: number;
     };
 
-/** How long a warm-up task waits for the others: threads that start slower than this are warmed by their first chunk. */
-const WARM_UP_WAIT_MS = 30_000;
+/** What every task carries besides its kind: where the thread stamps the time it started (ms since the epoch, a BigInt64). */
+export interface TaskClock {
+  startedAt: SharedArrayBuffer;
+}
 
 export type CountResult = { counts: ChunkCounts[] } | { misaligned: string };
 
@@ -44,8 +40,10 @@ const counters = new Map<string, ChunkCounter>();
 /** This thread's read buffer, reused from chunk to chunk, where its newlines are counted with SIMD. */
 let workspace: NewlineWorkspace | undefined;
 
-export default function countChunk(task: CountTask): CountResult {
-  if (task.kind === 'warm-up') return warmUp(task.arrived, task.threads);
+export default function countChunk(task: CountTask & TaskClock): CountResult {
+  // The task's time limit runs from here: not from when it was handed over, which may be
+  // before this thread had even started (a thread replaced after a timeout, a loaded machine).
+  Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
   const counter = counterFor(task.patterns);
   if (task.kind === 'bytes') {
     return { counts: task.ends.map((end, i) => counter(new Uint8Array(task.bytes, i === 0 ? 0 : task.ends[i - 1]!, end - (i === 0 ? 0 : task.ends[i - 1]!)), task.lines[i])) };
@@ -76,23 +74,6 @@ export default function countChunk(task: CountTask): CountResult {
     start += length;
   }
   return { counts };
-}
-
-/**
- * Makes this thread ready to count (the module loaded, the WebAssembly workspace made),
- * then holds it until every thread's warm-up has arrived, so that each of them lands on
- * a thread of its own.
- */
-function warmUp(arrived: SharedArrayBuffer, threads: number): CountResult {
-  workspace ??= new NewlineWorkspace();
-  const count = new Int32Array(arrived);
-  Atomics.add(count, 0, 1);
-  Atomics.notify(count, 0);
-  const deadline = Date.now() + WARM_UP_WAIT_MS;
-  for (let seen = Atomics.load(count, 0); seen < threads && Date.now() < deadline; seen = Atomics.load(count, 0)) {
-    Atomics.wait(count, 0, seen, deadline - Date.now());
-  }
-  return { counts: [] };
 }
 
 function counterFor(patterns: PatternSpec[]): ChunkCounter {
