@@ -1,0 +1,40 @@
+#!/bin/sh
+# Entrypoint of the prometheus service in docker-compose.yml: renders prometheus.yml with
+# the dashboard's credentials from the environment (Prometheus cannot read variables in
+# its configuration), then runs Prometheus with the arguments given.
+#
+# Everything rendered goes to $RENDER_DIR, a tmpfs: the rendered configuration, the
+# password file it names, and a link to alerts.yml, so that the relative paths in
+# prometheus.yml resolve as they do next to the original. Edits to alerts.yml are seen
+# on reload (SIGHUP); edits to prometheus.yml need a restart of the service.
+set -eu
+
+SOURCE_DIR=${SOURCE_DIR:-/etc/prometheus}
+RENDER_DIR=${RENDER_DIR:-/run/logcluster}
+# The tests run this script with promtool in place of Prometheus, to check what it renders.
+PROMETHEUS_BIN=${PROMETHEUS_BIN:-/bin/prometheus}
+
+fail() {
+  echo "prometheus entrypoint: $*" >&2
+  exit 1
+}
+
+user=${LOGCLUSTER_DASHBOARD_USER:-}
+password=${LOGCLUSTER_DASHBOARD_PASSWORD:-}
+[ -n "$user" ] || fail "LOGCLUSTER_DASHBOARD_USER is not set"
+[ -n "$password" ] || fail "LOGCLUSTER_DASHBOARD_PASSWORD is not set"
+# The name goes into YAML (and through sed): letters, digits and . _ @ - only.
+case "$user" in
+  *[!A-Za-z0-9._@-]*) fail "LOGCLUSTER_DASHBOARD_USER may hold only letters, digits and . _ @ -" ;;
+esac
+
+umask 077
+mkdir -p "$RENDER_DIR"
+printf '%s' "$password" > "$RENDER_DIR/dashboard-password"
+sed -e 's|${LOGCLUSTER_DASHBOARD_USER}|'"$user"'|g' "$SOURCE_DIR/prometheus.yml" > "$RENDER_DIR/prometheus.yml"
+ln -sf "$SOURCE_DIR/alerts.yml" "$RENDER_DIR/alerts.yml"
+if ! grep -qF "username: \"$user\"" "$RENDER_DIR/prometheus.yml"; then
+  fail "$SOURCE_DIR/prometheus.yml has no username: \"\${LOGCLUSTER_DASHBOARD_USER}\" line to render"
+fi
+
+exec "$PROMETHEUS_BIN" "$@"
