@@ -22,5 +22,7 @@ await build({
   ...common,
   entryPoints: [new URL('../dist/entry.js', import.meta.url).pathname],
   outfile: new URL('../dist/logcluster.mjs', import.meta.url).pathname,
-  external: ['piscina'],
+  // Loaded by `serve` only, from node_modules: Bull Board serves its UI's files from its
+  // own package directory.
+  external: ['piscina', 'express', '@bull-board/*'],
 });

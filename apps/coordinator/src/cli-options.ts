@@ -119,6 +119,14 @@ export function workerOptions(): Option[] {
     new Option('--shutdown-grace <ms>', 'on SIGTERM/SIGINT, how long to let chunks in progress finish before abandoning them')
       .argParser(intArg('--shutdown-grace'))
       .default(30_000),
+    new Option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (0: any free port; the address is logged)').argParser(
+      commanderParser((text) => {
+        const port = parsePositiveInt(text, '--metrics-port', { min: 0 });
+        if (port > 65_535) throw new UsageError(`--metrics-port must be at most 65535 (got ${port})`);
+        return port;
+      }),
+    ),
+    new Option('--metrics-host <address>', 'the address /metrics and /healthz listen on; 0.0.0.0 for all (in a container)').default('127.0.0.1'),
     // Test only: the worker kills itself at this point, as a crash would.
     new Option('--fault-point <name>').env('LOGCLUSTER_FAULT').hideHelp(),
   ];
@@ -152,6 +160,8 @@ export interface WorkerFlags {
   shutdownGrace: number;
   faultPoint?: string;
   sharedRoot?: string;
+  metricsPort?: number;
+  metricsHost: string;
 }
 
 /** Turns the flags into submission options, checking patterns and sizes before anything runs. */
@@ -186,6 +196,8 @@ export function resolveWorkerFlags(flags: WorkerFlags) {
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     ...(flags.faultPoint !== undefined ? { faultPoint: flags.faultPoint } : {}),
     ...(flags.sharedRoot !== undefined ? { sharedRoot: flags.sharedRoot } : {}),
+    ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+    metricsHost: flags.metricsHost,
     taskTimeoutMs: flags.taskTimeout,
     lockDurationMs: flags.lockDuration,
     stalledIntervalMs: flags.stalledInterval,

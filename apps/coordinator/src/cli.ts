@@ -9,6 +9,7 @@ import { reportCommand, runsCommand, statusCommand } from './commands/runs.js';
 import type { StoreFlags } from './store-session.js';
 import { type SubmitFlags, submitCommand } from './commands/submit.js';
 import { type WorkerCommandFlags, workerCommand } from './commands/worker.js';
+import { DASHBOARD_PASSWORD_ENV, DASHBOARD_USER_ENV, type ServeFlags, serveCommand } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -58,6 +59,21 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(sharedRootOption('worker'));
   for (const option of workerOptions()) worker.addOption(option);
   worker.action(run((flags: WorkerCommandFlags) => workerCommand(flags, io)));
+
+  program
+    .command('serve')
+    .description('the dashboard: Bull Board at /admin/queues (the chunk queue and the dead-letter queue), /metrics and /healthz, until SIGTERM/SIGINT')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .addOption(new Option('--host <address>', 'address to listen on; other than loopback only with credentials').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').argParser(intArg('--port', 0)).default(3000))
+    .addHelpText(
+      'after',
+      `\nCredentials (HTTP Basic, for everything but /healthz) come from the environment:\n  ${DASHBOARD_USER_ENV}, ${DASHBOARD_PASSWORD_ENV}\n` +
+        'Without them the dashboard refuses to listen on anything but a loopback address.\n' +
+        'The board is read-only: replay dead-lettered chunks with `logcluster dlq replay`.',
+    )
+    .action(run((flags: ServeFlags) => serveCommand(flags, io)));
 
   program
     .command('status')

@@ -22,6 +22,7 @@ import type { CountPool } from './count-pool.js';
 import type { DeadLettering } from './dead-lettering.js';
 import type { FaultPoint } from './fault-points.js';
 import type { SharedStorage } from './shared-storage.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 /** A chunk's counts, or why it needs none. */
 type Counted = ChunkCounts | 'duplicate' | 'run-failed';
@@ -60,9 +61,22 @@ export class ChunkProcessor {
     private readonly deadLettering: DeadLettering,
     private readonly workerId: string,
     private readonly crashAt: (point: FaultPoint) => void,
+    private readonly metrics?: WorkerMetrics,
   ) {}
 
   async process(job: Job<unknown, ChunkJobResult>): Promise<ChunkJobResult> {
+    const bytes = Array.isArray((job.data as { chunks?: unknown }).chunks)
+      ? (job.data as { chunks: { byteLength?: unknown }[] }).chunks.reduce((sum, chunk) => sum + (typeof chunk.byteLength === 'number' ? chunk.byteLength : 0), 0)
+      : 0;
+    const done = this.metrics?.startJob(bytes);
+    try {
+      return await this.processJob(job);
+    } finally {
+      done?.();
+    }
+  }
+
+  private async processJob(job: Job<unknown, ChunkJobResult>): Promise<ChunkJobResult> {
     let chunks: ChunkJobData[];
     try {
       chunks = parseChunkBatch(job.data);
@@ -100,6 +114,7 @@ export class ChunkProcessor {
     const retryable = failed.filter(({ err }) => !isUnrecoverable(err));
     for (const { chunk, err } of failed) {
       if (lastAttempt || isUnrecoverable(err)) await this.deadLettering.chunkFailed(job, chunk, err);
+      else this.metrics?.finished('failed');
     }
     const first = (retryable[0] ?? failed[0])!;
     const message = failed.length === 1 ? errorMessage(first.err) : `${failed.length} chunks failed; the first: ${errorMessage(first.err)}`;
@@ -164,7 +179,7 @@ export class ChunkProcessor {
       for (const { i } of toRecord) results[i] = { status: 'rejected', reason: err };
       return results;
     }
-    for (const [at, { i, chunk }] of toRecord.entries()) {
+    for (const [at, { i, chunk, counts }] of toRecord.entries()) {
       const { outcome, revivedGeneration } = recorded[at]!;
       if (outcome === 'run-missing') {
         results[i] = { status: 'rejected', reason: new Error(`run ${chunk.runId} does not exist (removed, or not yet restored after a Redis restart)`) };
@@ -173,7 +188,10 @@ export class ChunkProcessor {
         // outside the run's accounting. Its coordinator enqueues it again.
         results[i] = { status: 'rejected', reason: new Error(`chunk ${chunk.source}.${chunk.seq} is not known to run ${chunk.runId}: Redis lost it; its coordinator enqueues it again`) };
       } else {
-        if (outcome === 'recorded') this.chunksCounted++;
+        if (outcome === 'recorded') {
+          this.chunksCounted++;
+          this.metrics?.counted(counts);
+        }
         if (revivedGeneration > 0) await this.deadLettering.revived(chunk, revivedGeneration);
         results[i] = { status: 'fulfilled', value: outcome };
       }

@@ -1,12 +1,25 @@
-import { CHUNK_QUEUE, DeadLetterQueue, RedisKeys, RunStore, closeRedis, connectRedis, errorMessage, releaseAll } from '@logcluster/core';
+import {
+  CHUNK_QUEUE,
+  DeadLetterQueue,
+  type MetricsServer,
+  RedisKeys,
+  RunStore,
+  checkRedis,
+  closeRedis,
+  connectRedis,
+  errorMessage,
+  releaseAll,
+  startMetricsServer,
+} from '@logcluster/core';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
 import { CountPool } from './count-pool.js';
-import { DeadLettering } from './dead-lettering.js';
+import { type DeadLetterNotice, DeadLettering } from './dead-lettering.js';
 import { FailedJobReconciler } from './failed-job-reconciler.js';
 import { SharedStorage } from './shared-storage.js';
 import { crashAt } from './fault-points.js';
+import { WorkerMetrics } from './worker-metrics.js';
 import { type WorkerOptions, resolveWorkerOptions } from './worker-options.js';
 
 /**
@@ -19,6 +32,8 @@ const MAX_STALLED_COUNT = 10;
 export interface WorkerEvents {
   /** Something went wrong outside a chunk (Redis trouble, a failed maintenance pass). */
   onError?: (message: string) => void;
+  /** This worker added an entry to the dead-letter queue. */
+  onDeadLetter?: (notice: DeadLetterNotice) => void;
 }
 
 /**
@@ -29,6 +44,7 @@ export interface WorkerEvents {
 export class ChunkWorker {
   private closing: Promise<void> | undefined;
   private readonly maintenance: NodeJS.Timeout;
+  private metricsServer: MetricsServer | undefined;
 
   private constructor(
     readonly options: WorkerOptions,
@@ -38,6 +54,7 @@ export class ChunkWorker {
     private readonly worker: Worker<unknown, ChunkJobResult>,
     private readonly chunkQueue: Queue,
     private readonly deadLetterQueue: DeadLetterQueue,
+    readonly metrics: WorkerMetrics,
     reconciler: FailedJobReconciler,
     deadLettering: DeadLettering,
     events: WorkerEvents,
@@ -66,8 +83,13 @@ export class ChunkWorker {
     // The dead-lettering asks the processor to count the lines of a chunk on shared
     // storage; the processor uses the dead-lettering.
     const late: { processor?: ChunkProcessor } = {};
-    const deadLettering = new DeadLettering(store, deadLetterQueue, options.name, options.deadLetterRetentionMs, crash, (job) => late.processor!.linesOf(job));
-    const processor = (late.processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash));
+    const metrics = new WorkerMetrics(options.name, pool);
+    const onDeadLetter = (notice: DeadLetterNotice) => {
+      metrics.finished('dead_lettered');
+      events.onDeadLetter?.(notice);
+    };
+    const deadLettering = new DeadLettering(store, deadLetterQueue, options.name, options.deadLetterRetentionMs, crash, (job) => late.processor!.linesOf(job), onDeadLetter);
+    const processor = (late.processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash, metrics));
     const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: options.prefix });
     chunkQueue.on('error', () => {});
     const worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => processor.process(job), {
@@ -81,15 +103,31 @@ export class ChunkWorker {
       autorun: false,
     });
     const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
-    const self = new ChunkWorker(options, redis, pool, processor, worker, chunkQueue, deadLetterQueue, reconciler, deadLettering, events);
+    const self = new ChunkWorker(options, redis, pool, processor, worker, chunkQueue, deadLetterQueue, metrics, reconciler, deadLettering, events);
     void worker.run().catch((err: unknown) => events.onError?.(errorMessage(err)));
     try {
       await worker.waitUntilReady();
+      if (options.metricsPort !== undefined) {
+        self.metricsServer = await startMetricsServer({
+          host: options.metricsHost,
+          port: options.metricsPort,
+          registry: metrics.registry,
+          health: async () => {
+            if (!worker.isRunning()) throw new Error('the worker is not taking chunks');
+            await checkRedis(redis);
+          },
+        });
+      }
     } catch (err) {
       await self.close({ force: true }).catch(() => {});
       throw err;
     }
     return self;
+  }
+
+  /** Where `/metrics` and `/healthz` are served, if they are. */
+  get metricsUrl(): string | undefined {
+    return this.metricsServer?.url;
   }
 
   /** Chunks this worker counted (not duplicates). */
@@ -124,6 +162,7 @@ export class ChunkWorker {
         () => this.chunkQueue.close(),
         () => this.deadLetterQueue.close(),
         () => closeRedis(this.redis),
+        () => this.metricsServer?.close() ?? Promise.resolve(),
       ];
       await releaseAll(steps, 'closing the worker');
     })());

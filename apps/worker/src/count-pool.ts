@@ -113,6 +113,16 @@ export class CountPool {
     }
   }
 
+  /** Share of the threads' time spent counting since the pool started, 0–1. */
+  utilization(): number {
+    return this.pool.utilization;
+  }
+
+  /** Tasks waiting for a free thread. */
+  queueSize(): number {
+    return this.waiting.length + this.pool.queueSize;
+  }
+
   /** Waits for running tasks, or with `force` ends them (their threads are terminated). */
   close({ force = false } = {}): Promise<void> {
     return (this.closing ??= force ? this.pool.destroy() : this.pool.close());

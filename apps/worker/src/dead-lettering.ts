@@ -14,6 +14,13 @@ import {
 import type { Job } from 'bullmq';
 import type { FaultPoint } from './fault-points.js';
 
+/** What a worker tells (logs, counts) of an entry it added to the dead-letter queue. */
+export interface DeadLetterNotice {
+  /** The chunk and its place in its run; null for job data that broke the contract. */
+  chunk: ReturnType<typeof place> | null;
+  reason: string;
+}
+
 /**
  * Moves chunks that failed for good to the dead-letter queue. The order makes it safe
  * against dying at any point: the run records the chunk as dead first (atomically, in
@@ -31,6 +38,8 @@ export class DeadLettering {
     private readonly crashAt: (point: FaultPoint) => void,
     /** Counts the lines of a chunk on shared storage (nobody else did); null if it cannot. */
     private readonly linesOf: (job: FileChunkJob) => Promise<number | null>,
+    /** Told of every entry this worker adds to the dead-letter queue. */
+    private readonly onEntry: (entry: DeadLetterNotice) => void = () => {},
   ) {}
 
   /** Records the final failure of a chunk job whose data kept the contract. */
@@ -52,11 +61,14 @@ export class DeadLettering {
     // The entry keeps this chunk's own job data (a job may carry several chunks).
     await this.queue.add(entryFor(job, data, worker, reported, chunk));
     this.crashAt('dead-letter:after-queue');
+    this.onEntry({ chunk: place(data, lineCount), reason: `${reported.code}: ${reported.message}` });
   }
 
   /** Records a job whose data does not keep the contract: there is no run to mark. */
   async invalidJob(job: Job, err: unknown, worker = this.workerId): Promise<void> {
-    await this.queue.add(entryFor(job, job.data as unknown, worker, describeError(err)));
+    const error = describeError(err);
+    await this.queue.add(entryFor(job, job.data as unknown, worker, error));
+    this.onEntry({ chunk: null, reason: `${error.code}: ${error.message}` });
   }
 
   /** A dead-lettered chunk was counted after all: its entry of that generation is stale. */

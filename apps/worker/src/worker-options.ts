@@ -38,6 +38,10 @@ export interface WorkerOptions {
   sharedRoot?: string;
   /** With `sharedRoot`: only these files may be read (what `analyze` was given). */
   sharedFiles?: string[];
+  /** Serve `/metrics` and `/healthz` on this port (0: any free port). Unset: no endpoint. */
+  metricsPort?: number;
+  /** The address the metrics endpoint listens on. @defaultValue `127.0.0.1` */
+  metricsHost: string;
   /** Test only: a fault point at which the process kills itself (see `fault-points.ts`). */
   faultPoint?: string;
 }
@@ -58,14 +62,19 @@ export function resolveWorkerOptions(given: Partial<WorkerOptions>): WorkerOptio
     stalledIntervalMs: given.stalledIntervalMs ?? 5_000,
     deadLetterRetentionMs: given.deadLetterRetentionMs ?? DEFAULT_DEAD_LETTER_RETENTION_MS,
     shutdownGraceMs: given.shutdownGraceMs ?? 30_000,
+    metricsHost: given.metricsHost ?? '127.0.0.1',
     reconcileIntervalMs: given.reconcileIntervalMs ?? 30_000,
     ...(given.faultPoint ? { faultPoint: given.faultPoint } : {}),
     ...(given.sharedRoot !== undefined ? { sharedRoot: given.sharedRoot } : {}),
     ...(given.sharedFiles !== undefined ? { sharedFiles: given.sharedFiles } : {}),
+    ...(given.metricsPort !== undefined ? { metricsPort: given.metricsPort } : {}),
   };
   const positive = ['threads', 'concurrency', 'taskTimeoutMs', 'lockDurationMs', 'stalledIntervalMs', 'deadLetterRetentionMs', 'shutdownGraceMs', 'reconcileIntervalMs'] as const;
   for (const key of positive) {
     if (!Number.isSafeInteger(options[key]) || options[key] < 1) throw new UsageError(`options.${key} must be a positive integer`);
+  }
+  if (options.metricsPort !== undefined && (!Number.isSafeInteger(options.metricsPort) || options.metricsPort < 0 || options.metricsPort > 65_535)) {
+    throw new UsageError('options.metricsPort must be a port number (0-65535)');
   }
   if (options.name.length === 0) throw new UsageError('options.name must not be empty');
   if (options.prefix.length === 0 || /[\s:]/.test(options.prefix)) throw new UsageError('options.prefix must be a non-empty word without spaces or colons');

@@ -31,6 +31,7 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_URL,
   type ConnectRedisOptions,
+  checkRedis,
   closeRedis,
   connectRedis,
   redactRedisUrl,
@@ -58,3 +59,4 @@ export {
   parseDeadLetterEntry,
 } from './dead-letter/dead-letter-entry.js';
 export { type DeadLetterItem, DeadLetterQueue } from './dead-letter/dead-letter-queue.js';
+export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './metrics/metrics-server.js';

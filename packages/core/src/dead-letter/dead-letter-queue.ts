@@ -35,6 +35,12 @@ export class DeadLetterQueue {
     return job && entry ? { id, entry, addedAt: job.timestamp } : null;
   }
 
+  /** How many entries there are. */
+  async size(): Promise<number> {
+    const counts = await this.queue.getJobCounts('wait', 'prioritized');
+    return (counts.wait ?? 0) + (counts.prioritized ?? 0);
+  }
+
   /** Every entry, oldest first. */
   async list(): Promise<DeadLetterItem[]> {
     const items: DeadLetterItem[] = [];

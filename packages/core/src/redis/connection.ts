@@ -121,3 +121,22 @@ export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
   await redis.quit().catch(() => redis.disconnect());
 }
+
+/**
+ * Resolves if Redis answers PING within `timeoutMs`; rejects with why not. For health
+ * checks: the connection queues commands while it reconnects, so a plain PING would wait.
+ */
+export async function checkRedis(redis: Redis, timeoutMs = 2_000): Promise<void> {
+  if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -338,6 +338,20 @@ export class RunStore {
     };
   }
 
+  /** How many of the `limit` most recent runs are in each status. */
+  async statusCounts(limit: number): Promise<Map<RunStatus, number>> {
+    const ids = await this.recentRunIds(limit);
+    const counts = new Map<RunStatus, number>();
+    if (ids.length === 0) return counts;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.run(id), 'status');
+    for (const [err, status] of (await pipeline.exec()) ?? []) {
+      if (err || typeof status !== 'string') continue;
+      counts.set(status as RunStatus, (counts.get(status as RunStatus) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** Run ids, newest first. */
   async recentRunIds(limit: number): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runs(), 0, limit - 1);

@@ -1,0 +1,74 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CHUNK_QUEUE, DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, UsageError, closeRedis, connectRedis, redactRedisUrl, releaseAll } from '@logcluster/core';
+import { Queue } from 'bullmq';
+import type { CommandIo } from '../command-io.js';
+import { type Credentials, isLoopback } from '../dashboard/basic-auth.js';
+import { serveMetrics } from '../dashboard/serve-metrics.js';
+
+export interface ServeFlags {
+  redis?: string;
+  prefix: string;
+  host: string;
+  port: number;
+}
+
+export const DASHBOARD_USER_ENV = 'LOGCLUSTER_DASHBOARD_USER';
+export const DASHBOARD_PASSWORD_ENV = 'LOGCLUSTER_DASHBOARD_PASSWORD';
+
+/** The credentials from the environment: both, or neither. */
+export function dashboardCredentials(env: NodeJS.ProcessEnv): Credentials | null {
+  const user = env[DASHBOARD_USER_ENV];
+  const password = env[DASHBOARD_PASSWORD_ENV];
+  if (!user && !password) return null;
+  if (!user || !password) throw new UsageError(`set both ${DASHBOARD_USER_ENV} and ${DASHBOARD_PASSWORD_ENV}, or neither (then the dashboard serves on a loopback address only)`);
+  if (user.includes(':')) throw new UsageError(`${DASHBOARD_USER_ENV} must not contain ":" (HTTP Basic separates user and password with it)`);
+  return { user, password };
+}
+
+/** Runs the dashboard until SIGTERM/SIGINT. */
+export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const credentials = dashboardCredentials(env);
+  if (!credentials && !isLoopback(flags.host)) {
+    throw new UsageError(
+      `refusing to serve the dashboard on ${flags.host} without credentials: set ${DASHBOARD_USER_ENV} and ${DASHBOARD_PASSWORD_ENV}, or use a loopback --host such as 127.0.0.1`,
+    );
+  }
+  const redisUrl = flags.redis ?? DEFAULT_REDIS_URL;
+  const redis = await connectRedis(redisUrl, { connectionName: 'logcluster-dashboard' });
+  const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: flags.prefix });
+  chunkQueue.on('error', () => {});
+  const deadLetters = new DeadLetterQueue(redis, flags.prefix);
+  const closeAll = () => releaseAll([() => chunkQueue.close(), () => deadLetters.close(), () => closeRedis(redis)], 'closing the dashboard');
+  try {
+    const store = new RunStore(redis, new RedisKeys(flags.prefix));
+    const registry = serveMetrics([{ name: CHUNK_QUEUE, queue: chunkQueue }, { name: 'dead-letter', queue: deadLetters.queue }], store, deadLetters);
+    // Express and Bull Board are loaded by this command only.
+    const { BOARD_PATH, dashboardApp } = await import('../dashboard/dashboard-app.js');
+    const server = createServer(dashboardApp({ redis, chunkQueue, deadLetters, store, registry, credentials }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(flags.port, flags.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const base = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    io.stderr.write(
+      `${new Date().toISOString()} dashboard at ${base}${BOARD_PATH} (metrics ${base}/metrics, health ${base}/healthz), ` +
+        `${credentials ? 'Basic auth on' : 'no credentials: loopback only'}, redis ${redactRedisUrl(redisUrl)}, prefix ${flags.prefix}\n`,
+    );
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    return 0;
+  } finally {
+    await closeAll();
+  }
+}

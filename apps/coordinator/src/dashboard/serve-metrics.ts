@@ -1,0 +1,50 @@
+import type { DeadLetterQueue, RunStatus, RunStore } from '@logcluster/core';
+import type { Queue } from 'bullmq';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Job states reported per queue: BullMQ's own names. */
+const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
+const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'partial', 'failed'];
+/** Runs looked at for `logcluster_runs`: the most recent ones. */
+export const RUNS_SCANNED = 1_000;
+
+/**
+ * The dashboard's metrics (SPEC: Metrics, `serve`), read from Redis at each scrape: jobs
+ * per queue and state, runs per status, dead-letter entries. A registry of its own.
+ */
+export function serveMetrics(queues: { name: string; queue: Queue }[], store: RunStore, deadLetters: DeadLetterQueue): Registry {
+  const registry = new Registry();
+  const registers = [registry];
+  new Gauge({
+    name: 'logcluster_queue_jobs',
+    help: 'Jobs in each queue (chunks: chunk jobs; dead-letter: dead-lettered chunks) by BullMQ state',
+    labelNames: ['queue', 'state'],
+    registers,
+    async collect() {
+      for (const { name, queue } of queues) {
+        const counts = await queue.getJobCounts(...JOB_STATES);
+        for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'logcluster_runs',
+    help: `Runs by status, among the ${RUNS_SCANNED} most recent`,
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      const counts = await store.statusCounts(RUNS_SCANNED);
+      for (const status of RUN_STATUSES) this.set({ status }, counts.get(status) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'logcluster_dead_letter_entries',
+    help: 'Entries in the dead-letter queue: chunks that failed for good and were not yet replayed or purged',
+    registers,
+    async collect() {
+      this.set(await deadLetters.size());
+    },
+  });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
