@@ -117,7 +117,25 @@ describe('worker metrics', () => {
     const errors = grepCounts(file, { pattern: 'ERROR', regex: true });
     const missing = grepCounts(deadPart, { pattern: 'ERROR', regex: true });
     expect(report.totals.matches.ERROR).toEqual({ lines: errors.lines - missing.lines, occurrences: errors.occurrences - missing.occurrences });
-    expect(worker.stderr()).toContain(`dead-lettered chunk 0.0 of run ${report.runId}: source 0, lines 1-${dead.lineCount!}, bytes 0-${dead.byteLength}: TASK_TIMEOUT`);
+    // Its log is JSON lines (stderr is not a terminal), the dead-letter one with the run and range as fields.
+    const events = worker
+      .stderr()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.every((event) => event.service === 'worker' && event.worker === 'metered' && typeof event.time === 'string')).toBe(true);
+    const deadLettered = events.filter((event) => event.event === 'dead-lettered');
+    expect(deadLettered).toHaveLength(1);
+    expect(deadLettered[0]).toMatchObject({
+      level: 40,
+      runId: report.runId,
+      source: 0,
+      firstLine: 1,
+      lastLine: dead.lineCount!,
+      byteOffset: 0,
+      byteLength: dead.byteLength,
+      reason: expect.stringMatching(/^TASK_TIMEOUT: / ) as unknown,
+    });
   });
 
   it('answer /healthz while Redis is reachable', async () => {

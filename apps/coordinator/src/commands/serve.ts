@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import type { CommandIo } from '../command-io.js';
 import { type Credentials, isLoopback } from '../dashboard/basic-auth.js';
 import { serveMetrics } from '../dashboard/serve-metrics.js';
+import { serviceLog } from '../service-log.js';
 
 export interface ServeFlags {
   redis?: string;
@@ -35,6 +36,7 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
     );
   }
   const redisUrl = flags.redis ?? DEFAULT_REDIS_URL;
+  const log = serviceLog('dashboard', io);
   const redis = await connectRedis(redisUrl, { connectionName: 'logcluster-dashboard' });
   const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: flags.prefix });
   chunkQueue.on('error', () => {});
@@ -55,9 +57,10 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
     });
     const address = server.address() as AddressInfo;
     const base = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    io.stderr.write(
-      `${new Date().toISOString()} dashboard at ${base}${BOARD_PATH} (metrics ${base}/metrics, health ${base}/healthz), ` +
-        `${credentials ? 'Basic auth on' : 'no credentials: loopback only'}, redis ${redactRedisUrl(redisUrl)}, prefix ${flags.prefix}\n`,
+    log.info(
+      { url: `${base}${BOARD_PATH}`, auth: credentials !== null, redis: redactRedisUrl(redisUrl), prefix: flags.prefix },
+      `dashboard at ${base}${BOARD_PATH} (metrics ${base}/metrics, health ${base}/healthz), ` +
+        `${credentials ? 'Basic auth on' : 'no credentials: loopback only'}, redis ${redactRedisUrl(redisUrl)}, prefix ${flags.prefix}`,
     );
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
@@ -67,6 +70,7 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    log.info('dashboard stopped');
     return 0;
   } finally {
     await closeAll();

@@ -2,33 +2,52 @@ import { DEFAULT_REDIS_URL, redactRedisUrl } from '@logcluster/core';
 import { ChunkWorker, type DeadLetterNotice, resolveWorkerOptions } from '@logcluster/worker';
 import { type WorkerFlags, resolveWorkerFlags } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
+import { serviceLog } from '../service-log.js';
 
 export type WorkerCommandFlags = WorkerFlags & { redis?: string; prefix: string };
 
 /** Runs a worker until SIGTERM/SIGINT, then finishes the chunks in progress and exits 0. */
 export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): Promise<number> {
   const options = resolveWorkerOptions({ ...resolveWorkerFlags(flags), redisUrl: flags.redis ?? DEFAULT_REDIS_URL, prefix: flags.prefix });
+  const log = serviceLog('worker', io, { worker: options.name });
   const worker = await ChunkWorker.start(options, {
-    onError: (message) => log(io, `worker ${options.name}: ${message}`),
-    onDeadLetter: (notice) => log(io, `worker ${options.name}: ${describeDeadLetter(notice)}`),
+    onError: (message) => log.error(`worker ${options.name}: ${message}`),
+    onDeadLetter: (notice) => log.warn(deadLetterFields(notice), `worker ${options.name}: ${describeDeadLetter(notice)}`),
   });
   // Stopping may take the grace period for chunks in progress, and a little more.
   io.shutdownDeadlineMs = Math.max(io.shutdownDeadlineMs, options.shutdownGraceMs + 10_000);
-  log(io, `worker ${options.name} started: ${options.threads} threads, concurrency ${options.concurrency}, ` +
-    `redis ${redactRedisUrl(options.redisUrl)}, prefix ${options.prefix}` +
-    (worker.metricsUrl ? `, metrics ${worker.metricsUrl}/metrics` : ''));
+  log.info(
+    { threads: options.threads, concurrency: options.concurrency, redis: redactRedisUrl(options.redisUrl), prefix: options.prefix, metrics: worker.metricsUrl ? `${worker.metricsUrl}/metrics` : null },
+    `worker ${options.name} started: ${options.threads} threads, concurrency ${options.concurrency}, ` +
+      `redis ${redactRedisUrl(options.redisUrl)}, prefix ${options.prefix}` +
+      (worker.metricsUrl ? `, metrics ${worker.metricsUrl}/metrics` : ''),
+  );
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  log(io, `worker ${options.name} stopping: finishing chunks in progress for up to ${options.shutdownGraceMs} ms (signal again to exit at once)`);
+  log.info(`worker ${options.name} stopping: finishing chunks in progress for up to ${options.shutdownGraceMs} ms (signal again to exit at once)`);
   await worker.close();
-  log(io, `worker ${options.name} stopped after counting ${worker.chunksCounted} chunks`);
+  log.info({ chunksCounted: worker.chunksCounted }, `worker ${options.name} stopped after counting ${worker.chunksCounted} chunks`);
   return 0;
 }
 
-function log(io: CommandIo, message: string): void {
-  io.stderr.write(`${new Date().toISOString()} ${message}\n`);
+/** A dead-lettered chunk as log fields: its run, where its lines and bytes are, and why. */
+export function deadLetterFields({ chunk, reason }: DeadLetterNotice): Record<string, unknown> {
+  if (!chunk) return { event: 'dead-lettered', reason };
+  const lastLine = chunk.firstLine !== null && chunk.lineCount !== null ? chunk.firstLine + chunk.lineCount - 1 : null;
+  return {
+    event: 'dead-lettered',
+    runId: chunk.runId,
+    source: chunk.source,
+    seq: chunk.seq,
+    firstLine: chunk.firstLine,
+    lastLine,
+    lineCount: chunk.lineCount,
+    byteOffset: chunk.byteOffset,
+    byteLength: chunk.byteLength,
+    reason,
+  };
 }
 
 /** One line per dead-lettered chunk: its run, where its lines are, and why. */
