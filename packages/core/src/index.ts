@@ -59,4 +59,5 @@ export {
   parseDeadLetterEntry,
 } from './dead-letter/dead-letter-entry.js';
 export { type DeadLetterItem, DeadLetterQueue } from './dead-letter/dead-letter-queue.js';
+export { type Listening, listenHttp } from './http-listen.js';
 export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './metrics/metrics-server.js';

@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CHUNK_QUEUE, DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, UsageError, closeRedis, connectRedis, redactRedisUrl, releaseAll } from '@logcluster/core';
+import { CHUNK_QUEUE, DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, UsageError, closeRedis, connectRedis, listenHttp, redactRedisUrl, releaseAll } from '@logcluster/core';
 import { Queue } from 'bullmq';
 import type { CommandIo } from '../command-io.js';
 import { type Credentials, isLoopback } from '../dashboard/basic-auth.js';
@@ -48,15 +47,8 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
     // Express and Bull Board are loaded by this command only.
     const { BOARD_PATH, dashboardApp } = await import('../dashboard/dashboard-app.js');
     const server = createServer(dashboardApp({ redis, chunkQueue, deadLetters, store, registry, credentials }));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(flags.port, flags.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const base = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    const listening = await listenHttp(server, flags.port, flags.host);
+    const base = listening.url;
     log.info(
       { url: `${base}${BOARD_PATH}`, auth: credentials !== null, redis: redactRedisUrl(redisUrl), prefix: flags.prefix },
       `dashboard at ${base}${BOARD_PATH} (metrics ${base}/metrics, health ${base}/healthz), ` +
@@ -66,10 +58,7 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
       if (io.signal.aborted) resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await listening.close();
     log.info('dashboard stopped');
     return 0;
   } finally {

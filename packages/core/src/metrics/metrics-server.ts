@@ -1,7 +1,7 @@
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../errors.js';
+import { type Listening, listenHttp } from '../http-listen.js';
 
 export interface MetricsServerOptions {
   host: string;
@@ -12,17 +12,13 @@ export interface MetricsServerOptions {
 }
 
 /** A running `/metrics` + `/healthz` endpoint. */
-export interface MetricsServer {
-  /** Where it listens, e.g. `http://127.0.0.1:9464`. */
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type MetricsServer = Listening;
 
 /**
  * Serves a registry in Prometheus text format at `/metrics`, and `/healthz`: 200 `ok`
  * when healthy, 503 with the reason when not. Nothing else; both are read-only.
  */
-export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+export function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -43,21 +39,5 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, options.port, options.host);
 }
