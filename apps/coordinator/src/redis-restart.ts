@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { type RedisClient, nodeForKey } from '@logcluster/core';
 
 /**
  * Notices that the Redis behind a connection is not the one it was: restarted (and
@@ -10,7 +10,9 @@ export class RedisRestartDetector {
   private lastLook = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
+    /** A key of ours: on a Redis Cluster, the master holding it is the one watched. */
+    private readonly key: string,
     /** Looks at most this often; calls in between say no. */
     private readonly intervalMs = 1_000,
   ) {}
@@ -19,7 +21,8 @@ export class RedisRestartDetector {
   async restarted(): Promise<boolean> {
     if (this.runId !== undefined && Date.now() - this.lastLook < this.intervalMs) return false;
     this.lastLook = Date.now();
-    const info = await this.redis.info('server');
+    const node = await nodeForKey(this.redis, this.key);
+    const info = await node.info('server');
     const runId = /^run_id:(\w+)/m.exec(info)?.[1];
     const changed = this.runId !== undefined && runId !== this.runId;
     this.runId = runId;

@@ -1,5 +1,4 @@
-import { closeRedis } from '@logcluster/core';
-import type { Redis } from 'ioredis';
+import { type RedisClient, closeRedis } from '@logcluster/core';
 
 /**
  * Wake-ups for one run: workers publish on the run's channel whenever a chunk settles.
@@ -10,11 +9,11 @@ export class RunEvents {
   private waiters: (() => void)[] = [];
   private closing: Promise<void> | undefined;
 
-  private constructor(private readonly subscriber: Redis) {
+  private constructor(private readonly subscriber: RedisClient) {
     subscriber.on('message', () => this.wake());
   }
 
-  static async subscribe(redis: Redis, channel: string): Promise<RunEvents> {
+  static async subscribe(redis: RedisClient, channel: string): Promise<RunEvents> {
     const subscriber = redis.duplicate();
     subscriber.on('error', () => {});
     await subscriber.subscribe(channel);

@@ -1,5 +1,4 @@
-import { DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, closeRedis, connectRedis } from '@logcluster/core';
-import type { Redis } from 'ioredis';
+import { DEFAULT_REDIS_URL, DeadLetterQueue, type RedisClient, RedisKeys, RunStore, closeRedis, connectRedis, effectivePrefix } from '@logcluster/core';
 
 export interface StoreFlags {
   redis?: string;
@@ -8,7 +7,7 @@ export interface StoreFlags {
 }
 
 export interface StoreSession {
-  redis: Redis;
+  redis: RedisClient;
   store: RunStore;
   deadLetters: DeadLetterQueue;
 }
@@ -16,9 +15,16 @@ export interface StoreSession {
 /** Connects for a short command, runs `use`, and closes everything again. */
 export async function withStore<T>(flags: StoreFlags, use: (session: StoreSession) => Promise<T>): Promise<T> {
   const redis = await connectRedis(flags.redis ?? DEFAULT_REDIS_URL, { connectionName: 'logcluster-cli' });
-  const deadLetters = new DeadLetterQueue(redis, flags.prefix);
+  let prefix: string;
   try {
-    return await use({ redis, store: new RunStore(redis, new RedisKeys(flags.prefix)), deadLetters });
+    prefix = effectivePrefix(redis, flags.prefix);
+  } catch (err) {
+    await closeRedis(redis);
+    throw err;
+  }
+  const deadLetters = new DeadLetterQueue(redis, prefix);
+  try {
+    return await use({ redis, store: new RunStore(redis, new RedisKeys(prefix)), deadLetters });
   } finally {
     await deadLetters.close().catch(() => {});
     await closeRedis(redis);

@@ -3,6 +3,7 @@ import {
   type ChunkJobData,
   MAX_CHUNKS_PER_JOB,
   type PatternSpec,
+  type RedisClient,
   type RunDefinition,
   type RunStore,
   batchJobData,
@@ -13,7 +14,6 @@ import {
   isConnectionLost,
 } from '@logcluster/core';
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import { type FileRange, fileRanges } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
@@ -89,7 +89,7 @@ export class Submission {
   }
 
   static async create(
-    redis: Redis,
+    redis: RedisClient,
     store: RunStore,
     inputs: readonly Input[],
     options: SubmitOptions,
@@ -97,7 +97,7 @@ export class Submission {
   ): Promise<Submission> {
     const definition: RunDefinition = { patterns: options.patterns, sources: inputs.map((input) => input.name) };
     const plans = await planSources(inputs, options.sharedRoot);
-    const restarts = new RedisRestartDetector(redis);
+    const restarts = new RedisRestartDetector(redis, store.keys.runs());
     await restarts.restarted();
     const { runId, startedAt } = await store.createRun(definition);
     const queue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: store.keys.prefix });

@@ -2,17 +2,18 @@ import {
   CHUNK_QUEUE,
   DeadLetterQueue,
   type MetricsServer,
+  type RedisClient,
   RedisKeys,
   RunStore,
   checkRedis,
   closeRedis,
   connectRedis,
+  effectivePrefix,
   errorMessage,
   releaseAll,
   startMetricsServer,
 } from '@logcluster/core';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
 import { CountPool } from './count-pool.js';
 import { type DeadLetterNotice, DeadLettering } from './dead-lettering.js';
@@ -48,7 +49,7 @@ export class ChunkWorker {
 
   private constructor(
     readonly options: WorkerOptions,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly pool: CountPool,
     private readonly processor: ChunkProcessor,
     private readonly worker: Worker<unknown, ChunkJobResult>,
@@ -75,11 +76,18 @@ export class ChunkWorker {
     // Checked before anything is opened, so that a bad root leaves nothing behind.
     const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
     const redis = await connectRedis(options.redisUrl, { connectionName: `logcluster-worker:${options.name}` });
-    const keys = new RedisKeys(options.prefix);
+    let prefix: string;
+    try {
+      prefix = effectivePrefix(redis, options.prefix);
+    } catch (err) {
+      await closeRedis(redis);
+      throw err;
+    }
+    const keys = new RedisKeys(prefix);
     const store = new RunStore(redis, keys);
     const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
     const crash = crashAt(options.faultPoint);
-    const deadLetterQueue = new DeadLetterQueue(redis, options.prefix);
+    const deadLetterQueue = new DeadLetterQueue(redis, prefix);
     // The dead-lettering asks the processor to count the lines of a chunk on shared
     // storage; the processor uses the dead-lettering.
     const late: { processor?: ChunkProcessor } = {};
@@ -90,11 +98,11 @@ export class ChunkWorker {
     };
     const deadLettering = new DeadLettering(store, deadLetterQueue, options.name, options.deadLetterRetentionMs, crash, (job) => late.processor!.linesOf(job), onDeadLetter);
     const processor = (late.processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash, metrics));
-    const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: options.prefix });
+    const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix });
     chunkQueue.on('error', () => {});
     const worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => processor.process(job), {
       connection: redis,
-      prefix: options.prefix,
+      prefix,
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs,
       stalledInterval: options.stalledIntervalMs,

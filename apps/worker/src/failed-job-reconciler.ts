@@ -1,6 +1,5 @@
-import { type RedisKeys, type RunStore, chunkId, isReplayJobId, parseChunkBatch } from '@logcluster/core';
+import { type RedisClient, type RedisKeys, type RunStore, chunkId, isReplayJobId, parseChunkBatch } from '@logcluster/core';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { DeadLettering } from './dead-lettering.js';
 
 /** Failed jobs are looked at again this far behind the cursor, for clocks that disagree. */
@@ -16,7 +15,7 @@ const PAGE = 200;
  */
 export class FailedJobReconciler {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly chunkQueue: Queue,
     private readonly store: RunStore,

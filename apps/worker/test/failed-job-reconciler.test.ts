@@ -1,13 +1,12 @@
-import { CHUNK_QUEUE, type ChunkJobData, DeadLetterQueue, RedisKeys, RunStore, batchJobData, chunkJobId, chunkJobOptions, connectRedis } from '@logcluster/core';
+import { CHUNK_QUEUE, type ChunkJobData, DeadLetterQueue, type RedisClient, RedisKeys, RunStore, batchJobData, chunkJobId, chunkJobOptions, connectRedis } from '@logcluster/core';
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChunkWorker } from '../src/index.js';
 
 const PREFIX = 't-reconcile';
 let redis: TestRedis;
-let client: Redis;
+let client: RedisClient;
 let store: RunStore;
 
 beforeAll(async () => {

@@ -1,13 +1,12 @@
-import { CHUNK_QUEUE, type ChunkJobData, RedisKeys, RunStore, batchJobData, chunkJobOptions, chunkStream, connectRedis } from '@logcluster/core';
+import { CHUNK_QUEUE, type ChunkJobData, type RedisClient, RedisKeys, RunStore, batchJobData, chunkJobOptions, chunkStream, connectRedis } from '@logcluster/core';
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChunkWorker } from '../src/index.js';
 
 const PREFIX = 't-dup';
 let redis: TestRedis;
-let client: Redis;
+let client: RedisClient;
 let store: RunStore;
 let queue: Queue;
 let worker: ChunkWorker;

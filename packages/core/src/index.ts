@@ -31,11 +31,17 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_URL,
   type ConnectRedisOptions,
+  type RedisClient,
+  type RedisHost,
+  type RedisTarget,
   checkRedis,
   closeRedis,
   connectRedis,
+  effectivePrefix,
+  nodeForKey,
   redactRedisUrl,
   redisOptionsFromUrl,
+  redisTargetFromUrl,
 } from './redis/connection.js';
 export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
 export type { RunDefinition } from './runs/run-definition.js';

@@ -1,10 +1,9 @@
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StoredChunkJob, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
+import { type RedisClient, type StoredChunkJob, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
 
 let redis: TestRedis;
-let client: Redis;
+let client: RedisClient;
 let store: RunStore;
 
 beforeAll(async () => {

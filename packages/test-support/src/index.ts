@@ -4,3 +4,4 @@ export { type CliOptions, type CliProcess, type CliResult, LOGCLUSTER_BIN, clean
 export { type SyntheticLogOptions, syntheticLog } from './synthetic-log.js';
 export { embeddedLeftovers } from './processes.js';
 export { clusterFlags, linesOf, reportOf, startWorker, waitForRun } from './cluster.js';
+export { type TestRedisCluster, type TestSentinel, redisCliAt, sentinelMasterPort, startTestRedisCluster, startTestSentinel } from './redis-topologies.js';

@@ -121,7 +121,7 @@ export type ReplayFlags = DlqFlags & { attempts: number; backoff: number; wait?:
 export async function dlqReplayCommand(ids: string[], flags: ReplayFlags, io: CommandIo): Promise<number> {
   return withStore(flags, async (session) => {
     const items = await select(session, ids, flags);
-    const queue = new Queue(CHUNK_QUEUE, { connection: session.redis, prefix: flags.prefix });
+    const queue = new Queue(CHUNK_QUEUE, { connection: session.redis, prefix: session.store.keys.prefix });
     queue.on('error', () => {});
     const outcomes: { id: string; outcome: string; ok: boolean; runId?: string }[] = [];
     try {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { CHUNK_QUEUE, DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, UsageError, closeRedis, connectRedis, listenHttp, redactRedisUrl, releaseAll } from '@logcluster/core';
+import { CHUNK_QUEUE, DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, UsageError, closeRedis, connectRedis, effectivePrefix, listenHttp, redactRedisUrl, releaseAll } from '@logcluster/core';
 import { Queue } from 'bullmq';
 import type { CommandIo } from '../command-io.js';
 import { type Credentials, isLoopback } from '../dashboard/basic-auth.js';
@@ -37,12 +37,19 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
   const redisUrl = flags.redis ?? DEFAULT_REDIS_URL;
   const log = serviceLog('dashboard', io);
   const redis = await connectRedis(redisUrl, { connectionName: 'logcluster-dashboard' });
-  const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: flags.prefix });
+  let prefix: string;
+  try {
+    prefix = effectivePrefix(redis, flags.prefix);
+  } catch (err) {
+    await closeRedis(redis);
+    throw err;
+  }
+  const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix });
   chunkQueue.on('error', () => {});
-  const deadLetters = new DeadLetterQueue(redis, flags.prefix);
+  const deadLetters = new DeadLetterQueue(redis, prefix);
   const closeAll = () => releaseAll([() => chunkQueue.close(), () => deadLetters.close(), () => closeRedis(redis)], 'closing the dashboard');
   try {
-    const store = new RunStore(redis, new RedisKeys(flags.prefix));
+    const store = new RunStore(redis, new RedisKeys(prefix));
     const registry = serveMetrics([{ name: CHUNK_QUEUE, queue: chunkQueue }, { name: 'dead-letter', queue: deadLetters.queue }], store, deadLetters);
     // Express and Bull Board are loaded by this command only.
     const { BOARD_PATH, dashboardApp } = await import('../dashboard/dashboard-app.js');
@@ -50,9 +57,9 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
     const listening = await listenHttp(server, flags.port, flags.host);
     const base = listening.url;
     log.info(
-      { url: `${base}${BOARD_PATH}`, auth: credentials !== null, redis: redactRedisUrl(redisUrl), prefix: flags.prefix },
+      { url: `${base}${BOARD_PATH}`, auth: credentials !== null, redis: redactRedisUrl(redisUrl), prefix },
       `dashboard at ${base}${BOARD_PATH} (metrics ${base}/metrics, health ${base}/healthz), ` +
-        `${credentials ? 'Basic auth on' : 'no credentials: loopback only'}, redis ${redactRedisUrl(redisUrl)}, prefix ${flags.prefix}`,
+        `${credentials ? 'Basic auth on' : 'no credentials: loopback only'}, redis ${redactRedisUrl(redisUrl)}, prefix ${prefix}`,
     );
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();

@@ -1,17 +1,16 @@
-import { CHUNK_QUEUE, DEAD_LETTER_QUEUE, type DeadLetterQueue, type RunStore, checkRedis, errorMessage } from '@logcluster/core';
+import { CHUNK_QUEUE, DEAD_LETTER_QUEUE, type DeadLetterQueue, type RedisClient, type RunStore, checkRedis, errorMessage } from '@logcluster/core';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type Credentials, basicAuth } from './basic-auth.js';
 
 export const BOARD_PATH = '/admin/queues';
 
 export interface DashboardParts {
-  redis: Redis;
+  redis: RedisClient;
   chunkQueue: Queue;
   deadLetters: DeadLetterQueue;
   store: RunStore;

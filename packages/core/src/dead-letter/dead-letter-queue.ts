@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { chunkJobId } from '../contract/job.js';
 import { DEAD_LETTER_QUEUE, type DeadLetterEntry, deadLetterId, parseDeadLetterEntry } from './dead-letter-entry.js';
 
@@ -16,7 +16,7 @@ export class DeadLetterQueue {
   readonly queue: Queue<DeadLetterEntry>;
   private closing: Promise<void> | undefined;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.queue = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, { connection, prefix });
     this.queue.on('error', () => {});
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { type ChunkJobData, chunkId, isFileChunk } from '../contract/job.js';
 import { RunNotFoundError } from '../errors.js';
 import type { ChunkCounts } from '../matching/counts.js';
@@ -77,7 +77,7 @@ export function newRunId(now = Date.now()): string {
  */
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: RedisKeys,
   ) {}
 

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError, redactRedisUrl, redisOptionsFromUrl, redisTargetFromUrl } from '../src/index.js';
+
+describe('--redis URL forms', () => {
+  it('keeps the single-server forms', () => {
+    expect(redisTargetFromUrl('redis://u:p%40ss@10.0.0.1:6380/2')).toEqual({
+      kind: 'single',
+      options: { host: '10.0.0.1', port: 6380, db: 2, username: 'u', password: 'p@ss' },
+    });
+    expect(redisOptionsFromUrl('unix:///tmp/r.sock?password=x')).toEqual({ path: '/tmp/r.sock', password: 'x' });
+    expect(redisOptionsFromUrl('rediss://h')).toMatchObject({ host: 'h', port: 6379, tls: { servername: 'h' } });
+  });
+
+  it('reads a cluster URL: seed nodes and credentials for every node', () => {
+    expect(redisTargetFromUrl('redis+cluster://:s%3Acret@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002,h4')).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+        { host: 'h4', port: 6379 },
+      ],
+      redisOptions: { password: 's:cret' },
+    });
+    // Empty items between commas are skipped.
+    expect(redisTargetFromUrl('redis+cluster://a:1,,')).toEqual({ kind: 'cluster', nodes: [{ host: 'a', port: 1 }], redisOptions: {} });
+    expect(redisTargetFromUrl('rediss+cluster://a:1')).toMatchObject({ kind: 'cluster', redisOptions: { tls: { servername: 'a' } } });
+  });
+
+  it('reads a sentinel URL: sentinels, master name, db and sentinel credentials', () => {
+    expect(redisTargetFromUrl('redis+sentinel://app:pw@s1:26379,s2/mymaster?sentinelPassword=sp&db=3')).toEqual({
+      kind: 'sentinel',
+      options: {
+        sentinels: [
+          { host: 's1', port: 26379 },
+          { host: 's2', port: 26379 },
+        ],
+        name: 'mymaster',
+        db: 3,
+        username: 'app',
+        password: 'pw',
+        sentinelPassword: 'sp',
+      },
+    });
+  });
+
+  it.each([
+    ['redis+sentinel://s1:26379', /needs the master name/],
+    ['redis+sentinel://s1:26379/', /needs the master name/],
+    ['redis+sentinel:///mymaster', /at least one host:port/],
+    ['redis+cluster://', /at least one host:port/],
+    ['redis+cluster://a:99999', /no valid port/],
+    ['redis+cluster://a:1/2', /takes no path/],
+    ['redis+cluster://a:x', /not a host\[:port\]/],
+    ['redis+sentinel://s1/m?db=-1', /not a database number/],
+    ['mongodb://x', /unsupported scheme/],
+  ])('refuses %s', (url, message) => {
+    expect(() => redisTargetFromUrl(url)).toThrow(UsageError);
+    expect(() => redisTargetFromUrl(url)).toThrow(message);
+  });
+
+  it('redacts passwords in every form, including multi-host ones', () => {
+    expect(redactRedisUrl('redis://:secret@h:6379')).toBe('redis://:***@h:6379');
+    expect(redactRedisUrl('redis+cluster://u:secret@a:1,b:2')).toBe('redis+cluster://u:***@a:1,b:2');
+    expect(redactRedisUrl('redis+sentinel://:pw@a:1,b:2/m?sentinelPassword=sp&db=1')).toBe('redis+sentinel://:***@a:1,b:2/m?sentinelPassword=***&db=1');
+    expect(redactRedisUrl('unix:///tmp/r.sock?password=x')).toBe('unix:///tmp/r.sock?password=***');
+    expect(redactRedisUrl('redis+cluster://a:1,b:2')).toBe('redis+cluster://a:1,b:2');
+  });
+});
