@@ -59,9 +59,19 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
+export interface StartCliOptions {
+  env?: Record<string, string | undefined>;
+  /**
+   * A command that runs `node logcluster …` for us and then becomes it (execs it), e.g.
+   * `['ip', 'netns', 'exec', '<namespace>']`: signals still go to logcluster itself.
+   */
+  via?: string[];
+}
+
 /** Starts a long-running `logcluster …` (a worker, say) in the background. */
-export function startCli(args: string[], options: { env?: Record<string, string | undefined> } = {}): CliProcess {
-  const child = spawn(process.execPath, [LOGCLUSTER_BIN, ...args], { env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startCli(args: string[], options: StartCliOptions = {}): CliProcess {
+  const [command, ...rest] = [...(options.via ?? []), process.execPath, LOGCLUSTER_BIN, ...args];
+  const child = spawn(command!, rest, { env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const listeners = new Set<() => void>();
   child.stderr.on('data', (data: Buffer) => {

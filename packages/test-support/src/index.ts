@@ -1,7 +1,8 @@
 export { type TestRedis, type TestRedisOptions, startTestRedis } from './redis-server.js';
 export { type GrepCounts, type GrepPattern, grepCounts, grepLineCount } from './grep.js';
-export { type CliOptions, type CliProcess, type CliResult, LOGCLUSTER_BIN, cleanEnv, runCli, startCli } from './cli.js';
+export { type CliOptions, type CliProcess, type CliResult, type StartCliOptions, LOGCLUSTER_BIN, cleanEnv, runCli, startCli } from './cli.js';
 export { type SyntheticLogOptions, syntheticLog } from './synthetic-log.js';
 export { embeddedLeftovers } from './processes.js';
 export { clusterFlags, linesOf, reportOf, startWorker, waitForRun } from './cluster.js';
 export { type TestRedisCluster, type TestSentinel, redisCliAt, sentinelMasterPort, startTestRedisCluster, startTestSentinel } from './redis-topologies.js';
+export { type NetnsHost, type NetnsNetwork, NO_NETNS_ENV, createNetnsNetwork, netnsUnavailable } from './netns.js';

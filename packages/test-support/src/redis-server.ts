@@ -1,13 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 export interface TestRedis {
-  /** `unix:///…/redis.sock` */
+  /** `unix:///…/redis.sock` (with `?password=…` when there is one) */
   url: string;
+  /** `redis://[:password@]host:port` when asked for with `tcpHost`. */
+  tcpUrl: string | undefined;
   dir: string;
   /** A plain client for assertions and set-up. */
   client: () => Redis;
@@ -22,6 +25,13 @@ export interface TestRedis {
 export interface TestRedisOptions {
   /** Extra redis-server arguments, e.g. ['--appendonly', 'yes']. */
   args?: string[];
+  /**
+   * Also listen on TCP on this address (never 6379: a free port is picked), for clients
+   * in other network namespaces, say a bridge address. `tcpUrl` is then set.
+   */
+  tcpHost?: string;
+  /** `requirepass`: Redis takes clients from other hosts only with one (protected mode). `url`, `tcpUrl` and `client()` carry it. */
+  password?: string;
 }
 
 /**
@@ -33,11 +43,21 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   const socket = join(dir, 'redis.sock');
   const clients: Redis[] = [];
   let server: ChildProcess | undefined;
+  const { tcpHost, password } = options;
+  let port = 0;
+  try {
+    if (tcpHost !== undefined) port = await freePort(tcpHost);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const tcp = tcpHost === undefined ? [] : ['--bind', tcpHost, '--port', String(port)];
+  const auth = password === undefined ? [] : ['--requirepass', password];
 
   const launch = async () => {
     server = spawn(
       'redis-server',
-      ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--save', '', '--appendonly', 'no', ...(options.args ?? [])],
+      ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--save', '', '--appendonly', 'no', ...tcp, ...auth, ...(options.args ?? [])],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     const deadline = Date.now() + 10_000;
@@ -75,11 +95,13 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+  const secret = password === undefined ? '' : encodeURIComponent(password);
   return {
-    url: `unix://${socket}`,
+    url: `unix://${socket}${password === undefined ? '' : `?password=${secret}`}`,
+    tcpUrl: tcpHost === undefined ? undefined : `redis://${password === undefined ? '' : `:${secret}@`}${tcpHost.includes(':') ? `[${tcpHost}]` : tcpHost}:${port}`,
     dir,
     client: () => {
-      const client = new Redis({ path: socket, maxRetriesPerRequest: null });
+      const client = new Redis({ path: socket, ...(password === undefined ? {} : { password }), maxRetriesPerRequest: null });
       clients.push(client);
       return client;
     },
@@ -91,4 +113,17 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A TCP port nobody listens on at `host` just now. */
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, host);
+  await once(probe, 'listening');
+  const address = probe.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  probe.close();
+  await once(probe, 'close');
+  if (!port) throw new Error(`no free TCP port on ${host}`);
+  return port;
 }
