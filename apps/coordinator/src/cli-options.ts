@@ -44,7 +44,11 @@ export const durationArg = (name: string) => commanderParser((text) => parseDura
 
 /** `--redis` / `REDIS_URL`; without either, each command picks its default. */
 export const redisOption = () =>
-  new Option('--redis <url>', 'Redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to.sock').env('REDIS_URL');
+  new Option(
+    '--redis <url>',
+    'Redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to.sock, ' +
+      'redis+cluster://host1:port1,host2:port2, redis+sentinel://host1:26379,host2:26379/<master>; or a JSON config file (docs/redis-topologies.md)',
+  ).env('REDIS_URL');
 
 export const prefixOption = () =>
   new Option('--prefix <name>', 'key prefix, to keep several clusters apart on one Redis')

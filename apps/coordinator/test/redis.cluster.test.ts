@@ -138,6 +138,16 @@ describe('behind Sentinel', () => {
     expect(redisCliAt(sentinel.masterPort, ['exists', `${PREFIX}:run:${report.runId}`]).trim()).toBe('1');
   }, 60_000);
 
+  it('takes the Sentinel setup from a JSON configuration file instead of a URL', async () => {
+    const config = join(dir, 'redis-sentinel.json');
+    await writeFile(config, JSON.stringify({ sentinels: [`127.0.0.1:${sentinel.sentinelPort}`], name: 'mymaster' }));
+    const submitted = await runCli(['submit', '--redis', config, '--prefix', PREFIX, '--json', '--chunk-size', '16KiB', '-i', '-p', 'ERROR', '-p', 'timeout', log]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const report = JSON.parse(submitted.stdout) as RunReport;
+    expectGrepTotals(report);
+    expect(redisCliAt(sentinel.masterPort, ['exists', `${PREFIX}:run:${report.runId}`]).trim()).toBe('1');
+  }, 60_000);
+
   it('says what is wrong with a sentinel URL without a master name', async () => {
     const result = await runCli(['status', '--redis', `redis+sentinel://127.0.0.1:${sentinel.sentinelPort}`, 'r-x']);
     expect(result.code).toBe(2);

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError, redactRedisUrl, redisOptionsFromUrl, redisTargetFromUrl } from '../src/index.js';
 
 describe('--redis URL forms', () => {
@@ -65,5 +68,63 @@ describe('--redis URL forms', () => {
     expect(redactRedisUrl('redis+sentinel://:pw@a:1,b:2/m?sentinelPassword=sp&db=1')).toBe('redis+sentinel://:***@a:1,b:2/m?sentinelPassword=***&db=1');
     expect(redactRedisUrl('unix:///tmp/r.sock?password=x')).toBe('unix:///tmp/r.sock?password=***');
     expect(redactRedisUrl('redis+cluster://a:1,b:2')).toBe('redis+cluster://a:1,b:2');
+  });
+});
+
+describe('--redis as a JSON configuration file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logcluster-redis-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+
+  it('reads Sentinels with their own credentials, the master name, db and TLS', () => {
+    const path = file('sentinel.json', {
+      sentinels: ['10.0.0.1:26380', { host: '10.0.0.2', port: 26379 }, 's3'],
+      name: 'mymaster',
+      password: 'data-pw',
+      sentinelPassword: 'sentinel-pw',
+      db: 2,
+    });
+    expect(redisTargetFromUrl(path)).toEqual({
+      kind: 'sentinel',
+      options: {
+        sentinels: [
+          { host: '10.0.0.1', port: 26380 },
+          { host: '10.0.0.2', port: 26379 },
+          { host: 's3', port: 26379 },
+        ],
+        name: 'mymaster',
+        db: 2,
+        password: 'data-pw',
+        sentinelPassword: 'sentinel-pw',
+      },
+    });
+    expect(redisTargetFromUrl(`file://${path}`)).toEqual(redisTargetFromUrl(path));
+    expect(redisTargetFromUrl(file('tls.json', { sentinels: ['s1'], name: 'm', tls: true }))).toMatchObject({ options: { tls: { servername: 's1' }, enableTLSForSentinelMode: true } });
+  });
+
+  it('reads cluster seed nodes, and a plain URL', () => {
+    expect(redisTargetFromUrl(file('cluster.json', { cluster: ['a:7000', 'b:7001'], password: 'pw' }))).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
+      redisOptions: { password: 'pw' },
+    });
+    expect(redisTargetFromUrl(file('url.json', { url: 'redis://:pw@h:6380/1' }))).toEqual(redisTargetFromUrl('redis://:pw@h:6380/1'));
+  });
+
+  it('names what is wrong: no such file, not JSON, a misspelt or missing key, a bad host', () => {
+    expect(() => redisTargetFromUrl('127.0.0.1:6379')).toThrow(/--redis "127\.0\.0\.1:6379": not a URL .* nor a readable JSON configuration file: no such file/);
+    expect(() => redisTargetFromUrl(file('broken.json', '{"sentinels": ['))).toThrow(UsageError);
+    expect(() => redisTargetFromUrl(file('typo.json', { sentinels: ['s1'], name: 'm', sentinelPasword: 'x' }))).toThrow(/unknown key "sentinelPasword"/);
+    expect(() => redisTargetFromUrl(file('noname.json', { sentinels: ['s1'] }))).toThrow(/"name" \(the master name the Sentinels know\) is missing/);
+    expect(() => redisTargetFromUrl(file('badhost.json', { cluster: [{ host: 'a', port: 70000 }] }))).toThrow(/not \{"host": "…", "port": 1-65535\}/);
+    expect(() => redisTargetFromUrl(file('empty.json', {}))).toThrow(/must hold "url", "sentinels" \(with "name"\) or "cluster"/);
+    expect(() => redisTargetFromUrl(file('loop.json', { url: `file://${join(dir, 'loop.json')}` }))).toThrow(/"url" must be a redis:\/\//);
   });
 });

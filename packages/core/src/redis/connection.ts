@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RedisAuthError, RedisUnavailableError, UsageError, errorMessage } from '../errors.js';
 import { redisErrorCode } from './redis-errors.js';
@@ -39,9 +41,14 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   return target.options;
 }
 
-/** Parses `--redis` / `REDIS_URL` in any of its forms. */
+/**
+ * Parses `--redis` / `REDIS_URL` in any of its forms: a URL, or the path of a JSON
+ * configuration file (anything without `://`, or a `file://` URL); see `configFileTarget`.
+ */
 export function redisTargetFromUrl(url: string): RedisTarget {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) return configFileTarget(url);
+  if (scheme === 'file') return configFileTarget(fileURLToPath(url));
   if (scheme === 'redis+cluster' || scheme === 'rediss+cluster' || scheme === 'redis+sentinel' || scheme === 'rediss+sentinel') {
     return multiHostTarget(url, scheme);
   }
@@ -150,6 +157,87 @@ function multiHostTarget(url: string, scheme: string): RedisTarget {
       ...(tls ? { enableTLSForSentinelMode: true } : {}),
     },
   };
+}
+
+/**
+ * A JSON file that says where Redis is, for setups a URL says badly (several Sentinels
+ * with their own credentials, say) or that keep secrets out of the command line:
+ *   {"url": "redis://…"}                       any URL form above
+ *   {"sentinels": ["10.0.0.1:26379", {"host": "10.0.0.2", "port": 26379}], "name": "mymaster",
+ *    "username"?, "password"?, "sentinelUsername"?, "sentinelPassword"?, "db"?, "tls"?}
+ *   {"cluster": ["10.0.0.1:7000", …], "username"?, "password"?, "tls"?}
+ * Unknown keys are refused, so that a misspelt one is not silently ignored.
+ */
+function configFileTarget(path: string): RedisTarget {
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(err);
+    throw new UsageError(`--redis "${path}": not a URL (${URL_FORMS}), nor a readable JSON configuration file: ${why}`);
+  }
+  const fail = (what: string) => new UsageError(`--redis ${path}: ${what}`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw fail('the file must hold a JSON object');
+  const entries = config as Record<string, unknown>;
+  const text = (key: string): string | undefined => {
+    const value = entries[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value === '') throw fail(`"${key}" must be a non-empty string`);
+    return value;
+  };
+  const hostsOf = (key: string, defaultPort: number): RedisHost[] => {
+    const value = entries[key];
+    if (!Array.isArray(value) || value.length === 0) throw fail(`"${key}" must be a non-empty array of "host:port" strings or {"host", "port"} objects`);
+    return value.map((item: unknown) => {
+      if (typeof item === 'string') return parseHost(item, defaultPort);
+      const { host, port } = (item ?? {}) as { host?: unknown; port?: unknown };
+      if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65_535) {
+        throw fail(`"${key}" holds ${JSON.stringify(item)}, which is not {"host": "…", "port": 1-65535}`);
+      }
+      return { host, port: port as number };
+    });
+  };
+  const allowed = (keys: string[]) => {
+    const unknown = Object.keys(entries).filter((key) => !keys.includes(key));
+    if (unknown.length > 0) throw fail(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} (known: ${keys.join(', ')})`);
+  };
+  const tls = entries.tls;
+  if (tls !== undefined && typeof tls !== 'boolean') throw fail('"tls" must be true or false');
+  const auth = { ...(text('username') ? { username: text('username') } : {}), ...(text('password') ? { password: text('password') } : {}) };
+  if ('url' in entries) {
+    allowed(['url']);
+    const url = text('url')!;
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || url.toLowerCase().startsWith('file:')) throw fail('"url" must be a redis://, rediss://, unix://, redis+cluster:// or redis+sentinel:// URL');
+    return redisTargetFromUrl(url);
+  }
+  if ('cluster' in entries) {
+    allowed(['cluster', 'username', 'password', 'tls']);
+    const nodes = hostsOf('cluster', 6379);
+    return { kind: 'cluster', nodes, redisOptions: { ...auth, ...(tls ? { tls: { servername: nodes[0]!.host } } : {}) } };
+  }
+  if ('sentinels' in entries) {
+    allowed(['sentinels', 'name', 'username', 'password', 'sentinelUsername', 'sentinelPassword', 'db', 'tls']);
+    const sentinels = hostsOf('sentinels', 26379);
+    const name = text('name');
+    if (name === undefined) throw fail('"name" (the master name the Sentinels know) is missing');
+    const db = entries.db ?? 0;
+    if (!Number.isInteger(db) || (db as number) < 0) throw fail('"db" must be a database number');
+    const sentinelUsername = text('sentinelUsername');
+    const sentinelPassword = text('sentinelPassword');
+    return {
+      kind: 'sentinel',
+      options: {
+        sentinels,
+        name,
+        db: db as number,
+        ...auth,
+        ...(sentinelUsername ? { sentinelUsername } : {}),
+        ...(sentinelPassword ? { sentinelPassword } : {}),
+        ...(tls ? { tls: { servername: sentinels[0]!.host }, enableTLSForSentinelMode: true } : {}),
+      },
+    };
+  }
+  throw fail('the file must hold "url", "sentinels" (with "name") or "cluster"');
 }
 
 function decode(text: string): string {
