@@ -51,9 +51,8 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
   try {
     const store = new RunStore(redis, new RedisKeys(prefix));
     const registry = serveMetrics([{ name: CHUNK_QUEUE, queue: chunkQueue }, { name: 'dead-letter', queue: deadLetters.queue }], store, deadLetters);
-    // Express and Bull Board are loaded by this command only.
     const { BOARD_PATH, dashboardApp } = await import('../dashboard/dashboard-app.js');
-    const server = createServer(dashboardApp({ redis, chunkQueue, deadLetters, store, registry, credentials }));
+    const server = createServer(await dashboardApp({ redis, chunkQueue, deadLetters, store, registry, credentials }));
     const listening = await listenHttp(server, flags.port, flags.host);
     const base = listening.url;
     log.info(

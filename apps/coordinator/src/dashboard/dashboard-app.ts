@@ -1,9 +1,6 @@
 import { CHUNK_QUEUE, DEAD_LETTER_QUEUE, type DeadLetterQueue, type RedisClient, type RunStore, checkRedis, errorMessage } from '@logcluster/core';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import express, { type Express } from 'express';
+import type { Express, Router } from 'express';
 import type { Registry } from 'prom-client';
 import { type Credentials, basicAuth } from './basic-auth.js';
 
@@ -26,7 +23,15 @@ export interface DashboardParts {
  * `logcluster dlq replay`, which keeps its run's accounting; a retry from the board
  * would not.
  */
-export function dashboardApp(parts: DashboardParts): Express {
+export async function dashboardApp(parts: DashboardParts): Promise<Express> {
+  // Loaded here, not at the top: the CLI is one bundle, and every other command would
+  // otherwise pay for loading Express and Bull Board when it starts.
+  const [{ default: express }, { createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import('express'),
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/express'),
+  ]);
   const app = express();
   app.disable('x-powered-by');
 
@@ -63,7 +68,7 @@ export function dashboardApp(parts: DashboardParts): Express {
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'logcluster' } },
   });
-  app.use(BOARD_PATH, board.getRouter() as express.Router);
+  app.use(BOARD_PATH, board.getRouter() as Router);
   app.get('/', (_request, response) => response.redirect(BOARD_PATH));
   return app;
 }
