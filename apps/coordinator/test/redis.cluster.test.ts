@@ -76,6 +76,8 @@ describe('on a 3-master Redis Cluster', () => {
     expect(report.totals.chunks).toBeGreaterThan(20);
     expect(Object.keys(report.workers).sort()).toEqual(['cluster-a', 'cluster-b']);
     expect(report.workers['cluster-a']! + report.workers['cluster-b']!).toBe(report.totals.chunks);
+    // Each worker says which prefix it uses: the given one, made a hash tag.
+    for (const worker of workers) expect(worker.stderr()).toContain(`prefix {${PREFIX}}`);
 
     const status = await runCli(['status', ...connection(), '--json', report.runId]);
     expect(status.code).toBe(0);

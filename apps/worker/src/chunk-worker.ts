@@ -111,7 +111,7 @@ export class ChunkWorker {
       autorun: false,
     });
     const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
-    const self = new ChunkWorker(options, redis, pool, processor, worker, chunkQueue, deadLetterQueue, metrics, reconciler, deadLettering, events);
+    const self = new ChunkWorker({ ...options, prefix }, redis, pool, processor, worker, chunkQueue, deadLetterQueue, metrics, reconciler, deadLettering, events);
     void worker.run().catch((err: unknown) => events.onError?.(errorMessage(err)));
     try {
       await worker.waitUntilReady();

@@ -16,12 +16,15 @@ export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): P
   });
   // Stopping may take the grace period for chunks in progress, and a little more.
   io.shutdownDeadlineMs = Math.max(io.shutdownDeadlineMs, options.shutdownGraceMs + 10_000);
+  // The prefix in use: on a Redis Cluster, the one given wrapped in a hash tag.
+  const { prefix } = worker.options;
   log.info(
-    { threads: options.threads, concurrency: options.concurrency, redis: redactRedisUrl(options.redisUrl), prefix: options.prefix, metrics: worker.metricsUrl ? `${worker.metricsUrl}/metrics` : null },
+    { threads: options.threads, concurrency: options.concurrency, redis: redactRedisUrl(options.redisUrl), prefix, metrics: worker.metricsUrl ? `${worker.metricsUrl}/metrics` : null },
     `worker ${options.name} started: ${options.threads} threads, concurrency ${options.concurrency}, ` +
-      `redis ${redactRedisUrl(options.redisUrl)}, prefix ${options.prefix}` +
+      `redis ${redactRedisUrl(options.redisUrl)}, prefix ${prefix}` +
       (worker.metricsUrl ? `, metrics ${worker.metricsUrl}/metrics` : ''),
   );
+
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
