@@ -1,4 +1,4 @@
-import { RedisKeys, type RunStatus, RunStore, closeRedis, connectRedis, effectivePrefix } from '@logcluster/core';
+import { RedisKeys, type RunStatus, RunStore, closeRedis, connectWithPrefix } from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
 import { formatProgress, formatReport } from './report-format.js';
@@ -28,14 +28,7 @@ const MIN_POLL_MS = 50;
  * shared path of `analyze` and `submit`. Returns the exit code.
  */
 export async function submitAndReport(inputs: readonly Input[], submit: SubmitOptions, session: SessionOptions, io: CommandIo): Promise<number> {
-  const redis = await connectRedis(session.redisUrl, { connectionName: 'logcluster-coordinator' });
-  let prefix: string;
-  try {
-    prefix = effectivePrefix(redis, session.prefix);
-  } catch (err) {
-    await closeRedis(redis);
-    throw err;
-  }
+  const { redis, prefix } = await connectWithPrefix(session.redisUrl, session.prefix, { connectionName: 'logcluster-coordinator' });
   const store = new RunStore(redis, new RedisKeys(prefix));
   const progress = new ProgressLine(io.stderr);
   let submission: Submission | undefined;

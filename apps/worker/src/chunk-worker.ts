@@ -7,8 +7,7 @@ import {
   RunStore,
   checkRedis,
   closeRedis,
-  connectRedis,
-  effectivePrefix,
+  connectWithPrefix,
   errorMessage,
   releaseAll,
   startMetricsServer,
@@ -75,14 +74,7 @@ export class ChunkWorker {
     const options = resolveWorkerOptions(given);
     // Checked before anything is opened, so that a bad root leaves nothing behind.
     const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
-    const redis = await connectRedis(options.redisUrl, { connectionName: `logcluster-worker:${options.name}` });
-    let prefix: string;
-    try {
-      prefix = effectivePrefix(redis, options.prefix);
-    } catch (err) {
-      await closeRedis(redis);
-      throw err;
-    }
+    const { redis, prefix } = await connectWithPrefix(options.redisUrl, options.prefix, { connectionName: `logcluster-worker:${options.name}` });
     const keys = new RedisKeys(prefix);
     const store = new RunStore(redis, keys);
     const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });

@@ -37,6 +37,7 @@ export {
   checkRedis,
   closeRedis,
   connectRedis,
+  connectWithPrefix,
   effectivePrefix,
   nodeForKey,
   redactRedisUrl,

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { CHUNK_QUEUE, DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, UsageError, closeRedis, connectRedis, effectivePrefix, listenHttp, redactRedisUrl, releaseAll } from '@logcluster/core';
+import { CHUNK_QUEUE, DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, UsageError, closeRedis, connectWithPrefix, listenHttp, redactRedisUrl, releaseAll } from '@logcluster/core';
 import { Queue } from 'bullmq';
 import type { CommandIo } from '../command-io.js';
 import { type Credentials, isLoopback } from '../dashboard/basic-auth.js';
@@ -36,14 +36,7 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
   }
   const redisUrl = flags.redis ?? DEFAULT_REDIS_URL;
   const log = serviceLog('dashboard', io);
-  const redis = await connectRedis(redisUrl, { connectionName: 'logcluster-dashboard' });
-  let prefix: string;
-  try {
-    prefix = effectivePrefix(redis, flags.prefix);
-  } catch (err) {
-    await closeRedis(redis);
-    throw err;
-  }
+  const { redis, prefix } = await connectWithPrefix(redisUrl, flags.prefix, { connectionName: 'logcluster-dashboard' });
   const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix });
   chunkQueue.on('error', () => {});
   const deadLetters = new DeadLetterQueue(redis, prefix);

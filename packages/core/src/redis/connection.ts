@@ -375,6 +375,20 @@ export async function connectRedis(url: string, options: ConnectRedisOptions): P
 }
 
 /**
+ * Connects (see `connectRedis`) and works out the key prefix to use on that connection
+ * (see `effectivePrefix`); a prefix that cannot be used closes the connection again.
+ */
+export async function connectWithPrefix(url: string, prefix: string, options: ConnectRedisOptions): Promise<{ redis: RedisClient; prefix: string }> {
+  const redis = await connectRedis(url, options);
+  try {
+    return { redis, prefix: effectivePrefix(redis, prefix) };
+  } catch (err) {
+    await closeRedis(redis);
+    throw err;
+  }
+}
+
+/**
  * Closes a connection: politely (QUIT) when it is up, at once when it is not, so that
  * closing never fails nor waits on a Redis that went away.
  */
