@@ -65,18 +65,6 @@ export class ChunkProcessor {
   ) {}
 
   async process(job: Job<unknown, ChunkJobResult>): Promise<ChunkJobResult> {
-    const bytes = Array.isArray((job.data as { chunks?: unknown }).chunks)
-      ? (job.data as { chunks: { byteLength?: unknown }[] }).chunks.reduce((sum, chunk) => sum + (typeof chunk.byteLength === 'number' ? chunk.byteLength : 0), 0)
-      : 0;
-    const done = this.metrics?.startJob(bytes);
-    try {
-      return await this.processJob(job);
-    } finally {
-      done?.();
-    }
-  }
-
-  private async processJob(job: Job<unknown, ChunkJobResult>): Promise<ChunkJobResult> {
     let chunks: ChunkJobData[];
     try {
       chunks = parseChunkBatch(job.data);
@@ -84,6 +72,15 @@ export class ChunkProcessor {
       await this.deadLettering.invalidJob(job, err);
       throw new UnrecoverableError(errorMessage(err));
     }
+    const done = this.metrics?.startJob(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+    try {
+      return await this.processChunks(job, chunks);
+    } finally {
+      done?.();
+    }
+  }
+
+  private async processChunks(job: Job<unknown, ChunkJobResult>, chunks: ChunkJobData[]): Promise<ChunkJobResult> {
     this.crashAt('count:start');
     const abandoned = job.attemptsStarted - 1 - job.attemptsMade;
     if (abandoned >= MAX_ABANDONED_STARTS) {

@@ -69,9 +69,9 @@ export class WorkerMetrics {
     this.lines.inc(counts.lines);
   }
 
-  /** Chunks whose attempt failed, to be retried; or dead-lettered. */
-  finished(outcome: Exclude<ChunkOutcome, 'completed'>, chunks = 1): void {
-    this.chunks.inc({ outcome }, chunks);
+  /** A chunk whose attempt failed, to be retried; or that was dead-lettered. */
+  finished(outcome: Exclude<ChunkOutcome, 'completed'>): void {
+    this.chunks.inc({ outcome });
   }
 
   /** Times one job; call the returned function when it is done. */
