@@ -1,4 +1,4 @@
-import { type RedisClient, nodeForKey } from '@logcluster/core';
+import { type RedisClient, nodeForKey, sentinelStanding } from '@logcluster/core';
 
 /**
  * Notices that the Redis behind a connection is not the one it was: restarted (and
@@ -27,5 +27,32 @@ export class RedisRestartDetector {
     const changed = this.runId !== undefined && runId !== this.runId;
     this.runId = runId;
     return changed;
+  }
+
+  /**
+   * Behind Sentinel: true if the connection is on a master the Sentinels have replaced,
+   * or was while a failover ran (a demoted master answers as one for seconds, and what
+   * is written there is lost). A failover in progress is waited out, up to `waitMs`. The
+   * connection is then sent through the Sentinels again, and the next `restarted()` looks
+   * at once: the new master's `run_id` differs, so whatever it lacks gets repaired.
+   * False on one Redis, a cluster, or when no Sentinel answers.
+   */
+  async leftBehindByFailover(waitMs = 60_000): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    let standing = await sentinelStanding(this.redis);
+    let waited = false;
+    while (standing === 'failing-over' && Date.now() < deadline) {
+      waited = true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      standing = await sentinelStanding(this.redis);
+    }
+    if (standing === 'moved') {
+      this.lastLook = 0;
+      this.redis.disconnect(true);
+      return true;
+    }
+    // Our connection may have followed the failover by itself: the restart check tells.
+    if (waited) this.lastLook = 0;
+    return waited;
   }
 }

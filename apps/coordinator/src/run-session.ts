@@ -20,6 +20,8 @@ export interface SessionOptions {
 const NO_WORKER_HINT_AFTER_MS = 15_000;
 /** How long to wait without progress before checking that outstanding chunks have jobs. */
 const STALL_RECHECK_MS = 5_000;
+/** Failovers followed before a finished run is taken as read (a Sentinel that names an address we cannot match must not keep us waiting for ever). */
+const MAX_FAILOVERS_FOLLOWED = 5;
 /** Shortest time between two looks at a run's progress. */
 const MIN_POLL_MS = 50;
 
@@ -75,12 +77,18 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
   let lastChange = Date.now();
   let lastRecheck = lastChange;
   let hinted = false;
+  let failovers = 0;
   for (;;) {
     io.signal.throwIfAborted();
     const asked = Date.now();
     await unlessAborted(submission.checkRedis(), io.signal);
     const { status, settled } = await unlessAborted(store.settlement(submission.runId), io.signal);
-    if (status !== 'running') return status;
+    // A finished run is final only if it was read from the master the Sentinels name,
+    // with no failover under way (writes to a master being replaced are lost).
+    if (status !== 'running') {
+      if (failovers >= MAX_FAILOVERS_FOLLOWED || (await unlessAborted(submission.onCurrentMaster(), io.signal))) return status;
+      failovers++;
+    }
     if (settled !== lastSettled) {
       lastSettled = settled;
       lastChange = Date.now();

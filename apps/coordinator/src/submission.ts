@@ -223,6 +223,17 @@ export class Submission {
     );
   }
 
+  /**
+   * Whether what was just read can be trusted as the run's state: false if, behind
+   * Sentinel, a failover was under way or the connection was still on a replaced master
+   * (it reconnects to the new one, and the next `checkRedis` repairs what it lacks).
+   */
+  async onCurrentMaster(): Promise<boolean> {
+    if (!(await this.restarts.leftBehindByFailover())) return true;
+    this.notice(`the Sentinels failed over to a new master: run ${this.runId} is checked again there`);
+    return false;
+  }
+
   /** Checks the run against what was enqueued and repairs gaps, restart or not. */
   async recheck(): Promise<void> {
     await Promise.allSettled(this.pending);

@@ -44,6 +44,7 @@ export {
   redisOptionsFromUrl,
   redisTargetFromUrl,
 } from './redis/connection.js';
+export { type SentinelStanding, sentinelStanding } from './redis/sentinel-master.js';
 export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
 export type { RunDefinition } from './runs/run-definition.js';
 export {

@@ -147,10 +147,15 @@ export async function startTestSentinel({ replicas = 0, masterName = 'mymaster' 
     const replicaPorts: number[] = [];
     for (let i = 0; i < replicas; i++) replicaPorts.push(await freePort(taken, false));
     const sentinelPort = await freePort(taken, false);
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', set.dir, '--daemonize', 'no'];
+    // No delay before a replica's first full sync (Redis waits 5 s by default, to batch replicas).
+    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', set.dir, '--daemonize', 'no', '--repl-diskless-sync-delay', '0'];
     set.launch(['--port', String(masterPort), ...common]);
     for (const port of replicaPorts) set.launch(['--port', String(port), '--replicaof', '127.0.0.1', String(masterPort), ...common]);
     await waitFor('the master and replicas did not start', 10_000, () => [masterPort, ...replicaPorts].every(pingable));
+    // A replica that has not finished its first sync holds nothing: promoting it would lose everything.
+    await waitFor('the replicas did not finish their first sync', 15_000, () =>
+      replicaPorts.every((port) => /master_link_status:up/.test(redisCli(['-p', String(port), 'info', 'replication']).stdout)),
+    );
     const conf = join(set.dir, 'sentinel.conf');
     await writeFile(
       conf,
