@@ -6,6 +6,8 @@
  *   --rounds 3          rounds per measurement (median reported)
  *   --memory 1GiB,4GiB  sizes for the memory measurement ("" to skip)
  *   --scaling 1,2,4     worker processes for the scaling measurement ("" to skip)
+ *   --follow 50000,10   submit --follow on a file growing at 50,000 lines/s for 10 s: latency from
+ *                       a line's write to its count, p50/p99 ("" to skip)
  *   --data-dir <dir>    where the generated logs are kept between runs (default: tmpdir)
  *   --out <file>        the results as JSON (default: bench-results/bench-<time>.json)
  */
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { type PatternSpec, type RunReport, createChunkCounter, formatBytes, parseSize } from '@logcluster/core';
 import { NewlineWorkspace } from '@logcluster/core/counting';
 import { BenchRedis } from './bench-redis.js';
+import { type FollowLatency, measureFollowLatency } from './follow-latency.js';
 import { type Measured, measure, median } from './measure.js';
 import { writeSyntheticLog } from './synthetic-logs.js';
 
@@ -28,6 +31,7 @@ interface Options {
   rounds: number;
   memorySizes: number[];
   scaling: number[];
+  follow: [linesPerSecond: number, seconds: number] | null;
   dataDir: string;
   out: string;
 }
@@ -56,6 +60,7 @@ function parseOptions(argv: string[]): Options {
     rounds: Number(value('--rounds', '3')),
     memorySizes: list(value('--memory', '1GiB,4GiB')).map((text) => parseSize(text, '--memory')),
     scaling: list(value('--scaling', '1,2,4')).map(Number),
+    follow: value('--follow', '50000,10') === '' ? null : (list(value('--follow', '50000,10')).map(Number) as [number, number]),
     dataDir: value('--data-dir', tmpdir()),
     out: value('--out', join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
   };
@@ -207,6 +212,13 @@ async function main(): Promise<void> {
     add(await submitRow(`scaling: submit --shared-root, ${workers} worker process${workers === 1 ? '' : 'es'}`, workers, ['--shared-root', options.dataDir], ['--shared-root', options.dataDir]));
   }
 
+  let follow: FollowLatency | null = null;
+  if (options.follow) {
+    const [rate, seconds] = options.follow;
+    follow = await withCluster(1, [], (redis) => measureFollowLatency(BIN, redis.url, options.dataDir, rate, seconds));
+    process.stderr.write(`  follow: ${JSON.stringify(follow)}\n`);
+  }
+
   const memory: Record<string, { coordinatorPeakRssBytes: number; redisUsedMemoryPeakBytes: number }> = {};
   for (const memorySize of options.memorySizes) {
     const input = await dataFile(options, memorySize);
@@ -220,7 +232,7 @@ async function main(): Promise<void> {
 
   for (const row of rows) row.vsGrep = row.mbps / grep.mbps;
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memory: totalmem(), node: process.version, grep: spawnSync('grep', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] };
-  const results = { date: new Date().toISOString(), machine, input: { file, bytes: size, seed: 42 }, rounds: options.rounds, rows, memory };
+  const results = { date: new Date().toISOString(), machine, input: { file, bytes: size, seed: 42 }, rounds: options.rounds, rows, memory, follow };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
 
@@ -232,6 +244,12 @@ async function main(): Promise<void> {
   }
   for (const [label, m] of Object.entries(memory)) {
     lines.push(`memory at ${label}: coordinator peak RSS ${formatBytes(m.coordinatorPeakRssBytes)}, Redis used_memory_peak ${formatBytes(m.redisUsedMemoryPeakBytes)}`);
+  }
+  if (follow) {
+    lines.push(
+      `follow: ${Math.round(follow.linesPerSecond)} lines/s for ${follow.seconds.toFixed(1)} s, a line counted within p50 ${follow.p50Ms.toFixed(0)} ms, ` +
+        `p99 ${follow.p99Ms.toFixed(0)} ms, max ${follow.maxMs.toFixed(0)} ms of its write (${follow.batches} batches)`,
+    );
   }
   lines.push(`results: ${options.out}`);
   process.stdout.write(`\n${lines.join('\n')}\n`);

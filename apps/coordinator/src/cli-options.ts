@@ -4,7 +4,10 @@ import {
   DEFAULT_DEAD_LETTER_RETENTION_MS,
   DEFAULT_MAX_LINE_SIZE,
   DEFAULT_PREFIX,
+  DEFAULT_SPIKE_RULE,
   LogclusterError,
+  type RunInsightSpec,
+  createTimestampParser,
   UsageError,
   type PatternSpec,
   formatBytes,
@@ -90,7 +93,31 @@ export function analysisOptions(): Option[] {
       .argParser(sizeArg('--max-line-size'))
       .default(DEFAULT_MAX_LINE_SIZE, formatBytes(DEFAULT_MAX_LINE_SIZE)),
     ...retryOptions(),
+    ...insightOptions(),
     jsonOption(),
+  ];
+}
+
+/** Windows, spikes and top messages. */
+export function insightOptions(): Option[] {
+  return [
+    new Option('--window <duration>', 'count lines and matches per time window (30s, 1m, 1h), from each line\'s timestamp; adds windows and spikes to the report').argParser(
+      durationArg('--window'),
+    ),
+    new Option(
+      '--time-format <format>',
+      'where the timestamp is, for formats not recognised by themselves: strftime-like, e.g. "%d/%m/%Y %H:%M:%S" (%Y %m %d %H %M %S %f %z %b %e %s)',
+    ),
+    new Option('--top <n>', 'the n most frequent messages per pattern, grouped by template (numbers, ids, IPs, paths, quoted values masked)').argParser(intArg('--top')),
+    new Option('--spike-factor <k>', 'a window is a spike when its count exceeds k × the average of the windows before it')
+      .argParser(commanderParser((text) => {
+        const k = Number(text);
+        if (!Number.isFinite(k) || k <= 1) throw new UsageError(`--spike-factor must be a number greater than 1 (got "${text}")`);
+        return k;
+      }))
+      .default(DEFAULT_SPIKE_RULE.factor),
+    new Option('--spike-history <n>', 'how many windows before it make the average a window is compared with').argParser(intArg('--spike-history')).default(DEFAULT_SPIKE_RULE.history),
+    new Option('--spike-min <count>', 'a spike has at least this many matching lines').argParser(intArg('--spike-min')).default(DEFAULT_SPIKE_RULE.minCount),
   ];
 }
 
@@ -151,6 +178,12 @@ export interface AnalysisFlags {
   attempts: number;
   backoff: number;
   json?: boolean;
+  window?: number;
+  timeFormat?: string;
+  top?: number;
+  spikeFactor: number;
+  spikeHistory: number;
+  spikeMin: number;
 }
 
 export interface WorkerFlags {
@@ -190,6 +223,27 @@ export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
     maxInFlightBytes: flags.maxInFlight,
     attempts: flags.attempts,
     backoffMs: flags.backoff,
+    ...insightSpec(flags),
+  };
+}
+
+/** What the run finds beyond counts, if anything was asked for. */
+function insightSpec(flags: AnalysisFlags): { insight?: RunInsightSpec } {
+  if (flags.window === undefined && flags.top === undefined) {
+    if (flags.timeFormat !== undefined) throw new UsageError('--time-format needs --window');
+    return {};
+  }
+  if (flags.timeFormat !== undefined && flags.window === undefined) throw new UsageError('--time-format needs --window');
+  const now = Date.now();
+  // An invalid --time-format is a usage error now, not a failure of every chunk later.
+  if (flags.timeFormat !== undefined) createTimestampParser({ timeFormat: flags.timeFormat, now });
+  return {
+    insight: {
+      now,
+      ...(flags.window !== undefined ? { windowMs: flags.window, spikes: { factor: flags.spikeFactor, history: flags.spikeHistory, minCount: flags.spikeMin } } : {}),
+      ...(flags.timeFormat !== undefined ? { timeFormat: flags.timeFormat } : {}),
+      ...(flags.top !== undefined ? { top: flags.top } : {}),
+    },
   };
 }
 

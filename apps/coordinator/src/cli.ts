@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LogclusterError, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_FLUSH_INTERVAL_MS } from './follow-input.js';
 import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
@@ -47,6 +48,14 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(redisOption())
     .addOption(prefixOption())
     .addOption(new Option('--detach', 'print the run id once every chunk is enqueued, and exit 0'))
+    .addOption(
+      new Option('--follow', 'follow the one file (or -) as it grows, like tail -F, across rotation; the run id goes to stderr at once; Ctrl-C stops following, then the run finishes and its report is printed'),
+    )
+    .addOption(
+      new Option('--flush-interval <ms>', 'with --follow: appended lines wait at most this long before they are enqueued as a chunk')
+        .argParser(intArg('--flush-interval'))
+        .default(DEFAULT_FLUSH_INTERVAL_MS),
+    )
     .addOption(sharedRootOption('submit'));
   for (const option of analysisOptions()) submit.addOption(option);
   submit.addHelpText('after', `\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));

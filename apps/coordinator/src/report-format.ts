@@ -1,3 +1,4 @@
+import { formatInsight } from './insight-format.js';
 import { type RunProgress, type RunReport, formatBytes } from '@logcluster/core';
 
 /** The human report: a headline, one aligned table, and what was not counted. */
@@ -29,6 +30,7 @@ export function formatReport(report: RunReport): string {
       lines.push(`  ${range.source} ${lineRange(range.firstLine, range.lineCount)} (bytes ${range.byteOffset}–${range.byteOffset + range.byteLength - 1}): ${range.reason}`);
     }
   }
+  lines.push(...formatInsight(report));
   const workers = Object.entries(report.workers);
   if (workers.length > 0) lines.push('', `workers: ${workers.map(([id, chunks]) => `${id} (${plural(chunks, 'chunk')})`).join(', ')}`);
   return lines.join('\n');

@@ -78,7 +78,7 @@ export class RunRepair {
     const { runId, definition, jobOptions } = this.run;
     const plan = this.plans[source]!;
     const input = this.inputs[source]!;
-    const job = chunkJob(runId, source, plan, place, definition.patterns);
+    const job = chunkJob(runId, source, plan, place, definition.patterns, definition.insight);
     if (plan.kind === 'file') {
       // Workers read it from shared storage: only its record and its job can be missing.
       if (!known) await this.store.storeChunk(runId, source, { ...place, lineCount: null });

@@ -2,6 +2,7 @@ import { RedisKeys, type RunStatus, RunStore, closeRedis, connectWithPrefix } fr
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
 import { formatProgress, formatReport } from './report-format.js';
+import { SpikeWatch } from './spike-watch.js';
 import { type SubmitOptions, Submission } from './submission.js';
 import { type CommandIo, unlessAborted } from './command-io.js';
 import { exitCodeFor } from './exit-codes.js';
@@ -14,6 +15,8 @@ export interface SessionOptions {
   json: boolean;
   /** What an interrupted wait means for the run: it goes on in the cluster, or dies with us. */
   onInterrupt: 'run-continues' | 'run-abandoned';
+  /** Following live input: the run id goes to stderr at once, and spikes are logged as their windows close. */
+  follow?: boolean;
 }
 
 /** How long to wait without progress before saying that no worker seems to be there. */
@@ -34,10 +37,14 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
   const store = new RunStore(redis, new RedisKeys(prefix));
   const progress = new ProgressLine(io.stderr);
   let submission: Submission | undefined;
+  let spikes: SpikeWatch | undefined;
   try {
     submission = await Submission.create(redis, store, inputs, submit, (message) => io.stderr.write(`logcluster: ${message}\n`));
     const { runId } = submission;
-    progress.start(async () => formatProgress(await store.progress(runId)));
+    if (session.follow) io.stderr.write(`logcluster: run ${runId}: following ${inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`);
+    spikes = submit.insight?.windowMs !== undefined ? new SpikeWatch(store, runId, session.follow === true, (line) => io.stderr.write(`logcluster: ${line}\n`)) : undefined;
+    if (session.follow) spikes?.start();
+    else progress.start(async () => formatProgress(await store.progress(runId)));
     let enqueued = false;
     try {
       await submission.enqueueAll(inputs, io.signal);
@@ -56,11 +63,14 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
       throw err;
     }
     progress.stop();
+    await spikes?.stop();
     const report = await store.report(runId);
+    await spikes?.announce(report, true);
     io.stdout.write(session.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
     return exitCodeFor(report.status);
   } finally {
     progress.stop();
+    await spikes?.stop();
     await submission?.close();
     await closeRedis(redis);
   }

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
-import type { ChunkJobData, PatternSpec } from '@logcluster/core';
-import { UsageError } from '@logcluster/core';
+import type { ChunkJobData, PatternSpec, RunInsightSpec } from '@logcluster/core';
+import { UsageError, chunkInsightSpec } from '@logcluster/core';
 import type { ChunkPlace } from './enqueued-chunks.js';
 import type { Input } from './inputs.js';
 
@@ -33,7 +33,16 @@ export async function planSources(inputs: readonly Input[], sharedRoot: string |
 }
 
 /** The job of one chunk of a source, per its plan. */
-export function chunkJob(runId: string, source: number, plan: SourcePlan, place: ChunkPlace, patterns: PatternSpec[]): ChunkJobData {
-  const common = { v: 1 as const, runId, source, seq: place.seq, byteOffset: place.byteOffset, byteLength: place.byteLength, patterns };
+export function chunkJob(runId: string, source: number, plan: SourcePlan, place: ChunkPlace, patterns: PatternSpec[], insight?: RunInsightSpec): ChunkJobData {
+  const common = {
+    v: 1 as const,
+    runId,
+    source,
+    seq: place.seq,
+    byteOffset: place.byteOffset,
+    byteLength: place.byteLength,
+    patterns,
+    ...(insight ? { insight: chunkInsightSpec(insight) } : {}),
+  };
   return plan.kind === 'file' ? { ...common, path: plan.path } : { ...common, firstLine: place.firstLine, lineCount: place.lineCount };
 }

@@ -5,6 +5,7 @@ import {
   type PatternSpec,
   type RedisClient,
   type RunDefinition,
+  type RunInsightSpec,
   type RunStore,
   batchJobData,
   batchJobId,
@@ -33,6 +34,10 @@ export interface SubmitOptions {
   maxInFlightBytes: number;
   attempts: number;
   backoffMs: number;
+  /** Windows, spikes, top messages (`--window`, `--top`). */
+  insight?: RunInsightSpec;
+  /** Following a live source: every chunk is enqueued as soon as it is cut, not held to fill a job. */
+  follow?: boolean;
 }
 
 /** Jobs being written to Redis at once; enough to keep the connection busy. */
@@ -95,7 +100,7 @@ export class Submission {
     options: SubmitOptions,
     notice: (message: string) => void = () => {},
   ): Promise<Submission> {
-    const definition: RunDefinition = { patterns: options.patterns, sources: inputs.map((input) => input.name) };
+    const definition: RunDefinition = { patterns: options.patterns, sources: inputs.map((input) => input.name), ...(options.insight ? { insight: options.insight } : {}) };
     const plans = await planSources(inputs, options.sharedRoot);
     const restarts = new RedisRestartDetector(redis, store.keys.runs());
     await restarts.restarted();
@@ -130,7 +135,7 @@ export class Submission {
           // Waiting for room with chunks held back would wait for ever: send them first.
           await gate.admit(place.byteLength, signal, () => this.flush());
           this.enqueued.add(source, place);
-          await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns), bytes });
+          await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight), bytes });
           this.throwIfFailed();
         }
         await this.flush();
@@ -155,7 +160,7 @@ export class Submission {
     this.batch ??= { source, chunks: [], bytes: 0 };
     this.batch.chunks.push(chunk);
     this.batch.bytes += size;
-    if (this.batch.bytes >= limit) await this.flush();
+    if (this.batch.bytes >= limit || this.options.follow) await this.flush();
   }
 
   /** Sends the chunks held back as one job (in the background, a few jobs at a time). */

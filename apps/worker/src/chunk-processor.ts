@@ -216,11 +216,12 @@ export class ChunkProcessor {
         const counts = await this.pool.countMany(
           items.map(({ job, bytes }) => ({ bytes, lines: job.lineCount })),
           items[0]!.job.patterns,
+          items[0]!.job.insight,
         );
         return new Map(items.map(({ job }, i) => [job, Promise.resolve(counts[i]!)]));
       } catch (err) {
         if (!(err instanceof TaskTimeoutError) || items.length === 1) throw err;
-        return new Map(items.map(({ job, bytes }) => [job, this.pool.count(bytes, job.lineCount, job.patterns)]));
+        return new Map(items.map(({ job, bytes }) => [job, this.pool.count(bytes, job.lineCount, job.patterns, job.insight)]));
       }
     });
     // Awaited per chunk below, but only for chunks whose bytes were read: when the read
@@ -267,6 +268,7 @@ export class ChunkProcessor {
           jobs.map((job) => job.byteLength),
           file.size,
           jobs[0]!.patterns,
+          jobs[0]!.insight,
         );
       } catch (err) {
         if (!(err instanceof TaskTimeoutError) || jobs.length === 1) throw err;
@@ -282,7 +284,7 @@ export class ChunkProcessor {
   private async countFileChunk(job: FileChunkJob): Promise<ChunkCounts> {
     const file = await this.storage.open(job.path);
     try {
-      return await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, job.patterns);
+      return await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, job.patterns, job.insight);
     } finally {
       await file.close();
     }

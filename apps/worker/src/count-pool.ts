@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { ChunkIntegrityError, type ChunkCounts, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
+import { ChunkIntegrityError, type ChunkCounts, type ChunkInsightSpec, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
 import { Piscina } from 'piscina';
 import type { CountResult, CountTask, TaskClock } from './count-task.js';
 
@@ -36,8 +36,8 @@ export class CountPool {
   }
 
   /** Counts one chunk whose bytes are here and whose lines are known. */
-  async count(bytes: Buffer, lines: number, patterns: PatternSpec[]): Promise<ChunkCounts> {
-    const [counts] = await this.countMany([{ bytes, lines }], patterns);
+  async count(bytes: Buffer, lines: number, patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts> {
+    const [counts] = await this.countMany([{ bytes, lines }], patterns, insight);
     return counts!;
   }
 
@@ -47,7 +47,7 @@ export class CountPool {
    * buffer that then moves to the thread without a copy; a Redis reply is a view into
    * the client's buffer pool, which cannot move. The timeout covers the whole task.
    */
-  async countMany(chunks: readonly { bytes: Buffer; lines: number }[], patterns: PatternSpec[]): Promise<ChunkCounts[]> {
+  async countMany(chunks: readonly { bytes: Buffer; lines: number }[], patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts[]> {
     const whole = chunks.length === 1 ? chunks[0]!.bytes : null;
     const owned = whole !== null && whole.byteOffset === 0 && whole.byteLength === whole.buffer.byteLength && whole.buffer instanceof ArrayBuffer;
     let buffer: ArrayBuffer;
@@ -63,18 +63,18 @@ export class CountPool {
     }
     let end = 0;
     const ends = chunks.map(({ bytes }) => (end += bytes.length));
-    return this.run({ kind: 'bytes', bytes: buffer, ends, lines: chunks.map((chunk) => chunk.lines), patterns }, [buffer]);
+    return this.run({ kind: 'bytes', bytes: buffer, ends, lines: chunks.map((chunk) => chunk.lines), patterns, ...(insight ? { insight } : {}) }, [buffer]);
   }
 
   /** Counts a range of an open file, which the thread reads itself; also its lines. */
-  async countFile(fd: number, offset: number, length: number, fileSize: number, patterns: PatternSpec[]): Promise<ChunkCounts> {
-    const [counts] = await this.countFileRanges(fd, offset, [length], fileSize, patterns);
+  async countFile(fd: number, offset: number, length: number, fileSize: number, patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts> {
+    const [counts] = await this.countFileRanges(fd, offset, [length], fileSize, patterns, insight);
     return counts!;
   }
 
   /** Counts consecutive ranges of an open file (from `offset`), read in one go, in one task. */
-  countFileRanges(fd: number, offset: number, lengths: number[], fileSize: number, patterns: PatternSpec[]): Promise<ChunkCounts[]> {
-    return this.run({ kind: 'file', fd, offset, lengths, fileSize, patterns }, []);
+  countFileRanges(fd: number, offset: number, lengths: number[], fileSize: number, patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts[]> {
+    return this.run({ kind: 'file', fd, offset, lengths, fileSize, patterns, ...(insight ? { insight } : {}) }, []);
   }
 
   private async run(task: CountTask, transferList: ArrayBuffer[]): Promise<ChunkCounts[]> {

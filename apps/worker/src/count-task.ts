@@ -3,7 +3,15 @@
  * loads only the counting kernel, and caches compiled patterns per pattern set.
  */
 import { readSync } from 'node:fs';
-import { type ChunkCounter, type ChunkCounts, NewlineWorkspace, type PatternSpec, createChunkCounter } from '@logcluster/core/counting';
+import {
+  type ChunkCounter,
+  type ChunkCounts,
+  type ChunkInsightSpec,
+  NewlineWorkspace,
+  type PatternSpec,
+  createChunkCounter,
+  createInsightFinder,
+} from '@logcluster/core/counting';
 
 export type CountTask =
   | {
@@ -15,6 +23,7 @@ export type CountTask =
       /** Their lines, counted by the coordinator when it cut them. */
       lines: number[];
       patterns: PatternSpec[];
+      insight?: ChunkInsightSpec;
     }
   | {
       kind: 'file';
@@ -26,6 +35,7 @@ export type CountTask =
       lengths: number[];
       fileSize: number;
       patterns: PatternSpec[];
+      insight?: ChunkInsightSpec;
     };
 
 /** What every task carries besides its kind: where the thread stamps the time it started (ms since the epoch, a BigInt64). */
@@ -44,7 +54,8 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   // The task's time limit runs from here: not from when it was handed over, which may be
   // before this thread had even started (a thread replaced after a timeout, a loaded machine).
   Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
-  const counter = counterFor(task.patterns);
+  const plain = counterFor(task.patterns);
+  const counter = task.insight ? withInsight(plain, task.patterns.length, task.insight) : plain;
   if (task.kind === 'bytes') {
     return { counts: task.ends.map((end, i) => counter(new Uint8Array(task.bytes, i === 0 ? 0 : task.ends[i - 1]!, end - (i === 0 ? 0 : task.ends[i - 1]!)), task.lines[i])) };
   }
@@ -74,6 +85,16 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
     start += length;
   }
   return { counts };
+}
+
+/** Counts, then finds the chunk's windows and templates (its first line is filled in by whoever knows it). */
+function withInsight(counter: ChunkCounter, patternCount: number, spec: ChunkInsightSpec): ChunkCounter {
+  const find = createInsightFinder(spec, patternCount, counter);
+  return (bytes, knownLines) => {
+    const counts = counter(bytes, knownLines);
+    counts.insight = find(bytes, null, counts.lines, counts.matches.map((match) => match.lines));
+    return counts;
+  };
 }
 
 function counterFor(patterns: PatternSpec[]): ChunkCounter {

@@ -1,6 +1,6 @@
 import type { DeadLetterQueue, RunStatus, RunStore } from '@logcluster/core';
 import type { Queue } from 'bullmq';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Job states reported per queue: BullMQ's own names. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
@@ -10,7 +10,7 @@ export const RUNS_SCANNED = 1_000;
 
 /**
  * The dashboard's metrics (SPEC: Metrics, `serve`), read from Redis at each scrape: jobs
- * per queue and state, runs per status, dead-letter entries. A registry of its own.
+ * per queue and state, runs per status, dead-letter entries, spikes. A registry of its own.
  */
 export function serveMetrics(queues: { name: string; queue: Queue }[], store: RunStore, deadLetters: DeadLetterQueue): Registry {
   const registry = new Registry();
@@ -43,6 +43,17 @@ export function serveMetrics(queues: { name: string; queue: Queue }[], store: Ru
     registers,
     async collect() {
       this.set(await deadLetters.size());
+    },
+  });
+  new Counter({
+    name: 'logcluster_spikes_total',
+    help: 'Spikes found in runs with --window (a window whose matching lines jumped), by pattern; each counted once, when its window closed or its run ended',
+    labelNames: ['pattern'],
+    registers,
+    async collect() {
+      // Kept in Redis, so that every dashboard replica says the same: set from there.
+      this.reset();
+      for (const [pattern, count] of await store.spikeCounts()) this.inc({ pattern }, count);
     },
   });
   collectDefaultMetrics({ register: registry });

@@ -34,7 +34,8 @@ export const DEFAULT_MAX_LINE_SIZE = 256 * 1024 * 1024;
 /**
  * Cuts a byte stream into chunks of at most `chunkSize` bytes, each ending just after a
  * `\n` (the last chunk may end without one). A line longer than `chunkSize` is emitted
- * alone, as one oversized chunk of up to `maxLineSize` bytes.
+ * alone, as one oversized chunk of up to `maxLineSize` bytes. An empty piece of input is
+ * a flush: the complete lines pending are emitted at once as a (smaller) chunk.
  */
 export async function* chunkStream(
   input: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>,
@@ -82,6 +83,12 @@ export async function* chunkStream(
   };
 
   for await (const data of input) {
+    if (data.length === 0) {
+      // A flush: what is complete now goes out, short of a chunk or not (following a live log).
+      const lastNewline = pending.length === 0 ? -1 : pending.lastNewlineBefore(pending.length);
+      if (lastNewline !== -1) yield emit(lastNewline + 1);
+      continue;
+    }
     pending.push(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     for (let cut = nextCut(false); cut > 0; cut = nextCut(false)) yield emit(cut);
   }

@@ -1,5 +1,6 @@
-import { type Shape, anything, array, boolean, count, integer, literal, object, problemsWith, string } from './shape.js';
+import { type Shape, anything, array, boolean, count, integer, literal, object, optional, problemsWith, string } from './shape.js';
 import { InvalidJobError } from '../errors.js';
+import type { ChunkInsightSpec } from '../insight/insight-spec.js';
 import type { PatternSpec } from '../matching/pattern.js';
 
 interface ChunkJobCommon {
@@ -15,6 +16,8 @@ interface ChunkJobCommon {
   /** Its length; it ends just after a `\n`, or at the end of the source. */
   byteLength: number;
   patterns: PatternSpec[];
+  /** What to find beyond counts (windows, templates), when the run asks. */
+  insight?: ChunkInsightSpec;
 }
 
 /**
@@ -58,7 +61,14 @@ const fileRef = {
   }),
 };
 
-const run = { v: literal(1), runId: string({ pattern: RUN_ID_PATTERN }), patterns: array(patternSpecShape, { min: 1 }) };
+const insightShape = object({
+  windowMs: optional(integer({ min: 1 })),
+  timeFormat: optional(string()),
+  templates: optional(boolean),
+  now: integer(),
+});
+
+const run = { v: literal(1), runId: string({ pattern: RUN_ID_PATTERN }), patterns: array(patternSpecShape, { min: 1 }), insight: optional(insightShape) };
 
 const storedChunkShape = object({ ...run, ...storedRef });
 const fileChunkShape = object({ ...run, ...fileRef });
@@ -71,7 +81,7 @@ export const MAX_CHUNKS_PER_JOB = 64;
 const batchShape = object({ ...run, chunks: array(anything, { min: 1, max: MAX_CHUNKS_PER_JOB }) });
 
 /** A chunk inside a batch: the chunk's data without what the batch holds once for all its chunks. */
-export type ChunkRef = Omit<StoredChunkJob, 'v' | 'runId' | 'patterns'> | Omit<FileChunkJob, 'v' | 'runId' | 'patterns'>;
+export type ChunkRef = Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'insight'> | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'insight'>;
 
 /**
  * The data of one queue job: one or more consecutive chunks of one source of a run.
@@ -82,6 +92,7 @@ export interface ChunkBatchJobData {
   v: 1;
   runId: string;
   patterns: PatternSpec[];
+  insight?: ChunkInsightSpec;
   chunks: ChunkRef[];
 }
 
@@ -104,10 +115,10 @@ export function parseChunkJob(data: unknown): ChunkJobData {
  */
 export function parseChunkBatch(data: unknown): ChunkJobData[] {
   check(data, batchShape);
-  const { v, runId, patterns, chunks } = data as ChunkBatchJobData;
+  const { v, runId, patterns, insight, chunks } = data as ChunkBatchJobData;
   return chunks.map((ref, i) => {
     check(ref, hasPath(ref) ? fileRefShape : storedRefShape, `chunks.${i}`);
-    return { v, runId, patterns, ...ref };
+    return { v, runId, patterns, ...(insight ? { insight } : {}), ...ref };
   });
 }
 
@@ -115,7 +126,13 @@ export function parseChunkBatch(data: unknown): ChunkJobData[] {
 export function batchJobData(chunks: readonly ChunkJobData[]): ChunkBatchJobData {
   const [first] = chunks;
   if (!first) throw new Error('a job needs at least one chunk');
-  return { v: 1, runId: first.runId, patterns: first.patterns, chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, ...ref }) => ref) };
+  return {
+    v: 1,
+    runId: first.runId,
+    patterns: first.patterns,
+    ...(first.insight ? { insight: first.insight } : {}),
+    chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, insight: _i, ...ref }) => ref),
+  };
 }
 
 /**

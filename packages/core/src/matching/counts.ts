@@ -1,3 +1,5 @@
+import type { ChunkInsight } from '../insight/chunk-insight.js';
+
 /** Matches of one pattern: lines that match (grep -c) and non-overlapping matches (grep -o | wc -l). */
 export interface PatternCount {
   lines: number;
@@ -9,6 +11,8 @@ export interface ChunkCounts {
   bytes: number;
   lines: number;
   matches: PatternCount[];
+  /** Windows and message templates, when the run asks for them. */
+  insight?: ChunkInsight;
 }
 
 export function emptyPatternCount(): PatternCount {

@@ -40,6 +40,21 @@ export class RedisKeys {
     return `${this.prefix}:run:${runId}:lines`;
   }
 
+  /** Hash: chunk id → JSON of what its worker found beyond counts (windows, message templates), for runs that ask. */
+  insight(runId: string): string {
+    return `${this.prefix}:run:${runId}:insight`;
+  }
+
+  /** Hash: `<run>|<pattern>|<window start>` of every spike recorded, so that each is counted once. */
+  spikesSeen(): string {
+    return `${this.prefix}:spikes:seen`;
+  }
+
+  /** Hash: pattern → spikes recorded, for `logcluster_spikes_total`. */
+  spikeCounts(): string {
+    return `${this.prefix}:spikes:counts`;
+  }
+
   /** Pub/sub channel announcing that a chunk of the run was settled. */
   runEvents(runId: string): string {
     return `${this.prefix}:run:${runId}:events`;

@@ -1,4 +1,5 @@
 import type { PatternCount } from '../matching/counts.js';
+import type { SpikeReport, TopMessage, WindowsReport } from '../insight/insight-report.js';
 import type { PatternSpec } from '../matching/pattern.js';
 
 export type RunStatus = 'running' | 'completed' | 'partial' | 'failed';
@@ -50,6 +51,14 @@ export interface RunReport {
   durationMs: number;
   /** Why the run failed, when `status` is `failed`. */
   error?: string;
+  /** Per-window counts (`--window`). */
+  windows?: WindowsReport;
+  /** Windows whose count jumped (`--window`). */
+  spikes?: SpikeReport[];
+  /** The most frequent message templates per pattern (`--top`). */
+  topMessages?: Record<string, TopMessage[]>;
+  /** Matching lines left out of `topMessages` because a chunk held too many distinct templates; only when some were. */
+  ungroupedLines?: Record<string, number>;
 }
 
 /** What `status` shows: where a run is, without the per-source breakdown. */

@@ -1,3 +1,4 @@
+import type { RunInsightSpec } from '../insight/insight-spec.js';
 import type { PatternSpec } from '../matching/pattern.js';
 
 /** What a run was asked to do; stored once when the run starts. */
@@ -5,4 +6,6 @@ export interface RunDefinition {
   patterns: PatternSpec[];
   /** Source names as given: paths, or `-` for standard input. */
   sources: string[];
+  /** Windows, spikes and top messages, when asked for (`--window`, `--top`). */
+  insight?: RunInsightSpec;
 }

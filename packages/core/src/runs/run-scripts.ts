@@ -82,11 +82,11 @@ end
  * know as enqueued (a restart lost it, with its accounting) is neither counted nor
  * dead-lettered here: its coordinator enqueues it again.
  *
- * KEYS: the shared ones (1–7), then 8… the bytes key of each chunk.
+ * KEYS: the shared ones (1–7), 8 the run's insight hash, then 9… the bytes key of each chunk.
  * ARGV: 1 worker field, 2 event channel, 3 number of chunks; then per chunk: its id, byte
  * length, line count as the worker counted it ('' for a stored chunk, whose lines the
- * coordinator counted), its source's lines field, and n followed by n field/increment
- * pairs. Returns per chunk {1, g} if counted now (g > 0: the chunk had been dead-lettered
+ * coordinator counted), its source's lines field, n followed by n field/increment
+ * pairs, and the chunk's insight as JSON ('' when the run asks for none). Returns per chunk {1, g} if counted now (g > 0: the chunk had been dead-lettered
  * as generation g), {0, 0} if it had been counted already, {-1, 0} if the run is gone,
  * {-2, 0} if the run does not know the chunk, {-3, 0} if the run failed (the chunk's
  * bytes are dropped: nobody will need them).
@@ -103,13 +103,14 @@ local at = 4
 for i = 1, n do
   local id, length, lines, linesField = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
   local first, last = at + 5, at + 4 + 2 * tonumber(ARGV[at + 4])
-  at = last + 1
+  local insight = ARGV[last + 1]
+  at = last + 2
   local state = nil
   if runExists then state = redis.call('HGET', KEYS[3], id) end
   if not runExists then
     results[i] = {-1, 0}
   elseif failed then
-    redis.call('DEL', KEYS[7 + i])
+    redis.call('DEL', KEYS[8 + i])
     results[i] = {-3, 0}
   elseif not state then
     results[i] = {-2, 0}
@@ -134,7 +135,8 @@ for i = 1, n do
       redis.call('HINCRBY', KEYS[2], ARGV[j], ARGV[j + 1])
     end
     addCountedLines(KEYS[7], KEYS[2], id, lines, linesField)
-    redis.call('DEL', KEYS[7 + i])
+    if insight ~= '' then redis.call('HSET', KEYS[8], id, insight) end
+    redis.call('DEL', KEYS[8 + i])
     recorded = recorded + 1
     results[i] = {1, generation}
   end
@@ -248,6 +250,19 @@ if redis.call('HGET', KEYS[1], 'status') ~= 'failed' then
   redis.call('HSET', KEYS[1], 'status', 'running')
   redis.call('HDEL', KEYS[1], 'finishedAt')
 end
+return 1
+`,
+);
+
+/**
+ * Counts a spike once, however often it is recorded. KEYS: 1 the seen hash, 2 the counts
+ * hash. ARGV: 1 `<run>|<pattern>|<start>`, 2 the pattern. Returns 1 if counted now.
+ */
+export const recordSpikeScript = new LuaScript(
+  'recordSpike',
+  `
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 return 1
 `,
 );

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../redis/connection.js';
 import { type ChunkJobData, chunkId, isFileChunk } from '../contract/job.js';
 import { RunNotFoundError } from '../errors.js';
+import type { ChunkInsight } from '../insight/chunk-insight.js';
+import { type SpikeReport, assembleInsight } from '../insight/insight-report.js';
 import type { ChunkCounts } from '../matching/counts.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { RunProgress, RunReport, RunStatus } from './report.js';
@@ -12,6 +14,7 @@ import {
   recordDeadLetterScript,
   recordLostChunkScript,
   recordResultsScript,
+  recordSpikeScript,
   sealRunScript,
   storeChunkScript,
 } from './run-scripts.js';
@@ -185,7 +188,7 @@ export class RunStore {
   async recordResults(jobs: readonly ChunkJobData[], counts: readonly ChunkCounts[], workerId: string): Promise<RecordResult[]> {
     if (jobs.length === 0) return [];
     const { runId } = jobs[0]!;
-    const keys = this.chunkKeys(runId, 0, 0).slice(0, 7);
+    const keys = [...this.chunkKeys(runId, 0, 0).slice(0, 7), this.keys.insight(runId)];
     const args: (string | number)[] = [`w:${workerId}`, this.keys.runEvents(runId), jobs.length];
     jobs.forEach((job, i) => {
       keys.push(this.keys.chunk(job.runId, job.source, job.seq));
@@ -196,7 +199,10 @@ export class RunStore {
       });
       // Nobody counted the lines of a chunk read from shared storage before this worker.
       const countedHere = isFileChunk(job) ? counts[i]!.lines : '';
-      args.push(chunkId(job), job.byteLength, countedHere, `s${job.source}:lines`, increments.length / 2, ...increments);
+      const found = counts[i]!.insight;
+      // Where the chunk starts is the job's to say (a chunk on shared storage: nobody knows yet).
+      const insight = found ? JSON.stringify({ ...found, firstLine: isFileChunk(job) ? null : job.firstLine }) : '';
+      args.push(chunkId(job), job.byteLength, countedHere, `s${job.source}:lines`, increments.length / 2, ...increments, insight);
     });
     const results = (await recordResultsScript.run(this.redis, keys, args)) as [number, number][];
     return results.map(([code, generation]) => ({ outcome: OUTCOMES[String(code)] ?? 'run-missing', revivedGeneration: generation }));
@@ -278,6 +284,17 @@ export class RunStore {
     await this.redis.del(this.keys.chunk(job.runId, job.source, job.seq));
   }
 
+  /** Counts a spike of the run once, for `logcluster_spikes_total`. */
+  async recordSpike(runId: string, spike: SpikeReport): Promise<void> {
+    await recordSpikeScript.run(this.redis, [this.keys.spikesSeen(), this.keys.spikeCounts()], [`${runId}|${spike.pattern}|${spike.start}`, spike.pattern]);
+  }
+
+  /** Spikes recorded per pattern, over all runs under the prefix. */
+  async spikeCounts(): Promise<Map<string, number>> {
+    const counts = await this.redis.hgetall(this.keys.spikeCounts());
+    return new Map(Object.entries(counts).map(([pattern, n]) => [pattern, Number(n)]));
+  }
+
   /** Bytes of the run that were counted or dead-lettered: what is no longer in flight. */
   async settledBytes(runId: string): Promise<number> {
     return readCounter(await this.redis.hget(this.keys.counts(runId), 'settledBytes'));
@@ -313,8 +330,25 @@ export class RunStore {
     if (!run.runId) throw this.notFound(runId);
     // Chunks read from shared storage: their line counts place dead ones in the source.
     const needLines = Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null);
-    const lines = needLines ? await this.redis.hgetall(this.keys.chunkLines(runId)) : {};
-    return assembleReport(run, counts, dead, Date.now(), lines);
+    const definition = JSON.parse(run.definition ?? '{}') as RunDefinition;
+    const lines = needLines || definition.insight?.top !== undefined ? await this.redis.hgetall(this.keys.chunkLines(runId)) : {};
+    const report = assembleReport(run, counts, dead, Date.now(), lines);
+    if (!definition.insight) return report;
+    const found = await this.redis.hgetall(this.keys.insight(runId));
+    const chunks = Object.entries(found).map(([id, json]) => {
+      const [source, seq] = id.split('.').map(Number) as [number, number];
+      return { source, seq, insight: JSON.parse(json) as ChunkInsight };
+    });
+    // A dead-lettered chunk's lines, to keep line numbers right past it.
+    const deadLines = new Map(Object.values(dead).map((json) => {
+      const range = JSON.parse(json) as StoredDeadRange;
+      return [`${range.source}.${range.seq}`, range.lineCount] as const;
+    }));
+    const insight = assembleInsight(definition.insight, definition.patterns.map((spec) => spec.pattern), definition.sources, chunks, (source, seq) => {
+      const counted = lines[`${source}.${seq}`];
+      return counted !== undefined ? Number(counted) : (deadLines.get(`${source}.${seq}`) ?? null);
+    });
+    return { ...report, ...insight };
   }
 
   async progress(runId: string): Promise<RunProgress> {

@@ -1,0 +1,73 @@
+import { stat } from 'node:fs/promises';
+import { InputError } from '@logcluster/core';
+import { followFile, followStream } from './follow-reader.js';
+import type { Input } from './inputs.js';
+
+/** How long appended bytes may wait before they go out as a chunk, short of a full one, unless `--flush-interval` says otherwise. */
+export const DEFAULT_FLUSH_INTERVAL_MS = 250;
+
+/** An empty piece of input: the chunker's cue to emit the complete lines it holds. */
+const FLUSH = Buffer.alloc(0);
+
+/**
+ * A growing file (or standard input) as the one source of a `--follow` run: its bytes as
+ * they arrive, with a flush whenever some have waited `flushMs`, until `stop` aborts —
+ * then what is there is read, and the source ends. It cannot be read twice (a rotated
+ * file is gone), so a chunk Redis loses is reported dead-lettered, as for standard input.
+ */
+export async function followInput(
+  path: string,
+  options: { stdin: NodeJS.ReadableStream; stop: AbortSignal; flushMs: number; notice: (message: string) => void },
+): Promise<Input> {
+  if (path !== '-') {
+    const found = await stat(path).catch((err: NodeJS.ErrnoException) => {
+      throw new InputError(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${err.message}`, { cause: err });
+    });
+    if (found.isDirectory()) throw new InputError(`${path}: is a directory`);
+  }
+  return {
+    name: path,
+    read: () =>
+      withFlushes(
+        path === '-' ? followStream(options.stdin, { signal: options.stop }) : followFile(path, { signal: options.stop, notice: options.notice }),
+        options.flushMs,
+      ),
+    readRange: () => Promise.resolve(null),
+    plainFile: null,
+    close: () => Promise.resolve(),
+  };
+}
+
+/** The source's bytes, and an empty buffer whenever bytes have waited `flushMs` without a flush. */
+export async function* withFlushes(source: AsyncIterable<Buffer>, flushMs: number): AsyncGenerator<Buffer> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  let waitingSince: number | null = null;
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const due =
+        waitingSince === null
+          ? null
+          : new Promise<'flush'>((resolve) => {
+              timer = setTimeout(() => resolve('flush'), Math.max(0, waitingSince! + flushMs - Date.now()));
+            });
+      const result = await (due ? Promise.race([next, due]) : next);
+      clearTimeout(timer);
+      if (result === 'flush') {
+        waitingSince = null;
+        yield FLUSH;
+        continue;
+      }
+      if (result.done) return;
+      next = iterator.next();
+      if (result.value.length > 0) {
+        waitingSince ??= Date.now();
+        yield result.value;
+      }
+    }
+  } finally {
+    // Not awaited: a source still waiting for bytes would hold us up; it ends with its stop signal.
+    void iterator.return?.(undefined).catch(() => {});
+  }
+}

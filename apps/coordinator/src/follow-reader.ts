@@ -1,0 +1,248 @@
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { Readable, addAbortSignal } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InputError, errorMessage } from '@logcluster/core';
+
+/*
+ * `submit --follow`: a growing log file read like `tail -F`, as one byte stream in which
+ * no byte is read twice or left out, across both kinds of rotation:
+ *
+ * - Rename (logrotate `create`; also delete and create again): the path names another
+ *   file than the descriptor held. The old file stays open and is followed until the new
+ *   file has bytes in it — a logger writes to the old file until it reopens the path, and
+ *   once the new file has bytes (a single writer) has reopened — then it is read to its
+ *   end, closed, and the new file is read from its beginning. While the path is missing,
+ *   the old file is still followed and we wait for the path to come back.
+ * - Truncation (logrotate `copytruncate`): the file is shorter than the position read, so
+ *   reading starts again at 0. A truncation followed by writes that make the file longer
+ *   than the position before the next look is not visible in the size: so whenever the
+ *   file has grown, the last TAIL_CHECK_BYTES read are read again and compared with what
+ *   was read then; if they changed, the file was rewritten and reading starts again at 0.
+ *   If they now read as NUL bytes only, the truncation left a hole because the writer
+ *   kept its offset (it did not open the file with O_APPEND): its new bytes are after the
+ *   position, so reading goes on from there rather than yielding the hole.
+ *
+ * Limits (as for `tail -F`):
+ * - copytruncate loses what is written between logrotate's copy and its truncate.
+ * - A truncation plus rewrite that puts back exactly the bytes that preceded the position
+ *   (the same TAIL_CHECK_BYTES at the same offset) is not noticed: the rewritten bytes
+ *   before the position are then skipped. Log lines carry timestamps, so this takes a
+ *   writer that repeats itself byte for byte. A rewrite to exactly the old length that
+ *   never grows is only noticed once the file grows.
+ * - Two rotations between two looks (pollMs): the file in between is not seen.
+ * - With several writers, bytes written to the old file after the new one has bytes and
+ *   the old one has been read to its end are not read.
+ */
+
+const READ_SIZE = 1024 * 1024;
+/** How many bytes before the position are compared to notice a truncate-and-rewrite. */
+const TAIL_CHECK_BYTES = 4096;
+const DEFAULT_POLL_MS = 100;
+
+export interface FollowOptions {
+  /** How often to look at the file for new bytes and rotation, ms (default 100). */
+  pollMs?: number;
+  /** Stops following: once aborted, the reader reads what is there now (to the end of the current file, and of the old file if a rotation is pending), yields it and ends. */
+  signal: AbortSignal;
+  /** Called with a short human message on rotation/truncation/file missing (e.g. "app.log was rotated (renamed); following the new file"), for stderr. */
+  notice?: (message: string) => void;
+}
+
+/** A file open by descriptor and how far it has been read. */
+interface Followed {
+  handle: FileHandle;
+  dev: bigint;
+  ino: bigint;
+  position: number;
+  /** The last bytes read (up to TAIL_CHECK_BYTES), ending at `position`. */
+  tail: Buffer;
+}
+
+/**
+ * Follows `path` from its beginning (the whole current content first, then what is appended), as one endless byte stream: yields Buffers as bytes arrive. Rotation by rename: the old file (still open by descriptor) is read to its end first, then the new file at the path is opened and read from its beginning. Truncation (size smaller than the position read): read from the new beginning. If the path is missing at start: throw an error whose message says the file does not exist (the caller maps it to a usage error); if it goes missing later (deleted/renamed and not yet recreated), keep waiting for it to reappear (tail -F behaviour) and say so once via notice.
+ *
+ * The old file is left for the new one only once the new one has bytes (or following
+ * stops), so that what a logger writes to the renamed file before it reopens the path is
+ * not lost; see the comment at the top of this module for the limits.
+ */
+export async function* followFile(path: string, options: FollowOptions): AsyncGenerator<Buffer> {
+  const { signal } = options;
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const notice = (message: string): void => options.notice?.(message);
+  let current = await openFirst(path);
+  /** The new file at the path, between its opening and the switch to it. */
+  let replacement: Followed | null = null;
+  /** Whether the notice that the path is gone (or unusable) has been given since it was last seen. */
+  let absentNoticed = false;
+
+  /** The next bytes of `file` (at most READ_SIZE, not past `limit`), or null if there are none yet. */
+  async function nextBytes(file: Followed, limit: number): Promise<Buffer | null> {
+    const { size } = await file.handle.stat();
+    if (size < file.position) {
+      notice(`${path} was truncated; reading it again from its start`);
+      restart(file);
+    } else if (size > file.position && file.tail.length > 0) {
+      const before = Buffer.allocUnsafe(file.tail.length);
+      const { bytesRead } = await file.handle.read(before, 0, before.length, file.position - before.length);
+      if (bytesRead === before.length && before.equals(file.tail)) {
+        // Unchanged: only appended to.
+      } else if (bytesRead === before.length && !before.some((byte) => byte !== 0)) {
+        notice(`${path} was truncated by a writer that kept its offset; reading on after the hole it left`);
+        file.tail = before;
+      } else {
+        notice(`${path} was truncated and written again; reading it again from its start`);
+        restart(file);
+      }
+    }
+    const end = Math.min(size, limit);
+    if (end <= file.position) return null;
+    const length = Math.min(READ_SIZE, end - file.position);
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await file.handle.read(buffer, 0, length, file.position);
+    // Fewer bytes: the file shrank since the stat; the next look sees it.
+    if (bytesRead === 0) return null;
+    const data = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+    file.position += bytesRead;
+    file.tail =
+      bytesRead >= TAIL_CHECK_BYTES
+        ? Buffer.from(data.subarray(bytesRead - TAIL_CHECK_BYTES))
+        : Buffer.concat([file.tail, data]).subarray(-TAIL_CHECK_BYTES);
+    return data;
+  }
+
+  /** Yields what `file` has now: to its end; when stopping, only up to its size at the start (a busy writer must not keep us). */
+  async function* drain(file: Followed, stopping: boolean): AsyncGenerator<Buffer, void> {
+    const limit = stopping ? (await file.handle.stat()).size : Infinity;
+    for (;;) {
+      const data = await nextBytes(file, limit);
+      if (data === null) return;
+      yield data;
+    }
+  }
+
+  /** Tells once that the path is gone or unusable; the current file is still followed. */
+  async function absent(why: string): Promise<void> {
+    if (absentNoticed) return;
+    absentNoticed = true;
+    const { nlink } = await current.handle.stat();
+    const was = nlink === 0 ? 'the deleted file' : 'the file it named';
+    notice(`${path} ${why}; reading on in ${was} and waiting for ${path} to reappear`);
+  }
+
+  /** The regular file now at `path` when it is another one than `current`, else null. */
+  async function otherFileAtPath(): Promise<{ size: bigint } | null> {
+    let found;
+    try {
+      found = await stat(path, { bigint: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      await absent(code === 'ENOENT' || code === 'ENOTDIR' ? 'is missing' : `cannot be looked at (${errorMessage(err)})`);
+      return null;
+    }
+    if (!found.isFile()) {
+      await absent('is not a regular file any more');
+      return null;
+    }
+    absentNoticed = false;
+    return found.ino === current.ino && found.dev === current.dev ? null : found;
+  }
+
+  /** The file at `path` opened, or null if it cannot be (gone again, unreadable, not a regular file). */
+  async function openReplacement(): Promise<Followed | null> {
+    try {
+      const opened = await openFollowed(path);
+      if (opened) return opened;
+      await absent('is not a regular file any more');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      await absent(code === 'ENOENT' || code === 'ENOTDIR' ? 'is missing' : `cannot be opened (${errorMessage(err)})`);
+    }
+    return null;
+  }
+
+  try {
+    for (;;) {
+      const stopping = signal.aborted;
+      yield* drain(current, stopping);
+      const other = await otherFileAtPath();
+      // Stay with the old file while the new one is empty: the writer may not have reopened yet.
+      if (other && (stopping || other.size > 0n)) {
+        replacement = await openReplacement();
+        if (replacement) {
+          yield* drain(current, stopping);
+          const old = current;
+          const { nlink } = await old.handle.stat();
+          current = replacement;
+          replacement = null;
+          await old.handle.close();
+          notice(nlink === 0 ? `${path} was deleted and created again; following the new file` : `${path} was rotated (renamed); following the new file`);
+          if (stopping) {
+            yield* drain(current, true);
+            return;
+          }
+          continue;
+        }
+      }
+      if (stopping) return;
+      await sleep(pollMs, undefined, { signal }).catch(() => {
+        // Aborted: the next round reads what is there and ends.
+      });
+    }
+  } finally {
+    try {
+      await replacement?.handle.close();
+    } finally {
+      await current.handle.close();
+    }
+  }
+}
+
+/** Opens the file to follow first; its absence is the caller's input error. */
+async function openFirst(path: string): Promise<Followed> {
+  let opened: Followed | null;
+  try {
+    opened = await openFollowed(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(`${path}: no such file (it does not exist)`, { cause: err });
+    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`${path}: permission denied`, { cause: err });
+    throw new InputError(`${path}: cannot open: ${errorMessage(err)}`, { cause: err });
+  }
+  if (!opened) throw new InputError(`${path}: not a regular file (to follow standard input or a pipe, give -)`);
+  return opened;
+}
+
+/** `path` opened for reading from its start, or null (and closed) if it is not a regular file. */
+async function openFollowed(path: string): Promise<Followed | null> {
+  const handle = await open(path, 'r');
+  try {
+    const found = await handle.stat({ bigint: true });
+    if (found.isFile()) return { handle, dev: found.dev, ino: found.ino, position: 0, tail: Buffer.alloc(0) };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  await handle.close();
+  return null;
+}
+
+function restart(file: Followed): void {
+  file.position = 0;
+  file.tail = Buffer.alloc(0);
+}
+
+/** Follows a readable stream (stdin for `--follow -`): yields its chunks as they come; ends when the stream ends or when the signal aborts (then it stops at once, with what was read). */
+export async function* followStream(stream: NodeJS.ReadableStream, options: Pick<FollowOptions, 'signal'>): AsyncGenerator<Buffer> {
+  const { signal } = options;
+  if (signal.aborted) return;
+  const readable = stream instanceof Readable ? stream : new Readable().wrap(stream);
+  try {
+    // Aborting destroys the stream, so that a pending read ends at once.
+    for await (const chunk of addAbortSignal(signal, readable) as AsyncIterable<Buffer | string>) {
+      yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    }
+  } catch (err) {
+    if (signal.aborted) return;
+    throw err;
+  }
+}

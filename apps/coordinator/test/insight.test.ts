@@ -1,0 +1,172 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunReport, messageTemplate } from '@logcluster/core';
+import { grepCounts, runCli } from '@logcluster/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/*
+ * Windows, spikes and top messages on a realistic service log: log4j timestamps, stack
+ * traces without timestamps, a header before the first timestamp, some out-of-order
+ * lines and CRLF, and an ERROR storm in one minute. The log is cut into many small
+ * chunks, and every figure is checked against a plain reading of the file here.
+ */
+
+const MINUTE = 60_000;
+let dir: string;
+let log: string;
+let text: string;
+const STORM_MINUTE = 25;
+const START = Date.UTC(2024, 2, 5, 14, 0, 0);
+
+/** A seeded generator, so that the log is the same on every run. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+}
+
+function stamp(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)}`;
+}
+
+function serviceLog(): string {
+  const next = random(7);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
+  const lines = ['# orders-service log', '# started by systemd'];
+  let at = START;
+  while (at < START + 40 * MINUTE) {
+    at += Math.floor(next() * 900);
+    const storm = Math.floor((at - START) / MINUTE) === STORM_MINUTE;
+    // Now and then a line written late, with a timestamp from half a minute before.
+    const when = next() < 0.01 ? at - 30_000 : at;
+    const roll = next();
+    const eol = next() < 0.05 ? '\r' : '';
+    if (roll < (storm ? 0.6 : 0.04)) {
+      const message = pick([
+        `Connection to 10.0.${Math.floor(next() * 255)}.${Math.floor(next() * 255)}:5432 refused after ${Math.floor(next() * 5000)} ms`,
+        `Order ${Math.floor(next() * 1e6)} failed: payment declined for user "${pick(['alice', 'bob', 'carol'])}"`,
+        `Timeout calling /api/v1/inventory/${Math.floor(next() * 9999)} after 30s`,
+        `Unexpected null in request 7f3a${Math.floor(next() * 0xffffff).toString(16).padStart(6, '0')}c2e1`,
+      ]);
+      lines.push(`${stamp(when)} ERROR [http-nio-8080-exec-${Math.floor(next() * 20)}] c.e.orders.OrderService - ${message}${eol}`);
+      if (next() < 0.3) lines.push('java.lang.IllegalStateException: ERROR state', '\tat com.example.orders.OrderService.place(OrderService.java:142)');
+    } else if (roll < 0.15) {
+      lines.push(`${stamp(when)} WARN  [scheduler-1] c.e.orders.Retry - retrying order ${Math.floor(next() * 1e6)} (attempt ${1 + Math.floor(next() * 3)})${eol}`);
+    } else {
+      lines.push(`${stamp(when)} INFO  [http-nio-8080-exec-${Math.floor(next() * 20)}] c.e.orders.OrderService - order ${Math.floor(next() * 1e6)} placed in ${Math.floor(next() * 300)} ms${eol}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'logcluster-insight-'));
+  log = join(dir, 'orders.log');
+  text = serviceLog();
+  await writeFile(log, text);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The file read plainly: each line's window (a line without a timestamp: the previous line's). */
+function reference(patterns: string[]) {
+  const lines = text.split('\n').slice(0, -1);
+  const buckets = new Map<number, { lines: number; matches: Record<string, number> }>();
+  let untimedLines = 0;
+  let current: number | null = null;
+  const tallies = new Map<string, Map<string, { count: number; example: string; firstLine: number; lastLine: number }>>(patterns.map((p) => [p, new Map()]));
+  lines.forEach((line, i) => {
+    const found = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3})/.exec(line);
+    if (found) {
+      const [y, mo, d, h, mi, s, ms] = found.slice(1).map(Number);
+      current = Math.floor(Date.UTC(y!, mo! - 1, d, h, mi, s, ms) / MINUTE) * MINUTE;
+    }
+    const matched = patterns.filter((p) => line.includes(p));
+    if (current === null) untimedLines++;
+    else {
+      const bucket = buckets.get(current) ?? { lines: 0, matches: Object.fromEntries(patterns.map((p) => [p, 0])) };
+      bucket.lines++;
+      for (const p of matched) bucket.matches[p]!++;
+      buckets.set(current, bucket);
+    }
+    for (const p of matched) {
+      const template = messageTemplate(line);
+      const seen = tallies.get(p)!.get(template);
+      if (seen) {
+        seen.count++;
+        seen.lastLine = i + 1;
+      } else tallies.get(p)!.set(template, { count: 1, example: line.replace(/\r$/, ''), firstLine: i + 1, lastLine: i + 1 });
+    }
+  });
+  return { buckets, untimedLines, tallies };
+}
+
+async function analyze(args: string[]): Promise<RunReport> {
+  const result = await runCli(['analyze', '--json', '--chunk-size', '8KiB', ...args, log]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as RunReport;
+}
+
+describe('windows, spikes and top messages', () => {
+  it('counts lines and matches per minute exactly, across chunks, with untimed and out-of-order lines', async () => {
+    const report = await analyze(['--window', '1m', '-p', 'ERROR', '-p', 'WARN']);
+    expect(report.totals.chunks).toBeGreaterThan(50);
+    const expected = reference(['ERROR', 'WARN']);
+    expect(report.windows!.size).toBe('1m');
+    expect(report.windows!.untimedLines).toBe(2);
+    expect(report.windows!.buckets).toEqual(
+      [...expected.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([start, bucket]) => ({ start: new Date(start).toISOString(), ...bucket })),
+    );
+    // Every line and every matching line is in exactly one window (or untimed).
+    const inWindows = report.windows!.buckets.reduce((sum, bucket) => sum + bucket.lines, 0);
+    expect(inWindows + report.windows!.untimedLines).toBe(report.totals.lines);
+    expect(report.windows!.buckets.reduce((sum, bucket) => sum + bucket.matches.ERROR!, 0)).toBe(grepCounts(log, { pattern: 'ERROR' }).lines);
+  });
+
+  it('flags the ERROR storm as a spike, and nothing else', async () => {
+    const report = await analyze(['--window', '1m']);
+    const stormStart = new Date(START + STORM_MINUTE * MINUTE).toISOString();
+    expect(report.spikes!.map((spike) => [spike.start, spike.pattern])).toEqual([[stormStart, 'ERROR']]);
+    const storm = report.windows!.buckets.find((bucket) => bucket.start === stormStart)!;
+    expect(report.spikes![0]!.count).toBe(storm.matches.ERROR);
+    expect(report.spikes![0]!.baseline).toBeLessThan(storm.matches.ERROR! / 3);
+    // A higher factor than the storm reaches flags nothing.
+    const strict = await analyze(['--window', '1m', '--spike-factor', '1000']);
+    expect(strict.spikes).toEqual([]);
+  });
+
+  it('groups matching lines into templates, with exact counts, first and last lines and an example', async () => {
+    const report = await analyze(['--top', '3', '-p', 'ERROR']);
+    const expected = [...reference(['ERROR']).tallies.get('ERROR')!.entries()]
+      .sort((a, b) => b[1].count - a[1].count || a[1].firstLine - b[1].firstLine || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 3)
+      .map(([template, tally]) => ({ template, ...tally, source: log }));
+    expect(report.topMessages!.ERROR).toEqual(expected);
+    expect(report.windows).toBeUndefined();
+    // The four kinds of error message each group as one template, whatever their ids, IPs and numbers.
+    expect(expected[0]!.count).toBeGreaterThan(20);
+  });
+
+  it('shows a histogram, the spikes and the top messages in the human report', async () => {
+    const result = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', '--top', '2', log]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/windows of 1m \(2 lines before any timestamp\)/);
+    expect(result.stdout).toMatch(/spikes \(1\):\n {2}2024-03-05 14:25:00Z {2}ERROR: \d+ lines/);
+    expect(result.stdout).toMatch(/top messages for ERROR:\n +\d+ {2}.*ERROR/);
+  });
+
+  it('refuses a bad --window or --time-format before anything runs (exit 2)', async () => {
+    for (const args of [['--window', '0s'], ['--window', 'soon'], ['--time-format', '%Y'], ['--window', '1m', '--time-format', '%H']]) {
+      const result = await runCli(['analyze', ...args, log]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/--window|--time-format/);
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { closeRedis, connectRedis } from '@logcluster/core';
+
+export interface FollowLatency {
+  linesPerSecond: number;
+  seconds: number;
+  lines: number;
+  /** Milliseconds from a batch's write to the moment its last line was counted. */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  batches: number;
+}
+
+/** How often the writer appends, ms: the rate is reached in batches this far apart. */
+const BATCH_EVERY_MS = 10;
+/** How often the counted lines are read from Redis, ms: latencies are this coarse. */
+const POLL_EVERY_MS = 5;
+
+/**
+ * `submit --follow` on a file that grows at `linesPerSecond` for `seconds`: each batch of
+ * lines is timed from its write to the moment the run's counters include its last line
+ * (every line holds INFO, so the pattern's line count is the lines counted so far).
+ */
+export async function measureFollowLatency(bin: string, redisUrl: string, dir: string, linesPerSecond: number, seconds: number): Promise<FollowLatency> {
+  const file = join(dir, 'follow-bench.log');
+  await writeFile(file, '');
+  const prefix = 'bench-follow';
+  const child = spawn(process.execPath, [bin, 'submit', '--follow', '--json', '--redis', redisUrl, '--prefix', prefix, '-p', 'INFO', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const runId = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (data: Buffer) => {
+      stderr += data.toString();
+      const found = /run (r-[0-9a-z-]+): following/.exec(stderr);
+      if (found) resolve(found[1]!);
+    });
+    child.on('exit', () => reject(new Error(`submit --follow exited: ${stderr}`)));
+  });
+  const redis = await connectRedis(redisUrl, { connectionName: 'bench-follow' });
+  const countsKey = `${prefix}:run:${runId}:counts`;
+  const written: { at: number; total: number }[] = [];
+  const latencies: number[] = [];
+  let counted = 0;
+  let next = 0;
+  let writing = true;
+  const poller = (async () => {
+    while (writing || next < written.length) {
+      counted = Number((await redis.hget(countsKey, 's0:p0:l')) ?? 0);
+      const now = performance.now();
+      while (next < written.length && written[next]!.total <= counted) latencies.push(now - written[next++]!.at);
+      await new Promise((resolve) => setTimeout(resolve, POLL_EVERY_MS));
+    }
+  })();
+  const perBatch = Math.max(1, Math.round((linesPerSecond * BATCH_EVERY_MS) / 1000));
+  const start = performance.now();
+  let total = 0;
+  for (let batch = 0; performance.now() - start < seconds * 1000; batch++) {
+    // Keep to the schedule: a late batch is written at once, not skipped.
+    const due = start + batch * BATCH_EVERY_MS;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    let text = '';
+    for (let i = 0; i < perBatch; i++) text += `2026-11-27T10:00:00.000Z INFO request ${total + i} served in ${(total + i) % 997} ms\n`;
+    await appendFile(file, text);
+    total += perBatch;
+    written.push({ at: performance.now(), total });
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  writing = false;
+  await poller;
+  child.kill('SIGINT');
+  await new Promise((resolve) => child.on('exit', resolve));
+  await closeRedis(redis);
+  await rm(file, { force: true });
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { linesPerSecond: total / elapsed, seconds: elapsed, lines: total, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1]!, batches: sorted.length };
+}

@@ -1,0 +1,86 @@
+import type { ChunkCounter } from '../matching/matcher.js';
+import type { ChunkInsightSpec } from './insight-spec.js';
+import { TemplateTallies, type TemplateTally } from './message-template.js';
+import { createTimestampParser } from './timestamps.js';
+
+/** Lines and matching lines (per pattern, in the run's order) of one time window within a chunk. */
+export type WindowCount = [start: number, lines: number, matches: number[]];
+
+/**
+ * What a worker finds in one chunk beyond its counts, kept per chunk and merged by the
+ * report in line order (so that it is exact however chunks are split, retried or
+ * counted out of order). Line numbers are 1-based within the chunk.
+ */
+export interface ChunkInsight {
+  /** The chunk's first line in its source, when the job says (null: worked out from the chunks before it). */
+  firstLine: number | null;
+  lines: number;
+  windows?: {
+    /** Lines before the chunk's first timestamp: they belong to the window of the line before the chunk. */
+    lead: { lines: number; matches: number[] };
+    buckets: WindowCount[];
+    /** The window of the chunk's last line with a timestamp (where the next chunk's lead goes); null if none. */
+    last: number | null;
+  };
+  /** Per pattern: templates of its matching lines, and lines beyond the template bound. */
+  templates?: { tallies: [string, TemplateTally][]; overflow: number }[];
+}
+
+/** Longest line decoded for its timestamp and template; the rest of a longer line plays no part in either. */
+const MAX_DECODED_LINE = 4096;
+
+/**
+ * Builds what finds a chunk's insight. `counter` is the run's own counter, asked line by
+ * line, so that a line matches here exactly when it matches in the counts.
+ */
+export function createInsightFinder(spec: ChunkInsightSpec, patternCount: number, counter: ChunkCounter): (bytes: Uint8Array, firstLine: number | null, lines: number, chunkMatches: readonly number[]) => ChunkInsight {
+  const timestampOf = spec.windowMs !== undefined ? createTimestampParser({ ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}), now: spec.now }) : undefined;
+  const windowMs = spec.windowMs ?? 0;
+  return (input, firstLine, lines, chunkMatches) => {
+    const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    // Patterns with no match in the chunk need not be asked about each line.
+    const patternsToAsk = chunkMatches.flatMap((count, i) => (count > 0 ? [i] : []));
+    const tallies = spec.templates ? Array.from({ length: patternCount }, () => new TemplateTallies()) : undefined;
+    const buckets = new Map<number, WindowCount>();
+    const lead = { lines: 0, matches: new Array<number>(patternCount).fill(0) };
+    let current: WindowCount | undefined;
+    let lastStart: number | null = null;
+    let lineNumber = 0;
+    for (let start = 0; start < bytes.length; ) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end === -1) end = bytes.length;
+      lineNumber++;
+      const lineBytes = bytes.subarray(start, end === bytes.length ? end : end + 1);
+      let text: string | undefined;
+      const decoded = () => (text ??= bytes.toString('utf8', start, Math.min(end, start + MAX_DECODED_LINE)));
+      let matched: number[] | undefined;
+      if (patternsToAsk.length > 0) {
+        const counts = counter(lineBytes, 1).matches;
+        matched = patternsToAsk.filter((i) => counts[i]!.lines > 0);
+      }
+      if (timestampOf) {
+        const at = timestampOf(decoded());
+        if (at !== undefined) {
+          const windowStart = Math.floor(at / windowMs) * windowMs;
+          current = buckets.get(windowStart);
+          if (!current) {
+            current = [windowStart, 0, new Array<number>(patternCount).fill(0)];
+            buckets.set(windowStart, current);
+          }
+          lastStart = windowStart;
+        }
+        const into = current ? { counts: current[2], add: () => current![1]++ } : { counts: lead.matches, add: () => lead.lines++ };
+        into.add();
+        for (const i of matched ?? []) into.counts[i]!++;
+      }
+      if (tallies && matched) for (const i of matched) tallies[i]!.add(decoded(), lineNumber);
+      start = end + 1;
+    }
+    return {
+      firstLine,
+      lines,
+      ...(timestampOf ? { windows: { lead, buckets: [...buckets.values()].sort((a, b) => a[0] - b[0]), last: lastStart } } : {}),
+      ...(tallies ? { templates: tallies.map((tally) => ({ tallies: tally.entries(), overflow: tally.overflow })) } : {}),
+    };
+  };
+}

@@ -1,0 +1,215 @@
+import type { ChunkInsight } from './chunk-insight.js';
+import { DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule } from './insight-spec.js';
+import { type TemplateTally, mergeTallies, topTemplates } from './message-template.js';
+import { formatWindowSize } from './timestamps.js';
+
+/** `windows` of the JSON report. */
+export interface WindowsReport {
+  size: string;
+  untimedLines: number;
+  buckets: { start: string; lines: number; matches: Record<string, number> }[];
+}
+
+/** One entry of `spikes`: a window whose count of a pattern's lines jumped. */
+export interface SpikeReport {
+  start: string;
+  pattern: string;
+  count: number;
+  /** The average count of the windows before it. */
+  baseline: number;
+}
+
+/** One entry of `topMessages[pattern]`. */
+export interface TopMessage {
+  template: string;
+  count: number;
+  example: string;
+  /** The source where the template first appears; `firstLine`/`lastLine` are its lines there (null if unknown). */
+  source: string;
+  firstLine: number | null;
+  lastLine: number | null;
+}
+
+export interface InsightReport {
+  windows?: WindowsReport;
+  spikes?: SpikeReport[];
+  topMessages?: Record<string, TopMessage[]>;
+  /** Matching lines not grouped into templates (beyond the bound per chunk), per pattern; only when some were. */
+  ungroupedLines?: Record<string, number>;
+}
+
+/** A chunk's insight with where it sits, as the run keeps it. */
+export interface PlacedInsight {
+  source: number;
+  seq: number;
+  insight: ChunkInsight;
+}
+
+/**
+ * Merges the chunks' findings in line order: per-window counts (a chunk's lines before its
+ * first timestamp go to the window of the line before the chunk), spikes, and the top
+ * message templates per pattern. `deadLines(source, seq)` gives a dead-lettered chunk's
+ * line count, if known, to keep line numbers right past it.
+ */
+export function assembleInsight(
+  spec: RunInsightSpec,
+  patterns: readonly string[],
+  sources: readonly string[],
+  chunks: readonly PlacedInsight[],
+  deadLines: (source: number, seq: number) => number | null = () => null,
+): InsightReport {
+  const ordered = [...chunks].sort((a, b) => a.source - b.source || a.seq - b.seq);
+  const report: InsightReport = {};
+  if (spec.windowMs !== undefined) {
+    report.windows = mergeWindows(spec.windowMs, patterns, ordered);
+    report.spikes = findSpikes(report.windows, spec.windowMs, patterns, spec.spikes ?? DEFAULT_SPIKE_RULE);
+  }
+  if (spec.top !== undefined) Object.assign(report, mergeTemplates(spec.top, patterns, sources, ordered, deadLines));
+  return report;
+}
+
+function mergeWindows(windowMs: number, patterns: readonly string[], ordered: readonly PlacedInsight[]): WindowsReport {
+  const buckets = new Map<number, { lines: number; matches: number[] }>();
+  const bucket = (start: number) => {
+    let found = buckets.get(start);
+    if (!found) buckets.set(start, (found = { lines: 0, matches: new Array<number>(patterns.length).fill(0) }));
+    return found;
+  };
+  let untimedLines = 0;
+  let source = -1;
+  let previous: number | null = null;
+  for (const { source: s, insight } of ordered) {
+    const windows = insight.windows;
+    if (!windows) continue;
+    if (s !== source) {
+      source = s;
+      previous = null;
+    }
+    if (windows.lead.lines > 0) {
+      if (previous === null) untimedLines += windows.lead.lines;
+      else {
+        const into = bucket(previous);
+        into.lines += windows.lead.lines;
+        windows.lead.matches.forEach((count, i) => (into.matches[i]! += count));
+      }
+    }
+    for (const [start, lines, matches] of windows.buckets) {
+      const into = bucket(start);
+      into.lines += lines;
+      matches.forEach((count, i) => (into.matches[i]! += count));
+    }
+    if (windows.last !== null) previous = windows.last;
+  }
+  return {
+    size: formatWindowSize(windowMs),
+    untimedLines,
+    buckets: [...buckets.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([start, { lines, matches }]) => ({ start: new Date(start).toISOString(), lines, matches: byPattern(patterns, matches) })),
+  };
+}
+
+/**
+ * Windows where a pattern's count exceeds `factor` × the average over the `history`
+ * windows before it (windows without lines count as 0), and is at least `minCount`. A
+ * window needs at least min(3, history) windows before it to be judged.
+ */
+export function findSpikes(windows: WindowsReport, windowMs: number, patterns: readonly string[], rule: SpikeRule): SpikeReport[] {
+  if (windows.buckets.length === 0) return [];
+  const byStart = new Map(windows.buckets.map((bucket) => [Date.parse(bucket.start), bucket]));
+  const first = Date.parse(windows.buckets[0]!.start);
+  const last = Date.parse(windows.buckets[windows.buckets.length - 1]!.start);
+  const spikes: SpikeReport[] = [];
+  const needed = Math.min(3, rule.history);
+  patterns.forEach((pattern) => {
+    const history: number[] = [];
+    for (let start = first; start <= last; start += windowMs) {
+      const count = byStart.get(start)?.matches[pattern] ?? 0;
+      if (history.length >= needed) {
+        const baseline = history.reduce((total, n) => total + n, 0) / history.length;
+        if (count >= rule.minCount && count > rule.factor * baseline) {
+          spikes.push({ start: new Date(start).toISOString(), pattern, count, baseline: Math.round(baseline * 1000) / 1000 });
+        }
+      }
+      history.push(count);
+      if (history.length > rule.history) history.shift();
+    }
+  });
+  return spikes.sort((a, b) => a.start.localeCompare(b.start) || patterns.indexOf(a.pattern) - patterns.indexOf(b.pattern));
+}
+
+function mergeTemplates(
+  top: number,
+  patterns: readonly string[],
+  sources: readonly string[],
+  ordered: readonly PlacedInsight[],
+  deadLines: (source: number, seq: number) => number | null,
+): Pick<InsightReport, 'topMessages' | 'ungroupedLines'> {
+  // Per pattern and source, in line order, with line numbers made absolute.
+  const merged = patterns.map(() => new Map<number, Map<string, TemplateTally>>());
+  const ungrouped = new Array<number>(patterns.length).fill(0);
+  let source = -1;
+  let nextSeq = 0;
+  let nextLine: number | null = 1;
+  for (const { source: s, seq, insight } of ordered) {
+    if (s !== source) {
+      source = s;
+      nextSeq = 0;
+      nextLine = 1;
+    }
+    // Chunks between the last one seen and this one (dead-lettered, or not counted yet).
+    for (; nextSeq < seq; nextSeq++) {
+      const lines = deadLines(s, nextSeq);
+      nextLine = nextLine === null || lines === null ? null : nextLine + lines;
+    }
+    const firstLine: number | null = insight.firstLine ?? nextLine;
+    nextLine = firstLine === null ? null : firstLine + insight.lines;
+    nextSeq = seq + 1;
+    insight.templates?.forEach(({ tallies, overflow }, p) => {
+      ungrouped[p]! += overflow;
+      const perSource = merged[p]!;
+      let into = perSource.get(s);
+      if (!into) perSource.set(s, (into = new Map<string, TemplateTally>()));
+      mergeTallies(
+        into,
+        tallies.map(([template, tally]) => [
+          template,
+          { ...tally, firstLine: firstLine === null ? Number.NaN : firstLine - 1 + tally.firstLine, lastLine: firstLine === null ? Number.NaN : firstLine - 1 + tally.lastLine },
+        ]),
+      );
+    });
+  }
+  const topMessages: Record<string, TopMessage[]> = {};
+  patterns.forEach((pattern, p) => {
+    // Across sources: counts add up; the first source a template appears in names it.
+    const all = new Map<string, TemplateTally & { source: number }>();
+    for (const [s, tallies] of [...merged[p]!.entries()].sort((a, b) => a[0] - b[0])) {
+      for (const [template, tally] of tallies) {
+        const seen = all.get(template);
+        if (seen) seen.count += tally.count;
+        else all.set(template, { ...tally, source: s });
+      }
+    }
+    topMessages[pattern] = topTemplates(all, top).map(([template, tally]) => {
+      const { source: s } = tally;
+      return {
+        template,
+        count: tally.count,
+        example: tally.example,
+        source: sources[s] ?? String(s),
+        firstLine: Number.isNaN(tally.firstLine) ? null : tally.firstLine,
+        lastLine: Number.isNaN(tally.lastLine) ? null : tally.lastLine,
+      };
+    });
+  });
+  return {
+    topMessages,
+    ...(ungrouped.some((n) => n > 0) ? { ungroupedLines: byPattern(patterns, ungrouped) } : {}),
+  };
+}
+
+function byPattern(patterns: readonly string[], counts: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  patterns.forEach((pattern, i) => Object.defineProperty(out, pattern, { value: counts[i] ?? 0, enumerable: true, writable: true, configurable: true }));
+  return out;
+}
