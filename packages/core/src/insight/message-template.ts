@@ -1,47 +1,404 @@
 /**
- * Message templates: a log line with its variable parts masked, so that lines that differ
- * only in ids, numbers, addresses, paths or quoted values group together.
+ * Message templates for the top messages (`--top`): a log line with its variable parts
+ * masked, so that lines differing only in them group together. Pure, synchronous and
+ * deterministic. The masks are the `RULES` below, applied as one global regex of them all
+ * would apply them: scanning left to right, the leftmost match wins and, of matches at the
+ * same position, that of the first rule. For speed (it runs on every matching line), a
+ * short scan in plain code asks the regex only where a match may begin, and masks a plain
+ * number without it.
+ *
+ * What is masked, most specific first:
+ *
+ * | kind | example | becomes |
+ * | --- | --- | --- |
+ * | double-quoted value (no newline inside, `\"` escapes) | `user "alice"` | `user "<str>"` |
+ * | single-quoted value (the `'` not glued to a word, so `can't` is no quote) | `KeyError: 'id'` | `KeyError: '<str>'` |
+ * | MAC address | `00:1a:2b:3c:4d:5e` | `<hex>` |
+ * | ISO 8601 date and time, `yyyy/MM/dd HH:mm:ss`, a date alone | `2024-03-05T14:02:11.381Z`, `2024-03-05 14:02:11,381` | `<ts>` |
+ * | access-log time (the brackets stay) | `[10/Oct/2000:13:55:36 -0700]` | `[<ts>]` |
+ * | syslog time | `Oct 11 22:14:15` | `<ts>` |
+ * | time of day with seconds | `14:02:11.381` | `<ts>` |
+ * | `scheme://` URL (trailing `.,:;!?)` stay out) | `https://x.io/a?b=1` | `<url>` |
+ * | e-mail address | `bob.smith+x@mail.example.com` | `<email>` |
+ * | UUID, any case | `550e8400-e29b-41d4-a716-446655440000` | `<uuid>` |
+ * | IPv6 (full, `::`-compressed, zone, IPv4 tail; with at least one digit) | `fe80::1%eth0`, `::1` | `<ip>` |
+ * | IPv4 with optional port | `10.0.12.34:5432` | `<ip>` |
+ * | path: `/`, `./`, `../`, `~/` or `C:\` with at least one more separator | `/api/v1/orders/42`, `C:\logs\app.log` | `<path>` |
+ * | `0x` hex, and bare hex tokens of ≥ 8 chars with a digit and a letter a-f | `0x1d`, `7f3a9c2e1b`, `req_7f3a9c2e1b` | `<hex>`, `req_<hex>` |
+ * | digits in a word (letters first) | `user42`, `worker-12`, `http-nio-8080-exec-3`, `python3.11` | `user<num>`, `worker-<num>`, `http-nio-<num>-exec-<num>`, `python<num>` |
+ * | number: integer, decimal, negative, exponent; a glued unit stays | `-3`, `0.25`, `250ms`, `12MB`, `99%` | `<num>`, `<num>`, `<num>ms`, `<num>MB`, `<num>%` |
+ * | whitespace runs, tabs | `a \t  b` | `a b` |
+ *
+ * Choices:
+ * - Digits are masked wherever they are, inside words too (`user42` → `user<num>`,
+ *   `ERROR2` → `ERROR<num>`, `h2o` → `h<num>o`): ids glued to names are the commonest
+ *   variable part of real logs. The exceptions are a few well-known words, kept whole
+ *   (any case): `sha256`, `md5`, `utf-8`, `http2`, `ipv4`, `base64`, `int64`, `amd64`,
+ *   `ssh2`, `log4j`… (see `KEPT_WORDS`).
+ * - `key=value`: the key stays, and so does the value unless a mask applies to it
+ *   (`level=error user=alice id=42 took=30s` → `level=error user=alice id=<num> took=<num>s`),
+ *   since such values are often meaningful. A quoted value is a quoted value
+ *   (`user="alice"` → `user="<str>"`).
+ * - JSON-ish lines: a quoted JSON key (after `{` or `,`, before `:`) stays as it is. The
+ *   quoted value of a text key (`msg`, `message`, `error`, `err`, `reason`, `cause`,
+ *   `exception`, `description`, `detail(s)`, `level`, `lvl`, `severity`, `logger`, `caller`,
+ *   `event`; also as the last part of `error.message`, `err_msg`, `errorMessage`, but not
+ *   of a class name such as `KeyError`), after
+ *   `:` or `=`, is not replaced but masked inside, so that `{"level":"error","msg":"timeout after 250ms","user":"u1"}`
+ *   → `{"level":"error","msg":"timeout after <num>ms","user":"<str>"}`; likewise `msg="…"`.
+ * - The start of the line (timestamp, level, thread, logger) gets no special treatment;
+ *   the masks above apply there as anywhere.
+ * - Leading and trailing whitespace (with a trailing `\r`) is trimmed; the result is capped
+ *   at `MAX_TEMPLATE` characters, the last of them `…` when cut.
  */
 
-/** Masks, most specific first: one regex of alternatives, so that each part of a line is masked once. */
-const MASKS: readonly [name: string, source: string][] = [
-  ['ts', String.raw`\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:[Zz]|[+-]\d\d:?\d\d)?|\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d|\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b|\b\d{4}-\d\d-\d\d\b`],
-  ['uuid', String.raw`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`],
-  ['url', String.raw`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`],
-  ['email', String.raw`\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b`],
-  ['ip', String.raw`\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-fA-F]{1,4}:)*::(?:[0-9a-fA-F]{1,4}:)*[0-9a-fA-F]{0,4}(?![\w:])`],
-  ['str', String.raw`"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'`],
-  ['path', String.raw`(?<![\w/])(?:~|\.{1,2})?/[\w.@%+-]+(?:/[\w.@%+-]*)+|\b[A-Za-z]:\\[^\s"'<>]+`],
-  ['hex', String.raw`\b0[xX][0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b`],
-  // A minus sign only where it cannot be a separator: `exec-1` is `exec-<num>`.
-  ['num', String.raw`(?:(?<![\w.])-)?\d+(?:[.,]\d+)*`],
-];
-
-const MASK = new RegExp(MASKS.map(([, source]) => `(${source})`).join('|'), 'g');
-
-/** Longest template kept; the rest is cut and marked with `…`. */
+/** Longest template, `…` included. */
 const MAX_TEMPLATE = 300;
-/** Longest example line kept. */
+/** Longest example line, `…` included. */
 const MAX_EXAMPLE = 500;
+/** Distinct templates a `TemplateTallies` keeps by default. */
+const DEFAULT_MAX_TEMPLATES = 10_000;
+
+const HEX = '[0-9a-fA-F]';
+const H4 = `${HEX}{1,4}`;
+/** The time after a date: `14:02`, `14:02:11`, `14:02:11.381Z`, `14:02:11,381+02:00`. */
+const DATE_TIME = String.raw`\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)?`;
+/** A character of a path segment; `/` and `\` are the separators. */
+const PATH_CHAR = String.raw`[^\s"'\x60<>()\[\]{}|,;/\\]`;
+const PATH_OR_SLASH = String.raw`[^\s"'\x60<>()\[\]{}|,;\\]`;
+const WIN_PATH_CHAR = String.raw`[^\s"'\x60<>|,;/\\]`;
+const WIN_PATH_OR_BACKSLASH = String.raw`[^\s"'\x60<>|,;/]`;
+
+/** What a rule's match becomes. */
+type Kind = 'quoted' | 'ts' | 'url' | 'email' | 'uuid' | 'ip' | 'path' | 'hex' | 'word' | 'num';
 
 /**
- * The template of one log line. Masked (placeholders in angle brackets): timestamps
- * (`<ts>`), UUIDs, URLs, e-mail addresses, IPv4/IPv6 addresses with an optional port
- * (`<ip>`), quoted values (`"<str>"`), paths (`<path>`), hex ids (`0x…`, or 8+ hex digits
- * holding a digit and a letter: `<hex>`), and numbers anywhere — also inside words
- * (`worker-12` → `worker-<num>`, `user42` → `user<num>`, `250ms` → `<num>ms`), since ids
- * are often glued to words; words themselves, and keys of `key=value`, stay. Whitespace
- * runs become one space; the line is trimmed (a trailing `\r` too) and capped.
+ * The masks, in the order they are tried at one position (the leftmost match in the line
+ * winning, and at one position the first rule that matches). `begins`: what the first
+ * character of a match may be (d: digit, l: letter, q: quote, p: one of `/ . ~ : - _ +`).
+ * Whitespace is collapsed by `mask` itself.
  */
+const RULES: readonly { kind: Kind; begins: string; source: string }[] = [
+  // "…" with \" escapes (an escaped quote opens nothing); '…', its quotes not glued to a word (`can't`).
+  { kind: 'quoted', begins: 'q', source: String.raw`(?<!\\)"(?:[^"\\\n]|\\.)*"|(?<![\w\\])'(?:[^'\\\n]|\\.)*'(?![A-Za-z0-9])` },
+  // MAC address (before times: `00:11:22:33:44:55` is none).
+  { kind: 'hex', begins: 'dl', source: String.raw`(?<![\w:-])(?:${HEX}{2}:){5}${HEX}{2}(?![\w:])|(?<![\w:-])(?:${HEX}{2}-){5}${HEX}{2}(?![\w-])` },
+  // Timestamps: ISO 8601 / log4j / Go (`2024/03/05 14:02:11`), access log, syslog, a time of day.
+  {
+    kind: 'ts',
+    begins: 'dl',
+    source: [
+      String.raw`\d{4}(?:-\d\d-\d\d|/\d\d/\d\d)(?:[Tt ]${DATE_TIME})?(?!\d)`,
+      String.raw`\d\d?/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?: [+-]\d{4})?`,
+      String.raw`(?<![A-Za-z])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d\d? \d\d:\d\d:\d\d(?:\.\d+)?(?!\d)`,
+      String.raw`\d\d?:\d\d:\d\d(?:[.,]\d+)?(?![\d:])`,
+    ].join('|'),
+  },
+  { kind: 'url', begins: 'l', source: String.raw`(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s"'\x60<>]*` },
+  { kind: 'email', begins: 'dlp', source: String.raw`(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+` },
+  // UUID (after `_` too: `job_<uuid>`).
+  { kind: 'uuid', begins: 'dl', source: String.raw`(?<![A-Za-z0-9])${HEX}{8}-${HEX}{4}-${HEX}{4}-${HEX}{4}-${HEX}{12}(?!${HEX})` },
+  // IPv6: full, or compressed with `::`; at least one digit (so `Bad::Cafe` is none); zone, IPv4 tail.
+  {
+    kind: 'ip',
+    begins: 'dlp',
+    source: String.raw`(?<![\w:.])(?=[0-9a-fA-F:]*\d)(?:(?:${H4}:){7}${H4}|(?:${H4}:){1,6}:(?:${H4}(?::${H4}){0,5})?|::${H4}(?::${H4}){0,6})(?:(?<=:\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3})?(?:%[\w.]+)?(?![\w:])`,
+  },
+  // IPv4 with an optional port; not part of a longer dotted number.
+  { kind: 'ip', begins: 'd', source: String.raw`(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?!\w|\.\d)` },
+  // Path: `/a/…`, `./a/…`, `../a/…`, `~/a/…`, `C:\a\…`.
+  { kind: 'path', begins: 'lp', source: String.raw`(?<![\w.~/\\-])(?:\.{1,2}|~)?/${PATH_CHAR}+/${PATH_OR_SLASH}*|(?<![\w])[A-Za-z]:\\${WIN_PATH_CHAR}+\\${WIN_PATH_OR_BACKSLASH}*` },
+  // Hex: `0x…`, or a whole token of ≥ 8 hex chars with a digit and a letter (`_` counts as a separator).
+  { kind: 'hex', begins: 'dl', source: String.raw`(?<![A-Za-z0-9])(?:0[xX]${HEX}+|(?=\d*[a-fA-F])(?=[a-fA-F]*\d)${HEX}{8,})(?![A-Za-z0-9])` },
+  // A word, letters first, with digits in it (`user42`, `nio-8080`, `utf-8`, `python3.11`); not `req_7f3a9c2e1b`, whose id is a hex token.
+  { kind: 'word', begins: 'l', source: String.raw`(?<![A-Za-z0-9_])[A-Za-z]+-?\d[A-Za-z0-9_]*(?:\.\d[A-Za-z0-9_]*)*` },
+  // Number; the sign only where no word or number ends just before (`worker-12` keeps its `-`).
+  { kind: 'num', begins: 'dp', source: String.raw`(?:(?<![\w.)\]-])-)?\d+(?:\.\d+)*(?:[eE][+-]?\d+)?` },
+];
+
+/** A sticky regex of the rules that may begin with `begin`, one capture group each, and the kind of each group. */
+function compile(begin: string): { re: RegExp; kinds: Kind[] } {
+  const rules = RULES.filter((rule) => rule.begins.includes(begin));
+  return { re: new RegExp(rules.map((rule) => `(${rule.source})`).join('|'), 'y'), kinds: rules.map((rule) => rule.kind) };
+}
+
+const AT_DIGIT = compile('d');
+const AT_LETTER = compile('l');
+const AT_QUOTE = compile('q');
+const AT_PUNCTUATION = compile('p');
+
+/** Digits in a word, with any `.digits` after them. */
+const WORD_DIGITS_RE = /\d+(?:\.\d+)*/g;
+
+/** Words with digits that are names, not ids: kept whole (compared in lower case). */
+const KEPT_WORDS: ReadonlySet<string> = new Set([
+  'md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'sha-1', 'sha-256', 'sha-512', 'crc32',
+  'utf8', 'utf-8', 'utf16', 'utf-16', 'utf32', 'utf-32', 'base32', 'base64',
+  'http2', 'http3', 'h2c', 'ipv4', 'ipv6', 'ssh2', 'oauth2', 'tlsv1', 'x509', 'pkcs8', 'pkcs12',
+  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64',
+  'x86', 'x86_64', 'amd64', 'arm64', 'aarch64', 'i386', 'i686', 'win32', 'win64',
+  'log4j', 'log4j2', 'slf4j', 'k8s', 's3', 'ec2', 'e2e', 'i18n', 'l10n',
+]);
+
+/** Keys whose quoted values are text to group by: masked inside rather than replaced. */
+const TEXT_KEYS: ReadonlySet<string> = new Set([
+  'msg', 'message', 'error', 'err', 'reason', 'cause', 'exception', 'description', 'detail', 'details',
+  'level', 'lvl', 'severity', 'logger', 'caller', 'event',
+]);
+
+const TRAILING_PUNCTUATION = '.,:;!?)';
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/** Whether the quoted text at [start, end) is a JSON(-ish) key: after `{` or `,`, before `:`. */
+function isObjectKey(text: string, start: number, end: number): boolean {
+  let before = start - 1;
+  while (before >= 0 && isBlank(text.charCodeAt(before))) before--;
+  const opener = text.charCodeAt(before);
+  if (opener !== 0x7b /* { */ && opener !== 0x2c /* , */) return false;
+  let after = end;
+  while (after < text.length && isBlank(text.charCodeAt(after))) after++;
+  return text.charCodeAt(after) === 0x3a /* : */;
+}
+
+function isKeyChar(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x2e || code === 0x2d;
+}
+
+/** Whether the quoted value at `start` follows a text key: `msg=`, `"msg":`, `'msg': `, `error.message=`, `errorMessage:`. */
+function followsTextKey(text: string, start: number): boolean {
+  let at = start - 1;
+  while (at >= 0 && isBlank(text.charCodeAt(at))) at--;
+  const separator = text.charCodeAt(at);
+  if (separator !== 0x3d /* = */ && separator !== 0x3a /* : */) return false;
+  at--;
+  while (at >= 0 && isBlank(text.charCodeAt(at))) at--;
+  const quote = text.charCodeAt(at);
+  if (quote === 0x22 || quote === 0x27) at--;
+  const end = at + 1;
+  while (at >= 0 && isKeyChar(text.charCodeAt(at))) at--;
+  if (end - (at + 1) === 0) return false;
+  const key = text.slice(at + 1, end);
+  const lower = key.toLowerCase();
+  if (TEXT_KEYS.has(lower)) return true;
+  const lastPart = lower.slice(Math.max(lower.lastIndexOf('.'), lower.lastIndexOf('_'), lower.lastIndexOf('-')) + 1);
+  if (TEXT_KEYS.has(lastPart)) return true;
+  // camelCase (not a class name such as `KeyError`): the last capitalised word (`errorMessage` → `message`).
+  if (!isLetter(key.charCodeAt(0)) || key.charCodeAt(0) !== lower.charCodeAt(0)) return false;
+  for (let i = key.length - 1; i > 0; i--) {
+    const code = key.charCodeAt(i);
+    if (code >= 0x41 && code <= 0x5a) return TEXT_KEYS.has(lower.slice(i));
+  }
+  return false;
+}
+
+/** `<path>`/`<url>`, with the sentence punctuation that the match took at its end put back. */
+function withTrailing(placeholder: string, token: string): string {
+  let end = token.length;
+  while (end > 0 && TRAILING_PUNCTUATION.includes(token.charAt(end - 1))) end--;
+  return end === token.length ? placeholder : placeholder + token.slice(end);
+}
+
+/** A quoted value's replacement: as it is (a JSON key), masked inside (a text key's value, up to `limit` characters) or `"<str>"`. */
+function quoted(text: string, match: RegExpExecArray, nested: boolean, limit: number): string {
+  const token = match[0];
+  const quote = token.charAt(0);
+  if (nested) return `${quote}<str>${quote}`;
+  const start = match.index;
+  if (isObjectKey(text, start, start + token.length)) return token;
+  if (followsTextKey(text, start)) return quote + mask(token.slice(1, -1), true, limit) + quote;
+  return `${quote}<str>${quote}`;
+}
+
+const MONTHS: ReadonlySet<string> = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
+
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const PLUS = 0x2b;
+const DASH = 0x2d;
+const DOT = 0x2e;
+const SLASH = 0x2f;
+const COLON = 0x3a;
+const AT = 0x40;
+const BACKSLASH = 0x5c;
+const UNDERSCORE = 0x5f;
+const TILDE = 0x7e;
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+function isLetter(code: number): boolean {
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
+}
+
+/** Whitespace as `\s` has it. */
+function isWhitespace(code: number): boolean {
+  if (code < 0x80) return code === SPACE || (code >= 0x09 && code <= 0x0d);
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+
+/** A character of an e-mail address's local part or of a URL scheme: `[\w.+-]`. */
+function isAddressChar(code: number): boolean {
+  return isLetter(code) || isDigit(code) || code === UNDERSCORE || code === DOT || code === PLUS || code === DASH;
+}
+
+function isAllHex(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (((text.charCodeAt(i) | 0x20) < 0x61 || (text.charCodeAt(i) | 0x20) > 0x66) && !isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Whether an e-mail address or a URL may begin at `at`: where a run of `[\w.+-]` begins that `@` or `://` follows. */
+function mayBeginAddress(text: string, at: number): boolean {
+  if (at > 0 && isAddressChar(text.charCodeAt(at - 1))) return false;
+  let end = at;
+  while (end < text.length && isAddressChar(text.charCodeAt(end))) end++;
+  const after = text.charCodeAt(end);
+  return after === AT || (after === COLON && text.charCodeAt(end + 1) === SLASH && text.charCodeAt(end + 2) === SLASH);
+}
+
+/**
+ * Whether a match may begin at the run of letters [at, end): what each rule needs right
+ * after letters (a digit, `@`, `://`, hex letters before `:` or `-`, `C:\`, a month before
+ * a space). No match begins inside a run of letters: every rule that may begin with a letter
+ * refuses one before it.
+ */
+function mayBeginAtLetters(text: string, at: number, end: number): boolean {
+  const after = text.charCodeAt(end);
+  if (isDigit(after) || after === AT) return true;
+  if (after === COLON) return (end - at <= 4 && isAllHex(text, at, end)) || (end - at === 1 && text.charCodeAt(end + 1) === BACKSLASH) || mayBeginAddress(text, at);
+  if (after === DASH) return isDigit(text.charCodeAt(end + 1)) || (end - at <= 8 && isAllHex(text, at, end)) || mayBeginAddress(text, at);
+  if (after === DOT || after === UNDERSCORE || after === PLUS) return mayBeginAddress(text, at);
+  return after === SPACE && end - at === 3 && MONTHS.has(text.slice(at, end));
+}
+
+/**
+ * Whether a run of digits followed by `code` may be (the start of) more than a number: a
+ * letter (a unit, hex, `0x`, an exponent) or `. : - / @ _ +` (an address, a time, a date,
+ * an IP, an e-mail address, a decimal).
+ */
+function mayExtendDigits(code: number): boolean {
+  return isLetter(code) || code === DOT || code === COLON || code === DASH || code === SLASH || code === AT || code === UNDERSCORE || code === PLUS;
+}
+
+/** Which of the rules of `AT_PUNCTUATION` may begin at the punctuation character at `at`. */
+function mayBeginAtPunctuation(text: string, at: number, code: number): boolean {
+  const next = text.charCodeAt(at + 1);
+  switch (code) {
+    case SLASH:
+      return true;
+    case DOT:
+      return next === SLASH || (next === DOT && text.charCodeAt(at + 2) === SLASH) || mayBeginAddress(text, at);
+    case TILDE:
+      return next === SLASH;
+    case COLON:
+      return next === COLON;
+    case DASH:
+      return isDigit(next) || mayBeginAddress(text, at);
+    case UNDERSCORE:
+    case PLUS:
+      return mayBeginAddress(text, at);
+    default:
+      return false;
+  }
+}
+
+/** The replacement for a match of a rule of `kind` in `text`. */
+function replacementFor(kind: Kind, text: string, match: RegExpExecArray, nested: boolean, limit: number): string {
+  const token = match[0];
+  switch (kind) {
+    case 'num':
+      return '<num>';
+    case 'word':
+      return KEPT_WORDS.has(token.toLowerCase()) ? token : token.replace(WORD_DIGITS_RE, '<num>');
+    case 'quoted':
+      return quoted(text, match, nested, limit);
+    case 'path':
+      return withTrailing('<path>', token);
+    case 'url':
+      return withTrailing('<url>', token);
+    default:
+      return `<${kind}>`;
+  }
+}
+
+/**
+ * `text` with its variable parts masked: what the rules would replace scanning left to
+ * right (as one global regex of them all would), and whitespace runs made one space. The
+ * regex of the rules that may begin with a character's class is asked only where a match
+ * may begin, and a run of letters that begins none is passed in one step. Stops once the
+ * result is longer than `limit`: what comes after cannot change what came before.
+ */
+function mask(text: string, nested: boolean, limit: number): string {
+  const length = text.length;
+  let out = '';
+  let copied = 0;
+  let at = 0;
+  while (at < length) {
+    const code = text.charCodeAt(at);
+    let rules: { re: RegExp; kinds: Kind[] } | undefined;
+    let next = at + 1;
+    if (isLetter(code)) {
+      while (next < length && isLetter(text.charCodeAt(next))) next++;
+      if (mayBeginAtLetters(text, at, next)) rules = AT_LETTER;
+    } else if (isDigit(code)) {
+      while (next < length && isDigit(text.charCodeAt(next))) next++;
+      if (mayExtendDigits(text.charCodeAt(next))) rules = AT_DIGIT;
+      else {
+        // A number and nothing more: what `AT_DIGIT` would find, without asking it.
+        out += `${text.slice(copied, at)}<num>`;
+        copied = next;
+        if (out.length > limit) return out;
+      }
+    } else if (isWhitespace(code)) {
+      while (next < length && isWhitespace(text.charCodeAt(next))) next++;
+      if (code !== SPACE || next - at > 1) {
+        out += `${text.slice(copied, at)} `;
+        copied = next;
+        if (out.length > limit) return out;
+      }
+    } else if (code === QUOTE || code === APOSTROPHE) {
+      rules = AT_QUOTE;
+    } else if (code < 0x80 && mayBeginAtPunctuation(text, at, code)) {
+      rules = AT_PUNCTUATION;
+    }
+    if (rules !== undefined) {
+      rules.re.lastIndex = at;
+      const match = rules.re.exec(text);
+      if (match !== null) {
+        let group = 1;
+        while (match[group] === undefined) group++;
+        out += text.slice(copied, at) + replacementFor(rules.kinds[group - 1]!, text, match, nested, limit);
+        at = copied = at + match[0].length;
+        if (out.length > limit) return out;
+        continue;
+      }
+      // Past a run of letters at once (no match begins inside one); elsewhere one character on.
+      if (!isLetter(code)) next = at + 1;
+    }
+    at = next;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** `text` cut to at most `max` characters, the last of them `…`, never between the halves of a surrogate pair. */
+function capped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/** The template of one log line: variable parts replaced by placeholders, so that lines differing only in them group together. */
 export function messageTemplate(line: string): string {
-  const masked = line.replace(MASK, (match: string, ...groups: unknown[]) => {
-    const index = groups.findIndex((group, i) => i < MASKS.length && group !== undefined);
-    const name = MASKS[index]?.[0] ?? 'num';
-    if (name === 'str') return match[0] === '"' ? '"<str>"' : "'<str>'";
-    return `<${name}>`;
-  });
-  const template = masked.replace(/\s+/g, ' ').trim();
-  return template.length <= MAX_TEMPLATE ? template : `${template.slice(0, MAX_TEMPLATE - 1)}…`;
+  const text = line.trim();
+  if (text === '') return '';
+  return capped(mask(text, false, MAX_TEMPLATE), MAX_TEMPLATE);
 }
 
 /** One template's tally within some lines. `firstLine`/`lastLine` are line numbers as the caller gives them. */
@@ -52,50 +409,84 @@ export interface TemplateTally {
   lastLine: number;
 }
 
+/** A line as an example: without its line end (`\n`, `\r\n` or `\r`), capped at `MAX_EXAMPLE` characters. */
+function exampleOf(line: string): string {
+  let end = line.length;
+  if (line.charCodeAt(end - 1) === 0x0a) end--;
+  if (line.charCodeAt(end - 1) === 0x0d) end--;
+  return capped(end === line.length ? line : line.slice(0, end), MAX_EXAMPLE);
+}
+
 /**
- * Templates of matching lines, in line order. Bounded: at most `maxTemplates` distinct
- * templates are kept; lines of further new templates are counted in `overflow`.
+ * Collects templates of matching lines, in line order. Bounded: at most `maxTemplates`
+ * distinct templates are kept exactly; lines of further new templates are counted in
+ * `overflow` (count of lines not attributed) so that a caller can say so.
  */
 export class TemplateTallies {
-  private readonly tallies = new Map<string, TemplateTally>();
-  private dropped = 0;
+  readonly #maxTemplates: number;
+  readonly #tallies = new Map<string, TemplateTally>();
+  #overflow = 0;
 
-  constructor(private readonly maxTemplates = 10_000) {}
+  constructor(maxTemplates: number = DEFAULT_MAX_TEMPLATES) {
+    if (!(maxTemplates >= 0) || !(Number.isInteger(maxTemplates) || maxTemplates === Number.POSITIVE_INFINITY)) {
+      throw new RangeError(`maxTemplates must be an integer ≥ 0, not ${maxTemplates}`);
+    }
+    this.#maxTemplates = maxTemplates;
+  }
 
+  /** Counts one line. `example` is the first line seen for a template, without its line end and capped at `MAX_EXAMPLE` characters. */
   add(line: string, lineNumber: number): void {
     const template = messageTemplate(line);
-    const seen = this.tallies.get(template);
+    const seen = this.#tallies.get(template);
     if (seen) {
       seen.count++;
       seen.lastLine = lineNumber;
-    } else if (this.tallies.size < this.maxTemplates) {
-      const example = line.replace(/\r$/, '');
-      this.tallies.set(template, { count: 1, example: example.length <= MAX_EXAMPLE ? example : `${example.slice(0, MAX_EXAMPLE - 1)}…`, firstLine: lineNumber, lastLine: lineNumber });
-    } else this.dropped++;
+    } else if (this.#tallies.size < this.#maxTemplates) {
+      this.#tallies.set(template, { count: 1, example: exampleOf(line), firstLine: lineNumber, lastLine: lineNumber });
+    } else {
+      this.#overflow++;
+    }
   }
 
-  /** Lines whose template was beyond the bound. */
+  /** Lines of templates beyond the bound, not attributed to any template. */
   get overflow(): number {
-    return this.dropped;
+    return this.#overflow;
   }
 
+  /** The templates and their tallies (copies), in the order the templates first appeared. */
   entries(): [string, TemplateTally][] {
-    return [...this.tallies.entries()];
+    return Array.from(this.#tallies, ([template, tally]): [string, TemplateTally] => [template, { ...tally }]);
   }
 }
 
-/** Merges tallies of parts given in line order (earlier first): counts add; example and firstLine from the earliest, lastLine from the latest. */
+/**
+ * Merges tallies from several parts given in line order (earlier part first): counts add,
+ * example and firstLine from the earliest, lastLine from the latest. `from` is the later
+ * part; tallies taken over are copied, so `into` never shares an object with `from`.
+ */
 export function mergeTallies(into: Map<string, TemplateTally>, from: Iterable<[string, TemplateTally]>): void {
   for (const [template, tally] of from) {
     const seen = into.get(template);
     if (seen) {
       seen.count += tally.count;
       seen.lastLine = tally.lastLine;
-    } else into.set(template, { ...tally });
+    } else {
+      into.set(template, { ...tally });
+    }
   }
 }
 
-/** The top `n` by count; ties go to the earlier first line, then the template text. */
-export function topTemplates<T extends TemplateTally>(tallies: Map<string, T>, n: number): [string, T][] {
-  return [...tallies.entries()].sort((a, b) => b[1].count - a[1].count || a[1].firstLine - b[1].firstLine || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, n);
+/** Line numbers in order, an unknown one (NaN) after every known one. */
+function compareLines(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return a - b;
+}
+
+/** The top `n` by count, ties broken by firstLine (earlier first), then template text (by UTF-16 code units, not locale). */
+export function topTemplates(tallies: Map<string, TemplateTally>, n: number): [string, TemplateTally][] {
+  if (!(n > 0)) return [];
+  return [...tallies.entries()]
+    .sort(([aTemplate, a], [bTemplate, b]) => b.count - a.count || compareLines(a.firstLine, b.firstLine) || (aTemplate < bTemplate ? -1 : aTemplate > bTemplate ? 1 : 0))
+    .slice(0, n);
 }
