@@ -27,8 +27,9 @@ const POLL_EVERY_MS = 5;
 export async function measureFollowLatency(bin: string, redisUrl: string, dir: string, linesPerSecond: number, seconds: number): Promise<FollowLatency> {
   const file = join(dir, 'follow-bench.log');
   await writeFile(file, '');
-  const prefix = 'bench-follow';
-  const child = spawn(process.execPath, [bin, 'submit', '--follow', '--json', '--redis', redisUrl, '--prefix', prefix, '-p', 'INFO', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The workers' prefix: the default one.
+  const prefix = 'logcluster';
+  const child = spawn(process.execPath, [bin, 'submit', '--follow', '--json', '--redis', redisUrl, '-p', 'INFO', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const runId = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (data: Buffer) => {
@@ -45,8 +46,11 @@ export async function measureFollowLatency(bin: string, redisUrl: string, dir: s
   let counted = 0;
   let next = 0;
   let writing = true;
+  let total = 0;
+  let writtenUntil = Number.POSITIVE_INFINITY;
   const poller = (async () => {
     while (writing || next < written.length) {
+      if (performance.now() - writtenUntil > 60_000) throw new Error(`follow: ${written.length - next} batches not counted 60 s after the last write (${counted} of ${total} lines)`);
       counted = Number((await redis.hget(countsKey, 's0:p0:l')) ?? 0);
       const now = performance.now();
       while (next < written.length && written[next]!.total <= counted) latencies.push(now - written[next++]!.at);
@@ -55,7 +59,6 @@ export async function measureFollowLatency(bin: string, redisUrl: string, dir: s
   })();
   const perBatch = Math.max(1, Math.round((linesPerSecond * BATCH_EVERY_MS) / 1000));
   const start = performance.now();
-  let total = 0;
   for (let batch = 0; performance.now() - start < seconds * 1000; batch++) {
     // Keep to the schedule: a late batch is written at once, not skipped.
     const due = start + batch * BATCH_EVERY_MS;
@@ -68,6 +71,7 @@ export async function measureFollowLatency(bin: string, redisUrl: string, dir: s
     written.push({ at: performance.now(), total });
   }
   const elapsed = (performance.now() - start) / 1000;
+  writtenUntil = performance.now();
   writing = false;
   await poller;
   child.kill('SIGINT');

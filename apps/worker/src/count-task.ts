@@ -55,7 +55,7 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   // before this thread had even started (a thread replaced after a timeout, a loaded machine).
   Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
   const plain = counterFor(task.patterns);
-  const counter = task.insight ? withInsight(plain, task.patterns.length, task.insight) : plain;
+  const counter = task.insight ? withInsight(plain, task.patterns, task.insight) : plain;
   if (task.kind === 'bytes') {
     return { counts: task.ends.map((end, i) => counter(new Uint8Array(task.bytes, i === 0 ? 0 : task.ends[i - 1]!, end - (i === 0 ? 0 : task.ends[i - 1]!)), task.lines[i])) };
   }
@@ -88,8 +88,8 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
 }
 
 /** Counts, then finds the chunk's windows and templates (its first line is filled in by whoever knows it). */
-function withInsight(counter: ChunkCounter, patternCount: number, spec: ChunkInsightSpec): ChunkCounter {
-  const find = createInsightFinder(spec, patternCount, counter);
+function withInsight(counter: ChunkCounter, patterns: PatternSpec[], spec: ChunkInsightSpec): ChunkCounter {
+  const find = createInsightFinder(spec, patterns, counter);
   return (bytes, knownLines) => {
     const counts = counter(bytes, knownLines);
     counts.insight = find(bytes, null, counts.lines, counts.matches.map((match) => match.lines));

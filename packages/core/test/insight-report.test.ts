@@ -8,7 +8,7 @@ const T0 = Date.UTC(2024, 0, 1, 10, 0, 0);
 const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
 const counter = createChunkCounter(patterns);
 const spec = { windowMs: MINUTE, templates: true, now: T0 };
-const find = createInsightFinder(spec, 1, counter);
+const find = createInsightFinder(spec, patterns, counter);
 
 /** Cuts `text` into chunks at the given line numbers and finds each chunk's insight, as workers would. */
 function chunks(text: string, cuts: number[]): PlacedInsight[] {

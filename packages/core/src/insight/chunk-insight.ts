@@ -1,4 +1,5 @@
 import type { ChunkCounter } from '../matching/matcher.js';
+import type { PatternSpec } from '../matching/pattern.js';
 import type { ChunkInsightSpec } from './insight-spec.js';
 import { TemplateTallies, type TemplateTally } from './message-template.js';
 import { createTimestampParser } from './timestamps.js';
@@ -26,20 +27,33 @@ export interface ChunkInsight {
   templates?: { tallies: [string, TemplateTally][]; overflow: number }[];
 }
 
-/** Longest line decoded for its timestamp and template; the rest of a longer line plays no part in either. */
+/** Longest line decoded for its template; the rest of a longer line plays no part in it. */
 const MAX_DECODED_LINE = 4096;
+/** Bytes at the start of a line searched for its timestamp (the parser looks at 200 characters of them). */
+const TIMESTAMP_BYTES = 200;
 
 /**
  * Builds what finds a chunk's insight. `counter` is the run's own counter, asked line by
  * line, so that a line matches here exactly when it matches in the counts.
  */
-export function createInsightFinder(spec: ChunkInsightSpec, patternCount: number, counter: ChunkCounter): (bytes: Uint8Array, firstLine: number | null, lines: number, chunkMatches: readonly number[]) => ChunkInsight {
+export function createInsightFinder(
+  spec: ChunkInsightSpec,
+  patterns: readonly PatternSpec[],
+  counter: ChunkCounter,
+): (bytes: Uint8Array, firstLine: number | null, lines: number, chunkMatches: readonly number[]) => ChunkInsight {
+  const patternCount = patterns.length;
+  // A plain literal is looked for once through the chunk (a line matches when the next
+  // occurrence lies in it); the counter, line by line, answers for every other pattern.
+  const needles = patterns.map((p) => (!p.regex && !p.ignoreCase && p.pattern !== '' ? Buffer.from(p.pattern, 'utf8') : null));
   const timestampOf = spec.windowMs !== undefined ? createTimestampParser({ ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}), now: spec.now }) : undefined;
   const windowMs = spec.windowMs ?? 0;
   return (input, firstLine, lines, chunkMatches) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     // Patterns with no match in the chunk need not be asked about each line.
     const patternsToAsk = chunkMatches.flatMap((count, i) => (count > 0 ? [i] : []));
+    const literal = patternsToAsk.filter((i) => needles[i] !== null);
+    const others = patternsToAsk.filter((i) => needles[i] === null);
+    const nextAt = literal.map(() => -2);
     const tallies = spec.templates ? Array.from({ length: patternCount }, () => new TemplateTallies()) : undefined;
     const buckets = new Map<number, WindowCount>();
     const lead = { lines: 0, matches: new Array<number>(patternCount).fill(0) };
@@ -55,11 +69,19 @@ export function createInsightFinder(spec: ChunkInsightSpec, patternCount: number
       const decoded = () => (text ??= bytes.toString('utf8', start, Math.min(end, start + MAX_DECODED_LINE)));
       let matched: number[] | undefined;
       if (patternsToAsk.length > 0) {
-        const counts = counter(lineBytes, 1).matches;
-        matched = patternsToAsk.filter((i) => counts[i]!.lines > 0);
+        matched = [];
+        literal.forEach((i, k) => {
+          if (nextAt[k]! !== -1 && nextAt[k]! < start) nextAt[k] = bytes.indexOf(needles[i]!, start);
+          if (nextAt[k]! !== -1 && nextAt[k]! < end) matched!.push(i);
+        });
+        if (others.length > 0) {
+          const counts = counter(lineBytes, 1).matches;
+          for (const i of others) if (counts[i]!.lines > 0) matched.push(i);
+        }
       }
       if (timestampOf) {
-        const at = timestampOf(decoded());
+        // Timestamps are ASCII and searched for near the start: the line's first bytes, read as Latin-1, are enough.
+        const at = timestampOf(bytes.toString('latin1', start, Math.min(end, start + TIMESTAMP_BYTES)));
         if (at !== undefined) {
           const windowStart = Math.floor(at / windowMs) * windowMs;
           current = buckets.get(windowStart);

@@ -182,16 +182,20 @@ function mergeTemplates(
   const topMessages: Record<string, TopMessage[]> = {};
   patterns.forEach((pattern, p) => {
     // Across sources: counts add up; the first source a template appears in names it.
-    const all = new Map<string, TemplateTally & { source: number }>();
+    const all = new Map<string, TemplateTally>();
+    const sourceOf = new Map<string, number>();
     for (const [s, tallies] of [...merged[p]!.entries()].sort((a, b) => a[0] - b[0])) {
       for (const [template, tally] of tallies) {
         const seen = all.get(template);
         if (seen) seen.count += tally.count;
-        else all.set(template, { ...tally, source: s });
+        else {
+          all.set(template, { ...tally });
+          sourceOf.set(template, s);
+        }
       }
     }
     topMessages[pattern] = topTemplates(all, top).map(([template, tally]) => {
-      const { source: s } = tally;
+      const s = sourceOf.get(template)!;
       return {
         template,
         count: tally.count,

@@ -7,7 +7,8 @@
  * short scan in plain code asks the regex only where a match may begin, and masks a plain
  * number without it.
  *
- * What is masked, most specific first:
+ * What is masked, in the order the rules are tried at one position (so a quoted value is
+ * `"<str>"` whatever is inside it, a timestamp is no numbers, a UUID no hex):
  *
  * | kind | example | becomes |
  * | --- | --- | --- |
@@ -41,15 +42,20 @@
  *   (`user="alice"` → `user="<str>"`).
  * - JSON-ish lines: a quoted JSON key (after `{` or `,`, before `:`) stays as it is. The
  *   quoted value of a text key (`msg`, `message`, `error`, `err`, `reason`, `cause`,
- *   `exception`, `description`, `detail(s)`, `level`, `lvl`, `severity`, `logger`, `caller`,
- *   `event`; also as the last part of `error.message`, `err_msg`, `errorMessage`, but not
- *   of a class name such as `KeyError`), after
- *   `:` or `=`, is not replaced but masked inside, so that `{"level":"error","msg":"timeout after 250ms","user":"u1"}`
- *   → `{"level":"error","msg":"timeout after <num>ms","user":"<str>"}`; likewise `msg="…"`.
+ *   `exception`, `description`, `detail(s)`, `level`, `lvl`, `severity`, `logger`,
+ *   `caller`, `event`; also as the last part of `error.message`, `err_msg`,
+ *   `errorMessage`, but not of a class name such as `KeyError`), after `:` or `=`, is not
+ *   replaced but masked inside (a quoted value in it is `"<str>"`):
+ *   `{"level":"error","msg":"timeout after 250ms","user":"u1"}` →
+ *   `{"level":"error","msg":"timeout after <num>ms","user":"<str>"}`; likewise `msg="…"`.
  * - The start of the line (timestamp, level, thread, logger) gets no special treatment;
  *   the masks above apply there as anywhere.
  * - Leading and trailing whitespace (with a trailing `\r`) is trimmed; the result is capped
  *   at `MAX_TEMPLATE` characters, the last of them `…` when cut.
+ *
+ * Not masked: ids of letters and digits that are no hex (`ch_3MmlLrLk…` only has its
+ * digits masked, so such ids still split templates), hex of fewer than 8 characters
+ * (`a1b2c3d` → `a<num>b<num>c<num>d`), words without digits (`user=alice`).
  */
 
 /** Longest template, `…` included. */
@@ -124,6 +130,8 @@ function compile(begin: string): { re: RegExp; kinds: Kind[] } {
 
 const AT_DIGIT = compile('d');
 const AT_LETTER = compile('l');
+/** The word rule alone, for letters where no other rule can match (see `onlyWordAt`). */
+const WORD_ONLY = { re: new RegExp(`(${RULES.find((rule) => rule.kind === 'word')!.source})`, 'y'), kinds: ['word'] as Kind[] };
 const AT_QUOTE = compile('q');
 const AT_PUNCTUATION = compile('p');
 
@@ -277,6 +285,25 @@ function mayBeginAtLetters(text: string, at: number, end: number): boolean {
 }
 
 /**
+ * Whether at the run of letters [at, end), before a digit or `-`, only the word rule can
+ * match: the letters are not all hex (for a MAC, UUID, IPv6 or hex token) and begin no
+ * e-mail address or URL.
+ */
+function onlyWordAt(text: string, at: number, end: number): boolean {
+  return !isAllHex(text, at, end) && !mayBeginAddress(text, at);
+}
+
+/**
+ * Whether the run of digits at `at`, followed by `code`, is a number and nothing more: before
+ * a letter that can continue no hex (not a-f, not the `x` of `0x`) and beginning no e-mail
+ * address, only the number rule can match, and it takes the digits alone (`250ms`).
+ */
+function onlyNumberAt(text: string, at: number, code: number): boolean {
+  const lower = code | 0x20;
+  return lower > 0x66 && lower <= 0x7a && lower !== 0x78 && !mayBeginAddress(text, at);
+}
+
+/**
  * Whether a run of digits followed by `code` may be (the start of) more than a number: a
  * letter (a unit, hex, `0x`, an exponent) or `. : - / @ _ +` (an address, a time, a date,
  * an IP, an e-mail address, a decimal).
@@ -339,17 +366,22 @@ function mask(text: string, nested: boolean, limit: number): string {
   let copied = 0;
   let at = 0;
   while (at < length) {
+    if (out.length + (at - copied) > limit) return out + text.slice(copied, at);
     const code = text.charCodeAt(at);
     let rules: { re: RegExp; kinds: Kind[] } | undefined;
     let next = at + 1;
     if (isLetter(code)) {
       while (next < length && isLetter(text.charCodeAt(next))) next++;
-      if (mayBeginAtLetters(text, at, next)) rules = AT_LETTER;
+      if (mayBeginAtLetters(text, at, next)) {
+        const after = text.charCodeAt(next);
+        rules = (isDigit(after) || after === DASH) && onlyWordAt(text, at, next) ? WORD_ONLY : AT_LETTER;
+      }
     } else if (isDigit(code)) {
       while (next < length && isDigit(text.charCodeAt(next))) next++;
-      if (mayExtendDigits(text.charCodeAt(next))) rules = AT_DIGIT;
+      const after = text.charCodeAt(next);
+      if (mayExtendDigits(after) && !(isLetter(after) && onlyNumberAt(text, at, after))) rules = AT_DIGIT;
       else {
-        // A number and nothing more: what `AT_DIGIT` would find, without asking it.
+        // A number and nothing more (a unit may follow): what `AT_DIGIT` would find, without asking it.
         out += `${text.slice(copied, at)}<num>`;
         copied = next;
         if (out.length > limit) return out;
