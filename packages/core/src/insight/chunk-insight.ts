@@ -60,24 +60,22 @@ export function createInsightFinder(
     let current: WindowCount | undefined;
     let lastStart: number | null = null;
     let lineNumber = 0;
+    // No closures are made per line: the task bundle keeps function names, which costs
+    // a property definition for every function created.
+    const matched: number[] = [];
     for (let start = 0; start < bytes.length; ) {
       let end = bytes.indexOf(0x0a, start);
       if (end === -1) end = bytes.length;
       lineNumber++;
-      const lineBytes = bytes.subarray(start, end === bytes.length ? end : end + 1);
-      let text: string | undefined;
-      const decoded = () => (text ??= bytes.toString('utf8', start, Math.min(end, start + MAX_DECODED_LINE)));
-      let matched: number[] | undefined;
-      if (patternsToAsk.length > 0) {
-        matched = [];
-        literal.forEach((i, k) => {
-          if (nextAt[k]! !== -1 && nextAt[k]! < start) nextAt[k] = bytes.indexOf(needles[i]!, start);
-          if (nextAt[k]! !== -1 && nextAt[k]! < end) matched!.push(i);
-        });
-        if (others.length > 0) {
-          const counts = counter(lineBytes, 1).matches;
-          for (const i of others) if (counts[i]!.lines > 0) matched.push(i);
-        }
+      matched.length = 0;
+      for (let k = 0; k < literal.length; k++) {
+        const i = literal[k]!;
+        if (nextAt[k]! !== -1 && nextAt[k]! < start) nextAt[k] = bytes.indexOf(needles[i]!, start);
+        if (nextAt[k]! !== -1 && nextAt[k]! < end) matched.push(i);
+      }
+      if (others.length > 0) {
+        const counts = counter(bytes.subarray(start, end === bytes.length ? end : end + 1), 1).matches;
+        for (const i of others) if (counts[i]!.lines > 0) matched.push(i);
       }
       if (timestampOf) {
         // Timestamps are ASCII and searched for near the start: the line's first bytes, read as Latin-1, are enough.
@@ -91,11 +89,15 @@ export function createInsightFinder(
           }
           lastStart = windowStart;
         }
-        const into = current ? { counts: current[2], add: () => current![1]++ } : { counts: lead.matches, add: () => lead.lines++ };
-        into.add();
-        for (const i of matched ?? []) into.counts[i]!++;
+        if (current) current[1]++;
+        else lead.lines++;
+        const counts = current ? current[2] : lead.matches;
+        for (const i of matched) counts[i]!++;
       }
-      if (tallies && matched) for (const i of matched) tallies[i]!.add(decoded(), lineNumber);
+      if (tallies && matched.length > 0) {
+        const text = bytes.toString('utf8', start, Math.min(end, start + MAX_DECODED_LINE));
+        for (const i of matched) tallies[i]!.add(text, lineNumber);
+      }
       start = end + 1;
     }
     return {
