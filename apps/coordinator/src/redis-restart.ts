@@ -17,6 +17,11 @@ export class RedisRestartDetector {
     private readonly intervalMs = 1_000,
   ) {}
 
+  /** Makes the next `restarted()` look, however recent the last look was. */
+  lookNow(): void {
+    this.lastLook = 0;
+  }
+
   /** True if Redis restarted since the previous look (the first look only takes note). */
   async restarted(): Promise<boolean> {
     if (this.runId !== undefined && Date.now() - this.lastLook < this.intervalMs) return false;

@@ -1,4 +1,4 @@
-import { RedisKeys, type RunStatus, RunStore, closeRedis, connectWithPrefix } from '@logcluster/core';
+import { RedisKeys, RunNotFoundError, type RunStatus, RunStore, closeRedis, connectWithPrefix } from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
 import { formatProgress, formatReport } from './report-format.js';
@@ -92,7 +92,17 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
     io.signal.throwIfAborted();
     const asked = Date.now();
     await unlessAborted(submission.checkRedis(), io.signal);
-    const { status, settled } = await unlessAborted(store.settlement(submission.runId), io.signal);
+    // A run whose record is gone after a restart or failover (writes the new master never
+    // got) is put back by the repair that the new run_id sets off: look at once.
+    const settlement = await unlessAborted(
+      store.settlement(submission.runId).catch(async (err: unknown) => {
+        if (err instanceof RunNotFoundError && (await submission.recoverLostRun())) return null;
+        throw err;
+      }),
+      io.signal,
+    );
+    if (settlement === null) continue;
+    const { status, settled } = settlement;
     // A finished run is final only if it was read from the master the Sentinels name,
     // with no failover under way (writes to a master being replaced are lost).
     if (status !== 'running') {

@@ -114,7 +114,7 @@ export class Submission {
   /** Enqueues every chunk of every input, then seals the run. */
   async enqueueAll(inputs: readonly Input[], signal?: AbortSignal): Promise<void> {
     try {
-      const gate = new InFlightGate(this.store, this.events, this.runId, this.options.maxInFlightBytes, () => this.checkRedis());
+      const gate = new InFlightGate(this.store, this.events, this.runId, this.options.maxInFlightBytes, async () => void (await this.checkRedis()));
       for (const [source, input] of inputs.entries()) {
         const plan = this.plans[source]!;
         const cut = { chunkSize: this.options.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name };
@@ -218,14 +218,25 @@ export class Submission {
    * If Redis restarted since the last look, checks the run against what was enqueued and
    * repairs it. Called wherever the coordinator waits.
    */
-  async checkRedis(): Promise<void> {
-    if (!(await this.restarts.restarted())) return;
+  async checkRedis(): Promise<boolean> {
+    if (!(await this.restarts.restarted())) return false;
     await Promise.allSettled(this.pending);
     const { requeued, lost } = await this.repairer.repair(this.sealed);
     this.notice(
       `Redis restarted: run ${this.runId} checked against what was enqueued` +
         (requeued + lost === 0 ? '; nothing was lost' : `; ${requeued} chunks enqueued again, ${lost} lost for good (reported as dead-lettered)`),
     );
+    return true;
+  }
+
+  /**
+   * The run's record is gone: true if that is because Redis restarted or failed over
+   * since the last look (then the run was put back, and its chunks checked), false if
+   * not — then the run really is gone (deleted by hand, say).
+   */
+  async recoverLostRun(): Promise<boolean> {
+    this.restarts.lookNow();
+    return this.checkRedis();
   }
 
   /**
