@@ -1,4 +1,4 @@
-import type { RunReport } from '@logcluster/core';
+import { type RunReport, parseDuration } from '@logcluster/core';
 
 /** Rows of the histogram, at most: longer spans are shown with several windows to a row. */
 const MAX_ROWS = 48;
@@ -35,7 +35,7 @@ function histogram(report: RunReport, patterns: string[]): string[] {
   const windows = report.windows!;
   const header = `windows of ${windows.size}` + (windows.untimedLines > 0 ? ` (${windows.untimedLines} ${windows.untimedLines === 1 ? 'line' : 'lines'} before any timestamp)` : '');
   if (windows.buckets.length === 0) return [`${header}: no timestamps found`];
-  const size = windowMs(windows.size);
+  const size = parseDuration(windows.size, 'window size');
   const first = Date.parse(windows.buckets[0]!.start);
   const last = Date.parse(windows.buckets[windows.buckets.length - 1]!.start);
   const span = Math.round((last - first) / size) + 1;
@@ -58,12 +58,6 @@ function histogram(report: RunReport, patterns: string[]): string[] {
     out.push(`  ${shortTime(new Date(row).toISOString())}  ${String(lines).padStart(8)} ${String(matches).padStart(7)}  ${'▓'.repeat(marked)}${'█'.repeat(width - marked)}`);
   }
   return out;
-}
-
-function windowMs(size: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(size);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match?.[2] ?? 'ms'] ?? 1;
-  return Number(match?.[1] ?? 1) * unit;
 }
 
 /** `2015-10-18 18:06:00` (UTC). */

@@ -52,12 +52,12 @@ export class RedisRestartDetector {
       standing = await sentinelStanding(this.redis);
     }
     if (standing === 'moved') {
-      this.lastLook = 0;
+      this.lookNow();
       this.redis.disconnect(true);
       return true;
     }
     // Our connection may have followed the failover by itself: the restart check tells.
-    if (waited) this.lastLook = 0;
+    if (waited) this.lookNow();
     return waited;
   }
 }
