@@ -37,11 +37,11 @@ COPY . .
 RUN npm run build \
  && test -f apps/coordinator/dist/logcluster.mjs \
  && test -f apps/worker/dist/count-task.bundle.cjs \
- && test -f packages/core/dist/wasm/newlines.wasm
+ && test -f packages/core/dist/wasm/kernel.wasm
 
 # Production dependencies only (bullmq, ioredis, piscina, commander, regjsparser, …).
 # The CLI bundle still loads piscina from node_modules, and resolves
-# @logcluster/worker/count-task and @logcluster/core/newlines.wasm through the workspace
+# @logcluster/worker/count-task and @logcluster/core/kernel.wasm through the workspace
 # links in node_modules/@logcluster; the links to workspaces the image leaves out go.
 RUN npm prune --omit=dev \
  && rm -f node_modules/@logcluster/bench node_modules/@logcluster/test-support \

@@ -17,7 +17,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type PatternSpec, type RunReport, createChunkCounter, formatBytes, parseSize } from '@logcluster/core';
-import { NewlineWorkspace } from '@logcluster/core/counting';
+import { CountingWorkspace } from '@logcluster/core/counting';
 import { BenchRedis } from './bench-redis.js';
 import { type FollowLatency, measureFollowLatency } from './follow-latency.js';
 import { type Measured, measure, median } from './measure.js';
@@ -98,7 +98,13 @@ async function grepRow(options: Options, file: string, name: string, command: st
   return { name, ms, bytes: size, mbps: mb(size, ms), vsGrep: null, matchingLines: Number((await readFile(out, 'utf8')).trim()) };
 }
 
-/** The counting kernel alone, on this thread, over the file cut into 4 MiB chunks in memory. */
+/**
+ * The counting kernel alone, on this thread, over the file cut into 4 MiB chunks in
+ * memory, as a counting thread runs it: each chunk placed in the thread's WebAssembly
+ * workspace (where a thread reads it from a file; here a copy, timed too), its lines
+ * counted with SIMD, then the pattern counted. One more row for the literal counted in
+ * JavaScript (indexOf), the path for bytes outside a workspace.
+ */
 async function coreRows(options: Options, file: string): Promise<Row[]> {
   const data = await readFile(file);
   const chunks: Buffer[] = [];
@@ -108,46 +114,41 @@ async function coreRows(options: Options, file: string): Promise<Row[]> {
     chunks.push(data.subarray(start, end));
     start = end;
   }
-  const cases: [string, PatternSpec][] = [
-    ['core: literal ERROR', { pattern: 'ERROR', regex: false, ignoreCase: false }],
+  const literalError: PatternSpec = { pattern: 'ERROR', regex: false, ignoreCase: false };
+  const cases: [string, PatternSpec, CountingWorkspace | undefined][] = [];
+  const workspace = new CountingWorkspace();
+  for (const [name, spec] of [
+    ['core: literal ERROR', literalError],
     ['core: -i error', { pattern: 'error', regex: false, ignoreCase: true }],
     ['core: regex timed out after [0-9]+ ms', { pattern: 'timed out after [0-9]+ ms', regex: true, ignoreCase: false }],
     ['core: regex \\b[0-9]{5,}\\b (no literal)', { pattern: '\\b[0-9]{5,}\\b', regex: true, ignoreCase: false }],
-  ];
+  ] as const) {
+    cases.push([name, spec, workspace]);
+  }
+  cases.push(['core: literal ERROR in JavaScript (indexOf, no kernel)', literalError, undefined]);
   const rows: Row[] = [];
-  for (const [name, spec] of cases) {
-    const count = createChunkCounter([spec]);
+  for (const [name, spec, kernel] of cases) {
+    const count = createChunkCounter([spec], kernel);
     const times: number[] = [];
     let matches = 0;
     for (let round = 0; round < options.rounds; round++) {
       const started = process.hrtime.bigint();
       matches = 0;
-      for (const chunk of chunks) matches += count(chunk).matches[0]!.lines;
+      for (const chunk of chunks) {
+        if (kernel) {
+          const placed = kernel.reserve(chunk.length);
+          chunk.copy(placed);
+          const lines = kernel.countNewlines(0, chunk.length) + (chunk.length > 0 && chunk[chunk.length - 1] !== 0x0a ? 1 : 0);
+          matches += count(placed, lines).matches[0]!.lines;
+        } else {
+          matches += count(chunk).matches[0]!.lines;
+        }
+      }
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     const ms = median(times);
     rows.push({ name, ms, bytes: data.length, mbps: mb(data.length, ms), vsGrep: null, matchingLines: matches });
   }
-  // As a worker thread runs it: each chunk placed in the thread's WebAssembly workspace
-  // (where a thread reads it from the file; here a copy, timed too), its lines counted
-  // with SIMD, then the literal searched.
-  const count = createChunkCounter([cases[0]![1]]);
-  const workspace = new NewlineWorkspace();
-  const times: number[] = [];
-  let matches = 0;
-  for (let round = 0; round < options.rounds; round++) {
-    const started = process.hrtime.bigint();
-    matches = 0;
-    for (const chunk of chunks) {
-      const scratch = workspace.reserve(chunk.length);
-      chunk.copy(scratch);
-      const lines = workspace.countNewlines(0, chunk.length) + (chunk.length > 0 && chunk[chunk.length - 1] !== 0x0a ? 1 : 0);
-      matches += count(scratch, lines).matches[0]!.lines;
-    }
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  const ms = median(times);
-  rows.push({ name: 'core: literal ERROR, SIMD line count (as a worker thread)', ms, bytes: data.length, mbps: mb(data.length, ms), vsGrep: null, matchingLines: matches });
   return rows;
 }
 
@@ -186,7 +187,10 @@ async function main(): Promise<void> {
   const grep = await grepRow(options, file, 'grep -c ERROR', 'grep');
   add(grep);
   if (spawnSync('sh', ['-c', 'command -v rg']).status === 0) add(await grepRow(options, file, 'rg -c ERROR', 'rg'));
-  for (const row of await coreRows(options, file)) add(row);
+  for (const row of await coreRows(options, file)) {
+    if (row.name.startsWith('core: literal ERROR') && row.matchingLines !== grep.matchingLines) throw new Error(`${row.name}: ${String(row.matchingLines)} lines, grep says ${String(grep.matchingLines)}`);
+    add(row);
+  }
 
   // End to end, process start to exit, and exact: each result is checked against grep.
   const checkCounts = (r: RunReport, label: string) => {

@@ -7,7 +7,7 @@ import {
   type ChunkCounter,
   type ChunkCounts,
   type ChunkInsightSpec,
-  NewlineWorkspace,
+  CountingWorkspace,
   type PatternSpec,
   createChunkCounter,
   createInsightFinder,
@@ -47,23 +47,26 @@ export type CountResult = { counts: ChunkCounts[] } | { misaligned: string };
 
 const MAX_CACHED_PATTERN_SETS = 32;
 const counters = new Map<string, ChunkCounter>();
-/** This thread's read buffer, reused from chunk to chunk, where its newlines are counted with SIMD. */
-let workspace: NewlineWorkspace | undefined;
+/** This thread's read buffer, reused from chunk to chunk, where chunks are counted with SIMD. */
+let workspace: CountingWorkspace | undefined;
 
 export default function countChunk(task: CountTask & TaskClock): CountResult {
   // The task's time limit runs from here: not from when it was handed over, which may be
   // before this thread had even started (a thread replaced after a timeout, a loaded machine).
   Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
-  const plain = counterFor(task.patterns);
+  workspace ??= new CountingWorkspace();
+  const plain = counterFor(task.patterns, workspace);
   const counter = task.insight ? withInsight(plain, task.patterns, task.insight) : plain;
   if (task.kind === 'bytes') {
-    return { counts: task.ends.map((end, i) => counter(new Uint8Array(task.bytes, i === 0 ? 0 : task.ends[i - 1]!, end - (i === 0 ? 0 : task.ends[i - 1]!)), task.lines[i])) };
+    // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
+    const placed = workspace.reserve(task.bytes.byteLength);
+    placed.set(new Uint8Array(task.bytes));
+    return { counts: task.ends.map((end, i) => counter(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i])) };
   }
   // One byte before the ranges too: it must be the `\n` that ends the previous line.
   const from = task.offset > 0 ? task.offset - 1 : 0;
   const end = task.lengths.reduce((at, length) => at + length, task.offset);
   const size = end - from;
-  workspace ??= new NewlineWorkspace();
   const scratch = workspace.reserve(size);
   let filled = 0;
   while (filled < size) {
@@ -97,12 +100,12 @@ function withInsight(counter: ChunkCounter, patterns: PatternSpec[], spec: Chunk
   };
 }
 
-function counterFor(patterns: PatternSpec[]): ChunkCounter {
+function counterFor(patterns: PatternSpec[], workspace: CountingWorkspace): ChunkCounter {
   const key = JSON.stringify(patterns);
   let counter = counters.get(key);
   if (counter === undefined) {
     if (counters.size >= MAX_CACHED_PATTERN_SETS) counters.clear();
-    counter = createChunkCounter(patterns);
+    counter = createChunkCounter(patterns, workspace);
     counters.set(key, counter);
   }
   return counter;

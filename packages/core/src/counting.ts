@@ -5,6 +5,6 @@
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
 export type { ChunkCounts, PatternCount } from './matching/counts.js';
 export type { PatternSpec } from './matching/pattern.js';
-export { NewlineWorkspace } from './chunking/wasm-newlines.js';
+export { CountingWorkspace } from './matching/counting-workspace.js';
 export { type ChunkInsight, createInsightFinder } from './insight/chunk-insight.js';
 export type { ChunkInsightSpec } from './insight/insight-spec.js';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CountingWorkspace } from '../src/matching/counting-workspace.js';
 import { InvalidPatternError, type PatternCount, type PatternSpec, addPatternCounts, chunkStream, createChunkCounter, validatePatterns } from '../src/index.js';
 
 const literal = (pattern: string, ignoreCase = false): PatternSpec => ({ pattern, regex: false, ignoreCase });
@@ -154,16 +155,24 @@ describe('createChunkCounter', () => {
       regex('eRr', true),
       regex('se', true),
     ];
+    const workspace = new CountingWorkspace();
     await fc.assert(
-      fc.asyncProperty(fc.array(piece, { maxLength: 300 }), fc.integer({ min: 1, max: 40 }), async (parts, chunkSize) => {
+      // size 'max': inputs long enough for the kernel's 32-byte steps, not only its tail.
+      fc.asyncProperty(fc.array(piece, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 600 }), fc.boolean(), async (parts, chunkSize, inKernel) => {
         const data = Buffer.from(parts.join('').replace(/\xff/g, '\u0000'), 'utf8');
         // Put a real invalid byte where the placeholder was.
         for (let i = 0; i < data.length; i++) if (data[i] === 0) data[i] = 0xff;
-        const counter = createChunkCounter(specs);
+        // In the kernel: each chunk placed in the workspace, at an odd offset, as a counting thread places it.
+        const counter = createChunkCounter(specs, inKernel ? workspace : undefined);
         const totals: PatternCount[] = [];
         let lines = 0;
         for await (const chunk of chunkStream([data], { chunkSize, maxLineSize: 1 << 20, sourceName: 't' })) {
-          const result = counter(chunk.bytes);
+          let bytes = chunk.bytes;
+          if (inKernel) {
+            bytes = workspace.reserve(chunk.bytes.length + 5).subarray(5);
+            bytes.set(chunk.bytes);
+          }
+          const result = counter(bytes);
           expect(result.lines).toBe(chunk.lineCount);
           lines += result.lines;
           addPatternCounts(totals, result.matches);
@@ -171,7 +180,7 @@ describe('createChunkCounter', () => {
         expect(lines).toBe(reference(data, literal('')).lines);
         specs.forEach((spec, i) => expect(totals[i] ?? { lines: 0, occurrences: 0 }, `${spec.pattern}`).toEqual(reference(data, spec)));
       }),
-      { numRuns: 300 },
+      { numRuns: 600 },
     );
   });
 });

@@ -33,7 +33,8 @@ export function linesMatching(latin1: string, search: RegExp): number[] {
   return found;
 }
 
-function sortDistinct(pairs: number[]): number[] {
+/** [start, end) pairs sorted by start, each start once. */
+export function sortDistinct(pairs: number[]): number[] {
   const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) => pairs[2 * a]! - pairs[2 * b]!);
   const out: number[] = [];
   for (const i of order) {

@@ -1,9 +1,10 @@
 import { isAscii } from 'node:buffer';
 import { countLines } from '../chunking/newlines.js';
 import { grepIgnoreCaseLiteral, isAsciiFoldable } from './ascii-fold.js';
-import { linesHolding, linesMatching } from './candidate-lines.js';
+import { linesHolding, linesMatching, sortDistinct } from './candidate-lines.js';
 import { type ChunkCounts, type PatternCount, emptyPatternCount } from './counts.js';
 import { countFolded, foldedLiteralSearch } from './folded-literal.js';
+import { type CountingWorkspace, type KernelNeedle, MAX_KERNEL_NEEDLE, caseFoldedNeedle, exactNeedle } from './counting-workspace.js';
 import { countLiteral } from './literal.js';
 import { type PatternSpec, compilePatternRegex, escapeRegExp } from './pattern.js';
 import { countInLine, countRegexesByLine } from './regex-lines.js';
@@ -18,30 +19,33 @@ export type ChunkCounter = (bytes: Uint8Array, knownLines?: number) => ChunkCoun
 /** How one pattern is counted; see `createChunkCounter`. */
 type Plan =
   | { kind: 'every-line' }
-  | { kind: 'bytes'; needle: Buffer }
-  | { kind: 'folded'; search: RegExp }
-  | { kind: 'prefiltered'; regex: RegExp; needles: Buffer[] }
-  | { kind: 'prefiltered-folded'; regex: RegExp; search: RegExp }
+  | { kind: 'bytes'; needle: Buffer; kernelNeedle: KernelNeedle }
+  | { kind: 'folded'; search: RegExp; kernelNeedle: KernelNeedle }
+  | { kind: 'prefiltered'; regex: RegExp; needles: Buffer[]; kernelNeedles: KernelNeedle[] }
+  | { kind: 'prefiltered-folded'; regex: RegExp; search: RegExp; kernelNeedles: KernelNeedle[] }
   | { kind: 'every-line-regex'; regex: RegExp };
 
 /**
  * Compiles patterns into one counter. Each pattern takes the cheapest exact path:
  * - a literal (or a regex that can only match one literal string) is searched on the
- *   raw bytes, without decoding;
- * - an ignore-case ASCII literal is searched with `/gi` on the chunk read as Latin-1;
+ *   raw bytes, without decoding: with SIMD in the workspace's WebAssembly kernel when
+ *   the chunk lies in `workspace` (as a counting thread places it), else with indexOf;
+ * - an ignore-case ASCII literal is matched the same way with its letters' case masked
+ *   in the kernel, else with `/gi` on the chunk read as Latin-1;
  * - a regex with literal text that every match must contain runs only on the lines that
- *   hold that text (found on the bytes), decoded one by one;
+ *   hold that text (found on the bytes, by the kernel where it can), decoded one by one;
  * - any other regex runs on every line of the chunk decoded as UTF-8;
  * - an empty literal matches every line and has no occurrences, as in grep.
  * The Latin-1 and UTF-8 readings are made once per chunk, only if a pattern needs them.
  */
-export function createChunkCounter(specs: readonly PatternSpec[]): ChunkCounter {
+export function createChunkCounter(specs: readonly PatternSpec[], workspace?: CountingWorkspace): ChunkCounter {
   const plans = specs.map(plan);
   const everyLineRegexes = plans.flatMap((p, i) => (p.kind === 'every-line-regex' ? [{ index: i, regex: p.regex }] : []));
 
   return (input, knownLines) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const lines = knownLines ?? countLines(bytes);
+    const kernel = workspace?.holds(bytes) ? workspace : undefined;
     let latin1: string | undefined;
     const asLatin1 = () => (latin1 ??= bytes.toString('latin1'));
     const matches: PatternCount[] = plans.map((p) => {
@@ -49,12 +53,14 @@ export function createChunkCounter(specs: readonly PatternSpec[]): ChunkCounter 
         case 'every-line':
           return { lines, occurrences: 0 };
         case 'bytes':
-          return countLiteral(bytes, p.needle);
+          return kernel && p.needle.length <= MAX_KERNEL_NEEDLE ? kernel.countLiteral(bytes, p.kernelNeedle) : countLiteral(bytes, p.needle);
         case 'folded':
-          return countFolded(asLatin1(), p.search);
+          return kernel && p.kernelNeedle.bytes.length <= MAX_KERNEL_NEEDLE ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(asLatin1(), p.search);
         case 'prefiltered':
+          if (kernel && fitsKernel(p.kernelNeedles)) return countOnLines(bytes, kernelLinesHolding(kernel, bytes, p.kernelNeedles), p.regex, null);
           return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, asLatin1);
         case 'prefiltered-folded':
+          if (kernel && fitsKernel(p.kernelNeedles)) return countOnLines(bytes, kernelLinesHolding(kernel, bytes, p.kernelNeedles), p.regex, null);
           return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
         case 'every-line-regex':
           return emptyPatternCount(); // counted below, in one pass with the others
@@ -77,31 +83,51 @@ function plan(spec: PatternSpec): Plan {
   const regex = compilePatternRegex(spec);
   // A regex that can only match one string counts as that literal.
   const exact = spec.regex ? exactLiteral(spec.pattern, regex.unicode) : spec.pattern;
-  if (exact !== null && !spec.ignoreCase) return { kind: 'bytes', needle: Buffer.from(exact, 'utf8') };
-  if (exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact) };
+  if (exact !== null && !spec.ignoreCase) {
+    const needle = Buffer.from(exact, 'utf8');
+    return { kind: 'bytes', needle, kernelNeedle: exactNeedle(needle) };
+  }
+  if (exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact), kernelNeedle: caseFoldedNeedle(exact) };
   const grepFolded = exact !== null && spec.ignoreCase ? grepIgnoreCaseLiteral(exact) : null;
   if (grepFolded) {
     const [longest] = grepFolded.fragments.sort((a, b) => b.length - a.length);
     return longest
-      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest) }
+      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest), kernelNeedles: [caseFoldedNeedle(longest)] }
       : { kind: 'every-line-regex', regex: grepFolded.regex };
   }
   const literals = spec.regex ? requiredLiterals(spec.pattern, regex.unicode) : exact !== null ? [exact] : null;
   if (literals && literals.every((text) => text.length >= 2)) {
-    if (!spec.ignoreCase) return { kind: 'prefiltered', regex, needles: literals.map((text) => Buffer.from(text, 'utf8')) };
-    if (literals.every(isAsciiFoldable)) return { kind: 'prefiltered-folded', regex, search: new RegExp(literals.map(escapeRegExp).join('|'), 'gi') };
+    if (!spec.ignoreCase) {
+      const needles = literals.map((text) => Buffer.from(text, 'utf8'));
+      return { kind: 'prefiltered', regex, needles, kernelNeedles: needles.map(exactNeedle) };
+    }
+    if (literals.every(isAsciiFoldable)) {
+      return { kind: 'prefiltered-folded', regex, search: new RegExp(literals.map(escapeRegExp).join('|'), 'gi'), kernelNeedles: literals.map(caseFoldedNeedle) };
+    }
   }
   return { kind: 'every-line-regex', regex };
 }
 
+function fitsKernel(needles: readonly KernelNeedle[]): boolean {
+  return needles.every((needle) => needle.bytes.length <= MAX_KERNEL_NEEDLE);
+}
+
+/** The lines holding any of the needles, found by the kernel, sorted and distinct. */
+function kernelLinesHolding(kernel: CountingWorkspace, bytes: Buffer, needles: readonly KernelNeedle[]): number[] {
+  if (needles.length === 1) return kernel.linesHolding(bytes, needles[0]!);
+  return sortDistinct(needles.flatMap((needle) => kernel.linesHolding(bytes, needle)));
+}
+
 /**
- * Runs the regex on the given lines only. An all-ASCII chunk is read as Latin-1 once and
- * sliced (a slice is a view, not a copy); otherwise each line is decoded as UTF-8.
+ * Runs the regex on the given lines only. Given a Latin-1 reading, an all-ASCII chunk
+ * is read as Latin-1 once and sliced (a slice is a view, not a copy); otherwise (and
+ * always in the kernel, where the lines are few next to the chunk) each line is decoded
+ * as UTF-8 on its own.
  */
-function countOnLines(bytes: Buffer, lineRanges: number[], regex: RegExp, latin1: () => string): PatternCount {
+function countOnLines(bytes: Buffer, lineRanges: number[], regex: RegExp, latin1: (() => string) | null): PatternCount {
   const count = emptyPatternCount();
   if (lineRanges.length === 0) return count;
-  if (isAscii(bytes)) {
+  if (latin1 && isAscii(bytes)) {
     const text = latin1();
     for (let i = 0; i < lineRanges.length; i += 2) countInLine(text.slice(lineRanges[i], lineRanges[i + 1]), regex, count);
   } else {

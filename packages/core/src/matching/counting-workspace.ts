@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import type { PatternCount } from './counts.js';
+
+const WASM_PAGE = 64 * 1024;
+/**
+ * The first page holds the needle being searched and its case mask, the next two the
+ * line ranges a scan finds (pairs of i32); chunks go after them.
+ */
+const NEEDLE_AT = 0;
+const MASK_AT = WASM_PAGE / 4;
+const PAIRS_AT = WASM_PAGE;
+const MAX_PAIRS = (2 * WASM_PAGE) / 8;
+const DATA_AT = 3 * WASM_PAGE;
+/** Longer needles are searched in JavaScript. */
+export const MAX_KERNEL_NEEDLE = WASM_PAGE / 4;
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  lines: { value: number };
+  resume: { value: number };
+  countNewlines(pointer: number, length: number): number;
+  scanLiteral(pointer: number, length: number, needle: number, mask: number, needleLength: number, pairs: number, maxPairs: number): number;
+}
+
+/**
+ * A literal as the kernel searches it: its bytes (the lower case of each ASCII letter
+ * under ignore-case) and a mask ORed into each haystack byte before it is compared
+ * (0x20 for those letters, else 0).
+ */
+export interface KernelNeedle {
+  bytes: Uint8Array;
+  mask: Uint8Array;
+}
+
+export function exactNeedle(bytes: Uint8Array): KernelNeedle {
+  return { bytes, mask: new Uint8Array(bytes.length) };
+}
+
+/** An ASCII literal matched ignoring the case of its letters only, as grep -i does for ASCII without i or s. */
+export function caseFoldedNeedle(ascii: string): KernelNeedle {
+  const bytes = Buffer.from(ascii.toLowerCase(), 'latin1');
+  const mask = bytes.map((byte) => (byte >= 0x61 && byte <= 0x7a ? 0x20 : 0));
+  return { bytes, mask };
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * A workspace in WebAssembly memory where a chunk is placed (read straight from a file,
+ * with no copy) and counted with SIMD, 16 bytes at a time: its newlines, and a literal's
+ * matching lines and occurrences. One per thread; it grows to the largest chunk it has
+ * held. Buffers it hands out stay valid until it grows (the next `reserve`).
+ */
+export class CountingWorkspace {
+  private readonly exports: KernelExports;
+  private memory: Buffer;
+
+  constructor() {
+    // Resolved through the package's exports, so that it is found from src/ (tests),
+    // dist/ and a bundle alike.
+    compiled ??= new WebAssembly.Module(readFileSync(new URL(import.meta.resolve('@logcluster/core/kernel.wasm'))));
+    this.exports = new WebAssembly.Instance(compiled).exports as unknown as KernelExports;
+    this.memory = Buffer.from(this.exports.memory.buffer);
+  }
+
+  /** A buffer of `length` bytes in the workspace. */
+  reserve(length: number): Buffer {
+    const { memory } = this.exports;
+    const needed = DATA_AT + length;
+    if (memory.buffer.byteLength < needed) {
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / WASM_PAGE));
+      this.memory = Buffer.from(memory.buffer);
+    }
+    return this.memory.subarray(DATA_AT, needed);
+  }
+
+  /** Whether `bytes` lie in this workspace (a buffer from `reserve`, or part of one). */
+  holds(bytes: Uint8Array): boolean {
+    return bytes.buffer === this.exports.memory.buffer && bytes.byteOffset >= DATA_AT;
+  }
+
+  /** Newlines in `[start, start + length)` of the reserved buffer. */
+  countNewlines(start: number, length: number): number {
+    return this.exports.countNewlines(DATA_AT + start, length);
+  }
+
+  /**
+   * A literal's matching lines and non-overlapping occurrences in `bytes`, which this
+   * workspace holds; the needle is at most MAX_KERNEL_NEEDLE bytes and holds no newline.
+   */
+  countLiteral(bytes: Uint8Array, needle: KernelNeedle): PatternCount {
+    this.place(needle);
+    const occurrences = this.exports.scanLiteral(bytes.byteOffset, bytes.byteLength, NEEDLE_AT, MASK_AT, needle.bytes.length, 0, 0);
+    return { lines: this.exports.lines.value, occurrences };
+  }
+
+  /**
+   * The lines of `bytes` (which this workspace holds) that hold the needle, as sorted
+   * [start, end) offsets in `bytes` (end at the `\n`, or the end of `bytes`).
+   */
+  linesHolding(bytes: Uint8Array, needle: KernelNeedle): number[] {
+    this.place(needle);
+    const found: number[] = [];
+    const pairs = new Int32Array(this.exports.memory.buffer, PAIRS_AT, 2 * MAX_PAIRS);
+    const end = bytes.byteOffset + bytes.byteLength;
+    for (let at = bytes.byteOffset; at < end; ) {
+      const count = this.exports.scanLiteral(at, end - at, NEEDLE_AT, MASK_AT, needle.bytes.length, PAIRS_AT, MAX_PAIRS);
+      const base = at - bytes.byteOffset;
+      for (let i = 0; i < 2 * count; i++) found.push(base + pairs[i]!);
+      at = this.exports.resume.value;
+    }
+    return found;
+  }
+
+  private place(needle: KernelNeedle): void {
+    const length = needle.bytes.length;
+    if (length > MAX_KERNEL_NEEDLE) throw new RangeError(`a needle of ${length} bytes is longer than the kernel takes`);
+    this.memory.set(needle.bytes, NEEDLE_AT);
+    this.memory.set(needle.mask, MASK_AT);
+  }
+}
