@@ -86,7 +86,10 @@ export function analysisOptions(): Option[] {
     new Option('--chunk-size <size>', `bytes per chunk (units: KiB, MiB, …) (default: ${formatBytes(DEFAULT_CHUNK_SIZE)}, or --max-line-size if that is smaller)`).argParser(
       sizeArg('--chunk-size'),
     ),
-    new Option('--max-in-flight <size>', 'enqueued but not yet counted bytes, at most (backpressure)')
+    new Option(
+      '--max-in-flight <size>',
+      'enqueued but not yet counted bytes, at most (backpressure); ranges of files that workers read themselves hold no bytes in Redis, and 1 GiB of them may be in flight',
+    )
       .argParser(sizeArg('--max-in-flight'))
       .default(DEFAULT_MAX_IN_FLIGHT, formatBytes(DEFAULT_MAX_IN_FLIGHT)),
     new Option('--max-line-size <size>', 'longest line accepted; a line longer than a chunk is counted as a chunk of its own')

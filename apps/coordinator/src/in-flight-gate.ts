@@ -5,8 +5,8 @@ import type { RunEvents } from './run-events.js';
 const RECHECK_MS = 250;
 
 /**
- * Backpressure: holds the coordinator back while more than `maxBytes` of the run are
- * enqueued but not yet counted, so the coordinator's and Redis's memory stay flat
+ * Backpressure: holds the coordinator back while more than a bound of the run's bytes
+ * are enqueued but not yet counted, so the coordinator's and Redis's memory stay flat
  * however large the input. A chunk larger than the bound (one long line) is let through
  * alone, once nothing else is in flight.
  */
@@ -18,7 +18,6 @@ export class InFlightGate {
     private readonly store: RunStore,
     private readonly events: RunEvents,
     private readonly runId: string,
-    readonly maxBytes: number,
     /** Runs at every recheck while waiting (the submission looks for Redis restarts). */
     private readonly onRecheck: () => Promise<void> = async () => {},
   ) {}
@@ -27,10 +26,10 @@ export class InFlightGate {
     return this.enqueuedBytes - this.settledBytes;
   }
 
-  /** Waits until `bytes` more fit, then counts them as in flight; `beforeWaiting` runs first if it must wait. */
-  async admit(bytes: number, signal?: AbortSignal, beforeWaiting: () => Promise<void> = async () => {}): Promise<void> {
-    if (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.maxBytes) await beforeWaiting();
-    while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.maxBytes) {
+  /** Waits until `bytes` more fit under `maxBytes`, then counts them as in flight; `beforeWaiting` runs first if it must wait. */
+  async admit(bytes: number, maxBytes: number, signal?: AbortSignal, beforeWaiting: () => Promise<void> = async () => {}): Promise<void> {
+    if (this.inFlightBytes > 0 && this.inFlightBytes + bytes > maxBytes) await beforeWaiting();
+    while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > maxBytes) {
       signal?.throwIfAborted();
       await this.events.next(RECHECK_MS, signal);
       const recheck = async () => {

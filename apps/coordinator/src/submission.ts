@@ -50,9 +50,18 @@ const ENQUEUE_CONCURRENCY = 4;
  * one round trip per job, so their jobs stay small; chunks that workers read from
  * shared storage cost Redis nothing, and their jobs are larger: a worker reads a job's
  * ranges in one go. Measured with `analyze` on 1 GiB in 1 MiB chunks: 3.0 s with 1 MiB
- * jobs, 1.7 s with 8 MiB, 1.55 s with 16 MiB, 1.5 s with 32 MiB (docs/benchmarks.md).
+ * jobs, 1.7 s with 8 MiB, 1.55 s with 16 MiB, 1.5 s with 32 MiB; later, with the SIMD
+ * kernel, in 4 MiB chunks: 1.53 s of CPU (user) with 16 MiB jobs, 1.28 s with 64 MiB
+ * (docs/benchmarks.md). Each job costs the queue about a hundred Redis commands.
  */
-const JOB_BYTES = { bytes: 1024 * 1024, file: 16 * 1024 * 1024 } as const;
+const JOB_BYTES = { bytes: 1024 * 1024, file: 64 * 1024 * 1024 } as const;
+
+/**
+ * Ranges of files that workers read themselves hold no bytes in Redis (a job of them is
+ * a few hundred bytes): this much of them may be in flight, or `--max-in-flight` if that
+ * is more, so that 16 counting threads are kept fed.
+ */
+const FILE_RANGES_IN_FLIGHT = 16 * JOB_BYTES.file;
 
 interface PendingChunk {
   place: ChunkPlace;
@@ -114,14 +123,13 @@ export class Submission {
   /** Enqueues every chunk of every input, then seals the run. */
   async enqueueAll(inputs: readonly Input[], signal?: AbortSignal): Promise<void> {
     try {
-      const gate = new InFlightGate(this.store, this.events, this.runId, this.options.maxInFlightBytes, async () => void (await this.checkRedis()));
+      const gate = new InFlightGate(this.store, this.events, this.runId, async () => void (await this.checkRedis()));
       for (const [source, input] of inputs.entries()) {
         const plan = this.plans[source]!;
         const cut = { chunkSize: this.options.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name };
-        const chunks =
-          plan.kind === 'file' && input.plainFile
-            ? fileRanges(input.plainFile.handle, input.plainFile.size, cut)
-            : chunkStream(input.read(signal), cut);
+        const ranges = plan.kind === 'file' && input.plainFile !== undefined;
+        const chunks = ranges ? fileRanges(input.plainFile!.handle, input.plainFile!.size, cut) : chunkStream(input.read(signal), cut);
+        const inFlightLimit = ranges ? Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT) : this.options.maxInFlightBytes;
         for await (const chunk of chunks) {
           signal?.throwIfAborted();
           const bytes = 'bytes' in chunk ? chunk.bytes : undefined;
@@ -133,7 +141,7 @@ export class Submission {
             lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
           };
           // Waiting for room with chunks held back would wait for ever: send them first.
-          await gate.admit(place.byteLength, signal, () => this.flush());
+          await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
           this.enqueued.add(source, place);
           await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight), bytes });
           this.throwIfFailed();

@@ -31,7 +31,7 @@ export type CountTask =
       fd: number;
       /** Where the first range starts; the others follow it, end to end. */
       offset: number;
-      /** The lengths of consecutive ranges, each a chunk: read in one go, counted one by one. */
+      /** The lengths of consecutive ranges, each a chunk, read and counted one by one. */
       lengths: number[];
       fileSize: number;
       patterns: PatternSpec[];
@@ -63,29 +63,30 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
     placed.set(new Uint8Array(task.bytes));
     return { counts: task.ends.map((end, i) => counter(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i])) };
   }
-  // One byte before the ranges too: it must be the `\n` that ends the previous line.
-  const from = task.offset > 0 ? task.offset - 1 : 0;
-  const end = task.lengths.reduce((at, length) => at + length, task.offset);
-  const size = end - from;
-  const scratch = workspace.reserve(size);
-  let filled = 0;
-  while (filled < size) {
-    const read = readSync(task.fd, scratch, filled, size - filled, from + filled);
-    if (read === 0) return { misaligned: `the file ends before byte ${end}: it changed since it was submitted` };
-    filled += read;
-  }
+  // Range by range: each read into the workspace and counted while it is still in the
+  // processor's cache. (Reading a whole 64 MiB job first, then counting it from memory:
+  // 0.66-0.75 s per GiB on one thread; 4 MiB at a time: 0.36-0.51 s.) One byte before
+  // each range too: it must be the `\n` that ends the line before.
   const counts: ChunkCounts[] = [];
   let start = task.offset;
   for (const length of task.lengths) {
+    const from = start > 0 ? start - 1 : 0;
+    const end = start + length;
+    const scratch = workspace.reserve(end - from);
+    for (let filled = 0; filled < end - from; ) {
+      const read = readSync(task.fd, scratch, filled, end - from - filled, from + filled);
+      if (read === 0) return { misaligned: `the file ends before byte ${end}: it changed since it was submitted` };
+      filled += read;
+    }
     const at = start - from;
-    if (start > 0 && scratch[at - 1] !== 0x0a) return { misaligned: `byte ${start} no longer starts a line: the file changed since it was submitted` };
+    if (start > 0 && scratch[0] !== 0x0a) return { misaligned: `byte ${start} no longer starts a line: the file changed since it was submitted` };
     const last = scratch[at + length - 1];
-    if (start + length < task.fileSize && last !== 0x0a) {
-      return { misaligned: `byte ${start + length} no longer ends a line: the file changed since it was submitted` };
+    if (end < task.fileSize && last !== 0x0a) {
+      return { misaligned: `byte ${end} no longer ends a line: the file changed since it was submitted` };
     }
     const lines = workspace.countNewlines(at, length) + (length > 0 && last !== 0x0a ? 1 : 0);
     counts.push(counter(scratch.subarray(at, at + length), lines));
-    start += length;
+    start = end;
   }
   return { counts };
 }
