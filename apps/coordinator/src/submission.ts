@@ -57,7 +57,8 @@ const JOB_BYTES = { bytes: 1024 * 1024, file: 16 * 1024 * 1024 } as const;
 interface PendingChunk {
   place: ChunkPlace;
   job: ChunkJobData;
-  bytes: Buffer | undefined;
+  /** The chunk's bytes, as the buffers they were read into hold them; none for a chunk on shared storage. */
+  parts: Buffer[] | undefined;
 }
 
 /**
@@ -124,18 +125,18 @@ export class Submission {
             : chunkStream(input.read(signal), cut);
         for await (const chunk of chunks) {
           signal?.throwIfAborted();
-          const bytes = 'bytes' in chunk ? chunk.bytes : undefined;
+          const parts = 'parts' in chunk ? chunk.parts : undefined;
           const place: ChunkPlace = {
             seq: chunk.seq,
             byteOffset: chunk.byteOffset,
-            byteLength: bytes ? bytes.length : (chunk as FileRange).byteLength,
+            byteLength: parts ? parts.reduce((sum, part) => sum + part.length, 0) : (chunk as FileRange).byteLength,
             firstLine: 'firstLine' in chunk ? chunk.firstLine : Number.NaN,
             lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
           };
           // Waiting for room with chunks held back would wait for ever: send them first.
           await gate.admit(place.byteLength, signal, () => this.flush());
           this.enqueued.add(source, place);
-          await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight), bytes });
+          await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight), parts });
           this.throwIfFailed();
         }
         await this.flush();
@@ -155,7 +156,7 @@ export class Submission {
   /** Adds a chunk to the job being filled, sending the job when it is full. */
   private async hold(source: number, chunk: PendingChunk): Promise<void> {
     const size = chunk.place.byteLength;
-    const limit = chunk.bytes ? JOB_BYTES.bytes : JOB_BYTES.file;
+    const limit = chunk.parts ? JOB_BYTES.bytes : JOB_BYTES.file;
     if (this.batch && (this.batch.bytes + size > limit || this.batch.chunks.length >= MAX_CHUNKS_PER_JOB)) await this.flush();
     this.batch ??= { source, chunks: [], bytes: 0 };
     this.batch.chunks.push(chunk);
@@ -201,10 +202,10 @@ export class Submission {
   private async enqueueOnce(source: number, chunks: PendingChunk[]): Promise<void> {
     const stored = await this.store.storeChunks(
       this.runId,
-      chunks.map(({ place, bytes }) => ({
+      chunks.map(({ place, parts }) => ({
         source,
         chunk: { ...place, lineCount: Number.isNaN(place.lineCount) ? null : place.lineCount },
-        ...(bytes ? { bytes } : {}),
+        ...(parts ? { parts } : {}),
       })),
     );
     // The run's record is gone only if Redis lost it in a restart; the repair that the
