@@ -51,13 +51,22 @@ export class RespReader {
     private readonly onReply: (reply: RespReply) => void,
   ) {}
 
-  /** Where the next read from the socket should land. */
+  /**
+   * Where the next read from the socket should land: while a payload is coming, the free
+   * part of its target; before a reply that is to go to a target, just its header's worth
+   * of scratch (as the header will be if the reply is what was asked for), so that the
+   * read after it lands in the target, not in scratch to be copied.
+   */
   readBuffer(): Uint8Array {
     if (this.state === 'payload' && this.dest !== null) {
       this.given = this.dest.subarray(this.destFilled, this.destFilled + this.payloadLeft);
       return this.given;
     }
     this.given = null;
+    if (this.state === 'header' && this.lineLength === 0) {
+      const target = this.targetOfNext();
+      if (target !== undefined && target.length > 0) return this.scratch.subarray(0, headerLength(target.length));
+    }
     return this.scratch;
   }
 
@@ -175,6 +184,11 @@ export class RespReader {
     this.bulk = null;
     this.onReply({ type: 'bulk', length: this.payloadLength, bytes: bulk.bytes });
   }
+}
+
+/** Bytes in `$<length>\r\n`. */
+function headerLength(length: number): number {
+  return 3 + String(length).length;
 }
 
 function integer(text: string): number {
