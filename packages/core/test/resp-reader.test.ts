@@ -29,7 +29,7 @@ function readAll(pieces: Uint8Array[], useReadBuffer: boolean) {
   const targets: (Uint8Array | undefined)[] = [undefined, undefined, undefined, target5, target5, target4, undefined, undefined];
   const replies: RespReply[] = [];
   const reader = new RespReader(
-    () => targets[replies.length],
+    (ahead) => targets[replies.length + ahead],
     (reply) => replies.push(reply),
   );
   for (const piece of pieces) {
@@ -83,6 +83,32 @@ describe('RespReader', () => {
     expect(into.buffer).toBe(target.buffer);
     expect(into.byteOffset).toBe(4);
     expect(into.length).toBe(6);
+  });
+
+  it('reads back-to-back replies into their targets with no byte of a payload passing through scratch', () => {
+    const payloads = [100, 70_000, 1, 65_536, 3].map((n, i) => Buffer.alloc(n, i + 1));
+    const wire = Buffer.concat(payloads.flatMap((p) => [Buffer.from(`$${p.length}\r\n`), p, Buffer.from('\r\n')]));
+    const whole = new Uint8Array(payloads.reduce((sum, p) => sum + p.length, 0));
+    let at = 0;
+    const targets = payloads.map((p) => whole.subarray(at, (at += p.length)));
+    let replies = 0;
+    const reader = new RespReader(
+      (ahead) => targets[replies + ahead],
+      () => replies++,
+    );
+    // A socket with all of it waiting: every read fills what it is given.
+    let direct = 0;
+    for (let from = 0; from < wire.length; ) {
+      const into = reader.readBuffer();
+      const n = Math.min(into.length, wire.length - from);
+      into.set(wire.subarray(from, from + n));
+      if (into.buffer === whole.buffer) direct += n;
+      reader.received(into, n);
+      from += n;
+    }
+    expect(replies).toBe(payloads.length);
+    expect(direct).toBe(whole.length);
+    expect(Buffer.from(whole).equals(Buffer.concat(payloads))).toBe(true);
   });
 
   it('refuses what is not RESP', () => {

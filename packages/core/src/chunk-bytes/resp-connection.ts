@@ -129,7 +129,7 @@ export class RespConnection {
     return new Promise<void>((resolve, reject) => {
       const { endpoint } = this;
       const reader = new RespReader(
-        () => this.sent[0]?.target,
+        (ahead) => this.sent[ahead]?.target,
         (reply) => this.onReply(reply),
       );
       const onread = {

@@ -46,16 +46,20 @@ export class RespReader {
   private given: Uint8Array | null = null;
 
   constructor(
-    /** The target the command whose reply comes next gave, if any. */
-    private readonly targetOfNext: () => Uint8Array | undefined,
+    /**
+     * The target the command whose reply comes `ahead` replies from now gave, if any
+     * (0: the reply being read, or the next one between replies).
+     */
+    private readonly targetAhead: (ahead: number) => Uint8Array | undefined,
     private readonly onReply: (reply: RespReply) => void,
   ) {}
 
   /**
    * Where the next read from the socket should land: while a payload is coming, the free
-   * part of its target; before a reply that is to go to a target, just its header's worth
-   * of scratch (as the header will be if the reply is what was asked for), so that the
-   * read after it lands in the target, not in scratch to be copied.
+   * part of its target; before a reply that is to go to a target, just the scratch that
+   * the end of the reply before (its CRLF) and this one's header take (as the header will
+   * be if the reply is what was asked for), so that the read after lands in the target,
+   * not in scratch to be copied.
    */
   readBuffer(): Uint8Array {
     if (this.state === 'payload' && this.dest !== null) {
@@ -63,9 +67,10 @@ export class RespReader {
       return this.given;
     }
     this.given = null;
-    if (this.state === 'header' && this.lineLength === 0) {
-      const target = this.targetOfNext();
-      if (target !== undefined && target.length > 0) return this.scratch.subarray(0, headerLength(target.length));
+    if (this.lineLength === 0 && this.state !== 'payload') {
+      const trailer = this.state === 'trailer' ? this.trailerLeft : 0;
+      const target = this.targetAhead(trailer > 0 ? 1 : 0);
+      if (target !== undefined && target.length > 0) return this.scratch.subarray(0, trailer + headerLength(target.length));
     }
     return this.scratch;
   }
@@ -156,7 +161,7 @@ export class RespReader {
         const length = integer(text);
         if (length === -1) return this.onReply({ type: 'nil' });
         if (length < 0) throw new RespProtocolError(`a bulk reply of length ${length}`);
-        const target = this.targetOfNext();
+        const target = this.targetAhead(0);
         if (target === undefined) {
           this.bulk = { length, bytes: Buffer.allocUnsafe(length) };
           this.dest = this.bulk.bytes;
