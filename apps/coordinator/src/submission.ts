@@ -18,7 +18,8 @@ import { type JobsOptions, Queue } from 'bullmq';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import { type FileRange, fileRanges } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
-import type { Input } from './inputs.js';
+import { type Input, READ_SIZE } from './inputs.js';
+import { ReadBuffers } from './read-buffers.js';
 import { RedisRestartDetector } from './redis-restart.js';
 import { RunEvents } from './run-events.js';
 import { RunRepair } from './run-repair.js';
@@ -75,6 +76,8 @@ export class Submission {
   /** The first enqueue that failed for good; the submission stops at the next step. */
   private failure: Error | undefined;
   private readonly enqueued = new EnqueuedChunks();
+  /** Per source read into `ReadBuffers`: them, and which of its chunks are stored (all up to `through`, and those in `ahead`). */
+  private readonly reads: { buffers: ReadBuffers; through: number; ahead: Set<number> }[] = [];
   private readonly jobOptions: JobsOptions;
   private readonly repairer: RunRepair;
 
@@ -123,7 +126,7 @@ export class Submission {
         const chunks =
           plan.kind === 'file' && input.plainFile
             ? fileRanges(input.plainFile.handle, input.plainFile.size, cut)
-            : chunkStream(input.read(signal), cut);
+            : chunkStream(input.read(signal, (this.reads[source] = { buffers: new ReadBuffers(READ_SIZE), through: -1, ahead: new Set() }).buffers), cut);
         for await (const chunk of chunks) {
           signal?.throwIfAborted();
           const parts = 'parts' in chunk ? chunk.parts : undefined;
@@ -172,12 +175,27 @@ export class Submission {
     if (!batch) return;
     const { source, chunks } = batch;
     this.enqueued.setJob(source, chunks[0]!.place.seq, chunks[chunks.length - 1]!.place.seq);
-    const sent = this.enqueue(source, chunks).catch((err: unknown) => {
-      this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
-    });
+    const sent = this.enqueue(source, chunks).then(
+      () => this.stored(source, chunks),
+      (err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
+      },
+    );
     this.pending.add(sent);
     void sent.finally(() => this.pending.delete(sent));
     if (this.pending.size >= ENQUEUE_CONCURRENCY) await Promise.race(this.pending);
+  }
+
+  /** A job's chunks are in Redis: the bytes read for them (and all before them) may be read over. */
+  private stored(source: number, chunks: PendingChunk[]): void {
+    const reads = this.reads[source];
+    if (reads === undefined) return;
+    for (const { place } of chunks) reads.ahead.add(place.seq);
+    const before = reads.through;
+    while (reads.ahead.delete(reads.through + 1)) reads.through++;
+    if (reads.through === before) return;
+    const last = this.enqueued.place(source, reads.through);
+    reads.buffers.storedUpTo(last.byteOffset + last.byteLength);
   }
 
   /** A job that could not be enqueued fails the submission: a run is never sealed short. */
