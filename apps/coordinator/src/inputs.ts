@@ -2,13 +2,18 @@ import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, UsageError, errorMessage } from '@logcluster/core';
+import type { ReadBuffers } from './read-buffers.js';
 
 /** A source opened and checked before the run starts, read once when its turn comes. */
 export interface Input {
   /** The path as given, or `-`. */
   name: string;
-  /** The source's bytes, decompressed if they are gzip; reading stops when `signal` aborts. */
-  read(signal?: AbortSignal): AsyncIterable<Buffer>;
+  /**
+   * The source's bytes, decompressed if they are gzip; reading stops when `signal` aborts.
+   * With `buffers`, a plain file is read into those (see `ReadBuffers`): the caller then
+   * says how far the bytes are stored, and must not hold on to any beyond that.
+   */
+  read(signal?: AbortSignal, buffers?: ReadBuffers): AsyncIterable<Buffer>;
   /**
    * Reads `length` bytes at `offset` of the (decompressed) source again, to enqueue a
    * chunk that Redis lost; null when the source cannot be read twice (standard input).
@@ -22,7 +27,8 @@ export interface Input {
   close(): Promise<void>;
 }
 
-const READ_SIZE = 4 * 1024 * 1024;
+/** Bytes read from a source at a time. */
+export const READ_SIZE = 4 * 1024 * 1024;
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 /**
@@ -65,7 +71,7 @@ async function fileInput(path: string): Promise<Input> {
   return {
     name: path,
     plainFile: stat.isFile() && !gzip ? { realPath: await realpath(path), size: stat.size, handle } : null,
-    read: (signal) => decompressed(path, abortable(stream(), signal)),
+    read: (signal, buffers) => (gzip || !stat.isFile() || buffers === undefined ? decompressed(path, abortable(stream(), signal)) : readInto(handle, buffers, signal)),
     readRange: async (offset, length) => {
       if (gzip) return sliceOf(decompressed(path, stream()), offset, length);
       const out = Buffer.allocUnsafe(length);
@@ -89,6 +95,19 @@ function stdinInput(stdin: NodeJS.ReadableStream): Input {
     plainFile: null,
     close: async () => {},
   };
+}
+
+/** A plain file from its start, read into `buffers`. */
+async function* readInto(handle: FileHandle, buffers: ReadBuffers, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  for (let position = 0; ; ) {
+    signal?.throwIfAborted();
+    const buffer = buffers.take();
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    buffers.filledTo(buffer, position);
+    yield buffer.subarray(0, bytesRead);
+  }
 }
 
 /** Bytes `offset` to `offset + length` of a stream, read from its start. */

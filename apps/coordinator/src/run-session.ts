@@ -1,4 +1,4 @@
-import { RedisKeys, RunNotFoundError, type RunStatus, RunStore, closeRedis, connectWithPrefix } from '@logcluster/core';
+import { type ChunkBytes, DEFAULT_CONNECT_TIMEOUT_MS, RedisKeys, RunNotFoundError, type RunStatus, RunStore, closeRedis, connectWithPrefix, openChunkBytes } from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
 import { formatProgress, formatReport } from './report-format.js';
@@ -34,7 +34,14 @@ const MIN_POLL_MS = 50;
  */
 export async function submitAndReport(inputs: readonly Input[], submit: SubmitOptions, session: SessionOptions, io: CommandIo): Promise<number> {
   const { redis, prefix } = await connectWithPrefix(session.redisUrl, session.prefix, { connectionName: 'logcluster-coordinator' });
-  const store = new RunStore(redis, new RedisKeys(prefix));
+  let chunkBytes: ChunkBytes;
+  try {
+    chunkBytes = await openChunkBytes(session.redisUrl, redis, { connectionName: 'logcluster-coordinator', timeoutMs: DEFAULT_CONNECT_TIMEOUT_MS });
+  } catch (err) {
+    await closeRedis(redis);
+    throw err;
+  }
+  const store = new RunStore(redis, new RedisKeys(prefix), chunkBytes);
   const progress = new ProgressLine(io.stderr);
   let submission: Submission | undefined;
   let spikes: SpikeWatch | undefined;
@@ -72,6 +79,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     progress.stop();
     await spikes?.stop();
     await submission?.close();
+    await chunkBytes.close();
     await closeRedis(redis);
   }
 }

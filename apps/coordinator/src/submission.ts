@@ -18,7 +18,8 @@ import { type JobsOptions, Queue } from 'bullmq';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import { type FileRange, fileRanges } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
-import type { Input } from './inputs.js';
+import { type Input, READ_SIZE } from './inputs.js';
+import { ReadBuffers } from './read-buffers.js';
 import { RedisRestartDetector } from './redis-restart.js';
 import { RunEvents } from './run-events.js';
 import { RunRepair } from './run-repair.js';
@@ -47,14 +48,16 @@ const ENQUEUE_CONCURRENCY = 4;
  * Chunks travel several to a job, up to this many bytes (and `MAX_CHUNKS_PER_JOB`
  * chunks): the queue's cost per job is fixed, and shared this way. A chunk of this size
  * or more travels alone. Chunks whose bytes go through Redis are read by the worker in
- * one round trip per job, so their jobs stay small; chunks that workers read from
- * shared storage cost Redis nothing, and their jobs are larger: a worker reads a job's
- * ranges in one go. Measured with `analyze` on 1 GiB in 1 MiB chunks: 3.0 s with 1 MiB
- * jobs, 1.7 s with 8 MiB, 1.55 s with 16 MiB, 1.5 s with 32 MiB; later, with the SIMD
- * kernel, in 4 MiB chunks: 1.53 s of CPU (user) with 16 MiB jobs, 1.28 s with 64 MiB
- * (docs/benchmarks.md). Each job costs the queue about a hundred Redis commands.
+ * one round trip per job, straight into one buffer, and counted in one task: 64 KiB
+ * chunks went through at 1,100-1,500 chunks/s in 1 MiB jobs, 1,500-1,650 in 4 MiB jobs
+ * (256 MiB, 2 worker processes). Chunks that workers read from shared storage cost
+ * Redis nothing, and their jobs are larger: a counting thread reads and counts their
+ * ranges one after the other. Measured with `analyze` on 1 GiB in 1 MiB chunks: 3.0 s
+ * with 1 MiB jobs, 1.7 s with 8 MiB, 1.55 s with 16 MiB, 1.5 s with 32 MiB; later, with
+ * the SIMD kernel, in 4 MiB chunks: 1.53 s of CPU (user) with 16 MiB jobs, 1.28 s with
+ * 64 MiB (docs/benchmarks.md). Each job costs the queue about a hundred Redis commands.
  */
-const JOB_BYTES = { bytes: 1024 * 1024, file: 64 * 1024 * 1024 } as const;
+const JOB_BYTES = { bytes: 4 * 1024 * 1024, file: 64 * 1024 * 1024 } as const;
 
 /**
  * Ranges of files that workers read themselves hold no bytes in Redis (a job of them is
@@ -66,7 +69,8 @@ const FILE_RANGES_IN_FLIGHT = 16 * JOB_BYTES.file;
 interface PendingChunk {
   place: ChunkPlace;
   job: ChunkJobData;
-  bytes: Buffer | undefined;
+  /** The chunk's bytes, as the buffers they were read into hold them; none for a chunk on shared storage. */
+  parts: Buffer[] | undefined;
 }
 
 /**
@@ -82,6 +86,8 @@ export class Submission {
   /** The first enqueue that failed for good; the submission stops at the next step. */
   private failure: Error | undefined;
   private readonly enqueued = new EnqueuedChunks();
+  /** Per source read into `ReadBuffers`: them, and which of its chunks are stored (all up to `through`, and those in `ahead`). */
+  private readonly reads: { buffers: ReadBuffers; through: number; ahead: Set<number> }[] = [];
   private readonly jobOptions: JobsOptions;
   private readonly repairer: RunRepair;
 
@@ -127,23 +133,25 @@ export class Submission {
       for (const [source, input] of inputs.entries()) {
         const plan = this.plans[source]!;
         const cut = { chunkSize: this.options.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name };
-        const ranges = plan.kind === 'file' && input.plainFile !== undefined;
-        const chunks = ranges ? fileRanges(input.plainFile!.handle, input.plainFile!.size, cut) : chunkStream(input.read(signal), cut);
-        const inFlightLimit = ranges ? Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT) : this.options.maxInFlightBytes;
+        const file = plan.kind === 'file' ? input.plainFile : null;
+        const chunks = file
+          ? fileRanges(file.handle, file.size, cut)
+          : chunkStream(input.read(signal, (this.reads[source] = { buffers: new ReadBuffers(READ_SIZE), through: -1, ahead: new Set() }).buffers), cut);
+        const inFlightLimit = file ? Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT) : this.options.maxInFlightBytes;
         for await (const chunk of chunks) {
           signal?.throwIfAborted();
-          const bytes = 'bytes' in chunk ? chunk.bytes : undefined;
+          const parts = 'parts' in chunk ? chunk.parts : undefined;
           const place: ChunkPlace = {
             seq: chunk.seq,
             byteOffset: chunk.byteOffset,
-            byteLength: bytes ? bytes.length : (chunk as FileRange).byteLength,
+            byteLength: parts ? parts.reduce((sum, part) => sum + part.length, 0) : (chunk as FileRange).byteLength,
             firstLine: 'firstLine' in chunk ? chunk.firstLine : Number.NaN,
             lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
           };
           // Waiting for room with chunks held back would wait for ever: send them first.
           await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
           this.enqueued.add(source, place);
-          await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight), bytes });
+          await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight), parts });
           this.throwIfFailed();
         }
         await this.flush();
@@ -163,7 +171,7 @@ export class Submission {
   /** Adds a chunk to the job being filled, sending the job when it is full. */
   private async hold(source: number, chunk: PendingChunk): Promise<void> {
     const size = chunk.place.byteLength;
-    const limit = chunk.bytes ? JOB_BYTES.bytes : JOB_BYTES.file;
+    const limit = chunk.parts ? JOB_BYTES.bytes : JOB_BYTES.file;
     if (this.batch && (this.batch.bytes + size > limit || this.batch.chunks.length >= MAX_CHUNKS_PER_JOB)) await this.flush();
     this.batch ??= { source, chunks: [], bytes: 0 };
     this.batch.chunks.push(chunk);
@@ -178,12 +186,27 @@ export class Submission {
     if (!batch) return;
     const { source, chunks } = batch;
     this.enqueued.setJob(source, chunks[0]!.place.seq, chunks[chunks.length - 1]!.place.seq);
-    const sent = this.enqueue(source, chunks).catch((err: unknown) => {
-      this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
-    });
+    const sent = this.enqueue(source, chunks).then(
+      () => this.stored(source, chunks),
+      (err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
+      },
+    );
     this.pending.add(sent);
     void sent.finally(() => this.pending.delete(sent));
     if (this.pending.size >= ENQUEUE_CONCURRENCY) await Promise.race(this.pending);
+  }
+
+  /** A job's chunks are in Redis: the bytes read for them (and all before them) may be read over. */
+  private stored(source: number, chunks: PendingChunk[]): void {
+    const reads = this.reads[source];
+    if (reads === undefined) return;
+    for (const { place } of chunks) reads.ahead.add(place.seq);
+    const before = reads.through;
+    while (reads.ahead.delete(reads.through + 1)) reads.through++;
+    if (reads.through === before) return;
+    const last = this.enqueued.place(source, reads.through);
+    reads.buffers.storedUpTo(last.byteOffset + last.byteLength);
   }
 
   /** A job that could not be enqueued fails the submission: a run is never sealed short. */
@@ -209,10 +232,10 @@ export class Submission {
   private async enqueueOnce(source: number, chunks: PendingChunk[]): Promise<void> {
     const stored = await this.store.storeChunks(
       this.runId,
-      chunks.map(({ place, bytes }) => ({
+      chunks.map(({ place, parts }) => ({
         source,
         chunk: { ...place, lineCount: Number.isNaN(place.lineCount) ? null : place.lineCount },
-        ...(bytes ? { bytes } : {}),
+        ...(parts ? { parts } : {}),
       })),
     );
     // The run's record is gone only if Redis lost it in a restart; the repair that the

@@ -198,30 +198,32 @@ export class ChunkProcessor {
 
   /**
    * Chunks whose bytes are in Redis, their lines counted by the coordinator: read in one
-   * round trip and counted in one task. If that task runs out of time, each chunk is
-   * counted on its own, so that only the chunk at fault fails.
+   * round trip, each straight into its place in one buffer, which then moves to a thread
+   * as it is and is counted in one task. If that task runs out of time, each chunk is
+   * read again and counted on its own, so that only the chunk at fault fails.
    */
   private countStoredChunks(jobs: StoredChunkJob[]): Promise<Counted>[] {
-    // Per chunk: its checked bytes, or why there are none (a reason, or an error).
+    const whole = Buffer.allocUnsafeSlow(jobs.reduce((sum, job) => sum + job.byteLength, 0));
+    let end = 0;
+    const ends = jobs.map((job) => (end += job.byteLength));
+    const places = jobs.map((job, i) => whole.subarray(ends[i]! - job.byteLength, ends[i]));
+    // Per chunk: read, or why there are no bytes to count (a reason, or an error).
     const checked = this.store
-      .readChunks(jobs)
-      .then((all) => Promise.allSettled(jobs.map((job, i) => this.checkBytes(job, all[i] ?? null))));
+      .readChunksInto(jobs.map((job, i) => ({ job, target: places[i]! })))
+      .then((lengths) => Promise.allSettled(jobs.map((job, i) => this.checkBytes(job, lengths[i] ?? null))));
     const counted = checked.then(async (all) => {
-      const items = jobs.flatMap((job, i) => {
-        const result = all[i]!;
-        return result.status === 'fulfilled' && result.value instanceof Buffer ? [{ job, bytes: result.value }] : [];
-      });
-      if (items.length === 0) return new Map<StoredChunkJob, Promise<ChunkCounts>>();
+      const present = jobs.flatMap((_, i) => (all[i]!.status === 'fulfilled' && (all[i] as PromiseFulfilledResult<string>).value === 'read' ? [i] : []));
+      if (present.length === 0) return new Map<number, Promise<Counted>>();
+      const { patterns, insight } = jobs[0]!;
       try {
-        const counts = await this.pool.countMany(
-          items.map(({ job, bytes }) => ({ bytes, lines: job.lineCount })),
-          items[0]!.job.patterns,
-          items[0]!.job.insight,
-        );
-        return new Map(items.map(({ job }, i) => [job, Promise.resolve(counts[i]!)]));
+        const counts =
+          present.length === jobs.length
+            ? await this.pool.countJoined(whole.buffer, ends, jobs.map((job) => job.lineCount), patterns, insight)
+            : await this.pool.countMany(present.map((i) => ({ bytes: places[i]!, lines: jobs[i]!.lineCount })), patterns, insight);
+        return new Map(present.map((i, at) => [i, Promise.resolve<Counted>(counts[at]!)]));
       } catch (err) {
-        if (!(err instanceof TaskTimeoutError) || items.length === 1) throw err;
-        return new Map(items.map(({ job, bytes }) => [job, this.pool.count(bytes, job.lineCount, job.patterns, job.insight)]));
+        if (!(err instanceof TaskTimeoutError) || present.length === 1) throw err;
+        return new Map(present.map((i) => [i, this.countStoredChunk(jobs[i]!)]));
       }
     });
     // Awaited per chunk below, but only for chunks whose bytes were read: when the read
@@ -230,24 +232,32 @@ export class ChunkProcessor {
     return jobs.map(async (job, i): Promise<Counted> => {
       const result = (await checked)[i]!;
       if (result.status === 'rejected') throw result.reason;
-      const bytes = result.value;
-      if (bytes === 'duplicate' || bytes === 'run-failed') return bytes;
-      return (await counted).get(job)!;
+      if (result.value !== 'read') return result.value;
+      return (await counted).get(i)!;
     });
   }
 
-  /** The chunk's bytes, checked; or why there are none. */
-  private async checkBytes(job: StoredChunkJob, bytes: Buffer | null): Promise<Buffer | 'duplicate' | 'run-failed'> {
-    if (bytes === null) {
+  /** One chunk whose bytes are in Redis, read and counted on its own. */
+  private async countStoredChunk(job: StoredChunkJob): Promise<Counted> {
+    const bytes = Buffer.allocUnsafeSlow(job.byteLength);
+    const [length] = await this.store.readChunksInto([{ job, target: bytes }]);
+    const checked = await this.checkBytes(job, length ?? null);
+    if (checked !== 'read') return checked;
+    return this.pool.count(bytes, job.lineCount, job.patterns, job.insight);
+  }
+
+  /** Whether the chunk's bytes were read whole (`length` is what Redis held, null if nothing); or why there are none. */
+  private async checkBytes(job: StoredChunkJob, length: number | null): Promise<'read' | 'duplicate' | 'run-failed'> {
+    if (length === null) {
       // Counted by another delivery, which deletes the bytes; dropped with a failed run; or lost.
       if ((await this.store.chunkState(job)) === 'done') return 'duplicate';
       if ((await this.store.status(job.runId).catch(() => null)) === 'failed') return 'run-failed';
       throw new ChunkMissingError(`the bytes of chunk ${job.source}.${job.seq} of run ${job.runId} are missing from Redis`);
     }
-    if (bytes.length !== job.byteLength) {
-      throw new ChunkIntegrityError(`chunk ${job.source}.${job.seq} of run ${job.runId} holds ${bytes.length} bytes, expected ${job.byteLength}`);
+    if (length !== job.byteLength) {
+      throw new ChunkIntegrityError(`chunk ${job.source}.${job.seq} of run ${job.runId} holds ${length} bytes, expected ${job.byteLength}`);
     }
-    return bytes;
+    return 'read';
   }
 
   /**

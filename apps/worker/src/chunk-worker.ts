@@ -1,5 +1,7 @@
 import {
   CHUNK_QUEUE,
+  type ChunkBytes,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DeadLetterQueue,
   type MetricsServer,
   type RedisClient,
@@ -9,6 +11,7 @@ import {
   closeRedis,
   connectWithPrefix,
   errorMessage,
+  openChunkBytes,
   releaseAll,
   startMetricsServer,
 } from '@logcluster/core';
@@ -49,6 +52,7 @@ export class ChunkWorker {
   private constructor(
     readonly options: WorkerOptions,
     private readonly redis: RedisClient,
+    private readonly chunkBytes: ChunkBytes,
     private readonly pool: CountPool,
     private readonly processor: ChunkProcessor,
     private readonly worker: Worker<unknown, ChunkJobResult>,
@@ -76,7 +80,14 @@ export class ChunkWorker {
     const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
     const { redis, prefix } = await connectWithPrefix(options.redisUrl, options.prefix, { connectionName: `logcluster-worker:${options.name}` });
     const keys = new RedisKeys(prefix);
-    const store = new RunStore(redis, keys);
+    let chunkBytes: ChunkBytes;
+    try {
+      chunkBytes = await openChunkBytes(options.redisUrl, redis, { connectionName: `logcluster-worker:${options.name}`, timeoutMs: DEFAULT_CONNECT_TIMEOUT_MS });
+    } catch (err) {
+      await closeRedis(redis);
+      throw err;
+    }
+    const store = new RunStore(redis, keys, chunkBytes);
     const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
     const crash = crashAt(options.faultPoint);
     const deadLetterQueue = new DeadLetterQueue(redis, prefix);
@@ -103,7 +114,7 @@ export class ChunkWorker {
       autorun: false,
     });
     const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
-    const self = new ChunkWorker({ ...options, prefix }, redis, pool, processor, worker, chunkQueue, deadLetterQueue, metrics, reconciler, deadLettering, events);
+    const self = new ChunkWorker({ ...options, prefix }, redis, chunkBytes, pool, processor, worker, chunkQueue, deadLetterQueue, metrics, reconciler, deadLettering, events);
     void worker.run().catch((err: unknown) => events.onError?.(errorMessage(err)));
     try {
       await worker.waitUntilReady();
@@ -161,6 +172,7 @@ export class ChunkWorker {
         () => this.pool.close({ force: abandoned }),
         () => this.chunkQueue.close(),
         () => this.deadLetterQueue.close(),
+        () => this.chunkBytes.close(),
         () => closeRedis(this.redis),
         () => this.metricsServer?.close() ?? Promise.resolve(),
       ];

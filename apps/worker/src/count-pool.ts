@@ -36,7 +36,7 @@ export class CountPool {
   }
 
   /** Counts one chunk whose bytes are here and whose lines are known. */
-  async count(bytes: Buffer, lines: number, patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts> {
+  async count(bytes: Uint8Array, lines: number, patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts> {
     const [counts] = await this.countMany([{ bytes, lines }], patterns, insight);
     return counts!;
   }
@@ -44,26 +44,30 @@ export class CountPool {
   /**
    * Counts several chunks in one task (a task costs tens of microseconds to hand over;
    * small chunks are cheaper together). Their bytes are copied once, end to end, into a
-   * buffer that then moves to the thread without a copy; a Redis reply is a view into
-   * the client's buffer pool, which cannot move. The timeout covers the whole task.
+   * buffer that then moves to the thread without a copy (a lone chunk that fills a buffer
+   * of its own moves as it is, and is unusable here afterwards). The timeout covers the
+   * whole task.
    */
-  async countMany(chunks: readonly { bytes: Buffer; lines: number }[], patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts[]> {
+  async countMany(chunks: readonly { bytes: Uint8Array; lines: number }[], patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts[]> {
     const whole = chunks.length === 1 ? chunks[0]!.bytes : null;
-    const owned = whole !== null && whole.byteOffset === 0 && whole.byteLength === whole.buffer.byteLength && whole.buffer instanceof ArrayBuffer;
-    let buffer: ArrayBuffer;
-    if (owned) buffer = whole.buffer;
-    else {
-      const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
-      let at = 0;
-      for (const { bytes } of chunks) {
-        joined.set(bytes, at);
-        at += bytes.length;
-      }
-      buffer = joined.buffer;
+    if (whole !== null && whole.byteOffset === 0 && whole.byteLength === whole.buffer.byteLength && whole.buffer instanceof ArrayBuffer) {
+      return this.countJoined(whole.buffer, [whole.length], [chunks[0]!.lines], patterns, insight);
     }
+    const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
     let end = 0;
-    const ends = chunks.map(({ bytes }) => (end += bytes.length));
-    return this.run({ kind: 'bytes', bytes: buffer, ends, lines: chunks.map((chunk) => chunk.lines), patterns, ...(insight ? { insight } : {}) }, [buffer]);
+    const ends = chunks.map(({ bytes }) => {
+      joined.set(bytes, end);
+      return (end += bytes.length);
+    });
+    return this.countJoined(joined.buffer, ends, chunks.map((chunk) => chunk.lines), patterns, insight);
+  }
+
+  /**
+   * Counts chunks that lie end to end in `buffer` (chunk i ends at `ends[i]`) in one task.
+   * The buffer moves to the thread: it is unusable here afterwards.
+   */
+  async countJoined(buffer: ArrayBuffer, ends: number[], lines: number[], patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts[]> {
+    return this.run({ kind: 'bytes', bytes: buffer, ends, lines, patterns, ...(insight ? { insight } : {}) }, [buffer]);
   }
 
   /** Counts a range of an open file, which the thread reads itself; also its lines. */

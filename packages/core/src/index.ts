@@ -45,6 +45,9 @@ export {
   redisTargetFromUrl,
 } from './redis/connection.js';
 export { type SentinelStanding, sentinelStanding } from './redis/sentinel-master.js';
+export { type ChunkBytes, type ChunkBytesItem, type ChunkBytesRead, RedisChunkBytes } from './chunk-bytes/chunk-bytes.js';
+export { type OpenChunkBytesOptions, RespChunkBytes, openChunkBytes } from './chunk-bytes/resp-chunk-bytes.js';
+export { type RespEndpoint, RespReplyError } from './chunk-bytes/resp-connection.js';
 export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
 export type { RunDefinition } from './runs/run-definition.js';
 export { type ChunkInsightSpec, DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule, chunkInsightSpec } from './insight/insight-spec.js';

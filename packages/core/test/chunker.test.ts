@@ -29,6 +29,8 @@ function expectWellFormed(data: Buffer, chunks: Chunk[], chunkSize: number): voi
     expect(chunk.firstLine).toBe(line);
     expect(chunk.bytes.length).toBeGreaterThan(0);
     expect(chunk.lineCount).toBe(countLines(chunk.bytes));
+    expect(Buffer.concat(chunk.parts).equals(chunk.bytes)).toBe(true);
+    expect(chunk.parts.every((part) => part.length > 0)).toBe(true);
     if (!last) expect(chunk.bytes.at(-1)).toBe(0x0a);
     // Over the size only when the chunk is one line that is longer than a chunk.
     if (chunk.bytes.length > chunkSize) expect(chunk.lineCount).toBe(1);
@@ -47,6 +49,17 @@ describe('chunkStream', () => {
       [1, 2, 0],
       [3, 2, 8],
     ]);
+  });
+
+  it('gives a chunk that spans several reads as views into them, not a copy', async () => {
+    // Each read in memory of its own, so that a view is told from a copy by its memory.
+    const reads = ['aaa\nb', 'bb', 'b\ncc\n'].map((text) => Buffer.from(new TextEncoder().encode(text).buffer));
+    const chunks: Chunk[] = [];
+    for await (const chunk of chunkStream(reads, { chunkSize: 10, maxLineSize: 100, sourceName: 'test' })) chunks.push(chunk);
+    expect(chunks.map((c) => c.parts.map((part) => part.toString()))).toEqual([['aaa\nb', 'bb', 'b\n'], ['cc\n']]);
+    chunks[0]!.parts.forEach((part, i) => expect(part.buffer).toBe(reads[i]!.buffer));
+    expect(chunks[1]!.parts[0]!.buffer).toBe(reads[2]!.buffer);
+    expect(chunks.map((c) => c.lineCount)).toEqual([2, 1]);
   });
 
   it('counts a final line without a newline, and yields nothing for empty input', async () => {

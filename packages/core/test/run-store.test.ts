@@ -1,6 +1,6 @@
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisClient, type StoredChunkJob, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
+import { type ChunkBytesItem, RedisChunkBytes, type RedisClient, type StoredChunkJob, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
 
 let redis: TestRedis;
 let client: RedisClient;
@@ -194,5 +194,36 @@ describe('RunStore', () => {
     await countJob(lost!);
     await store.seal(runId, jobs.length);
     expect(await store.report(runId)).toMatchObject({ status: 'completed', totals: { chunks: jobs.length, lines: 5, matches: { ERROR: { lines: 3, occurrences: 3 } } } });
+  });
+
+  it('adds a chunk only with its bytes in Redis: bytes lost after being stored are stored again', async () => {
+    // Bytes that Redis loses right after storing them, the first `losses` times (as a
+    // restart or failover between their SET and the accounting would).
+    class LosingBytes extends RedisChunkBytes {
+      stores = 0;
+      constructor(private losses: number) {
+        super(client);
+      }
+      override async store(items: readonly ChunkBytesItem[]): Promise<void> {
+        this.stores++;
+        await super.store(items);
+        if (this.losses-- > 0) await client.del(...items.map((item) => item.key));
+      }
+    }
+    const keys = new RedisKeys('t-run-store');
+    const bytes = Buffer.from('ERROR one\ntwo\n');
+    const chunk = { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 };
+
+    const once = new LosingBytes(1);
+    const { runId } = await store.createRun({ patterns, sources: ['a.log'] });
+    expect(await new RunStore(client, keys, once).storeChunk(runId, 0, chunk, bytes)).toBe('recorded');
+    expect(once.stores).toBe(2);
+    expect(await store.readChunk({ runId, source: 0, seq: 0 })).toEqual(bytes);
+    expect(await store.chunkState({ runId, source: 0, seq: 0 })).toBe('queued');
+
+    const always = new LosingBytes(Infinity);
+    const second = await store.createRun({ patterns, sources: ['b.log'] });
+    await expect(new RunStore(client, keys, always).storeChunk(second.runId, 0, chunk, bytes)).rejects.toThrow(/vanished/);
+    expect(await store.chunkState({ runId: second.runId, source: 0, seq: 0 })).toBeNull();
   });
 });

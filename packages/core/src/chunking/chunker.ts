@@ -1,6 +1,6 @@
 import { LineTooLongError } from '../errors.js';
 import { formatBytes } from '../units.js';
-import { countLines } from './newlines.js';
+import { NEWLINE, countNewlines } from './newlines.js';
 import { PendingBytes } from './pending-bytes.js';
 
 /** A line-aligned piece of one source. */
@@ -13,7 +13,13 @@ export interface Chunk {
   firstLine: number;
   /** Lines in the chunk, counted as grep counts them. */
   lineCount: number;
-  bytes: Buffer;
+  /**
+   * The chunk's bytes as they lie in the buffers they were read into, end to end: a
+   * chunk that spans several reads is never copied to be sent on.
+   */
+  parts: Buffer[];
+  /** The chunk's bytes in one buffer (joined on first use when it spans several reads). */
+  readonly bytes: Buffer;
 }
 
 export interface ChunkerOptions {
@@ -51,8 +57,7 @@ export async function* chunkStream(
   let longLineScanned = 0;
 
   const emit = (length: number): Chunk => {
-    const bytes = pending.take(length);
-    const chunk: Chunk = { seq: seq++, byteOffset, firstLine: nextLine, lineCount: countLines(bytes), bytes };
+    const chunk = newChunk(seq++, byteOffset, nextLine, pending.take(length));
     byteOffset += length;
     nextLine += chunk.lineCount;
     longLineScanned = 0;
@@ -93,4 +98,22 @@ export async function* chunkStream(
     for (let cut = nextCut(false); cut > 0; cut = nextCut(false)) yield emit(cut);
   }
   for (let cut = nextCut(true); cut > 0; cut = nextCut(true)) yield emit(cut);
+}
+
+function newChunk(seq: number, byteOffset: number, firstLine: number, parts: Buffer[]): Chunk {
+  let lineCount = 0;
+  for (const part of parts) lineCount += countNewlines(part);
+  const last = parts[parts.length - 1];
+  if (last !== undefined && last.length > 0 && last[last.length - 1] !== NEWLINE) lineCount++;
+  let joined: Buffer | undefined = parts.length === 1 ? parts[0] : undefined;
+  return {
+    seq,
+    byteOffset,
+    firstLine,
+    lineCount,
+    parts,
+    get bytes() {
+      return (joined ??= Buffer.concat(parts));
+    },
+  };
 }

@@ -48,28 +48,25 @@ export class PendingBytes {
   }
 
   /**
-   * Removes and returns the first `count` bytes as one buffer: a view into the buffer
-   * they arrived in when they lie in one (no copy), else a copy of their own.
+   * Removes and returns the first `count` bytes as the views into the buffers they
+   * arrived in (no copy): one view when they lie in one buffer.
    */
-  take(count: number): Buffer {
-    const first = this.parts[0];
-    if (first && first.length >= count) {
-      this.total -= count;
-      if (first.length === count) this.parts.shift();
-      else this.parts[0] = first.subarray(count);
-      return first.subarray(0, count);
-    }
-    const out = Buffer.allocUnsafeSlow(count);
-    let filled = 0;
-    while (filled < count) {
+  take(count: number): Buffer[] {
+    const taken: Buffer[] = [];
+    let left = count;
+    while (left > 0) {
       const part = this.parts[0]!;
-      const n = Math.min(part.length, count - filled);
-      part.copy(out, filled, 0, n);
-      filled += n;
-      if (n === part.length) this.parts.shift();
-      else this.parts[0] = part.subarray(n);
+      if (part.length <= left) {
+        taken.push(part);
+        this.parts.shift();
+        left -= part.length;
+      } else {
+        taken.push(part.subarray(0, left));
+        this.parts[0] = part.subarray(left);
+        left = 0;
+      }
     }
     this.total -= count;
-    return out;
+    return taken;
   }
 }

@@ -45,23 +45,42 @@ end
 `;
 
 /**
- * Adds a chunk to what the run enqueued, once; its bytes (for a stored chunk) are SET in
- * the same transaction, outside the script, so that they are not copied through Lua.
- * ARGV: 1 chunk id, 2 source index, 3 byte length, 4 line count ('' when the workers
- * will count the lines: a chunk read from shared storage).
- * Returns 1 if added now, 0 if the chunk was enqueued before, -1 if the run is gone.
+ * Adds chunks to what the run enqueued, each once. A chunk whose bytes are kept in Redis
+ * is added only if they are there: they are SET before, on the chunk-bytes path, which
+ * may be another connection, and a restart or failover in between can lose them while
+ * this lands; a queued chunk always has its bytes (or was lost together with them).
+ * KEYS: 1 run hash, 2 counts hash, 3 chunk-state hash, then each chunk's bytes key.
+ * ARGV: 1 how many chunks, then per chunk: its id, source index, byte length, line count
+ * ('' when the workers will count the lines: a chunk read from shared storage), and '1'
+ * if its bytes are kept in Redis.
+ * Returns per chunk 1 if added now, 0 if it was enqueued before, -1 if the run is gone,
+ * -4 if its bytes are not there (SET them again, then call again).
  */
-export const storeChunkScript = new LuaScript(
-  'storeChunk',
+export const storeChunksScript = new LuaScript(
+  'storeChunks',
   `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('HSETNX', KEYS[3], ARGV[1], 'queued') == 0 then return 0 end
-local s = 's' .. ARGV[2] .. ':'
-redis.call('HINCRBY', KEYS[2], 'chunks', 1)
-redis.call('HINCRBY', KEYS[2], s .. 'chunks', 1)
-redis.call('HINCRBY', KEYS[2], s .. 'bytes', ARGV[3])
-if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], s .. 'lines', ARGV[4]) end
-return 1
+local n = tonumber(ARGV[1])
+local results = {}
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+for i = 0, n - 1 do
+  local at = 2 + i * 5
+  if not exists then
+    results[i + 1] = -1
+  elseif redis.call('HEXISTS', KEYS[3], ARGV[at]) == 1 then
+    results[i + 1] = 0
+  elseif ARGV[at + 4] == '1' and redis.call('EXISTS', KEYS[4 + i]) == 0 then
+    results[i + 1] = -4
+  else
+    redis.call('HSET', KEYS[3], ARGV[at], 'queued')
+    local s = 's' .. ARGV[at + 1] .. ':'
+    redis.call('HINCRBY', KEYS[2], 'chunks', 1)
+    redis.call('HINCRBY', KEYS[2], s .. 'chunks', 1)
+    redis.call('HINCRBY', KEYS[2], s .. 'bytes', ARGV[at + 2])
+    if ARGV[at + 3] ~= '' then redis.call('HINCRBY', KEYS[2], s .. 'lines', ARGV[at + 3]) end
+    results[i + 1] = 1
+  end
+end
+return results
 `,
 );
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type ChunkBytes, RedisChunkBytes } from '../chunk-bytes/chunk-bytes.js';
 import type { RedisClient } from '../redis/connection.js';
 import { type ChunkJobData, chunkId, isFileChunk } from '../contract/job.js';
 import { RunNotFoundError } from '../errors.js';
@@ -16,7 +17,7 @@ import {
   recordResultsScript,
   recordSpikeScript,
   sealRunScript,
-  storeChunkScript,
+  storeChunksScript,
 } from './run-scripts.js';
 
 /** How long a dead-lettered chunk's bytes are kept for inspection and replay. */
@@ -68,6 +69,11 @@ export interface StoredDeadRange {
   reason: string;
 }
 
+/** `storeChunksScript`'s answer for a chunk whose bytes are not in Redis. */
+const BYTES_MISSING = -4;
+/** Times a chunk's bytes are SET before giving up on them staying. */
+const MAX_STORE_ATTEMPTS = 5;
+
 const OUTCOMES: Record<string, RecordOutcome> = { '1': 'recorded', '0': 'duplicate', '-1': 'run-missing', '-2': 'chunk-unknown', '-3': 'run-failed' };
 
 export function newRunId(now = Date.now()): string {
@@ -82,6 +88,8 @@ export class RunStore {
   constructor(
     private readonly redis: RedisClient,
     readonly keys: RedisKeys,
+    /** How chunk bytes go to and from Redis; by default through `redis`. */
+    private readonly bytes: ChunkBytes = new RedisChunkBytes(redis),
   ) {}
 
   async createRun(definition: RunDefinition): Promise<{ runId: string; startedAt: number }> {
@@ -112,41 +120,50 @@ export class RunStore {
    * whose `lineCount` is then unknown, null).
    */
   async storeChunk(runId: string, source: number, chunk: ChunkPlacement, bytes?: Buffer): Promise<RecordOutcome> {
-    const [outcome] = await this.storeChunks(runId, [{ source, chunk, ...(bytes ? { bytes } : {}) }]);
+    const [outcome] = await this.storeChunks(runId, [{ source, chunk, ...(bytes ? { parts: [bytes] } : {}) }]);
     return outcome!;
   }
 
   /**
-   * `storeChunk` for several chunks in one transaction: per chunk the accounting script,
-   * then its bytes as a plain SET (no copy through Lua). Run again (a reconnect re-sends
-   * it), it sets the same bytes again; that is harmless, since no job refers to these
-   * chunks before this has returned.
+   * `storeChunk` for several chunks: first their bytes (plain SETs on the chunk-bytes
+   * path), then, in one script, the accounting, which adds a chunk only if its bytes are
+   * there (see `storeChunksScript`); bytes lost in between (a restart, a failover) are
+   * SET again. Run again, it sets the same bytes again; that is harmless, since no job
+   * refers to these chunks before this has returned.
    */
-  async storeChunks(runId: string, items: readonly { source: number; chunk: ChunkPlacement; bytes?: Buffer }[]): Promise<RecordOutcome[]> {
-    const transaction = this.redis.multi();
-    for (const { source, chunk, bytes } of items) {
-      const keys = this.chunkKeys(runId, source, chunk.seq);
-      transaction.eval(storeChunkScript.source, keys.length, ...keys, `${source}.${chunk.seq}`, source, chunk.byteLength, chunk.lineCount ?? '');
-      if (bytes) transaction.set(keys[4]!, bytes);
-    }
-    const results = checkTransaction(await transaction.exec());
-    const outcomes: RecordOutcome[] = [];
-    let at = 0;
-    for (const { bytes } of items) {
-      outcomes.push(OUTCOMES[String(results[at])] ?? 'run-missing');
-      at += bytes ? 2 : 1;
+  async storeChunks(runId: string, items: readonly { source: number; chunk: ChunkPlacement; parts?: readonly Uint8Array[] }[]): Promise<RecordOutcome[]> {
+    const outcomes: RecordOutcome[] = new Array<RecordOutcome>(items.length);
+    let pending = items.map((_, i) => i);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_STORE_ATTEMPTS) throw new Error(`the bytes of ${pending.length} chunks of run ${runId} vanished from Redis ${MAX_STORE_ATTEMPTS} times after being stored (is Redis evicting keys? it must not: maxmemory-policy noeviction)`);
+      const batch = pending.map((i) => items[i]!);
+      const keys = batch.map(({ source, chunk }) => this.keys.chunk(runId, source, chunk.seq));
+      await this.bytes.store(batch.flatMap(({ parts }, at) => (parts ? [{ key: keys[at]!, parts }] : [])));
+      const args: (string | number)[] = [batch.length];
+      for (const { source, chunk, parts } of batch) args.push(`${source}.${chunk.seq}`, source, chunk.byteLength, chunk.lineCount ?? '', parts ? '1' : '0');
+      const results = (await storeChunksScript.run(this.redis, [...this.chunkKeys(runId, 0, 0).slice(0, 3), ...keys], args)) as number[];
+      const again: number[] = [];
+      results.forEach((code, at) => {
+        if (code === BYTES_MISSING) again.push(pending[at]!);
+        else outcomes[pending[at]!] = OUTCOMES[String(code)] ?? 'run-missing';
+      });
+      pending = again;
     }
     return outcomes;
   }
 
+  /** A chunk's bytes, or null if Redis has none (for inspection; workers read them with `readChunksInto`). */
   async readChunk(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<Buffer | null> {
     return this.redis.getBuffer(this.keys.chunk(job.runId, job.source, job.seq));
   }
 
-  /** The bytes of several chunks in one round trip (null for a chunk whose bytes are gone). */
-  async readChunks(jobs: readonly Pick<ChunkJobData, 'runId' | 'source' | 'seq'>[]): Promise<(Buffer | null)[]> {
-    if (jobs.length === 0) return [];
-    return this.redis.mgetBuffer(...jobs.map((job) => this.keys.chunk(job.runId, job.source, job.seq)));
+  /**
+   * Reads the bytes of several chunks, each into its target (as long as the chunk), in one
+   * round trip. Per chunk: the length Redis holds (the target is filled only if that is
+   * its length), or null if the bytes are gone.
+   */
+  async readChunksInto(reads: readonly { job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>; target: Uint8Array }[]): Promise<(number | null)[]> {
+    return this.bytes.readInto(reads.map(({ job, target }) => ({ key: this.keys.chunk(job.runId, job.source, job.seq), target })));
   }
 
   /**
@@ -260,7 +277,7 @@ export class RunStore {
 
   /** Puts back the bytes of a chunk that is still to be counted (after Redis lost them). */
   async restoreChunkBytes(runId: string, source: number, seq: number, bytes: Buffer): Promise<void> {
-    await this.redis.set(this.keys.chunk(runId, source, seq), bytes);
+    await this.bytes.store([{ key: this.keys.chunk(runId, source, seq), parts: [bytes] }]);
   }
 
   async chunkBytesExist(runId: string, source: number, seq: number): Promise<boolean> {

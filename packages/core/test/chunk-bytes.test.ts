@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { type TestRedis, startTestRedis } from '@logcluster/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ChunkBytes,
+  RedisAuthError,
+  RedisChunkBytes,
+  type RedisClient,
+  RespChunkBytes,
+  closeRedis,
+  connectRedis,
+  openChunkBytes,
+  redisErrorCode,
+} from '../src/index.js';
+
+let redis: TestRedis;
+let client: RedisClient;
+const opened: ChunkBytes[] = [];
+
+beforeAll(async () => {
+  redis = await startTestRedis({ tcpHost: '127.0.0.1', password: 's3cret' });
+  client = await connectRedis(redis.url, { connectionName: 'chunk-bytes-test' });
+});
+
+afterAll(async () => {
+  for (const bytes of opened) await bytes.close();
+  await closeRedis(client);
+  await redis.stop();
+});
+
+async function open(url: string): Promise<ChunkBytes> {
+  const bytes = await openChunkBytes(url, client, { connectionName: 'chunk-bytes-test', timeoutMs: 10_000 });
+  opened.push(bytes);
+  return bytes;
+}
+
+const paths: [string, () => Promise<ChunkBytes>][] = [
+  ['its own connection, on a unix socket', () => open(redis.url)],
+  ['its own connection, over TCP with a database number', () => open(`${redis.tcpUrl!}/3`)],
+  ['the ioredis connection (Cluster, Sentinel)', () => Promise.resolve(new RedisChunkBytes(client))],
+];
+
+describe.each(paths)('chunk bytes through %s', (_, start) => {
+  let bytes: ChunkBytes;
+  beforeAll(async () => {
+    bytes = await start();
+  });
+
+  it('stores values given in parts and reads each into its target', async () => {
+    const big = randomBytes(5 * 1024 * 1024 + 7);
+    const values = [big, Buffer.from('one line\n'), Buffer.alloc(0), ...Array.from({ length: 200 }, (_, i) => randomBytes(1 + ((i * 7919) % 70_000)))];
+    const keys = values.map((_, i) => `t-bytes:${process.pid}:${i}`);
+    // Each value in up to three parts, cut anywhere.
+    await bytes.store(values.map((value, i) => ({ key: keys[i]!, parts: [value.subarray(0, i % value.length || 0), value.subarray(i % value.length || 0, value.length - 1), value.subarray(value.length - 1)] })));
+    const whole = new Uint8Array(values.reduce((sum, value) => sum + value.length, 0));
+    let at = 0;
+    const targets = values.map((value) => whole.subarray(at, (at += value.length)));
+    expect(await bytes.readInto(keys.map((key, i) => ({ key, target: targets[i]! })))).toEqual(values.map((value) => value.length));
+    expect(Buffer.from(whole).equals(Buffer.concat(values))).toBe(true);
+  });
+
+  it('says what is missing, and the length of a value that does not fit its target, leaving the target alone', async () => {
+    const key = `t-bytes:${process.pid}:short`;
+    await bytes.store([{ key, parts: [Buffer.from('abc')] }]);
+    const target = new Uint8Array(5).fill(9);
+    const after = new Uint8Array(2);
+    expect(await bytes.readInto([{ key, target }, { key: `t-bytes:${process.pid}:none`, target: new Uint8Array(1) }, { key, target: after.subarray(0, 0) }])).toEqual([3, null, 3]);
+    expect([...target]).toEqual([9, 9, 9, 9, 9]);
+  });
+});
+
+describe('chunk bytes on a connection of their own', () => {
+  it('is what a single Redis gets; a Cluster or Sentinel goes through ioredis', async () => {
+    expect(await open(redis.url)).toBeInstanceOf(RespChunkBytes);
+    expect(await open(redis.tcpUrl!)).toBeInstanceOf(RespChunkBytes);
+    expect(await open('redis+cluster://127.0.0.1:1,127.0.0.1:2')).toBeInstanceOf(RedisChunkBytes);
+    expect(await open('redis+sentinel://127.0.0.1:1/mymaster')).toBeInstanceOf(RedisChunkBytes);
+  });
+
+  it('logs in to the database the URL names', async () => {
+    const bytes = await open(`${redis.tcpUrl!}/5`);
+    await bytes.store([{ key: `t-bytes:${process.pid}:db`, parts: [Buffer.from('in five')] }]);
+    const other = await connectRedis(`${redis.tcpUrl!}/5`, { connectionName: 'chunk-bytes-test' });
+    try {
+      expect(await other.get(`t-bytes:${process.pid}:db`)).toBe('in five');
+      expect(await client.get(`t-bytes:${process.pid}:db`)).toBeNull();
+    } finally {
+      await closeRedis(other);
+    }
+  });
+
+  it('fails with RedisAuthError on a wrong password', async () => {
+    await expect(open(redis.tcpUrl!.replace('s3cret', 'wrong'))).rejects.toBeInstanceOf(RedisAuthError);
+  });
+
+  it('rejects a command Redis refuses with its error code', async () => {
+    const bytes = await open(redis.url);
+    await client.hset(`t-bytes:${process.pid}:hash`, 'a', '1');
+    const refused = await bytes.readInto([{ key: `t-bytes:${process.pid}:hash`, target: new Uint8Array(1) }]).catch((err: unknown) => err);
+    expect(redisErrorCode(refused)).toBe('WRONGTYPE');
+    // The connection goes on.
+    await bytes.store([{ key: `t-bytes:${process.pid}:after`, parts: [Buffer.from('x')] }]);
+  });
+
+  it('rejects what is outstanding when closed, and everything after', async () => {
+    const bytes = await open(redis.url);
+    const pending = bytes.store([{ key: `t-bytes:${process.pid}:closing`, parts: [randomBytes(1024 * 1024)] }]);
+    await bytes.close();
+    await bytes.close();
+    await expect(pending).rejects.toThrow(/Connection is closed/);
+    await expect(bytes.readInto([{ key: 'k', target: new Uint8Array(1) }])).rejects.toThrow(/Connection is closed/);
+  });
+
+  it('carries commands across a Redis restart: sent again once Redis is back', async () => {
+    const unix = await open(redis.url);
+    const tcp = await open(redis.tcpUrl!);
+    const value = randomBytes(3 * 1024 * 1024);
+    await redis.kill();
+    // Issued while Redis is down: they wait for it.
+    const stored = Promise.all([unix, tcp].map((bytes, i) => bytes.store([{ key: `t-bytes:${process.pid}:restart:${i}`, parts: [value.subarray(0, 1000), value.subarray(1000)] }])));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await redis.restart();
+    await stored;
+    for (const [i, bytes] of [unix, tcp].entries()) {
+      const target = new Uint8Array(value.length);
+      expect(await bytes.readInto([{ key: `t-bytes:${process.pid}:restart:${i}`, target }])).toEqual([value.length]);
+      expect(Buffer.from(target).equals(value)).toBe(true);
+    }
+  });
+});
+
+describe('chunk bytes over TLS', () => {
+  let tlsRedis: TestRedis;
+  let port: number;
+  let ca: Buffer;
+  let certs: string;
+
+  beforeAll(async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    port = (probe.address() as { port: number }).port;
+    probe.close();
+    await once(probe, 'close');
+    // A self-signed certificate for localhost.
+    certs = await mkdtemp(join(tmpdir(), 'logcluster-test-tls-'));
+    const cert = join(certs, 'tls.crt');
+    const key = join(certs, 'tls.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    ca = readFileSync(cert);
+    tlsRedis = await startTestRedis({ args: ['--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-auth-clients', 'no'] });
+  });
+
+  afterAll(async () => {
+    await tlsRedis.stop();
+    await rm(certs, { recursive: true, force: true });
+  });
+
+  it('stores and reads chunk bytes on a TLS connection of their own', async () => {
+    const bytes = await RespChunkBytes.open({ host: '127.0.0.1', port, tls: { ca, servername: 'localhost' }, connectionName: 'chunk-bytes-test' }, 10_000);
+    try {
+      const value = randomBytes(2 * 1024 * 1024 + 3);
+      await bytes.store([{ key: 'tls', parts: [value.subarray(0, 10), value.subarray(10)] }]);
+      const target = new Uint8Array(value.length);
+      expect(await bytes.readInto([{ key: 'tls', target }, { key: 'none', target: new Uint8Array(1) }])).toEqual([value.length, null]);
+      expect(Buffer.from(target).equals(value)).toBe(true);
+    } finally {
+      await bytes.close();
+    }
+  });
+});
