@@ -4,7 +4,13 @@ import { CountingWorkspace, caseFoldedNeedle, exactNeedle } from '../src/matchin
 import { linesHolding } from '../src/matching/candidate-lines.js';
 import { countFolded, foldedLiteralSearch } from '../src/matching/folded-literal.js';
 import { countLiteral } from '../src/matching/literal.js';
-import { countNewlines } from '../src/index.js';
+
+/** The reference: every byte looked at. */
+function naiveNewlines(bytes: Uint8Array): number {
+  let count = 0;
+  for (const byte of bytes) if (byte === 0x0a) count++;
+  return count;
+}
 
 describe('CountingWorkspace', () => {
   const workspace = new CountingWorkspace();
@@ -16,10 +22,25 @@ describe('CountingWorkspace', () => {
         buffer.set(data);
         const start = Math.min(skipStart, data.length);
         const length = Math.max(0, data.length - start - skipEnd);
-        expect(workspace.countNewlines(start, length)).toBe(countNewlines(data.subarray(start, start + length)));
+        expect(workspace.countNewlines(start, length)).toBe(naiveNewlines(data.subarray(start, start + length)));
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('counts the newlines of bytes held elsewhere, copied in block by block, and of its own in place', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600_000, size: 'max' }), fc.nat(1000), (data, skip) => {
+        const bytes = Buffer.from(data).subarray(Math.min(skip, data.length));
+        expect(workspace.countNewlinesIn(bytes)).toBe(naiveNewlines(bytes));
+        const held = workspace.reserve(bytes.length + 3).subarray(3);
+        held.set(bytes);
+        expect(workspace.countNewlinesIn(held)).toBe(naiveNewlines(bytes));
+      }),
+      { numRuns: 30 },
+    );
+    const many = Buffer.alloc(3 * 1024 * 1024 + 17, 0x0a);
+    expect(workspace.countNewlinesIn(many)).toBe(many.length);
   });
 
   it('handles more than one block of 255 steps and grows for large chunks', () => {

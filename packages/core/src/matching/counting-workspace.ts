@@ -11,6 +11,8 @@ const MASK_AT = WASM_PAGE / 4;
 const PAIRS_AT = WASM_PAGE;
 const MAX_PAIRS = (2 * WASM_PAGE) / 8;
 const DATA_AT = 3 * WASM_PAGE;
+/** Bytes copied in at a time to count the newlines of bytes held elsewhere. */
+const COPY_BLOCK = 256 * 1024;
 /** Longer needles are searched in JavaScript. */
 export const MAX_KERNEL_NEEDLE = WASM_PAGE / 4;
 
@@ -82,6 +84,22 @@ export class CountingWorkspace {
   /** Newlines in `[start, start + length)` of the reserved buffer. */
   countNewlines(start: number, length: number): number {
     return this.exports.countNewlines(DATA_AT + start, length);
+  }
+
+  /**
+   * Newlines in any bytes: counted in place if this workspace holds them, else copied
+   * in, a block at a time that stays in the processor's cache (what it held is lost).
+   */
+  countNewlinesIn(bytes: Uint8Array): number {
+    if (this.holds(bytes)) return this.exports.countNewlines(bytes.byteOffset, bytes.byteLength);
+    const block = this.reserve(Math.min(bytes.length, COPY_BLOCK));
+    let total = 0;
+    for (let at = 0; at < bytes.length; at += COPY_BLOCK) {
+      const piece = bytes.subarray(at, at + COPY_BLOCK);
+      block.set(piece);
+      total += this.exports.countNewlines(DATA_AT, piece.length);
+    }
+    return total;
   }
 
   /**
