@@ -59,8 +59,7 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   const counter = task.insight ? withInsight(plain, task.patterns, task.insight) : plain;
   if (task.kind === 'bytes') {
     // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
-    const placed = workspace.reserve(task.bytes.byteLength);
-    placed.set(new Uint8Array(task.bytes));
+    const placed = workspace.place(new Uint8Array(task.bytes));
     return { counts: task.ends.map((end, i) => counter(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i])) };
   }
   // Range by range: each read into the workspace and counted while it is still in the

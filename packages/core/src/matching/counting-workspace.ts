@@ -76,6 +76,13 @@ export class CountingWorkspace {
     return this.memory.subarray(DATA_AT, needed);
   }
 
+  /** A copy of `bytes` in the workspace (which loses what it held). */
+  place(bytes: Uint8Array): Buffer {
+    const placed = this.reserve(bytes.length);
+    placed.set(bytes);
+    return placed;
+  }
+
   /** Whether `bytes` lie in this workspace (a buffer from `reserve`, or part of one). */
   holds(bytes: Uint8Array): boolean {
     return bytes.buffer === this.exports.memory.buffer && bytes.byteOffset >= DATA_AT;
@@ -107,7 +114,7 @@ export class CountingWorkspace {
    * workspace holds; the needle is at most MAX_KERNEL_NEEDLE bytes and holds no newline.
    */
   countLiteral(bytes: Uint8Array, needle: KernelNeedle): PatternCount {
-    this.place(needle);
+    this.placeNeedle(needle);
     const occurrences = this.exports.scanLiteral(bytes.byteOffset, bytes.byteLength, NEEDLE_AT, MASK_AT, needle.bytes.length, 0, 0);
     return { lines: this.exports.lines.value, occurrences };
   }
@@ -117,7 +124,7 @@ export class CountingWorkspace {
    * [start, end) offsets in `bytes` (end at the `\n`, or the end of `bytes`).
    */
   linesHolding(bytes: Uint8Array, needle: KernelNeedle): number[] {
-    this.place(needle);
+    this.placeNeedle(needle);
     const found: number[] = [];
     const pairs = new Int32Array(this.exports.memory.buffer, PAIRS_AT, 2 * MAX_PAIRS);
     const end = bytes.byteOffset + bytes.byteLength;
@@ -130,7 +137,7 @@ export class CountingWorkspace {
     return found;
   }
 
-  private place(needle: KernelNeedle): void {
+  private placeNeedle(needle: KernelNeedle): void {
     const length = needle.bytes.length;
     if (length > MAX_KERNEL_NEEDLE) throw new RangeError(`a needle of ${length} bytes is longer than the kernel takes`);
     this.memory.set(needle.bytes, NEEDLE_AT);

@@ -19,10 +19,10 @@ export type ChunkCounter = (bytes: Uint8Array, knownLines?: number) => ChunkCoun
 /** How one pattern is counted; see `createChunkCounter`. */
 type Plan =
   | { kind: 'every-line' }
-  | { kind: 'bytes'; needle: Buffer; kernelNeedle: KernelNeedle }
-  | { kind: 'folded'; search: RegExp; kernelNeedle: KernelNeedle }
-  | { kind: 'prefiltered'; regex: RegExp; needles: Buffer[]; kernelNeedles: KernelNeedle[] }
-  | { kind: 'prefiltered-folded'; regex: RegExp; search: RegExp; kernelNeedles: KernelNeedle[] }
+  | { kind: 'bytes'; needle: Buffer; kernelNeedle: KernelNeedle | null }
+  | { kind: 'folded'; search: RegExp; kernelNeedle: KernelNeedle | null }
+  | { kind: 'prefiltered'; regex: RegExp; needles: Buffer[]; kernelNeedles: KernelNeedle[] | null }
+  | { kind: 'prefiltered-folded'; regex: RegExp; search: RegExp; kernelNeedles: KernelNeedle[] | null }
   | { kind: 'every-line-regex'; regex: RegExp };
 
 /**
@@ -44,8 +44,8 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
 
   return (input, knownLines) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    const lines = knownLines ?? countLines(bytes);
     const kernel = workspace?.holds(bytes) ? workspace : undefined;
+    const lines = knownLines ?? countLines(bytes, kernel);
     let latin1: string | undefined;
     const asLatin1 = () => (latin1 ??= bytes.toString('latin1'));
     const matches: PatternCount[] = plans.map((p) => {
@@ -53,14 +53,14 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
         case 'every-line':
           return { lines, occurrences: 0 };
         case 'bytes':
-          return kernel && p.needle.length <= MAX_KERNEL_NEEDLE ? kernel.countLiteral(bytes, p.kernelNeedle) : countLiteral(bytes, p.needle);
+          return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countLiteral(bytes, p.needle);
         case 'folded':
-          return kernel && p.kernelNeedle.bytes.length <= MAX_KERNEL_NEEDLE ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(asLatin1(), p.search);
+          return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(asLatin1(), p.search);
         case 'prefiltered':
-          if (kernel && fitsKernel(p.kernelNeedles)) return countOnLines(bytes, kernelLinesHolding(kernel, bytes, p.kernelNeedles), p.regex, null);
+          if (kernel && p.kernelNeedles) return countOnLines(bytes, kernelLinesHolding(kernel, bytes, p.kernelNeedles), p.regex, null);
           return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, asLatin1);
         case 'prefiltered-folded':
-          if (kernel && fitsKernel(p.kernelNeedles)) return countOnLines(bytes, kernelLinesHolding(kernel, bytes, p.kernelNeedles), p.regex, null);
+          if (kernel && p.kernelNeedles) return countOnLines(bytes, kernelLinesHolding(kernel, bytes, p.kernelNeedles), p.regex, null);
           return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
         case 'every-line-regex':
           return emptyPatternCount(); // counted below, in one pass with the others
@@ -85,31 +85,36 @@ function plan(spec: PatternSpec): Plan {
   const exact = spec.regex ? exactLiteral(spec.pattern, regex.unicode) : spec.pattern;
   if (exact !== null && !spec.ignoreCase) {
     const needle = Buffer.from(exact, 'utf8');
-    return { kind: 'bytes', needle, kernelNeedle: exactNeedle(needle) };
+    return { kind: 'bytes', needle, kernelNeedle: kernelForm(exactNeedle(needle)) };
   }
-  if (exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact), kernelNeedle: caseFoldedNeedle(exact) };
+  if (exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact), kernelNeedle: kernelForm(caseFoldedNeedle(exact)) };
   const grepFolded = exact !== null && spec.ignoreCase ? grepIgnoreCaseLiteral(exact) : null;
   if (grepFolded) {
     const [longest] = grepFolded.fragments.sort((a, b) => b.length - a.length);
     return longest
-      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest), kernelNeedles: [caseFoldedNeedle(longest)] }
+      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest), kernelNeedles: kernelForms([caseFoldedNeedle(longest)]) }
       : { kind: 'every-line-regex', regex: grepFolded.regex };
   }
   const literals = spec.regex ? requiredLiterals(spec.pattern, regex.unicode) : exact !== null ? [exact] : null;
   if (literals && literals.every((text) => text.length >= 2)) {
     if (!spec.ignoreCase) {
       const needles = literals.map((text) => Buffer.from(text, 'utf8'));
-      return { kind: 'prefiltered', regex, needles, kernelNeedles: needles.map(exactNeedle) };
+      return { kind: 'prefiltered', regex, needles, kernelNeedles: kernelForms(needles.map(exactNeedle)) };
     }
     if (literals.every(isAsciiFoldable)) {
-      return { kind: 'prefiltered-folded', regex, search: new RegExp(literals.map(escapeRegExp).join('|'), 'gi'), kernelNeedles: literals.map(caseFoldedNeedle) };
+      return { kind: 'prefiltered-folded', regex, search: new RegExp(literals.map(escapeRegExp).join('|'), 'gi'), kernelNeedles: kernelForms(literals.map(caseFoldedNeedle)) };
     }
   }
   return { kind: 'every-line-regex', regex };
 }
 
-function fitsKernel(needles: readonly KernelNeedle[]): boolean {
-  return needles.every((needle) => needle.bytes.length <= MAX_KERNEL_NEEDLE);
+/** A needle as the kernel takes it, or null if it is too long for the kernel (JavaScript searches it then). */
+function kernelForm(needle: KernelNeedle): KernelNeedle | null {
+  return needle.bytes.length <= MAX_KERNEL_NEEDLE ? needle : null;
+}
+
+function kernelForms(needles: KernelNeedle[]): KernelNeedle[] | null {
+  return needles.every((needle) => kernelForm(needle) !== null) ? needles : null;
 }
 
 /** The lines holding any of the needles, found by the kernel, sorted and distinct. */
