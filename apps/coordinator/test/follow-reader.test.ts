@@ -63,6 +63,13 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** Follows `path` as these tests do, polling every POLL_MS and keeping its notices; `stop` ends it. */
+function following(path: string) {
+  const notices: string[] = [];
+  const stop = stopper();
+  return { notices, stop, reader: followFile(path, { signal: stop.signal, pollMs: POLL_MS, notice: (message: string) => notices.push(message) }) };
+}
+
 /** Consumes the reader in the background; `done` resolves with its error, if any, when it ends. */
 function consume(reader: AsyncGenerator<Buffer>) {
   const chunks: Buffer[] = [];
@@ -148,11 +155,10 @@ describe('followFile', () => {
 
   it('rotation by rename: reads the renamed file while its logger still writes to it, then the new file, every line once and in order', async () => {
     const path = join(dir, 'app.log');
-    const notices: string[] = [];
     const oldWriter = await logger(path);
     await oldWriter.write(lines('A', 0, 20));
-    const stop = stopper();
-    const reader = consume(followFile(path, { signal: stop.signal, pollMs: POLL_MS, notice: (message) => notices.push(message) }));
+    const { notices, stop, reader: followed } = following(path);
+    const reader = consume(followed);
     await until(() => reader.text() === lines('A', 0, 20), 'the first lines');
 
     await rename(path, `${path}.1`);
@@ -176,11 +182,10 @@ describe('followFile', () => {
 
   it('rotation by rename between two looks: the rest of the old file, then the new one, every line once', async () => {
     const path = join(dir, 'app.log');
-    const notices: string[] = [];
     const oldWriter = await logger(path);
     await oldWriter.write(lines('A', 0, 20));
-    const stop = stopper();
-    const reader = puller(followFile(path, { signal: stop.signal, pollMs: POLL_MS, notice: (message) => notices.push(message) }));
+    const { notices, stop, reader: followed } = following(path);
+    const reader = puller(followed);
     await reader.until((text) => text === lines('A', 0, 20));
 
     await rename(path, `${path}.1`);
@@ -199,11 +204,10 @@ describe('followFile', () => {
 
   it('copytruncate: after the truncation, the new content once, from its start', async () => {
     const path = join(dir, 'app.log');
-    const notices: string[] = [];
     const writer = await logger(path);
     await writer.write(lines('A', 0, 40));
-    const stop = stopper();
-    const reader = consume(followFile(path, { signal: stop.signal, pollMs: POLL_MS, notice: (message) => notices.push(message) }));
+    const { notices, stop, reader: followed } = following(path);
+    const reader = consume(followed);
     await until(() => reader.text() === lines('A', 0, 40), 'the first lines');
 
     await copyFile(path, `${path}.1`);
@@ -223,11 +227,10 @@ describe('followFile', () => {
 
   it('copytruncate: a truncation and a shorter rewrite between two looks is seen by the size', async () => {
     const path = join(dir, 'app.log');
-    const notices: string[] = [];
     const writer = await logger(path);
     await writer.write(lines('A', 0, 40));
-    const stop = stopper();
-    const reader = puller(followFile(path, { signal: stop.signal, pollMs: POLL_MS, notice: (message) => notices.push(message) }));
+    const { notices, stop, reader: followed } = following(path);
+    const reader = puller(followed);
     await reader.until((text) => text === lines('A', 0, 40));
 
     await truncate(path, 0);
@@ -242,11 +245,10 @@ describe('followFile', () => {
 
   it('copytruncate: a truncation and a longer rewrite between two looks is seen by the bytes before the position', async () => {
     const path = join(dir, 'app.log');
-    const notices: string[] = [];
     const writer = await logger(path);
     await writer.write(lines('A', 0, 40));
-    const stop = stopper();
-    const reader = puller(followFile(path, { signal: stop.signal, pollMs: POLL_MS, notice: (message) => notices.push(message) }));
+    const { notices, stop, reader: followed } = following(path);
+    const reader = puller(followed);
     await reader.until((text) => text === lines('A', 0, 40));
 
     await truncate(path, 0);
@@ -262,12 +264,11 @@ describe('followFile', () => {
 
   it('copytruncate with a writer that keeps its offset (no O_APPEND): reads on after the hole, without NUL bytes', async () => {
     const path = join(dir, 'app.log');
-    const notices: string[] = [];
     const writer = await logger(path, 'w');
     const first = lines('A', 0, 40);
     await writer.write(first, 0);
-    const stop = stopper();
-    const reader = puller(followFile(path, { signal: stop.signal, pollMs: POLL_MS, notice: (message) => notices.push(message) }));
+    const { notices, stop, reader: followed } = following(path);
+    const reader = puller(followed);
     await reader.until((text) => text === first);
 
     await truncate(path, 0);
@@ -282,10 +283,9 @@ describe('followFile', () => {
 
   it('deleted, then created again: waits for it (saying so once), then reads the new file from its start', async () => {
     const path = join(dir, 'app.log');
-    const notices: string[] = [];
     await writeFile(path, lines('A', 0, 20));
-    const stop = stopper();
-    const reader = consume(followFile(path, { signal: stop.signal, pollMs: POLL_MS, notice: (message) => notices.push(message) }));
+    const { notices, stop, reader: followed } = following(path);
+    const reader = consume(followed);
     await until(() => reader.text() === lines('A', 0, 20), 'the first lines');
 
     await unlink(path);
