@@ -33,9 +33,10 @@ RUN npm ci
 
 COPY . .
 # turbo: core (tsc + WebAssembly), then worker (tsc + the CommonJS count-task bundle),
-# then coordinator (tsc + the one-file CLI bundle).
+# then coordinator (tsc + the one-file CLI bundle and V8's code cache for it).
 RUN npm run build \
- && test -f apps/coordinator/dist/logcluster.mjs \
+ && test -f apps/coordinator/dist/logcluster.cjs \
+ && test -f apps/coordinator/dist/logcluster.cjs.codecache \
  && test -f apps/worker/dist/count-task.bundle.cjs \
  && test -f packages/core/dist/wasm/kernel.wasm
 

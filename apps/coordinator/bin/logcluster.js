@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The entry point: the only place that handles signals and exits the process. No
 // top-level await: Node reports exit code 13 when it exits with one still pending.
-import { run } from '../dist/logcluster.mjs';
+import { loadBundle } from '../dist/bundle-loader.js';
 
-run().catch((err) => {
+loadBundle().exports.run().catch((err) => {
   process.stderr.write(`logcluster: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -334,7 +334,7 @@ describe('Dockerfile', () => {
     }
     const copied = copies.map(({ from }) => from);
     expect(copied).toEqual(expect.arrayContaining(['node_modules', 'apps/coordinator/bin', 'apps/coordinator/dist', 'apps/worker/dist', 'packages/core/dist']));
-    for (const file of ['apps/coordinator/dist/logcluster.mjs', 'apps/worker/dist/count-task.bundle.cjs', 'packages/core/dist/wasm/kernel.wasm']) {
+    for (const file of ['apps/coordinator/dist/logcluster.cjs', 'apps/coordinator/dist/logcluster.cjs.codecache', 'apps/worker/dist/count-task.bundle.cjs', 'packages/core/dist/wasm/kernel.wasm']) {
       expect(copied.some((path) => file.startsWith(`${path}/`)), file).toBe(true);
     }
 
