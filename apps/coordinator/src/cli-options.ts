@@ -140,7 +140,7 @@ export function retryOptions(): Option[] {
 export function workerOptions(): Option[] {
   return [
     new Option('--threads <n>', 'counting threads (default: available cores)').argParser(intArg('--threads')),
-    new Option('--concurrency <n>', 'chunks in progress at once (default: --threads)').argParser(intArg('--concurrency')),
+    new Option('--concurrency <n>', 'chunk jobs in progress at once (default: twice --threads: the next job waits, taken, for a thread to free)').argParser(intArg('--concurrency')),
     new Option('--task-timeout <ms>', 'abort a chunk counting longer than this; the attempt fails').argParser(intArg('--task-timeout')).default(30_000),
     new Option('--name <id>', 'worker id in reports (default: hostname:pid)'),
     new Option('--lock-duration <ms>', "a chunk's lock; a dead worker's chunks go to another worker once it lapses (same on every worker)")
