@@ -134,10 +134,10 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
         await unlessAborted(submission.recheck(), io.signal);
       }
     }
-    // Woken by the chunks that settle, but asking at most every MIN_POLL_MS: a busy run
-    // settles thousands of chunks a second.
+    // Woken by the chunks that settle, but asking at most every MIN_POLL_MS (a busy run
+    // settles thousands of chunks a second), unless the run says it has ended.
     await submission.events.next(500, io.signal);
     const rest = MIN_POLL_MS - (Date.now() - asked);
-    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+    if (rest > 0) await submission.events.untilEnd(rest, io.signal);
   }
 }

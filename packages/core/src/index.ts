@@ -63,6 +63,7 @@ export {
   type RecordOutcome,
   type RecordResult,
   type ReplayReadiness,
+  RUN_ENDED_EVENTS,
   RunStore,
   newRunId,
 } from './runs/run-store.js';

@@ -1,6 +1,6 @@
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChunkBytesItem, RedisChunkBytes, type RedisClient, type StoredChunkJob, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
+import { type ChunkBytesItem, RUN_ENDED_EVENTS, RedisChunkBytes, type RedisClient, type StoredChunkJob, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
 
 let redis: TestRedis;
 let client: RedisClient;
@@ -67,6 +67,45 @@ describe('RunStore', () => {
       ['s1.log', 2, { lines: 1, occurrences: 2 }],
     ]);
     expect(report.totals).toMatchObject({ lines: 7, chunks: jobs.length, chunksDone: jobs.length, matches: { ERROR: { lines: 4, occurrences: 5 } } });
+  });
+
+  it("says 'finished' on the run's channel from the step that finished it, and only then", async () => {
+    const subscriber = client.duplicate();
+    const heard: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => heard.push(message));
+    try {
+      // The last record finishes the run.
+      let { runId, jobs } = await runOf(['ERROR 1\nok\nERROR 2\nok\nERROR 3\n']);
+      await subscriber.subscribe(store.keys.runEvents(runId));
+      await store.seal(runId, jobs.length);
+      for (const job of jobs) await countJob(job);
+      await subscriber.ping(); // answered after every message published before it
+      expect(heard.filter((message) => message === 'finished')).toHaveLength(1);
+      expect(heard.at(-1)).toBe('finished');
+      expect(heard.slice(0, -1).every((message) => !RUN_ENDED_EVENTS.has(message))).toBe(true);
+
+      // The seal finishes a run whose chunks were all counted before it.
+      heard.length = 0;
+      ({ runId, jobs } = await runOf(['ERROR a\nb\n']));
+      await subscriber.subscribe(store.keys.runEvents(runId));
+      for (const job of jobs) await countJob(job);
+      await store.seal(runId, jobs.length);
+      await subscriber.ping();
+      expect(heard).toEqual([...jobs.map(() => '1'), 'finished']);
+
+      // A dead-lettering finishes it too (partial).
+      heard.length = 0;
+      ({ runId, jobs } = await runOf(['ERROR a\nb\n']));
+      await subscriber.subscribe(store.keys.runEvents(runId));
+      await store.seal(runId, jobs.length);
+      for (const job of jobs.slice(0, -1)) await countJob(job);
+      await store.recordDeadLetter(jobs.at(-1)!, 'TASK_TIMEOUT: too slow');
+      await subscriber.ping();
+      expect(heard.at(-1)).toBe('finished');
+      expect(await store.status(runId)).toBe('partial');
+    } finally {
+      subscriber.disconnect();
+    }
   });
 
   it('ends partial with the dead range listed, and completed once that chunk is counted', async () => {

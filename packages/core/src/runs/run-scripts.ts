@@ -24,23 +24,30 @@ import { LuaScript } from '../redis/script.js';
  * seal carries the number of chunks the coordinator enqueued; if Redis lost some of them
  * (a restart that lost acknowledged writes), the run cannot finish short: it waits for
  * the coordinator to enqueue them again.
+ *
+ * `announce` publishes the script's event on the run's channel: `finished` if this step
+ * finished the run (its coordinator then reads the report at once), else `message`.
  */
 const SETTLE = `
 local function settle(runKey, countsKey)
   local seal = redis.call('HMGET', runKey, 'sealed', 'status', 'expectedChunks')
-  if seal[1] ~= '1' then return end
+  if seal[1] ~= '1' then return false end
   local status = seal[2]
-  if status == 'failed' then return end
+  if status == 'failed' then return false end
   local c = redis.call('HMGET', countsKey, 'chunks', 'done', 'dead')
   local total, done, dead = tonumber(c[1] or '0'), tonumber(c[2] or '0'), tonumber(c[3] or '0')
-  if seal[3] and tonumber(seal[3]) ~= total then return end
-  if done + dead < total then return end
+  if seal[3] and tonumber(seal[3]) ~= total then return false end
+  if done + dead < total then return false end
   local final = 'completed'
   if dead > 0 then final = 'partial' end
-  if status ~= final then
-    local t = redis.call('TIME')
-    redis.call('HSET', runKey, 'status', final, 'finishedAt', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-  end
+  if status == final then return false end
+  local t = redis.call('TIME')
+  redis.call('HSET', runKey, 'status', final, 'finishedAt', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  return true
+end
+local function announce(finished, channel, message)
+  if finished then message = 'finished' end
+  redis.call('PUBLISH', channel, message)
 end
 `;
 
@@ -161,8 +168,7 @@ for i = 1, n do
   end
 end
 if recorded > 0 then
-  settle(KEYS[1], KEYS[2])
-  redis.call('PUBLISH', ARGV[2], recorded)
+  announce(settle(KEYS[1], KEYS[2]), ARGV[2], recorded)
 end
 return results
 `,
@@ -195,8 +201,7 @@ if state ~= 'replaying' then
   redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
 end
 redis.call('PEXPIRE', KEYS[5], ARGV[5])
-settle(KEYS[1], KEYS[2])
-redis.call('PUBLISH', ARGV[4], ARGV[1])
+announce(settle(KEYS[1], KEYS[2]), ARGV[4], ARGV[1])
 return {1, generation}
 `,
 );
@@ -222,8 +227,7 @@ redis.call('HINCRBY', KEYS[2], s .. 'bytes', ARGV[3])
 redis.call('HINCRBY', KEYS[2], s .. 'lines', ARGV[4])
 redis.call('HINCRBY', KEYS[2], 'dead', 1)
 redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
-settle(KEYS[1], KEYS[2])
-redis.call('PUBLISH', ARGV[6], ARGV[1])
+announce(settle(KEYS[1], KEYS[2]), ARGV[6], ARGV[1])
 return 1
 `,
 );
@@ -237,8 +241,7 @@ export const sealRunScript = new LuaScript(
   `${SETTLE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[1], 'sealed', '1', 'expectedChunks', ARGV[2])
-settle(KEYS[1], KEYS[2])
-redis.call('PUBLISH', ARGV[1], 'sealed')
+announce(settle(KEYS[1], KEYS[2]), ARGV[1], 'sealed')
 return 1
 `,
 );

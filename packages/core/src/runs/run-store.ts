@@ -23,6 +23,12 @@ import {
 /** How long a dead-lettered chunk's bytes are kept for inspection and replay. */
 export const DEFAULT_DEAD_LETTER_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
+/**
+ * The messages on a run's event channel that say the run has ended (the step that
+ * finished it, or its failure); every other message only says that something settled.
+ */
+export const RUN_ENDED_EVENTS: ReadonlySet<string> = new Set(['finished', 'failed']);
+
 /** Where a chunk is: not enqueued (null), waiting to be counted, counted, dead-lettered, or being replayed. */
 export type ChunkState = 'queued' | 'done' | 'dead' | 'replaying' | null;
 
