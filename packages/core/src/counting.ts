@@ -8,3 +8,4 @@ export type { PatternSpec } from './matching/pattern.js';
 export { CountingWorkspace } from './matching/counting-workspace.js';
 export { type ChunkInsight, createInsightFinder } from './insight/chunk-insight.js';
 export type { ChunkInsightSpec } from './insight/insight-spec.js';
+export { DEFAULT_CHUNK_SIZE } from './chunking/chunk-size.js';
