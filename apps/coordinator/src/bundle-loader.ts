@@ -8,9 +8,10 @@ import { Script } from 'node:vm';
 /**
  * Loads the bundled CLI (`dist/logcluster.cjs`, CommonJS) with V8's code cache for it.
  *
- * Node 20 has no compile cache of its own, and compiling the 1.6 MB bundle is a third of
- * the time a command takes to start. The cache is written at build time next to the
- * bundle and holds the bytecode of what runs while the bundle loads. It is used only if
+ * Node 20 has no compile cache of its own, and compiling the 1.6 MB bundle was a third of
+ * the time a command took to start. The cache is written at build time next to the
+ * bundle, after a sample analysis, and holds the bytecode of what that compiled: the
+ * bundle's loading and a run's code, coordinator and worker. It is used only if
  * it was made from this very bundle and is intact: V8 itself checks only the source's
  * length, its own version and its flags, so two SHA-256 digests in front of the cache
  * check the rest, one of the source it was made from and one of the cache. Without a
