@@ -11,7 +11,9 @@ import { Script } from 'node:vm';
  * Node 20 has no compile cache of its own, and compiling the 1.6 MB bundle was a third of
  * the time a command took to start. The cache is written at build time next to the
  * bundle, after a sample analysis, and holds the bytecode of what that compiled: the
- * bundle's loading and a run's code, coordinator and worker. It is used only if
+ * bundle's loading and a run's code, coordinator and worker (where the build has no
+ * redis-server, as in the Docker image's build stage, that analysis stops at its start
+ * and the cache holds less). It is used only if
  * it was made from this very bundle and is intact: V8 itself checks only the source's
  * length, its own version and its flags, so two SHA-256 digests in front of the cache
  * check the rest, one of the source it was made from and one of the cache. Without a
@@ -59,8 +61,10 @@ export async function writeCodeCache(args: string[], bundle = BUNDLE): Promise<v
 
 function evaluate(bundle: string, source: string, cachedData: Buffer | undefined): { exports: BundleExports; script: Script } {
   // The wrapper Node puts around a CommonJS module, on the bundle's first line so that
-  // line numbers in stack traces stay the bundle's.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  // line numbers in stack traces stay the bundle's; in strict mode, as the ES modules it
+  // was bundled from ran (esbuild's own "use strict" comes after the banner, where it is
+  // no directive).
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {'use strict';${source}\n})`, {
     filename: bundle,
     cachedData,
   });
@@ -77,8 +81,9 @@ function codeCacheFor(bundle: string, source: string): Buffer | 'absent' | 'stal
   } catch {
     return 'absent'; // built without one: compiled from source
   }
+  if (cache.length <= 2 * DIGEST_BYTES) return 'damaged';
   const data = cache.subarray(2 * DIGEST_BYTES);
-  if (cache.length <= 2 * DIGEST_BYTES || !cache.subarray(0, DIGEST_BYTES).equals(digest(source))) return 'stale';
+  if (!cache.subarray(0, DIGEST_BYTES).equals(digest(source))) return 'stale';
   return cache.subarray(DIGEST_BYTES, 2 * DIGEST_BYTES).equals(digest(data)) ? data : 'damaged';
 }
 

@@ -5,16 +5,23 @@ import { RUN_ENDED_EVENTS, type RedisClient, closeRedis } from '@logcluster/core
  * Messages can be lost (a reconnect, say), so every waiter also wakes on a timer and
  * re-reads the state; the channel only makes the common case prompt.
  */
+interface Waiter {
+  /** Woken only by a message that says the run ended. */
+  onlyEnd: boolean;
+  finish(ended: boolean): void;
+}
+
 export class RunEvents {
-  private waiters: { done: () => void; onlyEnd: boolean }[] = [];
+  private readonly waiters = new Set<Waiter>();
   private closing: Promise<void> | undefined;
-  private endSeen = false;
+  /** A message said the run ended, and no wait has reported it yet. */
+  private endPending = false;
 
   private constructor(private readonly subscriber: RedisClient) {
     subscriber.on('message', (_channel: string, message: string) => {
       const end = RUN_ENDED_EVENTS.has(message);
-      if (end) this.endSeen = true;
-      this.wake(end);
+      if (end) this.endPending = true;
+      for (const waiter of [...this.waiters]) if (end || !waiter.onlyEnd) waiter.finish(end);
     });
   }
 
@@ -25,39 +32,46 @@ export class RunEvents {
     return new RunEvents(subscriber);
   }
 
-  /** Resolves at the next event, after `timeoutMs`, or when `signal` aborts, whichever is first. */
-  next(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves at the next message, after `timeoutMs`, or when `signal` aborts, whichever
+   * is first: true if a message said the run ended (one that came while nobody waited
+   * counts too, once).
+   */
+  next(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return this.wait(timeoutMs, signal, false);
   }
 
-  /** Resolves after `timeoutMs`, when a message says the run ended, or when `signal` aborts. */
-  untilEnd(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return this.endSeen ? Promise.resolve() : this.wait(timeoutMs, signal, true);
+  /** As `next`, but woken only by a message that says the run ended. */
+  untilEnd(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.wait(timeoutMs, signal, true);
   }
 
-  private wait(timeoutMs: number, signal: AbortSignal | undefined, onlyEnd: boolean): Promise<void> {
+  private wait(timeoutMs: number, signal: AbortSignal | undefined, onlyEnd: boolean): Promise<boolean> {
+    if (this.endPending) {
+      this.endPending = false;
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      this.waiters.push({ done, onlyEnd });
+      const waiter: Waiter = {
+        onlyEnd,
+        finish: (ended) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          this.waiters.delete(waiter);
+          if (ended) this.endPending = false;
+          resolve(ended);
+        },
+      };
+      const onAbort = () => waiter.finish(false);
+      const timer = setTimeout(() => waiter.finish(false), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(waiter);
     });
-  }
-
-  /** Wakes who waits for any message, and (at an end, or on closing) who waits for the end. */
-  private wake(end: boolean): void {
-    const woken = this.waiters.filter((waiter) => end || !waiter.onlyEnd);
-    this.waiters = this.waiters.filter((waiter) => !woken.includes(waiter));
-    for (const waiter of woken) waiter.done();
   }
 
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      this.wake(true);
+      for (const waiter of [...this.waiters]) waiter.finish(false);
       await closeRedis(this.subscriber);
     })());
   }

@@ -136,8 +136,8 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
     }
     // Woken by the chunks that settle, but asking at most every MIN_POLL_MS (a busy run
     // settles thousands of chunks a second), unless the run says it has ended.
-    await submission.events.next(500, io.signal);
+    const ended = await submission.events.next(500, io.signal);
     const rest = MIN_POLL_MS - (Date.now() - asked);
-    if (rest > 0) await submission.events.untilEnd(rest, io.signal);
+    if (rest > 0 && !ended) await submission.events.untilEnd(rest, io.signal);
   }
 }

@@ -11,7 +11,9 @@ export interface WorkerOptions {
   /**
    * Chunk jobs in progress at once. Twice the threads by default: while a thread counts
    * one job, the next is already taken and waits for it, so that no thread waits for a
-   * round trip to Redis between jobs. @defaultValue `2 × threads`
+   * round trip to Redis between jobs. The cost: at a run's end a worker may hold a job
+   * waiting for its thread while another worker has none, and a shutdown whose grace
+   * runs out leaves up to that many jobs to other workers. @defaultValue `2 × threads`
    */
   concurrency: number;
   /** A counting task running longer is aborted and the attempt fails. @defaultValue 30000 */
