@@ -147,7 +147,7 @@ export class RunStore {
       await this.bytes.store(batch.flatMap(({ parts }, at) => (parts ? [{ key: keys[at]!, parts }] : [])));
       const args: (string | number)[] = [batch.length];
       for (const { source, chunk, parts } of batch) args.push(`${source}.${chunk.seq}`, source, chunk.byteLength, chunk.lineCount ?? '', parts ? '1' : '0');
-      const results = (await storeChunksScript.run(this.redis, [...this.chunkKeys(runId, 0, 0).slice(0, 3), ...keys], args)) as number[];
+      const results = (await storeChunksScript.run(this.redis, [this.keys.run(runId), this.keys.counts(runId), this.keys.chunkStates(runId), ...keys], args)) as number[];
       const again: number[] = [];
       results.forEach((code, at) => {
         if (code === BYTES_MISSING) again.push(pending[at]!);
