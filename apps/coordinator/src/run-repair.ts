@@ -1,4 +1,4 @@
-import { type RunDefinition, type RunStore, batchJobData, batchJobId, chunkId, errorMessage } from '@logcluster/core';
+import { type ChunkJobData, type RunDefinition, type RunStore, type StoredChunkJob, batchJobData, batchJobId, chunkId, errorMessage } from '@logcluster/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import type { Input } from './inputs.js';
@@ -70,6 +70,13 @@ export class RunRepair {
     return PENDING_STATES.has(state);
   }
 
+  /** The chunk's job data as its job first carried it: with the pack of that job's chunks, if there were several. */
+  private inPack(source: number, job: StoredChunkJob): StoredChunkJob {
+    const { first, last } = this.enqueued.jobOf(source, job.seq);
+    if (first === last) return job;
+    return { ...job, pack: { first, last, offset: job.byteOffset - this.enqueued.place(source, first).byteOffset } };
+  }
+
   /**
    * Enqueues the chunk again; false if its bytes are nowhere to be had, and it is
    * recorded as dead-lettered instead. `known`: Redis still has the chunk as enqueued.
@@ -78,12 +85,15 @@ export class RunRepair {
     const { runId, definition, jobOptions } = this.run;
     const plan = this.plans[source]!;
     const input = this.inputs[source]!;
-    const job = chunkJob(runId, source, plan, place, definition.patterns, definition.insight);
+    let job: ChunkJobData = chunkJob(runId, source, plan, place, definition.patterns, definition.insight);
     if (plan.kind === 'file') {
       // Workers read it from shared storage: only its record and its job can be missing.
       if (!known) await this.store.storeChunk(runId, source, { ...place, lineCount: null });
     } else {
-      const inRedis = known && (await this.store.chunkBytesExist(runId, source, place.seq));
+      // Its bytes went with its job's, as one pack: if that is still there, the chunk is read from it.
+      const inPack = this.inPack(source, job as StoredChunkJob);
+      const inRedis = known && (await this.store.chunkBytesExist(inPack));
+      if (inRedis) job = inPack;
       const bytes = inRedis ? null : await input.readRange(place.byteOffset, place.byteLength).catch((err: unknown) => {
         throw new Error(`cannot read ${input.name} again to enqueue a chunk Redis lost: ${errorMessage(err)}`);
       });
@@ -93,6 +103,7 @@ export class RunRepair {
         else await this.store.recordLostChunk(runId, source, place, reason);
         return false;
       }
+      // Put back on their own, its bytes are a pack of their own.
       if (bytes) {
         if (known) await this.store.restoreChunkBytes(runId, source, place.seq, bytes);
         else await this.store.storeChunk(runId, source, place, bytes);

@@ -7,12 +7,14 @@ import {
   type RunDefinition,
   type RunInsightSpec,
   type RunStore,
+  type StoredChunkJob,
   batchJobData,
   batchJobId,
   chunkJobOptions,
   chunkStream,
   errorMessage,
   isConnectionLost,
+  packed,
 } from '@logcluster/core';
 import { type JobsOptions, Queue } from 'bullmq';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
@@ -241,7 +243,9 @@ export class Submission {
     // The run's record is gone only if Redis lost it in a restart; the repair that the
     // restart sets off brings it back and enqueues these chunks too.
     if (stored.includes('run-missing')) return;
-    const jobs = chunks.map((chunk) => chunk.job);
+    // A job's chunks are of one source, so of one kind: bytes that went to Redis went as
+    // one pack, which each chunk's job data names.
+    const jobs = chunks.every((chunk) => chunk.parts) ? packed(chunks.map((chunk) => chunk.job as StoredChunkJob)) : chunks.map((chunk) => chunk.job);
     await this.queue.add('chunks', batchJobData(jobs), { ...this.jobOptions, jobId: batchJobId(jobs) });
   }
 

@@ -171,6 +171,7 @@ export class ChunkProcessor {
         toRecord.map(({ chunk }) => chunk),
         toRecord.map(({ counts }) => counts),
         this.workerId,
+        this.deadLettering.retentionMs,
       );
     } catch (err) {
       for (const { i } of toRecord) results[i] = { status: 'rejected', reason: err };

@@ -34,7 +34,8 @@ export class DeadLettering {
     private readonly store: RunStore,
     private readonly queue: DeadLetterQueue,
     private readonly workerId: string,
-    private readonly retentionMs: number,
+    /** How long a dead-lettered chunk's entry and bytes are kept. */
+    readonly retentionMs: number,
     private readonly crashAt: (point: FaultPoint) => void,
     /** Counts the lines of a chunk on shared storage (nobody else did); null if it cannot. */
     private readonly linesOf: (job: FileChunkJob) => Promise<number | null>,

@@ -74,6 +74,26 @@ describe.each(paths)('chunk bytes through %s', (_, start) => {
     expect(await bytes.readInto([{ key, target }, { key: `t-bytes:${process.pid}:none`, target: new Uint8Array(1) }, { key, target: after.subarray(0, 0) }])).toEqual([3, null, 3]);
     expect([...target]).toEqual([9, 9, 9, 9, 9]);
   });
+
+  it('reads ranges of a value into their targets, among whole reads; a range of a missing key is empty', async () => {
+    const key = `t-bytes:${process.pid}:ranges`;
+    const value = randomBytes(300_000);
+    await bytes.store([{ key, parts: [value] }]);
+    const ranges = [[0, 10], [10, 200_000], [299_999, 1], [123_456, 100_000]] as const;
+    const targets = ranges.map(([, length]) => new Uint8Array(length));
+    const whole = new Uint8Array(value.length);
+    const missing = new Uint8Array(4).fill(7);
+    expect(
+      await bytes.readInto([
+        ...ranges.map(([start], i) => ({ key, target: targets[i]!, start })),
+        { key, target: whole },
+        { key: `t-bytes:${process.pid}:none`, target: missing, start: 0 },
+      ]),
+    ).toEqual([...ranges.map(([, length]) => length), value.length, 0]);
+    ranges.forEach(([start, length], i) => expect(Buffer.from(targets[i]!).equals(value.subarray(start, start + length))).toBe(true));
+    expect(Buffer.from(whole).equals(value)).toBe(true);
+    expect([...missing]).toEqual([7, 7, 7, 7]);
+  });
 });
 
 describe('chunk bytes on a connection of their own', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ChunkJobData, InvalidJobError, chunkJobId, parseChunkJob } from '../src/index.js';
+import { type ChunkJobData, InvalidJobError, type StoredChunkJob, chunkJobId, packOf, packed, parseChunkBatch, parseChunkJob, batchJobData } from '../src/index.js';
 
 const valid: ChunkJobData = {
   v: 1,
@@ -27,6 +27,9 @@ describe('parseChunkJob', () => {
     ['a bad run id', { ...valid, runId: 'x:y' }],
     ['no patterns', { ...valid, patterns: [] }],
     ['chunk bytes inlined', { ...valid, bytes: [1, 2, 3] }],
+    ['a pack that does not hold the chunk', { ...valid, pack: { first: 4, last: 6, offset: 0 } }],
+    ['a pack offset past the chunk', { ...valid, pack: { first: 0, last: 6, offset: 5000 } }],
+    ['a pack with an unknown field', { ...valid, pack: { first: 0, last: 6, offset: 0, key: 'k' } }],
   ])('rejects %s, saying what is wrong', (_, data) => {
     expect(() => parseChunkJob(data)).toThrow(InvalidJobError);
   });
@@ -37,5 +40,28 @@ describe('parseChunkJob', () => {
 
   it('gives each chunk one job id, without colons (BullMQ refuses them)', () => {
     expect(chunkJobId(valid)).toBe('r-mwxte6gj-c5c30207.0.3');
+  });
+});
+
+describe('packs: the chunks of a job stored together', () => {
+  const chunk = (seq: number, byteOffset: number, byteLength: number): StoredChunkJob => ({ ...valid, seq, byteOffset, byteLength });
+
+  it("gives each of a job's chunks its pack, where its bytes lie in it; a lone chunk is its own pack, named by no field", () => {
+    const jobs = packed([chunk(3, 4096, 100), chunk(4, 4196, 50), chunk(5, 4246, 7)]);
+    expect(jobs.map((job) => job.pack)).toEqual([
+      { first: 3, last: 5, offset: 0 },
+      { first: 3, last: 5, offset: 100 },
+      { first: 3, last: 5, offset: 150 },
+    ]);
+    expect(parseChunkBatch(JSON.parse(JSON.stringify(batchJobData(jobs))))).toEqual(jobs);
+    const [alone] = packed([chunk(3, 4096, 100)]);
+    expect(alone).not.toHaveProperty('pack');
+    expect(packOf(alone!)).toEqual({ first: 3, last: 3, offset: 0 });
+  });
+
+  it('refuses chunks that are not consecutive, end to end, of one source', () => {
+    expect(() => packed([chunk(3, 4096, 100), chunk(5, 4196, 50)])).toThrow(/not consecutive/);
+    expect(() => packed([chunk(3, 4096, 100), chunk(4, 4197, 50)])).toThrow(/not consecutive/);
+    expect(() => packed([chunk(3, 4096, 100), { ...chunk(4, 4196, 50), source: 1 }])).toThrow(/not consecutive/);
   });
 });

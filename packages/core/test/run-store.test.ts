@@ -1,6 +1,18 @@
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChunkBytesItem, RUN_ENDED_EVENTS, RedisChunkBytes, type RedisClient, type StoredChunkJob, RedisKeys, RunStore, chunkStream, connectRedis, createChunkCounter } from '../src/index.js';
+import {
+  type ChunkBytesItem,
+  RUN_ENDED_EVENTS,
+  RedisChunkBytes,
+  type RedisClient,
+  type StoredChunkJob,
+  RedisKeys,
+  RunStore,
+  chunkStream,
+  connectRedis,
+  createChunkCounter,
+  packed,
+} from '../src/index.js';
 
 let redis: TestRedis;
 let client: RedisClient;
@@ -257,12 +269,108 @@ describe('RunStore', () => {
     const { runId } = await store.createRun({ patterns, sources: ['a.log'] });
     expect(await new RunStore(client, keys, once).storeChunk(runId, 0, chunk, bytes)).toBe('recorded');
     expect(once.stores).toBe(2);
-    expect(await store.readChunk({ runId, source: 0, seq: 0 })).toEqual(bytes);
+    expect(await store.readChunk({ runId, source: 0, seq: 0, byteLength: bytes.length })).toEqual(bytes);
     expect(await store.chunkState({ runId, source: 0, seq: 0 })).toBe('queued');
 
     const always = new LosingBytes(Infinity);
     const second = await store.createRun({ patterns, sources: ['b.log'] });
     await expect(new RunStore(client, keys, always).storeChunk(second.runId, 0, chunk, bytes)).rejects.toThrow(/vanished/);
     expect(await store.chunkState({ runId: second.runId, source: 0, seq: 0 })).toBeNull();
+  });
+
+  describe("a job's chunks stored as one pack", () => {
+    const keys = new RedisKeys('t-run-store');
+
+    /** A run of one source whose chunks (16 bytes or so each) are stored as one pack, as a coordinator stores a job's. */
+    async function packedRun(text: string): Promise<{ runId: string; jobs: StoredChunkJob[]; texts: Buffer[]; pack: string }> {
+      const { runId } = await store.createRun({ patterns, sources: ['p.log'] });
+      const chunks = [];
+      for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 16, maxLineSize: 1024, sourceName: 's' })) chunks.push(chunk);
+      const jobs = packed(chunks.map((chunk) => ({ v: 1, runId, source: 0, seq: chunk.seq, byteOffset: chunk.byteOffset, byteLength: chunk.bytes.length, firstLine: chunk.firstLine, lineCount: chunk.lineCount, patterns })));
+      const outcomes = await store.storeChunks(runId, chunks.map((chunk) => ({ source: 0, chunk: { ...chunk, byteLength: chunk.bytes.length }, parts: [chunk.bytes] })));
+      expect(outcomes.every((outcome) => outcome === 'recorded')).toBe(true);
+      return { runId, jobs, texts: chunks.map((chunk) => Buffer.from(chunk.bytes)), pack: keys.chunkPack(runId, 0, 0, chunks.length - 1) };
+    }
+
+    it('reads a whole pack in one piece and any chunk of it alone, and deletes it once every chunk is counted', async () => {
+      const { runId, jobs, texts, pack } = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\nfive ERROR ERROR\nsix\n');
+      expect(jobs.length).toBeGreaterThanOrEqual(3);
+      expect(jobs.map((job) => job.pack?.offset)).toEqual(jobs.map((job) => job.byteOffset));
+      expect(await client.exists(pack)).toBe(1);
+      expect(await client.exists(keys.chunkPack(runId, 0, 0, 0))).toBe(0);
+      for (const [i, job] of jobs.entries()) expect(await store.readChunk(job)).toEqual(texts[i]);
+
+      // The whole pack into one buffer, end to end (one GET); one chunk alone (its range).
+      const whole = Buffer.alloc(texts.reduce((sum, text) => sum + text.length, 0));
+      let end = 0;
+      const targets = jobs.map((job) => whole.subarray(end, (end += job.byteLength)));
+      expect(await store.readChunksInto(jobs.map((job, i) => ({ job, target: targets[i]! })))).toEqual(jobs.map((job) => job.byteLength));
+      expect(whole).toEqual(Buffer.concat(texts));
+      const alone = Buffer.alloc(jobs[1]!.byteLength);
+      expect(await store.readChunksInto([{ job: jobs[1]!, target: alone }])).toEqual([jobs[1]!.byteLength]);
+      expect(alone).toEqual(texts[1]);
+
+      await store.seal(runId, jobs.length);
+      for (const job of jobs.slice(0, -1)) await countJob(job);
+      // Chunks still to be counted need the pack.
+      expect(await client.exists(pack)).toBe(1);
+      await countJob(jobs[jobs.length - 1]!);
+      expect(await client.exists(pack)).toBe(0);
+      expect(await store.readChunksInto([{ job: jobs[0]!, target: Buffer.alloc(jobs[0]!.byteLength) }])).toEqual([null]);
+      expect((await store.report(runId)).totals).toMatchObject({ chunksDone: jobs.length, matches: { ERROR: { lines: 3, occurrences: 4 } } });
+    });
+
+    it('keeps a pack with a dead chunk for the retention once no chunk in it is left to count; a replay keeps it until the chunk is counted', async () => {
+      const { runId, jobs, pack } = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\nfive ERROR\n');
+      const [first, dead, ...rest] = jobs;
+      await store.seal(runId, jobs.length);
+      await countJob(first!);
+      await store.recordDeadLetter(dead!, 'TASK_TIMEOUT: slow', { retentionMs: 60_000 });
+      // The chunks after it are still to be counted: no expiry yet.
+      expect(await client.pttl(pack)).toBe(-1);
+      for (const job of rest) await store.recordResults([job], [createChunkCounter(patterns)((await store.readChunk(job))!)], 'w1', 60_000);
+      const ttl = await client.pttl(pack);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      expect(await store.status(runId)).toBe('partial');
+
+      expect(await store.prepareReplay(dead!, 1)).toBe('ready');
+      expect(await client.pttl(pack)).toBe(-1);
+      expect(await countJob(dead!)).toEqual({ outcome: 'recorded', revivedGeneration: 1 });
+      expect(await client.exists(pack)).toBe(0);
+      expect(await store.status(runId)).toBe('completed');
+    });
+
+    it("drops a dead chunk's pack only when no other chunk in it may still be counted", async () => {
+      const { runId, jobs, pack } = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\n');
+      const [a, b, ...rest] = jobs;
+      for (const job of rest) await countJob(job);
+      await store.recordDeadLetter(a!, 'x');
+      await store.recordDeadLetter(b!, 'y');
+      await store.dropChunkBytes(a!);
+      // b may still be replayed.
+      expect(await client.exists(pack)).toBe(1);
+      expect(await store.prepareReplay(b!, 1)).toBe('ready');
+      await countJob(b!);
+      // a is still dead and kept: the pack is given the retention back.
+      expect(await client.pttl(pack)).toBeGreaterThan(0);
+      await store.dropChunkBytes(a!);
+      expect(await client.exists(pack)).toBe(0);
+      expect(await store.prepareReplay(a!, 1)).toBe('bytes-gone');
+      expect(await store.status(runId)).toBe('running');
+    });
+
+    it('drops the pack of a failed run as its chunks come, unless one of them is dead-lettered', async () => {
+      const failed = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\n');
+      await store.fail(failed.runId, 'input broke');
+      expect((await countJob(failed.jobs[0]!)).outcome).toBe('run-failed');
+      expect(await client.exists(failed.pack)).toBe(0);
+
+      const withDead = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\n');
+      await store.recordDeadLetter(withDead.jobs[0]!, 'x');
+      await store.fail(withDead.runId, 'input broke');
+      expect((await countJob(withDead.jobs[1]!)).outcome).toBe('run-failed');
+      expect(await client.exists(withDead.pack)).toBe(1);
+    });
   });
 });

@@ -5,9 +5,11 @@ import {
   type RunDefinition,
   type RunStatus,
   type RunStore,
+  type StoredChunkRef,
   UsageError,
   batchJobData,
   chunkJobOptions,
+  isFileChunk,
   parseChunkJob,
   replayJobId,
 } from '@logcluster/core';
@@ -157,7 +159,7 @@ export async function dlqPurgeCommand(ids: string[], flags: DlqFlags, io: Comman
     for (const item of items) {
       const chunk = item.entry.chunk;
       if (chunk && (await session.store.chunkState(chunk)) === 'dead' && (await session.store.deadGeneration(chunk)) === chunk.generation) {
-        await session.store.dropChunkBytes(chunk);
+        await session.store.dropChunkBytes(withPack(item));
       }
       await session.deadLetters.remove(item.id);
     }
@@ -205,6 +207,18 @@ async function replay(session: StoreSession, queue: Queue, item: DeadLetterItem,
   return { outcome: 'replayed', ok: true, runId: job.runId };
 }
 
+/** An entry's chunk with the pack its bytes are in, which its job data names (none: a pack of its own). */
+function withPack(item: DeadLetterItem): StoredChunkRef {
+  const chunk = item.entry.chunk!;
+  let job: ChunkJobData | null = null;
+  try {
+    job = parseChunkJob(item.entry.job);
+  } catch {
+    // Malformed job data: the chunk's own key is all there is to look for.
+  }
+  return job && !isFileChunk(job) && job.pack ? { ...chunk, pack: job.pack } : chunk;
+}
+
 async function describe(session: StoreSession, item: DeadLetterItem, definitions: Map<string, RunDefinition | null>): Promise<DeadLetterView> {
   const { entry } = item;
   const chunk = entry.chunk;
@@ -218,9 +232,9 @@ async function describe(session: StoreSession, item: DeadLetterItem, definitions
     const [current, generation, kept] = await Promise.all([
       session.store.chunkState(chunk),
       session.store.deadGeneration(chunk),
-      session.redis.exists(session.store.keys.chunk(chunk.runId, chunk.source, chunk.seq)),
+      session.store.chunkBytesExist(withPack(item)),
     ]);
-    bytesKept = kept === 1;
+    bytesKept = kept;
     if (!definition) state = 'run-missing';
     else if (current === 'done') state = 'counted';
     else if (generation > chunk.generation) state = 'superseded';

@@ -6,10 +6,14 @@ export interface ChunkBytesItem {
   parts: readonly Uint8Array[];
 }
 
-/** Where one chunk's bytes are to be read to: `target` must be exactly as long as the chunk. */
+/**
+ * Where a key's bytes are to be read to: the whole value, or with `start` the
+ * `target.length` bytes from there (GETRANGE); `target` must be exactly that long.
+ */
 export interface ChunkBytesRead {
   key: string;
   target: Uint8Array;
+  start?: number;
 }
 
 /**
@@ -21,8 +25,9 @@ export interface ChunkBytes {
   /** SETs every key to its bytes; resolves once Redis has them all. */
   store(items: readonly ChunkBytesItem[]): Promise<void>;
   /**
-   * GETs every key into its target. Per key: the length of the value Redis holds (the
-   * target holds it only if that is the target's length), or null if there is none.
+   * GETs every key (or its range) into its target. Per read: the length of what Redis
+   * returned (the target holds it only if that is the target's length), or null if
+   * there is no such key (a range of a missing key: 0 bytes).
    */
   readInto(reads: readonly ChunkBytesRead[]): Promise<(number | null)[]>;
   /** Closes what this opened (nothing, when it borrows a connection). Safe to call twice. */
@@ -45,7 +50,15 @@ export class RedisChunkBytes implements ChunkBytes {
 
   async readInto(reads: readonly ChunkBytesRead[]): Promise<(number | null)[]> {
     if (reads.length === 0) return [];
-    const values = await this.redis.mgetBuffer(...reads.map((read) => read.key));
+    const pipeline = this.redis.pipeline();
+    for (const { key, target, start } of reads) {
+      if (start === undefined) pipeline.getBuffer(key);
+      else pipeline.getrangeBuffer(key, start, start + target.length - 1);
+    }
+    const values = ((await pipeline.exec()) ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value as Buffer | null;
+    });
     return reads.map(({ target }, i) => {
       const value = values[i] ?? null;
       if (value === null) return null;

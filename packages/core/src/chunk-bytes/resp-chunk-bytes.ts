@@ -29,7 +29,7 @@ export class RespChunkBytes implements ChunkBytes {
   }
 
   async readInto(reads: readonly ChunkBytesRead[]): Promise<(number | null)[]> {
-    const replies = await Promise.all(reads.map(({ key, target }) => this.connection.send([`*2\r\n$3\r\nGET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`], target)));
+    const replies = await Promise.all(reads.map(({ key, target, start }) => this.connection.send([command(key, target.length, start)], target)));
     return replies.map(lengthOf);
   }
 
@@ -37,6 +37,14 @@ export class RespChunkBytes implements ChunkBytes {
     this.connection.close();
     return Promise.resolve();
   }
+}
+
+/** GET, or GETRANGE of `length` bytes from `start`. */
+function command(key: string, length: number, start: number | undefined): string {
+  const head = `$${Buffer.byteLength(key)}\r\n${key}\r\n`;
+  if (start === undefined) return `*2\r\n$3\r\nGET\r\n${head}`;
+  const [from, to] = [String(start), String(start + length - 1)];
+  return `*4\r\n$8\r\nGETRANGE\r\n${head}$${from.length}\r\n${from}\r\n$${to.length}\r\n${to}\r\n`;
 }
 
 function lengthOf(reply: RespReply): number | null {

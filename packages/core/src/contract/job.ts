@@ -21,12 +21,26 @@ interface ChunkJobCommon {
 }
 
 /**
- * A chunk whose bytes are stored in Redis under their own key (`RedisKeys.chunk`), never
- * in the job data, which JSON would inflate fivefold. The coordinator counted its lines.
+ * Where a chunk's bytes lie when they are stored together with the other chunks of its
+ * job: under one key (`RedisKeys.chunkPack`) holding the bytes of chunks `first`…`last`
+ * of the source end to end, this chunk's at `offset`. Without a pack, a chunk's bytes
+ * are a pack of their own (first = last = its seq, offset 0).
+ */
+export interface ChunkPack {
+  first: number;
+  last: number;
+  offset: number;
+}
+
+/**
+ * A chunk whose bytes are stored in Redis (in its pack), never in the job data, which
+ * JSON would inflate fivefold. The coordinator counted its lines.
  */
 export interface StoredChunkJob extends ChunkJobCommon {
   firstLine: number;
   lineCount: number;
+  /** Absent when the chunk is stored alone. */
+  pack?: ChunkPack;
 }
 
 /**
@@ -51,7 +65,7 @@ const patternSpecShape = object({ pattern: string(), regex: boolean, ignoreCase:
 
 const place = { source: count, seq: count, byteOffset: count, byteLength: count };
 
-const storedRef = { ...place, firstLine: integer({ min: 1 }), lineCount: count };
+const storedRef = { ...place, firstLine: integer({ min: 1 }), lineCount: count, pack: optional(object({ first: count, last: count, offset: count })) };
 
 const fileRef = {
   ...place,
@@ -106,7 +120,14 @@ function check(value: unknown, shape: Shape, path = ''): void {
 /** Validates one chunk's job data (as a dead-letter entry keeps it); throws `InvalidJobError`. */
 export function parseChunkJob(data: unknown): ChunkJobData {
   check(data, hasPath(data) ? fileChunkShape : storedChunkShape);
+  checkPack(data as ChunkJobData);
   return data as ChunkJobData;
+}
+
+function checkPack(job: ChunkJobData, path = ''): void {
+  if (isFileChunk(job) || !job.pack) return;
+  const { first, last, offset } = job.pack;
+  if (first > job.seq || job.seq > last || offset > job.byteOffset) throw new InvalidJobError(`invalid chunk job data: ${path}pack: chunk ${job.seq} at ${job.byteOffset} cannot lie at ${offset} of the pack of chunks ${first}-${last}`);
 }
 
 /**
@@ -118,7 +139,9 @@ export function parseChunkBatch(data: unknown): ChunkJobData[] {
   const { v, runId, patterns, insight, chunks } = data as ChunkBatchJobData;
   return chunks.map((ref, i) => {
     check(ref, hasPath(ref) ? fileRefShape : storedRefShape, `chunks.${i}`);
-    return { v, runId, patterns, ...(insight ? { insight } : {}), ...ref };
+    const job: ChunkJobData = { v, runId, patterns, ...(insight ? { insight } : {}), ...ref };
+    checkPack(job, `chunks.${i}.`);
+    return job;
   });
 }
 
@@ -133,6 +156,34 @@ export function batchJobData(chunks: readonly ChunkJobData[]): ChunkBatchJobData
     ...(first.insight ? { insight: first.insight } : {}),
     chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, insight: _i, ...ref }) => ref),
   };
+}
+
+/** A stored chunk's pack: the one its job data names, or the chunk alone. */
+export function packOf(job: Pick<StoredChunkJob, 'seq' | 'pack'>): ChunkPack {
+  return job.pack ?? { first: job.seq, last: job.seq, offset: 0 };
+}
+
+/**
+ * Stored chunks that travel in one job, each given their pack: the job's chunks, which
+ * must be consecutive chunks of one source. A lone chunk is a pack of its own, named by
+ * no field (so its job data is as it was before packs).
+ */
+export function packed(jobs: readonly StoredChunkJob[]): StoredChunkJob[] {
+  checkPackable(jobs);
+  if (jobs.length < 2) return [...jobs];
+  const first = jobs[0]!;
+  const pack = { first: first.seq, last: jobs[jobs.length - 1]!.seq };
+  return jobs.map((job) => ({ ...job, pack: { ...pack, offset: job.byteOffset - first.byteOffset } }));
+}
+
+/** Throws unless the chunks are consecutive chunks of one source, end to end: what a pack holds. */
+export function checkPackable(chunks: readonly { source: number; seq: number; byteOffset: number; byteLength: number }[]): void {
+  chunks.forEach((chunk, i) => {
+    const before = chunks[i - 1];
+    if (before && (chunk.source !== before.source || chunk.seq !== before.seq + 1 || chunk.byteOffset !== before.byteOffset + before.byteLength)) {
+      throw new Error(`chunks ${before.source}.${before.seq} and ${chunk.source}.${chunk.seq} are not consecutive: they cannot share a pack`);
+    }
+  });
 }
 
 /**

@@ -60,8 +60,13 @@ export class RedisKeys {
     return `${this.prefix}:run:${runId}:events`;
   }
 
-  /** String: the bytes of one chunk, deleted once counted. */
-  chunk(runId: string, source: number, seq: number): string {
-    return `${this.prefix}:chunk:${runId}:${source}.${seq}`;
+  /**
+   * String: the bytes of chunks `first`…`last` of a source end to end, stored in one
+   * piece (a job's chunks); deleted once all of them are counted, kept for the
+   * dead-letter retention while any of them is dead-lettered. A lone chunk's pack is
+   * named by its own id.
+   */
+  chunkPack(runId: string, source: number, first: number, last: number): string {
+    return `${this.prefix}:chunk:${runId}:${source}.${first}${last === first ? '' : `-${last}`}`;
   }
 }

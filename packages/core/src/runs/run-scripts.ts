@@ -7,7 +7,7 @@ import { LuaScript } from '../redis/script.js';
  * run twice, which is what ioredis does with a command whose reply a reconnect lost.
  *
  * Shared KEYS: 1 run hash, 2 counts hash, 3 chunk-state hash, 4 dead-letter hash,
- * 5 chunk bytes, 6 dead-letter generations hash, 7 chunk-lines hash.
+ * 5 the chunk's pack (its bytes), 6 dead-letter generations hash, 7 chunk-lines hash.
  * A chunk's state: absent (never enqueued) → queued → done | dead, and a replay takes
  * dead → replaying → done | dead. Each time a chunk is dead-lettered its generation (in
  * the generations hash) goes up, so every dead-lettering has an id of its own.
@@ -17,7 +17,43 @@ import { LuaScript } from '../redis/script.js';
  *   settledBytes                                      bytes no longer in flight
  *   s<i>:p<j>:l|o                                     matching lines / occurrences
  *   w:<worker>                                        chunks each worker counted
+ * A script that changes a counter for many chunks adds them up first and sends one
+ * HINCRBY per counter: a job of 64 chunks made 9 calls a chunk.
+ *
+ * A job's chunks are stored together, as one pack (`RedisKeys.chunkPack`): it is
+ * deleted when every chunk in it is counted, and it expires after the dead-letter
+ * retention once every chunk in it is counted or dead-lettered, some dead.
  */
+
+/** Counter increments added up in a table, then sent once per counter. */
+const SUMS = `
+local function add(sums, field, by)
+  sums[field] = (sums[field] or 0) + tonumber(by)
+end
+local function addAll(key, sums)
+  for field, by in pairs(sums) do
+    if by ~= 0 then redis.call('HINCRBY', key, field, by) end
+  end
+end
+`;
+
+/**
+ * What the chunks of a pack (source, chunks first…last) have come to: how many are
+ * counted, how many dead-lettered, how many neither (queued, replaying, or unknown).
+ */
+const PACK_STATE = `
+local function packState(statesKey, source, first, last)
+  local ids = {}
+  for seq = first, last do ids[#ids + 1] = source .. '.' .. seq end
+  local done, dead, other = 0, 0, 0
+  for _, state in ipairs(redis.call('HMGET', statesKey, unpack(ids))) do
+    if state == 'done' then done = done + 1
+    elseif state == 'dead' then dead = dead + 1
+    else other = other + 1 end
+  end
+  return done, dead, other
+end
+`;
 
 /**
  * Marks the run completed or partial once it is sealed and every chunk is settled. The
@@ -56,7 +92,8 @@ end
  * is added only if they are there: they are SET before, on the chunk-bytes path, which
  * may be another connection, and a restart or failover in between can lose them while
  * this lands; a queued chunk always has its bytes (or was lost together with them).
- * KEYS: 1 run hash, 2 counts hash, 3 chunk-state hash, then each chunk's bytes key.
+ * KEYS: 1 run hash, 2 counts hash, 3 chunk-state hash, 4 the pack holding the bytes of
+ * the chunks that have them in Redis (absent if none has).
  * ARGV: 1 how many chunks, then per chunk: its id, source index, byte length, line count
  * ('' when the workers will count the lines: a chunk read from shared storage), and '1'
  * if its bytes are kept in Redis.
@@ -65,28 +102,42 @@ end
  */
 export const storeChunksScript = new LuaScript(
   'storeChunks',
-  `
+  `${SUMS}
 local n = tonumber(ARGV[1])
 local results = {}
-local exists = redis.call('EXISTS', KEYS[1]) == 1
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  for i = 1, n do results[i] = -1 end
+  return results
+end
+local ids = {}
+for i = 0, n - 1 do ids[i + 1] = ARGV[2 + i * 5] end
+local known = redis.call('HMGET', KEYS[3], unpack(ids))
+local packThere = nil
+local queued, seen, sums = {}, {}, {}
 for i = 0, n - 1 do
   local at = 2 + i * 5
-  if not exists then
-    results[i + 1] = -1
-  elseif redis.call('HEXISTS', KEYS[3], ARGV[at]) == 1 then
+  local id = ARGV[at]
+  if known[i + 1] or seen[id] then
     results[i + 1] = 0
-  elseif ARGV[at + 4] == '1' and redis.call('EXISTS', KEYS[4 + i]) == 0 then
-    results[i + 1] = -4
   else
-    redis.call('HSET', KEYS[3], ARGV[at], 'queued')
-    local s = 's' .. ARGV[at + 1] .. ':'
-    redis.call('HINCRBY', KEYS[2], 'chunks', 1)
-    redis.call('HINCRBY', KEYS[2], s .. 'chunks', 1)
-    redis.call('HINCRBY', KEYS[2], s .. 'bytes', ARGV[at + 2])
-    if ARGV[at + 3] ~= '' then redis.call('HINCRBY', KEYS[2], s .. 'lines', ARGV[at + 3]) end
-    results[i + 1] = 1
+    if ARGV[at + 4] == '1' and packThere == nil then packThere = redis.call('EXISTS', KEYS[4]) == 1 end
+    if ARGV[at + 4] == '1' and not packThere then
+      results[i + 1] = -4
+    else
+      seen[id] = true
+      queued[#queued + 1] = id
+      queued[#queued + 1] = 'queued'
+      local s = 's' .. ARGV[at + 1] .. ':'
+      add(sums, 'chunks', 1)
+      add(sums, s .. 'chunks', 1)
+      add(sums, s .. 'bytes', ARGV[at + 2])
+      if ARGV[at + 3] ~= '' then add(sums, s .. 'lines', ARGV[at + 3]) end
+      results[i + 1] = 1
+    end
   end
 end
+if #queued > 0 then redis.call('HSET', KEYS[3], unpack(queued)) end
+addAll(KEYS[2], sums)
 return results
 `,
 );
@@ -96,9 +147,9 @@ return results
  * counted (read from shared storage): the chunk-lines hash is the guard.
  */
 const ADD_COUNTED_LINES = `
-local function addCountedLines(linesKey, countsKey, chunk, lines, field)
+local function addCountedLines(linesKey, sums, chunk, lines, field)
   if lines ~= '' and redis.call('HSETNX', linesKey, chunk, lines) == 1 then
-    redis.call('HINCRBY', countsKey, field, lines)
+    add(sums, field, lines)
   end
 end
 `;
@@ -106,29 +157,40 @@ end
 /**
  * Records the counts of one or more chunks of a run, each once. A chunk Redis does not
  * know as enqueued (a restart lost it, with its accounting) is neither counted nor
- * dead-lettered here: its coordinator enqueues it again.
+ * dead-lettered here: its coordinator enqueues it again. Then each pack that held a
+ * chunk recorded here is deleted if all its chunks are counted, or given the retention
+ * if the rest are dead-lettered (a replayed chunk's pack, kept while it ran).
  *
- * KEYS: the shared ones (1–7), 8 the run's insight hash, then 9… the bytes key of each chunk.
- * ARGV: 1 worker field, 2 event channel, 3 number of chunks; then per chunk: its id, byte
- * length, line count as the worker counted it ('' for a stored chunk, whose lines the
- * coordinator counted), its source's lines field, n followed by n field/increment
- * pairs, and the chunk's insight as JSON ('' when the run asks for none). Returns per chunk {1, g} if counted now (g > 0: the chunk had been dead-lettered
- * as generation g), {0, 0} if it had been counted already, {-1, 0} if the run is gone,
- * {-2, 0} if the run does not know the chunk, {-3, 0} if the run failed (the chunk's
- * bytes are dropped: nobody will need them).
+ * KEYS: the shared ones (1–7; 5 unused), 8 the run's insight hash, then 9… the packs.
+ * ARGV: 1 worker field, 2 event channel, 3 number of chunks, 4 how long to keep a pack
+ * with dead-lettered chunks (ms), 5 number of packs; per pack: its source, first and
+ * last chunk; then per chunk: its id, byte length, line count as the worker counted it
+ * ('' for a stored chunk, whose lines the coordinator counted), its source's lines
+ * field, its pack (1… in the order above; 0 for a chunk read from shared storage), n
+ * followed by n field/increment pairs, and the chunk's insight as JSON ('' when the run
+ * asks for none). Returns per chunk {1, g} if counted now (g > 0: the chunk had been
+ * dead-lettered as generation g), {0, 0} if it had been counted already, {-1, 0} if the
+ * run is gone, {-2, 0} if the run does not know the chunk, {-3, 0} if the run failed
+ * (the pack is dropped unless it holds a dead-lettered chunk: nobody will need it).
  */
 export const recordResultsScript = new LuaScript(
   'recordResults',
-  `${SETTLE}${ADD_COUNTED_LINES}
-local n = tonumber(ARGV[3])
+  `${SETTLE}${SUMS}${ADD_COUNTED_LINES}${PACK_STATE}
+local n, m = tonumber(ARGV[3]), tonumber(ARGV[5])
+local packs = {}
+local at = 6
+for p = 1, m do
+  packs[p] = { key = KEYS[8 + p], source = ARGV[at], first = tonumber(ARGV[at + 1]), last = tonumber(ARGV[at + 2]), touched = false }
+  at = at + 3
+end
 local results = {}
 local runExists = redis.call('EXISTS', KEYS[1]) == 1
 local failed = runExists and redis.call('HGET', KEYS[1], 'status') == 'failed'
 local recorded = 0
-local at = 4
+local seen, sums = {}, {}
 for i = 1, n do
-  local id, length, lines, linesField = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
-  local first, last = at + 5, at + 4 + 2 * tonumber(ARGV[at + 4])
+  local id, length, lines, linesField, pack = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4])
+  local first, last = at + 6, at + 5 + 2 * tonumber(ARGV[at + 5])
   local insight = ARGV[last + 1]
   at = last + 2
   local state = nil
@@ -136,35 +198,47 @@ for i = 1, n do
   if not runExists then
     results[i] = {-1, 0}
   elseif failed then
-    redis.call('DEL', KEYS[8 + i])
+    if pack > 0 then packs[pack].touched = true end
     results[i] = {-3, 0}
   elseif not state then
     results[i] = {-2, 0}
-  elseif state == 'done' then
+  elseif state == 'done' or seen[id] then
     results[i] = {0, 0}
   else
+    seen[id] = true
     redis.call('HSET', KEYS[3], id, 'done')
     local generation = 0
     if state == 'dead' then
       -- Counted after all by a delivery that raced the dead-lettering.
-      redis.call('HINCRBY', KEYS[2], 'dead', -1)
+      add(sums, 'dead', -1)
       redis.call('HDEL', KEYS[4], id)
       generation = tonumber(redis.call('HGET', KEYS[6], id) or '0')
     elseif state == 'replaying' then
       generation = tonumber(redis.call('HGET', KEYS[6], id) or '0')
     else
-      redis.call('HINCRBY', KEYS[2], 'settledBytes', length)
+      add(sums, 'settledBytes', length)
     end
-    redis.call('HINCRBY', KEYS[2], 'done', 1)
-    redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+    add(sums, 'done', 1)
+    add(sums, ARGV[1], 1)
     for j = first, last, 2 do
-      redis.call('HINCRBY', KEYS[2], ARGV[j], ARGV[j + 1])
+      add(sums, ARGV[j], ARGV[j + 1])
     end
-    addCountedLines(KEYS[7], KEYS[2], id, lines, linesField)
+    addCountedLines(KEYS[7], sums, id, lines, linesField)
     if insight ~= '' then redis.call('HSET', KEYS[8], id, insight) end
-    redis.call('DEL', KEYS[8 + i])
+    if pack > 0 then packs[pack].touched = true end
     recorded = recorded + 1
     results[i] = {1, generation}
+  end
+end
+addAll(KEYS[2], sums)
+for _, pack in ipairs(packs) do
+  if pack.touched then
+    local done, dead, other = packState(KEYS[3], pack.source, pack.first, pack.last)
+    if (failed or other == 0) and dead == 0 then
+      redis.call('DEL', pack.key)
+    elseif other == 0 and redis.call('PTTL', pack.key) == -1 then
+      redis.call('PEXPIRE', pack.key, ARGV[4])
+    end
   end
 end
 if recorded > 0 then
@@ -177,18 +251,22 @@ return results
 /**
  * ARGV: 1 chunk id, 2 dead-letter JSON, 3 chunk byte length, 4 event channel, 5 how long
  * to keep the chunk's bytes (ms), 6 its line count as a worker counted it ('' if stored,
- * or unknown), 7 the source's lines field. Returns {1, g} if dead-lettered now as generation g,
+ * or unknown), 7 the source's lines field, 8–10 its pack's source, first and last chunk.
+ * The pack expires after the retention once none of its chunks is still to be counted
+ * (until then, they need it). Returns {1, g} if dead-lettered now as generation g,
  * {0, g} if it was dead already (its reason is updated), {0, 0} if it was counted,
  * {-1, 0} if the run is gone, and {-2, 0} if the run does not know the chunk.
  */
 export const recordDeadLetterScript = new LuaScript(
   'recordDeadLetter',
-  `${SETTLE}${ADD_COUNTED_LINES}
+  `${SETTLE}${SUMS}${ADD_COUNTED_LINES}${PACK_STATE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local state = redis.call('HGET', KEYS[3], ARGV[1])
 if not state then return {-2, 0} end
 if state == 'done' then return {0, 0} end
-addCountedLines(KEYS[7], KEYS[2], ARGV[1], ARGV[6], ARGV[7])
+local sums = {}
+addCountedLines(KEYS[7], sums, ARGV[1], ARGV[6], ARGV[7])
+addAll(KEYS[2], sums)
 if state == 'dead' then
   redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
   return {0, tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')}
@@ -200,7 +278,8 @@ redis.call('HINCRBY', KEYS[2], 'dead', 1)
 if state ~= 'replaying' then
   redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
 end
-redis.call('PEXPIRE', KEYS[5], ARGV[5])
+local _, _, other = packState(KEYS[3], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
+if other == 0 then redis.call('PEXPIRE', KEYS[5], ARGV[5]) end
 announce(settle(KEYS[1], KEYS[2]), ARGV[4], ARGV[1])
 return {1, generation}
 `,
@@ -247,8 +326,8 @@ return 1
 );
 
 /**
- * Takes a dead-lettered chunk back for replay: dead → replaying, its bytes kept (their
- * expiry cleared), its range no longer listed as dead, and the run running again until
+ * Takes a dead-lettered chunk back for replay: dead → replaying, its pack kept (its
+ * expiry cleared, until the chunk settles again), its range no longer listed as dead, and the run running again until
  * the chunk settles. Running it again for the same generation changes nothing more, so
  * an interrupted replay can simply be repeated.
  * ARGV: 1 chunk id, 2 generation, 3 '1' if the chunk's bytes are in Redis (not read
@@ -273,6 +352,23 @@ if redis.call('HGET', KEYS[1], 'status') ~= 'failed' then
   redis.call('HDEL', KEYS[1], 'finishedAt')
 end
 return 1
+`,
+);
+
+/**
+ * Drops a dead-lettered chunk's bytes (it will not be replayed): its pack is deleted
+ * unless another chunk in it is still to be counted or may be replayed.
+ * KEYS: 1 chunk-state hash, 2 the pack. ARGV: 1 the chunk's id, 2–4 the pack's source,
+ * first and last chunk. Returns 1 if the pack was deleted.
+ */
+export const dropChunkBytesScript = new LuaScript(
+  'dropChunkBytes',
+  `
+for seq = tonumber(ARGV[3]), tonumber(ARGV[4]) do
+  local id = ARGV[2] .. '.' .. seq
+  if id ~= ARGV[1] and redis.call('HGET', KEYS[1], id) ~= 'done' then return 0 end
+end
+return redis.call('DEL', KEYS[2])
 `,
 );
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ChunkBytes, RedisChunkBytes } from '../chunk-bytes/chunk-bytes.js';
 import type { RedisClient } from '../redis/connection.js';
-import { type ChunkJobData, chunkId, isFileChunk } from '../contract/job.js';
+import { type ChunkJobData, type ChunkPack, checkPackable, chunkId, isFileChunk, packOf } from '../contract/job.js';
 import { RunNotFoundError } from '../errors.js';
 import type { ChunkInsight } from '../insight/chunk-insight.js';
 import { type SpikeReport, assembleInsight } from '../insight/insight-report.js';
@@ -11,6 +11,7 @@ import type { RunProgress, RunReport, RunStatus } from './report.js';
 import { assembleReport, readCounter } from './report-assembly.js';
 import type { RunDefinition } from './run-definition.js';
 import {
+  dropChunkBytesScript,
   prepareReplayScript,
   recordDeadLetterScript,
   recordLostChunkScript,
@@ -55,6 +56,9 @@ export interface DeadLetterRecord {
 }
 
 export type ReplayReadiness = 'ready' | 'not-dead' | 'bytes-gone';
+
+/** What names a stored chunk's bytes: its run, source and seq, its pack, and (for a range of a pack) its length. */
+export type StoredChunkRef = Pick<ChunkJobData, 'runId' | 'source' | 'seq' | 'byteLength'> & { pack?: ChunkPack | undefined };
 
 /** Where a chunk lies in its source; `lineCount` is null when the workers are to count its lines. */
 export interface ChunkPlacement {
@@ -131,23 +135,27 @@ export class RunStore {
   }
 
   /**
-   * `storeChunk` for several chunks: first their bytes (plain SETs on the chunk-bytes
-   * path), then, in one script, the accounting, which adds a chunk only if its bytes are
-   * there (see `storeChunksScript`); bytes lost in between (a restart, a failover) are
-   * SET again. Run again, it sets the same bytes again; that is harmless, since no job
-   * refers to these chunks before this has returned.
+   * `storeChunk` for several chunks: first their bytes (one plain SET on the chunk-bytes
+   * path: those given bytes are one pack, so they must be consecutive chunks of one
+   * source; see `packed`), then, in one script, the accounting, which adds a chunk only
+   * if its bytes are there (see `storeChunksScript`); bytes lost in between (a restart,
+   * a failover) are SET again. Run again, it sets the same bytes again; that is
+   * harmless, since no job refers to these chunks before this has returned.
    */
   async storeChunks(runId: string, items: readonly { source: number; chunk: ChunkPlacement; parts?: readonly Uint8Array[] }[]): Promise<RecordOutcome[]> {
+    const stored = items.filter((item) => item.parts);
+    checkPackable(stored.map(({ source, chunk }) => ({ source, ...chunk })));
+    const pack = stored.length > 0 ? this.keys.chunkPack(runId, stored[0]!.source, stored[0]!.chunk.seq, stored[stored.length - 1]!.chunk.seq) : null;
     const outcomes: RecordOutcome[] = new Array<RecordOutcome>(items.length);
     let pending = items.map((_, i) => i);
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_STORE_ATTEMPTS) throw new Error(`the bytes of ${pending.length} chunks of run ${runId} vanished from Redis ${MAX_STORE_ATTEMPTS} times after being stored (is Redis evicting keys? it must not: maxmemory-policy noeviction)`);
       const batch = pending.map((i) => items[i]!);
-      const keys = batch.map(({ source, chunk }) => this.keys.chunk(runId, source, chunk.seq));
-      await this.bytes.store(batch.flatMap(({ parts }, at) => (parts ? [{ key: keys[at]!, parts }] : [])));
+      if (pack !== null && batch.some((item) => item.parts)) await this.bytes.store([{ key: pack, parts: stored.flatMap((item) => item.parts!) }]);
       const args: (string | number)[] = [batch.length];
       for (const { source, chunk, parts } of batch) args.push(`${source}.${chunk.seq}`, source, chunk.byteLength, chunk.lineCount ?? '', parts ? '1' : '0');
-      const results = (await storeChunksScript.run(this.redis, [this.keys.run(runId), this.keys.counts(runId), this.keys.chunkStates(runId), ...keys], args)) as number[];
+      const keys = [this.keys.run(runId), this.keys.counts(runId), this.keys.chunkStates(runId), ...(pack !== null ? [pack] : [])];
+      const results = (await storeChunksScript.run(this.redis, keys, args)) as number[];
       const again: number[] = [];
       results.forEach((code, at) => {
         if (code === BYTES_MISSING) again.push(pending[at]!);
@@ -158,18 +166,54 @@ export class RunStore {
     return outcomes;
   }
 
-  /** A chunk's bytes, or null if Redis has none (for inspection; workers read them with `readChunksInto`). */
-  async readChunk(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<Buffer | null> {
-    return this.redis.getBuffer(this.keys.chunk(job.runId, job.source, job.seq));
+  /** A stored chunk's bytes, or null if Redis has none (for inspection; workers read them with `readChunksInto`). */
+  async readChunk(job: StoredChunkRef): Promise<Buffer | null> {
+    const pack = packOf(job);
+    const key = this.packKey(job);
+    if (pack.first === pack.last) return this.redis.getBuffer(key);
+    const bytes = await this.redis.getrangeBuffer(key, pack.offset, pack.offset + job.byteLength - 1);
+    return bytes.length === 0 ? null : bytes;
   }
 
   /**
-   * Reads the bytes of several chunks, each into its target (as long as the chunk), in one
-   * round trip. Per chunk: the length Redis holds (the target is filled only if that is
-   * its length), or null if the bytes are gone.
+   * Reads the bytes of several stored chunks, each into its target (as long as the
+   * chunk), in one round trip. Chunks that make up a whole pack, in order, with targets
+   * end to end in one buffer (a job's chunks, as a worker reads them) are read with one
+   * GET; any other chunk of a pack is read as its range. Per chunk: the length Redis
+   * holds (the target is filled only if that is its length), or null if the bytes are
+   * gone.
    */
-  async readChunksInto(reads: readonly { job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>; target: Uint8Array }[]): Promise<(number | null)[]> {
-    return this.bytes.readInto(reads.map(({ job, target }) => ({ key: this.keys.chunk(job.runId, job.source, job.seq), target })));
+  async readChunksInto(reads: readonly { job: StoredChunkRef; target: Uint8Array }[]): Promise<(number | null)[]> {
+    const plan: { key: string; target: Uint8Array; start?: number; chunks: number[] }[] = [];
+    for (let i = 0; i < reads.length; ) {
+      const { job } = reads[i]!;
+      const pack = packOf(job);
+      const members = pack.last - pack.first + 1;
+      const whole = i + members <= reads.length ? spanOf(reads.slice(i, i + members), job, pack) : null;
+      if (whole) {
+        plan.push({ key: this.packKey(job), target: whole, chunks: Array.from({ length: members }, (_, k) => i + k) });
+        i += members;
+      } else {
+        plan.push({ key: this.packKey(job), target: reads[i]!.target, ...(members > 1 ? { start: pack.offset } : {}), chunks: [i] });
+        i++;
+      }
+    }
+    const lengths = await this.bytes.readInto(plan);
+    const results: (number | null)[] = new Array<number | null>(reads.length).fill(null);
+    plan.forEach(({ target, start, chunks }, at) => {
+      const length = lengths[at] ?? null;
+      // A range of a missing key comes back empty; a chunk is never empty.
+      const found = length === null || (start !== undefined && length === 0) ? null : length;
+      if (chunks.length === 1) results[chunks[0]!] = found;
+      // A whole pack of the wrong length says nothing of each chunk: each is read again on its own.
+      else for (const i of chunks) results[i] = found === null ? null : found === target.length ? reads[i]!.job.byteLength : Number.NaN;
+    });
+    const misfits = reads.flatMap((read, i) => (Number.isNaN(results[i]) ? [{ ...read, i }] : []));
+    if (misfits.length > 0) {
+      const again = await this.bytes.readInto(misfits.map(({ job, target }) => ({ key: this.packKey(job), target, start: packOf(job).offset })));
+      misfits.forEach(({ i }, at) => (results[i] = again[at] === 0 ? null : (again[at] ?? null)));
+    }
+    return results;
   }
 
   /**
@@ -207,14 +251,29 @@ export class RunStore {
     return result!;
   }
 
-  /** `recordResult` for several chunks of one run, in one atomic step. */
-  async recordResults(jobs: readonly ChunkJobData[], counts: readonly ChunkCounts[], workerId: string): Promise<RecordResult[]> {
+  /**
+   * `recordResult` for several chunks of one run, in one atomic step. A pack with
+   * dead-lettered chunks left in it (a replayed chunk's) is kept for `retentionMs`.
+   */
+  async recordResults(jobs: readonly ChunkJobData[], counts: readonly ChunkCounts[], workerId: string, retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS): Promise<RecordResult[]> {
     if (jobs.length === 0) return [];
     const { runId } = jobs[0]!;
     const keys = [...this.chunkKeys(runId, 0, 0).slice(0, 7), this.keys.insight(runId)];
-    const args: (string | number)[] = [`w:${workerId}`, this.keys.runEvents(runId), jobs.length];
+    const packs = new Map<string, number>();
+    const packArgs: (string | number)[] = [];
+    const chunkArgs: (string | number)[] = [];
     jobs.forEach((job, i) => {
-      keys.push(this.keys.chunk(job.runId, job.source, job.seq));
+      let packIndex = 0;
+      if (!isFileChunk(job)) {
+        const key = this.packKey(job);
+        if (!packs.has(key)) {
+          const { first, last } = packOf(job);
+          packs.set(key, packs.size + 1);
+          keys.push(key);
+          packArgs.push(job.source, first, last);
+        }
+        packIndex = packs.get(key)!;
+      }
       const increments: (string | number)[] = [];
       counts[i]!.matches.forEach((match, pattern) => {
         if (match.lines > 0) increments.push(`s${job.source}:p${pattern}:l`, match.lines);
@@ -225,8 +284,9 @@ export class RunStore {
       const found = counts[i]!.insight;
       // Where the chunk starts is the job's to say (a chunk on shared storage: nobody knows yet).
       const insight = found ? JSON.stringify({ ...found, firstLine: isFileChunk(job) ? null : job.firstLine }) : '';
-      args.push(chunkId(job), job.byteLength, countedHere, `s${job.source}:lines`, increments.length / 2, ...increments, insight);
+      chunkArgs.push(chunkId(job), job.byteLength, countedHere, `s${job.source}:lines`, packIndex, increments.length / 2, ...increments, insight);
     });
+    const args = [`w:${workerId}`, this.keys.runEvents(runId), jobs.length, retentionMs, packs.size, ...packArgs, ...chunkArgs];
     const results = (await recordResultsScript.run(this.redis, keys, args)) as [number, number][];
     return results.map(([code, generation]) => ({ outcome: OUTCOMES[String(code)] ?? 'run-missing', revivedGeneration: generation }));
   }
@@ -252,7 +312,8 @@ export class RunStore {
       byteLength: job.byteLength,
       reason,
     };
-    const [code, generation] = (await recordDeadLetterScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq), [
+    const pack = isFileChunk(job) ? packOf({ seq: job.seq }) : packOf(job);
+    const [code, generation] = (await recordDeadLetterScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq, pack), [
       chunkId(job),
       JSON.stringify(range),
       job.byteLength,
@@ -260,6 +321,9 @@ export class RunStore {
       retentionMs,
       isFileChunk(job) && lineCount !== null ? lineCount : '',
       `s${job.source}:lines`,
+      job.source,
+      pack.first,
+      pack.last,
     ])) as [number, number];
     return { outcome: OUTCOMES[String(code)] ?? 'run-missing', generation };
   }
@@ -281,19 +345,21 @@ export class RunStore {
     return result === 1;
   }
 
-  /** Puts back the bytes of a chunk that is still to be counted (after Redis lost them). */
+  /** Puts back the bytes of a chunk that is still to be counted (after Redis lost them), as a pack of its own. */
   async restoreChunkBytes(runId: string, source: number, seq: number, bytes: Buffer): Promise<void> {
-    await this.bytes.store([{ key: this.keys.chunk(runId, source, seq), parts: [bytes] }]);
+    await this.bytes.store([{ key: this.keys.chunkPack(runId, source, seq, seq), parts: [bytes] }]);
   }
 
-  async chunkBytesExist(runId: string, source: number, seq: number): Promise<boolean> {
-    return (await this.redis.exists(this.keys.chunk(runId, source, seq))) === 1;
+  /** Whether the pack holding a stored chunk's bytes is in Redis. */
+  async chunkBytesExist(job: StoredChunkRef): Promise<boolean> {
+    return (await this.redis.exists(this.packKey(job))) === 1;
   }
 
   /** Takes a dead-lettered chunk (of the given generation) back so that it can be enqueued again. */
   async prepareReplay(job: ChunkJobData, generation: number): Promise<ReplayReadiness> {
     const stored = isFileChunk(job) ? '0' : '1';
-    const result = await prepareReplayScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq), [chunkId(job), generation, stored]);
+    const pack = isFileChunk(job) ? undefined : packOf(job);
+    const result = await prepareReplayScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq, pack), [chunkId(job), generation, stored]);
     return result === 1 ? 'ready' : result === -1 ? 'bytes-gone' : 'not-dead';
   }
 
@@ -302,9 +368,10 @@ export class RunStore {
     return readCounter(await this.redis.hget(this.keys.deadGenerations(job.runId), chunkId(job)));
   }
 
-  /** Deletes a dead-lettered chunk's bytes: it will not be replayed. */
-  async dropChunkBytes(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<void> {
-    await this.redis.del(this.keys.chunk(job.runId, job.source, job.seq));
+  /** Drops a dead-lettered chunk's bytes (it will not be replayed): its pack, once no other chunk in it needs it. */
+  async dropChunkBytes(job: StoredChunkRef): Promise<void> {
+    const { first, last } = packOf(job);
+    await dropChunkBytesScript.run(this.redis, [this.keys.chunkStates(job.runId), this.packKey(job)], [chunkId(job), job.source, first, last]);
   }
 
   /** Counts a spike of the run once, for `logcluster_spikes_total`. */
@@ -418,17 +485,41 @@ export class RunStore {
     return new RunNotFoundError(`no run ${runId} under prefix "${this.keys.prefix}"`);
   }
 
-  private chunkKeys(runId: string, source: number, seq: number): string[] {
+  /** The key of the pack that holds a stored chunk's bytes. */
+  private packKey(job: StoredChunkRef): string {
+    const { first, last } = packOf(job);
+    return this.keys.chunkPack(job.runId, job.source, first, last);
+  }
+
+  private chunkKeys(runId: string, source: number, seq: number, pack: ChunkPack = packOf({ seq })): string[] {
     return [
       this.keys.run(runId),
       this.keys.counts(runId),
       this.keys.chunkStates(runId),
       this.keys.deadLetters(runId),
-      this.keys.chunk(runId, source, seq),
+      this.keys.chunkPack(runId, source, pack.first, pack.last),
       this.keys.deadGenerations(runId),
       this.keys.chunkLines(runId),
     ];
   }
+}
+
+/**
+ * The one buffer that `reads` (the chunks of `job`'s pack, if these are they, in order)
+ * fill end to end, or null: they are not the whole pack, or their targets are not
+ * consecutive parts of one buffer.
+ */
+function spanOf(reads: readonly { job: StoredChunkRef; target: Uint8Array }[], job: StoredChunkRef, pack: ChunkPack): Uint8Array | null {
+  if (pack.offset !== 0 || job.seq !== pack.first) return null;
+  let end = reads[0]!.target.byteOffset;
+  for (const [k, read] of reads.entries()) {
+    const { target } = read;
+    if (read.job.seq !== pack.first + k || read.job.source !== job.source || read.job.runId !== job.runId || packOf(read.job).last !== pack.last) return null;
+    if (target.buffer !== reads[0]!.target.buffer || target.byteOffset !== end || target.length !== read.job.byteLength) return null;
+    end += target.length;
+  }
+  const first = reads[0]!.target;
+  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 function asState(value: string | null): ChunkState {
