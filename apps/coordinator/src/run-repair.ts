@@ -90,10 +90,16 @@ export class RunRepair {
       // Workers read it from shared storage: only its record and its job can be missing.
       if (!known) await this.store.storeChunk(runId, source, { ...place, lineCount: null });
     } else {
-      // Its bytes went with its job's, as one pack: if that is still there, the chunk is read from it.
+      // Its bytes went with its job's, as one pack: if that is still there, the chunk is
+      // read from it. (Not deleted from under it: a pack goes only once every chunk in it
+      // is counted, and one Redis does not know is not.)
       const inPack = this.inPack(source, job as StoredChunkJob);
-      const inRedis = known && (await this.store.chunkBytesExist(inPack));
-      if (inRedis) job = inPack;
+      const inRedis = await this.store.chunkBytesExist(inPack);
+      if (inRedis) {
+        job = inPack;
+        // Known again, its bytes where they are.
+        if (!known) await this.store.storeChunk(runId, source, place);
+      }
       const bytes = inRedis ? null : await input.readRange(place.byteOffset, place.byteLength).catch((err: unknown) => {
         throw new Error(`cannot read ${input.name} again to enqueue a chunk Redis lost: ${errorMessage(err)}`);
       });

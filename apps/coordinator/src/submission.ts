@@ -224,7 +224,7 @@ export class Submission {
   private async enqueue(source: number, chunks: PendingChunk[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.enqueueOnce(source, chunks);
+        return await this.enqueueOnce(source, chunks, attempt > 1);
       } catch (err) {
         if (!isConnectionLost(err)) throw err;
         await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 2_000)));
@@ -232,7 +232,7 @@ export class Submission {
     }
   }
 
-  private async enqueueOnce(source: number, chunks: PendingChunk[]): Promise<void> {
+  private async enqueueOnce(source: number, chunks: PendingChunk[], again: boolean): Promise<void> {
     const stored = await this.store.storeChunks(
       this.runId,
       chunks.map(({ place, parts }) => ({
@@ -240,6 +240,7 @@ export class Submission {
         chunk: { ...place, lineCount: Number.isNaN(place.lineCount) ? null : place.lineCount },
         ...(parts ? { parts } : {}),
       })),
+      { again },
     );
     // The run's record is gone only if Redis lost it in a restart; the repair that the
     // restart sets off brings it back and enqueues these chunks too.

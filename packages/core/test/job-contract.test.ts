@@ -30,6 +30,7 @@ describe('parseChunkJob', () => {
     ['a pack that does not hold the chunk', { ...valid, pack: { first: 4, last: 6, offset: 0 } }],
     ['a pack offset past the chunk', { ...valid, pack: { first: 0, last: 6, offset: 5000 } }],
     ['a pack with an unknown field', { ...valid, pack: { first: 0, last: 6, offset: 0, key: 'k' } }],
+    ['a pack of more chunks than a job carries', { ...valid, pack: { first: 0, last: 64, offset: 0 } }],
   ])('rejects %s, saying what is wrong', (_, data) => {
     expect(() => parseChunkJob(data)).toThrow(InvalidJobError);
   });

@@ -188,7 +188,7 @@ describe('RunStore', () => {
     const { runId, jobs } = await runOf(['ERROR\n']);
     await store.seal(runId, jobs.length);
     await store.recordDeadLetter(jobs[0]!, 'x');
-    await store.dropChunkBytes(jobs[0]!);
+    expect(await store.dropChunkBytes([{ ...jobs[0]!, generation: 1 }])).toBe(1);
     expect(await store.prepareReplay(jobs[0]!, 1)).toBe('bytes-gone');
     expect(await store.status(runId)).toBe('partial');
   });
@@ -341,23 +341,69 @@ describe('RunStore', () => {
       expect(await store.status(runId)).toBe('completed');
     });
 
-    it("drops a dead chunk's pack only when no other chunk in it may still be counted", async () => {
+    it("drops dead chunks' pack only when no other chunk in it may still be counted or replayed", async () => {
       const { runId, jobs, pack } = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\n');
       const [a, b, ...rest] = jobs;
+      await store.seal(runId, jobs.length);
       for (const job of rest) await countJob(job);
       await store.recordDeadLetter(a!, 'x');
       await store.recordDeadLetter(b!, 'y');
-      await store.dropChunkBytes(a!);
-      // b may still be replayed.
+      // b may still be replayed; a in a generation it is not in is not dropped.
+      expect(await store.dropChunkBytes([{ ...a!, generation: 1 }])).toBe(0);
+      expect(await store.dropChunkBytes([{ ...a!, generation: 2 }, { ...b!, generation: 1 }])).toBe(0);
       expect(await client.exists(pack)).toBe(1);
       expect(await store.prepareReplay(b!, 1)).toBe('ready');
+      // Being replayed, b is no longer dead in generation 1: its bytes stay.
+      expect(await store.dropChunkBytes([{ ...a!, generation: 1 }, { ...b!, generation: 1 }])).toBe(0);
       await countJob(b!);
       // a is still dead and kept: the pack is given the retention back.
       expect(await client.pttl(pack)).toBeGreaterThan(0);
-      await store.dropChunkBytes(a!);
+      expect(await store.dropChunkBytes([{ ...a!, generation: 1 }])).toBe(1);
       expect(await client.exists(pack)).toBe(0);
       expect(await store.prepareReplay(a!, 1)).toBe('bytes-gone');
-      expect(await store.status(runId)).toBe('running');
+      expect(await store.status(runId)).toBe('partial');
+    });
+
+    it('drops a pack whose chunks are all dead once they are all purged together', async () => {
+      const { jobs, pack } = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\n');
+      for (const job of jobs) await store.recordDeadLetter(job, 'x');
+      expect(await client.pttl(pack)).toBeGreaterThan(0);
+      expect(await store.dropChunkBytes(jobs.slice(1).map((job) => ({ ...job, generation: 1 })))).toBe(0);
+      expect(await store.dropChunkBytes(jobs.map((job) => ({ ...job, generation: 1 })))).toBe(1);
+      expect(await client.exists(pack)).toBe(0);
+    });
+
+    it("records a whole pack's chunks in one call, a chunk given twice counted once, and reads the pack in one GET", async () => {
+      class CountedReads extends RedisChunkBytes {
+        reads: { key: string; start?: number }[] = [];
+        override readInto(reads: Parameters<RedisChunkBytes['readInto']>[0]) {
+          this.reads.push(...reads.map(({ key, start }) => ({ key, ...(start !== undefined ? { start } : {}) })));
+          return super.readInto(reads);
+        }
+      }
+      const bytes = new CountedReads(client);
+      const counting = new RunStore(client, keys, bytes);
+      const { runId, jobs, texts, pack } = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\nfive ERROR ERROR\nsix\n');
+      const whole = Buffer.alloc(texts.reduce((sum, text) => sum + text.length, 0));
+      let end = 0;
+      const targets = jobs.map((job) => whole.subarray(end, (end += job.byteLength)));
+      await counting.readChunksInto(jobs.map((job, i) => ({ job, target: targets[i]! })));
+      expect(bytes.reads).toEqual([{ key: pack }]);
+      // Out of order, they are read one by one, as ranges.
+      bytes.reads = [];
+      await counting.readChunksInto([...jobs].reverse().map((job) => ({ job, target: Buffer.alloc(job.byteLength) })));
+      expect(bytes.reads).toEqual([...jobs].reverse().map((job) => ({ key: pack, start: job.pack!.offset })));
+
+      await store.seal(runId, jobs.length);
+      const counter = createChunkCounter(patterns);
+      const twice = [...jobs, jobs[0]!];
+      const results = await store.recordResults(twice, twice.map((_, i) => counter(texts[i % jobs.length]!)), 'w1');
+      expect(results.map((result) => result.outcome)).toEqual([...jobs.map(() => 'recorded'), 'duplicate']);
+      const report = await store.report(runId);
+      expect(report.status).toBe('completed');
+      expect(report.totals).toMatchObject({ chunksDone: jobs.length, matches: { ERROR: { lines: 3, occurrences: 4 } } });
+      expect(report.workers).toEqual({ w1: jobs.length });
+      expect(await client.exists(pack)).toBe(0);
     });
 
     it('drops the pack of a failed run as its chunks come, unless one of them is dead-lettered', async () => {
@@ -366,11 +412,20 @@ describe('RunStore', () => {
       expect((await countJob(failed.jobs[0]!)).outcome).toBe('run-failed');
       expect(await client.exists(failed.pack)).toBe(0);
 
+      // One chunk dead while the others were still to be counted: no expiry then. Once the
+      // run failed, nobody will count them: the pack is kept for the retention only.
       const withDead = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\n');
       await store.recordDeadLetter(withDead.jobs[0]!, 'x');
+      expect(await client.pttl(withDead.pack)).toBe(-1);
       await store.fail(withDead.runId, 'input broke');
       expect((await countJob(withDead.jobs[1]!)).outcome).toBe('run-failed');
-      expect(await client.exists(withDead.pack)).toBe(1);
+      expect(await client.pttl(withDead.pack)).toBeGreaterThan(0);
+
+      // Dead-lettered after the run failed: the retention at once.
+      const deadAfter = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\n');
+      await store.fail(deadAfter.runId, 'input broke');
+      await store.recordDeadLetter(deadAfter.jobs[0]!, 'x');
+      expect(await client.pttl(deadAfter.pack)).toBeGreaterThan(0);
     });
   });
 });

@@ -156,13 +156,9 @@ export async function dlqReplayCommand(ids: string[], flags: ReplayFlags, io: Co
 export async function dlqPurgeCommand(ids: string[], flags: DlqFlags, io: CommandIo): Promise<number> {
   const purged = await withStore(flags, async (session) => {
     const items = await select(session, ids, flags);
-    for (const item of items) {
-      const chunk = item.entry.chunk;
-      if (chunk && (await session.store.chunkState(chunk)) === 'dead' && (await session.store.deadGeneration(chunk)) === chunk.generation) {
-        await session.store.dropChunkBytes(withPack(item));
-      }
-      await session.deadLetters.remove(item.id);
-    }
+    // Chunks of one pack are dropped together: the pack goes once none of its chunks needs it.
+    await session.store.dropChunkBytes(items.flatMap((item) => (item.entry.chunk ? [{ ...withPack(item), generation: item.entry.chunk.generation }] : [])));
+    for (const item of items) await session.deadLetters.remove(item.id);
     return items.map((item) => item.id);
   });
   io.stdout.write(flags.json ? `${JSON.stringify({ purged }, null, 2)}\n` : `purged ${purged.length} entr${purged.length === 1 ? 'y' : 'ies'}\n`);

@@ -127,7 +127,7 @@ export function parseChunkJob(data: unknown): ChunkJobData {
 function checkPack(job: ChunkJobData, path = ''): void {
   if (isFileChunk(job) || !job.pack) return;
   const { first, last, offset } = job.pack;
-  if (first > job.seq || job.seq > last || offset > job.byteOffset) throw new InvalidJobError(`invalid chunk job data: ${path}pack: chunk ${job.seq} at ${job.byteOffset} cannot lie at ${offset} of the pack of chunks ${first}-${last}`);
+  if (first > job.seq || job.seq > last || last - first >= MAX_CHUNKS_PER_JOB || offset > job.byteOffset) throw new InvalidJobError(`invalid chunk job data: ${path}pack: chunk ${job.seq} at ${job.byteOffset} cannot lie at ${offset} of the pack of chunks ${first}-${last}`);
 }
 
 /**

@@ -171,7 +171,8 @@ end
  * asks for none). Returns per chunk {1, g} if counted now (g > 0: the chunk had been
  * dead-lettered as generation g), {0, 0} if it had been counted already, {-1, 0} if the
  * run is gone, {-2, 0} if the run does not know the chunk, {-3, 0} if the run failed
- * (the pack is dropped unless it holds a dead-lettered chunk: nobody will need it).
+ * (nobody will count the pack's other chunks: it is dropped, or given the retention if
+ * it holds a dead-lettered chunk).
  */
 export const recordResultsScript = new LuaScript(
   'recordResults',
@@ -231,13 +232,16 @@ for i = 1, n do
   end
 end
 addAll(KEYS[2], sums)
+-- In a failed run, chunks still queued will never be counted: they need no bytes.
 for _, pack in ipairs(packs) do
   if pack.touched then
     local done, dead, other = packState(KEYS[3], pack.source, pack.first, pack.last)
-    if (failed or other == 0) and dead == 0 then
-      redis.call('DEL', pack.key)
-    elseif other == 0 and redis.call('PTTL', pack.key) == -1 then
-      redis.call('PEXPIRE', pack.key, ARGV[4])
+    if failed or other == 0 then
+      if dead == 0 then
+        redis.call('DEL', pack.key)
+      elseif redis.call('PTTL', pack.key) == -1 then
+        redis.call('PEXPIRE', pack.key, ARGV[4])
+      end
     end
   end
 end
@@ -253,7 +257,7 @@ return results
  * to keep the chunk's bytes (ms), 6 its line count as a worker counted it ('' if stored,
  * or unknown), 7 the source's lines field, 8–10 its pack's source, first and last chunk.
  * The pack expires after the retention once none of its chunks is still to be counted
- * (until then, they need it). Returns {1, g} if dead-lettered now as generation g,
+ * (until then, they need it), or at once if the run failed (none ever will be). Returns {1, g} if dead-lettered now as generation g,
  * {0, g} if it was dead already (its reason is updated), {0, 0} if it was counted,
  * {-1, 0} if the run is gone, and {-2, 0} if the run does not know the chunk.
  */
@@ -279,7 +283,7 @@ if state ~= 'replaying' then
   redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
 end
 local _, _, other = packState(KEYS[3], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]))
-if other == 0 then redis.call('PEXPIRE', KEYS[5], ARGV[5]) end
+if other == 0 or redis.call('HGET', KEYS[1], 'status') == 'failed' then redis.call('PEXPIRE', KEYS[5], ARGV[5]) end
 announce(settle(KEYS[1], KEYS[2]), ARGV[4], ARGV[1])
 return {1, generation}
 `,
@@ -356,19 +360,28 @@ return 1
 );
 
 /**
- * Drops a dead-lettered chunk's bytes (it will not be replayed): its pack is deleted
- * unless another chunk in it is still to be counted or may be replayed.
- * KEYS: 1 chunk-state hash, 2 the pack. ARGV: 1 the chunk's id, 2–4 the pack's source,
- * first and last chunk. Returns 1 if the pack was deleted.
+ * Drops the bytes of dead-lettered chunks of one pack that will not be replayed (their
+ * entries are being purged): the pack is deleted unless another chunk in it is still
+ * to be counted or may yet be replayed, or one of these is no longer dead in the
+ * generation given (a replay took it since).
+ * KEYS: 1 chunk-state hash, 2 dead-letter generations hash, 3 the pack. ARGV: 1–3 the
+ * pack's source, first and last chunk, then per chunk: its id and generation.
+ * Returns 1 if the pack was deleted.
  */
 export const dropChunkBytesScript = new LuaScript(
   'dropChunkBytes',
   `
-for seq = tonumber(ARGV[3]), tonumber(ARGV[4]) do
-  local id = ARGV[2] .. '.' .. seq
-  if id ~= ARGV[1] and redis.call('HGET', KEYS[1], id) ~= 'done' then return 0 end
+local purged = {}
+for i = 4, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) ~= 'dead' then return 0 end
+  if tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0') ~= tonumber(ARGV[i + 1]) then return 0 end
+  purged[ARGV[i]] = true
 end
-return redis.call('DEL', KEYS[2])
+for seq = tonumber(ARGV[2]), tonumber(ARGV[3]) do
+  local id = ARGV[1] .. '.' .. seq
+  if not purged[id] and redis.call('HGET', KEYS[1], id) ~= 'done' then return 0 end
+end
+return redis.call('DEL', KEYS[3])
 `,
 );
 

@@ -139,10 +139,20 @@ export class RunStore {
    * path: those given bytes are one pack, so they must be consecutive chunks of one
    * source; see `packed`), then, in one script, the accounting, which adds a chunk only
    * if its bytes are there (see `storeChunksScript`); bytes lost in between (a restart,
-   * a failover) are SET again. Run again, it sets the same bytes again; that is
-   * harmless, since no job refers to these chunks before this has returned.
+   * a failover) are SET again. With `again` (a call whose reply was lost being made
+   * again), chunks Redis already knows are left as they are: their job may have been
+   * added and counted since, its pack deleted, and setting it again would leave it to
+   * nobody.
    */
-  async storeChunks(runId: string, items: readonly { source: number; chunk: ChunkPlacement; parts?: readonly Uint8Array[] }[]): Promise<RecordOutcome[]> {
+  async storeChunks(
+    runId: string,
+    items: readonly { source: number; chunk: ChunkPlacement; parts?: readonly Uint8Array[] }[],
+    { again = false }: { again?: boolean } = {},
+  ): Promise<RecordOutcome[]> {
+    // The script adds all of a call's chunks or none: known, they were all added.
+    if (again && items.length > 0 && (await this.chunkStates(runId, items.map(({ source, chunk }) => chunkId({ source, seq: chunk.seq })))).every((state) => state !== null)) {
+      return items.map(() => 'duplicate');
+    }
     const stored = items.filter((item) => item.parts);
     checkPackable(stored.map(({ source, chunk }) => ({ source, ...chunk })));
     const pack = stored.length > 0 ? this.keys.chunkPack(runId, stored[0]!.source, stored[0]!.chunk.seq, stored[stored.length - 1]!.chunk.seq) : null;
@@ -193,13 +203,16 @@ export class RunStore {
       if (whole) {
         plan.push({ key: this.packKey(job), target: whole, chunks: Array.from({ length: members }, (_, k) => i + k) });
         i += members;
+      } else if (job.byteLength === 0) {
+        // Nothing to read (a range of no bytes would be taken for the whole value).
+        i++;
       } else {
         plan.push({ key: this.packKey(job), target: reads[i]!.target, ...(members > 1 ? { start: pack.offset } : {}), chunks: [i] });
         i++;
       }
     }
     const lengths = await this.bytes.readInto(plan);
-    const results: (number | null)[] = new Array<number | null>(reads.length).fill(null);
+    const results: (number | null)[] = reads.map(({ job }) => (job.byteLength === 0 ? 0 : null));
     plan.forEach(({ target, start, chunks }, at) => {
       const length = lengths[at] ?? null;
       // A range of a missing key comes back empty; a chunk is never empty.
@@ -368,10 +381,26 @@ export class RunStore {
     return readCounter(await this.redis.hget(this.keys.deadGenerations(job.runId), chunkId(job)));
   }
 
-  /** Drops a dead-lettered chunk's bytes (it will not be replayed): its pack, once no other chunk in it needs it. */
-  async dropChunkBytes(job: StoredChunkRef): Promise<void> {
-    const { first, last } = packOf(job);
-    await dropChunkBytesScript.run(this.redis, [this.keys.chunkStates(job.runId), this.packKey(job)], [chunkId(job), job.source, first, last]);
+  /**
+   * Drops the bytes of dead-lettered chunks that will not be replayed, each still dead
+   * in the generation given: per pack, once no other chunk in it needs them. Returns
+   * the packs deleted.
+   */
+  async dropChunkBytes(chunks: readonly (StoredChunkRef & { generation: number })[]): Promise<number> {
+    const packs = new Map<string, { chunk: StoredChunkRef; args: (string | number)[] }>();
+    for (const chunk of chunks) {
+      const key = this.packKey(chunk);
+      const pack = packs.get(key) ?? { chunk, args: [] };
+      pack.args.push(chunkId(chunk), chunk.generation);
+      packs.set(key, pack);
+    }
+    let dropped = 0;
+    for (const [key, { chunk, args }] of packs) {
+      const { first, last } = packOf(chunk);
+      const keys = [this.keys.chunkStates(chunk.runId), this.keys.deadGenerations(chunk.runId), key];
+      dropped += (await dropChunkBytesScript.run(this.redis, keys, [chunk.source, first, last, ...args])) as number;
+    }
+    return dropped;
   }
 
   /** Counts a spike of the run once, for `logcluster_spikes_total`. */
@@ -514,7 +543,9 @@ function spanOf(reads: readonly { job: StoredChunkRef; target: Uint8Array }[], j
   let end = reads[0]!.target.byteOffset;
   for (const [k, read] of reads.entries()) {
     const { target } = read;
-    if (read.job.seq !== pack.first + k || read.job.source !== job.source || read.job.runId !== job.runId || packOf(read.job).last !== pack.last) return null;
+    const its = packOf(read.job);
+    if (read.job.seq !== pack.first + k || read.job.source !== job.source || read.job.runId !== job.runId || its.first !== pack.first || its.last !== pack.last) return null;
+    if (its.offset !== target.byteOffset - reads[0]!.target.byteOffset) return null;
     if (target.buffer !== reads[0]!.target.buffer || target.byteOffset !== end || target.length !== read.job.byteLength) return null;
     end += target.length;
   }
