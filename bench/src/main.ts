@@ -4,7 +4,8 @@
  * drift on shared machines; ratios from one run do not). Options:
  *   --size 1GiB         input size (default 1 GiB)
  *   --rounds 3          rounds per measurement (median reported)
- *   --memory 1GiB,4GiB  sizes for the memory measurement ("" to skip)
+ *   --memory 1GiB,4GiB  sizes for the memory measurement, each run --rounds times, the highest
+ *                       peak reported ("" to skip)
  *   --scaling 1,2,4     worker processes for the scaling measurement ("" to skip)
  *   --follow 50000,10   submit --follow on a file growing at 50,000 lines/s for 10 s: latency from
  *                       a line's write to its count, p50/p99 ("" to skip)
@@ -212,15 +213,23 @@ async function main(): Promise<void> {
     process.stderr.write(`  follow: ${JSON.stringify(follow)}\n`);
   }
 
-  const memory: Record<string, { coordinatorPeakRssBytes: number; redisUsedMemoryPeakBytes: number }> = {};
+  // A peak is the worst moment of a run, which moves from run to run (Redis's, with how
+  // far the workers fall behind): the highest of several runs, each with a Redis of its own.
+  type Peaks = { coordinatorPeakRssBytes: number; redisUsedMemoryPeakBytes: number };
+  const memory: Record<string, Peaks & { runs: Peaks[] }> = {};
   for (const memorySize of options.memorySizes) {
     const input = await dataFile(options, memorySize);
-    await withCluster(2, [], async (redis) => {
-      const result = await measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, input]);
-      report(result);
-      memory[formatBytes(memorySize)] = { coordinatorPeakRssBytes: result.peakRssBytes, redisUsedMemoryPeakBytes: await redis.usedMemoryPeak() };
-    });
-    process.stderr.write(`  memory at ${formatBytes(memorySize)}: ${JSON.stringify(memory[formatBytes(memorySize)])}\n`);
+    const runs: Peaks[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      await withCluster(2, [], async (redis) => {
+        const result = await measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, input]);
+        report(result);
+        runs.push({ coordinatorPeakRssBytes: result.peakRssBytes, redisUsedMemoryPeakBytes: await redis.usedMemoryPeak() });
+      });
+    }
+    const highest = (key: keyof Peaks) => Math.max(...runs.map((run) => run[key]));
+    memory[formatBytes(memorySize)] = { coordinatorPeakRssBytes: highest('coordinatorPeakRssBytes'), redisUsedMemoryPeakBytes: highest('redisUsedMemoryPeakBytes'), runs };
+    process.stderr.write(`  memory at ${formatBytes(memorySize)}: ${JSON.stringify(runs)}\n`);
   }
 
   for (const row of rows) row.vsGrep = row.mbps / grep.mbps;
@@ -235,8 +244,12 @@ async function main(): Promise<void> {
     const extra = row.chunksPerSecond ? `${Math.round(row.chunksPerSecond as number)} chunks/s` : '';
     lines.push(`${row.name.padEnd(width)}  ${`${row.ms.toFixed(0)} ms`.padStart(9)}  ${row.mbps.toFixed(0).padStart(7)}  ${row.vsGrep!.toFixed(2).padStart(7)}  ${extra}`);
   }
+  const range = (m: (typeof memory)[string], key: keyof Peaks) => m.runs.map((run) => formatBytes(run[key])).join(', ');
   for (const [label, m] of Object.entries(memory)) {
-    lines.push(`memory at ${label}: coordinator peak RSS ${formatBytes(m.coordinatorPeakRssBytes)}, Redis used_memory_peak ${formatBytes(m.redisUsedMemoryPeakBytes)}`);
+    lines.push(
+      `memory at ${label}, highest of ${m.runs.length}: coordinator peak RSS ${formatBytes(m.coordinatorPeakRssBytes)} (${range(m, 'coordinatorPeakRssBytes')}), ` +
+        `Redis used_memory_peak ${formatBytes(m.redisUsedMemoryPeakBytes)} (${range(m, 'redisUsedMemoryPeakBytes')})`,
+    );
   }
   if (follow) {
     lines.push(
