@@ -361,9 +361,9 @@ return 1
 
 /**
  * Drops the bytes of dead-lettered chunks of one pack that will not be replayed (their
- * entries are being purged): the pack is deleted unless another chunk in it is still
- * to be counted or may yet be replayed, or one of these is no longer dead in the
- * generation given (a replay took it since).
+ * entries are being purged): the pack is deleted once every chunk in it is counted or
+ * one of these, still dead in the generation given. A chunk being replayed, or dead
+ * again in a later generation (its entry is another), keeps it.
  * KEYS: 1 chunk-state hash, 2 dead-letter generations hash, 3 the pack. ARGV: 1–3 the
  * pack's source, first and last chunk, then per chunk: its id and generation.
  * Returns 1 if the pack was deleted.
@@ -373,9 +373,9 @@ export const dropChunkBytesScript = new LuaScript(
   `
 local purged = {}
 for i = 4, #ARGV, 2 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) ~= 'dead' then return 0 end
-  if tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0') ~= tonumber(ARGV[i + 1]) then return 0 end
-  purged[ARGV[i]] = true
+  if redis.call('HGET', KEYS[1], ARGV[i]) == 'dead' and tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0') == tonumber(ARGV[i + 1]) then
+    purged[ARGV[i]] = true
+  end
 end
 for seq = tonumber(ARGV[2]), tonumber(ARGV[3]) do
   local id = ARGV[1] .. '.' .. seq
