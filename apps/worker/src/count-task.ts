@@ -64,8 +64,7 @@ function readiedWorkspace(): CountingWorkspace | undefined {
     const ready = new CountingWorkspace();
     const bytes = ready.reserve(DEFAULT_CHUNK_SIZE + 1).fill(0x0a);
     ready.countNewlines(0, bytes.length);
-    createChunkCounter([{ pattern: 'ERROR', regex: false, ignoreCase: true }], ready)(bytes.subarray(0, 4096), 4096);
-    createChunkCounter([{ pattern: 'ERROR', regex: false, ignoreCase: false }], ready)(bytes.subarray(0, 4096), 4096);
+    for (const ignoreCase of [true, false]) createChunkCounter([{ pattern: 'ERROR', regex: false, ignoreCase }], ready)(bytes.subarray(0, 4096), 4096);
     return ready;
   } catch {
     return undefined;

@@ -181,12 +181,8 @@ async function select(session: StoreSession, ids: string[], flags: DlqFlags): Pr
 async function replay(session: StoreSession, queue: Queue, item: DeadLetterItem, flags: ReplayFlags): Promise<{ outcome: string; ok: boolean; runId?: string }> {
   const { chunk } = item.entry;
   if (!chunk) return { outcome: 'not replayed: the job data is malformed, there is no chunk to count (purge it)', ok: false };
-  let job: ChunkJobData;
-  try {
-    job = parseChunkJob(item.entry.job);
-  } catch {
-    return { outcome: 'not replayed: the job data is malformed (purge it)', ok: false };
-  }
+  const job = chunkJobOf(item.entry.job);
+  if (!job) return { outcome: 'not replayed: the job data is malformed (purge it)', ok: false };
   if (!(await session.store.exists(job.runId))) return { outcome: `not replayed: run ${job.runId} no longer exists (purge it)`, ok: false };
   const readiness = await session.store.prepareReplay(job, chunk.generation);
   if (readiness === 'not-dead') {
@@ -206,19 +202,15 @@ async function replay(session: StoreSession, queue: Queue, item: DeadLetterItem,
 /** An entry's chunk with the pack its bytes are in, which its job data names (none: a pack of its own). */
 function withPack(item: DeadLetterItem): StoredChunkRef {
   const chunk = item.entry.chunk!;
-  let job: ChunkJobData | null = null;
-  try {
-    job = parseChunkJob(item.entry.job);
-  } catch {
-    // Malformed job data: the chunk's own key is all there is to look for.
-  }
+  // Malformed job data: the chunk's own key is all there is to look for.
+  const job = chunkJobOf(item.entry.job);
   return job && !isFileChunk(job) && job.pack ? { ...chunk, pack: job.pack } : chunk;
 }
 
 async function describe(session: StoreSession, item: DeadLetterItem, definitions: Map<string, RunDefinition | null>): Promise<DeadLetterView> {
   const { entry } = item;
   const chunk = entry.chunk;
-  let state: DeadLetterState = isChunkJob(entry.job) ? 'orphan' : 'invalid-job';
+  let state: DeadLetterState = chunkJobOf(entry.job) ? 'orphan' : 'invalid-job';
   let source: string | null = null;
   let bytesKept = false;
   if (chunk) {
@@ -271,12 +263,12 @@ async function waitWhileRunning(store: RunStore, runId: string, signal: AbortSig
   }
 }
 
-function isChunkJob(data: unknown): boolean {
+/** The chunk job data an entry kept, or null if it breaks the contract. */
+function chunkJobOf(data: unknown): ChunkJobData | null {
   try {
-    parseChunkJob(data);
-    return true;
+    return parseChunkJob(data);
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -57,8 +57,11 @@ export interface DeadLetterRecord {
 
 export type ReplayReadiness = 'ready' | 'not-dead' | 'bytes-gone';
 
-/** What names a stored chunk's bytes: its run, source and seq, its pack, and (for a range of a pack) its length. */
-export type StoredChunkRef = Pick<ChunkJobData, 'runId' | 'source' | 'seq' | 'byteLength'> & { pack?: ChunkPack | undefined };
+/** What names a chunk's pack: its run, source and seq, and the pack its job data names, if any. */
+type PackedChunk = Pick<ChunkJobData, 'runId' | 'source' | 'seq'> & { pack?: ChunkPack | undefined };
+
+/** What names a stored chunk's bytes: its pack, and (for a range of a pack) its length. */
+export type StoredChunkRef = PackedChunk & Pick<ChunkJobData, 'byteLength'>;
 
 /** Where a chunk lies in its source; `lineCount` is null when the workers are to count its lines. */
 export interface ChunkPlacement {
@@ -214,9 +217,7 @@ export class RunStore {
     const lengths = await this.bytes.readInto(plan);
     const results: (number | null)[] = reads.map(({ job }) => (job.byteLength === 0 ? 0 : null));
     plan.forEach(({ target, start, chunks }, at) => {
-      const length = lengths[at] ?? null;
-      // A range of a missing key comes back empty; a chunk is never empty.
-      const found = length === null || (start !== undefined && length === 0) ? null : length;
+      const found = lengthFound(lengths[at] ?? null, start !== undefined);
       if (chunks.length === 1) results[chunks[0]!] = found;
       // A whole pack of the wrong length says nothing of each chunk: each is read again on its own.
       else for (const i of chunks) results[i] = found === null ? null : found === target.length ? reads[i]!.job.byteLength : Number.NaN;
@@ -224,7 +225,7 @@ export class RunStore {
     const misfits = reads.flatMap((read, i) => (Number.isNaN(results[i]) ? [{ ...read, i }] : []));
     if (misfits.length > 0) {
       const again = await this.bytes.readInto(misfits.map(({ job, target }) => ({ key: this.packKey(job), target, start: packOf(job).offset })));
-      misfits.forEach(({ i }, at) => (results[i] = again[at] === 0 ? null : (again[at] ?? null)));
+      misfits.forEach(({ i }, at) => (results[i] = lengthFound(again[at] ?? null, true)));
     }
     return results;
   }
@@ -271,7 +272,7 @@ export class RunStore {
   async recordResults(jobs: readonly ChunkJobData[], counts: readonly ChunkCounts[], workerId: string, retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS): Promise<RecordResult[]> {
     if (jobs.length === 0) return [];
     const { runId } = jobs[0]!;
-    const keys = [...this.chunkKeys(runId, 0, 0).slice(0, 7), this.keys.insight(runId)];
+    const keys = [...this.chunkKeys({ runId, source: 0, seq: 0 }), this.keys.insight(runId)];
     const packs = new Map<string, number>();
     const packArgs: (string | number)[] = [];
     const chunkArgs: (string | number)[] = [];
@@ -325,8 +326,9 @@ export class RunStore {
       byteLength: job.byteLength,
       reason,
     };
-    const pack = isFileChunk(job) ? packOf({ seq: job.seq }) : packOf(job);
-    const [code, generation] = (await recordDeadLetterScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq, pack), [
+    // A chunk read from shared storage has no pack: its key is one nobody sets.
+    const pack = packOf(job);
+    const [code, generation] = (await recordDeadLetterScript.run(this.redis, this.chunkKeys(job), [
       chunkId(job),
       JSON.stringify(range),
       job.byteLength,
@@ -347,7 +349,7 @@ export class RunStore {
    */
   async recordLostChunk(runId: string, source: number, chunk: ChunkPlacement & { firstLine: number; lineCount: number }, reason: string): Promise<boolean> {
     const { seq, ...range } = chunk;
-    const result = await recordLostChunkScript.run(this.redis, this.chunkKeys(runId, source, seq), [
+    const result = await recordLostChunkScript.run(this.redis, this.chunkKeys({ runId, source, seq }), [
       `${source}.${seq}`,
       source,
       range.byteLength,
@@ -371,8 +373,7 @@ export class RunStore {
   /** Takes a dead-lettered chunk (of the given generation) back so that it can be enqueued again. */
   async prepareReplay(job: ChunkJobData, generation: number): Promise<ReplayReadiness> {
     const stored = isFileChunk(job) ? '0' : '1';
-    const pack = isFileChunk(job) ? undefined : packOf(job);
-    const result = await prepareReplayScript.run(this.redis, this.chunkKeys(job.runId, job.source, job.seq, pack), [chunkId(job), generation, stored]);
+    const result = await prepareReplayScript.run(this.redis, this.chunkKeys(job), [chunkId(job), generation, stored]);
     return result === 1 ? 'ready' : result === -1 ? 'bytes-gone' : 'not-dead';
   }
 
@@ -515,18 +516,20 @@ export class RunStore {
   }
 
   /** The key of the pack that holds a stored chunk's bytes. */
-  private packKey(job: StoredChunkRef): string {
+  private packKey(job: PackedChunk): string {
     const { first, last } = packOf(job);
     return this.keys.chunkPack(job.runId, job.source, first, last);
   }
 
-  private chunkKeys(runId: string, source: number, seq: number, pack: ChunkPack = packOf({ seq })): string[] {
+  /** The shared KEYS of the run scripts (see run-scripts.ts), with the chunk's pack as the fifth. */
+  private chunkKeys(job: PackedChunk): string[] {
+    const { runId } = job;
     return [
       this.keys.run(runId),
       this.keys.counts(runId),
       this.keys.chunkStates(runId),
       this.keys.deadLetters(runId),
-      this.keys.chunkPack(runId, source, pack.first, pack.last),
+      this.packKey(job),
       this.keys.deadGenerations(runId),
       this.keys.chunkLines(runId),
     ];
@@ -551,6 +554,11 @@ function spanOf(reads: readonly { job: StoredChunkRef; target: Uint8Array }[], j
   }
   const first = reads[0]!.target;
   return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
+/** A read's length, null if the bytes are gone: a range of a missing key comes back empty, and a chunk read as a range is never empty. */
+function lengthFound(length: number | null, range: boolean): number | null {
+  return range && length === 0 ? null : length;
 }
 
 function asState(value: string | null): ChunkState {
