@@ -7,6 +7,7 @@ import { countFolded, foldedLiteralSearch } from './folded-literal.js';
 import { type CountingWorkspace, type KernelNeedle, MAX_KERNEL_NEEDLE, caseFoldedNeedle, exactNeedle } from './counting-workspace.js';
 import { countLiteral } from './literal.js';
 import { type PatternSpec, compilePatternRegex, escapeRegExp } from './pattern.js';
+import { type LineDfa, compileLineDfa, countWithLineDfa } from './line-dfa.js';
 import { countInLine, countRegexesByLine } from './regex-lines.js';
 import { exactLiteral, requiredLiterals } from './required-literals.js';
 
@@ -23,6 +24,7 @@ type Plan =
   | { kind: 'folded'; search: RegExp; kernelNeedle: KernelNeedle | null }
   | { kind: 'prefiltered'; regex: RegExp; needles: Buffer[]; kernelNeedles: KernelNeedle[] | null }
   | { kind: 'prefiltered-folded'; regex: RegExp; search: RegExp; kernelNeedles: KernelNeedle[] | null }
+  | { kind: 'line-dfa'; dfa: LineDfa; regex: RegExp }
   | { kind: 'every-line-regex'; regex: RegExp };
 
 /**
@@ -34,7 +36,9 @@ type Plan =
  *   in the kernel, else with `/gi` on the chunk read as Latin-1;
  * - a regex with literal text that every match must contain runs only on the lines that
  *   hold that text (found on the bytes, by the kernel where it can), decoded one by one;
- * - any other regex runs on every line of the chunk decoded as UTF-8;
+ * - any other regex runs as a deterministic automaton on the bytes when it can (a line
+ *   with a byte outside ASCII goes to V8), else on every line of the chunk decoded as
+ *   UTF-8;
  * - an empty literal matches every line and has no occurrences, as in grep.
  * The Latin-1 and UTF-8 readings are made once per chunk, only if a pattern needs them.
  */
@@ -62,6 +66,11 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
         case 'prefiltered-folded':
           if (kernel && p.kernelNeedles) return countOnLines(bytes, kernelLinesHolding(kernel, bytes, p.kernelNeedles), p.regex, null);
           return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
+        case 'line-dfa': {
+          const count = emptyPatternCount();
+          countWithLineDfa(bytes, p.dfa, p.regex, count);
+          return count;
+        }
         case 'every-line-regex':
           return emptyPatternCount(); // counted below, in one pass with the others
       }
@@ -105,7 +114,8 @@ function plan(spec: PatternSpec): Plan {
       return { kind: 'prefiltered-folded', regex, search: new RegExp(literals.map(escapeRegExp).join('|'), 'gi'), kernelNeedles: kernelForms(literals.map(caseFoldedNeedle)) };
     }
   }
-  return { kind: 'every-line-regex', regex };
+  const dfa = compileLineDfa(regex.source, regex.ignoreCase);
+  return dfa ? { kind: 'line-dfa', dfa, regex } : { kind: 'every-line-regex', regex };
 }
 
 /** A needle as the kernel takes it, or null if it is too long for the kernel (JavaScript searches it then). */
