@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { RunReport } from '@logcluster/core';
-import { embeddedLeftovers, grepCounts, grepLineCount, runCli, syntheticLog } from '@logcluster/test-support';
+import { BACKTRACKING_REGEX, embeddedLeftovers, grepCounts, grepLineCount, runCli, syntheticLog } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
@@ -152,7 +152,7 @@ describe('exit codes', () => {
     const file = join(dir, 'catastrophic.log');
     const lines = ['ok', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', ...Array.from({ length: 3000 }, (_, i) => `line ${i}`)];
     await writeFile(file, `${lines.join('\n')}\n`);
-    const result = await runCli(['analyze', '--json', '-E', '-p', '(x+x+)+y', '--task-timeout', '300', '--attempts', '1', '--chunk-size', '4KiB', file]);
+    const result = await runCli(['analyze', '--json', '-E', '-p', BACKTRACKING_REGEX, '--task-timeout', '300', '--attempts', '1', '--chunk-size', '4KiB', file]);
     expect(result.code).toBe(3);
     const report = JSON.parse(result.stdout) as RunReport;
     expect(report.status).toBe('partial');
@@ -162,7 +162,7 @@ describe('exit codes', () => {
     expect(dead).toMatchObject({ firstLine: 1, byteOffset: 0, reason: expect.stringMatching(/TASK_TIMEOUT/) as unknown });
     expect(dead!.lineCount).toBeGreaterThan(2);
 
-    const human = await runCli(['analyze', '-E', '-p', '(x+x+)+y', '--task-timeout', '300', '--attempts', '1', '--chunk-size', '4KiB', file]);
+    const human = await runCli(['analyze', '-E', '-p', BACKTRACKING_REGEX, '--task-timeout', '300', '--attempts', '1', '--chunk-size', '4KiB', file]);
     expect(human.code).toBe(3);
     expect(human.stdout).toMatch(/not counted — 1 chunk dead-lettered/);
     expect(human.stdout).toMatch(new RegExp(`${file} lines 1–${dead!.lineCount} \\(bytes 0–${dead!.byteLength - 1}\\): TASK_TIMEOUT`));

@@ -6,6 +6,7 @@ import type { RunReport } from '@logcluster/core';
 import {
   type CliProcess,
   type TestRedis,
+  BACKTRACKING_REGEX,
   clusterFlags,
   grepCounts,
   grepLineCount,
@@ -19,8 +20,9 @@ import {
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// A run with one chunk that fails for good: its first line makes `(x+x+)+y` backtrack for
-// seconds, past a 100 ms task timeout, with one attempt. Every other chunk counts.
+// A run with one chunk that fails for good: on its first line V8 backtracks on
+// BACKTRACKING_REGEX for seconds, past a 100 ms task timeout, with one attempt. Every
+// other chunk counts.
 const PREFIX = 't-dashboard';
 const USER = 'operator';
 const PASSWORD = 'correct horse battery staple';
@@ -91,7 +93,7 @@ describe('worker metrics', () => {
     expect(before.values.get('logcluster_chunks_total{outcome="dead_lettered",worker="metered"}')).toBe(0);
     expect(before.values.get('logcluster_processed_lines_total{worker="metered"}')).toBe(0);
 
-    const result = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--json', '--chunk-size', '16KiB', '--attempts', '1', '-E', '-p', '(x+x+)+y', '-p', 'ERROR', file]);
+    const result = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--json', '--chunk-size', '16KiB', '--attempts', '1', '-E', '-p', BACKTRACKING_REGEX, '-p', 'ERROR', file]);
     expect(result.code, result.stderr).toBe(3);
     report = JSON.parse(result.stdout) as RunReport;
     expect(report.totals.chunksDeadLettered).toBe(1);

@@ -1,7 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestRedis, clusterFlags, grepCounts, linesOf, reportOf, runCli, startTestRedis, startWorker, syntheticLog, waitForRun } from '@logcluster/test-support';
+import {
+  type TestRedis,
+  BACKTRACKING_REGEX,
+  clusterFlags,
+  grepCounts,
+  linesOf,
+  reportOf,
+  runCli,
+  startTestRedis,
+  startWorker,
+  syntheticLog,
+  waitForRun,
+} from '@logcluster/test-support';
 import { CHUNK_QUEUE } from '@logcluster/core';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +22,9 @@ let redis: TestRedis;
 let dir: string;
 let file: string;
 
-// The first chunk holds a line on which `(x+x+)+y` backtracks for seconds: with a task
+// The first chunk holds a line on which BACKTRACKING_REGEX backtracks for seconds: with a task
 // timeout of 100 ms and one attempt, that chunk fails for good; every other chunk counts.
-const CATASTROPHIC = '(x+x+)+y';
+const CATASTROPHIC = BACKTRACKING_REGEX;
 const PATTERNS = ['-E', '-p', CATASTROPHIC, '-p', 'ERROR'];
 const FAILING = ['--task-timeout', '100'];
 

@@ -5,6 +5,7 @@ import type { RunReport } from '@logcluster/core';
 import {
   type CliProcess,
   type TestRedis,
+  BACKTRACKING_REGEX,
   clusterFlags,
   grepCounts,
   grepLineCount,
@@ -40,7 +41,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const PATTERNS = ['-E', '-p', '(x+x+)+y', '-p', 'ERROR'];
+const PATTERNS = ['-E', '-p', BACKTRACKING_REGEX, '-p', 'ERROR'];
 
 /** A run counter: `done` (chunks counted) or `chunks` (chunks stored and enqueued). */
 async function runCount(server: TestRedis, prefix: string, field: 'done' | 'chunks'): Promise<number> {

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CHUNK_QUEUE, type RunReport } from '@logcluster/core';
-import { type CliProcess, type TestRedis, clusterFlags, grepCounts, grepLineCount, runCli, startTestRedis, startWorker, syntheticLog } from '@logcluster/test-support';
+import {
+  type CliProcess,
+  type TestRedis,
+  BACKTRACKING_REGEX,
+  clusterFlags,
+  grepCounts,
+  grepLineCount,
+  runCli,
+  startTestRedis,
+  startWorker,
+  syntheticLog,
+} from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -104,7 +115,7 @@ describe('shared-storage mode (--shared-root)', () => {
     const file = join(root, 'dead.log');
     await writeFile(file, Buffer.concat([syntheticLog({ lines: 3_000, seed: 74 }), Buffer.from(`${'x'.repeat(28)}\n`), syntheticLog({ lines: 1_000, seed: 75 })]));
     workers = [await startWorker(redis.url, prefix, 'strict', ['--shared-root', root, '--task-timeout', '100'])];
-    const { code, report } = await submit(prefix, ['--chunk-size', '32KiB', '--attempts', '1', '-E', '-p', '(x+x+)+y', file]);
+    const { code, report } = await submit(prefix, ['--chunk-size', '32KiB', '--attempts', '1', '-E', '-p', BACKTRACKING_REGEX, file]);
     expect(code).toBe(3);
     const [dead] = report!.sources[0]!.deadLettered;
     expect(dead!.firstLine).toBeLessThanOrEqual(3_001);

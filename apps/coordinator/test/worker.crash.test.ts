@@ -1,7 +1,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestRedis, clusterFlags, grepCounts, reportOf, runCli, startTestRedis, startWorker, syntheticLog, waitForRun } from '@logcluster/test-support';
+import {
+  type TestRedis,
+  BACKTRACKING_REGEX,
+  clusterFlags,
+  grepCounts,
+  reportOf,
+  runCli,
+  startTestRedis,
+  startWorker,
+  syntheticLog,
+  waitForRun,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PREFIX = 't-worker-crash';
@@ -33,7 +44,7 @@ describe('a worker killed with SIGKILL mid-run', () => {
   it("has its chunks finished by another worker, with exact totals", async () => {
     const victim = await startWorker(redis.url, PREFIX, 'victim');
     const survivor = await startWorker(redis.url, PREFIX, 'survivor');
-    const submitted = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--detach', '--chunk-size', '8KiB', '-E', '-p', '(x+x+)+y', '-p', 'ERROR', file]);
+    const submitted = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--detach', '--chunk-size', '8KiB', '-E', '-p', BACKTRACKING_REGEX, '-p', 'ERROR', file]);
     const runId = submitted.stdout.trim();
 
     // Once the victim has counted a job's chunks (and holds another job), kill it.

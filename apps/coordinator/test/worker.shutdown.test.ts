@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHUNK_QUEUE } from '@logcluster/core';
-import { type TestRedis, clusterFlags, reportOf, runCli, startTestRedis, startWorker, waitForRun } from '@logcluster/test-support';
+import { type TestRedis, BACKTRACKING_REGEX, clusterFlags, reportOf, runCli, startTestRedis, startWorker, waitForRun } from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -19,11 +19,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Submits one chunk that takes `(x+x+)+y` about 2^(xs-20) × 6 ms to count; resolves once a worker holds it. */
+/** Submits one chunk that takes BACKTRACKING_REGEX about 2^(xs-20) × 6 ms to count; resolves once a worker holds it. */
 async function slowRun(prefix: string, xs: number): Promise<string> {
   const file = join(dir, `${prefix}.log`);
   await writeFile(file, `ERROR first\n${'x'.repeat(xs)}\nERROR last\n`);
-  const submitted = await runCli(['submit', ...clusterFlags(redis.url, prefix), '--detach', '-E', '-p', '(x+x+)+y', '-p', 'ERROR', file]);
+  const submitted = await runCli(['submit', ...clusterFlags(redis.url, prefix), '--detach', '-E', '-p', BACKTRACKING_REGEX, '-p', 'ERROR', file]);
   const queue = new Queue(CHUNK_QUEUE, { connection: redis.client(), prefix });
   try {
     while (((await queue.getJobCounts('active')).active ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, 20));

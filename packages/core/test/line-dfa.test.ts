@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type PatternCount, createChunkCounter } from '../src/index.js';
+import { CountingWorkspace } from '../src/matching/counting-workspace.js';
 import { compileLineDfa, countWithLineDfa } from '../src/matching/line-dfa.js';
 import { countInLine } from '../src/matching/regex-lines.js';
 
@@ -21,11 +22,18 @@ function viaV8(text: string | Buffer, pattern: string, ignoreCase: boolean): Pat
   return count;
 }
 
+const workspace = new CountingWorkspace();
+
+/** The automaton's count in JavaScript, after checking that the kernel's (in the workspace) is the same. */
 function viaDfa(text: string | Buffer, pattern: string, ignoreCase: boolean): PatternCount | null {
   const dfa = compileLineDfa(pattern, ignoreCase);
   if (!dfa) return null;
+  const regex = new RegExp(pattern, `gsu${ignoreCase ? 'i' : ''}`);
   const count = { lines: 0, occurrences: 0 };
-  countWithLineDfa(Buffer.from(text), dfa, new RegExp(pattern, `gsu${ignoreCase ? 'i' : ''}`), count);
+  countWithLineDfa(Buffer.from(text), dfa, regex, count);
+  const inKernel = { lines: 0, occurrences: 0 };
+  workspace.countLineDfa(workspace.place(Buffer.from(text)), dfa, regex, inKernel);
+  expect(inKernel).toEqual(count);
   return count;
 }
 

@@ -6,3 +6,4 @@ export { embeddedLeftovers } from './processes.js';
 export { clusterFlags, linesOf, reportOf, startWorker, waitForRun } from './cluster.js';
 export { type TestRedisCluster, type TestSentinel, redisCliAt, sentinelMasterPort, startTestRedisCluster, startTestSentinel } from './redis-topologies.js';
 export { type NetnsHost, type NetnsNetwork, NO_NETNS_ENV, createNetnsNetwork, netnsUnavailable } from './netns.js';
+export { BACKTRACKING_REGEX, BACKTRACKING_REGEX_FOR_GREP } from './backtracking.js';

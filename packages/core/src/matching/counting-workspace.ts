@@ -1,16 +1,25 @@
 import { readFileSync } from 'node:fs';
 import type { PatternCount } from './counts.js';
+import { type LineDfa, countWithLineDfa } from './line-dfa.js';
+import { type LineDfaImage, lineDfaImage } from './line-dfa-image.js';
+import { countInLine } from './regex-lines.js';
 
 const WASM_PAGE = 64 * 1024;
 /**
  * The first page holds the needle being searched and its case mask, the next two the
- * line ranges a scan finds (pairs of i32); chunks go after them.
+ * line ranges a scan finds (pairs of i32), the next 17 (1 MiB and 64 KiB) the line
+ * automaton being run; chunks go after them.
  */
 const NEEDLE_AT = 0;
 const MASK_AT = WASM_PAGE / 4;
+/** The four line streams a line automaton runs over side by side (see scanDfa in kernel.wat), 32 bytes each. */
+const STREAMS = [0, 1, 2, 3].map((k) => WASM_PAGE / 2 + 32 * k) as [number, number, number, number];
 const PAIRS_AT = WASM_PAGE;
 const MAX_PAIRS = (2 * WASM_PAGE) / 8;
-const DATA_AT = 3 * WASM_PAGE;
+const AUTOMATON_AT = 3 * WASM_PAGE;
+const AUTOMATON_SIZE = 17 * WASM_PAGE;
+const DATA_AT = AUTOMATON_AT + AUTOMATON_SIZE;
+const NEWLINE = 0x0a;
 /** Bytes copied in at a time to count the newlines of bytes held elsewhere. */
 const COPY_BLOCK = 256 * 1024;
 /** Longer needles are searched in JavaScript. */
@@ -22,7 +31,15 @@ interface KernelExports {
   resume: { value: number };
   countNewlines(pointer: number, length: number): number;
   scanLiteral(pointer: number, length: number, needle: number, mask: number, needleLength: number, pairs: number, maxPairs: number): number;
+  dfaLines: { value: number };
+  dfaOccurrences: { value: number };
+  loadDfa(...load: LineDfaImage['load']): void;
+  startLine(stream: number, pointer: number): void;
+  scanDfa(...streams: typeof STREAMS): number;
 }
+
+/** Each automaton's layout for the kernel, made once (null: too large, it runs in JavaScript). */
+const images = new WeakMap<LineDfa, LineDfaImage | null>();
 
 /**
  * A literal as the kernel searches it: its bytes (the lower case of each ASCII letter
@@ -56,6 +73,8 @@ let compiled: WebAssembly.Module | undefined;
 export class CountingWorkspace {
   private readonly exports: KernelExports;
   private memory: Buffer;
+  /** The automaton in the workspace's automaton pages. */
+  private loaded: LineDfa | undefined;
 
   constructor() {
     // Resolved through the package's exports, so that it is found from src/ (tests),
@@ -135,6 +154,53 @@ export class CountingWorkspace {
       at = this.exports.resume.value;
     }
     return found;
+  }
+
+  /**
+   * Adds a line automaton's matching lines and matches in `bytes`, which this workspace
+   * holds, to `count`, as countWithLineDfa does: the kernel runs it, and hands the lines
+   * it leaves to V8 (not valid UTF-8, or a character above U+FFFF) to `regex`.
+   */
+  countLineDfa(bytes: Uint8Array, dfa: LineDfa, regex: RegExp, count: PatternCount): void {
+    let image = images.get(dfa);
+    if (image === undefined) {
+      image = lineDfaImage(dfa, AUTOMATON_AT, AUTOMATON_SIZE);
+      images.set(dfa, image);
+    }
+    const held = this.memory.subarray(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    if (image === null) {
+      countWithLineDfa(held, dfa, regex, count);
+      return;
+    }
+    if (this.loaded !== dfa) {
+      this.memory.set(image.bytes, AUTOMATON_AT);
+      this.exports.loadDfa(...image.load);
+      this.loaded = dfa;
+    }
+    const complete = held.lastIndexOf(NEWLINE) + 1;
+    // Four quarters, cut at lines' ends, run side by side.
+    const { exports } = this;
+    let from = bytes.byteOffset;
+    const end = from + complete;
+    STREAMS.forEach((stream, k) => {
+      const cut = bytes.byteOffset + Math.floor((complete * (k + 1)) / STREAMS.length);
+      const to = k === STREAMS.length - 1 ? end : Math.min(end, cut <= from ? from : this.memory.indexOf(NEWLINE, cut - 1) + 1);
+      exports.startLine(stream, from);
+      this.memory.writeInt32LE(to, stream + 4);
+      from = to;
+    });
+    exports.dfaLines.value = 0;
+    exports.dfaOccurrences.value = 0;
+    for (let stream = exports.scanDfa(...STREAMS); stream >= 0; stream = exports.scanDfa(...STREAMS)) {
+      const lineStart = this.memory.readInt32LE(stream + 12);
+      const lineEnd = this.memory.indexOf(NEWLINE, lineStart);
+      countInLine(this.memory.toString('utf8', lineStart, lineEnd), regex, count);
+      exports.startLine(stream, lineEnd + 1);
+    }
+    count.lines += exports.dfaLines.value;
+    count.occurrences += exports.dfaOccurrences.value;
+    // A last line without a newline: the JavaScript scan gives it one.
+    if (complete < held.length) countWithLineDfa(held.subarray(complete), dfa, regex, count);
   }
 
   private placeNeedle(needle: KernelNeedle): void {

@@ -68,7 +68,8 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
           return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
         case 'line-dfa': {
           const count = emptyPatternCount();
-          countWithLineDfa(bytes, p.dfa, p.regex, count);
+          if (kernel) kernel.countLineDfa(bytes, p.dfa, p.regex, count);
+          else countWithLineDfa(bytes, p.dfa, p.regex, count);
           return count;
         }
         case 'every-line-regex':

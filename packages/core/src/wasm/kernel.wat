@@ -197,4 +197,313 @@
                       (br_if $stop (i32.eqz (call $newLine (local.get $p) (local.get $ptr) (local.get $end) (local.get $k) (local.get $out) (local.get $maxPairs))))))))))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br $tail))))
-    (if (result i32) (local.get $maxPairs) (then (global.get $pairs)) (else (global.get $occurrences)))))
+    (if (result i32) (local.get $maxPairs) (then (global.get $pairs)) (else (global.get $occurrences))))
+
+  ;; A line automaton (see src/matching/line-dfa.ts), placed by the workspace: its rows of
+  ;; 256 targets, one per byte, where a target is the absolute address of a row (so a
+  ;; step is one load); its rows of targets per wide symbol; per row, whether the
+  ;; character just read is a word character; per code point below U+10000, its wide
+  ;; symbol (255: the line goes to V8). The first five rows are the pseudo states the
+  ;; scan looks at: WIDE, END, END_MATCH, DEAD, DEAD_MATCH; then the states that report a
+  ;; match, up to $dfaSpecial.
+  (global $dfaTable (mut i32) (i32.const 0))
+  (global $dfaWide (mut i32) (i32.const 0))
+  (global $dfaWord (mut i32) (i32.const 0))
+  (global $dfaBmp (mut i32) (i32.const 0))
+  (global $dfaWideSymbols (mut i32) (i32.const 0))
+  (global $dfaSpecial (mut i32) (i32.const 0))
+  (global $dfaStartOfLine (mut i32) (i32.const 0))
+  (global $dfaAfterWord (mut i32) (i32.const 0))
+  (global $dfaAfterOther (mut i32) (i32.const 0))
+  ;; Matching lines and matches, added to by scanDfa; the caller zeroes them.
+  (global $dfaLines (export "dfaLines") (mut i32) (i32.const 0))
+  (global $dfaOccurrences (export "dfaOccurrences") (mut i32) (i32.const 0))
+
+  (func (export "loadDfa") (param $table i32) (param $wide i32) (param $word i32) (param $bmp i32) (param $wideSymbols i32)
+      (param $special i32) (param $startOfLine i32) (param $afterWord i32) (param $afterOther i32)
+    (global.set $dfaTable (local.get $table))
+    (global.set $dfaWide (local.get $wide))
+    (global.set $dfaWord (local.get $word))
+    (global.set $dfaBmp (local.get $bmp))
+    (global.set $dfaWideSymbols (local.get $wideSymbols))
+    (global.set $dfaSpecial (local.get $special))
+    (global.set $dfaStartOfLine (local.get $startOfLine))
+    (global.set $dfaAfterWord (local.get $afterWord))
+    (global.set $dfaAfterOther (local.get $afterOther)))
+
+  ;; The code point of the valid UTF-8 sequence of two or three bytes at $p times 8 plus
+  ;; its length, or -1: not valid (V8 decodes U+FFFD there), or four bytes (a code point
+  ;; above U+FFFF, left to V8 too). A byte is read only once the ones before it are a
+  ;; lead and continuations, so never past the line's newline.
+  (func $utf8At (param $p i32) (result i32)
+    (local $b0 i32) (local $b1 i32) (local $b2 i32)
+    (local.set $b0 (i32.load8_u (local.get $p)))
+    (local.set $b1 (i32.load8_u offset=1 (local.get $p)))
+    (if (i32.lt_u (local.get $b0) (i32.const 0xc2)) (then (return (i32.const -1))))
+    (if (i32.lt_u (local.get $b0) (i32.const 0xe0))
+      (then
+        (if (i32.ne (i32.and (local.get $b1) (i32.const 0xc0)) (i32.const 0x80)) (then (return (i32.const -1))))
+        (return (i32.or (i32.shl (i32.or (i32.shl (i32.and (local.get $b0) (i32.const 0x1f)) (i32.const 6))
+                                         (i32.and (local.get $b1) (i32.const 0x3f))) (i32.const 3)) (i32.const 2)))))
+    (if (i32.ge_u (local.get $b0) (i32.const 0xf0)) (then (return (i32.const -1))))
+    ;; E0 must not be overlong; ED must not encode a surrogate.
+    (if (i32.lt_u (local.get $b1) (select (i32.const 0xa0) (i32.const 0x80) (i32.eq (local.get $b0) (i32.const 0xe0)))) (then (return (i32.const -1))))
+    (if (i32.gt_u (local.get $b1) (select (i32.const 0x9f) (i32.const 0xbf) (i32.eq (local.get $b0) (i32.const 0xed)))) (then (return (i32.const -1))))
+    (local.set $b2 (i32.load8_u offset=2 (local.get $p)))
+    (if (i32.ne (i32.and (local.get $b2) (i32.const 0xc0)) (i32.const 0x80)) (then (return (i32.const -1))))
+    (i32.or (i32.shl (i32.or (i32.or (i32.shl (i32.and (local.get $b0) (i32.const 0x0f)) (i32.const 12))
+                                     (i32.shl (i32.and (local.get $b1) (i32.const 0x3f)) (i32.const 6)))
+                             (i32.and (local.get $b2) (i32.const 0x3f))) (i32.const 3)) (i32.const 3)))
+
+  ;; A stream of whole lines the automaton runs over, as a record in memory (i32 fields):
+  ;; +0 p (the next byte), +4 end (after the last line's newline), +8 s (the state),
+  ;; +12 the line's start, +16 matches so far on the line, +20 where the match being
+  ;; extended ends (-1: none), +24 whether a word character precedes that end.
+
+  ;; The stream at $rec read the byte at its p and stepped to $next, below $dfaSpecial
+  ;; (its p and s not yet moved): does what that state asks, as scan() in line-dfa.ts
+  ;; does. Returns 1 if the line goes to V8 (the record is left at the byte), else 0.
+  (func $event (param $rec i32) (param $next i32) (result i32)
+    (local $table i32) (local $p i32) (local $s i32) (local $at i32) (local $decoded i32) (local $symbol i32)
+    (local $onLine i32) (local $matchEnd i32) (local $b0 i32) (local $b1 i32)
+    (local.set $table (global.get $dfaTable))
+    (local.set $p (i32.load (local.get $rec)))
+    (local.set $s (i32.load offset=8 (local.get $rec)))
+    (local.set $at (local.get $p))
+    ;; WIDE: a character of two or three bytes steps by its symbol; so do the ones right
+    ;; after it (padding such as ···), here, while they lead to ordinary states.
+    (if (i32.eq (local.get $next) (local.get $table))
+      (then
+        (loop $wide
+          ;; Two bytes (the usual case) decoded here, others by $utf8At.
+          (local.set $b0 (i32.load8_u (local.get $p)))
+          (local.set $b1 (i32.load8_u offset=1 (local.get $p)))
+          (if (i32.and (i32.and (i32.ge_u (local.get $b0) (i32.const 0xc2)) (i32.lt_u (local.get $b0) (i32.const 0xe0)))
+                       (i32.eq (i32.and (local.get $b1) (i32.const 0xc0)) (i32.const 0x80)))
+            (then (local.set $decoded (i32.or (i32.shl (i32.or (i32.shl (i32.and (local.get $b0) (i32.const 0x1f)) (i32.const 6))
+                                                               (i32.and (local.get $b1) (i32.const 0x3f))) (i32.const 3)) (i32.const 2))))
+            (else (local.set $decoded (call $utf8At (local.get $p)))))
+          (if (i32.lt_s (local.get $decoded) (i32.const 0)) (then (return (i32.const 1))))
+          (local.set $symbol (i32.load8_u (i32.add (global.get $dfaBmp) (i32.shr_u (local.get $decoded) (i32.const 3)))))
+          (if (i32.eq (local.get $symbol) (i32.const 255)) (then (return (i32.const 1))))
+          (local.set $next (i32.load (i32.add (global.get $dfaWide)
+            (i32.shl (i32.add (i32.mul (i32.shr_u (i32.sub (local.get $s) (local.get $table)) (i32.const 10)) (global.get $dfaWideSymbols))
+                              (local.get $symbol)) (i32.const 2)))))
+          (local.set $at (local.get $p))
+          (local.set $p (i32.add (local.get $p) (i32.sub (i32.and (local.get $decoded) (i32.const 7)) (i32.const 1))))
+          (if (i32.ge_u (local.get $next) (global.get $dfaSpecial))
+            (then
+              (local.set $s (local.get $next))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br_if $wide (i32.ge_u (i32.load8_u (local.get $p)) (i32.const 0x80)))
+              ;; A line handed to V8 needs only its start, so the record moves only here.
+              (i32.store (local.get $rec) (local.get $p))
+              (i32.store offset=8 (local.get $rec) (local.get $s))
+              (return (i32.const 0)))))))
+    (local.set $matchEnd (i32.load offset=20 (local.get $rec)))
+    ;; A match ended at $at: with threads still going (from row 5), at the line's end
+    ;; (END_MATCH, row 2), or with none (DEAD_MATCH, row 4).
+    (if (i32.or (i32.ge_u (local.get $next) (i32.add (local.get $table) (i32.const 5120)))
+          (i32.or (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 2048)))
+                  (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 4096)))))
+      (then
+        (local.set $matchEnd (local.get $at))
+        (i32.store offset=24 (local.get $rec)
+          (i32.load8_u (i32.add (global.get $dfaWord) (i32.shr_u (i32.sub (local.get $s) (local.get $table)) (i32.const 10)))))))
+    (if (i32.ge_u (local.get $next) (i32.add (local.get $table) (i32.const 5120)))
+      (then
+        (i32.store (local.get $rec) (i32.add (local.get $p) (i32.const 1)))
+        (i32.store offset=8 (local.get $rec) (local.get $next))
+        (i32.store offset=20 (local.get $rec) (local.get $matchEnd))
+        (return (i32.const 0))))
+    (local.set $onLine (i32.load offset=16 (local.get $rec)))
+    (if (i32.ge_s (local.get $matchEnd) (i32.const 0))
+      (then
+        (local.set $onLine (i32.add (local.get $onLine) (i32.const 1)))
+        ;; Unless it ended at the line's end, the next search starts where it ended.
+        (if (i32.ne (local.get $next) (i32.add (local.get $table) (i32.const 2048)))
+          (then
+            (i32.store (local.get $rec) (local.get $matchEnd))
+            (i32.store offset=8 (local.get $rec)
+              (select (global.get $dfaAfterWord) (global.get $dfaAfterOther) (i32.load offset=24 (local.get $rec))))
+            (i32.store offset=16 (local.get $rec) (local.get $onLine))
+            (i32.store offset=20 (local.get $rec) (i32.const -1))
+            (return (i32.const 0)))))
+      (else
+        ;; DEAD with no match: nothing more can match on this line.
+        (if (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 3072)))
+          (then (local.set $p (call $newlineFrom (local.get $p) (i32.load offset=4 (local.get $rec))))))))
+    ;; The line ends at $p.
+    (if (local.get $onLine)
+      (then
+        (global.set $dfaLines (i32.add (global.get $dfaLines) (i32.const 1)))
+        (global.set $dfaOccurrences (i32.add (global.get $dfaOccurrences) (local.get $onLine)))))
+    (call $startLine (local.get $rec) (i32.add (local.get $p) (i32.const 1)))
+    (i32.const 0))
+
+  ;; Sets the stream at $rec to the start of the line at $p.
+  (func $startLine (export "startLine") (param $rec i32) (param $p i32)
+    (i32.store (local.get $rec) (local.get $p))
+    (i32.store offset=8 (local.get $rec) (global.get $dfaStartOfLine))
+    (i32.store offset=12 (local.get $rec) (local.get $p))
+    (i32.store offset=16 (local.get $rec) (i32.const 0))
+    (i32.store offset=20 (local.get $rec) (i32.const -1)))
+
+  ;; Runs the stream at $rec alone to its end. Returns 1 if a line goes to V8, else 0.
+  (func $scanOne (param $rec i32) (result i32)
+    (local $p i32) (local $end i32) (local $s i32) (local $next i32) (local $special i32)
+    (local.set $special (global.get $dfaSpecial))
+    (local.set $end (i32.load offset=4 (local.get $rec)))
+    (block $done
+      (loop $reload
+        (local.set $p (i32.load (local.get $rec)))
+        (local.set $s (i32.load offset=8 (local.get $rec)))
+        (loop $step
+          (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+          (local.set $next (i32.load (i32.add (local.get $s) (i32.shl (i32.load8_u (local.get $p)) (i32.const 2)))))
+          (if (i32.ge_u (local.get $next) (local.get $special))
+            (then
+              (local.set $s (local.get $next))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $step))))
+        (i32.store (local.get $rec) (local.get $p))
+        (i32.store offset=8 (local.get $rec) (local.get $s))
+        (if (call $event (local.get $rec) (local.get $next)) (then (return (i32.const 1))))
+        (br $reload)))
+    (i32.store (local.get $rec) (local.get $p))
+    (i32.store offset=8 (local.get $rec) (local.get $s))
+    (i32.const 0))
+
+  ;; Runs the loaded automaton over four streams of whole lines at once (records at
+  ;; $a, $b, $c and $d): their steps do not wait on each other, so the processor overlaps them.
+  ;; Adds each line's matches to $dfaLines and $dfaOccurrences. Returns -1 when all are
+  ;; done, or the record of a stream whose line (from its record's line start) goes to
+  ;; V8: the caller counts it, starts that stream after it (startLine) and calls again.
+  (func (export "scanDfa") (param $a i32) (param $b i32) (param $c i32) (param $d i32) (result i32)
+    (local $pA i32) (local $sA i32) (local $nA i32) (local $pB i32) (local $sB i32) (local $nB i32) (local $pC i32) (local $sC i32) (local $nC i32) (local $pD i32) (local $sD i32) (local $nD i32) (local $special i32) (local $steps i32) (local $left i32)
+    (local.set $special (global.get $dfaSpecial))
+    (local.set $pA (i32.load (local.get $a)))
+    (local.set $sA (i32.load offset=8 (local.get $a)))
+    (local.set $pB (i32.load (local.get $b)))
+    (local.set $sB (i32.load offset=8 (local.get $b)))
+    (local.set $pC (i32.load (local.get $c)))
+    (local.set $sC (i32.load offset=8 (local.get $c)))
+    (local.set $pD (i32.load (local.get $d)))
+    (local.set $sD (i32.load offset=8 (local.get $d)))
+    (block $one
+      (loop $round
+        ;; Steps every stream can take before one reaches its end.
+      (local.set $steps (i32.sub (i32.load offset=4 (local.get $a)) (local.get $pA)))
+      (local.set $left (i32.sub (i32.load offset=4 (local.get $b)) (local.get $pB)))
+      (if (i32.lt_s (local.get $left) (local.get $steps)) (then (local.set $steps (local.get $left))))
+      (local.set $left (i32.sub (i32.load offset=4 (local.get $c)) (local.get $pC)))
+      (if (i32.lt_s (local.get $left) (local.get $steps)) (then (local.set $steps (local.get $left))))
+      (local.set $left (i32.sub (i32.load offset=4 (local.get $d)) (local.get $pD)))
+      (if (i32.lt_s (local.get $left) (local.get $steps)) (then (local.set $steps (local.get $left))))
+        (loop $all
+          (br_if $one (i32.le_s (local.get $steps) (i32.const 0)))
+        (local.set $nA (i32.load (i32.add (local.get $sA) (i32.shl (i32.load8_u (local.get $pA)) (i32.const 2)))))
+        (local.set $nB (i32.load (i32.add (local.get $sB) (i32.shl (i32.load8_u (local.get $pB)) (i32.const 2)))))
+        (local.set $nC (i32.load (i32.add (local.get $sC) (i32.shl (i32.load8_u (local.get $pC)) (i32.const 2)))))
+        (local.set $nD (i32.load (i32.add (local.get $sD) (i32.shl (i32.load8_u (local.get $pD)) (i32.const 2)))))
+          (if (i32.and (i32.and (i32.ge_u (local.get $nA) (local.get $special)) (i32.ge_u (local.get $nB) (local.get $special))) (i32.and (i32.ge_u (local.get $nC) (local.get $special)) (i32.ge_u (local.get $nD) (local.get $special))))
+            (then
+            (local.set $sA (local.get $nA))
+            (local.set $pA (i32.add (local.get $pA) (i32.const 1)))
+            (local.set $sB (local.get $nB))
+            (local.set $pB (i32.add (local.get $pB) (i32.const 1)))
+            (local.set $sC (local.get $nC))
+            (local.set $pC (i32.add (local.get $pC) (i32.const 1)))
+            (local.set $sD (local.get $nD))
+            (local.set $pD (i32.add (local.get $pD) (i32.const 1)))
+              (local.set $steps (i32.sub (local.get $steps) (i32.const 1)))
+              (br $all))))
+        ;; Some need attention: each takes its step or handles its event. A stream that
+        ;; hands a line to V8 has not moved; the others' records are brought up to date.
+      (if (i32.ge_u (local.get $nA) (local.get $special))
+        (then
+          (local.set $sA (local.get $nA))
+          (local.set $pA (i32.add (local.get $pA) (i32.const 1))))
+        (else
+          (i32.store (local.get $a) (local.get $pA))
+          (i32.store offset=8 (local.get $a) (local.get $sA))
+          (if (call $event (local.get $a) (local.get $nA))
+            (then
+                (i32.store (local.get $b) (local.get $pB))
+                (i32.store offset=8 (local.get $b) (local.get $sB))
+                (i32.store (local.get $c) (local.get $pC))
+                (i32.store offset=8 (local.get $c) (local.get $sC))
+                (i32.store (local.get $d) (local.get $pD))
+                (i32.store offset=8 (local.get $d) (local.get $sD))
+              (return (local.get $a))))
+          (local.set $pA (i32.load (local.get $a)))
+          (local.set $sA (i32.load offset=8 (local.get $a)))))
+      (if (i32.ge_u (local.get $nB) (local.get $special))
+        (then
+          (local.set $sB (local.get $nB))
+          (local.set $pB (i32.add (local.get $pB) (i32.const 1))))
+        (else
+          (i32.store (local.get $b) (local.get $pB))
+          (i32.store offset=8 (local.get $b) (local.get $sB))
+          (if (call $event (local.get $b) (local.get $nB))
+            (then
+                (i32.store (local.get $a) (local.get $pA))
+                (i32.store offset=8 (local.get $a) (local.get $sA))
+                (i32.store (local.get $c) (local.get $pC))
+                (i32.store offset=8 (local.get $c) (local.get $sC))
+                (i32.store (local.get $d) (local.get $pD))
+                (i32.store offset=8 (local.get $d) (local.get $sD))
+              (return (local.get $b))))
+          (local.set $pB (i32.load (local.get $b)))
+          (local.set $sB (i32.load offset=8 (local.get $b)))))
+      (if (i32.ge_u (local.get $nC) (local.get $special))
+        (then
+          (local.set $sC (local.get $nC))
+          (local.set $pC (i32.add (local.get $pC) (i32.const 1))))
+        (else
+          (i32.store (local.get $c) (local.get $pC))
+          (i32.store offset=8 (local.get $c) (local.get $sC))
+          (if (call $event (local.get $c) (local.get $nC))
+            (then
+                (i32.store (local.get $a) (local.get $pA))
+                (i32.store offset=8 (local.get $a) (local.get $sA))
+                (i32.store (local.get $b) (local.get $pB))
+                (i32.store offset=8 (local.get $b) (local.get $sB))
+                (i32.store (local.get $d) (local.get $pD))
+                (i32.store offset=8 (local.get $d) (local.get $sD))
+              (return (local.get $c))))
+          (local.set $pC (i32.load (local.get $c)))
+          (local.set $sC (i32.load offset=8 (local.get $c)))))
+      (if (i32.ge_u (local.get $nD) (local.get $special))
+        (then
+          (local.set $sD (local.get $nD))
+          (local.set $pD (i32.add (local.get $pD) (i32.const 1))))
+        (else
+          (i32.store (local.get $d) (local.get $pD))
+          (i32.store offset=8 (local.get $d) (local.get $sD))
+          (if (call $event (local.get $d) (local.get $nD))
+            (then
+                (i32.store (local.get $a) (local.get $pA))
+                (i32.store offset=8 (local.get $a) (local.get $sA))
+                (i32.store (local.get $b) (local.get $pB))
+                (i32.store offset=8 (local.get $b) (local.get $sB))
+                (i32.store (local.get $c) (local.get $pC))
+                (i32.store offset=8 (local.get $c) (local.get $sC))
+              (return (local.get $d))))
+          (local.set $pD (i32.load (local.get $d)))
+          (local.set $sD (i32.load offset=8 (local.get $d)))))
+        (br $round)))
+    (i32.store (local.get $a) (local.get $pA))
+    (i32.store offset=8 (local.get $a) (local.get $sA))
+    (i32.store (local.get $b) (local.get $pB))
+    (i32.store offset=8 (local.get $b) (local.get $sB))
+    (i32.store (local.get $c) (local.get $pC))
+    (i32.store offset=8 (local.get $c) (local.get $sC))
+    (i32.store (local.get $d) (local.get $pD))
+    (i32.store offset=8 (local.get $d) (local.get $sD))
+    (if (call $scanOne (local.get $a)) (then (return (local.get $a))))
+    (if (call $scanOne (local.get $b)) (then (return (local.get $b))))
+    (if (call $scanOne (local.get $c)) (then (return (local.get $c))))
+    (if (call $scanOne (local.get $d)) (then (return (local.get $d))))
+    (i32.const -1))
+)
