@@ -16,7 +16,8 @@ const NEWLINE = 0x0a;
 /*
  * State ids are premultiplied by 256, the row length, so that a step is one load:
  * `state = table[state + byte]`. The first ids are the ones the scan must look at, so
- * that one comparison (`state < special`) lets every other step through:
+ * that one comparison (`state < special`) lets every other step through. The kernel
+ * (kernel.wat) relies on these rows:
  */
 /** A byte outside ASCII: a character of two to four bytes, read by the scan itself. */
 const WIDE = 0;
@@ -28,8 +29,13 @@ const END_MATCH = 2 << 8;
 const DEAD = 3 << 8;
 /** A match ended before the character just read, and none can go on from here. */
 const DEAD_MATCH = 4 << 8;
+/**
+ * A byte that cannot go on with the character begun: the line goes to V8. Only the
+ * kernel's layout steps to it (see line-dfa-image.ts); the row is kept free here.
+ */
+export const TO_V8 = 5 << 8;
 /** Ids from here up to `special` (exclusive): a match ended before the character just read. */
-const FIRST_MATCH = 5 << 8;
+export const FIRST_MATCH = 6 << 8;
 
 /**
  * A deterministic automaton that finds, on a line of UTF-8, the match JavaScript's
@@ -191,11 +197,11 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
   const rank = (at: number): number => (at === dead ? 0 : at === deadMatch ? 1 : found[at]!.matched ? 2 : 3);
   const order = [...found.keys()].sort((a, b) => rank(a) - rank(b));
   const id = new Int32Array(found.length);
-  order.forEach((at, position) => (id[at] = DEAD + (position << 8)));
-  const special = DEAD + ((2 + found.filter((state, at) => state.matched && at !== deadMatch).length) << 8);
+  order.forEach((at, position) => (id[at] = position < 2 ? DEAD + (position << 8) : FIRST_MATCH + ((position - 2) << 8)));
+  const special = FIRST_MATCH + (found.filter((state, at) => state.matched && at !== deadMatch).length << 8);
   const resolve = (target: number): number => (target >= 0 ? id[target]! : -1 - target);
 
-  const rows = (DEAD >> 8) + found.length;
+  const rows = (FIRST_MATCH >> 8) + found.length - 2;
   const wideSymbols = symbols - asciiClasses;
   const table = new Int32Array(rows << 8);
   const wide = new Int32Array(rows * wideSymbols);

@@ -203,9 +203,9 @@
   ;; 256 targets, one per byte, where a target is the absolute address of a row (so a
   ;; step is one load); its rows of targets per wide symbol; per row, whether the
   ;; character just read is a word character; per code point below U+10000, its wide
-  ;; symbol (255: the line goes to V8). The first five rows are the pseudo states the
-  ;; scan looks at: WIDE, END, END_MATCH, DEAD, DEAD_MATCH; then the states that report a
-  ;; match, up to $dfaSpecial.
+  ;; symbol (255: the line goes to V8). The first six rows are the pseudo states the
+  ;; scan looks at: WIDE, END, END_MATCH, DEAD, DEAD_MATCH, TO_V8; then the states that
+  ;; report a match, up to $dfaSpecial.
   (global $dfaTable (mut i32) (i32.const 0))
   (global $dfaWide (mut i32) (i32.const 0))
   (global $dfaWord (mut i32) (i32.const 0))
@@ -270,6 +270,8 @@
     (local.set $p (i32.load (local.get $rec)))
     (local.set $s (i32.load offset=8 (local.get $rec)))
     (local.set $at (local.get $p))
+    ;; TO_V8: a byte that does not go on with the character begun.
+    (if (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 5120))) (then (return (i32.const 1))))
     ;; WIDE: a character of two or three bytes steps by its symbol; so do the ones right
     ;; after it (padding such as ···), here, while they lead to ordinary states.
     (if (i32.eq (local.get $next) (local.get $table))
@@ -301,16 +303,16 @@
               (i32.store offset=8 (local.get $rec) (local.get $s))
               (return (i32.const 0)))))))
     (local.set $matchEnd (i32.load offset=20 (local.get $rec)))
-    ;; A match ended at $at: with threads still going (from row 5), at the line's end
+    ;; A match ended at $at: with threads still going (from row 6), at the line's end
     ;; (END_MATCH, row 2), or with none (DEAD_MATCH, row 4).
-    (if (i32.or (i32.ge_u (local.get $next) (i32.add (local.get $table) (i32.const 5120)))
+    (if (i32.or (i32.ge_u (local.get $next) (i32.add (local.get $table) (i32.const 6144)))
           (i32.or (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 2048)))
                   (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 4096)))))
       (then
         (local.set $matchEnd (local.get $at))
         (i32.store offset=24 (local.get $rec)
           (i32.load8_u (i32.add (global.get $dfaWord) (i32.shr_u (i32.sub (local.get $s) (local.get $table)) (i32.const 10)))))))
-    (if (i32.ge_u (local.get $next) (i32.add (local.get $table) (i32.const 5120)))
+    (if (i32.ge_u (local.get $next) (i32.add (local.get $table) (i32.const 6144)))
       (then
         (i32.store (local.get $rec) (i32.add (local.get $p) (i32.const 1)))
         (i32.store offset=8 (local.get $rec) (local.get $next))
