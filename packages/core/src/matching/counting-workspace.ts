@@ -34,6 +34,7 @@ interface KernelExports {
   dfaLines: { value: number };
   dfaOccurrences: { value: number };
   loadDfa(...load: LineDfaImage['load']): void;
+  openStream(stream: number, start: number, end: number): void;
   startLine(stream: number, pointer: number): void;
   scanDfa(...streams: typeof STREAMS): number;
 }
@@ -185,14 +186,13 @@ export class CountingWorkspace {
     STREAMS.forEach((stream, k) => {
       const cut = bytes.byteOffset + Math.floor((complete * (k + 1)) / STREAMS.length);
       const to = k === STREAMS.length - 1 ? end : Math.min(end, cut <= from ? from : this.memory.indexOf(NEWLINE, cut - 1) + 1);
-      exports.startLine(stream, from);
-      this.memory.writeInt32LE(to, stream + 4);
+      exports.openStream(stream, from, to);
       from = to;
     });
     exports.dfaLines.value = 0;
     exports.dfaOccurrences.value = 0;
     for (let stream = exports.scanDfa(...STREAMS); stream >= 0; stream = exports.scanDfa(...STREAMS)) {
-      const lineStart = this.memory.readInt32LE(stream + 12);
+      const lineStart = this.memory.readInt32LE(stream + 28);
       const lineEnd = this.memory.indexOf(NEWLINE, lineStart);
       countInLine(this.memory.toString('utf8', lineStart, lineEnd), regex, count);
       exports.startLine(stream, lineEnd + 1);

@@ -17,8 +17,8 @@ const NO_SYMBOL = 255;
  */
 export interface LineDfaImage {
   bytes: Uint8Array;
-  /** table, wide, word, bmp, wideSymbols, special, startOfLine, afterWord, afterOther. */
-  load: [number, number, number, number, number, number, number, number, number];
+  /** table, wide, word, lineMatched, bmp, wideSymbols, special, startOfLine, afterWord, afterOther. */
+  load: [number, number, number, number, number, number, number, number, number, number];
 }
 
 /** The image, or null if it needs more than `capacity` bytes (the automaton then runs in JavaScript). */
@@ -60,8 +60,10 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
 
   const allRows = rows + continuations.length;
   const bmpAt = 0;
+  const rowBytes = Math.ceil(allRows / 64) * 64;
   const wordAt = BMP_SIZE;
-  const tableAt = wordAt + Math.ceil(allRows / 64) * 64;
+  const lineMatchedAt = wordAt + rowBytes;
+  const tableAt = lineMatchedAt + rowBytes;
   const wideAt = tableAt + allRows * 1024;
   const size = wideAt + dfa.wide.length * 4;
   if (size > capacity) return null;
@@ -75,9 +77,12 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
   });
   for (let k = 0; k < dfa.wide.length; k++) view.setInt32(wideAt + k * 4, address(dfa.wide[k]!), true);
   bytes.set(dfa.afterWordChar, wordAt);
+  bytes.set(dfa.lineMatched, lineMatchedAt);
+  // A row of continuation bytes keeps the line's state of the state it leads to.
+  continuations.forEach((target, k) => (bytes[lineMatchedAt + rows + k] = dfa.lineMatched[target >> 8]!));
   bytes.set(bmp, bmpAt);
   return {
     bytes,
-    load: [base + tableAt, base + wideAt, base + wordAt, base + bmpAt, dfa.wideSymbols, address(dfa.special), address(dfa.startOfLine), address(dfa.afterWord), address(dfa.afterOther)],
+    load: [base + tableAt, base + wideAt, base + wordAt, base + lineMatchedAt, base + bmpAt, dfa.wideSymbols, address(dfa.special), address(dfa.startOfLine), address(dfa.afterWord), address(dfa.afterOther)],
   };
 }

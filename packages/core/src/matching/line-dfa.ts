@@ -21,11 +21,11 @@ const NEWLINE = 0x0a;
  */
 /** A byte outside ASCII: a character of two to four bytes, read by the scan itself. */
 const WIDE = 0;
-/** The line's end, where no match ends. */
+/** The line's end, where no match ends but one found before waits to be counted. */
 const END = 1 << 8;
 /** The line's end, where a match ends. */
 const END_MATCH = 2 << 8;
-/** No match can go on from here. */
+/** No match can go on from here (reached only after a match, which waits to be counted). */
 const DEAD = 3 << 8;
 /** A match ended before the character just read, and none can go on from here. */
 const DEAD_MATCH = 4 << 8;
@@ -50,6 +50,12 @@ export const FIRST_MATCH = 6 << 8;
  * it), so that `\b` and `$` can look at that character; the line's `\n` resolves them at
  * its end. An ASCII byte steps through `table`; a character outside ASCII through
  * `wide`, by its symbol (see regex-alphabet.ts).
+ *
+ * States also know whether their line has a match counted already (`lineMatched`: the
+ * next one found adds no line) and whether a match found waits to be counted (it is
+ * counted where the automaton stops, or at the line's end). A line's `\n` is an event
+ * only when something waits; on every other line it simply leads to `startOfLine`, so
+ * the scan stops only where a match is.
  */
 export interface LineDfa {
   table: Int32Array;
@@ -61,10 +67,12 @@ export interface LineDfa {
   firstWide: number;
   /** Per state (id >> 8): whether the character just read is a word character. */
   afterWordChar: Uint8Array;
+  /** Per state (id >> 8): whether its line has a match counted already. */
+  lineMatched: Uint8Array;
   /** Ids below this need the scan's attention. */
   special: number;
   startOfLine: number;
-  /** Where a search resumes after a match that ended after a word character. */
+  /** Where a search resumes after a match (counted) that ended after a word character. */
   afterWord: number;
   afterOther: number;
 }
@@ -93,6 +101,10 @@ interface DfaState extends Context {
   kernel: number[];
   /** A match ended before the last byte. */
   matched: boolean;
+  /** The line has a match counted. */
+  lineMatched: boolean;
+  /** A match found (`matched` here or before) waits to be counted. */
+  pending: boolean;
 }
 
 function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
@@ -151,7 +163,8 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
   const found: DfaState[] = [];
   const index = new Map<string, number>();
   const intern = (state: DfaState): number | null => {
-    const key = state.kernel.length === 0 ? `dead${+state.matched}` : `${+state.matched}${+state.afterWord}${+state.atStart}:${state.kernel.join(',')}`;
+    const flags = `${+state.matched}${+state.afterWord}${+state.atStart}${+state.lineMatched}${+state.pending}`;
+    const key = state.kernel.length === 0 ? `dead${+state.matched}` : `${flags}:${state.kernel.join(',')}`;
     let at = index.get(key);
     if (at === undefined) {
       if (found.length >= MAX_DFA_STATES) return null;
@@ -161,11 +174,12 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
     }
     return at;
   };
-  const dead = intern({ kernel: [], matched: false, afterWord: false, atStart: false })!;
-  const deadMatch = intern({ kernel: [], matched: true, afterWord: false, atStart: false })!;
-  const startOfLine = intern({ kernel: [nfa.start], matched: false, afterWord: false, atStart: true })!;
-  const afterWord = intern({ kernel: [nfa.start], matched: false, afterWord: true, atStart: false })!;
-  const afterOther = intern({ kernel: [nfa.start], matched: false, afterWord: false, atStart: false })!;
+  const none = { matched: false, afterWord: false, atStart: false, lineMatched: false, pending: false };
+  const dead = intern({ ...none, kernel: [] })!;
+  const deadMatch = intern({ ...none, kernel: [], matched: true })!;
+  const startOfLine = intern({ ...none, kernel: [nfa.start], atStart: true })!;
+  const afterWord = intern({ ...none, kernel: [nfa.start], afterWord: true, lineMatched: true })!;
+  const afterOther = intern({ ...none, kernel: [nfa.start], lineMatched: true })!;
 
   /** Per state and symbol, then the line's end: a state's index in `found`, or a pseudo id as `-1 - id`. */
   const targets: Int32Array[] = [];
@@ -174,7 +188,8 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
     const row = new Int32Array(symbols + 1).fill(-1 - DEAD);
     targets.push(row);
     if (state.kernel.length === 0) continue; // never stepped from
-    row[symbols] = -1 - (closure(state.kernel, state, -1).matched ? END_MATCH : END);
+    // The line's end: an event if a match ends there or one waits; else the next line.
+    row[symbols] = closure(state.kernel, state, -1).matched ? -1 - END_MATCH : state.pending ? -1 - END : startOfLine;
     for (let symbol = 0; symbol < symbols; symbol++) {
       const { matched, chars } = closure(state.kernel, state, symbol);
       const kernel: number[] = [];
@@ -187,7 +202,14 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
         }
       }
       budget -= kernel.length; // its key is built next
-      const target = intern({ kernel, matched, afterWord: word[symbol] === 1, atStart: false });
+      const target = intern({
+        kernel,
+        matched,
+        afterWord: word[symbol] === 1,
+        atStart: false,
+        lineMatched: state.lineMatched,
+        pending: state.pending || matched,
+      });
       if (target === null || budget < 0) return null;
       row[symbol] = target;
     }
@@ -206,6 +228,7 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
   const table = new Int32Array(rows << 8);
   const wide = new Int32Array(rows * wideSymbols);
   const afterWordChar = new Uint8Array(rows);
+  const lineMatched = new Uint8Array(rows);
   for (let at = 0; at < found.length; at++) {
     const base = id[at]!;
     const row = targets[at]!;
@@ -214,6 +237,7 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
     }
     for (let w = 0; w < wideSymbols; w++) wide[(base >> 8) * wideSymbols + w] = resolve(row[asciiClasses + w]!);
     afterWordChar[base >> 8] = found[at]!.afterWord ? 1 : 0;
+    lineMatched[base >> 8] = found[at]!.lineMatched ? 1 : 0;
   }
   return {
     table,
@@ -222,6 +246,7 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
     wideClass: alphabet.wideClass,
     firstWide: asciiClasses,
     afterWordChar,
+    lineMatched,
     special,
     startOfLine: id[startOfLine]!,
     afterWord: id[afterWord]!,
@@ -249,13 +274,13 @@ export function countWithLineDfa(bytes: Buffer, dfa: LineDfa, regex: RegExp, cou
 
 /** The scan over whole lines, `bytes[0, length)`, which ends with `\n`. */
 function scan(bytes: Buffer, length: number, dfa: LineDfa, regex: RegExp, count: PatternCount): void {
-  const { table, special, startOfLine, wide, wideSymbols, wideClass, firstWide, afterWordChar } = dfa;
+  const { table, special, startOfLine, wide, wideSymbols, wideClass, firstWide, afterWordChar, lineMatched } = dfa;
   let lines = 0;
   let occurrences = 0;
-  let state = startOfLine;
-  let lineStart = 0;
-  /** Matches found on this line so far; where the one being extended ends (-1: none yet), and whether a word character precedes that end. */
+  /** Matches counted on the line of the last one counted (taken back if that line goes to V8). */
   let onLine = 0;
+  let state = startOfLine;
+  /** Where the match found and waiting to be counted ends (-1: none), and whether a word character precedes that end. */
   let matchEnd = -1;
   let matchAfterWord = 0;
   for (let i = 0; i < length; i++) {
@@ -269,16 +294,20 @@ function scan(bytes: Buffer, length: number, dfa: LineDfa, regex: RegExp, count:
       const decoded = utf8At(bytes, i);
       const symbol = decoded >= 0 && wideClass ? wideClass(decoded >> 3) : -1;
       if (symbol < 0) {
-        // Not valid UTF-8, or a character left to V8: the whole line goes to V8.
+        // Not valid UTF-8, or a character left to V8: the whole line goes to V8, and
+        // what this scan counted on it is taken back.
+        if (lineMatched[state >> 8] === 1) {
+          lines--;
+          occurrences -= onLine;
+        }
+        const start = bytes.lastIndexOf(NEWLINE, i) + 1;
         const end = bytes.indexOf(NEWLINE, i);
         const viaV8 = { lines: 0, occurrences: 0 };
-        countInLine(bytes.toString('utf8', lineStart, end), regex, viaV8);
+        countInLine(bytes.toString('utf8', start, end), regex, viaV8);
         lines += viaV8.lines;
         occurrences += viaV8.occurrences;
         i = end;
         state = startOfLine;
-        lineStart = i + 1;
-        onLine = 0;
         matchEnd = -1;
         continue;
       }
@@ -293,11 +322,19 @@ function scan(bytes: Buffer, length: number, dfa: LineDfa, regex: RegExp, count:
       matchEnd = at;
       matchAfterWord = afterWordChar[state >> 8]!;
     }
-    state = next;
-    if (next >= FIRST_MATCH) continue;
+    if (next >= FIRST_MATCH) {
+      state = next;
+      continue;
+    }
+    // The automaton stopped, or the line ended: the match waiting is counted.
     if (matchEnd >= 0) {
+      if (lineMatched[state >> 8] === 0) {
+        lines++;
+        onLine = 0;
+      }
+      occurrences++;
       onLine++;
-      if (next !== END_MATCH) {
+      if (matchEnd < at || next === DEAD_MATCH) {
         // The next search starts where this match ended, as `lastIndex` does.
         i = matchEnd - 1;
         state = matchAfterWord === 1 ? dfa.afterWord : dfa.afterOther;
@@ -305,15 +342,9 @@ function scan(bytes: Buffer, length: number, dfa: LineDfa, regex: RegExp, count:
         continue;
       }
     } else if (next === DEAD) {
-      i = bytes.indexOf(NEWLINE, i); // nothing more can match on this line
-    }
-    if (onLine > 0) {
-      lines++;
-      occurrences += onLine;
+      i = bytes.indexOf(NEWLINE, i); // unreachable: DEAD follows a match
     }
     state = startOfLine;
-    lineStart = i + 1;
-    onLine = 0;
     matchEnd = -1;
   }
   count.lines += lines;

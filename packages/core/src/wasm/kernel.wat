@@ -203,12 +203,13 @@
   ;; 256 targets, one per byte, where a target is the absolute address of a row (so a
   ;; step is one load); its rows of targets per wide symbol; per row, whether the
   ;; character just read is a word character; per code point below U+10000, its wide
-  ;; symbol (255: the line goes to V8). The first six rows are the pseudo states the
-  ;; scan looks at: WIDE, END, END_MATCH, DEAD, DEAD_MATCH, TO_V8; then the states that
-  ;; report a match, up to $dfaSpecial.
+  ;; symbol (255: the line goes to V8); per row, whether its line has a match counted.
+  ;; The first six rows are the pseudo states the scan looks at: WIDE, END, END_MATCH,
+  ;; DEAD, DEAD_MATCH, TO_V8; then the states that report a match, up to $dfaSpecial.
   (global $dfaTable (mut i32) (i32.const 0))
   (global $dfaWide (mut i32) (i32.const 0))
   (global $dfaWord (mut i32) (i32.const 0))
+  (global $dfaLineMatched (mut i32) (i32.const 0))
   (global $dfaBmp (mut i32) (i32.const 0))
   (global $dfaWideSymbols (mut i32) (i32.const 0))
   (global $dfaSpecial (mut i32) (i32.const 0))
@@ -219,11 +220,12 @@
   (global $dfaLines (export "dfaLines") (mut i32) (i32.const 0))
   (global $dfaOccurrences (export "dfaOccurrences") (mut i32) (i32.const 0))
 
-  (func (export "loadDfa") (param $table i32) (param $wide i32) (param $word i32) (param $bmp i32) (param $wideSymbols i32)
-      (param $special i32) (param $startOfLine i32) (param $afterWord i32) (param $afterOther i32)
+  (func (export "loadDfa") (param $table i32) (param $wide i32) (param $word i32) (param $lineMatched i32) (param $bmp i32)
+      (param $wideSymbols i32) (param $special i32) (param $startOfLine i32) (param $afterWord i32) (param $afterOther i32)
     (global.set $dfaTable (local.get $table))
     (global.set $dfaWide (local.get $wide))
     (global.set $dfaWord (local.get $word))
+    (global.set $dfaLineMatched (local.get $lineMatched))
     (global.set $dfaBmp (local.get $bmp))
     (global.set $dfaWideSymbols (local.get $wideSymbols))
     (global.set $dfaSpecial (local.get $special))
@@ -256,22 +258,58 @@
                              (i32.and (local.get $b2) (i32.const 0x3f))) (i32.const 3)) (i32.const 3)))
 
   ;; A stream of whole lines the automaton runs over, as a record in memory (i32 fields):
-  ;; +0 p (the next byte), +4 end (after the last line's newline), +8 s (the state),
-  ;; +12 the line's start, +16 matches so far on the line, +20 where the match being
-  ;; extended ends (-1: none), +24 whether a word character precedes that end.
+  ;; +0 p (the next byte), +4 end (after the last line's newline), +8 s (the state), +12
+  ;; the stream's start, +16 matches counted on the line of the last one counted, +20
+  ;; where the match waiting to be counted ends (-1: none), +24 whether a word character
+  ;; precedes that end, +28 (out) the start of a line handed to V8.
+  (func (export "openStream") (param $rec i32) (param $start i32) (param $end i32)
+    (i32.store offset=4 (local.get $rec) (local.get $end))
+    (i32.store offset=12 (local.get $rec) (local.get $start))
+    (i32.store offset=16 (local.get $rec) (i32.const 0))
+    (call $startLine (local.get $rec) (local.get $start)))
+
+  ;; Sets the stream at $rec to the start of the line at $p.
+  (func $startLine (export "startLine") (param $rec i32) (param $p i32)
+    (i32.store (local.get $rec) (local.get $p))
+    (i32.store offset=8 (local.get $rec) (global.get $dfaStartOfLine))
+    (i32.store offset=20 (local.get $rec) (i32.const -1)))
+
+  ;; Whether state $s's line has a match counted.
+  (func $lineMatched (param $s i32) (result i32)
+    (i32.load8_u (i32.add (global.get $dfaLineMatched) (i32.shr_u (i32.sub (local.get $s) (global.get $dfaTable)) (i32.const 10)))))
+
+  ;; The line holding $p, in state $s, goes to V8: what was counted on it is taken back,
+  ;; and its start (after the last newline before $p, not before the stream) is left at
+  ;; +28 for the caller. Returns 1.
+  (func $toV8 (param $rec i32) (param $s i32) (param $p i32) (result i32)
+    (local $floor i32)
+    (if (call $lineMatched (local.get $s))
+      (then
+        (global.set $dfaLines (i32.sub (global.get $dfaLines) (i32.const 1)))
+        (global.set $dfaOccurrences (i32.sub (global.get $dfaOccurrences) (i32.load offset=16 (local.get $rec))))))
+    (local.set $floor (i32.load offset=12 (local.get $rec)))
+    (block $found
+      (loop $back
+        (br_if $found (i32.le_u (local.get $p) (local.get $floor)))
+        (br_if $found (i32.eq (i32.load8_u (i32.sub (local.get $p) (i32.const 1))) (i32.const 10)))
+        (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+        (br $back)))
+    (i32.store offset=28 (local.get $rec) (local.get $p))
+    (i32.const 1))
 
   ;; The stream at $rec read the byte at its p and stepped to $next, below $dfaSpecial
   ;; (its p and s not yet moved): does what that state asks, as scan() in line-dfa.ts
-  ;; does. Returns 1 if the line goes to V8 (the record is left at the byte), else 0.
+  ;; does. Returns 1 if the line goes to V8 (see $toV8), else 0.
   (func $event (param $rec i32) (param $next i32) (result i32)
     (local $table i32) (local $p i32) (local $s i32) (local $at i32) (local $decoded i32) (local $symbol i32)
-    (local $onLine i32) (local $matchEnd i32) (local $b0 i32) (local $b1 i32)
+    (local $matchEnd i32) (local $b0 i32) (local $b1 i32)
     (local.set $table (global.get $dfaTable))
     (local.set $p (i32.load (local.get $rec)))
     (local.set $s (i32.load offset=8 (local.get $rec)))
     (local.set $at (local.get $p))
     ;; TO_V8: a byte that does not go on with the character begun.
-    (if (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 5120))) (then (return (i32.const 1))))
+    (if (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 5120)))
+      (then (return (call $toV8 (local.get $rec) (local.get $s) (local.get $p)))))
     ;; WIDE: a character of two or three bytes steps by its symbol; so do the ones right
     ;; after it (padding such as ···), here, while they lead to ordinary states.
     (if (i32.eq (local.get $next) (local.get $table))
@@ -285,9 +323,11 @@
             (then (local.set $decoded (i32.or (i32.shl (i32.or (i32.shl (i32.and (local.get $b0) (i32.const 0x1f)) (i32.const 6))
                                                                (i32.and (local.get $b1) (i32.const 0x3f))) (i32.const 3)) (i32.const 2))))
             (else (local.set $decoded (call $utf8At (local.get $p)))))
-          (if (i32.lt_s (local.get $decoded) (i32.const 0)) (then (return (i32.const 1))))
+          (if (i32.lt_s (local.get $decoded) (i32.const 0))
+            (then (return (call $toV8 (local.get $rec) (local.get $s) (local.get $p)))))
           (local.set $symbol (i32.load8_u (i32.add (global.get $dfaBmp) (i32.shr_u (local.get $decoded) (i32.const 3)))))
-          (if (i32.eq (local.get $symbol) (i32.const 255)) (then (return (i32.const 1))))
+          (if (i32.eq (local.get $symbol) (i32.const 255))
+            (then (return (call $toV8 (local.get $rec) (local.get $s) (local.get $p)))))
           (local.set $next (i32.load (i32.add (global.get $dfaWide)
             (i32.shl (i32.add (i32.mul (i32.shr_u (i32.sub (local.get $s) (local.get $table)) (i32.const 10)) (global.get $dfaWideSymbols))
                               (local.get $symbol)) (i32.const 2)))))
@@ -298,7 +338,6 @@
               (local.set $s (local.get $next))
               (local.set $p (i32.add (local.get $p) (i32.const 1)))
               (br_if $wide (i32.ge_u (i32.load8_u (local.get $p)) (i32.const 0x80)))
-              ;; A line handed to V8 needs only its start, so the record moves only here.
               (i32.store (local.get $rec) (local.get $p))
               (i32.store offset=8 (local.get $rec) (local.get $s))
               (return (i32.const 0)))))))
@@ -318,38 +357,31 @@
         (i32.store offset=8 (local.get $rec) (local.get $next))
         (i32.store offset=20 (local.get $rec) (local.get $matchEnd))
         (return (i32.const 0))))
-    (local.set $onLine (i32.load offset=16 (local.get $rec)))
+    ;; The automaton stopped, or the line ended: the match waiting is counted.
     (if (i32.ge_s (local.get $matchEnd) (i32.const 0))
       (then
-        (local.set $onLine (i32.add (local.get $onLine) (i32.const 1)))
+        (if (i32.eqz (call $lineMatched (local.get $s)))
+          (then
+            (global.set $dfaLines (i32.add (global.get $dfaLines) (i32.const 1)))
+            (i32.store offset=16 (local.get $rec) (i32.const 0))))
+        (global.set $dfaOccurrences (i32.add (global.get $dfaOccurrences) (i32.const 1)))
+        (i32.store offset=16 (local.get $rec) (i32.add (i32.load offset=16 (local.get $rec)) (i32.const 1)))
         ;; Unless it ended at the line's end, the next search starts where it ended.
-        (if (i32.ne (local.get $next) (i32.add (local.get $table) (i32.const 2048)))
+        (if (i32.or (i32.lt_u (local.get $matchEnd) (local.get $at))
+                    (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 4096))))
           (then
             (i32.store (local.get $rec) (local.get $matchEnd))
             (i32.store offset=8 (local.get $rec)
               (select (global.get $dfaAfterWord) (global.get $dfaAfterOther) (i32.load offset=24 (local.get $rec))))
-            (i32.store offset=16 (local.get $rec) (local.get $onLine))
             (i32.store offset=20 (local.get $rec) (i32.const -1))
             (return (i32.const 0)))))
       (else
-        ;; DEAD with no match: nothing more can match on this line.
+        ;; DEAD with no match waiting cannot happen (DEAD follows a match); to the line's end.
         (if (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 3072)))
           (then (local.set $p (call $newlineFrom (local.get $p) (i32.load offset=4 (local.get $rec))))))))
     ;; The line ends at $p.
-    (if (local.get $onLine)
-      (then
-        (global.set $dfaLines (i32.add (global.get $dfaLines) (i32.const 1)))
-        (global.set $dfaOccurrences (i32.add (global.get $dfaOccurrences) (local.get $onLine)))))
     (call $startLine (local.get $rec) (i32.add (local.get $p) (i32.const 1)))
     (i32.const 0))
-
-  ;; Sets the stream at $rec to the start of the line at $p.
-  (func $startLine (export "startLine") (param $rec i32) (param $p i32)
-    (i32.store (local.get $rec) (local.get $p))
-    (i32.store offset=8 (local.get $rec) (global.get $dfaStartOfLine))
-    (i32.store offset=12 (local.get $rec) (local.get $p))
-    (i32.store offset=16 (local.get $rec) (i32.const 0))
-    (i32.store offset=20 (local.get $rec) (i32.const -1)))
 
   ;; Runs the stream at $rec alone to its end. Returns 1 if a line goes to V8, else 0.
   (func $scanOne (param $rec i32) (result i32)
