@@ -163,6 +163,25 @@ describe('the line automaton', () => {
     expect(compiled).toBeGreaterThan(runs / 3);
   });
 
+  it('counts a regex whose literal part is on most lines through the automaton, as V8 does, chunk after chunk', () => {
+    // Every line a candidate: the counter takes the automaton for this chunk and the ones after.
+    const lines = Array.from({ length: 3000 }, (_, i) => `${i % 3 ? 'WARN' : 'ERROR'} [${['api', 'auth', 'db é'][i % 3]}] job ${i} ${i % 7 ? 'ok' : 'ERROR [x]'}`);
+    const data = Buffer.from(`${lines.join('\n')}\n`);
+    for (const [pattern, ignoreCase] of [['(?:WARN|ERROR) \\[\\w+\\]', false], ['error \\[\\w+\\]', true]] as const) {
+      const counter = createChunkCounter([{ pattern, regex: true, ignoreCase }], workspace);
+      const total = { lines: 0, occurrences: 0 };
+      // Chunks of whole lines, about 4 KiB each.
+      for (let start = 0; start < data.length; ) {
+        const end = data.indexOf(0x0a, Math.min(start + 4096, data.length - 1)) + 1;
+        const counted = counter(workspace.place(data.subarray(start, end))).matches[0]!;
+        total.lines += counted.lines;
+        total.occurrences += counted.occurrences;
+        start = end;
+      }
+      expect(total).toEqual(viaV8(data, pattern, ignoreCase));
+    }
+  });
+
   it('is what the chunk counter uses for a regex without a literal part', () => {
     const data = Buffer.from('id 123456 ok\nid 12 no\n00000 and 99999\n');
     const counts = createChunkCounter([{ pattern: '\\b[0-9]{5,}\\b', regex: true, ignoreCase: false }])(data);
