@@ -79,12 +79,31 @@ describe('the line automaton', () => {
       [0xed, 0xa0, 0x80], // a surrogate
       [0xf4, 0x90, 0x80, 0x80], // above U+10FFFF
       [0xe2, 0x82], // cut short
+      [0xef, 0xbf], // cut short by the newline, at the line's end
+      [0xe0, 0x82, 0x80], // overlong, three bytes
+      [0xf0, 0x82, 0x82, 0x80], // overlong, four bytes
+      [0xe1, 0xc0, 0x80], // a second byte that is no continuation
+      [0xc3, 0xc3], // a lead byte where a continuation should be
     ];
     for (const bytes of invalid) {
-      const text = Buffer.concat([Buffer.from('ab 12345 '), Buffer.from(bytes), Buffer.from(' 67890\nab 12345\n')]);
-      for (const pattern of ['\\b[0-9]{5,}\\b', '.{3}', '\\uFFFD', '[^\\d ]+']) {
+      const text = Buffer.concat([Buffer.from('ab 12345 '), Buffer.from(bytes), Buffer.from(' 67890\nab 12345\n'), Buffer.from(bytes), Buffer.from('\n')]);
+      for (const pattern of ['\\b[0-9]{5,}\\b', '.', '.{3}', '\\uFFFD', '[^\\d ]+']) {
         expect(viaDfa(text, pattern, false)).toEqual(viaV8(text, pattern, false));
       }
+    }
+  });
+
+  it('takes back what it counted on a line it hands to V8, however many lines it counted before', () => {
+    // Long enough that counted lines and the line handed to V8 share a stream of the kernel.
+    const units = [
+      Buffer.concat([Buffer.from('a\nab'), Buffer.from([0xff]), Buffer.from('\n')]),
+      Buffer.concat([Buffer.from('aa a\nxa'), Buffer.from([0x80]), Buffer.from('a\n')]),
+      Buffer.from('a é\na😀a\n'), // above U+FFFF: the kernel hands the line to V8
+    ];
+    for (const unit of units) {
+      const text = Buffer.concat(Array.from({ length: 400 }, () => unit));
+      expect(viaDfa(text, 'a', false)).toEqual(viaV8(text, 'a', false));
+      expect(viaDfa(text, 'a+', false)).toEqual(viaV8(text, 'a+', false));
     }
   });
 
@@ -182,9 +201,17 @@ describe('the line automaton', () => {
     }
   });
 
-  it('is what the chunk counter uses for a regex without a literal part', () => {
+  it('is what the chunk counter uses for a regex without a literal part, in the kernel or not', () => {
     const data = Buffer.from('id 123456 ok\nid 12 no\n00000 and 99999\n');
-    const counts = createChunkCounter([{ pattern: '\\b[0-9]{5,}\\b', regex: true, ignoreCase: false }])(data);
-    expect(counts.matches).toEqual([{ lines: 2, occurrences: 3 }]);
+    const spec = { pattern: '\\b[0-9]{5,}\\b', regex: true, ignoreCase: false };
+    expect(createChunkCounter([spec])(data).matches).toEqual([{ lines: 2, occurrences: 3 }]);
+    expect(createChunkCounter([spec], workspace)(workspace.place(data)).matches).toEqual([{ lines: 2, occurrences: 3 }]);
+    // V8 would backtrack through 2^40 ways on these lines: only the automaton finishes.
+    const xs = Buffer.from(`${'x'.repeat(40)}\n${'x'.repeat(40)}y\n`);
+    const backtracking = { pattern: '(x+x+)+y', regex: true, ignoreCase: false };
+    expect(createChunkCounter([backtracking])(xs).matches).toEqual([{ lines: 1, occurrences: 1 }]);
+    expect(createChunkCounter([backtracking], workspace)(workspace.place(xs)).matches).toEqual([{ lines: 1, occurrences: 1 }]);
+    const dense = Buffer.from(`WARN ${'x'.repeat(40)}\n`.repeat(50));
+    expect(createChunkCounter([{ pattern: 'WARN (x+x+)+y', regex: true, ignoreCase: false }], workspace)(workspace.place(dense)).matches).toEqual([{ lines: 0, occurrences: 0 }]);
   });
 });

@@ -77,6 +77,14 @@ export interface LineDfa {
   afterOther: number;
 }
 
+/**
+ * The automaton of a pattern's RegExp as the counter compiles it (flags `gsu`, or `gisu`
+ * under ignore-case), or null for any other flags or when it must run on V8.
+ */
+export function lineDfaOf(regex: RegExp): LineDfa | null {
+  return regex.flags === 'gsu' || regex.flags === 'gisu' ? compileLineDfa(regex.source, regex.ignoreCase) : null;
+}
+
 /** The pattern's automaton, or null when it must run on V8 (see compileLineNfa, and the limits above). */
 export function compileLineDfa(pattern: string, ignoreCase: boolean): LineDfa | null {
   const nfa = compileLineNfa(pattern);

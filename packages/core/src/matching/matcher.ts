@@ -7,7 +7,7 @@ import { countFolded, foldedLiteralSearch } from './folded-literal.js';
 import { type CountingWorkspace, type KernelNeedle, MAX_KERNEL_NEEDLE, caseFoldedNeedle, exactNeedle } from './counting-workspace.js';
 import { countLiteral } from './literal.js';
 import { type PatternSpec, compilePatternRegex, escapeRegExp } from './pattern.js';
-import { type LineDfa, compileLineDfa, countWithLineDfa } from './line-dfa.js';
+import { type LineDfa, countWithLineDfa, lineDfaOf } from './line-dfa.js';
 import { countInLine, countRegexesByLine } from './regex-lines.js';
 import { exactLiteral, requiredLiterals } from './required-literals.js';
 
@@ -63,7 +63,7 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
           return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(asLatin1(), p.search);
         case 'prefiltered':
         case 'prefiltered-folded':
-          if (kernel && p.kernelNeedles) return countCandidates(kernel, bytes, p.kernelNeedles, p.regex, p.dense);
+          if (kernel && p.kernelNeedles) return countCandidates(kernel, bytes, p.kernelNeedles, p.dense);
           if (p.kind === 'prefiltered') return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, asLatin1);
           return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
         case 'line-dfa': {
@@ -102,14 +102,14 @@ function plan(spec: PatternSpec): Plan {
   if (grepFolded) {
     const [longest] = grepFolded.fragments.sort((a, b) => b.length - a.length);
     return longest
-      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest), kernelNeedles: kernelForms([caseFoldedNeedle(longest)]), dense: { dfa: null, chunksLeft: 0 } }
+      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest), kernelNeedles: kernelForms([caseFoldedNeedle(longest)]), dense: denseCandidates(grepFolded.regex) }
       : { kind: 'every-line-regex', regex: grepFolded.regex };
   }
   const literals = spec.regex ? requiredLiterals(spec.pattern, regex.unicode) : exact !== null ? [exact] : null;
   if (literals && literals.every((text) => text.length >= 2)) {
     if (!spec.ignoreCase) {
       const needles = literals.map((text) => Buffer.from(text, 'utf8'));
-      return { kind: 'prefiltered', regex, needles, kernelNeedles: kernelForms(needles.map(exactNeedle)), dense: { dfa: compileLineDfa(regex.source, false), chunksLeft: 0 } };
+      return { kind: 'prefiltered', regex, needles, kernelNeedles: kernelForms(needles.map(exactNeedle)), dense: denseCandidates(regex) };
     }
     if (literals.every(isAsciiFoldable)) {
       return {
@@ -117,11 +117,11 @@ function plan(spec: PatternSpec): Plan {
         regex,
         search: new RegExp(literals.map(escapeRegExp).join('|'), 'gi'),
         kernelNeedles: kernelForms(literals.map(caseFoldedNeedle)),
-        dense: { dfa: compileLineDfa(regex.source, true), chunksLeft: 0 },
+        dense: denseCandidates(regex),
       };
     }
   }
-  const dfa = compileLineDfa(regex.source, regex.ignoreCase);
+  const dfa = lineDfaOf(regex);
   return dfa ? { kind: 'line-dfa', dfa, regex } : { kind: 'every-line-regex', regex };
 }
 
@@ -151,10 +151,19 @@ const BYTES_PER_CANDIDATE_FOR_DFA = 700;
 /** Chunks counted by the automaton before the candidates are looked at again. */
 const DENSE_RECHECK = 16;
 
-/** A prefiltered regex's automaton, if it has one, and how many more chunks it counts without looking at candidates. */
+/**
+ * A prefiltered regex's automaton (built when its candidates are first found dense:
+ * undefined until then, null if it has none) and how many more chunks it counts
+ * without looking at candidates.
+ */
 interface DenseCandidates {
-  dfa: LineDfa | null;
+  regex: RegExp;
+  dfa: LineDfa | null | undefined;
   chunksLeft: number;
+}
+
+function denseCandidates(regex: RegExp): DenseCandidates {
+  return { regex, dfa: undefined, chunksLeft: 0 };
 }
 
 /**
@@ -162,16 +171,19 @@ interface DenseCandidates {
  * they are many, with its automaton over the whole chunk (and the chunks after it for a
  * while, without finding candidates first). Either way the count is exact.
  */
-function countCandidates(kernel: CountingWorkspace, bytes: Buffer, needles: readonly KernelNeedle[], regex: RegExp, dense: DenseCandidates): PatternCount {
-  const { dfa } = dense;
-  if (dfa && dense.chunksLeft > 0) {
+function countCandidates(kernel: CountingWorkspace, bytes: Buffer, needles: readonly KernelNeedle[], dense: DenseCandidates): PatternCount {
+  const { regex } = dense;
+  if (dense.dfa && dense.chunksLeft > 0) {
     dense.chunksLeft--;
-    return countWithDfa(kernel, bytes, dfa, regex);
+    return countWithDfa(kernel, bytes, dense.dfa, regex);
   }
   const lineRanges = kernelLinesHolding(kernel, bytes, needles);
-  if (dfa && (lineRanges.length / 2) * BYTES_PER_CANDIDATE_FOR_DFA > bytes.length) {
-    dense.chunksLeft = DENSE_RECHECK - 1;
-    return countWithDfa(kernel, bytes, dfa, regex);
+  if ((lineRanges.length / 2) * BYTES_PER_CANDIDATE_FOR_DFA > bytes.length) {
+    dense.dfa ??= lineDfaOf(regex);
+    if (dense.dfa) {
+      dense.chunksLeft = DENSE_RECHECK - 1;
+      return countWithDfa(kernel, bytes, dense.dfa, regex);
+    }
   }
   return countOnLines(bytes, lineRanges, regex, null);
 }

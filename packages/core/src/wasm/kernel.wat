@@ -206,6 +206,9 @@
   ;; symbol (255: the line goes to V8); per row, whether its line has a match counted.
   ;; The first six rows are the pseudo states the scan looks at: WIDE, END, END_MATCH,
   ;; DEAD, DEAD_MATCH, TO_V8; then the states that report a match, up to $dfaSpecial.
+  ;; Addresses stay below 2 GiB (a chunk holds at most 500 MiB, the limit of
+  ;; --max-line-size, after 1.25 MiB of fixed pages): they compare as signed numbers, and
+  ;; -1 can stand for no match.
   (global $dfaTable (mut i32) (i32.const 0))
   (global $dfaWide (mut i32) (i32.const 0))
   (global $dfaWord (mut i32) (i32.const 0))
