@@ -84,6 +84,7 @@ describe('the line automaton', () => {
       [0xf0, 0x82, 0x82, 0x80], // overlong, four bytes
       [0xe1, 0xc0, 0x80], // a second byte that is no continuation
       [0xc3, 0xc3], // a lead byte where a continuation should be
+      [0xf0, 0x9f, 0x98], // four bytes cut short, before a space
     ];
     for (const bytes of invalid) {
       const text = Buffer.concat([Buffer.from('ab 12345 '), Buffer.from(bytes), Buffer.from(' 67890\nab 12345\n'), Buffer.from(bytes), Buffer.from('\n')]);
@@ -98,7 +99,7 @@ describe('the line automaton', () => {
     const units = [
       Buffer.concat([Buffer.from('a\nab'), Buffer.from([0xff]), Buffer.from('\n')]),
       Buffer.concat([Buffer.from('aa a\nxa'), Buffer.from([0x80]), Buffer.from('a\n')]),
-      Buffer.from('a é\na😀a\n'), // above U+FFFF: the kernel hands the line to V8
+      Buffer.concat([Buffer.from('a é\na😀a'), Buffer.from([0xf0, 0x9f]), Buffer.from('\n')]), // cut short after a character above U+FFFF
     ];
     for (const unit of units) {
       const text = Buffer.concat(Array.from({ length: 400 }, () => unit));
@@ -137,7 +138,7 @@ describe('the line automaton', () => {
   /** Random patterns over a small alphabet, so that they often match. */
   const atom = fc.constantFrom(
     ...['a', 'b', 'A', 's', 'k', '1', ' ', '-', '.', '[ab]', '[^a]', '[a-c1]', '\\d', '\\w', '\\W', '\\s', '\\S', '[^\\d ]'],
-    ...['é', 'ſ', 'K', '😀', '\\p{L}', '[à-ÿ]', '[^é]', '\\uFFFD'],
+    ...['é', 'ſ', 'K', '😀', '𐐀', '[𐐀-𐐧]', '\\p{L}', '[à-ÿ]', '[^é]', '\\uFFFD'],
   );
   const assertion = fc.constantFrom('^', '$', '\\b', '\\B');
   const quantifier = fc.constantFrom('*', '+', '?', '{2}', '{1,3}', '{2,}', '*?', '+?', '??', '{1,2}?');
@@ -155,7 +156,7 @@ describe('the line automaton', () => {
   }));
   const piece = fc.oneof(
     { weight: 12, arbitrary: fc.constantFrom('a', 'b', 'A', 'B', 's', 'S', 'k', '1', '2', ' ', '-', '_', '\r', '\n', '\n').map((c) => Buffer.from(c)) },
-    { weight: 4, arbitrary: fc.constantFrom('é', 'ÿ', 'ſ', 'K', '\u00a0', '\u3000', '日', '😀', '\uFFFD').map((c) => Buffer.from(c)) },
+    { weight: 4, arbitrary: fc.constantFrom('é', 'ÿ', 'ſ', 'K', '\u00a0', '\u3000', '日', '😀', '𐐀', '𐐨', '\uFFFD').map((c) => Buffer.from(c)) },
     { weight: 1, arbitrary: fc.constantFrom([0xff], [0xc3], [0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f]).map((b) => Buffer.from(b)) },
   );
   const text = fc.array(piece, { maxLength: 60 }).map((pieces) => Buffer.concat(pieces));

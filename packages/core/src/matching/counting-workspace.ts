@@ -160,7 +160,7 @@ export class CountingWorkspace {
   /**
    * Adds a line automaton's matching lines and matches in `bytes`, which this workspace
    * holds, to `count`, as countWithLineDfa does: the kernel runs it, and hands the lines
-   * it leaves to V8 (not valid UTF-8, or a character above U+FFFF) to `regex`.
+   * that are not valid UTF-8 to `regex`.
    */
   countLineDfa(bytes: Uint8Array, dfa: LineDfa, regex: RegExp, count: PatternCount): void {
     let image = images.get(dfa);

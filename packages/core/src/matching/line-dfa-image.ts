@@ -17,8 +17,8 @@ const NO_SYMBOL = 255;
  */
 export interface LineDfaImage {
   bytes: Uint8Array;
-  /** table, wide, word, lineMatched, bmp, wideSymbols, special, startOfLine, afterWord, afterOther. */
-  load: [number, number, number, number, number, number, number, number, number, number];
+  /** table, wide, word, lineMatched, bmp, astral, wideSymbols, special, startOfLine, afterWord, afterOther. */
+  load: [number, number, number, number, number, number, number, number, number, number, number];
 }
 
 /** The image, or null if it needs more than `capacity` bytes (the automaton then runs in JavaScript). */
@@ -27,7 +27,7 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
   const bmp = new Uint8Array(BMP_SIZE).fill(NO_SYMBOL);
   if (dfa.wideClass) {
     for (let codePoint = 0x80; codePoint < BMP_SIZE; codePoint++) {
-      const symbol = dfa.wideClass(codePoint);
+      const symbol = dfa.wideClass.bmp[codePoint]!;
       if (symbol >= 0) bmp[codePoint] = symbol - dfa.firstWide;
     }
   }
@@ -65,7 +65,11 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
   const lineMatchedAt = wordAt + rowBytes;
   const tableAt = lineMatchedAt + rowBytes;
   const wideAt = tableAt + allRows * 1024;
-  const size = wideAt + dfa.wide.length * 4;
+  // Segments from U+10000: their count, first code points and symbols (i32 each).
+  const astralStarts = dfa.wideClass?.astralStarts ?? new Int32Array(0);
+  const astralSymbols = dfa.wideClass?.astralSymbols ?? new Int16Array(0);
+  const astralAt = wideAt + dfa.wide.length * 4;
+  const size = astralAt + 4 + astralStarts.length * 8;
   if (size > capacity) return null;
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
@@ -76,6 +80,12 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
     for (let byte = 0; byte < 256; byte++) view.setInt32(at + byte * 4, address(byte >= 0x80 && byte < 0xc0 ? target : TO_V8), true);
   });
   for (let k = 0; k < dfa.wide.length; k++) view.setInt32(wideAt + k * 4, address(dfa.wide[k]!), true);
+  view.setInt32(astralAt, astralStarts.length, true);
+  astralStarts.forEach((start, k) => {
+    view.setInt32(astralAt + 4 + k * 4, start, true);
+    const symbol = astralSymbols[k]!;
+    view.setInt32(astralAt + 4 + (astralStarts.length + k) * 4, symbol >= 0 ? symbol - dfa.firstWide : NO_SYMBOL, true);
+  });
   bytes.set(dfa.afterWordChar, wordAt);
   bytes.set(dfa.lineMatched, lineMatchedAt);
   // A row of continuation bytes keeps the line's state of the state it leads to.
@@ -83,6 +93,6 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
   bytes.set(bmp, bmpAt);
   return {
     bytes,
-    load: [base + tableAt, base + wideAt, base + wordAt, base + lineMatchedAt, base + bmpAt, dfa.wideSymbols, address(dfa.special), address(dfa.startOfLine), address(dfa.afterWord), address(dfa.afterOther)],
+    load: [base + tableAt, base + wideAt, base + wordAt, base + lineMatchedAt, base + bmpAt, base + astralAt, dfa.wideSymbols, address(dfa.special), address(dfa.startOfLine), address(dfa.afterWord), address(dfa.afterOther)],
   };
 }

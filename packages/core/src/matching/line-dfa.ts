@@ -1,5 +1,5 @@
 import type { PatternCount } from './counts.js';
-import { ASCII, type Alphabet, buildAlphabet } from './regex-alphabet.js';
+import { ASCII, type Alphabet, type WideClasses, buildAlphabet, wideSymbolOf } from './regex-alphabet.js';
 import { type LineNfa, type Look, compileLineNfa } from './regex-nfa.js';
 import { countInLine } from './regex-lines.js';
 
@@ -62,8 +62,8 @@ export interface LineDfa {
   /** Rows of `wideSymbols` targets, one per state (the row of id `s` starts at `(s >> 8) * wideSymbols`). */
   wide: Int32Array;
   wideSymbols: number;
-  /** The wide symbol of a code point, offset by `firstWide`; -1 or null: the line goes to V8. */
-  wideClass: ((codePoint: number) => number) | null;
+  /** The wide symbols of code points (offset by `firstWide`; -1: the line goes to V8), or null: every line outside ASCII goes to V8. */
+  wideClass: WideClasses | null;
   firstWide: number;
   /** Per state (id >> 8): whether the character just read is a word character. */
   afterWordChar: Uint8Array;
@@ -300,7 +300,7 @@ function scan(bytes: Buffer, length: number, dfa: LineDfa, regex: RegExp, count:
     const at = i;
     if (next === WIDE) {
       const decoded = utf8At(bytes, i);
-      const symbol = decoded >= 0 && wideClass ? wideClass(decoded >> 3) : -1;
+      const symbol = decoded >= 0 && wideClass ? wideSymbolOf(wideClass, decoded >> 3) : -1;
       if (symbol < 0) {
         // Not valid UTF-8, or a character left to V8: the whole line goes to V8, and
         // what this scan counted on it is taken back.

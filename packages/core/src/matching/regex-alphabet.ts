@@ -21,8 +21,31 @@ export interface Alphabet {
   member: Uint8Array[];
   /** Per symbol: its characters are word characters (`\w` with the run's flags). */
   word: Uint8Array;
-  /** The wide symbol of a code point outside ASCII (-1 for a surrogate, which valid UTF-8 never holds), or null if lines outside ASCII are left to V8. */
-  wideClass: ((codePoint: number) => number) | null;
+  /** The wide symbols of code points outside ASCII, or null if lines outside ASCII are left to V8. */
+  wideClass: WideClasses | null;
+}
+
+/** Code points' wide symbols: a table for the Basic Multilingual Plane, segments above it. */
+export interface WideClasses {
+  /** Per code point below U+10000: its symbol (-1 for ASCII and surrogates, which valid UTF-8 never decodes to). */
+  bmp: Int16Array;
+  /** From U+10000: segments' first code points, ascending (the first is U+10000), and their symbols. */
+  astralStarts: Int32Array;
+  astralSymbols: Int16Array;
+}
+
+/** A code point's wide symbol (-1: none). */
+export function wideSymbolOf(classes: WideClasses, codePoint: number): number {
+  if (codePoint < 0x10000) return classes.bmp[codePoint]!;
+  const { astralStarts, astralSymbols } = classes;
+  let low = 0;
+  let high = astralStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (astralStarts[mid]! <= codePoint) low = mid;
+    else high = mid - 1;
+  }
+  return astralSymbols[low]!;
 }
 
 /**
@@ -130,25 +153,12 @@ export function buildAlphabet(atoms: readonly string[], flags: string): Alphabet
   return { byteClass, asciiClasses, symbols: member.length, member, word: Uint8Array.from(word), wideClass };
 }
 
-/** A code point's symbol: a table for the Basic Multilingual Plane, a binary search above it. */
-function wideLookup(starts: number[], symbols: number[], bounds: number[]): (codePoint: number) => number {
+function wideLookup(starts: number[], symbols: number[], bounds: number[]): WideClasses {
   const bmp = new Int16Array(0x10000).fill(-1);
   let k = 0;
   for (; k < starts.length && starts[k]! < 0x10000; k++) {
     const end = Math.min(0x10000, bounds[bounds.indexOf(starts[k]!) + 1]!);
     bmp.fill(symbols[k]!, starts[k], end);
   }
-  const astralStarts = Int32Array.from(starts.slice(k));
-  const astralSymbols = Int16Array.from(symbols.slice(k));
-  return (codePoint) => {
-    if (codePoint < 0x10000) return bmp[codePoint]!;
-    let low = 0;
-    let high = astralStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (astralStarts[mid]! <= codePoint) low = mid;
-      else high = mid - 1;
-    }
-    return astralSymbols[low]!;
-  };
+  return { bmp, astralStarts: Int32Array.from(starts.slice(k)), astralSymbols: Int16Array.from(symbols.slice(k)) };
 }

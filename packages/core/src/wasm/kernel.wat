@@ -203,7 +203,8 @@
   ;; 256 targets, one per byte, where a target is the absolute address of a row (so a
   ;; step is one load); its rows of targets per wide symbol; per row, whether the
   ;; character just read is a word character; per code point below U+10000, its wide
-  ;; symbol (255: the line goes to V8); per row, whether its line has a match counted.
+  ;; symbol (255: the line goes to V8), and the segments above (see $wideSymbol); per
+  ;; row, whether its line has a match counted.
   ;; The first six rows are the pseudo states the scan looks at: WIDE, END, END_MATCH,
   ;; DEAD, DEAD_MATCH, TO_V8; then the states that report a match, up to $dfaSpecial.
   ;; Addresses stay below 2 GiB (a chunk holds at most 500 MiB, the limit of
@@ -214,6 +215,7 @@
   (global $dfaWord (mut i32) (i32.const 0))
   (global $dfaLineMatched (mut i32) (i32.const 0))
   (global $dfaBmp (mut i32) (i32.const 0))
+  (global $dfaAstral (mut i32) (i32.const 0))
   (global $dfaWideSymbols (mut i32) (i32.const 0))
   (global $dfaSpecial (mut i32) (i32.const 0))
   (global $dfaStartOfLine (mut i32) (i32.const 0))
@@ -224,24 +226,25 @@
   (global $dfaOccurrences (export "dfaOccurrences") (mut i32) (i32.const 0))
 
   (func (export "loadDfa") (param $table i32) (param $wide i32) (param $word i32) (param $lineMatched i32) (param $bmp i32)
-      (param $wideSymbols i32) (param $special i32) (param $startOfLine i32) (param $afterWord i32) (param $afterOther i32)
+      (param $astral i32) (param $wideSymbols i32) (param $special i32) (param $startOfLine i32) (param $afterWord i32) (param $afterOther i32)
     (global.set $dfaTable (local.get $table))
     (global.set $dfaWide (local.get $wide))
     (global.set $dfaWord (local.get $word))
     (global.set $dfaLineMatched (local.get $lineMatched))
     (global.set $dfaBmp (local.get $bmp))
+    (global.set $dfaAstral (local.get $astral))
     (global.set $dfaWideSymbols (local.get $wideSymbols))
     (global.set $dfaSpecial (local.get $special))
     (global.set $dfaStartOfLine (local.get $startOfLine))
     (global.set $dfaAfterWord (local.get $afterWord))
     (global.set $dfaAfterOther (local.get $afterOther)))
 
-  ;; The code point of the valid UTF-8 sequence of two or three bytes at $p times 8 plus
-  ;; its length, or -1: not valid (V8 decodes U+FFFD there), or four bytes (a code point
-  ;; above U+FFFF, left to V8 too). A byte is read only once the ones before it are a
-  ;; lead and continuations, so never past the line's newline.
+  ;; The code point of the valid UTF-8 sequence of two to four bytes at $p times 8 plus
+  ;; its length, or -1 where it is not valid (V8 decodes U+FFFD there). A byte is read
+  ;; only once the ones before it are a lead and continuations, so never past the
+  ;; line's newline.
   (func $utf8At (param $p i32) (result i32)
-    (local $b0 i32) (local $b1 i32) (local $b2 i32)
+    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
     (local.set $b0 (i32.load8_u (local.get $p)))
     (local.set $b1 (i32.load8_u offset=1 (local.get $p)))
     (if (i32.lt_u (local.get $b0) (i32.const 0xc2)) (then (return (i32.const -1))))
@@ -250,15 +253,49 @@
         (if (i32.ne (i32.and (local.get $b1) (i32.const 0xc0)) (i32.const 0x80)) (then (return (i32.const -1))))
         (return (i32.or (i32.shl (i32.or (i32.shl (i32.and (local.get $b0) (i32.const 0x1f)) (i32.const 6))
                                          (i32.and (local.get $b1) (i32.const 0x3f))) (i32.const 3)) (i32.const 2)))))
-    (if (i32.ge_u (local.get $b0) (i32.const 0xf0)) (then (return (i32.const -1))))
-    ;; E0 must not be overlong; ED must not encode a surrogate.
-    (if (i32.lt_u (local.get $b1) (select (i32.const 0xa0) (i32.const 0x80) (i32.eq (local.get $b0) (i32.const 0xe0)))) (then (return (i32.const -1))))
-    (if (i32.gt_u (local.get $b1) (select (i32.const 0x9f) (i32.const 0xbf) (i32.eq (local.get $b0) (i32.const 0xed)))) (then (return (i32.const -1))))
+    (if (i32.lt_u (local.get $b0) (i32.const 0xf0))
+      (then
+        ;; E0 must not be overlong; ED must not encode a surrogate.
+        (if (i32.lt_u (local.get $b1) (select (i32.const 0xa0) (i32.const 0x80) (i32.eq (local.get $b0) (i32.const 0xe0)))) (then (return (i32.const -1))))
+        (if (i32.gt_u (local.get $b1) (select (i32.const 0x9f) (i32.const 0xbf) (i32.eq (local.get $b0) (i32.const 0xed)))) (then (return (i32.const -1))))
+        (local.set $b2 (i32.load8_u offset=2 (local.get $p)))
+        (if (i32.ne (i32.and (local.get $b2) (i32.const 0xc0)) (i32.const 0x80)) (then (return (i32.const -1))))
+        (return (i32.or (i32.shl (i32.or (i32.or (i32.shl (i32.and (local.get $b0) (i32.const 0x0f)) (i32.const 12))
+                                                 (i32.shl (i32.and (local.get $b1) (i32.const 0x3f)) (i32.const 6)))
+                                         (i32.and (local.get $b2) (i32.const 0x3f))) (i32.const 3)) (i32.const 3)))))
+    (if (i32.gt_u (local.get $b0) (i32.const 0xf4)) (then (return (i32.const -1))))
+    ;; F0 must not be overlong; F4 must stay below U+110000.
+    (if (i32.lt_u (local.get $b1) (select (i32.const 0x90) (i32.const 0x80) (i32.eq (local.get $b0) (i32.const 0xf0)))) (then (return (i32.const -1))))
+    (if (i32.gt_u (local.get $b1) (select (i32.const 0x8f) (i32.const 0xbf) (i32.eq (local.get $b0) (i32.const 0xf4)))) (then (return (i32.const -1))))
     (local.set $b2 (i32.load8_u offset=2 (local.get $p)))
     (if (i32.ne (i32.and (local.get $b2) (i32.const 0xc0)) (i32.const 0x80)) (then (return (i32.const -1))))
-    (i32.or (i32.shl (i32.or (i32.or (i32.shl (i32.and (local.get $b0) (i32.const 0x0f)) (i32.const 12))
-                                     (i32.shl (i32.and (local.get $b1) (i32.const 0x3f)) (i32.const 6)))
-                             (i32.and (local.get $b2) (i32.const 0x3f))) (i32.const 3)) (i32.const 3)))
+    (local.set $b3 (i32.load8_u offset=3 (local.get $p)))
+    (if (i32.ne (i32.and (local.get $b3) (i32.const 0xc0)) (i32.const 0x80)) (then (return (i32.const -1))))
+    (i32.or (i32.shl (i32.or (i32.or (i32.shl (i32.and (local.get $b0) (i32.const 0x07)) (i32.const 18))
+                                     (i32.shl (i32.and (local.get $b1) (i32.const 0x3f)) (i32.const 12)))
+                             (i32.or (i32.shl (i32.and (local.get $b2) (i32.const 0x3f)) (i32.const 6))
+                                     (i32.and (local.get $b3) (i32.const 0x3f)))) (i32.const 3)) (i32.const 4)))
+
+  ;; The wide symbol of a code point: from the table below U+10000, else by a binary
+  ;; search of the segments above it ($dfaAstral: their count, first code points and
+  ;; symbols, as i32). 255: none, the line goes to V8.
+  (func $wideSymbol (param $cp i32) (result i32)
+    (local $count i32) (local $starts i32) (local $low i32) (local $high i32) (local $mid i32)
+    (if (i32.lt_u (local.get $cp) (i32.const 0x10000))
+      (then (return (i32.load8_u (i32.add (global.get $dfaBmp) (local.get $cp))))))
+    (local.set $count (i32.load (global.get $dfaAstral)))
+    (if (i32.eqz (local.get $count)) (then (return (i32.const 255))))
+    (local.set $starts (i32.add (global.get $dfaAstral) (i32.const 4)))
+    (local.set $high (i32.sub (local.get $count) (i32.const 1)))
+    (block $done
+      (loop $halve
+        (br_if $done (i32.ge_s (local.get $low) (local.get $high)))
+        (local.set $mid (i32.shr_u (i32.add (i32.add (local.get $low) (local.get $high)) (i32.const 1)) (i32.const 1)))
+        (if (i32.le_u (i32.load (i32.add (local.get $starts) (i32.shl (local.get $mid) (i32.const 2)))) (local.get $cp))
+          (then (local.set $low (local.get $mid)))
+          (else (local.set $high (i32.sub (local.get $mid) (i32.const 1)))))
+        (br $halve)))
+    (i32.load (i32.add (i32.add (local.get $starts) (i32.shl (local.get $count) (i32.const 2))) (i32.shl (local.get $low) (i32.const 2)))))
 
   ;; A stream of whole lines the automaton runs over, as a record in memory (i32 fields):
   ;; +0 p (the next byte), +4 end (after the last line's newline), +8 s (the state), +12
@@ -328,7 +365,7 @@
             (else (local.set $decoded (call $utf8At (local.get $p)))))
           (if (i32.lt_s (local.get $decoded) (i32.const 0))
             (then (return (call $toV8 (local.get $rec) (local.get $s) (local.get $p)))))
-          (local.set $symbol (i32.load8_u (i32.add (global.get $dfaBmp) (i32.shr_u (local.get $decoded) (i32.const 3)))))
+          (local.set $symbol (call $wideSymbol (i32.shr_u (local.get $decoded) (i32.const 3))))
           (if (i32.eq (local.get $symbol) (i32.const 255))
             (then (return (call $toV8 (local.get $rec) (local.get $s) (local.get $p)))))
           (local.set $next (i32.load (i32.add (global.get $dfaWide)
