@@ -350,7 +350,7 @@
     ;; TO_V8: a byte that does not go on with the character begun.
     (if (i32.eq (local.get $next) (i32.add (local.get $table) (i32.const 5120)))
       (then (return (call $toV8 (local.get $rec) (local.get $s) (local.get $p)))))
-    ;; WIDE: a character of two or three bytes steps by its symbol; so do the ones right
+    ;; WIDE: a character of two to four bytes steps by its symbol; so do the ones right
     ;; after it (padding such as ···), here, while they lead to ordinary states.
     (if (i32.eq (local.get $next) (local.get $table))
       (then
