@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { NEWLINE } from '../chunking/newlines.js';
 import type { PatternCount } from './counts.js';
 import { type LineDfa, countWithLineDfa } from './line-dfa.js';
 import { type LineDfaImage, lineDfaImage } from './line-dfa-image.js';
@@ -19,7 +20,6 @@ const MAX_PAIRS = (2 * WASM_PAGE) / 8;
 const AUTOMATON_AT = 3 * WASM_PAGE;
 const AUTOMATON_SIZE = 17 * WASM_PAGE;
 const DATA_AT = AUTOMATON_AT + AUTOMATON_SIZE;
-const NEWLINE = 0x0a;
 /** Bytes copied in at a time to count the newlines of bytes held elsewhere. */
 const COPY_BLOCK = 256 * 1024;
 /** Longer needles are searched in JavaScript. */

@@ -1,3 +1,4 @@
+import { NEWLINE } from '../chunking/newlines.js';
 import type { PatternCount } from './counts.js';
 import { ASCII, type Alphabet, type WideClasses, buildAlphabet, wideSymbolOf } from './regex-alphabet.js';
 import { type LineNfa, type Look, compileLineNfa } from './regex-nfa.js';
@@ -11,7 +12,6 @@ const MAX_DFA_STATES = 2048;
  * threads); it is left to V8 within milliseconds instead.
  */
 const BUILD_BUDGET = 4_000_000;
-const NEWLINE = 0x0a;
 
 /*
  * State ids are premultiplied by 256, the row length, so that a step is one load:

@@ -63,7 +63,7 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
           return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(asLatin1(), p.search);
         case 'prefiltered':
         case 'prefiltered-folded':
-          if (kernel && p.kernelNeedles) return countCandidates(kernel, bytes, p.kernelNeedles, p.dense);
+          if (kernel && p.kernelNeedles) return countCandidates(kernel, bytes, p.kernelNeedles, p.regex, p.dense);
           if (p.kind === 'prefiltered') return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, asLatin1);
           return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
         case 'line-dfa': {
@@ -102,14 +102,14 @@ function plan(spec: PatternSpec): Plan {
   if (grepFolded) {
     const [longest] = grepFolded.fragments.sort((a, b) => b.length - a.length);
     return longest
-      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest), kernelNeedles: kernelForms([caseFoldedNeedle(longest)]), dense: denseCandidates(grepFolded.regex) }
+      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest), kernelNeedles: kernelForms([caseFoldedNeedle(longest)]), dense: denseCandidates() }
       : { kind: 'every-line-regex', regex: grepFolded.regex };
   }
   const literals = spec.regex ? requiredLiterals(spec.pattern, regex.unicode) : exact !== null ? [exact] : null;
   if (literals && literals.every((text) => text.length >= 2)) {
     if (!spec.ignoreCase) {
       const needles = literals.map((text) => Buffer.from(text, 'utf8'));
-      return { kind: 'prefiltered', regex, needles, kernelNeedles: kernelForms(needles.map(exactNeedle)), dense: denseCandidates(regex) };
+      return { kind: 'prefiltered', regex, needles, kernelNeedles: kernelForms(needles.map(exactNeedle)), dense: denseCandidates() };
     }
     if (literals.every(isAsciiFoldable)) {
       return {
@@ -117,7 +117,7 @@ function plan(spec: PatternSpec): Plan {
         regex,
         search: new RegExp(literals.map(escapeRegExp).join('|'), 'gi'),
         kernelNeedles: kernelForms(literals.map(caseFoldedNeedle)),
-        dense: denseCandidates(regex),
+        dense: denseCandidates(),
       };
     }
   }
@@ -157,13 +157,12 @@ const DENSE_RECHECK = 16;
  * without looking at candidates.
  */
 interface DenseCandidates {
-  regex: RegExp;
   dfa: LineDfa | null | undefined;
   chunksLeft: number;
 }
 
-function denseCandidates(regex: RegExp): DenseCandidates {
-  return { regex, dfa: undefined, chunksLeft: 0 };
+function denseCandidates(): DenseCandidates {
+  return { dfa: undefined, chunksLeft: 0 };
 }
 
 /**
@@ -171,8 +170,7 @@ function denseCandidates(regex: RegExp): DenseCandidates {
  * they are many, with its automaton over the whole chunk (and the chunks after it for a
  * while, without finding candidates first). Either way the count is exact.
  */
-function countCandidates(kernel: CountingWorkspace, bytes: Buffer, needles: readonly KernelNeedle[], dense: DenseCandidates): PatternCount {
-  const { regex } = dense;
+function countCandidates(kernel: CountingWorkspace, bytes: Buffer, needles: readonly KernelNeedle[], regex: RegExp, dense: DenseCandidates): PatternCount {
   if (dense.dfa && dense.chunksLeft > 0) {
     dense.chunksLeft--;
     return countWithDfa(kernel, bytes, dense.dfa, regex);

@@ -136,6 +136,7 @@ export function buildAlphabet(atoms: readonly string[], flags: string): Alphabet
   const bounds = [...cuts].sort((a, b) => a - b);
   const cursors = members.map(() => 0);
   const segmentStarts: number[] = [];
+  const segmentEnds: number[] = [];
   const segmentSymbols: number[] = [];
   for (let k = 0; k + 1 < bounds.length; k++) {
     const start = bounds[k]!;
@@ -146,19 +147,19 @@ export function buildAlphabet(atoms: readonly string[], flags: string): Alphabet
       return at < m.wide.length && m.wide[at]! <= start ? 1 : 0;
     });
     segmentStarts.push(start);
+    segmentEnds.push(bounds[k + 1]!);
     segmentSymbols.push(intern(vector));
   }
   const wideClasses = member.length - asciiClasses;
-  const wideClass = wideClasses <= MAX_WIDE_CLASSES ? wideLookup(segmentStarts, segmentSymbols, bounds) : null;
+  const wideClass = wideClasses <= MAX_WIDE_CLASSES ? wideLookup(segmentStarts, segmentEnds, segmentSymbols) : null;
   return { byteClass, asciiClasses, symbols: member.length, member, word: Uint8Array.from(word), wideClass };
 }
 
-function wideLookup(starts: number[], symbols: number[], bounds: number[]): WideClasses {
+function wideLookup(starts: number[], ends: number[], symbols: number[]): WideClasses {
   const bmp = new Int16Array(0x10000).fill(-1);
   let k = 0;
   for (; k < starts.length && starts[k]! < 0x10000; k++) {
-    const end = Math.min(0x10000, bounds[bounds.indexOf(starts[k]!) + 1]!);
-    bmp.fill(symbols[k]!, starts[k], end);
+    bmp.fill(symbols[k]!, starts[k], Math.min(0x10000, ends[k]!));
   }
   return { bmp, astralStarts: Int32Array.from(starts.slice(k)), astralSymbols: Int16Array.from(symbols.slice(k)) };
 }
