@@ -19,6 +19,7 @@ import {
   openChunkBytes,
   redisErrorCode,
 } from '../src/index.js';
+import { REPLY_SLICE } from '../src/chunk-bytes/resp-chunk-bytes.js';
 
 let redis: TestRedis;
 let client: RedisClient;
@@ -94,6 +95,34 @@ describe.each(paths)('chunk bytes through %s', (_, start) => {
     expect(Buffer.from(whole).equals(value)).toBe(true);
     expect([...missing]).toEqual([7, 7, 7, 7]);
   });
+
+  it('reads values and ranges longer than a reply slice as a GET and a GETRANGE would', async () => {
+    const key = `t-bytes:${process.pid}:long`;
+    const value = randomBytes(3 * REPLY_SLICE + 12_345);
+    await bytes.store([{ key, parts: [value] }]);
+    const whole = new Uint8Array(value.length);
+    const across = new Uint8Array(2 * REPLY_SLICE + 3);
+    const pastTheEnd = new Uint8Array(2 * REPLY_SLICE).fill(5);
+    const tooLong = new Uint8Array(value.length + 1).fill(6);
+    const tooShort = new Uint8Array(value.length - 1).fill(6);
+    const missing = new Uint8Array(2 * REPLY_SLICE).fill(7);
+    expect(
+      await bytes.readInto([
+        { key, target: whole },
+        { key, target: across, start: REPLY_SLICE - 1 },
+        { key, target: pastTheEnd, start: 2 * REPLY_SLICE },
+        { key, target: tooLong },
+        { key, target: tooShort },
+        { key: `t-bytes:${process.pid}:none`, target: missing },
+        { key: `t-bytes:${process.pid}:none`, target: missing, start: 0 },
+      ]),
+    ).toEqual([value.length, across.length, value.length - 2 * REPLY_SLICE, value.length, value.length, null, 0]);
+    expect(Buffer.from(whole).equals(value)).toBe(true);
+    expect(Buffer.from(across).equals(value.subarray(REPLY_SLICE - 1, 3 * REPLY_SLICE + 2))).toBe(true);
+    // A whole value that does not fit leaves its target alone.
+    expect(tooLong.every((byte) => byte === 6) && tooShort.every((byte) => byte === 6)).toBe(true);
+    expect(missing.every((byte) => byte === 7)).toBe(true);
+  });
 });
 
 describe('chunk bytes on a connection of their own', () => {
@@ -102,6 +131,35 @@ describe('chunk bytes on a connection of their own', () => {
     expect(await open(redis.tcpUrl!)).toBeInstanceOf(RespChunkBytes);
     expect(await open('redis+cluster://127.0.0.1:1,127.0.0.1:2')).toBeInstanceOf(RedisChunkBytes);
     expect(await open('redis+sentinel://127.0.0.1:1/mymaster')).toBeInstanceOf(RedisChunkBytes);
+  });
+
+  it('keeps what Redis holds for a reader to a few reply slices, however much it reads at once', async () => {
+    const bytes = await open(redis.url);
+    const value = randomBytes(4 * 1024 * 1024);
+    const keys = Array.from({ length: 16 }, (_, i) => `t-bytes:${process.pid}:held:${i}`);
+    await bytes.store(keys.map((key) => ({ key, parts: [value] })));
+    // The newest chunk-bytes connection is this reader's.
+    const clients = ((await client.call('CLIENT', 'LIST')) as string).trim().split('\n');
+    const id = String(Math.max(...clients.filter((line) => line.includes(' name=chunk-bytes-test:bytes ')).map((line) => Number(/^id=(\d+)/.exec(line)![1]))));
+    // Redis's reply buffers for the reader, sampled while 64 MiB are read: a GET per pack held whole packs.
+    let sampling = true;
+    let highest = 0;
+    let samples = 0;
+    const sampler = (async () => {
+      while (sampling) {
+        const line = (await client.call('CLIENT', 'LIST', 'ID', id)) as string;
+        highest = Math.max(highest, Number(/ omem=(\d+)/.exec(line)?.[1] ?? 0));
+        samples++;
+      }
+    })();
+    const targets = keys.map(() => new Uint8Array(value.length));
+    for (let round = 0; round < 4; round++) expect(await bytes.readInto(keys.map((key, i) => ({ key, target: targets[i]! })))).toEqual(keys.map(() => value.length));
+    sampling = false;
+    await sampler;
+    expect(samples).toBeGreaterThan(10);
+    expect(targets.every((target) => Buffer.from(target).equals(value))).toBe(true);
+    // Two slices of 1 MiB at most, each in a block up to a quarter larger (jemalloc's size classes), plus headers.
+    expect(highest).toBeLessThanOrEqual(2.5 * 1024 * 1024 + 64 * 1024);
   });
 
   it('logs in to the database the URL names', async () => {

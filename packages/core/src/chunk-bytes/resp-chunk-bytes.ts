@@ -4,13 +4,29 @@ import { type RespEndpoint, RespConnection, RespReplyError } from './resp-connec
 import type { RespReply } from './resp-reader.js';
 
 /**
+ * Most bytes one reply of chunk bytes carries. Redis copies a reply whole into the
+ * client's output buffer and frees it only once all of it is sent, so a GET of a 4 MiB
+ * pack cost Redis 4 MiB more for as long as the worker took to drain it: 0–16 MiB at any
+ * moment with two workers taking two jobs each, the part of Redis's peak memory that
+ * moved from run to run. A longer read goes as GETRANGE slices of this size.
+ */
+export const REPLY_SLICE = 1024 * 1024;
+/** Replies of chunk bytes outstanding on one connection at most: Redis holds at most this many slices for a reader. */
+const SLICES_OUTSTANDING = 2;
+
+/**
  * Chunk bytes on a connection of their own (`RespConnection`): a chunk's Buffers go to
  * the socket as they are, and a chunk read lands in its target straight from the
  * socket. Through ioredis, the same bytes were copied four times more: joined into one
  * write buffer with the rest of a pipeline, and on the way back gathered from socket
  * reads, joined into the reply, then copied for the counting thread.
+ *
+ * Reads come back in slices of at most `REPLY_SLICE` bytes, `SLICES_OUTSTANDING` at a
+ * time, so what Redis holds for a reader stays small whatever the pack's size.
  */
 export class RespChunkBytes implements ChunkBytes {
+  private readonly slices = new SendLimit(SLICES_OUTSTANDING);
+
   private constructor(private readonly connection: RespConnection) {}
 
   static async open(endpoint: RespEndpoint, timeoutMs: number): Promise<RespChunkBytes> {
@@ -28,9 +44,32 @@ export class RespChunkBytes implements ChunkBytes {
     }
   }
 
-  async readInto(reads: readonly ChunkBytesRead[]): Promise<(number | null)[]> {
-    const replies = await Promise.all(reads.map(({ key, target, start }) => this.connection.send([command(key, target.length, start)], target)));
-    return replies.map(lengthOf);
+  readInto(reads: readonly ChunkBytesRead[]): Promise<(number | null)[]> {
+    return Promise.all(reads.map((read) => this.readOne(read)));
+  }
+
+  /**
+   * One read, in slices if it is longer than a slice. A whole value is first asked its
+   * length (STRLEN), so that a value that does not fit its target leaves the target
+   * alone, as a GET would. A value that goes away between slices (its chunks were
+   * settled meanwhile) reads as missing; its target may then hold part of it.
+   */
+  private async readOne({ key, target, start }: ChunkBytesRead): Promise<number | null> {
+    if (target.length <= REPLY_SLICE) return lengthOf(await this.slices.run(() => this.connection.send([command(key, target.length, start)], target)));
+    if (start === undefined) {
+      const length = integerOf(await this.connection.send([`*2\r\n$6\r\nSTRLEN\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`]));
+      // STRLEN says 0 for a missing key; a whole read is never of an empty target.
+      if (length !== target.length) return length === 0 ? null : length;
+    }
+    const pieces: Promise<RespReply>[] = [];
+    for (let at = 0; at < target.length; at += REPLY_SLICE) {
+      const piece = target.subarray(at, at + REPLY_SLICE);
+      pieces.push(this.slices.run(() => this.connection.send([command(key, piece.length, (start ?? 0) + at)], piece)));
+    }
+    // A range reads as GETRANGE would: how much of it there is (the slices stop being full where the value ends).
+    const found = (await Promise.all(pieces)).reduce((sum, reply) => sum + (lengthOf(reply) ?? 0), 0);
+    if (start !== undefined) return found;
+    return found === target.length ? found : null;
   }
 
   close(): Promise<void> {
@@ -45,6 +84,33 @@ function command(key: string, length: number, start: number | undefined): string
   if (start === undefined) return `*2\r\n$3\r\nGET\r\n${head}`;
   const [from, to] = [String(start), String(start + length - 1)];
   return `*4\r\n$8\r\nGETRANGE\r\n${head}$${from.length}\r\n${from}\r\n$${to.length}\r\n${to}\r\n`;
+}
+
+function integerOf(reply: RespReply): number {
+  if (reply.type === 'error') throw new RespReplyError(reply.text);
+  if (reply.type !== 'integer') throw new Error(`STRLEN answered with a reply of type ${reply.type}`);
+  return reply.value;
+}
+
+/** At most `limit` sends outstanding; the others wait their turn, first come first served. */
+class SendLimit {
+  private outstanding = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(send: () => Promise<T>): Promise<T> {
+    if (this.outstanding < this.limit) this.outstanding++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await send();
+    } finally {
+      // The slot goes straight to the next in line, if any.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.outstanding--;
+    }
+  }
 }
 
 function lengthOf(reply: RespReply): number | null {
