@@ -20,8 +20,14 @@ import {
 import { InvalidArgumentError, Option } from 'commander';
 import type { SubmitOptions } from './submission.js';
 
-/** Bytes enqueued but not yet counted, at most, unless `--max-in-flight` says otherwise. */
-export const DEFAULT_MAX_IN_FLIGHT = 64 * 1024 * 1024;
+/**
+ * Bytes enqueued but not yet counted, at most, unless `--max-in-flight` says otherwise:
+ * eight 4 MiB jobs, as many as the threads of a few workers count plus as many waiting.
+ * Measured on 2 cores (docs/benchmarks.md): as fast as 64 MiB with 2 and 4 worker
+ * processes, and it keeps Redis's peak near 44 MiB for any input, where with 64 MiB a
+ * run peaked anywhere from 42 to 89 MiB, depending on whether the window ever filled.
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 32 * 1024 * 1024;
 
 /** Wraps a parser so that its `UsageError` reaches commander, which exits 2 with it. */
 function commanderParser<T>(parse: (text: string) => T): (text: string) => T {
