@@ -88,7 +88,7 @@ export function analysisOptions(): Option[] {
     ),
     new Option(
       '--max-in-flight <size>',
-      'enqueued but not yet counted bytes, at most (backpressure); ranges of files that workers read themselves hold no bytes in Redis, and 1 GiB of them may be in flight',
+      'enqueued but not yet counted bytes, at most (backpressure), and so about what Redis holds of chunk bytes; raise it when the workers have more than 8 counting threads in all. Ranges of files that workers read themselves hold no bytes in Redis, and 1 GiB of them may be in flight',
     )
       .argParser(sizeArg('--max-in-flight'))
       .default(DEFAULT_MAX_IN_FLIGHT, formatBytes(DEFAULT_MAX_IN_FLIGHT)),
