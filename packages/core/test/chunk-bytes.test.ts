@@ -106,6 +106,9 @@ describe.each(paths)('chunk bytes through %s', (_, start) => {
     const tooLong = new Uint8Array(value.length + 1).fill(6);
     const tooShort = new Uint8Array(value.length - 1).fill(6);
     const missing = new Uint8Array(2 * REPLY_SLICE).fill(7);
+    const empty = `t-bytes:${process.pid}:empty`;
+    await bytes.store([{ key: empty, parts: [Buffer.alloc(0)] }]);
+    expect(await bytes.readInto([{ key: empty, target: new Uint8Array(2 * REPLY_SLICE) }, { key: empty, target: new Uint8Array(2 * REPLY_SLICE), start: 0 }])).toEqual([0, 0]);
     expect(
       await bytes.readInto([
         { key, target: whole },
@@ -153,13 +156,41 @@ describe('chunk bytes on a connection of their own', () => {
       }
     })();
     const targets = keys.map(() => new Uint8Array(value.length));
-    for (let round = 0; round < 4; round++) expect(await bytes.readInto(keys.map((key, i) => ({ key, target: targets[i]! })))).toEqual(keys.map(() => value.length));
+    // Whole packs, and as much again in ranges of 256 KiB.
+    const quarters = Array.from({ length: 16 }, (_, i) => ({ key: keys[i]!, target: new Uint8Array(256 * 1024), start: (i % 16) * 256 * 1024 }));
+    for (let round = 0; round < 2; round++) {
+      expect(await bytes.readInto(keys.map((key, i) => ({ key, target: targets[i]! })))).toEqual(keys.map(() => value.length));
+      for (let again = 0; again < 16; again++) expect(await bytes.readInto(quarters)).toEqual(quarters.map(() => 256 * 1024));
+    }
     sampling = false;
     await sampler;
     expect(samples).toBeGreaterThan(10);
     expect(targets.every((target) => Buffer.from(target).equals(value))).toBe(true);
+    expect(quarters.every(({ target, start }) => Buffer.from(target).equals(value.subarray(start, start + target.length)))).toBe(true);
     // Two slices of 1 MiB at most, each in a block up to a quarter larger (jemalloc's size classes), plus headers.
     expect(highest).toBeLessThanOrEqual(2.5 * 1024 * 1024 + 64 * 1024);
+  });
+
+  it('reads a value deleted between its slices as missing, never as a part', async () => {
+    const bytes = await open(redis.url);
+    const value = randomBytes(32 * REPLY_SLICE);
+    const clients = ((await client.call('CLIENT', 'LIST')) as string).trim().split('\n');
+    const id = String(Math.max(...clients.filter((line) => line.includes(' name=chunk-bytes-test:bytes ')).map((line) => Number(/^id=(\d+)/.exec(line)![1]))));
+    let midway = 0;
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const key = `t-bytes:${process.pid}:deleted:${attempt}`;
+      await bytes.store([{ key, parts: [value] }]);
+      const whole = attempt % 2 === 0;
+      const reading = bytes.readInto([{ key, target: new Uint8Array(value.length), ...(whole ? {} : { start: 0 }) }]);
+      // Deleted once the reader has had a slice (its last command is a GETRANGE), while later ones wait.
+      while (!((await client.call('CLIENT', 'LIST', 'ID', id)) as string).includes(' cmd=getrange ')) await new Promise((resolve) => setImmediate(resolve));
+      await client.del(key);
+      const [length] = await reading;
+      if (length !== value.length) midway++;
+      expect([value.length, whole ? null : 0]).toContain(length);
+    }
+    // The deletion came before the last slice at least once (it nearly always does: 32 round trips).
+    expect(midway).toBeGreaterThan(0);
   });
 
   it('logs in to the database the URL names', async () => {

@@ -11,8 +11,8 @@ import type { RespReply } from './resp-reader.js';
  * moved from run to run. A longer read goes as GETRANGE slices of this size.
  */
 export const REPLY_SLICE = 1024 * 1024;
-/** Replies of chunk bytes outstanding on one connection at most: Redis holds at most this many slices for a reader. */
-const SLICES_OUTSTANDING = 2;
+/** Bytes of replies asked for and not yet received on one connection, at most: what Redis holds for a reader. */
+const REPLY_BYTES_OUTSTANDING = 2 * REPLY_SLICE;
 
 /**
  * Chunk bytes on a connection of their own (`RespConnection`): a chunk's Buffers go to
@@ -21,11 +21,12 @@ const SLICES_OUTSTANDING = 2;
  * write buffer with the rest of a pipeline, and on the way back gathered from socket
  * reads, joined into the reply, then copied for the counting thread.
  *
- * Reads come back in slices of at most `REPLY_SLICE` bytes, `SLICES_OUTSTANDING` at a
- * time, so what Redis holds for a reader stays small whatever the pack's size.
+ * Reads come back in slices of at most `REPLY_SLICE` bytes, with at most
+ * `REPLY_BYTES_OUTSTANDING` of them asked for at a time (small reads still go many to a
+ * round trip), so what Redis holds for a reader stays small whatever the pack's size.
  */
 export class RespChunkBytes implements ChunkBytes {
-  private readonly slices = new SendLimit(SLICES_OUTSTANDING);
+  private readonly replies = new ReplyBudget(REPLY_BYTES_OUTSTANDING);
 
   private constructor(private readonly connection: RespConnection) {}
 
@@ -44,32 +45,42 @@ export class RespChunkBytes implements ChunkBytes {
     }
   }
 
-  readInto(reads: readonly ChunkBytesRead[]): Promise<(number | null)[]> {
-    return Promise.all(reads.map((read) => this.readOne(read)));
+  async readInto(reads: readonly ChunkBytesRead[]): Promise<(number | null)[]> {
+    // Every read runs to its end before a failure is reported: no target is written after this returns.
+    const settled = await Promise.allSettled(reads.map((read) => this.readOne(read)));
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((result) => (result as PromiseFulfilledResult<number | null>).value);
   }
 
   /**
    * One read, in slices if it is longer than a slice. A whole value is first asked its
    * length (STRLEN), so that a value that does not fit its target leaves the target
    * alone, as a GET would. A value that goes away between slices (its chunks were
-   * settled meanwhile) reads as missing; its target may then hold part of it.
+   * settled meanwhile) reads as a missing key would, as if it had gone before the read;
+   * its target may then hold part of it.
    */
   private async readOne({ key, target, start }: ChunkBytesRead): Promise<number | null> {
-    if (target.length <= REPLY_SLICE) return lengthOf(await this.slices.run(() => this.connection.send([command(key, target.length, start)], target)));
+    if (target.length <= REPLY_SLICE) return lengthOf(await this.replies.run(target.length, () => this.connection.send([command(key, target.length, start)], target)));
     if (start === undefined) {
-      const length = integerOf(await this.connection.send([`*2\r\n$6\r\nSTRLEN\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`]));
-      // STRLEN says 0 for a missing key; a whole read is never of an empty target.
-      if (length !== target.length) return length === 0 ? null : length;
+      const length = integerOf(await this.connection.send([`*2\r\n$6\r\nSTRLEN\r\n${bulk(key)}`]));
+      // STRLEN says 0 for a missing key and for an empty value alike.
+      if (length !== target.length) return length === 0 && !(await this.exists(key)) ? null : length;
     }
     const pieces: Promise<RespReply>[] = [];
     for (let at = 0; at < target.length; at += REPLY_SLICE) {
       const piece = target.subarray(at, at + REPLY_SLICE);
-      pieces.push(this.slices.run(() => this.connection.send([command(key, piece.length, (start ?? 0) + at)], piece)));
+      pieces.push(this.replies.run(piece.length, () => this.connection.send([command(key, piece.length, (start ?? 0) + at)], piece)));
     }
-    // A range reads as GETRANGE would: how much of it there is (the slices stop being full where the value ends).
+    // What GETRANGE would say: how much of the range there is (the slices stop being full where the value ends).
     const found = (await Promise.all(pieces)).reduce((sum, reply) => sum + (lengthOf(reply) ?? 0), 0);
-    if (start !== undefined) return found;
-    return found === target.length ? found : null;
+    if (found === target.length || (await this.exists(key))) return found;
+    return start === undefined ? null : 0;
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    const reply = await this.connection.send([`*2\r\n$6\r\nEXISTS\r\n${bulk(key)}`]);
+    return integerOf(reply, 'EXISTS') === 1;
   }
 
   close(): Promise<void> {
@@ -78,38 +89,49 @@ export class RespChunkBytes implements ChunkBytes {
   }
 }
 
-/** GET, or GETRANGE of `length` bytes from `start`. */
-function command(key: string, length: number, start: number | undefined): string {
-  const head = `$${Buffer.byteLength(key)}\r\n${key}\r\n`;
-  if (start === undefined) return `*2\r\n$3\r\nGET\r\n${head}`;
-  const [from, to] = [String(start), String(start + length - 1)];
-  return `*4\r\n$8\r\nGETRANGE\r\n${head}$${from.length}\r\n${from}\r\n$${to.length}\r\n${to}\r\n`;
+function bulk(text: string): string {
+  return `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
 }
 
-function integerOf(reply: RespReply): number {
+/** GET, or GETRANGE of `length` bytes from `start`. */
+function command(key: string, length: number, start: number | undefined): string {
+  if (start === undefined) return `*2\r\n$3\r\nGET\r\n${bulk(key)}`;
+  return `*4\r\n$8\r\nGETRANGE\r\n${bulk(key)}${bulk(String(start))}${bulk(String(start + length - 1))}`;
+}
+
+function integerOf(reply: RespReply, commandName = 'STRLEN'): number {
   if (reply.type === 'error') throw new RespReplyError(reply.text);
-  if (reply.type !== 'integer') throw new Error(`STRLEN answered with a reply of type ${reply.type}`);
+  if (reply.type !== 'integer') throw new Error(`${commandName} answered with a reply of type ${reply.type}`);
   return reply.value;
 }
 
-/** At most `limit` sends outstanding; the others wait their turn, first come first served. */
-class SendLimit {
+/**
+ * Sends whose replies together stay within `limit` bytes, first come first served; one
+ * larger than the limit goes alone.
+ */
+class ReplyBudget {
   private outstanding = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { bytes: number; admit: () => void }[] = [];
 
   constructor(private readonly limit: number) {}
 
-  async run<T>(send: () => Promise<T>): Promise<T> {
-    if (this.outstanding < this.limit) this.outstanding++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async run<T>(bytes: number, send: () => Promise<T>): Promise<T> {
+    if (this.waiting.length === 0 && this.fits(bytes)) this.outstanding += bytes;
+    else await new Promise<void>((admit) => this.waiting.push({ bytes, admit }));
     try {
       return await send();
     } finally {
-      // The slot goes straight to the next in line, if any.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.outstanding--;
+      this.outstanding -= bytes;
+      while (this.waiting.length > 0 && this.fits(this.waiting[0]!.bytes)) {
+        const next = this.waiting.shift()!;
+        this.outstanding += next.bytes;
+        next.admit();
+      }
     }
+  }
+
+  private fits(bytes: number): boolean {
+    return this.outstanding === 0 || this.outstanding + bytes <= this.limit;
   }
 }
 

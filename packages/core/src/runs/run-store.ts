@@ -190,9 +190,10 @@ export class RunStore {
 
   /**
    * Reads the bytes of several stored chunks, each into its target (as long as the
-   * chunk), in one round trip. Chunks that make up a whole pack, in order, with targets
-   * end to end in one buffer (a job's chunks, as a worker reads them) are read with one
-   * GET; any other chunk of a pack is read as its range. Per chunk: the length Redis
+   * chunk), pipelined (a single Redis's chunk-bytes connection asks for at most 2 MiB of
+   * replies at a time). Chunks that make up a whole pack, in order, with targets end to
+   * end in one buffer (a job's chunks, as a worker reads them) are read as one value;
+   * any other chunk of a pack is read as its range. Per chunk: the length Redis
    * holds (the target is filled only if that is its length), or null if the bytes are
    * gone.
    */
