@@ -22,9 +22,9 @@ import type { SubmitOptions } from './submission.js';
 
 /**
  * Bytes enqueued but not yet counted, at most, unless `--max-in-flight` says otherwise:
- * eight 4 MiB jobs, as many as the threads of a few workers count plus as many waiting.
+ * eight 4 MiB jobs, two (one counting, one ready) for each of 4 counting threads.
  * Measured on 2 cores (docs/benchmarks.md): as fast as 64 MiB with 2 and 4 worker
- * processes, and it keeps Redis's peak near 44 MiB for any input, where with 64 MiB a
+ * processes, and it keeps Redis's peak near 45 MiB for any input, where with 64 MiB a
  * run peaked anywhere from 42 to 89 MiB, depending on whether the window ever filled.
  */
 export const DEFAULT_MAX_IN_FLIGHT = 32 * 1024 * 1024;
@@ -88,7 +88,7 @@ export function analysisOptions(): Option[] {
     ),
     new Option(
       '--max-in-flight <size>',
-      'enqueued but not yet counted bytes, at most (backpressure), and so about what Redis holds of chunk bytes; raise it when the workers have more than 8 counting threads in all. Ranges of files that workers read themselves hold no bytes in Redis, and 1 GiB of them may be in flight',
+      'enqueued but not yet counted bytes, at most (backpressure), and so about what Redis holds of chunk bytes; with more than 4 counting threads in the cluster, about 8 MiB per thread keeps them all fed. Ranges of files that workers read themselves hold no bytes in Redis, and 1 GiB of them may be in flight',
     )
       .argParser(sizeArg('--max-in-flight'))
       .default(DEFAULT_MAX_IN_FLIGHT, formatBytes(DEFAULT_MAX_IN_FLIGHT)),
