@@ -42,6 +42,12 @@ async function open(url: string): Promise<ChunkBytes> {
   return bytes;
 }
 
+/** The `CLIENT LIST` id of the chunk-bytes connection opened last (the reader a test just opened). */
+async function newestReaderId(): Promise<string> {
+  const clients = ((await client.call('CLIENT', 'LIST')) as string).trim().split('\n');
+  return String(Math.max(...clients.filter((line) => line.includes(' name=chunk-bytes-test:bytes ')).map((line) => Number(/^id=(\d+)/.exec(line)![1]))));
+}
+
 const paths: [string, () => Promise<ChunkBytes>][] = [
   ['its own connection, on a unix socket', () => open(redis.url)],
   ['its own connection, over TCP with a database number', () => open(`${redis.tcpUrl!}/3`)],
@@ -141,9 +147,7 @@ describe('chunk bytes on a connection of their own', () => {
     const value = randomBytes(4 * 1024 * 1024);
     const keys = Array.from({ length: 16 }, (_, i) => `t-bytes:${process.pid}:held:${i}`);
     await bytes.store(keys.map((key) => ({ key, parts: [value] })));
-    // The newest chunk-bytes connection is this reader's.
-    const clients = ((await client.call('CLIENT', 'LIST')) as string).trim().split('\n');
-    const id = String(Math.max(...clients.filter((line) => line.includes(' name=chunk-bytes-test:bytes ')).map((line) => Number(/^id=(\d+)/.exec(line)![1]))));
+    const id = await newestReaderId();
     // Redis's reply buffers for the reader, sampled while 64 MiB are read: a GET per pack held whole packs.
     let sampling = true;
     let highest = 0;
@@ -174,8 +178,7 @@ describe('chunk bytes on a connection of their own', () => {
   it('reads a value deleted between its slices as missing, never as a part', async () => {
     const bytes = await open(redis.url);
     const value = randomBytes(32 * REPLY_SLICE);
-    const clients = ((await client.call('CLIENT', 'LIST')) as string).trim().split('\n');
-    const id = String(Math.max(...clients.filter((line) => line.includes(' name=chunk-bytes-test:bytes ')).map((line) => Number(/^id=(\d+)/.exec(line)![1]))));
+    const id = await newestReaderId();
     let midway = 0;
     for (let attempt = 0; attempt < 6; attempt++) {
       const key = `t-bytes:${process.pid}:deleted:${attempt}`;
