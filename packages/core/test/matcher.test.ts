@@ -94,6 +94,41 @@ describe('createChunkCounter', () => {
     expect(count('t=1 t=22 t=333\n', [regex('t=[0-9]+')]).matches[0]).toEqual({ lines: 1, occurrences: 3 });
   });
 
+  it('counts the lines several patterns select together, whichever way they must be joined', () => {
+    const text = 'ERROR a\nWARN b\nERROR WARN\nok\naa x\nbb\nÉTÉ\nerror été\n';
+    // Literals: the lines holding any of them.
+    expect(count(text, [literal('ERROR'), literal('WARN')]).any).toBe(3);
+    // One pattern alone counts no `any`.
+    expect(count(text, [literal('ERROR')]).any).toBeUndefined();
+    // An empty pattern selects every line.
+    expect(count(text, [literal('ERROR'), literal('')]).any).toBe(8);
+    // Regexes as one alternation.
+    expect(count(text, [regex('^E'), regex('b$')]).any).toBe(4);
+    // A numbered back-reference cannot be renumbered into an alternation; names given twice cannot be one regex.
+    expect(count(text, [regex('(a)\\1'), regex('(b)\\1')]).any).toBe(2);
+    expect(count(text, [regex('(?<x>aa)'), regex('(?<x>bb)')]).any).toBe(2);
+    // Under -i, grep's folding of an ASCII literal beside JavaScript's of another.
+    expect(count(text, [literal('error', true), literal('été', true)]).any).toBe(4);
+    // -v: the lines that match none.
+    expect(count(text, [{ ...literal('ERROR'), invert: true }, { ...literal('WARN'), invert: true }])).toMatchObject({
+      any: 5,
+      matches: [
+        { lines: 6, occurrences: 0 },
+        { lines: 6, occurrences: 0 },
+      ],
+    });
+  });
+
+  it('counts whole words and whole lines as grep -w and -x do', () => {
+    const text = 'ERROR\nERRORS\nan ERROR_x\n-ERROR- ERROR\nÉERROR ERRORé\nERROR²\n';
+    expect(count(text, [{ ...literal('ERROR'), wholeWord: true }]).matches[0]).toEqual({ lines: 3, occurrences: 4 });
+    expect(count(text, [{ ...literal('ERROR'), wholeLine: true }]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
+    // -x wins over -w.
+    expect(count(text, [{ ...literal('ERROR'), wholeLine: true, wholeWord: true }]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
+    expect(count(text, [{ ...regex('[A-Z]+'), wholeWord: true }]).matches[0]).toEqual({ lines: 4, occurrences: 5 });
+    expect(count('Error x\nerrors\n', [{ ...literal('error', true), wholeWord: true }]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
+  });
+
   it('treats an empty literal as matching every line with no occurrences', () => {
     expect(count('a\n\nb', [literal('')]).matches[0]).toEqual({ lines: 3, occurrences: 0 });
   });

@@ -9,6 +9,23 @@ export interface GrepPattern {
   pattern: string;
   regex?: boolean;
   ignoreCase?: boolean;
+  /** -w */
+  wholeWord?: boolean;
+  /** -x */
+  wholeLine?: boolean;
+  /** -v */
+  invert?: boolean;
+}
+
+function flagsOf(spec: GrepPattern): string[] {
+  return [
+    '-a',
+    spec.regex ? '-E' : '-F',
+    ...(spec.ignoreCase ? ['-i'] : []),
+    ...(spec.wholeWord ? ['-w'] : []),
+    ...(spec.wholeLine ? ['-x'] : []),
+    ...(spec.invert ? ['-v'] : []),
+  ];
 }
 
 /**
@@ -18,11 +35,19 @@ export interface GrepPattern {
  * with output to /dev/null grep stops at the first match.
  */
 export function grepCounts(file: string, spec: GrepPattern): GrepCounts {
-  const flags = ['-a', spec.regex ? '-E' : '-F', ...(spec.ignoreCase ? ['-i'] : [])];
+  const flags = flagsOf(spec);
   return {
     lines: Number(run([...flags, '-c', '-e', spec.pattern, file]).trim()),
     occurrences: countLines(run([...flags, '-o', '-e', spec.pattern, file])),
   };
+}
+
+/**
+ * `grep -c -e p1 -e p2 …`: the lines that match any of the patterns (with -v, none of
+ * them). The flags are the first pattern's: grep has one set for all.
+ */
+export function grepAnyCount(file: string, specs: readonly GrepPattern[]): number {
+  return Number(run([...flagsOf(specs[0]!), '-c', ...specs.flatMap((spec) => ['-e', spec.pattern]), file]).trim());
 }
 
 /** `grep -c ''`: lines as grep counts them. */

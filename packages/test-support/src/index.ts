@@ -1,5 +1,5 @@
 export { type TestRedis, type TestRedisOptions, startTestRedis } from './redis-server.js';
-export { type GrepCounts, type GrepPattern, grepCounts, grepLineCount } from './grep.js';
+export { type GrepCounts, type GrepPattern, grepAnyCount, grepCounts, grepLineCount } from './grep.js';
 export { type CliOptions, type CliProcess, type CliResult, type StartCliOptions, LOGCLUSTER_BIN, cleanEnv, runCli, startCli } from './cli.js';
 export { type SyntheticLogOptions, syntheticLog } from './synthetic-log.js';
 export { embeddedLeftovers } from './processes.js';

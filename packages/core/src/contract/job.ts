@@ -61,7 +61,14 @@ export function isFileChunk(job: ChunkJobData): job is FileChunkJob {
 
 export const RUN_ID_PATTERN = /^r-[0-9a-z]+-[0-9a-z]+$/;
 
-const patternSpecShape = object({ pattern: string(), regex: boolean, ignoreCase: boolean });
+const patternSpecShape = object({
+  pattern: string(),
+  regex: boolean,
+  ignoreCase: boolean,
+  wholeWord: optional(boolean),
+  wholeLine: optional(boolean),
+  invert: optional(boolean),
+});
 
 const place = { source: count, seq: count, byteOffset: count, byteLength: count };
 

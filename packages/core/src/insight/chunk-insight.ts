@@ -44,7 +44,7 @@ export function createInsightFinder(
   const patternCount = patterns.length;
   // A plain literal is looked for once through the chunk (a line matches when the next
   // occurrence lies in it); the counter, line by line, answers for every other pattern.
-  const needles = patterns.map((p) => (!p.regex && !p.ignoreCase && p.pattern !== '' ? Buffer.from(p.pattern, 'utf8') : null));
+  const needles = patterns.map((p) => (!p.regex && !p.ignoreCase && !p.wholeWord && !p.wholeLine && !p.invert && p.pattern !== '' ? Buffer.from(p.pattern, 'utf8') : null));
   const timestampOf = spec.windowMs !== undefined ? createTimestampParser({ ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}), now: spec.now }) : undefined;
   const windowMs = spec.windowMs ?? 0;
   return (input, firstLine, lines, chunkMatches) => {
@@ -74,7 +74,7 @@ export function createInsightFinder(
         if (nextAt[k]! !== -1 && nextAt[k]! < end) matched.push(i);
       }
       if (others.length > 0) {
-        const counts = counter(bytes.subarray(start, end === bytes.length ? end : end + 1), 1).matches;
+        const counts = counter(bytes.subarray(start, end === bytes.length ? end : end + 1), 1, { any: false }).matches;
         for (const i of others) if (counts[i]!.lines > 0) matched.push(i);
       }
       if (timestampOf) {

@@ -11,6 +11,11 @@ export interface ChunkCounts {
   bytes: number;
   lines: number;
   matches: PatternCount[];
+  /**
+   * With several patterns: the lines that match at least one of them (with -v, none of
+   * them), what grep -c -e … -e … prints. Absent with one pattern.
+   */
+  any?: number;
   /** Windows and message templates, when the run asks for them. */
   insight?: ChunkInsight;
 }

@@ -7,6 +7,7 @@ import { countFolded, foldedLiteralSearch } from './folded-literal.js';
 import { type CountingWorkspace, type KernelNeedle, MAX_KERNEL_NEEDLE, caseFoldedNeedle, exactNeedle } from './counting-workspace.js';
 import { countLiteral } from './literal.js';
 import { type PatternSpec, compilePatternRegex, escapeRegExp } from './pattern.js';
+import { isScoped, lineRegexOf, patternRegexSource } from './line-regex.js';
 import { type LineDfa, countWithLineDfa, lineDfaOf } from './line-dfa.js';
 import { countInLine, countRegexesByLine } from './regex-lines.js';
 import { exactLiteral, requiredLiterals } from './required-literals.js';
@@ -15,7 +16,12 @@ import { exactLiteral, requiredLiterals } from './required-literals.js';
  * Counts every pattern's matches in a line-aligned run of bytes, and its lines unless
  * the caller knows them already (the coordinator counted them when it cut the chunk).
  */
-export type ChunkCounter = (bytes: Uint8Array, knownLines?: number) => ChunkCounts;
+export type ChunkCounter = (bytes: Uint8Array, knownLines?: number, options?: CountOptions) => ChunkCounts;
+
+export interface CountOptions {
+  /** Count `any` (the lines the patterns select together) when there are several patterns; default true. */
+  any?: boolean;
+}
 
 /** How one pattern is counted; see `createChunkCounter`. */
 type Plan =
@@ -26,6 +32,19 @@ type Plan =
   | { kind: 'prefiltered-folded'; regex: RegExp; search: RegExp; kernelNeedles: KernelNeedle[] | null; dense: DenseCandidates }
   | { kind: 'line-dfa'; dfa: LineDfa; regex: RegExp }
   | { kind: 'every-line-regex'; regex: RegExp };
+
+/**
+ * How the lines that match any of several patterns are counted (`any`): all of them (an
+ * empty pattern), the lines holding one of several literals, the patterns as one
+ * alternation counted like a pattern, or each pattern's own line regex on each line
+ * where they cannot be one regex.
+ */
+type UnionPlan =
+  | { kind: 'every-line' }
+  | { kind: 'lines-holding'; needles: Buffer[]; kernelNeedles: KernelNeedle[] | null }
+  | { kind: 'lines-holding-folded'; search: RegExp; kernelNeedles: KernelNeedle[] | null }
+  | { kind: 'alternation'; plan: Plan }
+  | { kind: 'by-line'; regexes: RegExp[] };
 
 /**
  * Compiles patterns into one counter. Each pattern takes the cheapest exact path:
@@ -40,42 +59,27 @@ type Plan =
  * - any other regex runs as a line automaton on the bytes when it can (line-dfa.ts: in
  *   the kernel when the chunk is in `workspace`; a line that is not valid UTF-8 goes to
  *   V8), else on every line of the chunk decoded as UTF-8;
- * - an empty literal matches every line and has no occurrences, as in grep.
+ * - an empty literal matches every line and has no occurrences, as in grep;
+ * - with -w or -x (line-regex.ts), the pattern's line regex decides, on the lines that
+ *   hold the literal text its matches hold, or as above for a regex without any;
+ * - with -v, a pattern's `lines` are the lines it does not match, and it has no occurrences.
+ * With several patterns, `any` counts the lines that match at least one of them (with -v:
+ * none of them), as grep -c -e … -e … does: see `unionPlan`.
  * The Latin-1 and UTF-8 readings are made once per chunk, only if a pattern needs them.
  */
 export function createChunkCounter(specs: readonly PatternSpec[], workspace?: CountingWorkspace): ChunkCounter {
   const plans = specs.map(plan);
   const everyLineRegexes = plans.flatMap((p, i) => (p.kind === 'every-line-regex' ? [{ index: i, regex: p.regex }] : []));
+  const union = specs.length > 1 ? unionPlan(specs) : null;
+  const invert = specs.some((spec) => spec.invert === true);
 
-  return (input, knownLines) => {
+  return (input, knownLines, options) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const kernel = workspace?.holds(bytes) ? workspace : undefined;
     const lines = knownLines ?? countLines(bytes, kernel);
     let latin1: string | undefined;
     const asLatin1 = () => (latin1 ??= bytes.toString('latin1'));
-    const matches: PatternCount[] = plans.map((p) => {
-      switch (p.kind) {
-        case 'every-line':
-          return { lines, occurrences: 0 };
-        case 'bytes':
-          return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countLiteral(bytes, p.needle);
-        case 'folded':
-          return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(asLatin1(), p.search);
-        case 'prefiltered':
-        case 'prefiltered-folded':
-          if (kernel && p.kernelNeedles) return countCandidates(kernel, bytes, p.kernelNeedles, p.regex, p.dense);
-          if (p.kind === 'prefiltered') return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, asLatin1);
-          return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
-        case 'line-dfa': {
-          if (kernel) return countWithDfa(kernel, bytes, p.dfa, p.regex);
-          const count = emptyPatternCount();
-          countWithLineDfa(bytes, p.dfa, p.regex, count);
-          return count;
-        }
-        case 'every-line-regex':
-          return emptyPatternCount(); // counted below, in one pass with the others
-      }
-    });
+    const matches: PatternCount[] = plans.map((p) => countPlan(p, bytes, kernel, lines, asLatin1));
     if (everyLineRegexes.length > 0) {
       const text = isAscii(bytes) ? asLatin1() : bytes.toString('utf8');
       countRegexesByLine(
@@ -84,28 +88,151 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
         everyLineRegexes.map((entry) => matches[entry.index]!),
       );
     }
-    return { bytes: bytes.length, lines, matches };
+    const any = union && options?.any !== false ? countUnion(union, bytes, kernel, lines, asLatin1) : undefined;
+    if (!invert) return { bytes: bytes.length, lines, matches, ...(any !== undefined ? { any } : {}) };
+    return {
+      bytes: bytes.length,
+      lines,
+      matches: matches.map((count) => ({ lines: lines - count.lines, occurrences: 0 })),
+      ...(any !== undefined ? { any: lines - any } : {}),
+    };
   };
 }
 
+/** One pattern's count by its plan; an `every-line-regex` is counted apart, with the others of its kind, in one pass. */
+function countPlan(p: Plan, bytes: Buffer, kernel: CountingWorkspace | undefined, lines: number, asLatin1: () => string): PatternCount {
+  switch (p.kind) {
+    case 'every-line':
+      return { lines, occurrences: 0 };
+    case 'bytes':
+      return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countLiteral(bytes, p.needle);
+    case 'folded':
+      return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(asLatin1(), p.search);
+    case 'prefiltered':
+    case 'prefiltered-folded':
+      if (kernel && p.kernelNeedles) return countCandidates(kernel, bytes, p.kernelNeedles, p.regex, p.dense);
+      if (p.kind === 'prefiltered') return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, asLatin1);
+      return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
+    case 'line-dfa': {
+      if (kernel) return countWithDfa(kernel, bytes, p.dfa, p.regex);
+      const count = emptyPatternCount();
+      countWithLineDfa(bytes, p.dfa, p.regex, count);
+      return count;
+    }
+    case 'every-line-regex':
+      return emptyPatternCount();
+  }
+}
+
+/** The lines that match at least one pattern (before -v). */
+function countUnion(union: UnionPlan, bytes: Buffer, kernel: CountingWorkspace | undefined, lines: number, asLatin1: () => string): number {
+  switch (union.kind) {
+    case 'every-line':
+      return lines;
+    case 'lines-holding':
+      return (kernel && union.kernelNeedles ? kernelLinesHolding(kernel, bytes, union.kernelNeedles) : linesHolding(bytes, union.needles)).length / 2;
+    case 'lines-holding-folded':
+      return (kernel && union.kernelNeedles ? kernelLinesHolding(kernel, bytes, union.kernelNeedles) : linesMatching(asLatin1(), union.search)).length / 2;
+    case 'alternation': {
+      if (union.plan.kind !== 'every-line-regex') return countPlan(union.plan, bytes, kernel, lines, asLatin1).lines;
+      const count = emptyPatternCount();
+      countRegexesByLine(isAscii(bytes) ? asLatin1() : bytes.toString('utf8'), [union.plan.regex], [count]);
+      return count.lines;
+    }
+    case 'by-line':
+      return countLinesMatchingAny(isAscii(bytes) ? asLatin1() : bytes.toString('utf8'), union.regexes);
+  }
+}
+
+/**
+ * How the lines that match any of the patterns are counted, cheapest first:
+ * - an empty pattern (without -w/-x) matches every line;
+ * - literals without -w/-x (and under -i only ASCII ones without i or s, whose folding
+ *   the byte search does): the lines holding any of them, found as candidates are;
+ * - otherwise the patterns as one alternation, narrowed by -w/-x as a whole (a line holds
+ *   a whole-word match of one of them exactly when it holds one of the alternation),
+ *   counted as one more pattern, which gives it the prefilters and the automaton;
+ * - where they cannot make one regex (under -i, grep's folding of ASCII literals beside
+ *   JavaScript's of others; patterns scoped differently; numbered back-references, which
+ *   the alternation would renumber; names given twice), each pattern's line regex is
+ *   asked of each line.
+ */
+function unionPlan(specs: readonly PatternSpec[]): UnionPlan {
+  if (specs.some((spec) => !isScoped(spec) && spec.pattern === '')) return { kind: 'every-line' };
+  if (specs.every((spec) => !spec.regex && !isScoped(spec))) {
+    const texts = specs.map((spec) => spec.pattern);
+    if (specs.every((spec) => !spec.ignoreCase)) {
+      const needles = texts.map((text) => Buffer.from(text, 'utf8'));
+      return { kind: 'lines-holding', needles, kernelNeedles: kernelForms(needles.map(exactNeedle)) };
+    }
+    if (specs.every((spec) => spec.ignoreCase) && texts.every(isAsciiFoldable)) {
+      return { kind: 'lines-holding-folded', search: new RegExp(texts.map(escapeRegExp).join('|'), 'gi'), kernelNeedles: kernelForms(texts.map(caseFoldedNeedle)) };
+    }
+  }
+  const sources = specs.map(patternRegexSource);
+  const [first] = specs;
+  const oneRegex =
+    sources.every((source) => source.ignoreCase === sources[0]!.ignoreCase) &&
+    specs.every((spec) => spec.wholeWord === first!.wholeWord && spec.wholeLine === first!.wholeLine) &&
+    !specs.some((spec) => spec.regex && /\\[1-9]/.test(spec.pattern));
+  if (oneRegex) {
+    const alternation: PatternSpec = {
+      pattern: sources.map(({ source }) => `(?:${source})`).join('|'),
+      regex: true,
+      ignoreCase: sources[0]!.ignoreCase,
+      ...(first!.wholeWord ? { wholeWord: true } : {}),
+      ...(first!.wholeLine ? { wholeLine: true } : {}),
+    };
+    try {
+      return { kind: 'alternation', plan: plan(alternation) };
+    } catch {
+      // A name given to groups of two patterns: not one regex.
+    }
+  }
+  return { kind: 'by-line', regexes: specs.map(lineRegexOf) };
+}
+
+function matchesLine(regex: RegExp, line: string): boolean {
+  regex.lastIndex = 0;
+  return regex.test(line);
+}
+
+/** The lines of `text` that at least one regex matches. */
+function countLinesMatchingAny(text: string, regexes: readonly RegExp[]): number {
+  let count = 0;
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end);
+    if (regexes.some((regex) => matchesLine(regex, line))) count++;
+    start = end + 1;
+  }
+  return count;
+}
+
 function plan(spec: PatternSpec): Plan {
-  if (!spec.regex && spec.pattern === '') return { kind: 'every-line' };
-  const regex = compilePatternRegex(spec);
+  const scoped = isScoped(spec);
+  if (!scoped && !spec.regex && spec.pattern === '') return { kind: 'every-line' };
+  const own = compilePatternRegex(spec);
+  // With -w or -x the line regex decides which matches count; the literal text that every
+  // match of the pattern holds still finds the candidate lines.
+  const regex = scoped ? lineRegexOf(spec) : own;
   // A regex that can only match one string counts as that literal.
-  const exact = spec.regex ? exactLiteral(spec.pattern, regex.unicode) : spec.pattern;
-  if (exact !== null && !spec.ignoreCase) {
+  const exact = spec.regex ? exactLiteral(spec.pattern, own.unicode) : spec.pattern;
+  if (!scoped && exact !== null && !spec.ignoreCase) {
     const needle = Buffer.from(exact, 'utf8');
     return { kind: 'bytes', needle, kernelNeedle: kernelForm(exactNeedle(needle)) };
   }
-  if (exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact), kernelNeedle: kernelForm(caseFoldedNeedle(exact)) };
+  if (!scoped && exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact), kernelNeedle: kernelForm(caseFoldedNeedle(exact)) };
   const grepFolded = exact !== null && spec.ignoreCase ? grepIgnoreCaseLiteral(exact) : null;
   if (grepFolded) {
+    const folded = scoped ? regex : grepFolded.regex;
     const [longest] = grepFolded.fragments.sort((a, b) => b.length - a.length);
     return longest
-      ? { kind: 'prefiltered-folded', regex: grepFolded.regex, search: foldedLiteralSearch(longest), kernelNeedles: kernelForms([caseFoldedNeedle(longest)]), dense: denseCandidates() }
-      : { kind: 'every-line-regex', regex: grepFolded.regex };
+      ? { kind: 'prefiltered-folded', regex: folded, search: foldedLiteralSearch(longest), kernelNeedles: kernelForms([caseFoldedNeedle(longest)]), dense: denseCandidates() }
+      : { kind: 'every-line-regex', regex: folded };
   }
-  const literals = spec.regex ? requiredLiterals(spec.pattern, regex.unicode) : exact !== null ? [exact] : null;
+  const literals = spec.regex ? requiredLiterals(spec.pattern, own.unicode) : exact !== null ? [exact] : null;
   if (literals && literals.every((text) => text.length >= 2)) {
     if (!spec.ignoreCase) {
       const needles = literals.map((text) => Buffer.from(text, 'utf8'));

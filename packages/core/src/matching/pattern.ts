@@ -7,6 +7,15 @@ export interface PatternSpec {
   /** A JavaScript regular expression rather than literal text. */
   regex: boolean;
   ignoreCase: boolean;
+  /** grep -w: only matches that are whole words count (see `line-regex.ts`). Absent: false. */
+  wholeWord?: boolean;
+  /** grep -x: only a match of the whole line counts; -x wins over -w, as in grep. Absent: false. */
+  wholeLine?: boolean;
+  /**
+   * grep -v: `lines` counts the lines that do NOT match, and `occurrences` is 0 (grep -v -o
+   * prints nothing). Absent: false. The same for every pattern of a run.
+   */
+  invert?: boolean;
 }
 
 /**
@@ -23,19 +32,74 @@ export function compilePatternRegex(spec: PatternSpec): RegExp {
   } catch (err) {
     const hint = posixHint(spec.pattern);
     const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
-    throw new InvalidPatternError(`invalid regular expression ${JSON.stringify(spec.pattern)}: ${reason}${hint ? `; ${hint}` : ''}`, {
+    throw new InvalidPatternError(`invalid regular expression ${quotePattern(spec.pattern)}: ${reason}${hint ? `; ${hint}` : ''}`, {
       cause: err,
     });
   }
 }
 
-/** What to write instead of grep's POSIX-only syntax, when the pattern uses some. */
+/** A pattern as the user typed it, quoted as a shell would take it back (no escaping of backslashes). */
+export function quotePattern(pattern: string): string {
+  return pattern.includes("'") ? `"${pattern}"` : `'${pattern}'`;
+}
+
+/**
+ * Escapes that JavaScript's Unicode mode allows: syntax characters, `/`, the class
+ * and control escapes, `\0`, hex and Unicode escapes, properties, named and numbered
+ * back-references. `-` only inside a class.
+ */
+const VALID_ESCAPE = /[\^$.*+?()[\]{}|/dDwWsSbBnrtfv0cxupPk1-9]/;
+
+/**
+ * What to write instead of grep's syntax that JavaScript reads otherwise, or refuses,
+ * naming the construct the pattern holds. Asked only of a pattern that did not compile.
+ */
 function posixHint(pattern: string): string | null {
   if (/\[:[a-z]+:\]/.test(pattern)) return 'POSIX classes such as [[:digit:]] are not JavaScript: write \\d, [0-9], [A-Za-z], \\s, \\p{L}';
+  const bracket = /(?<!\\)\[(\^?)\]/.exec(pattern);
+  if (bracket) {
+    const negated = bracket[1] === '^';
+    return (
+      `in grep, ${negated ? '[^]' : '[]'} followed by more class text is a class starting with a literal ] (${negated ? 'anything but ]' : 'a ]'}); ` +
+      `in JavaScript ${negated ? '[^] is any character' : '[] matches nothing'} and the ] after it stands alone: write ${negated ? '[^\\]…]' : '[\\]…]'}`
+    );
+  }
   if (/\\[<>]/.test(pattern)) return 'word boundaries \\< and \\> are not JavaScript: write \\b';
   if (/\{,\d+\}/.test(pattern)) return 'a{,n} is not JavaScript: write a{0,n}';
-  if (/\\[^\\]/.test(pattern)) return 'in JavaScript\'s Unicode mode only syntax characters may be escaped: write - rather than \\- outside a class';
+  const escape = invalidEscape(pattern);
+  if (escape !== null) {
+    return `\\${escape} is not an escape in JavaScript's Unicode mode${escape === '-' ? ' outside a class' : ''}, where only syntax characters may be escaped: write ${escape} rather than \\${escape}`;
+  }
   return null;
+}
+
+/** The first escaped character that Unicode mode refuses (outside a class; inside one `\-` is fine), or null. */
+function invalidEscape(pattern: string): string | null {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === '\\') {
+      const next = pattern[i + 1];
+      if (next === undefined) return null;
+      if (!VALID_ESCAPE.test(next) && !(inClass && next === '-')) return next;
+      i++;
+    } else if (char === '[') {
+      inClass = true;
+    } else if (char === ']') {
+      inClass = false;
+    }
+  }
+  return null;
+}
+
+/**
+ * Where a literal pattern holds what grep, whose patterns are regular expressions by
+ * default, would read as regex syntax: `.*`, a bracket expression, a backslash, `^` at
+ * the start or `$` at the end. logcluster counts it as text; the caller says so.
+ */
+export function regexSyntaxIn(pattern: string): string | null {
+  const found = /\.\*|\[[^\]]+\]|\\.?|^\^|\$$/.exec(pattern);
+  return found ? found[0] : null;
 }
 
 /**
@@ -47,11 +111,15 @@ export function validatePatterns(specs: readonly PatternSpec[]): void {
   const seen = new Set<string>();
   for (const spec of specs) {
     if (spec.pattern.includes('\n')) {
-      throw new InvalidPatternError(`pattern ${JSON.stringify(spec.pattern)} contains a newline; give each line as its own -p`);
+      throw new InvalidPatternError(`pattern ${quotePattern(spec.pattern)} contains a newline; give each line as its own -p`);
     }
-    if (seen.has(spec.pattern)) throw new InvalidPatternError(`pattern ${JSON.stringify(spec.pattern)} is given twice`);
+    if (seen.has(spec.pattern)) throw new InvalidPatternError(`pattern ${quotePattern(spec.pattern)} is given twice`);
     seen.add(spec.pattern);
     if (spec.regex) compilePatternRegex(spec);
+  }
+  // grep -v applies to the whole search; the lines that match none of the patterns (`any`) need it so.
+  if (specs.some((spec) => spec.invert === true) && !specs.every((spec) => spec.invert === true)) {
+    throw new InvalidPatternError('invert (grep -v) must be the same for every pattern of a run');
   }
 }
 

@@ -37,6 +37,7 @@ export function assembleReport(
       lines: readCounter(counts[`s${s}:p${p}:l`]),
       occurrences: readCounter(counts[`s${s}:p${p}:o`]),
     })),
+    ...(patterns.length > 1 ? { any: { lines: readCounter(counts[`s${s}:any`]) } } : {}),
     deadLettered: (deadBySource.get(s) ?? []).sort((a, b) => a.byteOffset - b.byteOffset),
   }));
 
@@ -68,6 +69,7 @@ export function assembleReport(
       chunksDone: readCounter(counts.done),
       chunksDeadLettered: readCounter(counts.dead),
       matches: totalMatches,
+      ...(patterns.length > 1 ? { any: { lines: sum(sources, (source) => source.any?.lines ?? 0) } } : {}),
     },
     sources,
     workers,

@@ -27,6 +27,8 @@ export interface SourceReport {
   lines: number;
   chunks: number;
   matches: MatchCounts;
+  /** With several patterns: the lines that match at least one (with -v: none), as grep -c -e … -e … counts them. */
+  any?: { lines: number };
   deadLettered: DeadLetteredRange[];
 }
 
@@ -42,6 +44,8 @@ export interface RunReport {
     chunksDone: number;
     chunksDeadLettered: number;
     matches: MatchCounts;
+    /** With several patterns: the lines that match at least one (with -v: none). */
+    any?: { lines: number };
   };
   sources: SourceReport[];
   /** Worker id → chunks it counted. */

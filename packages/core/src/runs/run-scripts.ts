@@ -16,6 +16,7 @@ import { LuaScript } from '../redis/script.js';
  *   done, dead                                        chunks counted / dead-lettered now
  *   settledBytes                                      bytes no longer in flight
  *   s<i>:p<j>:l|o                                     matching lines / occurrences
+ *   s<i>:any                                          lines any pattern selects (several patterns)
  *   w:<worker>                                        chunks each worker counted
  * A script that changes a counter for many chunks adds them up first and sends one
  * HINCRBY per counter: a job of 64 chunks made 9 calls a chunk.

@@ -294,6 +294,8 @@ export class RunStore {
         if (match.lines > 0) increments.push(`s${job.source}:p${pattern}:l`, match.lines);
         if (match.occurrences > 0) increments.push(`s${job.source}:p${pattern}:o`, match.occurrences);
       });
+      const any = counts[i]!.any;
+      if (any !== undefined && any > 0) increments.push(`s${job.source}:any`, any);
       // Nobody counted the lines of a chunk read from shared storage before this worker.
       const countedHere = isFileChunk(job) ? counts[i]!.lines : '';
       const found = counts[i]!.insight;
