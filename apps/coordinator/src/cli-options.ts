@@ -15,9 +15,12 @@ import {
   parseDuration,
   parsePositiveInt,
   parseSize,
+  quotePattern,
+  regexSyntaxIn,
   validatePatterns,
 } from '@logcluster/core';
 import { InvalidArgumentError, Option } from 'commander';
+import type { FileFilter, PathSelection } from './path-expansion.js';
 import type { SubmitOptions } from './submission.js';
 
 /**
@@ -75,13 +78,33 @@ export const sharedRootOption = (role: 'submit' | 'worker') =>
       : 'read chunks that come as a path from this directory; paths that resolve outside it are refused',
   ).env('LOGCLUSTER_SHARED_ROOT');
 
+/**
+ * An option that adds to another's list (`-e` to `-p`'s patterns, `--exclude` to the
+ * filters `--include` starts), so that the order in which they were given is kept.
+ */
+function sharing<T>(option: Option, attribute: string, parse: (value: string, previous: T[] | undefined) => T[]): Option {
+  option.attributeName = () => attribute;
+  return option.argParser(parse);
+}
+
 /** The options `analyze` and `submit` share. */
 export function analysisOptions(): Option[] {
   return [
     // The default (ERROR) applies when none is given, which an array default cannot say.
     new Option('-p, --pattern <text>', 'pattern to count; repeat for several (default: ERROR)').argParser(collect),
-    new Option('-E, --regex', 'patterns are JavaScript regular expressions, run on each line decoded as UTF-8'),
+    sharing(new Option('-e, --regexp <text>', 'the same as -p, as grep spells it'), 'pattern', collect),
+    new Option('-E, --regex', 'patterns are JavaScript regular expressions, run on each line decoded as UTF-8 (grep -E)').conflicts('fixedStrings'),
+    new Option('-F, --fixed-strings', 'patterns are literal text: the default, accepted as grep takes it (and then no warning about regex syntax in them)'),
     new Option('-i, --ignore-case', 'match without regard to case'),
+    new Option('-w, --word-regexp', 'count only matches that are whole words, as grep -w: not preceded or followed by a letter, digit or _'),
+    new Option('-x, --line-regexp', 'count only matches of the whole line, as grep -x'),
+    new Option('-v, --invert-match', "count the lines that do not match, as grep -v -c (a pattern's occurrences are then 0)"),
+    new Option('-c, --count', 'print only counts, as grep -c does: name:count per file (the count alone for one), lines matching any pattern').conflicts(['json']),
+    new Option('-r, --recursive', 'search directories, and every directory below them; with no path, the working directory (symbolic links inside are skipped)'),
+    new Option('-R, --dereference-recursive', 'as -r, following symbolic links'),
+    sharing(new Option('--include <glob>', "only files whose name matches (repeatable; as grep: the last --include/--exclude that matches decides, and if none does, a file is taken unless the first was --include)"), 'fileFilters', filterOf('include')),
+    sharing(new Option('--exclude <glob>', 'leave out files whose name matches (repeatable)'), 'fileFilters', filterOf('exclude')),
+    new Option('--exclude-dir <glob>', 'leave out directories whose name matches, given or met with -r (repeatable)').argParser(collect),
     // No commander default: a smaller --max-line-size lowers the default chunk size too.
     new Option('--chunk-size <size>', `bytes per chunk (units: KiB, MiB, …) (default: ${formatBytes(DEFAULT_CHUNK_SIZE)}, or --max-line-size if that is smaller)`).argParser(
       sizeArg('--chunk-size'),
@@ -170,11 +193,24 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+function filterOf(kind: FileFilter['kind']): (glob: string, previous: FileFilter[] | undefined) => FileFilter[] {
+  return (glob, previous = []) => [...previous, { kind, glob }];
+}
+
 export interface AnalysisFlags {
   pattern?: string[];
   sharedRoot?: string;
   regex?: boolean;
+  fixedStrings?: boolean;
   ignoreCase?: boolean;
+  wordRegexp?: boolean;
+  lineRegexp?: boolean;
+  invertMatch?: boolean;
+  count?: boolean;
+  recursive?: boolean;
+  dereferenceRecursive?: boolean;
+  fileFilters?: FileFilter[];
+  excludeDir?: string[];
   chunkSize?: number;
   maxInFlight: number;
   maxLineSize: number;
@@ -216,7 +252,15 @@ export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
   }
   const chunkSize = flags.chunkSize ?? Math.min(DEFAULT_CHUNK_SIZE, flags.maxLineSize);
   if (chunkSize > flags.maxLineSize) throw new UsageError('--chunk-size must not be larger than --max-line-size');
-  const patterns: PatternSpec[] = texts.map((pattern) => ({ pattern, regex: flags.regex === true, ignoreCase: flags.ignoreCase === true }));
+  // -w, -x and -v only where given, so that other runs' job data stays as it was.
+  const patterns: PatternSpec[] = texts.map((pattern) => ({
+    pattern,
+    regex: flags.regex === true,
+    ignoreCase: flags.ignoreCase === true,
+    ...(flags.wordRegexp ? { wholeWord: true } : {}),
+    ...(flags.lineRegexp ? { wholeLine: true } : {}),
+    ...(flags.invertMatch ? { invert: true } : {}),
+  }));
   validatePatterns(patterns);
   return {
     patterns,
@@ -227,6 +271,31 @@ export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
     attempts: flags.attempts,
     backoffMs: flags.backoff,
     ...insightSpec(flags),
+  };
+}
+
+/**
+ * What to tell a grep user about the patterns: a literal (the default) holding what grep
+ * would read as regex syntax is counted as text. Nothing with -E, or -F (text was meant).
+ */
+export function patternNotices(flags: AnalysisFlags): string[] {
+  if (flags.regex || flags.fixedStrings) return [];
+  return (flags.pattern ?? []).flatMap((pattern) => {
+    const syntax = regexSyntaxIn(pattern);
+    return syntax === null
+      ? []
+      : [`pattern ${quotePattern(pattern)} is counted as literal text, ${quotePattern(syntax)} included (grep would read it as a regular expression); add -E to count it as one, or -F to say text is meant`];
+  });
+}
+
+/** How the paths given become files, from -r, -R, --include, --exclude and --exclude-dir. */
+export function pathSelection(flags: AnalysisFlags): PathSelection {
+  return {
+    recursive: flags.recursive === true,
+    followLinks: flags.dereferenceRecursive === true,
+    fileFilters: flags.fileFilters ?? [],
+    excludeDirs: flags.excludeDir ?? [],
+    patternsGiven: (flags.pattern ?? []).length > 0,
   };
 }
 

@@ -34,7 +34,7 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
   const analyze = program
     .command('analyze')
     .description('analyse files on this machine: an embedded Redis and an in-process worker pool, then the report')
-    .argument('<paths...>', 'log files; - for standard input; gzip is recognised by its content')
+    .argument('[paths...]', PATHS_HELP)
     .addOption(redisOption())
     .addOption(prefixOption())
     .addOption(new Option('--no-direct-read', 'send chunk bytes through Redis even for plain files (by default the in-process workers read them directly)'));
@@ -44,7 +44,7 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
   const submit = program
     .command('submit')
     .description('submit files to a running cluster, wait for the run and print its report')
-    .argument('<paths...>', 'log files; - for standard input; gzip is recognised by its content')
+    .argument('[paths...]', PATHS_HELP)
     .addOption(redisOption())
     .addOption(prefixOption())
     .addOption(new Option('--detach', 'print the run id once every chunk is enqueued, and exit 0'))
@@ -139,6 +139,10 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
 
   return program;
 }
+
+const PATHS_HELP =
+  'log files, FIFOs or <(commands); - for standard input; gzip is recognised by its content; directories with -r; ' +
+  "globs the shell did not expand ('logs/*.log', '**') are expanded";
 
 const EXAMPLES_ANALYZE = `
 Examples:

@@ -1,7 +1,7 @@
 import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { InputError, UsageError, errorMessage } from '@logcluster/core';
+import { InputError, LogclusterError, UsageError, errorMessage } from '@logcluster/core';
 import type { ReadBuffers } from './read-buffers.js';
 
 /** A source opened and checked before the run starts, read once when its turn comes. */
@@ -40,7 +40,7 @@ export async function openInputs(paths: readonly string[], stdin: NodeJS.Readabl
   if (paths.filter((path) => path === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
   const inputs: Input[] = [];
   try {
-    for (const path of paths) inputs.push(path === '-' ? stdinInput(stdin) : await fileInput(path));
+    for (const path of paths) inputs.push(path === '-' ? stdinInput(stdin) : await fileInput(path, stdin));
   } catch (err) {
     await Promise.allSettled(inputs.map((input) => input.close()));
     throw err;
@@ -48,11 +48,17 @@ export async function openInputs(paths: readonly string[], stdin: NodeJS.Readabl
   return inputs;
 }
 
-async function fileInput(path: string): Promise<Input> {
+/** Names of this process's standard input. */
+const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<Input> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (err) {
+    // Linux cannot open a socket through /dev/stdin (ENXIO), and a socket is what a parent
+    // such as Node.js often gives as standard input: it is read where it is.
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO' && STDIN_PATHS.has(path)) return { ...stdinInput(stdin), name: path };
     throw new InputError(describeOpenError(path, err), { cause: err });
   }
   const stat = await handle.stat();
@@ -60,19 +66,23 @@ async function fileInput(path: string): Promise<Input> {
     await handle.close();
     throw new InputError(`${path}: is a directory`);
   }
+  // A pipe, a FIFO, a socket or a terminal (`<(cmd)`, `/dev/stdin`, `mkfifo`) cannot be
+  // read at a position: it is read once, from where it is, as standard input is.
+  const seekable = stat.isFile();
   let gzip = false;
-  if (stat.isFile()) {
+  if (seekable) {
     const head = Buffer.alloc(GZIP_MAGIC.length);
     await handle.read(head, 0, head.length, 0);
     gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
   }
   let closed = false;
-  const stream = (start = 0) => handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, start });
+  const stream = () => handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, ...(seekable ? { start: 0 } : {}) });
   return {
     name: path,
-    plainFile: stat.isFile() && !gzip ? { realPath: await realpath(path), size: stat.size, handle } : null,
-    read: (signal, buffers) => (gzip || !stat.isFile() || buffers === undefined ? decompressed(path, abortable(stream(), signal)) : readInto(handle, buffers, signal)),
+    plainFile: seekable && !gzip ? { realPath: await realpath(path), size: stat.size, handle } : null,
+    read: (signal, buffers) => named(path, gzip || !seekable || buffers === undefined ? decompressed(path, abortable(stream(), signal)) : readInto(handle, buffers, signal)),
     readRange: async (offset, length) => {
+      if (!seekable) return null;
       if (gzip) return sliceOf(decompressed(path, stream()), offset, length);
       const out = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(out, 0, length, offset);
@@ -107,6 +117,16 @@ async function* readInto(handle: FileHandle, buffers: ReadBuffers, signal: Abort
     position += bytesRead;
     buffers.filledTo(buffer, position);
     yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/** The source's bytes; a read that fails says which source it was reading. */
+async function* named(name: string, bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* bytes;
+  } catch (err) {
+    if (err instanceof LogclusterError || (err as Error).name === 'AbortError') throw err;
+    throw new InputError(`${name}: cannot read: ${errorMessage(err)}`, { cause: err });
   }
 }
 

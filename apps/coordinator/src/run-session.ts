@@ -1,6 +1,7 @@
 import { type ChunkBytes, DEFAULT_CONNECT_TIMEOUT_MS, RedisKeys, RunNotFoundError, type RunStatus, RunStore, closeRedis, connectWithPrefix, openChunkBytes } from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
+import { formatCounts } from './count-format.js';
 import { formatProgress, formatReport } from './report-format.js';
 import { SpikeWatch } from './spike-watch.js';
 import { type SubmitOptions, Submission } from './submission.js';
@@ -17,6 +18,8 @@ export interface SessionOptions {
   onInterrupt: 'run-continues' | 'run-abandoned';
   /** Following live input: the run id goes to stderr at once, and spikes are logged as their windows close. */
   follow?: boolean;
+  /** Print counts as grep -c does instead of the report (`namesShown`: with each file's name). */
+  grepCount?: { namesShown: boolean };
 }
 
 /** How long to wait without progress before saying that no worker seems to be there. */
@@ -73,7 +76,14 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     await spikes?.stop();
     const report = await store.report(runId);
     await spikes?.announce(report, true);
-    io.stdout.write(session.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+    if (session.grepCount) {
+      io.stdout.write(`${formatCounts(report, session.grepCount.namesShown)}\n`);
+      if (report.status === 'partial') {
+        io.stderr.write(`logcluster: run ${runId} is partial: ${report.totals.chunksDeadLettered} dead-lettered chunks are not in these counts (logcluster report ${runId} lists their lines)\n`);
+      }
+    } else {
+      io.stdout.write(session.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+    }
     return exitCodeFor(report.status);
   } finally {
     progress.stop();

@@ -118,11 +118,11 @@ describe('exit codes', () => {
     const cases: [string[], RegExp][] = [
       [['analyze', join(dir, 'missing.log')], /missing\.log: no such file/],
       [['analyze', dir], /is a directory/],
-      [['analyze', '-E', '-p', '(unclosed', app], /invalid regular expression "\(unclosed"/],
+      [['analyze', '-E', '-p', '(unclosed', app], /invalid regular expression '\(unclosed'/],
       [['analyze', '--chunk-size', 'huge', app], /--chunk-size must be a size/],
       [['analyze', '--attempts', '0', app], /--attempts must be an integer ≥ 1/],
       [['analyze', '--no-such-option', app], /unknown option '--no-such-option'/],
-      [['analyze'], /missing required argument 'paths'/],
+      [['analyze'], /give at least one path, or - for standard input/],
       [['analyze', '-', '-'], /standard input \(-\) can be given only once/],
       [['frobnicate'], /unknown command 'frobnicate'/],
     ];

@@ -1,9 +1,10 @@
 import { errorMessage } from '@logcluster/core';
 import { resolveWorkerOptions, ChunkWorker } from '@logcluster/worker';
-import { type AnalysisFlags, type WorkerFlags, resolveSubmitOptions, resolveWorkerFlags } from '../cli-options.js';
+import { type AnalysisFlags, type WorkerFlags, pathSelection, patternNotices, resolveSubmitOptions, resolveWorkerFlags } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { EmbeddedRedis } from '../embedded-redis.js';
 import { openInputs } from '../inputs.js';
+import { expandPaths } from '../path-expansion.js';
 import { submitAndReport } from '../run-session.js';
 import { Releasers } from '../releasers.js';
 
@@ -21,7 +22,9 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   const directRead = flags.directRead && flags.redis === undefined;
   const submit = resolveSubmitOptions({ ...flags, ...(directRead ? { sharedRoot: '/' } : {}) });
   const workerOptions = resolveWorkerOptions({ ...resolveWorkerFlags(flags), prefix: flags.prefix });
-  const inputs = await openInputs(paths, io.stdin);
+  for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
+  const files = await expandPaths(paths, pathSelection(flags));
+  const inputs = await openInputs(files.paths, io.stdin);
   const plainFiles = inputs.flatMap((input) => (input.plainFile ? [input.plainFile.realPath] : []));
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
@@ -37,6 +40,11 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
     // Its own Redis serves this run only, so once the run is over (or abandoned on
     // Ctrl-C) nothing in progress is worth waiting for.
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
-    return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, json: flags.json === true, onInterrupt: 'run-abandoned' }, io);
+    return await submitAndReport(
+      inputs,
+      submit,
+      { redisUrl, prefix: flags.prefix, detach: false, json: flags.json === true, onInterrupt: 'run-abandoned', ...(flags.count ? { grepCount: { namesShown: files.namesShown } } : {}) },
+      io,
+    );
   }, warn);
 }

@@ -1,8 +1,9 @@
 import { DEFAULT_REDIS_URL, UsageError } from '@logcluster/core';
-import { type AnalysisFlags, resolveSubmitOptions } from '../cli-options.js';
+import { type AnalysisFlags, pathSelection, patternNotices, resolveSubmitOptions } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { followInput } from '../follow-input.js';
 import { type Input, openInputs } from '../inputs.js';
+import { expandPaths } from '../path-expansion.js';
 import { submitAndReport } from '../run-session.js';
 
 export type SubmitFlags = AnalysisFlags & { redis?: string; prefix: string; detach?: boolean; follow?: boolean; flushInterval: number };
@@ -17,7 +18,10 @@ const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
  */
 export async function submitCommand(paths: string[], flags: SubmitFlags, io: CommandIo): Promise<number> {
   const submit = resolveSubmitOptions(flags);
+  if (flags.count && flags.detach) throw new UsageError('-c (--count) prints the counts at the end: it does not go with --detach');
+  for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
   let inputs: Input[];
+  let namesShown = false;
   let session = io;
   if (flags.follow) {
     if (paths.length !== 1) throw new UsageError('--follow follows one file (or - for standard input)');
@@ -28,7 +32,9 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
     session = { ...io, signal: new AbortController().signal };
     io.shutdownDeadlineMs = FOLLOW_SHUTDOWN_DEADLINE_MS;
   } else {
-    inputs = await openInputs(paths, io.stdin);
+    const files = await expandPaths(paths, pathSelection(flags));
+    namesShown = files.namesShown;
+    inputs = await openInputs(files.paths, io.stdin);
   }
   try {
     return await submitAndReport(
@@ -41,6 +47,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         json: flags.json === true,
         onInterrupt: 'run-continues',
         ...(flags.follow ? { follow: true } : {}),
+        ...(flags.count ? { grepCount: { namesShown } } : {}),
       },
       session,
     );
