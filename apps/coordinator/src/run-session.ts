@@ -1,7 +1,8 @@
 import { type ChunkBytes, DEFAULT_CONNECT_TIMEOUT_MS, RedisKeys, RunNotFoundError, type RunStatus, RunStore, closeRedis, connectWithPrefix, openChunkBytes } from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
-import { formatProgress, formatReport } from './report-format.js';
+import { formatProgress } from './report-format.js';
+import { type ReportOutput, printReport } from './report-output.js';
 import { SpikeWatch } from './spike-watch.js';
 import { type SubmitOptions, Submission } from './submission.js';
 import { type CommandIo, unlessAborted } from './command-io.js';
@@ -12,7 +13,8 @@ export interface SessionOptions {
   prefix: string;
   /** Return once every chunk is enqueued, printing the run id. */
   detach: boolean;
-  json: boolean;
+  /** How the report is printed (with `detach`, `json` prints the run id as JSON). */
+  output: ReportOutput;
   /** What an interrupted wait means for the run: it goes on in the cluster, or dies with us. */
   onInterrupt: 'run-continues' | 'run-abandoned';
   /** Following live input: the run id goes to stderr at once, and spikes are logged as their windows close. */
@@ -58,7 +60,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
       enqueued = true;
       if (session.detach) {
         progress.stop();
-        io.stdout.write(session.json ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
+        io.stdout.write(session.output === 'json' ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
         return 0;
       }
       await waitForRun(store, submission, io);
@@ -73,7 +75,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     await spikes?.stop();
     const report = await store.report(runId);
     await spikes?.announce(report, true);
-    io.stdout.write(session.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+    printReport(report, session.output, io);
     return exitCodeFor(report.status);
   } finally {
     progress.stop();

@@ -3,11 +3,13 @@ import { resolveWorkerOptions, ChunkWorker } from '@logcluster/worker';
 import { type AnalysisFlags, type WorkerFlags, resolveSubmitOptions, resolveWorkerFlags } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { EmbeddedRedis } from '../embedded-redis.js';
+import type { FormatChoice } from '../format-option.js';
 import { openInputs } from '../inputs.js';
+import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
 import { Releasers } from '../releasers.js';
 
-export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefix: string; directRead: boolean };
+export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefix: string; directRead: boolean; format?: FormatChoice };
 
 /**
  * One-shot analysis on this machine: an embedded Redis (unless `--redis` is given), an
@@ -19,6 +21,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   // directly (the files it was given, and nothing else), as a cluster does with
   // --shared-root. With a Redis others share, the bytes go through Redis.
   const directRead = flags.directRead && flags.redis === undefined;
+  const output = reportOutput(flags);
   const submit = resolveSubmitOptions({ ...flags, ...(directRead ? { sharedRoot: '/' } : {}) });
   const workerOptions = resolveWorkerOptions({ ...resolveWorkerFlags(flags), prefix: flags.prefix });
   const inputs = await openInputs(paths, io.stdin);
@@ -37,6 +40,6 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
     // Its own Redis serves this run only, so once the run is over (or abandoned on
     // Ctrl-C) nothing in progress is worth waiting for.
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
-    return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, json: flags.json === true, onInterrupt: 'run-abandoned' }, io);
+    return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, output, onInterrupt: 'run-abandoned' }, io);
   }, warn);
 }

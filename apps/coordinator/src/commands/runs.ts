@@ -1,7 +1,9 @@
 import { type CommandIo, unlessAborted } from '../command-io.js';
 import { type StoreFlags, withStore } from '../store-session.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
-import { formatDuration, formatProgress, formatReport, table } from '../report-format.js';
+import type { FormatChoice } from '../format-option.js';
+import { formatDuration, formatProgress, table } from '../report-format.js';
+import { printReport, reportOutput } from '../report-output.js';
 
 /** `status <runId>`: where a run is. */
 export async function statusCommand(runId: string, flags: StoreFlags, io: CommandIo): Promise<number> {
@@ -14,14 +16,15 @@ export async function statusCommand(runId: string, flags: StoreFlags, io: Comman
  * `report <runId>`: the run's report; exits as the run did (0, 1 or 3). A run still
  * going has no final figures: its live report exits 1 unless `--wait` waits for the end.
  */
-export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean }, io: CommandIo): Promise<number> {
+export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean; format?: FormatChoice }, io: CommandIo): Promise<number> {
+  const output = reportOutput(flags);
   const report = await withStore(flags, async ({ store }) => {
     while (flags.wait && (await unlessAborted(store.status(runId), io.signal)) === 'running') {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     return store.report(runId);
   });
-  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  printReport(report, output, io);
   if (report.status === 'running') {
     io.stderr.write(`logcluster: run ${runId} is still running: these totals are not final (--wait waits for the end)\n`);
     return EXIT.failure;

@@ -2,10 +2,12 @@ import { DEFAULT_REDIS_URL, UsageError } from '@logcluster/core';
 import { type AnalysisFlags, resolveSubmitOptions } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { followInput } from '../follow-input.js';
+import type { FormatChoice } from '../format-option.js';
 import { type Input, openInputs } from '../inputs.js';
+import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
 
-export type SubmitFlags = AnalysisFlags & { redis?: string; prefix: string; detach?: boolean; follow?: boolean; flushInterval: number };
+export type SubmitFlags = AnalysisFlags & { redis?: string; prefix: string; detach?: boolean; follow?: boolean; flushInterval: number; format?: FormatChoice };
 
 /** Once following stops, how long the last chunks may take before the process is forced out (a second Ctrl-C is at once). */
 const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
@@ -16,6 +18,7 @@ const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
  * SIGINT/SIGTERM, which ends the input: the run then finishes and its report is printed.
  */
 export async function submitCommand(paths: string[], flags: SubmitFlags, io: CommandIo): Promise<number> {
+  const output = reportOutput(flags);
   const submit = resolveSubmitOptions(flags);
   let inputs: Input[];
   let session = io;
@@ -38,7 +41,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         redisUrl: flags.redis ?? DEFAULT_REDIS_URL,
         prefix: flags.prefix,
         detach: flags.detach === true,
-        json: flags.json === true,
+        output,
         onInterrupt: 'run-continues',
         ...(flags.follow ? { follow: true } : {}),
       },
