@@ -2,7 +2,7 @@ import { type CommandIo, unlessAborted } from '../command-io.js';
 import { type StoreFlags, withStore } from '../store-session.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import type { FormatChoice } from '../format-option.js';
-import { formatDuration, formatProgress, table } from '../report-format.js';
+import { describePatterns, formatDuration, formatProgress, someOf, table } from '../report-format.js';
 import { printReport, reportOutput } from '../report-output.js';
 
 /** `status <runId>`: where a run is. */
@@ -32,6 +32,9 @@ export async function reportCommand(runId: string, flags: StoreFlags & { wait?: 
   return exitCodeFor(report.status);
 }
 
+/** Sources `runs` names per run: a run of a thousand files stays one line (`runs --json` has them all). */
+const SOURCES_SHOWN = 3;
+
 /** `runs`: recent runs, newest first. */
 export async function runsCommand(flags: StoreFlags & { limit: number }, io: CommandIo): Promise<number> {
   const runs = await withStore(flags, async ({ store }) => {
@@ -49,9 +52,10 @@ export async function runsCommand(flags: StoreFlags & { limit: number }, io: Com
       run.startedAt,
       formatDuration(run.durationMs),
       `${run.chunksDone + run.chunksDeadLettered}/${run.chunks}`,
-      run.sources.join(' '),
+      describePatterns(run.patterns),
+      someOf(run.sources, SOURCES_SHOWN),
     ]);
-    io.stdout.write(`${table(['RUN', 'STATUS', 'STARTED', 'DURATION', 'CHUNKS', 'SOURCES'], rows, [false, false, false, true, true, false]).join('\n')}\n`);
+    io.stdout.write(`${table(['RUN', 'STATUS', 'STARTED', 'DURATION', 'CHUNKS', 'PATTERNS', 'SOURCES'], rows, [false, false, false, true, true, false, false]).join('\n')}\n`);
   }
   return 0;
 }

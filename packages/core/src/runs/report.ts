@@ -65,6 +65,8 @@ export interface RunReport {
 export interface RunProgress {
   runId: string;
   status: RunStatus;
+  /** What the run counts, as in the report: `runs` shows it, so that runs can be told apart. */
+  patterns: PatternSpec[];
   /** False while the coordinator is still reading input and enqueueing chunks. */
   allEnqueued: boolean;
   chunks: number;

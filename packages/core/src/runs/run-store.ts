@@ -479,6 +479,7 @@ export class RunStore {
     return {
       runId,
       status: report.status,
+      patterns: report.patterns,
       allEnqueued: run.sealed === '1',
       chunks: report.totals.chunks,
       chunksDone: report.totals.chunksDone,
