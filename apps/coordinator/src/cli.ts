@@ -59,7 +59,7 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     )
     .addOption(sharedRootOption('submit'));
   for (const option of [...analysisOptions(), formatOption()]) submit.addOption(option);
-  submit.addHelpText('after', `\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
+  submit.addHelpText('after', `${SUBMIT_NOTES}\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
 
   const worker = program
     .command('worker')
@@ -151,6 +151,9 @@ Examples:
   $ journalctl -o cat | logcluster analyze -
 
 Without --redis (or REDIS_URL), analyze starts a private redis-server of its own and removes it afterwards.`;
+
+const SUBMIT_NOTES = `
+Without --redis (or REDIS_URL), submit uses redis://127.0.0.1:6379, and says so on stderr.`;
 
 const EXIT_CODES = `Exit codes: 0 completed, 1 failure (e.g. Redis unreachable), 2 usage or input error, 3 partial (some chunks dead-lettered: their lines are listed), 130 interrupted.`;
 

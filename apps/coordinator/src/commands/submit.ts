@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_URL, UsageError } from '@logcluster/core';
+import { DEFAULT_REDIS_URL, UsageError, redactRedisUrl } from '@logcluster/core';
 import { type AnalysisFlags, resolveSubmitOptions } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { followInput } from '../follow-input.js';
@@ -33,6 +33,9 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   } else {
     inputs = await openInputs(paths, io.stdin);
   }
+  // Nothing said which Redis: say which one the run goes to, since a cluster on another
+  // host with nothing pointing at it would otherwise get nothing, silently.
+  if (flags.redis === undefined) io.stderr.write(`logcluster: using Redis at ${redactRedisUrl(DEFAULT_REDIS_URL)} (no --redis or REDIS_URL given)\n`);
   try {
     return await submitAndReport(
       inputs,
