@@ -5,6 +5,7 @@ import { DEFAULT_FLUSH_INTERVAL_MS } from './follow-input.js';
 import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type FormatChoice, formatOption } from './format-option.js';
+import { type WaitTimeout, waitTimeoutOption } from './wait-timeout.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
 import { type DlqFlags, type ReplayFlags, dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './commands/dlq.js';
 import { reportCommand, runsCommand, statusCommand } from './commands/runs.js';
@@ -57,7 +58,8 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
         .argParser(intArg('--flush-interval'))
         .default(DEFAULT_FLUSH_INTERVAL_MS),
     )
-    .addOption(sharedRootOption('submit'));
+    .addOption(sharedRootOption('submit'))
+    .addOption(waitTimeoutOption('submit'));
   for (const option of [...analysisOptions(), formatOption()]) submit.addOption(option);
   submit.addHelpText('after', `${SUBMIT_NOTES}\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
 
@@ -101,9 +103,10 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(redisOption())
     .addOption(prefixOption())
     .addOption(new Option('--wait', 'wait for a running run to finish first'))
+    .addOption(waitTimeoutOption('report'))
     .addOption(jsonOption())
     .addOption(formatOption())
-    .action(run((runId: string, flags: StoreFlags & { wait?: boolean; format?: FormatChoice }) => reportCommand(runId, flags, io)));
+    .action(run((runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice }) => reportCommand(runId, flags, io)));
 
   program
     .command('runs')

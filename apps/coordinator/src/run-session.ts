@@ -6,7 +6,8 @@ import { type ReportOutput, printReport } from './report-output.js';
 import { SpikeWatch } from './spike-watch.js';
 import { type SubmitOptions, Submission } from './submission.js';
 import { type CommandIo, unlessAborted } from './command-io.js';
-import { exitCodeFor } from './exit-codes.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { type WaitTimeout, howFar, stillRunningMessage, waitDeadline, workerHint } from './wait-timeout.js';
 
 export interface SessionOptions {
   redisUrl: string;
@@ -19,6 +20,8 @@ export interface SessionOptions {
   onInterrupt: 'run-continues' | 'run-abandoned';
   /** Following live input: the run id goes to stderr at once, and spikes are logged as their windows close. */
   follow?: boolean;
+  /** Give up waiting this long after the run starts (`--wait-timeout`): exit 1, the run going on without us. */
+  waitTimeout?: WaitTimeout;
 }
 
 /** How long to wait without progress before saying that no worker seems to be there. */
@@ -47,27 +50,40 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
   const progress = new ProgressLine(io.stderr);
   let submission: Submission | undefined;
   let spikes: SpikeWatch | undefined;
+  let deadline: ReturnType<typeof waitDeadline> | undefined;
   try {
     submission = await Submission.create(redis, store, inputs, submit, (message) => io.stderr.write(`logcluster: ${message}\n`));
     const { runId } = submission;
+    deadline = session.waitTimeout ? waitDeadline(session.waitTimeout) : undefined;
+    // Enqueueing and waiting both stop when the user asks, or when --wait-timeout has passed.
+    const signal = deadline ? AbortSignal.any([io.signal, deadline.signal]) : io.signal;
     if (session.follow) io.stderr.write(`logcluster: run ${runId}: following ${inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`);
     spikes = submit.insight?.windowMs !== undefined ? new SpikeWatch(store, runId, session.follow === true, (line) => io.stderr.write(`logcluster: ${line}\n`)) : undefined;
     if (session.follow) spikes?.start();
     else progress.start(async () => formatProgress(await store.progress(runId)));
     let enqueued = false;
     try {
-      await submission.enqueueAll(inputs, io.signal);
+      await submission.enqueueAll(inputs, signal);
       enqueued = true;
       if (session.detach) {
         progress.stop();
         io.stdout.write(session.output === 'json' ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
         return 0;
       }
-      await waitForRun(store, submission, io);
+      await waitForRun(store, submission, { ...io, signal });
     } catch (err) {
       if (io.signal.aborted) {
         progress.stop();
         io.stderr.write(`interrupted: ${interruptedRun(runId, enqueued, session.onInterrupt)}\n`);
+      } else if (deadline?.signal.aborted && session.waitTimeout) {
+        progress.stop();
+        const [now, workers] = await Promise.all([store.progress(runId), submission.workerCount()]);
+        io.stderr.write(
+          enqueued
+            ? stillRunningMessage(now, session.waitTimeout, workers, session)
+            : `logcluster: run ${runId} failed: ${now.error ?? 'not all input was enqueued'}: ${howFar(now)}${workerHint(workers, session.prefix)}\n`,
+        );
+        return EXIT.failure;
       }
       throw err;
     }
@@ -78,6 +94,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     printReport(report, session.output, io);
     return exitCodeFor(report.status);
   } finally {
+    deadline?.dispose();
     progress.stop();
     await spikes?.stop();
     await submission?.close();

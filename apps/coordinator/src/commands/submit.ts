@@ -6,8 +6,9 @@ import type { FormatChoice } from '../format-option.js';
 import { type Input, openInputs } from '../inputs.js';
 import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
+import type { WaitTimeout } from '../wait-timeout.js';
 
-export type SubmitFlags = AnalysisFlags & { redis?: string; prefix: string; detach?: boolean; follow?: boolean; flushInterval: number; format?: FormatChoice };
+export type SubmitFlags = AnalysisFlags & { redis?: string; prefix: string; detach?: boolean; follow?: boolean; flushInterval: number; format?: FormatChoice; waitTimeout?: WaitTimeout };
 
 /** Once following stops, how long the last chunks may take before the process is forced out (a second Ctrl-C is at once). */
 const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
@@ -20,6 +21,8 @@ const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
 export async function submitCommand(paths: string[], flags: SubmitFlags, io: CommandIo): Promise<number> {
   const output = reportOutput(flags);
   const submit = resolveSubmitOptions(flags);
+  if (flags.waitTimeout !== undefined && flags.detach) throw new UsageError('--wait-timeout and --detach do not go together: --detach does not wait');
+  if (flags.waitTimeout !== undefined && flags.follow) throw new UsageError('--wait-timeout and --follow do not go together: a followed run ends with Ctrl-C');
   let inputs: Input[];
   let session = io;
   if (flags.follow) {
@@ -46,6 +49,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         detach: flags.detach === true,
         output,
         onInterrupt: 'run-continues',
+        ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}),
         ...(flags.follow ? { follow: true } : {}),
       },
       session,

@@ -73,6 +73,8 @@ export interface RunProgress {
   chunksDone: number;
   chunksDeadLettered: number;
   bytes: number;
+  /** Of `bytes`, those of chunks counted or dead-lettered: how far the workers got. */
+  bytesSettled: number;
   lines: number;
   sources: string[];
   startedAt: string;

@@ -485,6 +485,7 @@ export class RunStore {
       chunksDone: report.totals.chunksDone,
       chunksDeadLettered: report.totals.chunksDeadLettered,
       bytes: report.totals.bytes,
+      bytesSettled: readCounter(counts.settledBytes),
       lines: report.totals.lines,
       sources: report.sources.map((source) => source.name),
       startedAt: report.startedAt,
