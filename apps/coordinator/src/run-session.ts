@@ -1,7 +1,7 @@
 import { type ChunkBytes, DEFAULT_CONNECT_TIMEOUT_MS, RedisKeys, RunNotFoundError, type RunStatus, RunStore, closeRedis, connectWithPrefix, openChunkBytes } from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
-import { formatProgress } from './report-format.js';
+import { type ProgressFigures, RateMeter, formatProgressBar } from './progress-bar.js';
 import { type ReportOutput, printReport } from './report-output.js';
 import { SpikeWatch } from './spike-watch.js';
 import { type SubmitOptions, Submission } from './submission.js';
@@ -60,7 +60,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     if (session.follow) io.stderr.write(`logcluster: run ${runId}: following ${inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`);
     spikes = submit.insight?.windowMs !== undefined ? new SpikeWatch(store, runId, session.follow === true, (line) => io.stderr.write(`logcluster: ${line}\n`)) : undefined;
     if (session.follow) spikes?.start();
-    else progress.start(async () => formatProgress(await store.progress(runId)));
+    else progress.start(progressReader(store, runId, inputs), formatProgressBar);
     let enqueued = false;
     try {
       await submission.enqueueAll(inputs, signal);
@@ -101,6 +101,27 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     await chunkBytes.close();
     await closeRedis(redis);
   }
+}
+
+/**
+ * Reads what the progress line shows. The size is known only when every input is a
+ * plain file (a gzip file's uncompressed size, or standard input's, is not).
+ */
+function progressReader(store: RunStore, runId: string, inputs: readonly Input[]): () => Promise<ProgressFigures> {
+  const bytesTotal = inputs.every((input) => input.plainFile !== null) ? inputs.reduce((sum, input) => sum + input.plainFile!.size, 0) : null;
+  const rate = new RateMeter(Date.now());
+  return async () => {
+    const progress = await store.progress(runId);
+    return {
+      runId,
+      bytesDone: progress.bytesSettled,
+      bytesTotal,
+      bytesPerSecond: rate.add(Date.now(), progress.bytesSettled),
+      chunksSettled: progress.chunksDone + progress.chunksDeadLettered,
+      chunks: progress.chunks,
+      chunksDeadLettered: progress.chunksDeadLettered,
+    };
+  };
 }
 
 function interruptedRun(runId: string, enqueued: boolean, onInterrupt: SessionOptions['onInterrupt']): string {
