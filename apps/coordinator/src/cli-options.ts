@@ -33,7 +33,7 @@ import type { SubmitOptions } from './submission.js';
 export const DEFAULT_MAX_IN_FLIGHT = 32 * 1024 * 1024;
 
 /** Wraps a parser so that its `UsageError` reaches commander, which exits 2 with it. */
-function commanderParser<T>(parse: (text: string) => T): (text: string) => T {
+export function commanderParser<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
     try {
       return parse(text);

@@ -4,6 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_FLUSH_INTERVAL_MS } from './follow-input.js';
 import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
+import { type FormatChoice, formatOption } from './format-option.js';
+import { type WaitTimeout, waitTimeoutOption } from './wait-timeout.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
 import { type DlqFlags, type ReplayFlags, dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './commands/dlq.js';
 import { reportCommand, runsCommand, statusCommand } from './commands/runs.js';
@@ -38,7 +40,7 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(redisOption())
     .addOption(prefixOption())
     .addOption(new Option('--no-direct-read', 'send chunk bytes through Redis even for plain files (by default the in-process workers read them directly)'));
-  for (const option of [...analysisOptions(), ...workerOptions()]) analyze.addOption(option);
+  for (const option of [...analysisOptions(), formatOption(), ...workerOptions()]) analyze.addOption(option);
   analyze.addHelpText('after', `${EXAMPLES_ANALYZE}\n${EXIT_CODES}`).action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
 
   const submit = program
@@ -56,9 +58,10 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
         .argParser(intArg('--flush-interval'))
         .default(DEFAULT_FLUSH_INTERVAL_MS),
     )
-    .addOption(sharedRootOption('submit'));
-  for (const option of analysisOptions()) submit.addOption(option);
-  submit.addHelpText('after', `\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
+    .addOption(sharedRootOption('submit'))
+    .addOption(waitTimeoutOption('submit'));
+  for (const option of [...analysisOptions(), formatOption()]) submit.addOption(option);
+  submit.addHelpText('after', `${SUBMIT_NOTES}\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
 
   const worker = program
     .command('worker')
@@ -100,8 +103,10 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(redisOption())
     .addOption(prefixOption())
     .addOption(new Option('--wait', 'wait for a running run to finish first'))
+    .addOption(waitTimeoutOption('report'))
     .addOption(jsonOption())
-    .action(run((runId: string, flags: StoreFlags & { wait?: boolean }) => reportCommand(runId, flags, io)));
+    .addOption(formatOption())
+    .action(run((runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice }) => reportCommand(runId, flags, io)));
 
   program
     .command('runs')
@@ -149,9 +154,13 @@ Examples:
   $ logcluster analyze app.log                      ERROR lines and occurrences
   $ logcluster analyze -i -p error app.log.gz       ignore case; gzip is detected
   $ logcluster analyze -E -p 'time(out)?' -p WARN a.log b.log --json
+  $ logcluster analyze -p ERROR -p WARN --format csv *.log > counts.csv
   $ journalctl -o cat | logcluster analyze -
 
 Without --redis (or REDIS_URL), analyze starts a private redis-server of its own and removes it afterwards.`;
+
+const SUBMIT_NOTES = `
+Without --redis (or REDIS_URL), submit uses redis://127.0.0.1:6379, and says so on stderr.`;
 
 const EXIT_CODES = `Exit codes: 0 completed, 1 failure (e.g. Redis unreachable), 2 usage or input error, 3 partial (some chunks dead-lettered: their lines are listed), 130 interrupted.`;
 

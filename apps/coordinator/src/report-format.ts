@@ -80,3 +80,20 @@ export function formatDuration(ms: number): string {
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/** Patterns on one line, flags as in the report: `ERROR, "timed out" (-i)`. */
+export function describePatterns(patterns: RunReport['patterns']): string {
+  return patterns.map((spec) => describePattern({ ...spec, pattern: quotedIfNeeded(spec.pattern) })).join(', ');
+}
+
+/** The first `shown` names, then how many more there are: `a.log, b.log, c.log +2 more`. */
+export function someOf(names: readonly string[], shown: number): string {
+  const listed = names.slice(0, shown).map(quotedIfNeeded).join(', ');
+  return names.length > shown ? `${listed} +${names.length - shown} more` : listed;
+}
+
+/** A name as JSON would write it when a list separated by commas and spaces would blur it (empty, blanks, commas, quotes, control characters). */
+function quotedIfNeeded(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name === '' || /[\s,"\u0000-\u001f]/.test(name) ? JSON.stringify(name) : name;
+}

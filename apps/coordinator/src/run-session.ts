@@ -1,25 +1,27 @@
 import { type ChunkBytes, DEFAULT_CONNECT_TIMEOUT_MS, RedisKeys, RunNotFoundError, type RunStatus, RunStore, closeRedis, connectWithPrefix, openChunkBytes } from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
-import { formatCounts } from './count-format.js';
-import { formatProgress, formatReport } from './report-format.js';
+import { type ProgressFigures, RateMeter, formatProgressBar } from './progress-bar.js';
+import { type ReportOutput, printReport } from './report-output.js';
 import { SpikeWatch } from './spike-watch.js';
 import { type SubmitOptions, Submission } from './submission.js';
 import { type CommandIo, unlessAborted } from './command-io.js';
-import { exitCodeFor } from './exit-codes.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { type WaitTimeout, howFar, stillRunningMessage, waitDeadline, workerHint } from './wait-timeout.js';
 
 export interface SessionOptions {
   redisUrl: string;
   prefix: string;
   /** Return once every chunk is enqueued, printing the run id. */
   detach: boolean;
-  json: boolean;
+  /** How the report is printed (with `detach`, `json` prints the run id as JSON). */
+  output: ReportOutput;
   /** What an interrupted wait means for the run: it goes on in the cluster, or dies with us. */
   onInterrupt: 'run-continues' | 'run-abandoned';
   /** Following live input: the run id goes to stderr at once, and spikes are logged as their windows close. */
   follow?: boolean;
-  /** Print counts as grep -c does instead of the report (`namesShown`: with each file's name). */
-  grepCount?: { namesShown: boolean };
+  /** Give up waiting this long after the run starts (`--wait-timeout`): exit 1, the run going on without us. */
+  waitTimeout?: WaitTimeout;
 }
 
 /** How long to wait without progress before saying that no worker seems to be there. */
@@ -48,27 +50,40 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
   const progress = new ProgressLine(io.stderr);
   let submission: Submission | undefined;
   let spikes: SpikeWatch | undefined;
+  let deadline: ReturnType<typeof waitDeadline> | undefined;
   try {
     submission = await Submission.create(redis, store, inputs, submit, (message) => io.stderr.write(`logcluster: ${message}\n`));
     const { runId } = submission;
+    deadline = session.waitTimeout ? waitDeadline(session.waitTimeout) : undefined;
+    // Enqueueing and waiting both stop when the user asks, or when --wait-timeout has passed.
+    const signal = deadline ? AbortSignal.any([io.signal, deadline.signal]) : io.signal;
     if (session.follow) io.stderr.write(`logcluster: run ${runId}: following ${inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`);
     spikes = submit.insight?.windowMs !== undefined ? new SpikeWatch(store, runId, session.follow === true, (line) => io.stderr.write(`logcluster: ${line}\n`)) : undefined;
     if (session.follow) spikes?.start();
-    else progress.start(async () => formatProgress(await store.progress(runId)));
+    else progress.start(progressReader(store, runId, inputs), formatProgressBar);
     let enqueued = false;
     try {
-      await submission.enqueueAll(inputs, io.signal);
+      await submission.enqueueAll(inputs, signal);
       enqueued = true;
       if (session.detach) {
         progress.stop();
-        io.stdout.write(session.json ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
+        io.stdout.write(session.output === 'json' ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
         return 0;
       }
-      await waitForRun(store, submission, io);
+      await waitForRun(store, submission, { ...io, signal });
     } catch (err) {
       if (io.signal.aborted) {
         progress.stop();
         io.stderr.write(`interrupted: ${interruptedRun(runId, enqueued, session.onInterrupt)}\n`);
+      } else if (deadline?.signal.aborted && session.waitTimeout) {
+        progress.stop();
+        const [now, workers] = await Promise.all([store.progress(runId), submission.workerCount()]);
+        io.stderr.write(
+          enqueued
+            ? stillRunningMessage(now, session.waitTimeout, workers, session)
+            : `logcluster: run ${runId} failed: ${now.error ?? 'not all input was enqueued'}: ${howFar(now)}${workerHint(workers, session.prefix)}\n`,
+        );
+        return EXIT.failure;
       }
       throw err;
     }
@@ -76,22 +91,37 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     await spikes?.stop();
     const report = await store.report(runId);
     await spikes?.announce(report, true);
-    if (session.grepCount) {
-      io.stdout.write(`${formatCounts(report, session.grepCount.namesShown)}\n`);
-      if (report.status === 'partial') {
-        io.stderr.write(`logcluster: run ${runId} is partial: ${report.totals.chunksDeadLettered} dead-lettered chunks are not in these counts (logcluster report ${runId} lists their lines)\n`);
-      }
-    } else {
-      io.stdout.write(session.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
-    }
+    printReport(report, session.output, io);
     return exitCodeFor(report.status);
   } finally {
+    deadline?.dispose();
     progress.stop();
     await spikes?.stop();
     await submission?.close();
     await chunkBytes.close();
     await closeRedis(redis);
   }
+}
+
+/**
+ * Reads what the progress line shows. The size is known only when every input is a
+ * plain file (a gzip file's uncompressed size, or standard input's, is not).
+ */
+function progressReader(store: RunStore, runId: string, inputs: readonly Input[]): () => Promise<ProgressFigures> {
+  const bytesTotal = inputs.every((input) => input.plainFile !== null) ? inputs.reduce((sum, input) => sum + input.plainFile!.size, 0) : null;
+  const rate = new RateMeter(Date.now());
+  return async () => {
+    const progress = await store.progress(runId);
+    return {
+      runId,
+      bytesDone: progress.bytesSettled,
+      bytesTotal,
+      bytesPerSecond: rate.add(Date.now(), progress.bytesSettled),
+      chunksSettled: progress.chunksDone + progress.chunksDeadLettered,
+      chunks: progress.chunks,
+      chunksDeadLettered: progress.chunksDeadLettered,
+    };
+  };
 }
 
 function interruptedRun(runId: string, enqueued: boolean, onInterrupt: SessionOptions['onInterrupt']): string {

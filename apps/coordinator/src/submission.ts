@@ -1,6 +1,7 @@
 import {
   CHUNK_QUEUE,
   type ChunkJobData,
+  LogclusterError,
   MAX_CHUNKS_PER_JOB,
   type PatternSpec,
   type RedisClient,
@@ -166,7 +167,8 @@ export class Submission {
       this.sealed = true;
       await this.store.seal(this.runId, this.enqueued.total);
     } catch (err) {
-      const reason = signal?.aborted ? 'interrupted before all input was enqueued' : errorMessage(err);
+      // An abort of ours says why (--wait-timeout passed); any other is the user's.
+      const reason = signal?.aborted ? `${signal.reason instanceof LogclusterError ? signal.reason.message : 'interrupted'} before all input was enqueued` : errorMessage(err);
       await this.store.fail(this.runId, reason).catch(() => {});
       throw err;
     }

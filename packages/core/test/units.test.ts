@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError, formatBytes, parsePositiveInt, parseSize } from '../src/index.js';
+import { UsageError, formatBytes, parseDuration, parsePositiveInt, parseSize } from '../src/index.js';
 
 describe('parseSize', () => {
   it('reads bytes with binary and decimal units', () => {
@@ -34,5 +34,17 @@ describe('formatBytes', () => {
     expect(formatBytes(10)).toBe('10 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(1024 * 1024 * 300)).toBe('300 MiB');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads a number with a unit, and a bare number as milliseconds unless a unit is required', () => {
+    expect(parseDuration('250ms', '--x')).toBe(250);
+    expect(parseDuration('30s', '--x')).toBe(30_000);
+    expect(parseDuration('1.5h', '--x')).toBe(5_400_000);
+    expect(parseDuration('30', '--x')).toBe(30);
+    expect(parseDuration('10m', '--x', { unitRequired: true })).toBe(600_000);
+    expect(() => parseDuration('30', '--wait-timeout', { unitRequired: true })).toThrow(/--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h \(got "30"\)/);
+    expect(() => parseDuration('0s', '--x', { unitRequired: true })).toThrow(UsageError);
   });
 });

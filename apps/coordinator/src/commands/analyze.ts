@@ -3,12 +3,14 @@ import { resolveWorkerOptions, ChunkWorker } from '@logcluster/worker';
 import { type AnalysisFlags, type WorkerFlags, pathSelection, patternNotices, resolveSubmitOptions, resolveWorkerFlags } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { EmbeddedRedis } from '../embedded-redis.js';
+import type { FormatChoice } from '../format-option.js';
 import { openInputs } from '../inputs.js';
 import { expandPaths } from '../path-expansion.js';
+import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
 import { Releasers } from '../releasers.js';
 
-export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefix: string; directRead: boolean };
+export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefix: string; directRead: boolean; format?: FormatChoice };
 
 /**
  * One-shot analysis on this machine: an embedded Redis (unless `--redis` is given), an
@@ -24,6 +26,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   const workerOptions = resolveWorkerOptions({ ...resolveWorkerFlags(flags), prefix: flags.prefix });
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
   const files = await expandPaths(paths, pathSelection(flags));
+  const output = reportOutput(flags, files.namesShown);
   const inputs = await openInputs(files.paths, io.stdin);
   const plainFiles = inputs.flatMap((input) => (input.plainFile ? [input.plainFile.realPath] : []));
   const releasers = new Releasers();
@@ -40,11 +43,6 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
     // Its own Redis serves this run only, so once the run is over (or abandoned on
     // Ctrl-C) nothing in progress is worth waiting for.
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
-    return await submitAndReport(
-      inputs,
-      submit,
-      { redisUrl, prefix: flags.prefix, detach: false, json: flags.json === true, onInterrupt: 'run-abandoned', ...(flags.count ? { grepCount: { namesShown: files.namesShown } } : {}) },
-      io,
-    );
+    return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, output, onInterrupt: 'run-abandoned' }, io);
   }, warn);
 }

@@ -1,7 +1,12 @@
+import { DEFAULT_REDIS_URL, UsageError } from '@logcluster/core';
+import { connectedWorkers } from '../chunk-workers.js';
 import { type CommandIo, unlessAborted } from '../command-io.js';
 import { type StoreFlags, withStore } from '../store-session.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
-import { formatDuration, formatProgress, formatReport, table } from '../report-format.js';
+import type { FormatChoice } from '../format-option.js';
+import { describePatterns, formatDuration, formatProgress, someOf, table } from '../report-format.js';
+import { printReport, reportOutput } from '../report-output.js';
+import { type WaitTimeout, stillRunningMessage } from '../wait-timeout.js';
 
 /** `status <runId>`: where a run is. */
 export async function statusCommand(runId: string, flags: StoreFlags, io: CommandIo): Promise<number> {
@@ -14,20 +19,33 @@ export async function statusCommand(runId: string, flags: StoreFlags, io: Comman
  * `report <runId>`: the run's report; exits as the run did (0, 1 or 3). A run still
  * going has no final figures: its live report exits 1 unless `--wait` waits for the end.
  */
-export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean }, io: CommandIo): Promise<number> {
-  const report = await withStore(flags, async ({ store }) => {
+export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice }, io: CommandIo): Promise<number> {
+  const output = reportOutput(flags);
+  if (flags.waitTimeout !== undefined && !flags.wait) throw new UsageError('--wait-timeout needs --wait');
+  const giveUpAt = flags.waitTimeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + flags.waitTimeout.ms;
+  const report = await withStore(flags, async ({ redis, store }) => {
     while (flags.wait && (await unlessAborted(store.status(runId), io.signal)) === 'running') {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      const left = giveUpAt - Date.now();
+      if (left <= 0) {
+        const [progress, workers] = await Promise.all([store.progress(runId), connectedWorkers(redis, store.keys.prefix)]);
+        io.stderr.write(stillRunningMessage(progress, flags.waitTimeout!, workers, { redisUrl: flags.redis ?? DEFAULT_REDIS_URL, prefix: flags.prefix }));
+        return null;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, left)));
     }
     return store.report(runId);
   });
-  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  if (report === null) return EXIT.failure;
+  printReport(report, output, io);
   if (report.status === 'running') {
     io.stderr.write(`logcluster: run ${runId} is still running: these totals are not final (--wait waits for the end)\n`);
     return EXIT.failure;
   }
   return exitCodeFor(report.status);
 }
+
+/** Sources `runs` names per run: a run of a thousand files stays one line (`runs --json` has them all). */
+const SOURCES_SHOWN = 3;
 
 /** `runs`: recent runs, newest first. */
 export async function runsCommand(flags: StoreFlags & { limit: number }, io: CommandIo): Promise<number> {
@@ -46,9 +64,10 @@ export async function runsCommand(flags: StoreFlags & { limit: number }, io: Com
       run.startedAt,
       formatDuration(run.durationMs),
       `${run.chunksDone + run.chunksDeadLettered}/${run.chunks}`,
-      run.sources.join(' '),
+      describePatterns(run.patterns),
+      someOf(run.sources, SOURCES_SHOWN),
     ]);
-    io.stdout.write(`${table(['RUN', 'STATUS', 'STARTED', 'DURATION', 'CHUNKS', 'SOURCES'], rows, [false, false, false, true, true, false]).join('\n')}\n`);
+    io.stdout.write(`${table(['RUN', 'STATUS', 'STARTED', 'DURATION', 'CHUNKS', 'PATTERNS', 'SOURCES'], rows, [false, false, false, true, true, false, false]).join('\n')}\n`);
   }
   return 0;
 }

@@ -1,12 +1,15 @@
-import { DEFAULT_REDIS_URL, UsageError } from '@logcluster/core';
+import { DEFAULT_REDIS_URL, UsageError, redactRedisUrl } from '@logcluster/core';
 import { type AnalysisFlags, pathSelection, patternNotices, resolveSubmitOptions } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { followInput } from '../follow-input.js';
+import type { FormatChoice } from '../format-option.js';
 import { type Input, openInputs } from '../inputs.js';
 import { expandPaths } from '../path-expansion.js';
+import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
+import type { WaitTimeout } from '../wait-timeout.js';
 
-export type SubmitFlags = AnalysisFlags & { redis?: string; prefix: string; detach?: boolean; follow?: boolean; flushInterval: number };
+export type SubmitFlags = AnalysisFlags & { redis?: string; prefix: string; detach?: boolean; follow?: boolean; flushInterval: number; format?: FormatChoice; waitTimeout?: WaitTimeout };
 
 /** Once following stops, how long the last chunks may take before the process is forced out (a second Ctrl-C is at once). */
 const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
@@ -20,6 +23,8 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   const submit = resolveSubmitOptions(flags);
   if (flags.count && flags.detach) throw new UsageError('-c (--count) prints the counts at the end: it does not go with --detach');
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
+  if (flags.waitTimeout !== undefined && flags.detach) throw new UsageError('--wait-timeout and --detach do not go together: --detach does not wait');
+  if (flags.waitTimeout !== undefined && flags.follow) throw new UsageError('--wait-timeout and --follow do not go together: a followed run ends with Ctrl-C');
   let inputs: Input[];
   let namesShown = false;
   let session = io;
@@ -36,6 +41,9 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
     namesShown = files.namesShown;
     inputs = await openInputs(files.paths, io.stdin);
   }
+  // Nothing said which Redis: say which one the run goes to, since a cluster on another
+  // host with nothing pointing at it would otherwise get nothing, silently.
+  if (flags.redis === undefined) io.stderr.write(`logcluster: using Redis at ${redactRedisUrl(DEFAULT_REDIS_URL)} (no --redis or REDIS_URL given)\n`);
   try {
     return await submitAndReport(
       inputs,
@@ -44,10 +52,10 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         redisUrl: flags.redis ?? DEFAULT_REDIS_URL,
         prefix: flags.prefix,
         detach: flags.detach === true,
-        json: flags.json === true,
+        output: reportOutput(flags, namesShown),
         onInterrupt: 'run-continues',
+        ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}),
         ...(flags.follow ? { follow: true } : {}),
-        ...(flags.count ? { grepCount: { namesShown } } : {}),
       },
       session,
     );

@@ -69,12 +69,16 @@ export interface RunReport {
 export interface RunProgress {
   runId: string;
   status: RunStatus;
+  /** What the run counts, as in the report: `runs` shows it, so that runs can be told apart. */
+  patterns: PatternSpec[];
   /** False while the coordinator is still reading input and enqueueing chunks. */
   allEnqueued: boolean;
   chunks: number;
   chunksDone: number;
   chunksDeadLettered: number;
   bytes: number;
+  /** Of `bytes`, those of chunks counted or dead-lettered: how far the workers got. */
+  bytesSettled: number;
   lines: number;
   sources: string[];
   startedAt: string;

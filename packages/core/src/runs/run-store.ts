@@ -481,11 +481,13 @@ export class RunStore {
     return {
       runId,
       status: report.status,
+      patterns: report.patterns,
       allEnqueued: run.sealed === '1',
       chunks: report.totals.chunks,
       chunksDone: report.totals.chunksDone,
       chunksDeadLettered: report.totals.chunksDeadLettered,
       bytes: report.totals.bytes,
+      bytesSettled: readCounter(counts.settledBytes),
       lines: report.totals.lines,
       sources: report.sources.map((source) => source.name),
       startedAt: report.startedAt,
