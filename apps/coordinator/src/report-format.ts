@@ -11,16 +11,20 @@ export function formatReport(report: RunReport): string {
   if (report.error) lines.push(`error: ${report.error}`);
   lines.push('');
 
-  const header = ['SOURCE', 'LINES', 'PATTERN', 'MATCHING LINES', 'OCCURRENCES'];
+  // With -v the lines counted are those that do not match.
+  const inverted = report.patterns.some((spec) => spec.invert === true);
+  const header = ['SOURCE', 'LINES', 'PATTERN', inverted ? 'NON-MATCHING LINES' : 'MATCHING LINES', 'OCCURRENCES'];
   const rows: string[][] = [];
-  const addRows = (name: string, lineCount: number, matches: RunReport['totals']['matches']) => {
+  const addRows = (name: string, lineCount: number, matches: RunReport['totals']['matches'], any: { lines: number } | undefined) => {
     report.patterns.forEach((spec, i) => {
       const count = matches[spec.pattern] ?? { lines: 0, occurrences: 0 };
       rows.push([i === 0 ? name : '', i === 0 ? String(lineCount) : '', describePattern(spec), String(count.lines), String(count.occurrences)]);
     });
+    // Several patterns: the lines that match any of them (with -v, none), as grep -c counts them.
+    if (any) rows.push(['', '', inverted ? '(none of them)' : '(any of them)', String(any.lines), '–']);
   };
-  for (const source of report.sources) addRows(source.name, source.lines, source.matches);
-  if (report.sources.length > 1) addRows('total', totals.lines, totals.matches);
+  for (const source of report.sources) addRows(source.name, source.lines, source.matches, source.any);
+  if (report.sources.length > 1) addRows('total', totals.lines, totals.matches, totals.any);
   lines.push(...table(header, rows, [false, true, false, true, true]));
 
   const dead = report.sources.flatMap((source) => source.deadLettered.map((range) => ({ source: source.name, ...range })));
@@ -56,7 +60,7 @@ export function formatProgress(progress: RunProgress): string {
 }
 
 function describePattern(spec: RunReport['patterns'][number]): string {
-  const flags = `${spec.regex ? 'E' : ''}${spec.ignoreCase ? 'i' : ''}`;
+  const flags = `${spec.regex ? 'E' : ''}${spec.ignoreCase ? 'i' : ''}${spec.wholeWord ? 'w' : ''}${spec.wholeLine ? 'x' : ''}${spec.invert ? 'v' : ''}`;
   return flags ? `${spec.pattern} (-${flags})` : spec.pattern;
 }
 

@@ -162,6 +162,13 @@ describe("grep's flags", () => {
     // One pattern: no `any`.
     expect((await json(['-e', 'ERROR', app])).totals.any).toBeUndefined();
 
+    // The human report adds a row for them, and says which lines -v counts.
+    const human = await analyze(['-e', 'ERROR', '-e', 'WARN', app]);
+    expect(human.stdout).toMatch(new RegExp(`^ +\\(any of them\\) +${grepAnyCount(app, [{ pattern: 'ERROR' }, { pattern: 'WARN' }])} +–$`, 'm'));
+    const inverted = await analyze(['-v', '-e', 'ERROR', '-e', 'WARN', app]);
+    expect(inverted.stdout).toMatch(/^SOURCE +LINES +PATTERN +NON-MATCHING LINES +OCCURRENCES$/m);
+    expect(inverted.stdout).toMatch(new RegExp(`^ +\\(none of them\\) +${grepAnyCount(app, [{ pattern: 'ERROR', invert: true }, { pattern: 'WARN', invert: true }])} +–$`, 'm'));
+
     const both = await analyze(['-E', '-F', '-e', 'x', app]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/'-E, --regex' cannot be used with option '-F, --fixed-strings'/);
@@ -210,8 +217,11 @@ describe("grep's flags", () => {
     expect(stdin.stderr).toBe('');
     const regex = await analyze(['-c', '-i', '-E', '-e', 'time[sd]? out', other]);
     expect(regex.stdout).toBe(grep(['-c', '-i', '-E', '-e', 'time[sd]? out', other]));
-    const json = await analyze(['-c', '--json', app]);
-    expect(json.code).toBe(2);
+    for (const other of [['--json'], ['--format', 'csv']]) {
+      const refused = await analyze(['-c', ...other, app]);
+      expect(refused.code, other.join(' ')).toBe(2);
+      expect(refused.stdout).toBe('');
+    }
   });
 
   it('-r searches directories as grep -r does, with --include, --exclude and --exclude-dir', async () => {
