@@ -43,7 +43,8 @@ function commanderParser<T>(parse: (text: string) => T): (text: string) => T {
 
 export const sizeArg = (name: string) => commanderParser((text) => parseSize(text, name));
 export const intArg = (name: string, min = 1) => commanderParser((text) => parsePositiveInt(text, name, { min }));
-export const durationArg = (name: string) => commanderParser((text) => parseDuration(text, name));
+/** A duration option; `unitRequired` refuses a bare number instead of reading it as ms (see `parseDuration`). */
+export const durationArg = (name: string, options: { unitRequired?: boolean } = {}) => commanderParser((text) => parseDuration(text, name, options));
 
 /** `--redis` / `REDIS_URL`; without either, each command picks its default. */
 export const redisOption = () =>
@@ -105,7 +106,8 @@ export function analysisOptions(): Option[] {
 export function insightOptions(): Option[] {
   return [
     new Option('--window <duration>', 'count lines and matches per time window (30s, 1m, 1h), from each line\'s timestamp; adds windows and spikes to the report').argParser(
-      durationArg('--window'),
+      // Not 1 ms windows for `--window 1`: a unit is required.
+      durationArg('--window', { unitRequired: true }),
     ),
     new Option(
       '--time-format <format>',

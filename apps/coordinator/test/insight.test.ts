@@ -168,5 +168,10 @@ describe('windows, spikes and top messages', () => {
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/--window|--time-format/);
     }
+    // A number without a unit is no window size (it was read as 1 ms windows).
+    const bare = await runCli(['analyze', '--window', '1', log]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('--window needs a unit: "1" is 1 of what? Write 1s, 1m or 1h (units: ms, s, m, h, d)');
+    expect(bare.stdout).toBe('');
   });
 });

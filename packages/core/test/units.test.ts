@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError, formatBytes, parsePositiveInt, parseSize } from '../src/index.js';
+import { UsageError, formatBytes, parseDuration, parsePositiveInt, parseSize } from '../src/index.js';
 
 describe('parseSize', () => {
   it('reads bytes with binary and decimal units', () => {
@@ -26,6 +26,29 @@ describe('parsePositiveInt', () => {
     expect(() => parsePositiveInt('0', '--attempts')).toThrow(/--attempts must be an integer ≥ 1/);
     expect(() => parsePositiveInt('2.5', '--attempts')).toThrow(UsageError);
     expect(() => parsePositiveInt('-1', '--attempts')).toThrow(UsageError);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads durations with units', () => {
+    expect(parseDuration('250ms', '--x')).toBe(250);
+    expect(parseDuration('30s', '--x')).toBe(30_000);
+    expect(parseDuration('1.5m', '--x')).toBe(90_000);
+    expect(parseDuration('12h', '--x')).toBe(43_200_000);
+    expect(parseDuration('7d', '--x')).toBe(604_800_000);
+  });
+
+  it('reads a bare number as ms, unless a unit is required', () => {
+    expect(parseDuration('60000', '--dead-letter-retention')).toBe(60_000);
+    expect(() => parseDuration('1', '--window', { unitRequired: true })).toThrow(UsageError);
+    expect(() => parseDuration('1', '--window', { unitRequired: true })).toThrow('--window needs a unit: "1" is 1 of what? Write 1s, 1m or 1h (units: ms, s, m, h, d)');
+    expect(parseDuration('1m', '--window', { unitRequired: true })).toBe(60_000);
+    expect(parseDuration('500ms', '--window', { unitRequired: true })).toBe(500);
+  });
+
+  it('names the option when the value is wrong', () => {
+    expect(() => parseDuration('soon', '--window')).toThrow('--window must be a duration such as 500ms, 30s, 1m, 12h or 7d (got "soon")');
+    expect(() => parseDuration('0s', '--window')).toThrow(UsageError);
   });
 });
 
