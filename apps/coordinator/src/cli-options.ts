@@ -8,6 +8,7 @@ import {
   DEFAULT_SPIKE_RULE,
   LogclusterError,
   type RunInsightSpec,
+  TIME_FORMAT_FIELDS,
   createTimestampParser,
   UsageError,
   type PatternSpec,
@@ -105,13 +106,17 @@ export function analysisOptions(): Option[] {
 /** Windows, spikes and top messages. */
 export function insightOptions(): Option[] {
   return [
-    new Option('--window <duration>', 'count lines and matches per time window (30s, 1m, 1h), from each line\'s timestamp; adds windows and spikes to the report').argParser(
+    new Option(
+      '--window <duration>',
+      "count lines and matches per time window (30s, 1m, 1h: a unit is required), from each line's timestamp; adds windows and spikes to the report. " +
+        'Timestamps recognised: ISO 8601, log4j, access and Apache error logs, syslog, Android, Spark, HDFS, HealthApp, Proxifier, BlueGene/L, epoch seconds (README: --window)',
+    ).argParser(
       // Not 1 ms windows for `--window 1`: a unit is required.
       durationArg('--window', { unitRequired: true }),
     ),
     new Option(
       '--time-format <format>',
-      'where the timestamp is, for formats not recognised by themselves: strftime-like, e.g. "%d/%m/%Y %H:%M:%S" (%Y %m %d %H %M %S %f %z %b %e %s)',
+      `where the timestamp is, for formats not recognised by themselves: strftime-like, e.g. "%d/%m/%Y %H:%M:%S" (${TIME_FORMAT_FIELDS}; %y: 69-99 are 1969-1999)`,
     ),
     new Option('--top <n>', 'the n most frequent messages per pattern, grouped by template (numbers, ids, IPs, paths, quoted values masked)').argParser(intArg('--top')),
     new Option('--spike-factor <k>', 'a window is a spike when its count exceeds k × the average of the windows before it')

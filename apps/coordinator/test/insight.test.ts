@@ -175,3 +175,93 @@ describe('windows, spikes and top messages', () => {
     expect(bare.stdout).toBe('');
   });
 });
+
+describe('timestamps of real logs', () => {
+  async function logFile(name: string, lines: string[]): Promise<string> {
+    const path = join(dir, name);
+    await writeFile(path, `${lines.join('\n')}\n`);
+    return path;
+  }
+
+  it('keeps the year written in the line (Apache error log): windows are in 2005, not this year', async () => {
+    const path = await logFile('apache-error.log', [
+      '[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties',
+      '[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6',
+      '[Sun Dec 04 04:51:08 2005] [notice] jk2_init() Found child 6725 in scoreboard slot 10',
+      '[Sun Dec 04 05:15:09 2005] [error] [client 222.166.160.184] Directory index forbidden by rule: /var/www/html/',
+    ]);
+    const result = await runCli(['analyze', '--json', '--window', '1h', '-p', 'error', path]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as RunReport;
+    expect(report.windows).toEqual({
+      size: '1h',
+      untimedLines: 0,
+      buckets: [
+        { start: '2005-12-04T04:00:00.000Z', lines: 3, matches: { error: 1 } },
+        { start: '2005-12-04T05:00:00.000Z', lines: 1, matches: { error: 1 } },
+      ],
+    });
+  });
+
+  it('says which year it gave timestamps without one, in the JSON and the human report', async () => {
+    const path = await logFile('openssh.log', [
+      'Jan  1 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!',
+      'Jan  1 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186',
+      'Jan  1 07:02:47 LabSZ sshd[24203]: Connection closed by 212.47.254.145 [preauth]',
+    ]);
+    const before = Date.now();
+    const result = await runCli(['analyze', '--json', '--window', '1h', '-p', 'Invalid', path]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as RunReport;
+    // Jan 1 is never more than a day after now: it is this year's.
+    const year = new Date(before).getUTCFullYear();
+    const { submittedAt, ...assumed } = report.windows!.yearAssumed!;
+    expect(assumed).toEqual({
+      years: [year],
+      lines: 3,
+      rule: 'a timestamp without a year is given the year the run was submitted, or the year before when that would put it more than a day after the submission (as syslog readers do)',
+    });
+    expect(Date.parse(submittedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(submittedAt)).toBeLessThanOrEqual(Date.parse(report.startedAt));
+    expect(report.windows!.buckets).toEqual([
+      { start: `${year}-01-01T06:00:00.000Z`, lines: 2, matches: { Invalid: 1 } },
+      { start: `${year}-01-01T07:00:00.000Z`, lines: 1, matches: { Invalid: 0 } },
+    ]);
+
+    const human = await runCli(['analyze', '--window', '1h', '-p', 'Invalid', path]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      `\n  no year in 3 timestamps: read as ${year}, the year the run was submitted (syslog's rule: a date more than a day after the submission would be the year before)\n`,
+    );
+  });
+
+  it('shows the first line and suggests --time-format when no line has a timestamp', async () => {
+    const path = await logFile('custom.log', ['ts=18.10.2015-18:06 level=info msg=started', 'ts=18.10.2015-18:07 level=error msg=ERROR', 'ts=18.10.2015-18:08 level=info msg=done']);
+    const json = await runCli(['analyze', '--json', '--window', '1m', path]);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as RunReport).windows).toEqual({
+      size: '1m',
+      untimedLines: 3,
+      buckets: [],
+      untimedExample: { source: path, line: 1, text: 'ts=18.10.2015-18:06 level=info msg=started' },
+    });
+    const human = await runCli(['analyze', '--window', '1m', path]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      [
+        '',
+        'windows of 1m: no timestamp found in any of the 3 lines. The first line:',
+        `  ts=18.10.2015-18:06 level=info msg=started  (${path}:1)`,
+        "  If it has a time, give its format with --time-format, e.g. --time-format '%d/%m/%Y %H:%M:%S' (fields: %Y %y %m %d %e %b %H %M %S %f %z %s)",
+        '',
+      ].join('\n'),
+    );
+    // And with that format, it has windows.
+    const timed = await runCli(['analyze', '--json', '--window', '1m', '--time-format', '%d.%m.%Y-%H:%M', path]);
+    expect((JSON.parse(timed.stdout) as RunReport).windows!.buckets.map((bucket) => bucket.start)).toEqual([
+      '2015-10-18T18:06:00.000Z',
+      '2015-10-18T18:07:00.000Z',
+      '2015-10-18T18:08:00.000Z',
+    ]);
+  });
+});

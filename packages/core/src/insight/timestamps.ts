@@ -349,6 +349,9 @@ interface TimeFormat {
   fields: Fields;
 }
 
+/** The `--time-format` fields, as help and messages list them. */
+export const TIME_FORMAT_FIELDS = '%Y %y %m %d %e %b %H %M %S %f %z %s';
+
 /** `--time-format` tokens: the regex each stands for (one group), the field it fills, and what may not touch it on either side. */
 const TOKENS: Readonly<Record<string, readonly [source: string, field: keyof Fields, edge: string]>> = {
   Y: [String.raw`(\d{4})`, 'year', String.raw`\d`],
@@ -389,7 +392,7 @@ function compileTimeFormat(format: string): TimeFormat {
     const token = name === undefined ? undefined : TOKENS[name];
     if (!token) {
       const problem = name === undefined ? 'it ends with a lone %' : `unknown field %${name}`;
-      throw new UsageError(`--time-format "${format}": ${problem}; the fields are %Y %y %m %d %e %b %H %M %S %f %z %s and %%`);
+      throw new UsageError(`--time-format "${format}": ${problem}; the fields are ${TIME_FORMAT_FIELDS} and %%`);
     }
     const [tokenSource, field, edge] = token;
     const taken = field === 'month' || field === 'monthName' ? fields.month || fields.monthName : fields[field];
