@@ -68,6 +68,10 @@ export const prefixOption = () =>
 
 export const jsonOption = () => new Option('--json', 'print JSON on stdout');
 
+/** `--hide-zero`: how the human report shows windows (the JSON holds only windows with lines anyway). */
+export const hideZeroOption = () =>
+  new Option('--hide-zero', 'in the histogram of windows, leave out rows without lines (by default a run of them is shown as one line)');
+
 /** `--shared-root`: storage the coordinator and the workers share. */
 export const sharedRootOption = (role: 'submit' | 'worker') =>
   new Option(
@@ -128,6 +132,7 @@ export function insightOptions(): Option[] {
       .default(DEFAULT_SPIKE_RULE.factor),
     new Option('--spike-history <n>', 'how many windows before it make the average a window is compared with').argParser(intArg('--spike-history')).default(DEFAULT_SPIKE_RULE.history),
     new Option('--spike-min <count>', 'a spike has at least this many matching lines').argParser(intArg('--spike-min')).default(DEFAULT_SPIKE_RULE.minCount),
+    hideZeroOption(),
   ];
 }
 
@@ -190,6 +195,7 @@ export interface AnalysisFlags {
   json?: boolean;
   window?: number;
   timeFormat?: string;
+  hideZero?: boolean;
   top?: number;
   spikeFactor: number;
   spikeHistory: number;
@@ -239,11 +245,9 @@ export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
 
 /** What the run finds beyond counts, if anything was asked for. */
 function insightSpec(flags: AnalysisFlags): { insight?: RunInsightSpec } {
-  if (flags.window === undefined && flags.top === undefined) {
-    if (flags.timeFormat !== undefined) throw new UsageError('--time-format needs --window');
-    return {};
-  }
   if (flags.timeFormat !== undefined && flags.window === undefined) throw new UsageError('--time-format needs --window');
+  if (flags.hideZero === true && flags.window === undefined) throw new UsageError('--hide-zero needs --window');
+  if (flags.window === undefined && flags.top === undefined) return {};
   const now = Date.now();
   // An invalid --time-format is a usage error now, not a failure of every chunk later.
   if (flags.timeFormat !== undefined) createTimestampParser({ timeFormat: flags.timeFormat, now });

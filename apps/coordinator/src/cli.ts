@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LogclusterError, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_FLUSH_INTERVAL_MS } from './follow-input.js';
-import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
+import { analysisOptions, hideZeroOption, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
 import { type DlqFlags, type ReplayFlags, dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './commands/dlq.js';
@@ -100,8 +100,9 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(redisOption())
     .addOption(prefixOption())
     .addOption(new Option('--wait', 'wait for a running run to finish first'))
+    .addOption(hideZeroOption())
     .addOption(jsonOption())
-    .action(run((runId: string, flags: StoreFlags & { wait?: boolean }) => reportCommand(runId, flags, io)));
+    .action(run((runId: string, flags: StoreFlags & { wait?: boolean; hideZero?: boolean }) => reportCommand(runId, flags, io)));
 
   program
     .command('runs')

@@ -17,6 +17,8 @@ export interface SessionOptions {
   onInterrupt: 'run-continues' | 'run-abandoned';
   /** Following live input: the run id goes to stderr at once, and spikes are logged as their windows close. */
   follow?: boolean;
+  /** The human report's histogram of windows leaves out empty rows (`--hide-zero`). */
+  hideZero?: boolean;
 }
 
 /** How long to wait without progress before saying that no worker seems to be there. */
@@ -73,7 +75,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     await spikes?.stop();
     const report = await store.report(runId);
     await spikes?.announce(report, true);
-    io.stdout.write(session.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+    io.stdout.write(session.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report, { hideZero: session.hideZero === true })}\n`);
     return exitCodeFor(report.status);
   } finally {
     progress.stop();

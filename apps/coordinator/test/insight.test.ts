@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunReport, messageTemplate } from '@logcluster/core';
-import { grepCounts, runCli } from '@logcluster/test-support';
+import { type TestRedis, grepCounts, runCli, startTestRedis } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
@@ -157,16 +157,16 @@ describe('windows, spikes and top messages', () => {
   it('shows a histogram, the spikes and the top messages in the human report', async () => {
     const result = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', '--top', '2', log]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/windows of 1m \(2 lines before any timestamp\)/);
+    expect(result.stdout).toMatch(/windows of 1m \(2 lines before any timestamp\); █ lines, ▓ ERROR:\n {2}2024-03-05 14:00Z /);
     expect(result.stdout).toMatch(/spikes \(1\):\n {2}2024-03-05 14:25:00Z {2}ERROR: \d+ lines/);
     expect(result.stdout).toMatch(/top messages for ERROR:\n +\d+ {2}.*ERROR/);
   });
 
   it('refuses a bad --window or --time-format before anything runs (exit 2)', async () => {
-    for (const args of [['--window', '0s'], ['--window', 'soon'], ['--time-format', '%Y'], ['--window', '1m', '--time-format', '%H']]) {
+    for (const args of [['--window', '0s'], ['--window', 'soon'], ['--time-format', '%Y'], ['--window', '1m', '--time-format', '%H'], ['--hide-zero'], ['--top', '3', '--hide-zero']]) {
       const result = await runCli(['analyze', ...args, log]);
       expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr).toMatch(/--window|--time-format/);
+      expect(result.stderr).toMatch(/--window|--time-format|--hide-zero needs --window/);
     }
     // A number without a unit is no window size (it was read as 1 ms windows).
     const bare = await runCli(['analyze', '--window', '1', log]);
@@ -263,5 +263,79 @@ describe('timestamps of real logs', () => {
       '2015-10-18T18:07:00.000Z',
       '2015-10-18T18:08:00.000Z',
     ]);
+  });
+});
+
+describe('the histogram of windows', () => {
+  /*
+   * A log with a line a minute from 2015-10-18 00:00 to 18:59 (an ERROR every tenth) and
+   * from 2015-10-20 08:00 to 12:59 (an ERROR every thirtieth): 1m windows are shown 1h to
+   * a row, and the 37 empty hours between the two are one line.
+   */
+  let path: string;
+  let redis: TestRedis;
+  const day1 = '  ' + '▓'.repeat(4) + '█'.repeat(36);
+  const day3 = '  ' + '▓'.repeat(2) + '█'.repeat(38);
+  const rows = [
+    ...Array.from({ length: 19 }, (_, h) => `  2015-10-18 ${String(h).padStart(2, '0')}:00Z        60       6${day1}`),
+    '  … 37 empty rows (2015-10-18 19:00Z – 2015-10-20 07:00Z) …',
+    ...Array.from({ length: 5 }, (_, h) => `  2015-10-20 ${String(8 + h).padStart(2, '0')}:00Z        60       2${day3}`),
+  ];
+
+  beforeAll(async () => {
+    const lines: string[] = [];
+    const add = (from: number, minutes: number, every: number) => {
+      for (let m = 0; m < minutes; m++) {
+        const at = new Date(from + m * MINUTE).toISOString();
+        const level = m % every === 0 ? 'ERROR' : 'INFO ';
+        lines.push(`${at.slice(0, 10)} ${at.slice(11, 19)},000 ${level} [main] c.e.Batch - step ${m} of the batch`);
+      }
+    };
+    add(Date.UTC(2015, 9, 18, 0, 0), 19 * 60, 10);
+    add(Date.UTC(2015, 9, 20, 8, 0), 5 * 60, 30);
+    path = join(dir, 'batch.log');
+    await writeFile(path, `${lines.join('\n')}\n`);
+    redis = await startTestRedis();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  /** The histogram's lines of a human report: from its header to the blank line after it. */
+  function histogramOf(stdout: string): string[] {
+    const lines = stdout.split('\n');
+    const from = lines.findIndex((line) => line.startsWith('windows of'));
+    const to = lines.indexOf('', from);
+    return lines.slice(from, to);
+  }
+
+  it('shows round rows from round times, and one line for a run of empty rows', async () => {
+    const result = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', path]);
+    expect(result.code).toBe(0);
+    expect(histogramOf(result.stdout)).toEqual(['windows of 1m, shown 1h to a row; █ lines, ▓ ERROR:', ...rows]);
+  });
+
+  it('leaves out empty rows with --hide-zero, on analyze and on report', async () => {
+    const hidden = ['windows of 1m, shown 1h to a row, empty rows left out; █ lines, ▓ ERROR:', ...rows.filter((row) => !row.includes('empty rows'))];
+    const analyzed = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', '--hide-zero', path]);
+    expect(analyzed.code).toBe(0);
+    expect(histogramOf(analyzed.stdout)).toEqual(hidden);
+
+    const prefix = `hist-${process.pid}`;
+    const json = await runCli(['analyze', '--redis', redis.url, '--prefix', prefix, '--json', '--chunk-size', '8KiB', '--window', '1m', path]);
+    expect(json.code).toBe(0);
+    const { runId, windows } = JSON.parse(json.stdout) as RunReport;
+    // The JSON is as before: every window with lines, none empty, none merged.
+    expect(windows!.buckets).toHaveLength(19 * 60 + 5 * 60);
+    expect(Object.keys(windows!)).toEqual(['size', 'untimedLines', 'buckets']);
+    const report = await runCli(['report', runId, '--redis', redis.url, '--prefix', prefix, '--hide-zero']);
+    expect(report.code).toBe(0);
+    expect(histogramOf(report.stdout)).toEqual(hidden);
+    const shown = await runCli(['report', runId, '--redis', redis.url, '--prefix', prefix]);
+    expect(histogramOf(shown.stdout)).toEqual(['windows of 1m, shown 1h to a row; █ lines, ▓ ERROR:', ...rows]);
+    for (const command of ['analyze', 'submit', 'report']) {
+      expect((await runCli([command, '--help'])).stdout, command).toContain('--hide-zero');
+    }
   });
 });

@@ -14,14 +14,14 @@ export async function statusCommand(runId: string, flags: StoreFlags, io: Comman
  * `report <runId>`: the run's report; exits as the run did (0, 1 or 3). A run still
  * going has no final figures: its live report exits 1 unless `--wait` waits for the end.
  */
-export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean }, io: CommandIo): Promise<number> {
+export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean; hideZero?: boolean }, io: CommandIo): Promise<number> {
   const report = await withStore(flags, async ({ store }) => {
     while (flags.wait && (await unlessAborted(store.status(runId), io.signal)) === 'running') {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     return store.report(runId);
   });
-  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report, { hideZero: flags.hideZero === true })}\n`);
   if (report.status === 'running') {
     io.stderr.write(`logcluster: run ${runId} is still running: these totals are not final (--wait waits for the end)\n`);
     return EXIT.failure;

@@ -39,6 +39,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         prefix: flags.prefix,
         detach: flags.detach === true,
         json: flags.json === true,
+        hideZero: flags.hideZero === true,
         onInterrupt: 'run-continues',
         ...(flags.follow ? { follow: true } : {}),
       },
