@@ -245,17 +245,21 @@ describe('the Loghub formats', () => {
   });
 
   it('takes epoch seconds in a later field only when the line has no other timestamp and the fields before it are a header', () => {
+    // HPC's component and state may be words: the first field, a record number, makes the header.
+    expect(auto('2568643 node-70 action start 1074119817 1 clusterAddMember  (command 1902)')).toBe(1_074_119_817_000);
     // BGL and Thunderbird carry an epoch too; their date and time win.
     expect(auto('- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO')).toBe(utc(2005, 5, 3, 15, 42, 50, 675));
     expect(auto('- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 RAS KERNEL INFO no time of day')).toBe(1_117_838_570_000);
     expect(auto('- 1117838570.25\tR02 RAS KERNEL INFO')).toBe(1_117_838_570_250);
-    expect(auto('a1 b2 c3 d4 e5 1117838570 sixth field')).toBe(1_117_838_570_000);
+    expect(auto('7 b2 c3 d4 e5 1117838570 sixth field')).toBe(1_117_838_570_000);
+    expect(auto('10.0.0.7 - 1117838570 after an address')).toBe(1_117_838_570_000);
     for (const line of [
       'job 1445191572 done',
       'order 1445191572 placed by user 42',
       'worker-3 took 1445191572 ns',
       'INFO 1445191572 is an id after a level',
-      'a1 b2 c3 d4 e5 f6 1117838570 seventh field',
+      '7 b2 c3 d4 e5 f6 1117838570 seventh field',
+      'a1 b2 1117838570 a first field with a letter',
       'GET /api/orders/1445191572 200',
       'node-1 id=1445191572 x',
       'node-1 1445191572x',

@@ -296,28 +296,26 @@ const MAX_FIELDS_BEFORE_EPOCH = 5;
 
 /**
  * Whether the text before `end` reads as a line's header, so that epoch seconds right after
- * it are the line's time rather than an id in its message: at most five fields separated by
- * blanks, none of them a plain word (letters only). HPC's `134681 node-246 unix.hw
- * state_change.unavailable 1077804742` is one; `job 1445191572 done` and `INFO 1445191572`
- * are not. A blank ends the text (the regex has checked).
+ * it are the line's time rather than an id or a count in its message: at most five fields
+ * separated by blanks, the first without a letter — a record number or `-`, as in the logs
+ * that write epoch seconds in a later field: HPC's `134681 node-246 unix.hw
+ * state_change.unavailable 1077804742` and `2568643 node-70 action start 1074119817`,
+ * BlueGene/L's and Thunderbird's `- 1117838570`. A line that starts with a word is a
+ * message (`job 1445191572 done`, `INFO 1445191572`, `worker-3 took 1445191572 ns`). A
+ * blank ends the text (the regex has checked).
  */
 function isHeader(text: string, end: number): boolean {
   let fields = 0;
   let inField = false;
-  let lettersOnly = true;
   for (let i = 0; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code === SPACE || code === TAB) {
-      if (inField && lettersOnly) return false;
       inField = false;
     } else {
-      if (!inField) {
-        if (++fields > MAX_FIELDS_BEFORE_EPOCH) return false;
-        inField = true;
-        lettersOnly = true;
-      }
+      if (!inField && ++fields > MAX_FIELDS_BEFORE_EPOCH) return false;
+      inField = true;
       const lower = code | 0x20;
-      if (lower < 0x61 /* a */ || lower > 0x7a /* z */) lettersOnly = false;
+      if (fields === 1 && lower >= 0x61 /* a */ && lower <= 0x7a /* z */) return false;
     }
   }
   return true;
