@@ -256,10 +256,13 @@ function readBuiltIn(format: number, text: string, at: number, end: number, year
       const day = digitsAt(text, p, dayLength);
       p += dayLength + 1;
       const month = MONTHS.get(monthKey(text, at));
+      const hour = digitsAt(text, p, 2);
+      const minute = digitsAt(text, p + 3, 2);
+      const second = digitsAt(text, p + 6, 2);
       const millis = fractionAfter(text, p + 8, end);
       // ` yyyy` ends the match only when it has a year: a fraction holds no space.
-      if (text.charCodeAt(end - 5) === SPACE) return epochMs(digitsAt(text, end - 4, 4), month, day, t(p - at), t(p - at + 3), t(p - at + 6), millis, 0, years);
-      return yearless(text, at, month, day, t(p - at), t(p - at + 3), t(p - at + 6), millis, years);
+      if (text.charCodeAt(end - 5) === SPACE) return epochMs(digitsAt(text, end - 4, 4), month, day, hour, minute, second, millis, 0, years);
+      return yearless(text, at, month, day, hour, minute, second, millis, years);
     }
     case ANDROID:
       // MM-dd HH:mm:ss[.fff]
@@ -275,9 +278,11 @@ function readBuiltIn(format: number, text: string, at: number, end: number, year
       const hourEnd = digitsEnd(text, at + 9);
       const minuteEnd = digitsEnd(text, hourEnd + 1);
       const secondEnd = digitsEnd(text, minuteEnd + 1);
+      const hour = digitsAt(text, at + 9, hourEnd - at - 9);
+      const minute = digitsAt(text, hourEnd + 1, minuteEnd - hourEnd - 1);
+      const second = digitsAt(text, minuteEnd + 1, secondEnd - minuteEnd - 1);
       const millis = secondEnd < end ? digitsAt(text, secondEnd + 1, end - secondEnd - 1) : 0;
-      const number = (from: number, to: number) => digitsAt(text, from, to - from);
-      return epochMs(digitsAt(text, at, 4), t(4), t(6), number(at + 9, hourEnd), number(hourEnd + 1, minuteEnd), number(minuteEnd + 1, secondEnd), millis, 0, years);
+      return epochMs(digitsAt(text, at, 4), t(4), t(6), hour, minute, second, millis, 0, years);
     }
     case HDFS:
       // yyMMdd HHmmss
