@@ -8,6 +8,7 @@ import {
   DEFAULT_SPIKE_RULE,
   LogclusterError,
   type RunInsightSpec,
+  TIME_FORMAT_FIELDS,
   createTimestampParser,
   UsageError,
   type PatternSpec,
@@ -46,7 +47,8 @@ export function commanderParser<T>(parse: (text: string) => T): (text: string) =
 
 export const sizeArg = (name: string) => commanderParser((text) => parseSize(text, name));
 export const intArg = (name: string, min = 1) => commanderParser((text) => parsePositiveInt(text, name, { min }));
-export const durationArg = (name: string) => commanderParser((text) => parseDuration(text, name));
+/** A duration option; `unitRequired` refuses a bare number instead of reading it as ms (see `parseDuration`). */
+export const durationArg = (name: string, options: { unitRequired?: boolean } = {}) => commanderParser((text) => parseDuration(text, name, options));
 
 /** `--redis` / `REDIS_URL`; without either, each command picks its default. */
 export const redisOption = () =>
@@ -68,6 +70,10 @@ export const prefixOption = () =>
     );
 
 export const jsonOption = () => new Option('--json', 'print JSON on stdout');
+
+/** `--hide-zero`: how the human report shows windows (the JSON holds only windows with lines anyway). */
+export const hideZeroOption = () =>
+  new Option('--hide-zero', 'in the histogram of windows, leave out rows without lines (by default a run of them is shown as one line)');
 
 /** `--shared-root`: storage the coordinator and the workers share. */
 export const sharedRootOption = (role: 'submit' | 'worker') =>
@@ -127,12 +133,17 @@ export function analysisOptions(): Option[] {
 /** Windows, spikes and top messages. */
 export function insightOptions(): Option[] {
   return [
-    new Option('--window <duration>', 'count lines and matches per time window (30s, 1m, 1h), from each line\'s timestamp; adds windows and spikes to the report').argParser(
-      durationArg('--window'),
+    new Option(
+      '--window <duration>',
+      "count lines and matches per time window (30s, 1m, 1h: a unit is required), from each line's timestamp; adds windows and spikes to the report. " +
+        'Timestamps recognised: ISO 8601, log4j, access and Apache error logs, syslog, Android, Spark, HDFS, HealthApp, Proxifier, BlueGene/L, epoch seconds (README: --window)',
+    ).argParser(
+      // Not 1 ms windows for `--window 1`: a unit is required.
+      durationArg('--window', { unitRequired: true }),
     ),
     new Option(
       '--time-format <format>',
-      'where the timestamp is, for formats not recognised by themselves: strftime-like, e.g. "%d/%m/%Y %H:%M:%S" (%Y %m %d %H %M %S %f %z %b %e %s)',
+      `where the timestamp is, for formats not recognised by themselves: strftime-like, e.g. "%d/%m/%Y %H:%M:%S" (${TIME_FORMAT_FIELDS}; %y: 69-99 are 1969-1999)`,
     ),
     new Option('--top <n>', 'the n most frequent messages per pattern, grouped by template (numbers, ids, IPs, paths, quoted values masked)').argParser(intArg('--top')),
     new Option('--spike-factor <k>', 'a window is a spike when its count exceeds k × the average of the windows before it')
@@ -144,6 +155,7 @@ export function insightOptions(): Option[] {
       .default(DEFAULT_SPIKE_RULE.factor),
     new Option('--spike-history <n>', 'how many windows before it make the average a window is compared with').argParser(intArg('--spike-history')).default(DEFAULT_SPIKE_RULE.history),
     new Option('--spike-min <count>', 'a spike has at least this many matching lines').argParser(intArg('--spike-min')).default(DEFAULT_SPIKE_RULE.minCount),
+    hideZeroOption(),
   ];
 }
 
@@ -219,6 +231,7 @@ export interface AnalysisFlags {
   json?: boolean;
   window?: number;
   timeFormat?: string;
+  hideZero?: boolean;
   top?: number;
   spikeFactor: number;
   spikeHistory: number;
@@ -301,11 +314,9 @@ export function pathSelection(flags: AnalysisFlags): PathSelection {
 
 /** What the run finds beyond counts, if anything was asked for. */
 function insightSpec(flags: AnalysisFlags): { insight?: RunInsightSpec } {
-  if (flags.window === undefined && flags.top === undefined) {
-    if (flags.timeFormat !== undefined) throw new UsageError('--time-format needs --window');
-    return {};
-  }
   if (flags.timeFormat !== undefined && flags.window === undefined) throw new UsageError('--time-format needs --window');
+  if (flags.hideZero === true && flags.window === undefined) throw new UsageError('--hide-zero needs --window');
+  if (flags.window === undefined && flags.top === undefined) return {};
   const now = Date.now();
   // An invalid --time-format is a usage error now, not a failure of every chunk later.
   if (flags.timeFormat !== undefined) createTimestampParser({ timeFormat: flags.timeFormat, now });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LogclusterError, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_FLUSH_INTERVAL_MS } from './follow-input.js';
-import { analysisOptions, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
+import { analysisOptions, hideZeroOption, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type FormatChoice, formatOption } from './format-option.js';
 import { type WaitTimeout, waitTimeoutOption } from './wait-timeout.js';
@@ -104,9 +104,10 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(prefixOption())
     .addOption(new Option('--wait', 'wait for a running run to finish first'))
     .addOption(waitTimeoutOption('report'))
+    .addOption(hideZeroOption())
     .addOption(jsonOption())
     .addOption(formatOption())
-    .action(run((runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice }) => reportCommand(runId, flags, io)));
+    .action(run((runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice; hideZero?: boolean }) => reportCommand(runId, flags, io)));
 
   program
     .command('runs')

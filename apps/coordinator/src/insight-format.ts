@@ -1,14 +1,11 @@
-import { type RunReport, parseDuration } from '@logcluster/core';
-
-/** Rows of the histogram, at most: longer spans are shown with several windows to a row. */
-const MAX_ROWS = 48;
-const BAR_WIDTH = 40;
+import type { RunReport } from '@logcluster/core';
+import { type HistogramOptions, formatWindows } from './window-histogram.js';
 
 /** The human form of windows, spikes and top messages; empty when the run asked for none. */
-export function formatInsight(report: RunReport): string[] {
+export function formatInsight(report: RunReport, options: HistogramOptions = {}): string[] {
   const lines: string[] = [];
   const patterns = report.patterns.map((spec) => spec.pattern);
-  if (report.windows) lines.push('', ...histogram(report, patterns));
+  if (report.windows) lines.push('', ...formatWindows(report.windows, patterns[0], options));
   if (report.spikes) {
     lines.push('', report.spikes.length === 0 ? 'spikes: none' : `spikes (${report.spikes.length}):`);
     for (const spike of report.spikes) {
@@ -28,36 +25,6 @@ export function formatInsight(report: RunReport): string[] {
     }
   }
   return lines;
-}
-
-/** Lines per window (and the first pattern's matching lines) as bars. */
-function histogram(report: RunReport, patterns: string[]): string[] {
-  const windows = report.windows!;
-  const header = `windows of ${windows.size}` + (windows.untimedLines > 0 ? ` (${windows.untimedLines} ${windows.untimedLines === 1 ? 'line' : 'lines'} before any timestamp)` : '');
-  if (windows.buckets.length === 0) return [`${header}: no timestamps found`];
-  const size = parseDuration(windows.size, 'window size');
-  const first = Date.parse(windows.buckets[0]!.start);
-  const last = Date.parse(windows.buckets[windows.buckets.length - 1]!.start);
-  const span = Math.round((last - first) / size) + 1;
-  const perRow = Math.max(1, Math.ceil(span / MAX_ROWS));
-  const rows = new Map<number, { lines: number; matches: number }>();
-  const [pattern] = patterns;
-  for (const bucket of windows.buckets) {
-    const row = first + Math.floor((Date.parse(bucket.start) - first) / size / perRow) * perRow * size;
-    const into = rows.get(row) ?? { lines: 0, matches: 0 };
-    into.lines += bucket.lines;
-    into.matches += pattern === undefined ? 0 : (bucket.matches[pattern] ?? 0);
-    rows.set(row, into);
-  }
-  const most = Math.max(...[...rows.values()].map((row) => row.lines));
-  const out = [`${header}${perRow > 1 ? `, ${perRow} to a row` : ''}; █ lines, ▓ ${pattern ?? ''}:`];
-  for (let row = first; row <= last; row += perRow * size) {
-    const { lines, matches } = rows.get(row) ?? { lines: 0, matches: 0 };
-    const width = Math.round((lines / most) * BAR_WIDTH);
-    const marked = lines === 0 ? 0 : Math.min(width, Math.ceil((matches / lines) * width));
-    out.push(`  ${shortTime(new Date(row).toISOString())}  ${String(lines).padStart(8)} ${String(matches).padStart(7)}  ${'▓'.repeat(marked)}${'█'.repeat(width - marked)}`);
-  }
-  return out;
 }
 
 /** `2015-10-18 18:06:00` (UTC). */

@@ -1,8 +1,9 @@
 import { formatInsight } from './insight-format.js';
+import type { HistogramOptions } from './window-histogram.js';
 import { type RunProgress, type RunReport, formatBytes } from '@logcluster/core';
 
-/** The human report: a headline, one aligned table, and what was not counted. */
-export function formatReport(report: RunReport): string {
+/** The human report: a headline, one aligned table, and what was not counted; then windows, spikes and top messages, if asked for. */
+export function formatReport(report: RunReport, options: HistogramOptions = {}): string {
   const { totals } = report;
   const lines = [
     `run ${report.runId}  ${report.status}  in ${formatDuration(report.durationMs)}  ·  ` +
@@ -34,7 +35,7 @@ export function formatReport(report: RunReport): string {
       lines.push(`  ${range.source} ${lineRange(range.firstLine, range.lineCount)} (bytes ${range.byteOffset}–${range.byteOffset + range.byteLength - 1}): ${range.reason}`);
     }
   }
-  lines.push(...formatInsight(report));
+  lines.push(...formatInsight(report, options));
   const workers = Object.entries(report.workers);
   if (workers.length > 0) lines.push('', `workers: ${workers.map(([id, chunks]) => `${id} (${plural(chunks, 'chunk')})`).join(', ')}`);
   return lines.join('\n');

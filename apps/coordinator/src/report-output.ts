@@ -37,13 +37,13 @@ export function reportOutput(flags: { json?: boolean | undefined; format?: Forma
  * and a script's user must still hear (the run is partial, or failed) goes to stderr in
  * one line; the exit code says it too.
  */
-export function printReport(report: RunReport, output: ReportOutput, io: Pick<CommandIo, 'stdout' | 'stderr'>): void {
+export function printReport(report: RunReport, output: ReportOutput, io: Pick<CommandIo, 'stdout' | 'stderr'>, options: { hideZero?: boolean } = {}): void {
   switch (output) {
     case 'json':
       io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return;
     case 'text':
-      io.stdout.write(`${formatReport(report)}\n`);
+      io.stdout.write(`${formatReport(report, { hideZero: options.hideZero === true })}\n`);
       return;
     default: {
       io.stdout.write(typeof output === 'object' ? `${formatCounts(report, output.namesShown)}\n` : formatReportTable(report, output));

@@ -22,6 +22,8 @@ export interface SessionOptions {
   follow?: boolean;
   /** Give up waiting this long after the run starts (`--wait-timeout`): exit 1, the run going on without us. */
   waitTimeout?: WaitTimeout;
+  /** The human report's histogram of windows leaves out empty rows (`--hide-zero`). */
+  hideZero?: boolean;
 }
 
 /** How long to wait without progress before saying that no worker seems to be there. */
@@ -91,7 +93,7 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
     await spikes?.stop();
     const report = await store.report(runId);
     await spikes?.announce(report, true);
-    printReport(report, session.output, io);
+    printReport(report, session.output, io, { hideZero: session.hideZero === true });
     return exitCodeFor(report.status);
   } finally {
     deadline?.dispose();

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunReport, messageTemplate } from '@logcluster/core';
-import { grepCounts, runCli } from '@logcluster/test-support';
+import { type TestRedis, grepCounts, runCli, startTestRedis } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
@@ -157,16 +157,185 @@ describe('windows, spikes and top messages', () => {
   it('shows a histogram, the spikes and the top messages in the human report', async () => {
     const result = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', '--top', '2', log]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/windows of 1m \(2 lines before any timestamp\)/);
+    expect(result.stdout).toMatch(/windows of 1m \(2 lines before any timestamp\); █ lines, ▓ ERROR:\n {2}2024-03-05 14:00Z /);
     expect(result.stdout).toMatch(/spikes \(1\):\n {2}2024-03-05 14:25:00Z {2}ERROR: \d+ lines/);
     expect(result.stdout).toMatch(/top messages for ERROR:\n +\d+ {2}.*ERROR/);
   });
 
   it('refuses a bad --window or --time-format before anything runs (exit 2)', async () => {
-    for (const args of [['--window', '0s'], ['--window', 'soon'], ['--time-format', '%Y'], ['--window', '1m', '--time-format', '%H']]) {
+    for (const args of [['--window', '0s'], ['--window', 'soon'], ['--time-format', '%Y'], ['--window', '1m', '--time-format', '%H'], ['--hide-zero'], ['--top', '3', '--hide-zero']]) {
       const result = await runCli(['analyze', ...args, log]);
       expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr).toMatch(/--window|--time-format/);
+      expect(result.stderr).toMatch(/--window|--time-format|--hide-zero needs --window/);
+    }
+    // A number without a unit is no window size (it was read as 1 ms windows).
+    const bare = await runCli(['analyze', '--window', '1', log]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('--window needs a unit: "1" is 1 of what? Write 1s, 1m or 1h (units: ms, s, m, h, d)');
+    expect(bare.stdout).toBe('');
+  });
+});
+
+describe('timestamps of real logs', () => {
+  async function logFile(name: string, lines: string[]): Promise<string> {
+    const path = join(dir, name);
+    await writeFile(path, `${lines.join('\n')}\n`);
+    return path;
+  }
+
+  it('keeps the year written in the line (Apache error log): windows are in 2005, not this year', async () => {
+    const path = await logFile('apache-error.log', [
+      '[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties',
+      '[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6',
+      '[Sun Dec 04 04:51:08 2005] [notice] jk2_init() Found child 6725 in scoreboard slot 10',
+      '[Sun Dec 04 05:15:09 2005] [error] [client 222.166.160.184] Directory index forbidden by rule: /var/www/html/',
+    ]);
+    const result = await runCli(['analyze', '--json', '--window', '1h', '-p', 'error', path]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as RunReport;
+    expect(report.windows).toEqual({
+      size: '1h',
+      untimedLines: 0,
+      buckets: [
+        { start: '2005-12-04T04:00:00.000Z', lines: 3, matches: { error: 1 } },
+        { start: '2005-12-04T05:00:00.000Z', lines: 1, matches: { error: 1 } },
+      ],
+    });
+  });
+
+  it('says which year it gave timestamps without one, in the JSON and the human report', async () => {
+    const path = await logFile('openssh.log', [
+      'Jan  1 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!',
+      'Jan  1 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186',
+      'Jan  1 07:02:47 LabSZ sshd[24203]: Connection closed by 212.47.254.145 [preauth]',
+    ]);
+    const before = Date.now();
+    const result = await runCli(['analyze', '--json', '--window', '1h', '-p', 'Invalid', path]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as RunReport;
+    // Jan 1 is never more than a day after now: it is this year's.
+    const year = new Date(before).getUTCFullYear();
+    const { submittedAt, ...assumed } = report.windows!.yearAssumed!;
+    expect(assumed).toEqual({
+      years: [year],
+      lines: 3,
+      rule: 'a timestamp without a year is given the year the run was submitted, or the year before when that would put it more than a day after the submission (as syslog readers do)',
+    });
+    expect(Date.parse(submittedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(submittedAt)).toBeLessThanOrEqual(Date.parse(report.startedAt));
+    expect(report.windows!.buckets).toEqual([
+      { start: `${year}-01-01T06:00:00.000Z`, lines: 2, matches: { Invalid: 1 } },
+      { start: `${year}-01-01T07:00:00.000Z`, lines: 1, matches: { Invalid: 0 } },
+    ]);
+
+    const human = await runCli(['analyze', '--window', '1h', '-p', 'Invalid', path]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      `\n  no year in 3 timestamps: read as ${year}, the year the run was submitted (syslog's rule: a date more than a day after the submission would be the year before)\n`,
+    );
+  });
+
+  it('shows the first line and suggests --time-format when no line has a timestamp', async () => {
+    const path = await logFile('custom.log', ['ts=18.10.2015-18:06 level=info msg=started', 'ts=18.10.2015-18:07 level=error msg=ERROR', 'ts=18.10.2015-18:08 level=info msg=done']);
+    const json = await runCli(['analyze', '--json', '--window', '1m', path]);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as RunReport).windows).toEqual({
+      size: '1m',
+      untimedLines: 3,
+      buckets: [],
+      untimedExample: { source: path, line: 1, text: 'ts=18.10.2015-18:06 level=info msg=started' },
+    });
+    const human = await runCli(['analyze', '--window', '1m', path]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      [
+        '',
+        'windows of 1m: no timestamp found in any of the 3 lines. The first line:',
+        `  ts=18.10.2015-18:06 level=info msg=started  (${path}:1)`,
+        "  If it has a time, give its format with --time-format, e.g. --time-format '%d/%m/%Y %H:%M:%S' (fields: %Y %y %m %d %e %b %H %M %S %f %z %s)",
+        '',
+      ].join('\n'),
+    );
+    // And with that format, it has windows.
+    const timed = await runCli(['analyze', '--json', '--window', '1m', '--time-format', '%d.%m.%Y-%H:%M', path]);
+    expect((JSON.parse(timed.stdout) as RunReport).windows!.buckets.map((bucket) => bucket.start)).toEqual([
+      '2015-10-18T18:06:00.000Z',
+      '2015-10-18T18:07:00.000Z',
+      '2015-10-18T18:08:00.000Z',
+    ]);
+  });
+});
+
+describe('the histogram of windows', () => {
+  /*
+   * A log with a line a minute from 2015-10-18 00:00 to 18:59 (an ERROR every tenth) and
+   * from 2015-10-20 08:00 to 12:59 (an ERROR every thirtieth): 1m windows are shown 1h to
+   * a row, and the 37 empty hours between the two are one line.
+   */
+  let path: string;
+  let redis: TestRedis;
+  const day1 = '  ' + '▓'.repeat(4) + '█'.repeat(36);
+  const day3 = '  ' + '▓'.repeat(2) + '█'.repeat(38);
+  const rows = [
+    ...Array.from({ length: 19 }, (_, h) => `  2015-10-18 ${String(h).padStart(2, '0')}:00Z        60       6${day1}`),
+    '  … 37 empty rows (2015-10-18 19:00Z – 2015-10-20 07:00Z) …',
+    ...Array.from({ length: 5 }, (_, h) => `  2015-10-20 ${String(8 + h).padStart(2, '0')}:00Z        60       2${day3}`),
+  ];
+
+  beforeAll(async () => {
+    const lines: string[] = [];
+    const add = (from: number, minutes: number, every: number) => {
+      for (let m = 0; m < minutes; m++) {
+        const at = new Date(from + m * MINUTE).toISOString();
+        const level = m % every === 0 ? 'ERROR' : 'INFO ';
+        lines.push(`${at.slice(0, 10)} ${at.slice(11, 19)},000 ${level} [main] c.e.Batch - step ${m} of the batch`);
+      }
+    };
+    add(Date.UTC(2015, 9, 18, 0, 0), 19 * 60, 10);
+    add(Date.UTC(2015, 9, 20, 8, 0), 5 * 60, 30);
+    path = join(dir, 'batch.log');
+    await writeFile(path, `${lines.join('\n')}\n`);
+    redis = await startTestRedis();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  /** The histogram's lines of a human report: from its header to the blank line after it. */
+  function histogramOf(stdout: string): string[] {
+    const lines = stdout.split('\n');
+    const from = lines.findIndex((line) => line.startsWith('windows of'));
+    const to = lines.indexOf('', from);
+    return lines.slice(from, to);
+  }
+
+  it('shows round rows from round times, and one line for a run of empty rows', async () => {
+    const result = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', path]);
+    expect(result.code).toBe(0);
+    expect(histogramOf(result.stdout)).toEqual(['windows of 1m, shown 1h to a row; █ lines, ▓ ERROR:', ...rows]);
+  });
+
+  it('leaves out empty rows with --hide-zero, on analyze and on report', async () => {
+    const hidden = ['windows of 1m, shown 1h to a row, empty rows left out; █ lines, ▓ ERROR:', ...rows.filter((row) => !row.includes('empty rows'))];
+    const analyzed = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', '--hide-zero', path]);
+    expect(analyzed.code).toBe(0);
+    expect(histogramOf(analyzed.stdout)).toEqual(hidden);
+
+    const prefix = `hist-${process.pid}`;
+    const json = await runCli(['analyze', '--redis', redis.url, '--prefix', prefix, '--json', '--chunk-size', '8KiB', '--window', '1m', path]);
+    expect(json.code).toBe(0);
+    const { runId, windows } = JSON.parse(json.stdout) as RunReport;
+    // The JSON is as before: every window with lines, none empty, none merged.
+    expect(windows!.buckets).toHaveLength(19 * 60 + 5 * 60);
+    expect(Object.keys(windows!)).toEqual(['size', 'untimedLines', 'buckets']);
+    const report = await runCli(['report', runId, '--redis', redis.url, '--prefix', prefix, '--hide-zero']);
+    expect(report.code).toBe(0);
+    expect(histogramOf(report.stdout)).toEqual(hidden);
+    const shown = await runCli(['report', runId, '--redis', redis.url, '--prefix', prefix]);
+    expect(histogramOf(shown.stdout)).toEqual(['windows of 1m, shown 1h to a row; █ lines, ▓ ERROR:', ...rows]);
+    for (const command of ['analyze', 'submit', 'report']) {
+      expect((await runCli([command, '--help'])).stdout, command).toContain('--hide-zero');
     }
   });
 });

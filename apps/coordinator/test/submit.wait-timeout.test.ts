@@ -102,7 +102,7 @@ describe('--wait-timeout', () => {
 
   it('takes a duration with its unit only, and is a usage error where it does not apply', async () => {
     const cases: [string[], RegExp][] = [
-      [['submit', ...flags(), '--wait-timeout', '30', small], /--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h \(got "30"\)/],
+      [['submit', ...flags(), '--wait-timeout', '30', small], /--wait-timeout needs a unit: "30" is 30 of what\? Write 30s, 30m or 30h/],
       [['submit', ...flags(), '--wait-timeout', 'soon', small], /--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h \(got "soon"\)/],
       [['submit', ...flags(), '--wait-timeout', '2s', '--detach', small], /--wait-timeout and --detach do not go together/],
       [['submit', ...flags(), '--wait-timeout', '2s', '--follow', small], /--wait-timeout and --follow do not go together/],

@@ -57,8 +57,8 @@ export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus,
 export type { RunDefinition } from './runs/run-definition.js';
 export { type ChunkInsightSpec, DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule, chunkInsightSpec } from './insight/insight-spec.js';
 export type { ChunkInsight } from './insight/chunk-insight.js';
-export { type InsightReport, type SpikeReport, type TopMessage, type WindowsReport, assembleInsight, findSpikes } from './insight/insight-report.js';
-export { createTimestampParser, formatWindowSize } from './insight/timestamps.js';
+export { type InsightReport, type SpikeReport, type TopMessage, type WindowsReport, type YearAssumed, assembleInsight, findSpikes } from './insight/insight-report.js';
+export { TIME_FORMAT_FIELDS, createTimestampParser, formatWindowSize } from './insight/timestamps.js';
 export { messageTemplate } from './insight/message-template.js';
 export {
   type ChunkPlacement,

@@ -53,13 +53,17 @@ export function formatBytes(bytes: number): string {
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
- * Parses a duration such as `250ms`, `30s`, `1m`, `12h` or `7d`; a bare number is
- * milliseconds, unless `unitRequired` (for an option where `30` is as likely meant as
- * seconds as milliseconds, and a wrong guess is off a thousandfold).
+ * Parses a duration such as `250ms`, `30s`, `1m`, `12h` or `7d`. A bare number is
+ * milliseconds, unless `unitRequired`: where a bare number is more likely meant in another
+ * unit (`--window 1` for one minute or one hour, not 1 ms windows), it is refused.
  */
-export function parseDuration(text: string, optionName: string, { unitRequired = false }: { unitRequired?: boolean } = {}): number {
+export function parseDuration(text: string, optionName: string, { unitRequired = false } = {}): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
-  const ms = match && (match[2] !== undefined || !unitRequired) ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]!) : Number.NaN;
+  if (match && match[2] === undefined && unitRequired) {
+    const n = match[1]!;
+    throw new UsageError(`${optionName} needs a unit: "${text.trim()}" is ${n} of what? Write ${n}s, ${n}m or ${n}h (units: ms, s, m, h, d)`);
+  }
+  const ms = match ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]!) : Number.NaN;
   if (!Number.isSafeInteger(ms) || ms <= 0) {
     if (unitRequired) throw new UsageError(`${optionName} must be a duration with a unit, such as 30s, 10m or 1h (got "${text}")`);
     throw new UsageError(`${optionName} must be a duration such as 500ms, 30s, 1m, 12h or 7d (got "${text}")`);

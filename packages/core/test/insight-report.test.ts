@@ -67,6 +67,56 @@ describe('assembleInsight', () => {
   });
 });
 
+describe('assembleInsight: timestamps without a year, and runs without timestamps', () => {
+  // The run was submitted on 2024-01-01 10:00 UTC: Dec 31 is last year's, Jan 1 this year's.
+  const syslog = [
+    'Dec 31 23:59:58 host app: ERROR last of the year',
+    '  continued',
+    'Jan  1 00:00:01 host app: first of the year',
+    '- 1704067205 2024.01.01 host Jan 1 00:00:05 host app: a year written in the line',
+    '2024-01-01T00:00:09Z host app: ISO',
+    'Jan  1 00:00:10 host app: ERROR again',
+    '',
+  ].join('\n');
+
+  it('says which years were given to timestamps that had none, and why, however the log is cut', () => {
+    const whole = assembleInsight(spec, ['ERROR'], ['syslog'], chunks(syslog, []));
+    expect(whole.windows!.yearAssumed).toEqual({
+      years: [2023, 2024],
+      lines: 3,
+      submittedAt: '2024-01-01T10:00:00.000Z',
+      rule: 'a timestamp without a year is given the year the run was submitted, or the year before when that would put it more than a day after the submission (as syslog readers do)',
+    });
+    expect(whole.windows!.buckets.map((bucket) => [bucket.start, bucket.lines])).toEqual([
+      ['2023-12-31T23:59:00.000Z', 2],
+      ['2024-01-01T00:00:00.000Z', 4],
+    ]);
+    for (const cuts of [[1], [2, 3], [1, 2, 3, 4, 5]]) {
+      expect(assembleInsight(spec, ['ERROR'], ['syslog'], chunks(syslog, cuts)).windows, String(cuts)).toEqual(whole.windows);
+    }
+    // Years written in every line: nothing is assumed, and the field is absent.
+    expect(assembleInsight(spec, ['ERROR'], ['app.log'], chunks(log, [])).windows).not.toHaveProperty('yearAssumed');
+  });
+
+  it('shows the first line of a run in which no line has a timestamp', () => {
+    const untimed = 'ts=18.10.2015-18:06 level=info msg=started\nts=18.10.2015-18:07 level=error msg=ERROR\r\nts=18.10.2015-18:08 level=info msg=done\n';
+    const whole = assembleInsight(spec, ['ERROR'], ['app.log'], chunks(untimed, []));
+    expect(whole.windows).toEqual({
+      size: '1m',
+      untimedLines: 3,
+      buckets: [],
+      untimedExample: { source: 'app.log', line: 1, text: 'ts=18.10.2015-18:06 level=info msg=started' },
+    });
+    for (const cuts of [[1], [2], [1, 2]]) {
+      expect(assembleInsight(spec, ['ERROR'], ['app.log'], chunks(untimed, cuts)).windows, String(cuts)).toEqual(whole.windows);
+    }
+    // Only the first 200 characters are shown, and only when no line had a timestamp.
+    const long = assembleInsight(spec, ['ERROR'], ['app.log'], chunks(`${'é'.repeat(300)}\n`, []));
+    expect(long.windows!.untimedExample).toEqual({ source: 'app.log', line: 1, text: 'é'.repeat(200) });
+    expect(assembleInsight(spec, ['ERROR'], ['app.log'], chunks(log, [1])).windows).not.toHaveProperty('untimedExample');
+  });
+});
+
 describe('findSpikes', () => {
   const windows = (counts: number[]) => ({
     size: '1m',

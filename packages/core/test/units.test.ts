@@ -29,6 +29,29 @@ describe('parsePositiveInt', () => {
   });
 });
 
+describe('parseDuration', () => {
+  it('reads durations with units', () => {
+    expect(parseDuration('250ms', '--x')).toBe(250);
+    expect(parseDuration('30s', '--x')).toBe(30_000);
+    expect(parseDuration('1.5m', '--x')).toBe(90_000);
+    expect(parseDuration('12h', '--x')).toBe(43_200_000);
+    expect(parseDuration('7d', '--x')).toBe(604_800_000);
+  });
+
+  it('reads a bare number as ms, unless a unit is required', () => {
+    expect(parseDuration('60000', '--dead-letter-retention')).toBe(60_000);
+    expect(() => parseDuration('1', '--window', { unitRequired: true })).toThrow(UsageError);
+    expect(() => parseDuration('1', '--window', { unitRequired: true })).toThrow('--window needs a unit: "1" is 1 of what? Write 1s, 1m or 1h (units: ms, s, m, h, d)');
+    expect(parseDuration('1m', '--window', { unitRequired: true })).toBe(60_000);
+    expect(parseDuration('500ms', '--window', { unitRequired: true })).toBe(500);
+  });
+
+  it('names the option when the value is wrong', () => {
+    expect(() => parseDuration('soon', '--window')).toThrow('--window must be a duration such as 500ms, 30s, 1m, 12h or 7d (got "soon")');
+    expect(() => parseDuration('0s', '--window')).toThrow(UsageError);
+  });
+});
+
 describe('formatBytes', () => {
   it('uses binary units', () => {
     expect(formatBytes(10)).toBe('10 B');
@@ -44,7 +67,8 @@ describe('parseDuration', () => {
     expect(parseDuration('1.5h', '--x')).toBe(5_400_000);
     expect(parseDuration('30', '--x')).toBe(30);
     expect(parseDuration('10m', '--x', { unitRequired: true })).toBe(600_000);
-    expect(() => parseDuration('30', '--wait-timeout', { unitRequired: true })).toThrow(/--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h \(got "30"\)/);
+    expect(() => parseDuration('30', '--wait-timeout', { unitRequired: true })).toThrow('--wait-timeout needs a unit: "30" is 30 of what? Write 30s, 30m or 30h (units: ms, s, m, h, d)');
+    expect(() => parseDuration('soon', '--wait-timeout', { unitRequired: true })).toThrow(/--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h \(got "soon"\)/);
     expect(() => parseDuration('0s', '--x', { unitRequired: true })).toThrow(UsageError);
   });
 });

@@ -43,6 +43,6 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
     // Its own Redis serves this run only, so once the run is over (or abandoned on
     // Ctrl-C) nothing in progress is worth waiting for.
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
-    return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, output, onInterrupt: 'run-abandoned' }, io);
+    return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, output, hideZero: flags.hideZero === true, onInterrupt: 'run-abandoned' }, io);
   }, warn);
 }

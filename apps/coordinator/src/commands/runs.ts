@@ -19,7 +19,7 @@ export async function statusCommand(runId: string, flags: StoreFlags, io: Comman
  * `report <runId>`: the run's report; exits as the run did (0, 1 or 3). A run still
  * going has no final figures: its live report exits 1 unless `--wait` waits for the end.
  */
-export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice }, io: CommandIo): Promise<number> {
+export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice; hideZero?: boolean }, io: CommandIo): Promise<number> {
   const output = reportOutput(flags);
   if (flags.waitTimeout !== undefined && !flags.wait) throw new UsageError('--wait-timeout needs --wait');
   const giveUpAt = flags.waitTimeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + flags.waitTimeout.ms;
@@ -36,7 +36,7 @@ export async function reportCommand(runId: string, flags: StoreFlags & { wait?: 
     return store.report(runId);
   });
   if (report === null) return EXIT.failure;
-  printReport(report, output, io);
+  printReport(report, output, io, { hideZero: flags.hideZero === true });
   if (report.status === 'running') {
     io.stderr.write(`logcluster: run ${runId} is still running: these totals are not final (--wait waits for the end)\n`);
     return EXIT.failure;

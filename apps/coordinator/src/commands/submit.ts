@@ -53,6 +53,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         prefix: flags.prefix,
         detach: flags.detach === true,
         output: reportOutput(flags, namesShown),
+        hideZero: flags.hideZero === true,
         onInterrupt: 'run-continues',
         ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}),
         ...(flags.follow ? { follow: true } : {}),

@@ -8,6 +8,17 @@ import { createTimestampParser } from './timestamps.js';
 export type WindowCount = [start: number, lines: number, matches: number[]];
 
 /**
+ * Lines before a chunk's first timestamp: they belong to the window of the line before the
+ * chunk. When no line of the chunk has a timestamp, `example` is its first line (at most
+ * `EXAMPLE_LENGTH` characters), which the report shows if no line of the run had one.
+ */
+export interface ChunkLead {
+  lines: number;
+  matches: number[];
+  example?: string;
+}
+
+/**
  * What a worker finds in one chunk beyond its counts, kept per chunk and merged by the
  * report in line order (so that it is exact however chunks are split, retried or
  * counted out of order). Line numbers are 1-based within the chunk.
@@ -17,11 +28,12 @@ export interface ChunkInsight {
   firstLine: number | null;
   lines: number;
   windows?: {
-    /** Lines before the chunk's first timestamp: they belong to the window of the line before the chunk. */
-    lead: { lines: number; matches: number[] };
+    lead: ChunkLead;
     buckets: WindowCount[];
     /** The window of the chunk's last line with a timestamp (where the next chunk's lead goes); null if none. */
     last: number | null;
+    /** Lines whose timestamp had no year, per year given them (syslog's rule); absent when none. */
+    yearAssumed?: [year: number, lines: number][];
   };
   /** Per pattern: templates of its matching lines, and lines beyond the template bound. */
   templates?: { tallies: [string, TemplateTally][]; overflow: number }[];
@@ -31,6 +43,8 @@ export interface ChunkInsight {
 const MAX_DECODED_LINE = 4096;
 /** Bytes at the start of a line searched for its timestamp (the parser looks at 200 characters of them). */
 const TIMESTAMP_BYTES = 200;
+/** Characters of a line shown as an example of lines without a timestamp. */
+export const EXAMPLE_LENGTH = 200;
 
 /**
  * Builds what finds a chunk's insight. `counter` is the run's own counter, asked line by
@@ -45,9 +59,14 @@ export function createInsightFinder(
   // A plain literal is looked for once through the chunk (a line matches when the next
   // occurrence lies in it); the counter, line by line, answers for every other pattern.
   const needles = patterns.map((p) => (!p.regex && !p.ignoreCase && !p.wholeWord && !p.wholeLine && !p.invert && p.pattern !== '' ? Buffer.from(p.pattern, 'utf8') : null));
-  const timestampOf = spec.windowMs !== undefined ? createTimestampParser({ ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}), now: spec.now }) : undefined;
+  // Years given to timestamps without one, in the chunk being read: the parser is made once, for every chunk.
+  let yearAssumed = new Map<number, number>();
+  const onYearAssumed = (year: number) => yearAssumed.set(year, (yearAssumed.get(year) ?? 0) + 1);
+  const timestampOf =
+    spec.windowMs !== undefined ? createTimestampParser({ ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}), now: spec.now, onYearAssumed }) : undefined;
   const windowMs = spec.windowMs ?? 0;
   return (input, firstLine, lines, chunkMatches) => {
+    yearAssumed = new Map();
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     // Patterns with no match in the chunk need not be asked about each line.
     const patternsToAsk = chunkMatches.flatMap((count, i) => (count > 0 ? [i] : []));
@@ -56,7 +75,7 @@ export function createInsightFinder(
     const nextAt = literal.map(() => -2);
     const tallies = spec.templates ? Array.from({ length: patternCount }, () => new TemplateTallies()) : undefined;
     const buckets = new Map<number, WindowCount>();
-    const lead = { lines: 0, matches: new Array<number>(patternCount).fill(0) };
+    const lead: ChunkLead = { lines: 0, matches: new Array<number>(patternCount).fill(0) };
     let current: WindowCount | undefined;
     let lastStart: number | null = null;
     let lineNumber = 0;
@@ -100,11 +119,23 @@ export function createInsightFinder(
       }
       start = end + 1;
     }
+    const windows: ChunkInsight['windows'] = timestampOf ? { lead, buckets: [...buckets.values()].sort((a, b) => a[0] - b[0]), last: lastStart } : undefined;
+    if (windows && lastStart === null && lead.lines > 0) lead.example = firstLineOf(bytes, EXAMPLE_LENGTH);
+    if (windows && yearAssumed.size > 0) windows.yearAssumed = [...yearAssumed.entries()].sort((a, b) => a[0] - b[0]);
     return {
       firstLine,
       lines,
-      ...(timestampOf ? { windows: { lead, buckets: [...buckets.values()].sort((a, b) => a[0] - b[0]), last: lastStart } } : {}),
+      ...(windows ? { windows } : {}),
       ...(tallies ? { templates: tallies.map((tally) => ({ tallies: tally.entries(), overflow: tally.overflow })) } : {}),
     };
   };
+}
+
+/** The first line of `bytes` decoded as UTF-8, without its `\r`, cut to `length` characters. */
+function firstLineOf(bytes: Buffer, length: number): string {
+  let end = bytes.indexOf(0x0a);
+  if (end === -1) end = bytes.length;
+  // A character takes at most 4 bytes of UTF-8.
+  const text = bytes.toString('utf8', 0, Math.min(end, 4 * length)).replace(/\r$/, '');
+  return text.length > length ? text.slice(0, length) : text;
 }

@@ -8,7 +8,25 @@ export interface WindowsReport {
   size: string;
   untimedLines: number;
   buckets: { start: string; lines: number; matches: Record<string, number> }[];
+  /** Present when some timestamps had no year (syslog, Android, Proxifier): the years given them, and why. */
+  yearAssumed?: YearAssumed;
+  /** Present when no line had a timestamp: the first line read, to write a `--time-format` for. */
+  untimedExample?: { source: string; line: number | null; text: string };
 }
+
+/** `windows.yearAssumed`: which years timestamps without one were given, how many, and by what rule. */
+export interface YearAssumed {
+  /** Ascending; two around New Year (Dec 31 read on Jan 1 is last year's). */
+  years: number[];
+  /** Lines whose own timestamp had no year. */
+  lines: number;
+  /** When the run was submitted: the years are chosen from it, the same on every worker. */
+  submittedAt: string;
+  rule: string;
+}
+
+/** What `yearAssumed.rule` says: the rule of `createTimestampParser`. */
+export const YEAR_RULE = 'a timestamp without a year is given the year the run was submitted, or the year before when that would put it more than a day after the submission (as syslog readers do)';
 
 /** One entry of `spikes`: a window whose count of a pattern's lines jumped. */
 export interface SpikeReport {
@@ -61,14 +79,14 @@ export function assembleInsight(
   const ordered = [...chunks].sort((a, b) => a.source - b.source || a.seq - b.seq);
   const report: InsightReport = {};
   if (spec.windowMs !== undefined) {
-    report.windows = mergeWindows(spec.windowMs, patterns, ordered);
+    report.windows = mergeWindows(spec.windowMs, spec.now, patterns, sources, ordered);
     report.spikes = findSpikes(report.windows, spec.windowMs, patterns, spec.spikes ?? DEFAULT_SPIKE_RULE);
   }
   if (spec.top !== undefined) Object.assign(report, mergeTemplates(spec.top, patterns, sources, ordered, deadLines));
   return report;
 }
 
-function mergeWindows(windowMs: number, patterns: readonly string[], ordered: readonly PlacedInsight[]): WindowsReport {
+function mergeWindows(windowMs: number, now: number, patterns: readonly string[], sources: readonly string[], ordered: readonly PlacedInsight[]): WindowsReport {
   const buckets = new Map<number, { lines: number; matches: number[] }>();
   const bucket = (start: number) => {
     let found = buckets.get(start);
@@ -78,9 +96,15 @@ function mergeWindows(windowMs: number, patterns: readonly string[], ordered: re
   let untimedLines = 0;
   let source = -1;
   let previous: number | null = null;
-  for (const { source: s, insight } of ordered) {
+  const yearAssumed = new Map<number, number>();
+  let untimedExample: WindowsReport['untimedExample'];
+  for (const { source: s, seq, insight } of ordered) {
     const windows = insight.windows;
     if (!windows) continue;
+    for (const [year, lines] of windows.yearAssumed ?? []) yearAssumed.set(year, (yearAssumed.get(year) ?? 0) + lines);
+    if (untimedExample === undefined && windows.lead.example !== undefined) {
+      untimedExample = { source: sources[s] ?? String(s), line: insight.firstLine ?? (seq === 0 ? 1 : null), text: windows.lead.example };
+    }
     if (s !== source) {
       source = s;
       previous = null;
@@ -100,12 +124,16 @@ function mergeWindows(windowMs: number, patterns: readonly string[], ordered: re
     }
     if (windows.last !== null) previous = windows.last;
   }
+  const years = [...yearAssumed.keys()].sort((a, b) => a - b);
   return {
     size: formatWindowSize(windowMs),
     untimedLines,
     buckets: [...buckets.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([start, { lines, matches }]) => ({ start: new Date(start).toISOString(), lines, matches: byPattern(patterns, matches) })),
+    ...(years.length > 0 ? { yearAssumed: { years, lines: years.reduce((total, year) => total + yearAssumed.get(year)!, 0), submittedAt: new Date(now).toISOString(), rule: YEAR_RULE } } : {}),
+    // Only when no line had a timestamp: then it says what the lines look like.
+    ...(buckets.size === 0 && untimedExample !== undefined ? { untimedExample } : {}),
   };
 }
 
