@@ -16,6 +16,66 @@ describe('messageTemplate: masks', () => {
     expect(t('Mar  5 02:03:04 host cron[77]: x')).toBe('<ts> host cron[<num>]: x');
   });
 
+  it('masks dates with weekday and month names as one timestamp, with their zone and year', () => {
+    // Apache error log, dmesg -T and ctime(3), with microseconds (Apache 2.4) or a padded day.
+    expect(t('[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6')).toBe('[<ts>] [error] mod_jk child workerEnv in error state <num>');
+    expect(t('[Wed Oct 11 14:32:52.123456 2023] [core:error] [pid 1234:tid 140] AH00037: x')).toBe('[<ts>] [core:error] [pid <num>:tid <num>] AH<num>: x');
+    expect(t('[Tue Feb  6 10:22:03 2024] usb 1-1: new high-speed USB device')).toBe('[<ts>] usb <num>-<num>: new high-speed USB device');
+    // RFC 1123 / 2822 (HTTP, mail), RFC 850.
+    expect(t('Date: Tue, 13 Feb 2024 10:22:03 GMT')).toBe('Date: <ts>');
+    expect(t('expires Tue, 13 Feb 2024 10:22:03 +0000; path=/')).toBe('expires <ts>; path=/');
+    expect(t('If-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT')).toBe('If-Modified-Since: <ts>');
+    // date(1) in the C, en_US and en_GB locales; Java's Date.toString(); openssl; JavaScript's Date.
+    expect(t('Mon Oct 16 12:00:01 UTC 2023 backup started')).toBe('<ts> backup started');
+    expect(t('Mon Oct 16 12:00:01 PM CEST 2023 backup started')).toBe('<ts> backup started');
+    expect(t('Mon 16 Oct 12:00:01 BST 2023 backup started')).toBe('<ts> backup started');
+    expect(t('notAfter=Feb 13 10:22:03 2025 GMT')).toBe('notAfter=<ts>');
+    expect(t('Tue Feb 13 2024 10:22:03 GMT+0100 (Central European Standard Time) request')).toBe('<ts> request');
+    expect(t('built Tue Feb 13 2024')).toBe('built <ts>');
+    // Tomcat, PHP and PHP-FPM; Java's java.util.logging (before and after JDK 20's narrow no-break space).
+    expect(t('13-Feb-2024 10:22:03.123 INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [1234] milliseconds')).toBe(
+      '<ts> INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [<num>] milliseconds',
+    );
+    expect(t('[13-Feb-2024 10:22:03 UTC] PHP Warning:  Undefined variable $x')).toBe('[<ts>] PHP Warning: Undefined variable $x');
+    expect(t('[13-Feb-2024 10:22:03] WARNING: [pool www] child 42 exited')).toBe('[<ts>] WARNING: [pool www] child <num> exited');
+    expect(t('Feb 13, 2024 10:22:03 AM org.apache.catalina.startup.Catalina start')).toBe('<ts> org.apache.catalina.startup.Catalina start');
+    expect(t('Feb 13, 2024, 1:22:03\u202fPM org.apache.catalina.startup.Catalina start')).toBe('<ts> org.apache.catalina.startup.Catalina start');
+    // Redis (7 and 2), log4j's DATE format.
+    expect(t('1:M 13 Feb 2024 10:22:03.123 * Ready to accept connections')).toBe('<num>:M <ts> * Ready to accept connections');
+    expect(t('[4127] 13 Feb 10:22:03.123 # Server started')).toBe('[<num>] <ts> # Server started');
+    expect(t('13 Feb 2024 10:22:03,381 ERROR x')).toBe('<ts> ERROR x');
+    // A date alone, with a day and a year; full names; Oracle's capitals.
+    expect(t('certificate expires on Feb 13, 2024.')).toBe('certificate expires on <ts>.');
+    expect(t('valid until 13 February 2024, then September 1 2024')).toBe('valid until <ts>, then <ts>');
+    expect(t('HIRED 13-FEB-24 and 13-FEB-2024')).toBe('HIRED <ts> and <ts>');
+  });
+
+  it('gives a date with names one template whatever the weekday and the month', () => {
+    const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const templates = new Set<string>();
+    weekdays.forEach((weekday, i) => {
+      const month = months[(i * 5) % 12]!;
+      templates.add(t(`[${weekday} ${month} ${String(i + 1).padStart(2, '0')} 04:47:44 2005] [error] x`));
+      templates.add(t(`[${weekday} ${month}  ${i + 1} 04:47:44 2005] [error] x`));
+    });
+    for (const month of months) templates.add(t(`[${month} 4, 2005 4:47:44 AM] [error] x`));
+    expect([...templates]).toEqual(['[<ts>] [error] x']);
+  });
+
+  it('keeps weekday and month names outside a date, and dates without a year or a time', () => {
+    expect(t('Sun Microsystems was bought; May I retry on Sun, or in May?')).toBe('Sun Microsystems was bought; May I retry on Sun, or in May?');
+    expect(t('May 5 users retry; Mon 3 jobs; Wed 14:02')).toBe('May <num> users retry; Mon <num> jobs; Wed <num>:<num>');
+    expect(t('March 2024 report, Dec 04, Sat 12 Jan, 4 May')).toBe('March <num> report, Dec <num>, Sat <num> Jan, <num> May');
+    // Lower case is no date.
+    expect(t('dec 04 04:47:44 2005')).toBe('dec <num> <ts> <num>');
+  });
+
+  it('masks the month-day date before a time, as Android logcat writes it', () => {
+    expect(t('03-05 14:02:11.381  1234  5678 I ActivityManager: Displayed x')).toBe('<ts> <num> <num> I ActivityManager: Displayed x');
+    expect(t('12-31 23:59:59.999 E/x')).toBe('<ts> E/x');
+  });
+
   it('masks UUIDs in any case, also after an underscore', () => {
     expect(t('job 550e8400-e29b-41d4-a716-446655440000 done')).toBe('job <uuid> done');
     expect(t('job 550E8400-E29B-41D4-A716-446655440000 done')).toBe('job <uuid> done');

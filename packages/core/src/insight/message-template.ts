@@ -16,8 +16,9 @@
  * | single-quoted value (the `'` not glued to a word, so `can't` is no quote) | `KeyError: 'id'` | `KeyError: '<str>'` |
  * | MAC address | `00:1a:2b:3c:4d:5e` | `<hex>` |
  * | ISO 8601 date and time, `yyyy/MM/dd HH:mm:ss`, a date alone | `2024-03-05T14:02:11.381Z`, `2024-03-05 14:02:11,381` | `<ts>` |
+ * | month-day date and time (Android logcat) | `03-05 14:02:11.381` | `<ts>` |
  * | access-log time (the brackets stay) | `[10/Oct/2000:13:55:36 -0700]` | `[<ts>]` |
- * | syslog time | `Oct 11 22:14:15` | `<ts>` |
+ * | date with a month name and a year, a time or both, a weekday before it, a zone or a year after the time | `Oct 11 22:14:15` (syslog), `[Sun Dec 04 04:47:44 2005]` (Apache, ctime), `Tue, 13 Feb 2024 10:22:03 GMT`, `Mon Oct 16 12:00:01 UTC 2023` (date(1)), `13-Feb-2024 10:22:03.123` (Tomcat, PHP), `Feb 13, 2024 10:22:03 AM` (Java), `13 Feb 2024` | `<ts>`, `[<ts>]` |
  * | time of day with seconds | `14:02:11.381` | `<ts>` |
  * | `scheme://` URL (trailing `.,:;!?)` stay out) | `https://x.io/a?b=1` | `<url>` |
  * | e-mail address | `bob.smith+x@mail.example.com` | `<email>` |
@@ -50,6 +51,15 @@
  *   `{"level":"error","msg":"timeout after <num>ms","user":"<str>"}`; likewise `msg="…"`.
  * - The start of the line (timestamp, level, thread, logger) gets no special treatment;
  *   the masks above apply there as anywhere.
+ * - Weekday and month names are masked only as part of a date, which needs a day with a
+ *   year or a time (`Sun Dec 04 04:47:44 2005`, `Feb 13, 2024`, `13 Feb 10:22:03`):
+ *   `Sun Microsystems`, `in May`, `May 5 users`, `March 2024`, `Sat 12 Jan` stay as they
+ *   are (their digits masked). Names in title case (`Feb`, `February`, `Sept`, `Tues`) or
+ *   abbreviated in capitals (`FEB`, as Oracle writes them); not in lower case. After the
+ *   time, `AM`/`PM`, a zone (an offset, `UTC`, `GMT+0100`, the common abbreviations such as
+ *   `CEST`, `PST`, `IST`; not any capitals, which may be a host), a year and JavaScript's
+ *   `(Central European Standard Time)` belong to the timestamp. Dates of digits alone
+ *   other than those above (HDFS's `081109 203615`, `2/13/2024`) are numbers.
  * - Leading and trailing whitespace (with a trailing `\r`) is trimmed; the result is capped
  *   at `MAX_TEMPLATE` characters, the last of them `…` when cut.
  *
@@ -69,6 +79,31 @@ const HEX = '[0-9a-fA-F]';
 const H4 = `${HEX}{1,4}`;
 /** The time after a date: `14:02`, `14:02:11`, `14:02:11.381Z`, `14:02:11,381+02:00`. */
 const DATE_TIME = String.raw`\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)?`;
+/** Month names: abbreviated and full in title case (`Sept` too), abbreviated in capitals (`13-FEB-2024`). */
+const MONTH_NAMES: readonly string[] = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'].flatMap((name) => {
+  const short = name.slice(0, 3);
+  return [...new Set([name, short, short.toUpperCase(), ...(short === 'Sep' ? ['Sept'] : [])])];
+});
+/** Weekday names: abbreviated (`Tues`, `Thur`, `Thurs` too) and full in title case, abbreviated in capitals. */
+const WEEKDAY_NAMES: readonly string[] = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].flatMap((name) => {
+  const short = name.slice(0, 3);
+  return [name, short, short.toUpperCase(), ...(short === 'Tue' ? ['Tues'] : short === 'Thu' ? ['Thur', 'Thurs'] : [])];
+});
+/** Alternatives, the longest first. */
+const alternatives = (names: readonly string[]) => `(?:${[...names].sort((a, b) => b.length - a.length).join('|')})`;
+const MONTH = alternatives(MONTH_NAMES);
+/** A weekday before a date, with its comma (`Tue, 13 Feb`). */
+const WEEKDAY = `(?:${alternatives(WEEKDAY_NAMES)},? {1,2})?`;
+/** A four-digit year; not the start of a longer number, a time or an address. */
+const YEAR = String.raw`\d{4}(?![\w:]|\.\d)`;
+/** A time after a named date: hours of one or two digits, seconds; a fraction; AM/PM, also after JDK 20's narrow no-break space. */
+const NAMED_DATE_TIME = String.raw`\d\d?:\d\d:\d\d(?:[.,]\d+)?(?![\d:])(?:[ \u202f]?[AaPp][Mm](?![A-Za-z]))?`;
+/** The same with a year before it: seconds may be left out. */
+const NAMED_DATE_TIME_AFTER_YEAR = String.raw`\d\d?:\d\d(?::\d\d(?:[.,]\d+)?)?(?![\d:])(?:[ \u202f]?[AaPp][Mm](?![A-Za-z]))?`;
+/** Zones written after a named date's time: an offset, `UTC`/`GMT` with an offset or not, the common abbreviations. */
+const ZONE = String.raw`(?:(?:UTC|GMT)(?:[+-]\d\d?(?::?\d\d)?)?|[+-]\d\d:?\d\d|[PMCE][SD]T|AK[SD]T|HST|CES?T|EES?T|WES?T|BST|IST|MSK|[JK]ST|HKT|SGT|A[ECW][SD]T|NZ[SD]T)(?!\w)`;
+/** What may follow a named date's time: a zone, a year (`Mon Oct 16 12:00:01 UTC 2023`), a zone after the year (openssl), a zone's name in brackets (JavaScript). */
+const NAMED_DATE_TAIL = String.raw`(?: ${ZONE})?(?: ${YEAR})?(?: ${ZONE})?(?: \([A-Za-z][A-Za-z ]{0,60}\))?`;
 /** A character of a path segment; `/` and `\` are the separators. */
 const PATH_CHAR = String.raw`[^\s"'\x60<>()\[\]{}|,;/\\]`;
 const PATH_OR_SLASH = String.raw`[^\s"'\x60<>()\[\]{}|,;\\]`;
@@ -89,14 +124,20 @@ const RULES: readonly { kind: Kind; begins: string; source: string }[] = [
   { kind: 'quoted', begins: 'q', source: String.raw`(?<!\\)"(?:[^"\\\n]|\\.)*"|(?<![\w\\])'(?:[^'\\\n]|\\.)*'(?![A-Za-z0-9])` },
   // MAC address (before times: `00:11:22:33:44:55` is none).
   { kind: 'hex', begins: 'dl', source: String.raw`(?<![\w:-])(?:${HEX}{2}:){5}${HEX}{2}(?![\w:])|(?<![\w:-])(?:${HEX}{2}-){5}${HEX}{2}(?![\w-])` },
-  // Timestamps: ISO 8601 / log4j / Go (`2024/03/05 14:02:11`), access log, syslog, a time of day.
+  // Timestamps: ISO 8601 / log4j / Go (`2024/03/05 14:02:11`), logcat's month-day, access log, dates with names, a time of day.
   {
     kind: 'ts',
     begins: 'dl',
     source: [
       String.raw`\d{4}(?:-\d\d-\d\d|/\d\d/\d\d)(?:[Tt ]${DATE_TIME})?(?!\d)`,
+      String.raw`(?<![\w.:/-])[01]\d-[0-3]\d \d\d:\d\d:\d\d(?:\.\d+)?(?![\d:])`,
       String.raw`\d\d?/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?: [+-]\d{4})?`,
-      String.raw`(?<![A-Za-z])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d\d? \d\d:\d\d:\d\d(?:\.\d+)?(?!\d)`,
+      // Named dates (a weekday before any of them): with a year, the time optional
+      // (`Feb 13, 2024`, `Tue Feb 13 2024 10:22:03`, `13 Feb 2024`, `13-Feb-24 10:22:03`);
+      // without a year, a time needed (syslog `Feb 13 10:22:03`, ctime, Redis `13 Feb 10:22:03`).
+      String.raw`(?<![A-Za-z0-9])${WEEKDAY}${MONTH} {1,2}\d\d?,? ${YEAR}(?:,? ${NAMED_DATE_TIME_AFTER_YEAR}${NAMED_DATE_TAIL})?`,
+      String.raw`(?<![A-Za-z0-9])${WEEKDAY}(?:\d\d? ${MONTH},? ${YEAR}|\d\d?-${MONTH}-(?:\d{4}|\d\d)(?![\w:]|\.\d))(?:[ :]${NAMED_DATE_TIME_AFTER_YEAR}${NAMED_DATE_TAIL})?`,
+      String.raw`(?<![A-Za-z0-9])${WEEKDAY}(?:${MONTH} {1,2}\d\d?|\d\d? ${MONTH}) ${NAMED_DATE_TIME}${NAMED_DATE_TAIL}`,
       String.raw`\d\d?:\d\d:\d\d(?:[.,]\d+)?(?![\d:])`,
     ].join('|'),
   },
@@ -220,12 +261,15 @@ function quoted(text: string, match: RegExpExecArray, nested: boolean, limit: nu
   return `${quote}<str>${quote}`;
 }
 
-const MONTHS: ReadonlySet<string> = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
+const MONTHS: ReadonlySet<string> = new Set(MONTH_NAMES);
+/** What a named date may begin with: a weekday or a month. */
+const DATE_NAMES: ReadonlySet<string> = new Set([...WEEKDAY_NAMES, ...MONTH_NAMES]);
 
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const PLUS = 0x2b;
+const COMMA = 0x2c;
 const DASH = 0x2d;
 const DOT = 0x2e;
 const SLASH = 0x2f;
@@ -242,6 +286,23 @@ function isDigit(code: number): boolean {
 function isLetter(code: number): boolean {
   const lower = code | 0x20;
   return lower >= 0x61 && lower <= 0x7a;
+}
+
+function isCapital(code: number): boolean {
+  return code >= 0x41 && code <= 0x5a;
+}
+
+/** Whether the run of letters [at, end) is one of `names` (all begin with a capital, and have 3 to 9 letters). */
+function isNameAt(text: string, at: number, end: number, names: ReadonlySet<string>): boolean {
+  return end - at >= 3 && end - at <= 9 && isCapital(text.charCodeAt(at)) && names.has(text.slice(at, end));
+}
+
+/** Whether a month name begins at `at` (`13 Feb 2024`): a run of letters that is one, before a space, `,` or `-`. */
+function isMonthAt(text: string, at: number): boolean {
+  if (!isCapital(text.charCodeAt(at))) return false;
+  let end = at + 1;
+  while (end < text.length && isLetter(text.charCodeAt(end))) end++;
+  return isNameAt(text, at, end, MONTHS);
 }
 
 /** Whitespace as `\s` has it. */
@@ -271,9 +332,9 @@ function mayBeginAddress(text: string, at: number): boolean {
 
 /**
  * Whether a match may begin at the run of letters [at, end): what each rule needs right
- * after letters (a digit, `@`, `://`, hex letters before `:` or `-`, `C:\`, a month before
- * a space). No match begins inside a run of letters: every rule that may begin with a letter
- * refuses one before it.
+ * after letters (a digit, `@`, `://`, hex letters before `:` or `-`, `C:\`, a weekday or a
+ * month before a space or `,`). No match begins inside a run of letters: every rule that may
+ * begin with a letter refuses one before it.
  */
 function mayBeginAtLetters(text: string, at: number, end: number): boolean {
   const after = text.charCodeAt(end);
@@ -281,7 +342,7 @@ function mayBeginAtLetters(text: string, at: number, end: number): boolean {
   if (after === COLON) return (end - at <= 4 && isAllHex(text, at, end)) || (end - at === 1 && text.charCodeAt(end + 1) === BACKSLASH) || mayBeginAddress(text, at);
   if (after === DASH) return isDigit(text.charCodeAt(end + 1)) || (end - at <= 8 && isAllHex(text, at, end)) || mayBeginAddress(text, at);
   if (after === DOT || after === UNDERSCORE || after === PLUS) return mayBeginAddress(text, at);
-  return after === SPACE && end - at === 3 && MONTHS.has(text.slice(at, end));
+  return (after === SPACE || after === COMMA) && isNameAt(text, at, end, DATE_NAMES);
 }
 
 /**
@@ -379,7 +440,7 @@ function mask(text: string, nested: boolean, limit: number): string {
     } else if (isDigit(code)) {
       while (next < length && isDigit(text.charCodeAt(next))) next++;
       const after = text.charCodeAt(next);
-      if (mayExtendDigits(after) && !(isLetter(after) && onlyNumberAt(text, at, after))) rules = AT_DIGIT;
+      if ((mayExtendDigits(after) && !(isLetter(after) && onlyNumberAt(text, at, after))) || (after === SPACE && next - at <= 2 && isMonthAt(text, next + 1))) rules = AT_DIGIT;
       else {
         // A number and nothing more (a unit may follow): what `AT_DIGIT` would find, without asking it.
         out += `${text.slice(copied, at)}<num>`;
