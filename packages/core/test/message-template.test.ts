@@ -140,6 +140,10 @@ describe('messageTemplate: masks', () => {
     expect(t('version 1.2.3 v1.2.3 python3.11')).toBe('version <num> v<num> python<num>');
   });
 
+  it('takes the sign of a number after an underscore, so that negative ids group with positive ones (HDFS blocks)', () => {
+    expect(t('block blk_-1608999687919862906 and blk_38865049064139660, offset_-5')).toBe('block blk_<num> and blk_<num>, offset_<num>');
+  });
+
   it('masks digits inside words, but for a few well-known names', () => {
     expect(t('worker-12 user42 h2o ERROR2 http-nio-8080-exec-3')).toBe('worker-<num> user<num> h<num>o ERROR<num> http-nio-<num>-exec-<num>');
     expect(t('sha256 SHA-256 md5 utf-8 UTF8 http2 ipv4 IPv6 base64 x86_64 amd64 log4j ssh2 int64')).toBe('sha256 SHA-256 md5 utf-8 UTF8 http2 ipv4 IPv6 base64 x86_64 amd64 log4j ssh2 int64');

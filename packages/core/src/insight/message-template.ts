@@ -28,7 +28,7 @@
  * | path: `/`, `./`, `../`, `~/` or `C:\` with at least one more separator | `/api/v1/orders/42`, `C:\logs\app.log` | `<path>` |
  * | `0x` hex, and bare hex tokens of ≥ 8 chars with a digit and a letter a-f | `0x1d`, `7f3a9c2e1b`, `req_7f3a9c2e1b` | `<hex>`, `req_<hex>` |
  * | digits in a word (letters first) | `user42`, `worker-12`, `http-nio-8080-exec-3`, `python3.11` | `user<num>`, `worker-<num>`, `http-nio-<num>-exec-<num>`, `python<num>` |
- * | number: integer, decimal, negative, exponent; a glued unit stays | `-3`, `0.25`, `250ms`, `12MB`, `99%` | `<num>`, `<num>`, `<num>ms`, `<num>MB`, `<num>%` |
+ * | number: integer, decimal, negative (also after `_`), exponent; a glued unit stays | `-3`, `0.25`, `blk_-42`, `250ms`, `12MB`, `99%` | `<num>`, `<num>`, `blk_<num>`, `<num>ms`, `<num>MB`, `<num>%` |
  * | whitespace runs, tabs | `a \t  b` | `a b` |
  *
  * Choices:
@@ -159,8 +159,8 @@ const RULES: readonly { kind: Kind; begins: string; source: string }[] = [
   { kind: 'hex', begins: 'dl', source: String.raw`(?<![A-Za-z0-9])(?:0[xX]${HEX}+|(?=\d*[a-fA-F])(?=[a-fA-F]*\d)${HEX}{8,})(?![A-Za-z0-9])` },
   // A word, letters first, with digits in it (`user42`, `nio-8080`, `utf-8`, `python3.11`); not `req_7f3a9c2e1b`, whose id is a hex token.
   { kind: 'word', begins: 'l', source: String.raw`(?<![A-Za-z0-9_])[A-Za-z]+-?\d[A-Za-z0-9_]*(?:\.\d[A-Za-z0-9_]*)*` },
-  // Number; the sign only where no word or number ends just before (`worker-12` keeps its `-`).
-  { kind: 'num', begins: 'dp', source: String.raw`(?:(?<![\w.)\]-])-)?\d+(?:\.\d+)*(?:[eE][+-]?\d+)?` },
+  // Number; the sign only where no word or number ends just before (`worker-12` keeps its `-`), but after `_` (`blk_-42`).
+  { kind: 'num', begins: 'dp', source: String.raw`(?:(?<![A-Za-z0-9.)\]-])-)?\d+(?:\.\d+)*(?:[eE][+-]?\d+)?` },
 ];
 
 /** A sticky regex of the rules that may begin with `begin`, one capture group each, and the kind of each group. */
