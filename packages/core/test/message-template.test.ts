@@ -155,14 +155,14 @@ describe('messageTemplate: masks', () => {
     expect(t('user="alice" delta=-3')).toBe('user="<str>" delta=<num>');
   });
 
-  it('keeps JSON keys, masks JSON values, and masks the values of text keys only inside', () => {
-    expect(t('{"ts":"2024-03-05T14:02:11Z","level":"error","msg":"timeout after 250ms on 10.0.0.1","user":"u42","n":3}')).toBe(
-      '{"ts":"<str>","level":"error","msg":"timeout after <num>ms on <ip>","user":"<str>","n":<num>}',
-    );
-    expect(t('{ "error.message" : "no route to 10.0.0.7" , "errorMessage": "x 1", "err_msg":"y 2" }')).toBe(
-      '{ "error.message" : "no route to <ip>" , "errorMessage": "x <num>", "err_msg":"y <num>" }',
-    );
+  it('keeps the keys of JSON-ish text, masks its values, and masks the values of text keys only inside', () => {
+    // Not JSON (single quotes), or JSON after other text: masked as text.
     expect(t("{'msg': 'retry 3 of \"job\"', 'user': 'bob'}")).toBe("{'msg': 'retry <num> of \"<str>\"', 'user': '<str>'}");
+    expect(t('Mar  5 02:03:04 web-01 app[7]: {"level":"error","msg":"timeout after 250ms","user":"u42","n":3}')).toBe(
+      '<ts> web-<num> app[<num>]: {"level":"error","msg":"timeout after <num>ms","user":"<str>","n":<num>}',
+    );
+    // A JSON line without a message field: its keys, its values masked.
+    expect(t('{ "ts" : "2024-03-05T14:02:11Z" , "errorCount": 1, "request":"GET /x HTTP/1.1" }')).toBe('{ "ts" : "<str>" , "errorCount": <num>, "request":"<str>" }');
     expect(t('level=warn msg="disk /var/lib/x at 91%" user="bob"')).toBe('level=warn msg="disk <path> at <num>%" user="<str>"');
     // A quoted value before `:` that is no JSON key is a value.
     expect(t('open "config 2.yaml": permission denied')).toBe('open "<str>": permission denied');
@@ -172,6 +172,110 @@ describe('messageTemplate: masks', () => {
     expect(t('  a \t b\u00a0\u00a0c   d  \r')).toBe('a b c d');
     expect(t('\tat com.example.Foo.bar(Foo.java:142)\r\n')).toBe('at com.example.Foo.bar(Foo.java:<num>)');
     expect(t('multi\nline\r\ntext')).toBe('multi line text');
+  });
+});
+
+describe('messageTemplate: JSON lines', () => {
+  it('builds the template of a JSON object line from its message field, masked as any line is', () => {
+    expect(t('{"log":"GET /health 200 3ms\\n","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}')).toBe('GET /health <num> <num>ms');
+    expect(t('{"log":"POST /api/v1/orders 201 12ms\\n","stream":"stdout","time":"2024-03-05T14:02:12.001Z"}')).toBe('POST <path> <num> <num>ms');
+    expect(t('{"time":"2024-03-05T14:02:11Z","message":"cache warmed with 1200 keys in 3.5s"}')).toBe('cache warmed with <num> keys in <num>s');
+    expect(t('{"__REALTIME_TIMESTAMP":"1709647331381000","MESSAGE":"Started Session 42 of User root.","_PID":"1"}')).toBe('Started Session <num> of User root.');
+    expect(t('{"@timestamp":"2024-03-05T14:02:11Z","@message":"GC pause 12ms"}')).toBe('GC pause <num>ms');
+    expect(t('{"version":"1.1","host":"web-1","short_message":"worker 3 restarted","full_message":"worker 3 restarted\\nafter OOM"}')).toBe('worker <num> restarted');
+    // Serilog's compact JSON: the message template itself.
+    expect(t('{"@t":"2024-03-05T14:02:11.381Z","@mt":"Order {OrderId} shipped in {Elapsed} ms","OrderId":42,"Elapsed":12.5}')).toBe('Order {OrderId} shipped in {Elapsed} ms');
+    // structlog's event.
+    expect(t('{"event":"user 42 logged in","timestamp":"2024-03-05T14:02:11Z"}')).toBe('user <num> logged in');
+  });
+
+  it('takes the first message key of msg, message, @message, @mt, @m, short_message, textPayload, log, event; keys in any case', () => {
+    expect(t('{"log":"raw line 1","message":"parsed 2","event":"e"}')).toBe('parsed <num>');
+    expect(t('{"message":"second","msg":"first"}')).toBe('first');
+    expect(t('{"@m":"rendered 42","@mt":"rendered {N}"}')).toBe('rendered {N}');
+    expect(t('{"Message":"a 1","Level":"Warning"}')).toBe('[Warning] a <num>');
+  });
+
+  it('puts the level first, in brackets, as the line writes it', () => {
+    expect(t('{"level":"error","ts":1709647331.381,"caller":"api/handler.go:42","msg":"request failed"}')).toBe('[error] request failed');
+    expect(t('{"level":30,"time":1709647331381,"pid":4242,"hostname":"api-1","msg":"listening"}')).toBe('[30] listening');
+    expect(t('{"@timestamp":"2024-03-05T14:02:11Z","log.level":"warn","message":"slow query 120ms"}')).toBe('[warn] slow query <num>ms');
+    expect(t('{"@timestamp":"2024-03-05T14:02:11Z","log":{"level":"warn","logger":"db"},"message":"slow query 120ms"}')).toBe('[warn] slow query <num>ms');
+    expect(t('{"severity":"ERROR","textPayload":"upstream 10.0.0.7 reset"}')).toBe('[ERROR] upstream <ip> reset');
+    expect(t('{"levelname":"WARNING","message":"retry 2"}')).toBe('[WARNING] retry <num>');
+  });
+
+  it('adds an error field after the message, unless the message holds it already', () => {
+    expect(t('{"level":"error","ts":1709647331.381,"caller":"api/handler.go:42","msg":"request failed","error":"dial tcp 10.0.0.5:5432: i/o timeout"}')).toBe(
+      '[error] request failed: dial tcp <ip>: i/o timeout',
+    );
+    expect(t('{"level":50,"pid":1,"err":{"type":"Error","message":"connect ECONNREFUSED 10.0.0.5:5432","stack":"Error: connect\\n    at x (node:net:1555:16)"},"msg":"db query failed"}')).toBe(
+      '[50] db query failed: connect ECONNREFUSED <ip>',
+    );
+    expect(t('{"level":50,"err":{"type":"Error","message":"connect ECONNREFUSED 10.0.0.5:5432"},"msg":"connect ECONNREFUSED 10.0.0.5:5432"}')).toBe('[50] connect ECONNREFUSED <ip>');
+    expect(t('{"log.level":"error","message":"Payment failed","error.message":"card declined for order 42","error.type":"CardError"}')).toBe('[error] Payment failed: card declined for order <num>');
+    expect(t('{"level":"error","message":"Payment failed","error":{"message":"card declined","type":"CardError"}}')).toBe('[error] Payment failed: card declined');
+    // No message: the error is the message.
+    expect(t('{"level":"error","error":"unexpected EOF","ts":1}')).toBe('[error] unexpected EOF');
+    expect(t('{"error.message":"no route to 10.0.0.7","err_msg":"y"}')).toBe('no route to <ip>');
+  });
+
+  it('decodes escapes before masking', () => {
+    expect(t('{"msg":"user \\"alice\\" not found\\nretrying\\t now","n":1}')).toBe('user "<str>" not found retrying now');
+    expect(t('{"msg":"caf\\u00e9 ferm\\u00e9 42 \\ud83d\\ude00"}')).toBe('café fermé <num> 😀');
+    expect(t('{"msg":"open C:\\\\logs\\\\app.log and \\/srv\\/a\\/b failed"}')).toBe('open <path> and <path> failed');
+  });
+
+  it('looks for a message one object down when the top level has none, and not further', () => {
+    expect(t('{"timestamp":"2024-03-05T14:02:11Z","level":"INFO","fields":{"message":"listening on 0.0.0.0:8080","port":8080},"target":"server"}')).toBe('[INFO] listening on <ip>');
+    expect(t('{"jsonPayload":{"msg":"job 7 done"},"severity":"INFO"}')).toBe('[INFO] job <num> done');
+    expect(t('{"ctx":{"msg":"inner"},"msg":"outer"}')).toBe('outer');
+    expect(t('{"a":{"b":{"msg":"deep 1"}},"n":1}')).toBe('{"a":{"b":{"msg":"deep <num>"}},"n":<num>}');
+  });
+
+  it('reads a JSON line inside a message (Docker json-file of a JSON app log)', () => {
+    expect(t('{"log":"{\\"level\\":\\"error\\",\\"msg\\":\\"request failed\\",\\"error\\":\\"EOF\\"}\\n","stream":"stderr","time":"2024-03-05T14:02:11.381Z"}')).toBe('[error] request failed: EOF');
+  });
+
+  it('masks a JSON line without a message (a blank or non-text one is none) as text: keys kept, values masked', () => {
+    expect(t('{"time":"2024-03-05T14:02:11Z","remote_addr":"10.0.0.1","request":"GET /x HTTP/1.1","status":200,"bytes":512}')).toBe(
+      '{"time":"<str>","remote_addr":"<str>","request":"<str>","status":<num>,"bytes":<num>}',
+    );
+    expect(t('{"msg":"  ","n":1}')).toBe('{"msg":" ","n":<num>}');
+    expect(t('{"msg":{"text":"x"},"n":[1,2]}')).toBe('{"msg":{"text":"<str>"},"n":[<num>,<num>]}');
+    expect(t('{"level":"info","n":null}')).toBe('{"level":"info","n":null}');
+  });
+
+  it('masks as text what is no JSON object: other text after it, broken syntax, not an object', () => {
+    expect(t('{"msg":"x 1"} and 2')).toBe('{"msg":"x <num>"} and <num>');
+    expect(t('{"msg":"x 1" "y":2}')).toBe('{"msg":"x <num>" "<str>":<num>}');
+    expect(t('{main} started 3 workers')).toBe('{main} started <num> workers');
+    expect(t('[{"msg":"x"}]')).toBe('[{"msg":"x"}]');
+  });
+
+  it('reads a line cut short (the reader decodes at most 4096 characters of a line) as far as it goes', () => {
+    expect(t(`{"level":"error","msg":"request failed","stack":"${'at x (/srv/a.js:1:2)\\n'.repeat(300)}`)).toBe('[error] request failed');
+    expect(t('{"level":"error","msg":"disk full on /var/lib/data')).toBe('[error] disk full on <path>');
+    expect(t('{"level":"error","stack":"x","msg":"disk ful')).toBe('[error] disk ful');
+  });
+
+  it('gives lines with the same message one template, and lines with other messages other ones', () => {
+    const lines = [
+      '{"log":"GET /health 200 3ms\\n","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}',
+      '{"log":"GET /health 200 11ms\\n","stream":"stderr","time":"2024-03-05T14:02:12.002Z"}',
+      '{"log":"GET /ready 503 1ms\\n","stream":"stdout","time":"2024-03-05T14:02:13.000Z"}',
+      '{"level":"error","ts":1709647331.381,"caller":"api/handler.go:42","msg":"request failed","error":"dial tcp 10.0.0.5:5432: i/o timeout","user":"alice"}',
+      '{"level":"error","ts":1709647399.001,"caller":"api/handler.go:57","msg":"request failed","error":"dial tcp 10.0.9.1:5432: i/o timeout","user":"bob"}',
+      '{"level":"error","ts":1709647400.5,"caller":"api/handler.go:42","msg":"request failed","error":"context canceled"}',
+    ];
+    expect(lines.map(t)).toEqual([
+      'GET /health <num> <num>ms',
+      'GET /health <num> <num>ms',
+      'GET /ready <num> <num>ms',
+      '[error] request failed: dial tcp <ip>: i/o timeout',
+      '[error] request failed: dial tcp <ip>: i/o timeout',
+      '[error] request failed: context canceled',
+    ]);
   });
 });
 
@@ -333,10 +437,10 @@ describe('messageTemplate: edge cases', () => {
   });
 
   it('stays fast on long and pathological lines', () => {
-    const units = ['a', 'a.', 'a:', 'ab-', 'a-1', '1.', '1-', '"\\"', "'a", '/a', 'a1', ' ', '::', '0x', 'deadbeef-'];
+    const units = ['a', 'a.', 'a:', 'ab-', 'a-1', '1.', '1-', '"\\"', "'a", '/a', 'a1', ' ', '::', '0x', 'deadbeef-', '\\', '{"a":', '["', '\\u00e9', '{"msg":"x"},'];
     const started = performance.now();
     for (const unit of units) {
-      for (const line of [unit.repeat(50_000), `msg="${unit.repeat(50_000)}"`, `"${unit.repeat(50_000)}`]) {
+      for (const line of [unit.repeat(50_000), `msg="${unit.repeat(50_000)}"`, `"${unit.repeat(50_000)}`, `{"msg":"${unit.repeat(50_000)}`, `{"a":${unit.repeat(50_000)}`]) {
         expect(t(line).length).toBeLessThanOrEqual(300);
       }
     }

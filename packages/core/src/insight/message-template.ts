@@ -41,14 +41,37 @@
  *   (`level=error user=alice id=42 took=30s` → `level=error user=alice id=<num> took=<num>s`),
  *   since such values are often meaningful. A quoted value is a quoted value
  *   (`user="alice"` → `user="<str>"`).
- * - JSON-ish lines: a quoted JSON key (after `{` or `,`, before `:`) stays as it is. The
- *   quoted value of a text key (`msg`, `message`, `error`, `err`, `reason`, `cause`,
- *   `exception`, `description`, `detail(s)`, `level`, `lvl`, `severity`, `logger`,
- *   `caller`, `event`; also as the last part of `error.message`, `err_msg`,
- *   `errorMessage`, but not of a class name such as `KeyError`), after `:` or `=`, is not
- *   replaced but masked inside (a quoted value in it is `"<str>"`):
- *   `{"level":"error","msg":"timeout after 250ms","user":"u1"}` →
- *   `{"level":"error","msg":"timeout after <num>ms","user":"<str>"}`; likewise `msg="…"`.
+ * - JSON lines are grouped by their message, not by their keys. A line that is a JSON
+ *   object (`{` first, its `}` last; read by `json-record.ts`) with a message or an error
+ *   field has the template `[level] message: error`: the message masked as any line is,
+ *   after its escapes are decoded (`\n`, `\"`, `\u00e9`); the level as written; the
+ *   error masked, and left out when the message holds it already. Every other field is
+ *   left out, so that lines with one message group whatever else they hold:
+ *   `{"level":"error","ts":…,"caller":"api/handler.go:42","msg":"request failed","error":"dial tcp 10.0.0.5:5432: i/o timeout"}`
+ *   → `[error] request failed: dial tcp <ip>: i/o timeout`; Docker's
+ *   `{"log":"GET /health 200 3ms\n","stream":"stdout","time":…}` → `GET /health <num> <num>ms`.
+ *   The keys (`record-fields.ts`; as written or in lower case, a blank or non-text value
+ *   being none):
+ *   - message: the first present of `msg`, `message`, `@message`, `@mt` (Serilog's
+ *     template), `@m`, `short_message` (GELF), `textPayload`, `log` (Docker), `event`
+ *     (structlog); if the top level has none, the first `msg` or `message` one object
+ *     down (`fields.message` of Rust's tracing, `jsonPayload.message`); deeper, none;
+ *   - level: `level`, `lvl`, `severity`, `levelname`, `loglevel`, `log_level`,
+ *     `log.level` or `{"log":{"level":…}}` (ECS), `@l`; a number too (pino's `50`);
+ *   - error: `error`, `err`, `exception`, as text or as an object's `message`/`msg`
+ *     (pino, ECS); `error.message`, `err.message`, `error_message`, `errorMessage`…
+ *     With no message, the error is the message (`[error] unexpected EOF`).
+ *   A message that is itself a JSON line (Docker's log of a JSON app) is read as one,
+ *   once. A line cut short (the reader decodes 4096 characters of a line) gives what
+ *   it holds before the cut. A JSON line with neither message nor error, and JSON-ish
+ *   text (single quotes, text before the `{` or after the `}`), are masked as text: a
+ *   quoted key (after `{` or `,`, before `:`) stays as it is, and the quoted value of a
+ *   text key (`msg`, `message`, `error`, `err`, `reason`, `cause`, `exception`,
+ *   `description`, `detail(s)`, `level`, `lvl`, `severity`, `logger`, `caller`, `event`;
+ *   also as the last part of `error.message`, `err_msg`, `errorMessage`, but not of a
+ *   class name such as `KeyError`), after `:` or `=`, is not replaced but masked inside
+ *   (a quoted value in it is `"<str>"`): `{'msg': 'timeout after 250ms', 'user': 'u1'}`
+ *   → `{'msg': 'timeout after <num>ms', 'user': '<str>'}`; likewise `msg="…"`.
  * - The start of the line (timestamp, level, thread, logger) gets no special treatment;
  *   the masks above apply there as anywhere.
  * - Weekday and month names are masked only as part of a date, which needs a day with a
@@ -67,6 +90,9 @@
  * digits masked, so such ids still split templates), hex of fewer than 8 characters
  * (`a1b2c3d` → `a<num>b<num>c<num>d`), words without digits (`user=alice`).
  */
+
+import { readJsonRecord } from './json-record.js';
+import type { RecordMessage } from './record-fields.js';
 
 /** Longest template, `…` included. */
 const MAX_TEMPLATE = 300;
@@ -491,7 +517,28 @@ function capped(text: string, max: number): string {
 export function messageTemplate(line: string): string {
   const text = line.trim();
   if (text === '') return '';
-  return capped(mask(text, false, MAX_TEMPLATE), MAX_TEMPLATE);
+  return capped(templateOf(text, 0), MAX_TEMPLATE);
+}
+
+/** How many JSON lines deep a message is read: Docker's `log` holding an app's JSON line is one down. */
+const MAX_RECORD_DEPTH = 2;
+
+/** The template of trimmed, non-blank text: a JSON line's from its message, any other text masked. */
+function templateOf(text: string, depth: number): string {
+  if (depth < MAX_RECORD_DEPTH && text.charCodeAt(0) === 0x7b /* { */) {
+    const record = readJsonRecord(text);
+    if (record !== undefined) return recordTemplate(record, depth);
+  }
+  return mask(text, false, MAX_TEMPLATE);
+}
+
+/** `[level] message: error`, the message and the error masked; the error left out when the message holds it. */
+function recordTemplate(record: RecordMessage, depth: number): string {
+  const message = templateOf(record.message.trim(), depth + 1);
+  const template = record.level === undefined ? message : `[${record.level}] ${message}`;
+  if (record.error === undefined) return template;
+  const error = mask(record.error.trim(), false, MAX_TEMPLATE);
+  return message.includes(error) ? template : `${template}: ${error}`;
 }
 
 /** One template's tally within some lines. `firstLine`/`lastLine` are line numbers as the caller gives them. */
