@@ -163,7 +163,7 @@ describe('messageTemplate: masks', () => {
     );
     // A JSON line without a message field: its keys, its values masked.
     expect(t('{ "ts" : "2024-03-05T14:02:11Z" , "errorCount": 1, "request":"GET /x HTTP/1.1" }')).toBe('{ "ts" : "<str>" , "errorCount": <num>, "request":"<str>" }');
-    expect(t('level=warn msg="disk /var/lib/x at 91%" user="bob"')).toBe('level=warn msg="disk <path> at <num>%" user="<str>"');
+    expect(t('check: level=warn msg="disk /var/lib/x at 91%" user="bob"')).toBe('check: level=warn msg="disk <path> at <num>%" user="<str>"');
     // A quoted value before `:` that is no JSON key is a value.
     expect(t('open "config 2.yaml": permission denied')).toBe('open "<str>": permission denied');
   });
@@ -279,6 +279,32 @@ describe('messageTemplate: JSON lines', () => {
   });
 });
 
+describe('messageTemplate: logfmt lines', () => {
+  it('builds the template of a logfmt line with a message field as that of a JSON line: [level] message: error', () => {
+    expect(t('time=2024-03-05T14:02:11.381Z level=INFO msg="request done" method=GET path=/api/v1/orders/42 status=200 dur=3.2ms user=alice')).toBe('[INFO] request done');
+    // Go's slog writes the same record either way; both give one template.
+    expect(t('{"time":"2024-03-05T14:02:11.381Z","level":"INFO","msg":"request done","method":"POST","path":"/health","status":201,"dur":"1ms","user":"bob"}')).toBe('[INFO] request done');
+    expect(t('ts=2024-03-05T14:02:11.381Z caller=main.go:520 level=info msg="Server is ready to receive web requests."')).toBe('[info] Server is ready to receive web requests.');
+    expect(t('time="2024-03-05T14:02:11.381Z" level=warning msg="Health check for container 3f2a9c1b7e4d failed" error="context deadline exceeded"')).toBe(
+      '[warning] Health check for container <hex> failed: context deadline exceeded',
+    );
+    expect(t('level=info msg=started port=8080 tls=')).toBe('[info] started');
+    expect(t('level=error msg="user \\"bob\\" not found\\nretrying in 5s" err="EOF"')).toBe('[error] user "<str>" not found retrying in <num>s: EOF');
+    // Cut short inside the message: as far as it goes.
+    expect(t('level=error msg="disk full on /var/lib/data')).toBe('[error] disk full on <path>');
+    // Docker's log of a logfmt app.
+    expect(t('{"log":"time=\\"2024-03-05T14:02:11Z\\" level=info msg=\\"job 7 done\\"\\n","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}')).toBe('[info] job <num> done');
+  });
+
+  it('masks as text a logfmt line without a message or error, and a line that is not all key=value', () => {
+    expect(t('level=error user=alice id=42 took=30s ip=10.0.0.1 path=/a/b/c')).toBe('level=error user=alice id=<num> took=<num>s ip=<ip> path=<path>');
+    expect(t('2024-03-05T14:02:11Z level=info msg="x 1" user=bob')).toBe('<ts> level=info msg="x <num>" user=bob');
+    expect(t('level=info msg="x 1" and more')).toBe('level=info msg="x <num>" and more');
+    expect(t('level=info msg="x 1"user=bob')).toBe('level=info msg="x <num>"user=bob');
+    expect(t('=x msg=y')).toBe('=x msg=y');
+  });
+});
+
 describe('messageTemplate: realistic lines', () => {
   it('Java / log4j lines and stack traces', () => {
     expect(t('2024-03-05 14:02:11,381 ERROR [http-nio-8080-exec-12] c.e.orders.OrderService - Connection to 10.0.12.34:5432 refused after 1234 ms')).toBe(
@@ -328,7 +354,10 @@ describe('messageTemplate: realistic lines', () => {
 
   it('logfmt lines', () => {
     expect(t('time=2024-03-05T14:02:11Z level=error msg="upstream failed" upstream=http://10.0.0.7:8080/v2/items status=502 duration=811ms id=550e8400-e29b-41d4-a716-446655440000')).toBe(
-      'time=<ts> level=error msg="upstream failed" upstream=<url> status=<num> duration=<num>ms id=<uuid>',
+      '[error] upstream failed',
+    );
+    expect(t('at=error code=H12 desc="Request timeout" method=GET path="/" host=app.example.com fwd="10.1.2.3" dyno=web.1 connect=0ms service=30001ms status=503')).toBe(
+      'at=error code=H<num> desc="<str>" method=GET path="<str>" host=app.example.com fwd="<str>" dyno=web.<num> connect=<num>ms service=<num>ms status=<num>',
     );
   });
 });

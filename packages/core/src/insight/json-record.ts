@@ -11,6 +11,7 @@
  * goes). Anything else (single quotes, text after the object, a bare word) is no JSON
  * line. Inside values one level down and deeper, only brackets and strings are followed.
  */
+import { closingQuote, unescaped } from './quoted-strings.js';
 import { ERROR, LEVEL, RecordFields, type RecordMessage, fieldKind, isErrorObjectKey, isLevelObjectKey } from './record-fields.js';
 
 /** The text ended before the object did (a cut line). */
@@ -33,7 +34,6 @@ const COMMA = 0x2c;
 const DASH = 0x2d;
 const COLON = 0x3a;
 const OPEN_BRACKET = 0x5b;
-const BACKSLASH = 0x5c;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -55,9 +55,9 @@ function readObject(text: string, at: number, where: number, fields: RecordField
   if (text.charCodeAt(at) === CLOSE_BRACE) return at + 1;
   for (;;) {
     if (text.charCodeAt(at) !== QUOTE) return INVALID;
-    const keyEnd = stringEnd(text, at);
+    const keyEnd = closingQuote(text, at);
     if (keyEnd === -1) return CUT;
-    const key = decoded(text, at + 1, keyEnd);
+    const key = unescaped(text, at + 1, keyEnd);
     at = skipSpace(text, keyEnd + 1);
     if (at >= length) return CUT;
     if (text.charCodeAt(at) !== COLON) return INVALID;
@@ -65,7 +65,7 @@ function readObject(text: string, at: number, where: number, fields: RecordField
     if (at >= length) return CUT;
     const code = text.charCodeAt(at);
     if (code === QUOTE) {
-      const valueEnd = stringEnd(text, at);
+      const valueEnd = closingQuote(text, at);
       offerString(fields, where, key, text, at + 1, valueEnd === -1 ? length : valueEnd);
       if (valueEnd === -1) return CUT;
       at = valueEnd + 1;
@@ -98,21 +98,21 @@ function offerString(fields: RecordFields, where: number, key: string, text: str
   switch (where) {
     case IN_RECORD: {
       const kind = fieldKind(key);
-      if (kind >= 0) fields.offerMessage(decoded(text, start, end), kind, false);
-      else if (kind === LEVEL) fields.offerLevel(decoded(text, start, end));
-      else if (kind === ERROR) fields.offerError(decoded(text, start, end));
+      if (kind >= 0) fields.offerMessage(unescaped(text, start, end), kind, false);
+      else if (kind === LEVEL) fields.offerLevel(unescaped(text, start, end));
+      else if (kind === ERROR) fields.offerError(unescaped(text, start, end));
       return;
     }
     case IN_ERROR:
-      if (key === 'message' || key === 'msg') fields.offerError(decoded(text, start, end));
+      if (key === 'message' || key === 'msg') fields.offerError(unescaped(text, start, end));
       return;
     case IN_LOG:
-      if (key === 'level') fields.offerLevel(decoded(text, start, end));
+      if (key === 'level') fields.offerLevel(unescaped(text, start, end));
       return;
     default: {
       const kind = fieldKind(key);
       // One object down, only the two usual message keys (`fields.message` of Rust's tracing, `jsonPayload.message`).
-      if (kind === 0 || kind === 1) fields.offerMessage(decoded(text, start, end), kind, true);
+      if (kind === 0 || kind === 1) fields.offerMessage(unescaped(text, start, end), kind, true);
     }
   }
 }
@@ -122,17 +122,6 @@ function skipSpace(text: string, at: number): number {
     const code = text.charCodeAt(at);
     if (code !== SPACE && code !== TAB && code !== NEWLINE && code !== RETURN) return at;
     at++;
-  }
-}
-
-/** The index of the `"` that closes the string opened at `at`, or -1 if the text ends first. */
-function stringEnd(text: string, at: number): number {
-  for (;;) {
-    at = text.indexOf('"', at + 1);
-    if (at === -1) return -1;
-    let backslashes = 0;
-    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return at;
   }
 }
 
@@ -163,7 +152,7 @@ function skipNested(text: string, at: number): number {
   for (let i = at; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
-      i = stringEnd(text, i);
+      i = closingQuote(text, i);
       if (i === -1) return CUT;
     } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       depth++;
@@ -173,62 +162,4 @@ function skipNested(text: string, at: number): number {
     }
   }
   return CUT;
-}
-
-/** The JSON string content [start, end) decoded: `\n`, `\"`, `\u00e9`…; an unknown escape as its character, an escape cut at the end left out. */
-function decoded(text: string, start: number, end: number): string {
-  let slash = text.indexOf('\\', start);
-  if (slash === -1 || slash >= end) return text.slice(start, end);
-  let out = '';
-  let copied = start;
-  while (slash !== -1 && slash < end) {
-    out += text.slice(copied, slash);
-    if (slash + 1 >= end) return out;
-    const escape = text.charCodeAt(slash + 1);
-    let next = slash + 2;
-    switch (escape) {
-      case 0x6e /* n */:
-        out += '\n';
-        break;
-      case 0x74 /* t */:
-        out += '\t';
-        break;
-      case 0x72 /* r */:
-        out += '\r';
-        break;
-      case 0x62 /* b */:
-        out += '\b';
-        break;
-      case 0x66 /* f */:
-        out += '\f';
-        break;
-      case 0x75 /* u */: {
-        if (slash + 6 > end) return out;
-        const code = hex4(text, slash + 2);
-        if (code === -1) out += 'u';
-        else {
-          out += String.fromCharCode(code);
-          next = slash + 6;
-        }
-        break;
-      }
-      default:
-        out += text.charAt(slash + 1);
-    }
-    copied = next;
-    slash = text.indexOf('\\', next);
-  }
-  return out + text.slice(copied, end);
-}
-
-/** The value of the four hex digits at `at`, or -1. */
-function hex4(text: string, at: number): number {
-  let value = 0;
-  for (let i = at; i < at + 4; i++) {
-    const code = text.charCodeAt(i);
-    const digit = code >= 0x30 && code <= 0x39 ? code - 0x30 : (code | 0x20) >= 0x61 && (code | 0x20) <= 0x66 ? (code | 0x20) - 0x57 : -1;
-    if (digit === -1) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
 }

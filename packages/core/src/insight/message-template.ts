@@ -37,21 +37,23 @@
  *   variable part of real logs. The exceptions are a few well-known words, kept whole
  *   (any case): `sha256`, `md5`, `utf-8`, `http2`, `ipv4`, `base64`, `int64`, `amd64`,
  *   `ssh2`, `log4j`… (see `KEPT_WORDS`).
- * - `key=value`: the key stays, and so does the value unless a mask applies to it
+ * - `key=value` in text: the key stays, and so does the value unless a mask applies to it
  *   (`level=error user=alice id=42 took=30s` → `level=error user=alice id=<num> took=<num>s`),
  *   since such values are often meaningful. A quoted value is a quoted value
  *   (`user="alice"` → `user="<str>"`).
- * - JSON lines are grouped by their message, not by their keys. A line that is a JSON
- *   object (`{` first, its `}` last; read by `json-record.ts`) with a message or an error
- *   field has the template `[level] message: error`: the message masked as any line is,
- *   after its escapes are decoded (`\n`, `\"`, `\u00e9`); the level as written; the
- *   error masked, and left out when the message holds it already. Every other field is
- *   left out, so that lines with one message group whatever else they hold:
+ * - JSON and logfmt lines are grouped by their message, not by their keys. A line that
+ *   is a JSON object (`{` first, its `}` last; read by `json-record.ts`) or all logfmt
+ *   pairs (`logfmt-record.ts`), with a message or an error field, has the template
+ *   `[level] message: error`: the message masked as any line is, after its escapes are
+ *   decoded (`\n`, `\"`, `\u00e9`); the level as written; the error masked, and left out
+ *   when the message holds it already. Every other field is left out, so that lines with
+ *   one message group whatever else they hold:
  *   `{"level":"error","ts":…,"caller":"api/handler.go:42","msg":"request failed","error":"dial tcp 10.0.0.5:5432: i/o timeout"}`
  *   → `[error] request failed: dial tcp <ip>: i/o timeout`; Docker's
- *   `{"log":"GET /health 200 3ms\n","stream":"stdout","time":…}` → `GET /health <num> <num>ms`.
- *   The keys (`record-fields.ts`; as written or in lower case, a blank or non-text value
- *   being none):
+ *   `{"log":"GET /health 200 3ms\n","stream":"stdout","time":…}` → `GET /health <num> <num>ms`;
+ *   `time=… level=INFO msg="request done" method=GET user=alice` → `[INFO] request done`,
+ *   as the same record written as JSON. The keys (`record-fields.ts`; as written or in
+ *   lower case, a blank or non-text value being none):
  *   - message: the first present of `msg`, `message`, `@message`, `@mt` (Serilog's
  *     template), `@m`, `short_message` (GELF), `textPayload`, `log` (Docker), `event`
  *     (structlog); if the top level has none, the first `msg` or `message` one object
@@ -61,17 +63,20 @@
  *   - error: `error`, `err`, `exception`, as text or as an object's `message`/`msg`
  *     (pino, ECS); `error.message`, `err.message`, `error_message`, `errorMessage`…
  *     With no message, the error is the message (`[error] unexpected EOF`).
- *   A message that is itself a JSON line (Docker's log of a JSON app) is read as one,
- *   once. A line cut short (the reader decodes 4096 characters of a line) gives what
- *   it holds before the cut. A JSON line with neither message nor error, and JSON-ish
- *   text (single quotes, text before the `{` or after the `}`), are masked as text: a
- *   quoted key (after `{` or `,`, before `:`) stays as it is, and the quoted value of a
- *   text key (`msg`, `message`, `error`, `err`, `reason`, `cause`, `exception`,
- *   `description`, `detail(s)`, `level`, `lvl`, `severity`, `logger`, `caller`, `event`;
- *   also as the last part of `error.message`, `err_msg`, `errorMessage`, but not of a
- *   class name such as `KeyError`), after `:` or `=`, is not replaced but masked inside
- *   (a quoted value in it is `"<str>"`): `{'msg': 'timeout after 250ms', 'user': 'u1'}`
- *   → `{'msg': 'timeout after <num>ms', 'user': '<str>'}`; likewise `msg="…"`.
+ *
+ *   A message that is itself a JSON or logfmt line (Docker's log of such an app) is read
+ *   as one, once. A line cut short (the reader decodes 4096 characters of a line) gives
+ *   what it holds before the cut. A JSON or logfmt line with neither message nor error,
+ *   pairs after other text (`2024-03-05T14:02:11Z level=info msg="x"`), and JSON-ish text
+ *   (single quotes, text before the `{` or after the `}`) are masked as text, `key=value`
+ *   as above: a quoted key (after `{` or `,`, before `:`) stays as it is, and the quoted
+ *   value of a text key (`msg`, `message`, `error`, `err`, `reason`, `cause`,
+ *   `exception`, `description`, `detail(s)`, `level`, `lvl`, `severity`, `logger`,
+ *   `caller`, `event`; also as the last part of `error.message`, `err_msg`,
+ *   `errorMessage`, but not of a class name such as `KeyError`), after `:` or `=`, is not
+ *   replaced but masked inside (a quoted value in it is `"<str>"`):
+ *   `{'msg': 'timeout after 250ms', 'user': 'u1'}` → `{'msg': 'timeout after <num>ms', 'user': '<str>'}`;
+ *   likewise `msg="…"`.
  * - The start of the line (timestamp, level, thread, logger) gets no special treatment;
  *   the masks above apply there as anywhere.
  * - Weekday and month names are masked only as part of a date, which needs a day with a
@@ -92,6 +97,7 @@
  */
 
 import { readJsonRecord } from './json-record.js';
+import { readLogfmtRecord } from './logfmt-record.js';
 import type { RecordMessage } from './record-fields.js';
 
 /** Longest template, `…` included. */
@@ -520,13 +526,13 @@ export function messageTemplate(line: string): string {
   return capped(templateOf(text, 0), MAX_TEMPLATE);
 }
 
-/** How many JSON lines deep a message is read: Docker's `log` holding an app's JSON line is one down. */
+/** How many records deep a message is read: Docker's `log` holding an app's JSON or logfmt line is one down. */
 const MAX_RECORD_DEPTH = 2;
 
-/** The template of trimmed, non-blank text: a JSON line's from its message, any other text masked. */
+/** The template of trimmed, non-blank text: a JSON or logfmt line's from its message, any other text masked. */
 function templateOf(text: string, depth: number): string {
-  if (depth < MAX_RECORD_DEPTH && text.charCodeAt(0) === 0x7b /* { */) {
-    const record = readJsonRecord(text);
+  if (depth < MAX_RECORD_DEPTH) {
+    const record = text.charCodeAt(0) === 0x7b /* { */ ? readJsonRecord(text) : readLogfmtRecord(text);
     if (record !== undefined) return recordTemplate(record, depth);
   }
   return mask(text, false, MAX_TEMPLATE);
