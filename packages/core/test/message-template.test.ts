@@ -305,6 +305,30 @@ describe('messageTemplate: logfmt lines', () => {
   });
 });
 
+describe('messageTemplate: access log lines', () => {
+  it('builds the template of a Common or Combined Log Format line from its method, path and status', () => {
+    expect(t('192.168.7.1 - - [05/Mar/2024:14:02:11 +0000] "GET /api/v1/orders/42 HTTP/1.1" 200 512 "-" "curl/8.5.0"')).toBe('GET /api/v<num>/orders/<num> 200');
+    expect(t('10.0.0.2 - alice [05/Mar/2024:14:02:12 +0000] "POST /api/v1/orders HTTP/2.0" 500 154 "https://shop.example.com/cart" "Mozilla/5.0 (X11; Linux x86_64)"')).toBe(
+      'POST /api/v<num>/orders 500',
+    );
+    // Apache's vhost_combined, with a host first; no protocol (HTTP/0.9); nginx's request time after.
+    expect(t('shop.example.com:443 10.0.0.3 - - [05/Mar/2024:14:02:13 +0000] "GET /static/js/app.3f2a9c1b.js HTTP/1.1" 304 0 "-" "-"')).toBe('GET /static/js/app.<hex>.js 304');
+    expect(t('10.0.0.4 - - [05/Mar/2024:14:02:14 +0000] "GET /users/550e8400-e29b-41d4-a716-446655440000/avatar.png" 404 0')).toBe('GET /users/<uuid>/avatar.png 404');
+    expect(t('10.0.0.5 - - [05/Mar/2024:14:02:15 +0000] "GET /health HTTP/1.1" 200 2 "-" "kube-probe/1.29" 0.001')).toBe('GET /health 200');
+  });
+
+  it('keeps the keys of a query and masks its values; a target that is no path is masked as text', () => {
+    expect(t('10.0.0.6 - - [05/Mar/2024:14:02:16 +0000] "GET /search?q=red+shoes&page=2&sort= HTTP/1.1" 200 9120')).toBe('GET /search?q=<val>&page=<val>&sort= 200');
+    expect(t('10.0.0.7 - - [05/Mar/2024:14:02:17 +0000] "CONNECT example.com:443 HTTP/1.1" 405 0')).toBe('CONNECT example.com:<num> 405');
+    expect(t('10.0.0.8 - - [05/Mar/2024:14:02:18 +0000] "GET http://10.0.0.1/x/y HTTP/1.1" 400 0')).toBe('GET <url> 400');
+  });
+
+  it('masks as text an access line whose request is no method and target', () => {
+    expect(t('10.0.0.9 - - [05/Mar/2024:14:02:19 +0000] "-" 408 0 "-" "-"')).toBe('<ip> - - [<ts>] "<str>" <num> <num> "<str>" "<str>"');
+    expect(t('10.0.0.9 - - [05/Mar/2024:14:02:19 +0000] "\\x16\\x03\\x01\\x02\\x00\\x01" 400 166 "-" "-"')).toBe('<ip> - - [<ts>] "<str>" <num> <num> "<str>" "<str>"');
+  });
+});
+
 describe('messageTemplate: realistic lines', () => {
   it('Java / log4j lines and stack traces', () => {
     expect(t('2024-03-05 14:02:11,381 ERROR [http-nio-8080-exec-12] c.e.orders.OrderService - Connection to 10.0.12.34:5432 refused after 1234 ms')).toBe(
@@ -320,9 +344,7 @@ describe('messageTemplate: realistic lines', () => {
   });
 
   it('nginx access and error logs', () => {
-    expect(t('192.168.7.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /api/v1/users/42 HTTP/1.1" 500 2326 "-" "Mozilla/5.0 (X11; Linux x86_64)"')).toBe(
-      '<ip> - frank [<ts>] "<str>" <num> <num> "<str>" "<str>"',
-    );
+    expect(t('192.168.7.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /api/v1/users/42 HTTP/1.1" 500 2326 "-" "Mozilla/5.0 (X11; Linux x86_64)"')).toBe('GET /api/v<num>/users/<num> 500');
     expect(
       t('2024/03/05 14:02:11 [error] 1234#1234: *5678 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: example.com, request: "GET /x HTTP/1.1", upstream: "http://127.0.0.1:8080/x", host: "example.com"'),
     ).toBe('<ts> [error] <num>#<num>: *<num> connect() failed (<num>: Connection refused) while connecting to upstream, client: <ip>, server: example.com, request: "<str>", upstream: "<str>", host: "<str>"');

@@ -77,6 +77,17 @@
  *   replaced but masked inside (a quoted value in it is `"<str>"`):
  *   `{'msg': 'timeout after 250ms', 'user': 'u1'}` → `{'msg': 'timeout after <num>ms', 'user': '<str>'}`;
  *   likewise `msg="…"`.
+ * - Access log lines (Common or Combined Log Format, Apache's and nginx's default; read by
+ *   `access-log-line.ts`) are grouped by their request and status, as a person reads
+ *   them, instead of all becoming `<ip> - - [<ts>] "<str>" <num> <num> "<str>" "<str>"`:
+ *   the template is the method, the path masked segment by segment (the path rule would
+ *   take it whole), the query's keys with their values `<val>` (an empty one stays
+ *   empty), and the status, as written. Address, user, time, size, referrer and user
+ *   agent are left out: `10.0.0.2 - alice [05/Mar/2024:14:02:12 +0000] "GET
+ *   /api/v1/orders/42?expand=items HTTP/1.1" 200 512 "-" "curl/8.5.0"` →
+ *   `GET /api/v<num>/orders/<num>?expand=<val> 200`. A target that is no path
+ *   (`example.com:443`, `http://…`) is masked as text; a request that is no method and
+ *   target (`"-"`, a TLS handshake's bytes) leaves the line masked as text.
  * - The start of the line (timestamp, level, thread, logger) gets no special treatment;
  *   the masks above apply there as anywhere.
  * - Weekday and month names are masked only as part of a date, which needs a day with a
@@ -96,6 +107,7 @@
  * (`a1b2c3d` → `a<num>b<num>c<num>d`), words without digits (`user=alice`).
  */
 
+import { type AccessRequest, readAccessLine } from './access-log-line.js';
 import { readJsonRecord } from './json-record.js';
 import { readLogfmtRecord } from './logfmt-record.js';
 import type { RecordMessage } from './record-fields.js';
@@ -529,13 +541,45 @@ export function messageTemplate(line: string): string {
 /** How many records deep a message is read: Docker's `log` holding an app's JSON or logfmt line is one down. */
 const MAX_RECORD_DEPTH = 2;
 
-/** The template of trimmed, non-blank text: a JSON or logfmt line's from its message, any other text masked. */
+/** The template of trimmed, non-blank text: a JSON or logfmt line's from its message, an access log line's from its request, any other text masked. */
 function templateOf(text: string, depth: number): string {
   if (depth < MAX_RECORD_DEPTH) {
     const record = text.charCodeAt(0) === 0x7b /* { */ ? readJsonRecord(text) : readLogfmtRecord(text);
     if (record !== undefined) return recordTemplate(record, depth);
+    const request = readAccessLine(text);
+    if (request !== undefined) return accessTemplate(request);
   }
   return mask(text, false, MAX_TEMPLATE);
+}
+
+/** `GET /orders/<num>?q=<val> 200`: the method, the path masked segment by segment, the query's keys, the status. */
+function accessTemplate(request: AccessRequest): string {
+  const target = request.target;
+  if (target.charCodeAt(0) !== 0x2f /* / */) return `${request.method} ${mask(target, false, MAX_TEMPLATE)} ${request.status}`;
+  const query = target.indexOf('?');
+  const path = query === -1 ? target : target.slice(0, query);
+  let out = '';
+  // Each segment alone, so that the path rule, which would take the whole path, does not apply.
+  for (let start = 0; start < path.length; ) {
+    let end = path.indexOf('/', start + 1);
+    if (end === -1) end = path.length;
+    out += `/${mask(path.slice(start + 1, end), false, MAX_TEMPLATE)}`;
+    if (out.length > MAX_TEMPLATE) break;
+    start = end;
+  }
+  if (query !== -1) {
+    out += '?';
+    for (let start = query + 1; start <= target.length && out.length <= MAX_TEMPLATE; ) {
+      let end = target.indexOf('&', start);
+      if (end === -1) end = target.length;
+      const equals = target.indexOf('=', start);
+      // A key's value is whatever the user sent: masked whole, an empty one left empty.
+      out += equals === -1 || equals >= end ? mask(target.slice(start, end), false, MAX_TEMPLATE) : equals === end - 1 ? target.slice(start, end) : `${target.slice(start, equals)}=<val>`;
+      if (end < target.length) out += '&';
+      start = end + 1;
+    }
+  }
+  return `${request.method} ${out} ${request.status}`;
 }
 
 /** `[level] message: error`, the message and the error masked; the error left out when the message holds it. */
