@@ -203,6 +203,7 @@ describe('messageTemplate: JSON lines', () => {
     expect(t('{"@timestamp":"2024-03-05T14:02:11Z","log":{"level":"warn","logger":"db"},"message":"slow query 120ms"}')).toBe('[warn] slow query <num>ms');
     expect(t('{"severity":"ERROR","textPayload":"upstream 10.0.0.7 reset"}')).toBe('[ERROR] upstream <ip> reset');
     expect(t('{"levelname":"WARNING","message":"retry 2"}')).toBe('[WARNING] retry <num>');
+    expect(t('{"level":"warn ","msg":"x"}')).toBe('[warn] x');
   });
 
   it('adds an error field after the message, unless the message holds it already', () => {
@@ -257,6 +258,35 @@ describe('messageTemplate: JSON lines', () => {
     expect(t(`{"level":"error","msg":"request failed","stack":"${'at x (/srv/a.js:1:2)\\n'.repeat(300)}`)).toBe('[error] request failed');
     expect(t('{"level":"error","msg":"disk full on /var/lib/data')).toBe('[error] disk full on <path>');
     expect(t('{"level":"error","stack":"x","msg":"disk ful')).toBe('[error] disk ful');
+  });
+
+  it('gives any JSON object with one message and level one template, whatever its other fields and their order', () => {
+    const otherKey = fc.string({ maxLength: 8 }).filter((key) => !/^(msg|message|@message|@mt|@m|short_message|textpayload|log|event|level|lvl|severity|levelname|loglevel|log_level|log\.level|@l|error|err|exception|error\.message|err\.message|error_message|errormessage|error_msg|err_msg)$/i.test(key));
+    // Values one level down may hold message keys of their own: the top level's wins.
+    const other = fc.dictionary(otherKey, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
+    fc.assert(
+      fc.property(other, other, fc.nat({ max: 6 }), fc.nat({ max: 6 }), (a, b, atA, atB) => {
+        const line = (fields: Record<string, unknown>, at: number) => {
+          const entries = Object.entries(fields);
+          entries.splice(Math.min(at, entries.length), 0, ['msg', 'caf\u00e9 "open" failed\n after 3 tries'], ['level', 'warn']);
+          return JSON.stringify(Object.fromEntries(entries));
+        };
+        expect(t(line(a, atA))).toBe('[warn] café "<str>" failed after <num> tries');
+        expect(t(line(b, atB))).toBe('[warn] café "<str>" failed after <num> tries');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('reads any JSON value without failing, and any object cut anywhere', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat(), (value, cut) => {
+        const text = JSON.stringify(value) ?? 'null';
+        expect(t(text).length).toBeLessThanOrEqual(300);
+        expect(t(text.slice(0, cut % (text.length + 1))).length).toBeLessThanOrEqual(300);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('gives lines with the same message one template, and lines with other messages other ones', () => {
@@ -321,6 +351,13 @@ describe('messageTemplate: access log lines', () => {
     expect(t('10.0.0.6 - - [05/Mar/2024:14:02:16 +0000] "GET /search?q=red+shoes&page=2&sort= HTTP/1.1" 200 9120')).toBe('GET /search?q=<val>&page=<val>&sort= 200');
     expect(t('10.0.0.7 - - [05/Mar/2024:14:02:17 +0000] "CONNECT example.com:443 HTTP/1.1" 405 0')).toBe('CONNECT example.com:<num> 405');
     expect(t('10.0.0.8 - - [05/Mar/2024:14:02:18 +0000] "GET http://10.0.0.1/x/y HTTP/1.1" 400 0')).toBe('GET <url> 400');
+  });
+
+  it('reads an access line inside a Docker json-file line (nginx in a container)', () => {
+    expect(t(String.raw`{"log":"10.0.0.1 - - [05/Mar/2024:14:02:11 +0000] "GET /api/v1/orders/42 HTTP/1.1" 200 512 "-" "curl/8.5.0"
+","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}`)).toBe(
+      'GET /api/v<num>/orders/<num> 200',
+    );
   });
 
   it('masks as text an access line whose request is no method and target', () => {

@@ -341,7 +341,7 @@ function isNameAt(text: string, at: number, end: number, names: ReadonlySet<stri
   return end - at >= 3 && end - at <= 9 && isCapital(text.charCodeAt(at)) && names.has(text.slice(at, end));
 }
 
-/** Whether a month name begins at `at` (`13 Feb 2024`): a run of letters that is one, before a space, `,` or `-`. */
+/** Whether a month name begins at `at` (`13 Feb 2024`): the run of letters there is one. */
 function isMonthAt(text: string, at: number): boolean {
   if (!isCapital(text.charCodeAt(at))) return false;
   let end = at + 1;
@@ -585,7 +585,7 @@ function accessTemplate(request: AccessRequest): string {
 /** `[level] message: error`, the message and the error masked; the error left out when the message holds it. */
 function recordTemplate(record: RecordMessage, depth: number): string {
   const message = templateOf(record.message.trim(), depth + 1);
-  const template = record.level === undefined ? message : `[${record.level}] ${message}`;
+  const template = record.level === undefined ? message : `[${record.level.trim()}] ${message}`;
   if (record.error === undefined) return template;
   const error = mask(record.error.trim(), false, MAX_TEMPLATE);
   return message.includes(error) ? template : `${template}: ${error}`;
