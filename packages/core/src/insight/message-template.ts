@@ -308,6 +308,8 @@ function quoted(text: string, match: RegExpExecArray, nested: boolean, limit: nu
 const MONTHS: ReadonlySet<string> = new Set(MONTH_NAMES);
 /** What a named date may begin with: a weekday or a month. */
 const DATE_NAMES: ReadonlySet<string> = new Set([...WEEKDAY_NAMES, ...MONTH_NAMES]);
+/** The first two letters of the names, as `first << 7 | second`: most capitalised words are no name at their first two letters. */
+const NAME_STARTS: ReadonlySet<number> = new Set([...DATE_NAMES].map((name) => (name.charCodeAt(0) << 7) | name.charCodeAt(1)));
 
 const SPACE = 0x20;
 const QUOTE = 0x22;
@@ -332,18 +334,15 @@ function isLetter(code: number): boolean {
   return lower >= 0x61 && lower <= 0x7a;
 }
 
-function isCapital(code: number): boolean {
-  return code >= 0x41 && code <= 0x5a;
-}
-
-/** Whether the run of letters [at, end) is one of `names` (all begin with a capital, and have 3 to 9 letters). */
+/** Whether the run of letters [at, end) is one of `names` (weekday or month names, of 3 to 9 letters). */
 function isNameAt(text: string, at: number, end: number, names: ReadonlySet<string>): boolean {
-  return end - at >= 3 && end - at <= 9 && isCapital(text.charCodeAt(at)) && names.has(text.slice(at, end));
+  return end - at >= 3 && end - at <= 9 && NAME_STARTS.has((text.charCodeAt(at) << 7) | text.charCodeAt(at + 1)) && names.has(text.slice(at, end));
 }
 
 /** Whether a month name begins at `at` (`13 Feb 2024`): the run of letters there is one. */
 function isMonthAt(text: string, at: number): boolean {
-  if (!isCapital(text.charCodeAt(at))) return false;
+  const first = text.charCodeAt(at);
+  if (!(first >= 0x41 && first <= 0x5a)) return false;
   let end = at + 1;
   while (end < text.length && isLetter(text.charCodeAt(end))) end++;
   return isNameAt(text, at, end, MONTHS);
