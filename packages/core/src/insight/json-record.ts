@@ -9,7 +9,9 @@
  * up to the closing `}` and nothing but whitespace after it, or up to the end of the text
  * (a cut line: the fields found before the cut count, a value cut short as far as it
  * goes). Anything else (single quotes, text after the object, a bare word) is no JSON
- * line. Inside values one level down and deeper, only brackets and strings are followed.
+ * line. Objects one level down are read for a message, an error or a level (see
+ * `record-fields.ts`); arrays, and anything deeper, are skipped following only their
+ * brackets and strings.
  */
 import { closingQuote, unescaped } from './quoted-strings.js';
 import { ERROR, LEVEL, RecordFields, type RecordMessage, fieldKind, isErrorObjectKey, isLevelObjectKey } from './record-fields.js';
