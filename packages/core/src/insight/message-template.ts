@@ -16,8 +16,9 @@
  * | single-quoted value (the `'` not glued to a word, so `can't` is no quote) | `KeyError: 'id'` | `KeyError: '<str>'` |
  * | MAC address | `00:1a:2b:3c:4d:5e` | `<hex>` |
  * | ISO 8601 date and time, `yyyy/MM/dd HH:mm:ss`, a date alone | `2024-03-05T14:02:11.381Z`, `2024-03-05 14:02:11,381` | `<ts>` |
+ * | month-day date and time (Android logcat) | `03-05 14:02:11.381` | `<ts>` |
  * | access-log time (the brackets stay) | `[10/Oct/2000:13:55:36 -0700]` | `[<ts>]` |
- * | syslog time | `Oct 11 22:14:15` | `<ts>` |
+ * | date with a month name and a year, a time or both, a weekday before it, a zone or a year after the time | `Oct 11 22:14:15` (syslog), `[Sun Dec 04 04:47:44 2005]` (Apache, ctime), `Tue, 13 Feb 2024 10:22:03 GMT`, `Mon Oct 16 12:00:01 UTC 2023` (date(1)), `13-Feb-2024 10:22:03.123` (Tomcat, PHP), `Feb 13, 2024 10:22:03 AM` (Java), `13 Feb 2024` | `<ts>`, `[<ts>]` |
  * | time of day with seconds | `14:02:11.381` | `<ts>` |
  * | `scheme://` URL (trailing `.,:;!?)` stay out) | `https://x.io/a?b=1` | `<url>` |
  * | e-mail address | `bob.smith+x@mail.example.com` | `<email>` |
@@ -27,7 +28,7 @@
  * | path: `/`, `./`, `../`, `~/` or `C:\` with at least one more separator | `/api/v1/orders/42`, `C:\logs\app.log` | `<path>` |
  * | `0x` hex, and bare hex tokens of ≥ 8 chars with a digit and a letter a-f | `0x1d`, `7f3a9c2e1b`, `req_7f3a9c2e1b` | `<hex>`, `req_<hex>` |
  * | digits in a word (letters first) | `user42`, `worker-12`, `http-nio-8080-exec-3`, `python3.11` | `user<num>`, `worker-<num>`, `http-nio-<num>-exec-<num>`, `python<num>` |
- * | number: integer, decimal, negative, exponent; a glued unit stays | `-3`, `0.25`, `250ms`, `12MB`, `99%` | `<num>`, `<num>`, `<num>ms`, `<num>MB`, `<num>%` |
+ * | number: integer, decimal, negative (also after `_`), exponent; a glued unit stays | `-3`, `0.25`, `blk_-42`, `250ms`, `12MB`, `99%` | `<num>`, `<num>`, `blk_<num>`, `<num>ms`, `<num>MB`, `<num>%` |
  * | whitespace runs, tabs | `a \t  b` | `a b` |
  *
  * Choices:
@@ -36,20 +37,68 @@
  *   variable part of real logs. The exceptions are a few well-known words, kept whole
  *   (any case): `sha256`, `md5`, `utf-8`, `http2`, `ipv4`, `base64`, `int64`, `amd64`,
  *   `ssh2`, `log4j`… (see `KEPT_WORDS`).
- * - `key=value`: the key stays, and so does the value unless a mask applies to it
+ * - `key=value` in text: the key stays, and so does the value unless a mask applies to it
  *   (`level=error user=alice id=42 took=30s` → `level=error user=alice id=<num> took=<num>s`),
  *   since such values are often meaningful. A quoted value is a quoted value
  *   (`user="alice"` → `user="<str>"`).
- * - JSON-ish lines: a quoted JSON key (after `{` or `,`, before `:`) stays as it is. The
- *   quoted value of a text key (`msg`, `message`, `error`, `err`, `reason`, `cause`,
+ * - JSON and logfmt lines are grouped by their message, not by their keys. A line that
+ *   is a JSON object (`{` first, its `}` last; read by `json-record.ts`) or all logfmt
+ *   pairs (`logfmt-record.ts`), with a message or an error field, has the template
+ *   `[level] message: error`: the message masked as any line is, after its escapes are
+ *   decoded (`\n`, `\"`, `\u00e9`); the level as written; the error masked, and left out
+ *   when the message holds it already. Every other field is left out, so that lines with
+ *   one message group whatever else they hold:
+ *   `{"level":"error","ts":…,"caller":"api/handler.go:42","msg":"request failed","error":"dial tcp 10.0.0.5:5432: i/o timeout"}`
+ *   → `[error] request failed: dial tcp <ip>: i/o timeout`; Docker's
+ *   `{"log":"GET /health 200 3ms\n","stream":"stdout","time":…}` → `GET /health <num> <num>ms`;
+ *   `time=… level=INFO msg="request done" method=GET user=alice` → `[INFO] request done`,
+ *   as the same record written as JSON. The keys (`record-fields.ts`; as written or in
+ *   lower case, a blank or non-text value being none):
+ *   - message: the first present of `msg`, `message`, `@message`, `@mt` (Serilog's
+ *     template), `@m`, `short_message` (GELF), `textPayload`, `log` (Docker), `event`
+ *     (structlog); if the top level has none, the first `msg` or `message` one object
+ *     down (`fields.message` of Rust's tracing, `jsonPayload.message`); deeper, none;
+ *   - level: `level`, `lvl`, `severity`, `levelname`, `loglevel`, `log_level`,
+ *     `log.level` or `{"log":{"level":…}}` (ECS), `@l`; a number too (pino's `50`);
+ *   - error: `error`, `err`, `exception`, as text or as an object's `message`/`msg`
+ *     (pino, ECS); `error.message`, `err.message`, `error_message`, `errorMessage`…
+ *     With no message, the error is the message (`[error] unexpected EOF`).
+ *
+ *   A message that is itself a JSON or logfmt line (Docker's log of such an app) is read
+ *   as one, once. A line cut short (the reader decodes 4096 characters of a line) gives
+ *   what it holds before the cut. A JSON or logfmt line with neither message nor error,
+ *   pairs after other text (`2024-03-05T14:02:11Z level=info msg="x"`), and JSON-ish text
+ *   (single quotes, text before the `{` or after the `}`) are masked as text, `key=value`
+ *   as above: a quoted key (after `{` or `,`, before `:`) stays as it is, and the quoted
+ *   value of a text key (`msg`, `message`, `error`, `err`, `reason`, `cause`,
  *   `exception`, `description`, `detail(s)`, `level`, `lvl`, `severity`, `logger`,
  *   `caller`, `event`; also as the last part of `error.message`, `err_msg`,
  *   `errorMessage`, but not of a class name such as `KeyError`), after `:` or `=`, is not
  *   replaced but masked inside (a quoted value in it is `"<str>"`):
- *   `{"level":"error","msg":"timeout after 250ms","user":"u1"}` →
- *   `{"level":"error","msg":"timeout after <num>ms","user":"<str>"}`; likewise `msg="…"`.
+ *   `{'msg': 'timeout after 250ms', 'user': 'u1'}` → `{'msg': 'timeout after <num>ms', 'user': '<str>'}`;
+ *   likewise `msg="…"`.
+ * - Access log lines (Common or Combined Log Format, Apache's and nginx's default; read by
+ *   `access-log-line.ts`) are grouped by their request and status, as a person reads
+ *   them, instead of all becoming `<ip> - - [<ts>] "<str>" <num> <num> "<str>" "<str>"`:
+ *   the template is the method, the path masked segment by segment (the path rule would
+ *   take it whole), the query's keys with their values `<val>` (an empty one stays
+ *   empty), and the status, as written. Address, user, time, size, referrer and user
+ *   agent are left out: `10.0.0.2 - alice [05/Mar/2024:14:02:12 +0000] "GET
+ *   /api/v1/orders/42?expand=items HTTP/1.1" 200 512 "-" "curl/8.5.0"` →
+ *   `GET /api/v<num>/orders/<num>?expand=<val> 200`. A target that is no path
+ *   (`example.com:443`, `http://…`) is masked as text; a request that is no method and
+ *   target (`"-"`, a TLS handshake's bytes) leaves the line masked as text.
  * - The start of the line (timestamp, level, thread, logger) gets no special treatment;
  *   the masks above apply there as anywhere.
+ * - Weekday and month names are masked only as part of a date, which needs a day with a
+ *   year or a time (`Sun Dec 04 04:47:44 2005`, `Feb 13, 2024`, `13 Feb 10:22:03`):
+ *   `Sun Microsystems`, `in May`, `May 5 users`, `March 2024`, `Sat 12 Jan` stay as they
+ *   are (their digits masked). Names in title case (`Feb`, `February`, `Sept`, `Tues`) or
+ *   abbreviated in capitals (`FEB`, as Oracle writes them); not in lower case. After the
+ *   time, `AM`/`PM`, a zone (an offset, `UTC`, `GMT+0100`, the common abbreviations such as
+ *   `CEST`, `PST`, `IST`; not any capitals, which may be a host), a year and JavaScript's
+ *   `(Central European Standard Time)` belong to the timestamp. Dates of digits alone
+ *   other than those above (HDFS's `081109 203615`, `2/13/2024`) are numbers.
  * - Leading and trailing whitespace (with a trailing `\r`) is trimmed; the result is capped
  *   at `MAX_TEMPLATE` characters, the last of them `…` when cut.
  *
@@ -57,6 +106,11 @@
  * digits masked, so such ids still split templates), hex of fewer than 8 characters
  * (`a1b2c3d` → `a<num>b<num>c<num>d`), words without digits (`user=alice`).
  */
+
+import { type AccessRequest, readAccessLine } from './access-log-line.js';
+import { readJsonRecord } from './json-record.js';
+import { readLogfmtRecord } from './logfmt-record.js';
+import type { RecordMessage } from './record-fields.js';
 
 /** Longest template, `…` included. */
 const MAX_TEMPLATE = 300;
@@ -69,6 +123,31 @@ const HEX = '[0-9a-fA-F]';
 const H4 = `${HEX}{1,4}`;
 /** The time after a date: `14:02`, `14:02:11`, `14:02:11.381Z`, `14:02:11,381+02:00`. */
 const DATE_TIME = String.raw`\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)?`;
+/** Month names: abbreviated and full in title case (`Sept` too), abbreviated in capitals (`13-FEB-2024`). */
+const MONTH_NAMES: readonly string[] = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'].flatMap((name) => {
+  const short = name.slice(0, 3);
+  return [...new Set([name, short, short.toUpperCase(), ...(short === 'Sep' ? ['Sept'] : [])])];
+});
+/** Weekday names: abbreviated (`Tues`, `Thur`, `Thurs` too) and full in title case, abbreviated in capitals. */
+const WEEKDAY_NAMES: readonly string[] = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].flatMap((name) => {
+  const short = name.slice(0, 3);
+  return [name, short, short.toUpperCase(), ...(short === 'Tue' ? ['Tues'] : short === 'Thu' ? ['Thur', 'Thurs'] : [])];
+});
+/** Alternatives, the longest first. */
+const alternatives = (names: readonly string[]) => `(?:${[...names].sort((a, b) => b.length - a.length).join('|')})`;
+const MONTH = alternatives(MONTH_NAMES);
+/** A weekday before a date, with its comma (`Tue, 13 Feb`). */
+const WEEKDAY = `(?:${alternatives(WEEKDAY_NAMES)},? {1,2})?`;
+/** A four-digit year; not the start of a longer number, a time or an address. */
+const YEAR = String.raw`\d{4}(?![\w:]|\.\d)`;
+/** A time after a named date: hours of one or two digits, seconds; a fraction; AM/PM, also after JDK 20's narrow no-break space. */
+const NAMED_DATE_TIME = String.raw`\d\d?:\d\d:\d\d(?:[.,]\d+)?(?![\d:])(?:[ \u202f]?[AaPp][Mm](?![A-Za-z]))?`;
+/** The same with a year before it: seconds may be left out. */
+const NAMED_DATE_TIME_AFTER_YEAR = String.raw`\d\d?:\d\d(?::\d\d(?:[.,]\d+)?)?(?![\d:])(?:[ \u202f]?[AaPp][Mm](?![A-Za-z]))?`;
+/** Zones written after a named date's time: an offset, `UTC`/`GMT` with an offset or not, the common abbreviations. */
+const ZONE = String.raw`(?:(?:UTC|GMT)(?:[+-]\d\d?(?::?\d\d)?)?|[+-]\d\d:?\d\d|[PMCE][SD]T|AK[SD]T|HST|CES?T|EES?T|WES?T|BST|IST|MSK|[JK]ST|HKT|SGT|A[ECW][SD]T|NZ[SD]T)(?!\w)`;
+/** What may follow a named date's time: a zone, a year (`Mon Oct 16 12:00:01 UTC 2023`), a zone after the year (openssl), a zone's name in brackets (JavaScript). */
+const NAMED_DATE_TAIL = String.raw`(?: ${ZONE})?(?: ${YEAR})?(?: ${ZONE})?(?: \([A-Za-z][A-Za-z ]{0,60}\))?`;
 /** A character of a path segment; `/` and `\` are the separators. */
 const PATH_CHAR = String.raw`[^\s"'\x60<>()\[\]{}|,;/\\]`;
 const PATH_OR_SLASH = String.raw`[^\s"'\x60<>()\[\]{}|,;\\]`;
@@ -89,14 +168,20 @@ const RULES: readonly { kind: Kind; begins: string; source: string }[] = [
   { kind: 'quoted', begins: 'q', source: String.raw`(?<!\\)"(?:[^"\\\n]|\\.)*"|(?<![\w\\])'(?:[^'\\\n]|\\.)*'(?![A-Za-z0-9])` },
   // MAC address (before times: `00:11:22:33:44:55` is none).
   { kind: 'hex', begins: 'dl', source: String.raw`(?<![\w:-])(?:${HEX}{2}:){5}${HEX}{2}(?![\w:])|(?<![\w:-])(?:${HEX}{2}-){5}${HEX}{2}(?![\w-])` },
-  // Timestamps: ISO 8601 / log4j / Go (`2024/03/05 14:02:11`), access log, syslog, a time of day.
+  // Timestamps: ISO 8601 / log4j / Go (`2024/03/05 14:02:11`), logcat's month-day, access log, dates with names, a time of day.
   {
     kind: 'ts',
     begins: 'dl',
     source: [
       String.raw`\d{4}(?:-\d\d-\d\d|/\d\d/\d\d)(?:[Tt ]${DATE_TIME})?(?!\d)`,
+      String.raw`(?<![\w.:/-])[01]\d-[0-3]\d \d\d:\d\d:\d\d(?:\.\d+)?(?![\d:])`,
       String.raw`\d\d?/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?: [+-]\d{4})?`,
-      String.raw`(?<![A-Za-z])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d\d? \d\d:\d\d:\d\d(?:\.\d+)?(?!\d)`,
+      // Named dates (a weekday before any of them): with a year, the time optional
+      // (`Feb 13, 2024`, `Tue Feb 13 2024 10:22:03`, `13 Feb 2024`, `13-Feb-24 10:22:03`);
+      // without a year, a time needed (syslog `Feb 13 10:22:03`, ctime, Redis `13 Feb 10:22:03`).
+      String.raw`(?<![A-Za-z0-9])${WEEKDAY}${MONTH} {1,2}\d\d?,? ${YEAR}(?:,? ${NAMED_DATE_TIME_AFTER_YEAR}${NAMED_DATE_TAIL})?`,
+      String.raw`(?<![A-Za-z0-9])${WEEKDAY}(?:\d\d? ${MONTH},? ${YEAR}|\d\d?-${MONTH}-(?:\d{4}|\d\d)(?![\w:]|\.\d))(?:[ :]${NAMED_DATE_TIME_AFTER_YEAR}${NAMED_DATE_TAIL})?`,
+      String.raw`(?<![A-Za-z0-9])${WEEKDAY}(?:${MONTH} {1,2}\d\d?|\d\d? ${MONTH}) ${NAMED_DATE_TIME}${NAMED_DATE_TAIL}`,
       String.raw`\d\d?:\d\d:\d\d(?:[.,]\d+)?(?![\d:])`,
     ].join('|'),
   },
@@ -118,8 +203,8 @@ const RULES: readonly { kind: Kind; begins: string; source: string }[] = [
   { kind: 'hex', begins: 'dl', source: String.raw`(?<![A-Za-z0-9])(?:0[xX]${HEX}+|(?=\d*[a-fA-F])(?=[a-fA-F]*\d)${HEX}{8,})(?![A-Za-z0-9])` },
   // A word, letters first, with digits in it (`user42`, `nio-8080`, `utf-8`, `python3.11`); not `req_7f3a9c2e1b`, whose id is a hex token.
   { kind: 'word', begins: 'l', source: String.raw`(?<![A-Za-z0-9_])[A-Za-z]+-?\d[A-Za-z0-9_]*(?:\.\d[A-Za-z0-9_]*)*` },
-  // Number; the sign only where no word or number ends just before (`worker-12` keeps its `-`).
-  { kind: 'num', begins: 'dp', source: String.raw`(?:(?<![\w.)\]-])-)?\d+(?:\.\d+)*(?:[eE][+-]?\d+)?` },
+  // Number; the sign only where no word or number ends just before (`worker-12` keeps its `-`), but after `_` (`blk_-42`).
+  { kind: 'num', begins: 'dp', source: String.raw`(?:(?<![A-Za-z0-9.)\]-])-)?\d+(?:\.\d+)*(?:[eE][+-]?\d+)?` },
 ];
 
 /** A sticky regex of the rules that may begin with `begin`, one capture group each, and the kind of each group. */
@@ -220,12 +305,17 @@ function quoted(text: string, match: RegExpExecArray, nested: boolean, limit: nu
   return `${quote}<str>${quote}`;
 }
 
-const MONTHS: ReadonlySet<string> = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
+const MONTHS: ReadonlySet<string> = new Set(MONTH_NAMES);
+/** What a named date may begin with: a weekday or a month. */
+const DATE_NAMES: ReadonlySet<string> = new Set([...WEEKDAY_NAMES, ...MONTH_NAMES]);
+/** The first two letters of the names, as `first << 7 | second`: most capitalised words are no name at their first two letters. */
+const NAME_STARTS: ReadonlySet<number> = new Set([...DATE_NAMES].map((name) => (name.charCodeAt(0) << 7) | name.charCodeAt(1)));
 
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const PLUS = 0x2b;
+const COMMA = 0x2c;
 const DASH = 0x2d;
 const DOT = 0x2e;
 const SLASH = 0x2f;
@@ -242,6 +332,20 @@ function isDigit(code: number): boolean {
 function isLetter(code: number): boolean {
   const lower = code | 0x20;
   return lower >= 0x61 && lower <= 0x7a;
+}
+
+/** Whether the run of letters [at, end) is one of `names` (weekday or month names, of 3 to 9 letters). */
+function isNameAt(text: string, at: number, end: number, names: ReadonlySet<string>): boolean {
+  return end - at >= 3 && end - at <= 9 && NAME_STARTS.has((text.charCodeAt(at) << 7) | text.charCodeAt(at + 1)) && names.has(text.slice(at, end));
+}
+
+/** Whether a month name begins at `at` (`13 Feb 2024`): the run of letters there is one. */
+function isMonthAt(text: string, at: number): boolean {
+  const first = text.charCodeAt(at);
+  if (!(first >= 0x41 && first <= 0x5a)) return false;
+  let end = at + 1;
+  while (end < text.length && isLetter(text.charCodeAt(end))) end++;
+  return isNameAt(text, at, end, MONTHS);
 }
 
 /** Whitespace as `\s` has it. */
@@ -271,9 +375,9 @@ function mayBeginAddress(text: string, at: number): boolean {
 
 /**
  * Whether a match may begin at the run of letters [at, end): what each rule needs right
- * after letters (a digit, `@`, `://`, hex letters before `:` or `-`, `C:\`, a month before
- * a space). No match begins inside a run of letters: every rule that may begin with a letter
- * refuses one before it.
+ * after letters (a digit, `@`, `://`, hex letters before `:` or `-`, `C:\`, a weekday or a
+ * month before a space or `,`). No match begins inside a run of letters: every rule that may
+ * begin with a letter refuses one before it.
  */
 function mayBeginAtLetters(text: string, at: number, end: number): boolean {
   const after = text.charCodeAt(end);
@@ -281,7 +385,7 @@ function mayBeginAtLetters(text: string, at: number, end: number): boolean {
   if (after === COLON) return (end - at <= 4 && isAllHex(text, at, end)) || (end - at === 1 && text.charCodeAt(end + 1) === BACKSLASH) || mayBeginAddress(text, at);
   if (after === DASH) return isDigit(text.charCodeAt(end + 1)) || (end - at <= 8 && isAllHex(text, at, end)) || mayBeginAddress(text, at);
   if (after === DOT || after === UNDERSCORE || after === PLUS) return mayBeginAddress(text, at);
-  return after === SPACE && end - at === 3 && MONTHS.has(text.slice(at, end));
+  return (after === SPACE || after === COMMA) && isNameAt(text, at, end, DATE_NAMES);
 }
 
 /**
@@ -379,7 +483,7 @@ function mask(text: string, nested: boolean, limit: number): string {
     } else if (isDigit(code)) {
       while (next < length && isDigit(text.charCodeAt(next))) next++;
       const after = text.charCodeAt(next);
-      if (mayExtendDigits(after) && !(isLetter(after) && onlyNumberAt(text, at, after))) rules = AT_DIGIT;
+      if ((mayExtendDigits(after) && !(isLetter(after) && onlyNumberAt(text, at, after))) || (after === SPACE && next - at <= 2 && isMonthAt(text, next + 1))) rules = AT_DIGIT;
       else {
         // A number and nothing more (a unit may follow): what `AT_DIGIT` would find, without asking it.
         out += `${text.slice(copied, at)}<num>`;
@@ -430,7 +534,60 @@ function capped(text: string, max: number): string {
 export function messageTemplate(line: string): string {
   const text = line.trim();
   if (text === '') return '';
-  return capped(mask(text, false, MAX_TEMPLATE), MAX_TEMPLATE);
+  return capped(templateOf(text, 0), MAX_TEMPLATE);
+}
+
+/** How many records deep a message is read: Docker's `log` holding an app's JSON or logfmt line is one down. */
+const MAX_RECORD_DEPTH = 2;
+
+/** The template of trimmed, non-blank text: a JSON or logfmt line's from its message, an access log line's from its request, any other text masked. */
+function templateOf(text: string, depth: number): string {
+  if (depth < MAX_RECORD_DEPTH) {
+    const record = text.charCodeAt(0) === 0x7b /* { */ ? readJsonRecord(text) : readLogfmtRecord(text);
+    if (record !== undefined) return recordTemplate(record, depth);
+    const request = readAccessLine(text);
+    if (request !== undefined) return accessTemplate(request);
+  }
+  return mask(text, false, MAX_TEMPLATE);
+}
+
+/** `GET /orders/<num>?q=<val> 200`: the method, the path masked segment by segment, the query's keys, the status. */
+function accessTemplate(request: AccessRequest): string {
+  const target = request.target;
+  if (target.charCodeAt(0) !== 0x2f /* / */) return `${request.method} ${mask(target, false, MAX_TEMPLATE)} ${request.status}`;
+  const query = target.indexOf('?');
+  const path = query === -1 ? target : target.slice(0, query);
+  let out = '';
+  // Each segment alone, so that the path rule, which would take the whole path, does not apply.
+  for (let start = 0; start < path.length; ) {
+    let end = path.indexOf('/', start + 1);
+    if (end === -1) end = path.length;
+    out += `/${mask(path.slice(start + 1, end), false, MAX_TEMPLATE)}`;
+    if (out.length > MAX_TEMPLATE) break;
+    start = end;
+  }
+  if (query !== -1) {
+    out += '?';
+    for (let start = query + 1; start <= target.length && out.length <= MAX_TEMPLATE; ) {
+      let end = target.indexOf('&', start);
+      if (end === -1) end = target.length;
+      const equals = target.indexOf('=', start);
+      // A key's value is whatever the user sent: masked whole, an empty one left empty.
+      out += equals === -1 || equals >= end ? mask(target.slice(start, end), false, MAX_TEMPLATE) : equals === end - 1 ? target.slice(start, end) : `${target.slice(start, equals)}=<val>`;
+      if (end < target.length) out += '&';
+      start = end + 1;
+    }
+  }
+  return `${request.method} ${out} ${request.status}`;
+}
+
+/** `[level] message: error`, the message and the error masked; the error left out when the message holds it. */
+function recordTemplate(record: RecordMessage, depth: number): string {
+  const message = templateOf(record.message.trim(), depth + 1);
+  const template = record.level === undefined ? message : `[${record.level.trim()}] ${message}`;
+  if (record.error === undefined) return template;
+  const error = mask(record.error.trim(), false, MAX_TEMPLATE);
+  return message.includes(error) ? template : `${template}: ${error}`;
 }
 
 /** One template's tally within some lines. `firstLine`/`lastLine` are line numbers as the caller gives them. */
