@@ -1,5 +1,16 @@
 import { open, stat } from 'node:fs/promises';
 
+/** A deterministic random number generator (xorshift32): numbers in [0, 1), the same for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x1_0000_0000;
+  };
+}
+
 /**
  * Deterministic synthetic logs: the same seed and size give the same bytes. A realistic
  * mix: ISO timestamps, levels (mostly INFO, some DEBUG/WARN, a few ERROR), services,
@@ -9,13 +20,7 @@ import { open, stat } from 'node:fs/promises';
 export async function writeSyntheticLog(path: string, size: number, seed: number): Promise<void> {
   const existing = await stat(path).catch(() => null);
   if (existing?.size === size) return;
-  let state = seed >>> 0 || 1;
-  const random = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const levels = ['INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'DEBUG', 'WARN', 'WARN', 'ERROR'];
   const services = ['api', 'billing', 'auth', 'search', 'worker', 'gateway', 'scheduler'];

@@ -7,15 +7,10 @@
  */
 import { messageTemplate } from '@logcluster/core';
 import { median } from './measure.js';
+import { seededRandom } from './synthetic-logs.js';
 
 function lines(count: number, seed: number): Map<string, string[]> {
-  let state = seed >>> 0 || 1;
-  const random = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
+  const random = seededRandom(seed);
   const int = (max: number) => Math.floor(random() * max);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const ip = () => `10.${int(256)}.${int(256)}.${int(256)}`;

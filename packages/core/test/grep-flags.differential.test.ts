@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { type GrepPattern, grepAnyCount, grepCounts } from '@logcluster/test-support';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PatternCount, type PatternSpec, addPatternCounts, chunkStream, createChunkCounter } from '../src/index.js';
+import type { PatternSpec } from '../src/index.js';
 import { CountingWorkspace } from '../src/matching/counting-workspace.js';
+import { countInChunks } from './chunked-count.js';
 
 // grep's -w, -x and -v, and several patterns counted together (grep -c -e a -e b), with
 // GNU grep itself as the reference on random inputs.
@@ -39,23 +40,6 @@ const FLAG_SETS: Flags[] = [
 const LITERALS = ['ER', 'é', 'a-b', 'x', 'is', 'k', ''];
 const REGEXES = ['E+R', '[0-9]+', 'x[0-9]*', 'a-b', '^E', 'R$', 'é+'];
 
-async function counted(data: Buffer, specs: PatternSpec[], chunkSize: number, workspace?: CountingWorkspace): Promise<{ matches: PatternCount[]; any: number }> {
-  const counter = createChunkCounter(specs, workspace);
-  const totals: PatternCount[] = [];
-  let any = 0;
-  for await (const chunk of chunkStream([data], { chunkSize, maxLineSize: 1 << 20, sourceName: 'fuzz' })) {
-    let bytes = chunk.bytes;
-    if (workspace) {
-      bytes = workspace.reserve(chunk.bytes.length + 3).subarray(3);
-      bytes.set(chunk.bytes);
-    }
-    const result = counter(bytes);
-    any += result.any ?? 0;
-    addPatternCounts(totals, result.matches);
-  }
-  return { matches: specs.map((_, i) => totals[i] ?? { lines: 0, occurrences: 0 }), any };
-}
-
 describe('-w, -x, -v and several patterns against GNU grep', () => {
   it('count as grep -c, grep -o | wc -l and grep -c -e … -e … do', async () => {
     // Word characters of every kind grep knows: ASCII letters and digits, _, letters and
@@ -85,7 +69,7 @@ describe('-w, -x, -v and several patterns against GNU grep', () => {
           const specs = chosen.map((pattern) => spec(pattern, flags));
           const grepped = specs.map((s) => grepCounts(file, s as GrepPattern));
           const grepAny = specs.length > 1 ? grepAnyCount(file, specs) : undefined;
-          for (const ours of [await counted(data, specs, chunkSize), await counted(data, specs, chunkSize, workspace)]) {
+          for (const ours of [await countInChunks(data, specs, chunkSize), await countInChunks(data, specs, chunkSize, workspace)]) {
             const context = JSON.stringify({ flags, patterns: chosen, text: parts.join('') });
             specs.forEach((_, i) => expect(ours.matches[i], context).toEqual(grepped[i]));
             if (grepAny !== undefined) expect(ours.any, context).toBe(grepAny);
