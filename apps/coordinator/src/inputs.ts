@@ -1,4 +1,6 @@
-import { type FileHandle, open, realpath } from 'node:fs/promises';
+import { constants, openSync } from 'node:fs';
+import { type FileHandle, access, open, realpath, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, LogclusterError, UsageError, errorMessage } from '@logcluster/core';
@@ -52,6 +54,10 @@ export async function openInputs(paths: readonly string[], stdin: NodeJS.Readabl
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
 async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<Input> {
+  const info = await stat(path).catch((err: unknown) => {
+    throw new InputError(describeOpenError(path, err), { cause: err });
+  });
+  if (info.isFIFO()) return fifoInput(path);
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -61,14 +67,14 @@ async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<In
     if ((err as NodeJS.ErrnoException).code === 'ENXIO' && STDIN_PATHS.has(path)) return { ...stdinInput(stdin), name: path };
     throw new InputError(describeOpenError(path, err), { cause: err });
   }
-  const stat = await handle.stat();
-  if (stat.isDirectory()) {
+  const opened = await handle.stat();
+  if (opened.isDirectory()) {
     await handle.close();
     throw new InputError(`${path}: is a directory`);
   }
   // A pipe, a FIFO, a socket or a terminal (`<(cmd)`, `/dev/stdin`, `mkfifo`) cannot be
   // read at a position: it is read once, from where it is, as standard input is.
-  const seekable = stat.isFile();
+  const seekable = opened.isFile();
   let gzip = false;
   if (seekable) {
     const head = Buffer.alloc(GZIP_MAGIC.length);
@@ -79,7 +85,7 @@ async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<In
   const stream = () => handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, ...(seekable ? { start: 0 } : {}) });
   return {
     name: path,
-    plainFile: seekable && !gzip ? { realPath: await realpath(path), size: stat.size, handle } : null,
+    plainFile: seekable && !gzip ? { realPath: await realpath(path), size: opened.size, handle } : null,
     read: (signal, buffers) => named(path, gzip || !seekable || buffers === undefined ? decompressed(path, abortable(stream(), signal)) : readInto(handle, buffers, signal)),
     readRange: async (offset, length) => {
       if (!seekable) return null;
@@ -93,6 +99,40 @@ async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<In
       if (closed) return;
       closed = true;
       await handle.close();
+    },
+  };
+}
+
+/**
+ * A FIFO (`mkfifo`, or `<(command)` as /dev/fd/N), opened only when its turn to be read
+ * comes, as grep does: opening one waits for its writer, and a writer may be waiting for
+ * an earlier FIFO to be read first. It is opened without waiting (O_NONBLOCK, which
+ * never blocks a reader's open) and read as a stream that waits for the writer, so that
+ * no thread is held in open() and Ctrl-C ends the wait at once. Whether it can be read at
+ * all is checked up front.
+ */
+async function fifoInput(path: string): Promise<Input> {
+  await access(path, constants.R_OK).catch((err: unknown) => {
+    throw new InputError(describeOpenError(path, err), { cause: err });
+  });
+  let socket: Socket | undefined;
+  return {
+    name: path,
+    plainFile: null,
+    read: (signal) => {
+      let fd: number;
+      try {
+        fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      } catch (err) {
+        throw new InputError(describeOpenError(path, err), { cause: err });
+      }
+      socket = new Socket({ fd, readable: true, writable: false });
+      return named(path, decompressed(path, abortable(socket, signal)));
+    },
+    readRange: () => Promise.resolve(null),
+    close: () => {
+      socket?.destroy();
+      return Promise.resolve();
     },
   };
 }

@@ -41,6 +41,8 @@ beforeAll(async () => {
   await symlink(join(tree, 'api', 'api.log'), join(tree, 'web', 'link.log'));
   await symlink(join(tree, 'api'), join(tree, 'web', 'api-link'));
   spawnSync('mkfifo', [join(tree, 'web', 'pipe.log')]);
+  // FIFOs of the tests, not beside the other logs: a glob matches *.log there, and a FIFO without a writer blocks its reader.
+  await mkdir(join(dir, 'fifos'));
 });
 
 afterAll(async () => {
@@ -115,8 +117,6 @@ describe('inputs that cannot seek', () => {
       expect(both.sources.map((source) => source.lines)).toEqual([grepLineCount(app), grepLineCount(app)]);
     }
 
-    // Not beside the other logs: a glob below matches *.log there, and a FIFO without a writer blocks its reader.
-    await mkdir(join(dir, 'fifos'));
     const fifo = join(dir, 'fifos', 'fifo.log');
     spawnSync('mkfifo', [fifo]);
     const writer = spawn('bash', ['-c', `cat "${app}" > "${fifo}"`]);
@@ -124,6 +124,32 @@ describe('inputs that cannot seek', () => {
     const fromFifo = await json([fifo]);
     expect(fromFifo.totals.matches.ERROR).toEqual(expected);
     expect(await written).toBe(0);
+  });
+
+  it('reads FIFOs one after the other, as their writers write them, and stops at once while one waits for its writer', async () => {
+    // The second writer starts only once the first FIFO is read through: opening both
+    // first would wait for ever on the second's writer, the first's blocked on a full pipe.
+    const [first, second] = [join(dir, 'fifos', 'first'), join(dir, 'fifos', 'second')];
+    spawnSync('mkfifo', [first, second]);
+    const writers = spawn('bash', ['-c', `cat "${app}" > "${first}" && cat "${app}" > "${second}"`]);
+    const written = new Promise((resolve) => writers.on('close', resolve));
+    const both = await analyze(['-c', first, second]);
+    expect(both.code, both.stderr).toBe(0);
+    const count = grepCounts(app, { pattern: 'ERROR' }).lines;
+    expect(both.stdout).toBe(`${first}:${count}\n${second}:${count}\n`);
+    expect(await written).toBe(0);
+
+    // No writer ever comes: SIGTERM ends the wait (no thread is held in open()).
+    const lonely = join(dir, 'fifos', 'lonely');
+    spawnSync('mkfifo', [lonely]);
+    const waiting = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', lonely], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => waiting.on('exit', (code) => resolve(code)));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const stoppedAt = Date.now();
+    waiting.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    // Generous: the process must not hang until the 10 s shutdown deadline, or for ever.
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
 });
 
