@@ -16,7 +16,7 @@ import {
   parseDuration,
   parsePositiveInt,
   parseSize,
-  quotePattern,
+  shellWord,
   regexSyntaxIn,
   validatePatterns,
 } from '@logcluster/core';
@@ -297,7 +297,7 @@ export function patternNotices(flags: AnalysisFlags): string[] {
     const syntax = regexSyntaxIn(pattern);
     return syntax === null
       ? []
-      : [`pattern ${quotePattern(pattern)} is counted as literal text, ${quotePattern(syntax)} included (grep would read it as a regular expression); add -E to count it as one, or -F to say text is meant`];
+      : [`pattern ${shellWord(pattern)} is counted as literal text, ${shellWord(syntax)} included (grep would read it as a regular expression); add -E to count it as one, or -F to say text is meant`];
   });
 }
 

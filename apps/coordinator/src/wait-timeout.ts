@@ -1,4 +1,4 @@
-import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, LogclusterError, type RunProgress, formatBytes, parseDuration, redactRedisUrl } from '@logcluster/core';
+import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, LogclusterError, type RunProgress, formatBytes, parseDuration, redactRedisUrl, shellWord } from '@logcluster/core';
 import { Option } from 'commander';
 import { commanderParser } from './cli-options.js';
 
@@ -76,7 +76,3 @@ function connectionFlags({ redisUrl, prefix }: { redisUrl: string; prefix: strin
   return `${redis}${prefix === DEFAULT_PREFIX ? '' : ` --prefix ${shellWord(prefix)}`}`;
 }
 
-/** The word as a POSIX shell reads it back: bare when safe, else in single quotes. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}

@@ -49,6 +49,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Output lines in sorted order: grep -r takes directories in their own order, logcluster by name. */
+const sorted = (text: string) => text.split('\n').filter(Boolean).sort();
+
 /** GNU grep's output, as a string, run in `cwd`. */
 function grep(args: string[], cwd = dir, input?: Buffer): string {
   const result = spawnSync('grep', ['-a', ...args], { cwd, input, env: { ...process.env, LC_ALL: 'C.UTF-8' }, encoding: 'utf8' });
@@ -252,7 +255,6 @@ describe("grep's flags", () => {
 
   it('-r searches directories as grep -r does, with --include, --exclude and --exclude-dir', async () => {
     const tree = join(dir, 'tree');
-    const sorted = (text: string) => text.split('\n').filter(Boolean).sort();
     const cases: string[][] = [
       ['-r', 'tree'],
       ['-r', 'tree/'],
@@ -277,6 +279,13 @@ describe("grep's flags", () => {
       expect(sorted(ours.stdout).filter((line) => !gz(line)), args.join(' ')).toEqual(sorted(theirs).filter((line) => !gz(line)));
       expect(sorted(ours.stdout).filter(gz), args.join(' ')).toEqual(sorted(theirs).filter(gz).map((line) => line.replace(/:\d+$/, `:${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`)));
     }
+    // grep names what it finds below dir// as below dir/; a command-line dir/ is no match for --exclude-dir=dir.
+    const slashes = await analyze(['-r', '-c', '--exclude-dir=api', 'api//'], { cwd: tree });
+    expect(sorted(slashes.stdout)).toEqual(sorted(grep(['-r', '-c', '--exclude-dir=api', 'ERROR', 'api//'], tree).replace(/^(api\/old\/api\.2\.log\.gz:)\d+$/gm, `$1${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`)));
+    // No path: the working directory, which --exclude-dir does not leave out (skipping .git this way is common).
+    const dotless = await analyze(['-r', '-c', '--exclude-dir=.*', '--include=*.log'], { cwd: tree });
+    expect(dotless.code, dotless.stderr).toBe(0);
+    expect(sorted(dotless.stdout).filter((line) => !line.includes('.gz:'))).toEqual(sorted(grep(['-r', '-c', '--exclude-dir=.*', '--include=*.log', 'ERROR'], tree)).filter((line) => !line.includes('.gz:')));
     // No path: the working directory, its files named without ./
     const here = await analyze(['-r', '-c', '--include=*.log'], { cwd: tree });
     expect(here.code, here.stderr).toBe(0);
@@ -287,11 +296,61 @@ describe("grep's flags", () => {
     expect(refused.stderr).toMatch(/is a directory \(-r searches directories\)/);
   });
 
+  it('-R counts a directory met again through a link once, and -r leaves out what it cannot read, as grep does', async () => {
+    const loops = join(dir, 'loops');
+    await mkdir(join(loops, 'd', 'sub'), { recursive: true });
+    await writeFile(join(loops, 'd', 'a.log'), 'ERROR a\n');
+    await writeFile(join(loops, 'd', 'sub', 'b.log'), 'ERROR b\nERROR c\n');
+    await symlink('..', join(loops, 'd', 'sub', 'up'));
+    await symlink('../..', join(loops, 'd', 'sub', 'upper'));
+    const looped = await analyze(['-R', '-c', 'd'], { cwd: loops });
+    expect(looped.stdout).toBe(grep(['-R', '-c', 'ERROR', 'd'], loops));
+    // Both links lead back into d: through up at once, through upper one level higher.
+    expect(looped.stderr).toBe('logcluster: warning: d/sub/up: recursive directory loop; left out\nlogcluster: warning: d/sub/upper/d: recursive directory loop; left out\n');
+    // A loop is only a warning to grep: it exits 0.
+    expect(looped.code).toBe(0);
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).status !== 0)('-r leaves out a directory and a file it may not read, says so, and exits 2 as grep does', async () => {
+    const locked = join(dir, 'locked');
+    await mkdir(join(locked, 'closed'), { recursive: true });
+    await writeFile(join(locked, 'open.log'), 'ERROR open\n');
+    await writeFile(join(locked, 'secret.log'), 'ERROR secret\n');
+    await writeFile(join(locked, 'closed', 'inner.log'), 'ERROR inner\n');
+    const chmod = (mode: string, ...paths: string[]) => spawnSync('chmod', [mode, ...paths]);
+    chmod('755', dir, locked);
+    chmod('000', join(locked, 'closed'), join(locked, 'secret.log'));
+    try {
+      // As nobody, for whom the permissions hold (root reads everything).
+      const asNobody = (command: string[]) => spawnSync('runuser', ['-u', 'nobody', '--', ...command], { cwd: locked, env: { ...cleanEnv(), LC_ALL: 'C.UTF-8' }, encoding: 'utf8' });
+      const ours = asNobody([process.execPath, LOGCLUSTER_BIN, 'analyze', '-r', '-c', '.']);
+      const theirs = asNobody(['grep', '-r', '-c', 'ERROR', '.']);
+      expect(theirs.status).toBe(2);
+      expect(ours.status, ours.stderr).toBe(2);
+      expect(ours.stdout).toBe(theirs.stdout);
+      expect(ours.stderr).toBe(
+        'logcluster: warning: ./closed: cannot read the directory: permission denied; left out\n' +
+          'logcluster: warning: ./secret.log: cannot be read: permission denied; left out\n',
+      );
+    } finally {
+      chmod('755', join(locked, 'closed'));
+      chmod('644', join(locked, 'secret.log'));
+      chmod('700', dir);
+    }
+  });
+
   it('expands globs the shell did not, and says when one matches nothing', async () => {
     const report = await json([join(dir, 'tree', 'api', '**', '*.log*')]);
     expect(report.sources.map((source) => source.name)).toEqual(['api.log', 'old/api.1.log', 'old/api.2.log.gz'].map((name) => join(dir, 'tree', 'api', name)));
     const quoted = await analyze(['-c', join(dir, '*.log')]);
     expect(quoted.stdout).toBe(grep(['-c', '-e', 'ERROR', app, other, words]));
+    // As bash with globstar: a last ** names every file and directory below, at any depth
+    // (with -r, a directory's files are then searched again, as grep -r searches each path given).
+    const everything = await analyze(['-c', '-r', '**'], { cwd: join(dir, 'tree', 'api') });
+    expect(sorted(everything.stdout)).toEqual(sorted(grep(['-c', '-r', '-e', 'ERROR', 'api.log', 'old', 'old/api.1.log', 'old/api.2.log.gz'], join(dir, 'tree', 'api')).replace(/^(old\/api\.2\.log\.gz:)\d+$/gm, `$1${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`)));
+    // A glob ending in / names directories only.
+    const directories = await analyze(['-c', '-r', '*/'], { cwd: join(dir, 'tree') });
+    expect(directories.stdout.split('\n').filter(Boolean).every((line) => line.startsWith('api/') || line.startsWith('web/'))).toBe(true);
     const none = await analyze([join(dir, '*.nothing')]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/\*\.nothing: no file matches this pattern/);

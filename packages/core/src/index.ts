@@ -4,7 +4,8 @@ export { parseSize, parsePositiveInt, parseDuration, formatBytes } from './units
 export { type Chunk, type ChunkerOptions, DEFAULT_MAX_LINE_SIZE, chunkStream } from './chunking/chunker.js';
 export { NEWLINE, countLines, countNewlines } from './chunking/newlines.js';
 export { DEFAULT_CHUNK_SIZE } from './chunking/chunk-size.js';
-export { type PatternSpec, compilePatternRegex, quotePattern, regexSyntaxIn, validatePatterns } from './matching/pattern.js';
+export { type PatternSpec, compilePatternRegex, regexSyntaxIn, validatePatterns } from './matching/pattern.js';
+export { shellWord } from './shell-word.js';
 export { type ChunkCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
 export {

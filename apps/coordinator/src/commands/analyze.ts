@@ -5,7 +5,7 @@ import type { CommandIo } from '../command-io.js';
 import { EmbeddedRedis } from '../embedded-redis.js';
 import type { FormatChoice } from '../format-option.js';
 import { openInputs } from '../inputs.js';
-import { expandPaths } from '../path-expansion.js';
+import { exitCodeAfterSkips, expandPaths } from '../path-expansion.js';
 import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
 import { Releasers } from '../releasers.js';
@@ -26,6 +26,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   const workerOptions = resolveWorkerOptions({ ...resolveWorkerFlags(flags), prefix: flags.prefix });
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
   const files = await expandPaths(paths, pathSelection(flags));
+  for (const skipped of files.skipped) io.stderr.write(`logcluster: warning: ${skipped.text}; left out\n`);
   const output = reportOutput(flags, files.namesShown);
   const inputs = await openInputs(files.paths, io.stdin);
   const plainFiles = inputs.flatMap((input) => (input.plainFile ? [input.plainFile.realPath] : []));
@@ -43,6 +44,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
     // Its own Redis serves this run only, so once the run is over (or abandoned on
     // Ctrl-C) nothing in progress is worth waiting for.
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
-    return await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, output, hideZero: flags.hideZero === true, onInterrupt: 'run-abandoned' }, io);
+    const code = await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, output, hideZero: flags.hideZero === true, onInterrupt: 'run-abandoned' }, io);
+    return exitCodeAfterSkips(code, files.skipped);
   }, warn);
 }

@@ -4,7 +4,7 @@ import type { CommandIo } from '../command-io.js';
 import { followInput } from '../follow-input.js';
 import type { FormatChoice } from '../format-option.js';
 import { type Input, openInputs } from '../inputs.js';
-import { expandPaths } from '../path-expansion.js';
+import { type Skipped, exitCodeAfterSkips, expandPaths } from '../path-expansion.js';
 import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
 import type { WaitTimeout } from '../wait-timeout.js';
@@ -27,6 +27,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   if (flags.waitTimeout !== undefined && flags.follow) throw new UsageError('--wait-timeout and --follow do not go together: a followed run ends with Ctrl-C');
   let inputs: Input[];
   let namesShown = false;
+  let skipped: Skipped[] = [];
   let session = io;
   if (flags.follow) {
     if (paths.length !== 1) throw new UsageError('--follow follows one file (or - for standard input)');
@@ -39,13 +40,15 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   } else {
     const files = await expandPaths(paths, pathSelection(flags));
     namesShown = files.namesShown;
+    skipped = files.skipped;
+    for (const warning of skipped) io.stderr.write(`logcluster: warning: ${warning.text}; left out\n`);
     inputs = await openInputs(files.paths, io.stdin);
   }
   // Nothing said which Redis: say which one the run goes to, since a cluster on another
   // host with nothing pointing at it would otherwise get nothing, silently.
   if (flags.redis === undefined) io.stderr.write(`logcluster: using Redis at ${redactRedisUrl(DEFAULT_REDIS_URL)} (no --redis or REDIS_URL given)\n`);
   try {
-    return await submitAndReport(
+    const code = await submitAndReport(
       inputs,
       { ...submit, ...(flags.follow ? { follow: true } : {}) },
       {
@@ -60,6 +63,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
       },
       session,
     );
+    return flags.detach ? code : exitCodeAfterSkips(code, skipped);
   } finally {
     await Promise.allSettled(inputs.map((input) => input.close()));
   }

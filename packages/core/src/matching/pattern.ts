@@ -1,4 +1,5 @@
 import { InvalidPatternError } from '../errors.js';
+import { shellWord } from '../shell-word.js';
 
 /** One pattern as the user gave it; also its shape in the JSON report. */
 export interface PatternSpec {
@@ -32,15 +33,10 @@ export function compilePatternRegex(spec: PatternSpec): RegExp {
   } catch (err) {
     const hint = posixHint(spec.pattern);
     const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
-    throw new InvalidPatternError(`invalid regular expression ${quotePattern(spec.pattern)}: ${reason}${hint ? `; ${hint}` : ''}`, {
+    throw new InvalidPatternError(`invalid regular expression ${shellWord(spec.pattern)}: ${reason}${hint ? `; ${hint}` : ''}`, {
       cause: err,
     });
   }
-}
-
-/** A pattern as the user typed it, quoted as a shell would take it back (no escaping of backslashes). */
-export function quotePattern(pattern: string): string {
-  return pattern.includes("'") ? `"${pattern}"` : `'${pattern}'`;
 }
 
 /**
@@ -111,9 +107,9 @@ export function validatePatterns(specs: readonly PatternSpec[]): void {
   const seen = new Set<string>();
   for (const spec of specs) {
     if (spec.pattern.includes('\n')) {
-      throw new InvalidPatternError(`pattern ${quotePattern(spec.pattern)} contains a newline; give each line as its own -p`);
+      throw new InvalidPatternError(`pattern ${shellWord(spec.pattern)} contains a newline; give each line as its own -p`);
     }
-    if (seen.has(spec.pattern)) throw new InvalidPatternError(`pattern ${quotePattern(spec.pattern)} is given twice`);
+    if (seen.has(spec.pattern)) throw new InvalidPatternError(`pattern ${shellWord(spec.pattern)} is given twice`);
     seen.add(spec.pattern);
     if (spec.regex) compilePatternRegex(spec);
   }
