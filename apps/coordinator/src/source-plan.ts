@@ -42,6 +42,7 @@ export function chunkJob(runId: string, source: number, plan: SourcePlan, place:
     byteOffset: place.byteOffset,
     byteLength: place.byteLength,
     patterns,
+    ...(patterns.length > 1 ? { any: true as const } : {}),
     ...(insight ? { insight: chunkInsightSpec(insight) } : {}),
   };
   return plan.kind === 'file' ? { ...common, path: plan.path } : { ...common, firstLine: place.firstLine, lineCount: place.lineCount };

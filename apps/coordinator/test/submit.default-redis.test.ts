@@ -40,15 +40,18 @@ function submitInOwnNetwork(env: Record<string, string>): { status: number | nul
   });
 }
 
+/** A network namespace of our own can be made here (root, with CAP_SYS_ADMIN: not so in an unprivileged container). */
+const ownNetwork = spawnSync('unshare', ['--net', 'ip', 'link', 'set', 'lo', 'up']).status === 0;
+
 describe('submit without --redis or REDIS_URL', () => {
-  it.skipIf(process.getuid?.() !== 0)('names the Redis it uses on stderr, in one line, before it enqueues', () => {
+  it.skipIf(!ownNetwork)('names the Redis it uses on stderr, in one line, before it enqueues', () => {
     const result = submitInOwnNetwork({});
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^r-\S+\n$/);
     expect(result.stderr).toBe('logcluster: using Redis at redis://127.0.0.1:6379 (no --redis or REDIS_URL given)\n');
   });
 
-  it.skipIf(process.getuid?.() !== 0)('says nothing of it when REDIS_URL names one', () => {
+  it.skipIf(!ownNetwork)('says nothing of it when REDIS_URL names one', () => {
     const result = submitInOwnNetwork({ REDIS_URL: 'redis://127.0.0.1:6379' });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toBe('');

@@ -39,6 +39,21 @@ describe('parseChunkJob', () => {
     expect(() => parseChunkJob({ ...valid, lineCount: 'many' })).toThrow(/lineCount/);
   });
 
+  it("carries grep's -w, -x and -v, and `any` for several patterns, through a job's data", () => {
+    const several: ChunkJobData = {
+      ...valid,
+      patterns: [
+        { pattern: 'ERROR', regex: false, ignoreCase: true, wholeWord: true, invert: true },
+        { pattern: 'WARN', regex: false, ignoreCase: true, wholeWord: true, invert: true },
+      ],
+      any: true,
+    };
+    const batch = JSON.parse(JSON.stringify(batchJobData([several]))) as unknown;
+    expect(batch).toMatchObject({ any: true });
+    expect(parseChunkBatch(batch)).toEqual([several]);
+    expect(() => parseChunkJob({ ...several, patterns: [{ pattern: 'ERROR', regex: false, ignoreCase: false, wholeWord: 'yes' }] })).toThrow(/patterns\.0\.wholeWord/);
+  });
+
   it('gives each chunk one job id, without colons (BullMQ refuses them)', () => {
     expect(chunkJobId(valid)).toBe('r-mwxte6gj-c5c30207.0.3');
   });

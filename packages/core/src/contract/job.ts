@@ -16,6 +16,12 @@ interface ChunkJobCommon {
   /** Its length; it ends just after a `\n`, or at the end of the source. */
   byteLength: number;
   patterns: PatternSpec[];
+  /**
+   * With several patterns: the run counts `any`, the lines they select together. Said in
+   * the job so that a worker too old to count it refuses the job (an unknown field)
+   * rather than leave `any` silently short.
+   */
+  any?: true;
   /** What to find beyond counts (windows, templates), when the run asks. */
   insight?: ChunkInsightSpec;
 }
@@ -89,7 +95,7 @@ const insightShape = object({
   now: integer(),
 });
 
-const run = { v: literal(1), runId: string({ pattern: RUN_ID_PATTERN }), patterns: array(patternSpecShape, { min: 1 }), insight: optional(insightShape) };
+const run = { v: literal(1), runId: string({ pattern: RUN_ID_PATTERN }), patterns: array(patternSpecShape, { min: 1 }), any: optional(boolean), insight: optional(insightShape) };
 
 const storedChunkShape = object({ ...run, ...storedRef });
 const fileChunkShape = object({ ...run, ...fileRef });
@@ -102,7 +108,7 @@ export const MAX_CHUNKS_PER_JOB = 64;
 const batchShape = object({ ...run, chunks: array(anything, { min: 1, max: MAX_CHUNKS_PER_JOB }) });
 
 /** A chunk inside a batch: the chunk's data without what the batch holds once for all its chunks. */
-export type ChunkRef = Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'insight'> | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'insight'>;
+export type ChunkRef = Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight'> | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight'>;
 
 /**
  * The data of one queue job: one or more consecutive chunks of one source of a run.
@@ -113,6 +119,7 @@ export interface ChunkBatchJobData {
   v: 1;
   runId: string;
   patterns: PatternSpec[];
+  any?: true;
   insight?: ChunkInsightSpec;
   chunks: ChunkRef[];
 }
@@ -143,10 +150,10 @@ function checkPack(job: ChunkJobData, path = ''): void {
  */
 export function parseChunkBatch(data: unknown): ChunkJobData[] {
   check(data, batchShape);
-  const { v, runId, patterns, insight, chunks } = data as ChunkBatchJobData;
+  const { v, runId, patterns, any, insight, chunks } = data as ChunkBatchJobData;
   return chunks.map((ref, i) => {
     check(ref, hasPath(ref) ? fileRefShape : storedRefShape, `chunks.${i}`);
-    const job: ChunkJobData = { v, runId, patterns, ...(insight ? { insight } : {}), ...ref };
+    const job: ChunkJobData = { v, runId, patterns, ...(any ? { any } : {}), ...(insight ? { insight } : {}), ...ref };
     checkPack(job, `chunks.${i}.`);
     return job;
   });
@@ -160,8 +167,9 @@ export function batchJobData(chunks: readonly ChunkJobData[]): ChunkBatchJobData
     v: 1,
     runId: first.runId,
     patterns: first.patterns,
+    ...(first.any ? { any: first.any } : {}),
     ...(first.insight ? { insight: first.insight } : {}),
-    chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, insight: _i, ...ref }) => ref),
+    chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, any: _a, insight: _i, ...ref }) => ref),
   };
 }
 

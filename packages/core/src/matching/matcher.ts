@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { countLines } from '../chunking/newlines.js';
 import { grepIgnoreCaseLiteral, isAsciiFoldable } from './ascii-fold.js';
-import { linesHolding, linesMatching, sortDistinct } from './candidate-lines.js';
+import { linesHolding, linesMatching, mergeDistinct } from './candidate-lines.js';
 import { type ChunkCounts, type PatternCount, emptyPatternCount } from './counts.js';
 import { countFolded, foldedLiteralSearch } from './folded-literal.js';
 import { type CountingWorkspace, type KernelNeedle, MAX_KERNEL_NEEDLE, caseFoldedNeedle, exactNeedle } from './counting-workspace.js';
@@ -71,24 +71,26 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
   const plans = specs.map(plan);
   const everyLineRegexes = plans.flatMap((p, i) => (p.kind === 'every-line-regex' ? [{ index: i, regex: p.regex }] : []));
   const union = specs.length > 1 ? unionPlan(specs) : null;
+  // An alternation run on every line is run in the same pass as the patterns that are.
+  const unionOnEveryLine = union?.kind === 'alternation' && union.plan.kind === 'every-line-regex' ? union.plan.regex : null;
   const invert = specs.some((spec) => spec.invert === true);
 
   return (input, knownLines, options) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const kernel = workspace?.holds(bytes) ? workspace : undefined;
     const lines = knownLines ?? countLines(bytes, kernel);
-    let latin1: string | undefined;
-    const asLatin1 = () => (latin1 ??= bytes.toString('latin1'));
-    const matches: PatternCount[] = plans.map((p) => countPlan(p, bytes, kernel, lines, asLatin1));
-    if (everyLineRegexes.length > 0) {
-      const text = isAscii(bytes) ? asLatin1() : bytes.toString('utf8');
-      countRegexesByLine(
-        text,
-        everyLineRegexes.map((entry) => entry.regex),
-        everyLineRegexes.map((entry) => matches[entry.index]!),
-      );
+    const read = readingsOf(bytes);
+    const matches: PatternCount[] = plans.map((p) => countPlan(p, bytes, kernel, lines, read));
+    const countAny = union !== null && options?.any !== false;
+    const regexes = everyLineRegexes.map((entry) => entry.regex);
+    const counts = everyLineRegexes.map((entry) => matches[entry.index]!);
+    const unionCount = emptyPatternCount();
+    if (countAny && unionOnEveryLine) {
+      regexes.push(unionOnEveryLine);
+      counts.push(unionCount);
     }
-    const any = union && options?.any !== false ? countUnion(union, bytes, kernel, lines, asLatin1) : undefined;
+    if (regexes.length > 0) countRegexesByLine(read.text(), regexes, counts);
+    const any = countAny ? (unionOnEveryLine ? unionCount.lines : countUnion(union, bytes, kernel, lines, read)) : undefined;
     if (!invert) return { bytes: bytes.length, lines, matches, ...(any !== undefined ? { any } : {}) };
     return {
       bytes: bytes.length,
@@ -99,20 +101,38 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
   };
 }
 
+/** A chunk read as text, each reading made at most once, and only if asked for. */
+interface Readings {
+  /** One character per byte: offsets are byte offsets. */
+  latin1: () => string;
+  /** As UTF-8 (the Latin-1 reading when the chunk is ASCII, which is the same text). */
+  text: () => string;
+}
+
+function readingsOf(bytes: Buffer): Readings {
+  let latin1: string | undefined;
+  let text: string | undefined;
+  const readings: Readings = {
+    latin1: () => (latin1 ??= bytes.toString('latin1')),
+    text: () => (text ??= isAscii(bytes) ? readings.latin1() : bytes.toString('utf8')),
+  };
+  return readings;
+}
+
 /** One pattern's count by its plan; an `every-line-regex` is counted apart, with the others of its kind, in one pass. */
-function countPlan(p: Plan, bytes: Buffer, kernel: CountingWorkspace | undefined, lines: number, asLatin1: () => string): PatternCount {
+function countPlan(p: Plan, bytes: Buffer, kernel: CountingWorkspace | undefined, lines: number, read: Readings): PatternCount {
   switch (p.kind) {
     case 'every-line':
       return { lines, occurrences: 0 };
     case 'bytes':
       return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countLiteral(bytes, p.needle);
     case 'folded':
-      return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(asLatin1(), p.search);
+      return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(read.latin1(), p.search);
     case 'prefiltered':
     case 'prefiltered-folded':
       if (kernel && p.kernelNeedles) return countCandidates(kernel, bytes, p.kernelNeedles, p.regex, p.dense);
-      if (p.kind === 'prefiltered') return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, asLatin1);
-      return countOnLines(bytes, linesMatching(asLatin1(), p.search), p.regex, asLatin1);
+      if (p.kind === 'prefiltered') return countOnLines(bytes, linesHolding(bytes, p.needles), p.regex, read.latin1);
+      return countOnLines(bytes, linesMatching(read.latin1(), p.search), p.regex, read.latin1);
     case 'line-dfa': {
       if (kernel) return countWithDfa(kernel, bytes, p.dfa, p.regex);
       const count = emptyPatternCount();
@@ -124,23 +144,19 @@ function countPlan(p: Plan, bytes: Buffer, kernel: CountingWorkspace | undefined
   }
 }
 
-/** The lines that match at least one pattern (before -v). */
-function countUnion(union: UnionPlan, bytes: Buffer, kernel: CountingWorkspace | undefined, lines: number, asLatin1: () => string): number {
+/** The lines that match at least one pattern (before -v); an alternation run on every line is counted with the patterns that are. */
+function countUnion(union: UnionPlan, bytes: Buffer, kernel: CountingWorkspace | undefined, lines: number, read: Readings): number {
   switch (union.kind) {
     case 'every-line':
       return lines;
     case 'lines-holding':
       return (kernel && union.kernelNeedles ? kernelLinesHolding(kernel, bytes, union.kernelNeedles) : linesHolding(bytes, union.needles)).length / 2;
     case 'lines-holding-folded':
-      return (kernel && union.kernelNeedles ? kernelLinesHolding(kernel, bytes, union.kernelNeedles) : linesMatching(asLatin1(), union.search)).length / 2;
-    case 'alternation': {
-      if (union.plan.kind !== 'every-line-regex') return countPlan(union.plan, bytes, kernel, lines, asLatin1).lines;
-      const count = emptyPatternCount();
-      countRegexesByLine(isAscii(bytes) ? asLatin1() : bytes.toString('utf8'), [union.plan.regex], [count]);
-      return count.lines;
-    }
+      return (kernel && union.kernelNeedles ? kernelLinesHolding(kernel, bytes, union.kernelNeedles) : linesMatching(read.latin1(), union.search)).length / 2;
+    case 'alternation':
+      return countPlan(union.plan, bytes, kernel, lines, read).lines;
     case 'by-line':
-      return countLinesMatchingAny(isAscii(bytes) ? asLatin1() : bytes.toString('utf8'), union.regexes);
+      return countLinesMatchingAny(read.text(), union.regexes);
   }
 }
 
@@ -263,8 +279,7 @@ function kernelForms(needles: KernelNeedle[]): KernelNeedle[] | null {
 
 /** The lines holding any of the needles, found by the kernel, sorted and distinct. */
 function kernelLinesHolding(kernel: CountingWorkspace, bytes: Buffer, needles: readonly KernelNeedle[]): number[] {
-  if (needles.length === 1) return kernel.linesHolding(bytes, needles[0]!);
-  return sortDistinct(needles.flatMap((needle) => kernel.linesHolding(bytes, needle)));
+  return mergeDistinct(needles.map((needle) => kernel.linesHolding(bytes, needle)));
 }
 
 /**

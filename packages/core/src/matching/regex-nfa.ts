@@ -135,6 +135,19 @@ export function compileLineNfa(pattern: string): LineNfa | null {
   }
 }
 
+/**
+ * Whether the pattern may match the empty string somewhere: over-approximated (every
+ * assertion, lookaround and back-reference is taken to match it), and true for a pattern
+ * that does not parse.
+ */
+export function canMatchEmpty(pattern: string): boolean {
+  try {
+    return nullable(parse<Features>(pattern, 'u', { lookbehind: true, namedGroups: true, unicodePropertyEscape: true }));
+  } catch {
+    return true;
+  }
+}
+
 /** Whether the node can match the empty string (assertions match it). */
 function nullable(node: Node): boolean {
   switch (node.type) {
