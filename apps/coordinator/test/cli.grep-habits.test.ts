@@ -60,25 +60,8 @@ function grep(args: string[], cwd = dir, input?: Buffer): string {
 }
 
 /** `logcluster analyze …`, with a small chunk size so that several chunks and workers take part. */
-async function analyze(args: string[], options: { cwd?: string; stdin?: Buffer } = {}) {
-  const run = options.cwd
-    ? await runIn(options.cwd, ['analyze', '--chunk-size', '16KiB', ...args], options.stdin)
-    : await runCli(['analyze', '--chunk-size', '16KiB', ...args], options.stdin ? { stdin: options.stdin } : {});
-  return run;
-}
-
-/** `logcluster …` run from another directory (for paths relative to it, as -r with no path uses). */
-function runIn(cwd: string, args: string[], stdin?: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOGCLUSTER_BIN, ...args], { cwd, env: cleanEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
-    child.stdin.end(stdin ?? '');
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function analyze(args: string[], options: { cwd?: string; stdin?: Buffer } = {}) {
+  return runCli(['analyze', '--chunk-size', '16KiB', ...args], options);
 }
 
 async function json(args: string[]): Promise<RunReport> {

@@ -13,6 +13,8 @@ export interface CliResult {
 
 export interface CliOptions {
   stdin?: Buffer | string;
+  /** Where it runs (default: here). */
+  cwd?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
 }
@@ -20,6 +22,7 @@ export interface CliOptions {
 /** Runs `logcluster …` to completion and collects its output. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [LOGCLUSTER_BIN, ...args], {
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     env: { ...cleanEnv(), ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
