@@ -32,18 +32,20 @@ COPY bench/package.json bench/
 RUN npm ci
 
 COPY . .
-# turbo: core (tsc + WebAssembly), then worker (tsc + the CommonJS count-task bundle),
-# then coordinator (tsc + the one-file CLI bundle and V8's code cache for it).
+# turbo: core (tsc + WebAssembly + the Redis scripts), then worker (tsc + the CommonJS
+# count-task bundle), then coordinator (tsc + the one-file CLI bundle and V8's code cache for it).
 RUN npm run build \
  && test -f apps/coordinator/dist/logcluster.cjs \
  && test -f apps/coordinator/dist/logcluster.cjs.codecache \
  && test -f apps/worker/dist/count-task.bundle.cjs \
- && test -f packages/core/dist/wasm/kernel.wasm
+ && test -f packages/core/dist/wasm/kernel.wasm \
+ && test -f packages/core/dist/runs/lua/recordResults-8.lua
 
 # Production dependencies only (bullmq, ioredis, piscina, commander, regjsparser, …).
 # The CLI bundle still loads piscina from node_modules, and resolves
-# @logcluster/worker/count-task and @logcluster/core/kernel.wasm through the workspace
-# links in node_modules/@logcluster; the links to workspaces the image leaves out go.
+# @logcluster/worker/count-task, @logcluster/core/kernel.wasm and the Redis scripts
+# (@logcluster/core/lua/*) through the workspace links in node_modules/@logcluster; the
+# links to workspaces the image leaves out go.
 RUN npm prune --omit=dev \
  && rm -f node_modules/@logcluster/bench node_modules/@logcluster/test-support \
  && find apps/coordinator/dist apps/worker/dist packages/core/dist -name '*.d.ts' -delete

@@ -57,6 +57,22 @@ export class RedisServerMissingError extends LogclusterError {
   readonly exitCode = 1;
 }
 
+/**
+ * A Redis script answered a code its caller does not know: the script and the code that
+ * runs it disagree. Never read as any outcome: an unknown answer is not a known one.
+ */
+export class UnexpectedScriptReplyError extends LogclusterError {
+  readonly code = 'UNEXPECTED_SCRIPT_REPLY';
+  readonly exitCode = 1;
+
+  constructor(
+    readonly script: string,
+    readonly reply: unknown,
+  ) {
+    super(`the Redis script ${script} answered ${JSON.stringify(reply)}, which is none of its codes`);
+  }
+}
+
 /** Job data read back from Redis that does not satisfy the job contract. */
 export class InvalidJobError extends LogclusterError {
   readonly code = 'INVALID_JOB';

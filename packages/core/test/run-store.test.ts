@@ -13,6 +13,7 @@ import {
   createChunkCounter,
   packed,
 } from '../src/index.js';
+import { RunCounter, anyField, patternField, sourceField, workerField } from '../src/runs/count-fields.js';
 
 let redis: TestRedis;
 let client: RedisClient;
@@ -140,6 +141,40 @@ describe('RunStore', () => {
     expect(report.status).toBe('completed');
     expect(report.totals).toMatchObject({ chunksDeadLettered: 0, chunksDone: jobs.length, matches: { ERROR: { lines: 3, occurrences: 3 } } });
     expect(report.sources[0]!.deadLettered).toEqual([]);
+  });
+
+  it('writes the counts hash under the names count-fields.ts gives, and no others', async () => {
+    const two = [...patterns, { pattern: 'WARN', regex: false, ignoreCase: false }];
+    const { runId } = await store.createRun({ patterns: two, sources: ['a.log', 'b.log'] });
+    const jobs = ['ERROR WARN\n', 'WARN\n'].map((text, source) => {
+      const bytes = Buffer.from(text);
+      const place = { seq: 0, byteOffset: 0, byteLength: bytes.length, firstLine: 1, lineCount: 1 };
+      return { bytes, job: { v: 1 as const, runId, source, ...place, patterns: two } };
+    });
+    for (const { bytes, job } of jobs) expect(await store.storeChunk(runId, job.source, job, bytes)).toBe('recorded');
+    const [counted, dead] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
+    const counts = createChunkCounter(two)(counted.bytes);
+    expect((await store.recordResult(counted.job, counts, 'w1')).outcome).toBe('recorded');
+    expect((await store.recordDeadLetter(dead.job, 'x')).outcome).toBe('recorded');
+    const lost = { seq: 1, byteOffset: 5, byteLength: 4, firstLine: 2, lineCount: 1 };
+    expect(await store.recordLostChunk(runId, 1, lost, 'LOST: gone')).toBe(true);
+    await store.seal(runId, 3);
+    const fields = Object.keys(await client.hgetall(store.keys.counts(runId)));
+    expect(fields.sort()).toEqual(
+      [
+        ...Object.values(RunCounter),
+        ...[0, 1].flatMap((s) => [sourceField(s, 'chunks'), sourceField(s, 'bytes'), sourceField(s, 'lines')]),
+        ...[0, 1].flatMap((pattern) => [patternField(0, pattern, 'lines'), patternField(0, pattern, 'occurrences')]),
+        anyField(0),
+        workerField('w1'),
+      ].sort(),
+    );
+    expect(await store.report(runId)).toMatchObject({
+      status: 'partial',
+      totals: { chunks: 3, chunksDone: 1, chunksDeadLettered: 2, bytes: 20, lines: 3, any: { lines: 1 } },
+      workers: { w1: 1 },
+    });
+    expect(await store.settledBytes(runId)).toBe(20);
   });
 
   it('refuses to record into a run that does not exist', async () => {

@@ -1,24 +1,43 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { RedisClient } from './connection.js';
 import { redisErrorCode } from './redis-errors.js';
 
-/** A Lua script run by its SHA, loaded on first use and again after a Redis restart. */
+/**
+ * A Lua script run by its SHA, and sent whole (EVAL, which also caches it) the first time
+ * a Redis does not know it: on first use, and after a Redis restart. What ioredis's
+ * `defineCommand` does, for any connection it is given rather than one it was defined on.
+ * Its text is read from `file` on first use, not when the module loads: a command that
+ * runs no script reads none.
+ */
 export class LuaScript {
-  private readonly sha: string;
+  private loaded: { source: string; sha: string } | undefined;
 
   constructor(
     readonly name: string,
-    readonly source: string,
-  ) {
-    this.sha = createHash('sha1').update(source).digest('hex');
+    private readonly file: () => URL,
+  ) {}
+
+  /** The script's text, as Redis runs it. */
+  get source(): string {
+    return this.load().source;
   }
 
   async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+    const { source, sha } = this.load();
     try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (redisErrorCode(err) !== 'NOSCRIPT') throw err;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
+      return redis.eval(source, keys.length, ...keys, ...args);
     }
+  }
+
+  private load(): { source: string; sha: string } {
+    if (!this.loaded) {
+      const source = readFileSync(this.file(), 'utf8');
+      this.loaded = { source, sha: createHash('sha1').update(source).digest('hex') };
+    }
+    return this.loaded;
   }
 }

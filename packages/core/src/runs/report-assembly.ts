@@ -1,15 +1,12 @@
 import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
+import { RunCounter, anyField, patternField, readCounter, sourceField, workerOf } from './count-fields.js';
 import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
 import type { RunDefinition } from './run-definition.js';
 import type { StoredDeadRange } from './run-store.js';
 
-export function readCounter(value: string | null | undefined): number {
-  return value ? Number(value) : 0;
-}
-
 /**
- * Builds the contract's report from a run's three hashes (see `run-scripts.ts` for the
- * counter names). Totals are sums of the per-source figures, so they always agree.
+ * Builds the contract's report from a run's three hashes (the counters named in
+ * count-fields.ts). Totals are sums of the per-source figures, so they always agree.
  */
 export function assembleReport(
   run: Record<string, string>,
@@ -30,14 +27,14 @@ export function assembleReport(
 
   const sources: SourceReport[] = (definition.sources ?? []).map((name, s) => ({
     name,
-    bytes: readCounter(counts[`s${s}:bytes`]),
-    lines: readCounter(counts[`s${s}:lines`]),
-    chunks: readCounter(counts[`s${s}:chunks`]),
+    bytes: readCounter(counts[sourceField(s, 'bytes')]),
+    lines: readCounter(counts[sourceField(s, 'lines')]),
+    chunks: readCounter(counts[sourceField(s, 'chunks')]),
     matches: matchCounts(patterns.map((spec) => spec.pattern), (p) => ({
-      lines: readCounter(counts[`s${s}:p${p}:l`]),
-      occurrences: readCounter(counts[`s${s}:p${p}:o`]),
+      lines: readCounter(counts[patternField(s, p, 'lines')]),
+      occurrences: readCounter(counts[patternField(s, p, 'occurrences')]),
     })),
-    ...(patterns.length > 1 ? { any: { lines: readCounter(counts[`s${s}:any`]) } } : {}),
+    ...(patterns.length > 1 ? { any: { lines: readCounter(counts[anyField(s)]) } } : {}),
     deadLettered: (deadBySource.get(s) ?? []).sort((a, b) => a.byteOffset - b.byteOffset),
   }));
 
@@ -53,7 +50,8 @@ export function assembleReport(
 
   const workers: Record<string, number> = {};
   for (const [field, value] of Object.entries(counts)) {
-    if (field.startsWith('w:')) setOwn(workers, field.slice(2), readCounter(value));
+    const worker = workerOf(field);
+    if (worker !== null) setOwn(workers, worker, readCounter(value));
   }
 
   const startedAt = readCounter(run.startedAt);
@@ -66,8 +64,8 @@ export function assembleReport(
       bytes: sum(sources, (source) => source.bytes),
       lines: sum(sources, (source) => source.lines),
       chunks: sum(sources, (source) => source.chunks),
-      chunksDone: readCounter(counts.done),
-      chunksDeadLettered: readCounter(counts.dead),
+      chunksDone: readCounter(counts[RunCounter.done]),
+      chunksDeadLettered: readCounter(counts[RunCounter.dead]),
       matches: totalMatches,
       ...(patterns.length > 1 ? { any: { lines: sum(sources, (source) => source.any?.lines ?? 0) } } : {}),
     },

@@ -8,15 +8,23 @@ import { type SpikeReport, assembleInsight } from '../insight/insight-report.js'
 import type { ChunkCounts } from '../matching/counts.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { RunProgress, RunReport, RunStatus } from './report.js';
-import { assembleReport, readCounter } from './report-assembly.js';
+import { RunCounter, anyField, patternField, readCounter, sourceField, workerField } from './count-fields.js';
+import { assembleReport } from './report-assembly.js';
 import type { RunDefinition } from './run-definition.js';
 import {
+  RecordCode,
+  chunkScriptKeys,
+  codeAndGeneration,
   dropChunkBytesScript,
+  expectCode,
   prepareReplayScript,
   recordDeadLetterScript,
   recordLostChunkScript,
+  recordOutcome,
   recordResultsScript,
   recordSpikeScript,
+  replayReadiness,
+  replyList,
   sealRunScript,
   storeChunksScript,
 } from './run-scripts.js';
@@ -82,12 +90,8 @@ export interface StoredDeadRange {
   reason: string;
 }
 
-/** `storeChunksScript`'s answer for a chunk whose bytes are not in Redis. */
-const BYTES_MISSING = -4;
 /** Times a chunk's bytes are SET before giving up on them staying. */
 const MAX_STORE_ATTEMPTS = 5;
-
-const OUTCOMES: Record<string, RecordOutcome> = { '1': 'recorded', '0': 'duplicate', '-1': 'run-missing', '-2': 'chunk-unknown', '-3': 'run-failed' };
 
 export function newRunId(now = Date.now()): string {
   return `r-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -141,7 +145,7 @@ export class RunStore {
    * `storeChunk` for several chunks: first their bytes (one plain SET on the chunk-bytes
    * path: those given bytes are one pack, so they must be consecutive chunks of one
    * source; see `packed`), then, in one script, the accounting, which adds a chunk only
-   * if its bytes are there (see `storeChunksScript`); bytes lost in between (a restart,
+   * if its bytes are there (see storeChunks-4.lua); bytes lost in between (a restart,
    * a failover) are SET again. With `again` (a call whose reply was lost being made
    * again), chunks Redis already knows are left as they are: their job may have been
    * added and counted since, its pack deleted, and setting it again would leave it to
@@ -166,15 +170,25 @@ export class RunStore {
       const batch = pending.map((i) => items[i]!);
       if (pack !== null && batch.some((item) => item.parts)) await this.bytes.store([{ key: pack, parts: stored.flatMap((item) => item.parts!) }]);
       const args: (string | number)[] = [batch.length];
-      for (const { source, chunk, parts } of batch) args.push(`${source}.${chunk.seq}`, source, chunk.byteLength, chunk.lineCount ?? '', parts ? '1' : '0');
+      for (const { source, chunk, parts } of batch) {
+        args.push(
+          `${source}.${chunk.seq}`,
+          sourceField(source, 'chunks'),
+          sourceField(source, 'bytes'),
+          sourceField(source, 'lines'),
+          chunk.byteLength,
+          chunk.lineCount ?? '',
+          parts ? '1' : '0',
+        );
+      }
       const keys = [this.keys.run(runId), this.keys.counts(runId), this.keys.chunkStates(runId), ...(pack !== null ? [pack] : [])];
-      const results = (await storeChunksScript.run(this.redis, keys, args)) as number[];
-      const again: number[] = [];
-      results.forEach((code, at) => {
-        if (code === BYTES_MISSING) again.push(pending[at]!);
-        else outcomes[pending[at]!] = OUTCOMES[String(code)] ?? 'run-missing';
+      const replies = replyList(storeChunksScript, await storeChunksScript.run(this.redis, keys, args), batch.length);
+      const missing: number[] = [];
+      replies.forEach((code, at) => {
+        if (code === RecordCode.BYTES_MISSING) missing.push(pending[at]!);
+        else outcomes[pending[at]!] = recordOutcome(storeChunksScript, code);
       });
-      pending = again;
+      pending = missing;
     }
     return outcomes;
   }
@@ -236,7 +250,9 @@ export class RunStore {
    * many are settled.
    */
   async seal(runId: string, chunks: number): Promise<void> {
-    await sealRunScript.run(this.redis, [this.keys.run(runId), this.keys.counts(runId)], [this.keys.runEvents(runId), chunks]);
+    const keys = [this.keys.run(runId), this.keys.counts(runId)];
+    const reply = await sealRunScript.run(this.redis, keys, [this.keys.runEvents(runId), chunks]);
+    expectCode(sealRunScript, reply, [RecordCode.RECORDED, RecordCode.RUN_MISSING]);
   }
 
   /** Ends a run that cannot go on (its input broke, the coordinator hit an error). */
@@ -291,21 +307,25 @@ export class RunStore {
       }
       const increments: (string | number)[] = [];
       counts[i]!.matches.forEach((match, pattern) => {
-        if (match.lines > 0) increments.push(`s${job.source}:p${pattern}:l`, match.lines);
-        if (match.occurrences > 0) increments.push(`s${job.source}:p${pattern}:o`, match.occurrences);
+        if (match.lines > 0) increments.push(patternField(job.source, pattern, 'lines'), match.lines);
+        if (match.occurrences > 0) increments.push(patternField(job.source, pattern, 'occurrences'), match.occurrences);
       });
       const any = counts[i]!.any;
-      if (any !== undefined && any > 0) increments.push(`s${job.source}:any`, any);
+      if (any !== undefined && any > 0) increments.push(anyField(job.source), any);
       // Nobody counted the lines of a chunk read from shared storage before this worker.
       const countedHere = isFileChunk(job) ? counts[i]!.lines : '';
       const found = counts[i]!.insight;
       // Where the chunk starts is the job's to say (a chunk on shared storage: nobody knows yet).
       const insight = found ? JSON.stringify({ ...found, firstLine: isFileChunk(job) ? null : job.firstLine }) : '';
-      chunkArgs.push(chunkId(job), job.byteLength, countedHere, `s${job.source}:lines`, packIndex, increments.length / 2, ...increments, insight);
+      const linesField = sourceField(job.source, 'lines');
+      chunkArgs.push(chunkId(job), job.byteLength, countedHere, linesField, packIndex, increments.length / 2, ...increments, insight);
     });
-    const args = [`w:${workerId}`, this.keys.runEvents(runId), jobs.length, retentionMs, packs.size, ...packArgs, ...chunkArgs];
-    const results = (await recordResultsScript.run(this.redis, keys, args)) as [number, number][];
-    return results.map(([code, generation]) => ({ outcome: OUTCOMES[String(code)] ?? 'run-missing', revivedGeneration: generation }));
+    const runArgs = [workerField(workerId), this.keys.runEvents(runId), jobs.length, retentionMs, packs.size];
+    const reply = await recordResultsScript.run(this.redis, keys, [...runArgs, ...packArgs, ...chunkArgs]);
+    return replyList(recordResultsScript, reply, jobs.length).map((result) => {
+      const [code, generation] = codeAndGeneration(recordResultsScript, result);
+      return { outcome: recordOutcome(recordResultsScript, code), revivedGeneration: generation };
+    });
   }
 
   /**
@@ -331,19 +351,20 @@ export class RunStore {
     };
     // A chunk read from shared storage has no pack: its key is one nobody sets.
     const pack = packOf(job);
-    const [code, generation] = (await recordDeadLetterScript.run(this.redis, this.chunkKeys(job), [
+    const reply = await recordDeadLetterScript.run(this.redis, this.chunkKeys(job), [
       chunkId(job),
       JSON.stringify(range),
       job.byteLength,
       this.keys.runEvents(job.runId),
       retentionMs,
       isFileChunk(job) && lineCount !== null ? lineCount : '',
-      `s${job.source}:lines`,
+      sourceField(job.source, 'lines'),
       job.source,
       pack.first,
       pack.last,
-    ])) as [number, number];
-    return { outcome: OUTCOMES[String(code)] ?? 'run-missing', generation };
+    ]);
+    const [code, generation] = codeAndGeneration(recordDeadLetterScript, reply);
+    return { outcome: recordOutcome(recordDeadLetterScript, code), generation };
   }
 
   /**
@@ -352,15 +373,18 @@ export class RunStore {
    */
   async recordLostChunk(runId: string, source: number, chunk: ChunkPlacement & { firstLine: number; lineCount: number }, reason: string): Promise<boolean> {
     const { seq, ...range } = chunk;
-    const result = await recordLostChunkScript.run(this.redis, this.chunkKeys({ runId, source, seq }), [
+    const reply = await recordLostChunkScript.run(this.redis, this.chunkKeys({ runId, source, seq }), [
       `${source}.${seq}`,
-      source,
+      sourceField(source, 'chunks'),
+      sourceField(source, 'bytes'),
+      sourceField(source, 'lines'),
       range.byteLength,
       range.lineCount,
       JSON.stringify({ source, seq, ...range, reason } satisfies StoredDeadRange),
       this.keys.runEvents(runId),
     ]);
-    return result === 1;
+    const codes = [RecordCode.RECORDED, RecordCode.DUPLICATE, RecordCode.RUN_MISSING];
+    return expectCode(recordLostChunkScript, reply, codes) === RecordCode.RECORDED;
   }
 
   /** Puts back the bytes of a chunk that is still to be counted (after Redis lost them), as a pack of its own. */
@@ -376,8 +400,7 @@ export class RunStore {
   /** Takes a dead-lettered chunk (of the given generation) back so that it can be enqueued again. */
   async prepareReplay(job: ChunkJobData, generation: number): Promise<ReplayReadiness> {
     const stored = isFileChunk(job) ? '0' : '1';
-    const result = await prepareReplayScript.run(this.redis, this.chunkKeys(job), [chunkId(job), generation, stored]);
-    return result === 1 ? 'ready' : result === -1 ? 'bytes-gone' : 'not-dead';
+    return replayReadiness(await prepareReplayScript.run(this.redis, this.chunkKeys(job), [chunkId(job), generation, stored]));
   }
 
   /** How many times the chunk was dead-lettered (its current dead-letter generation). */
@@ -402,14 +425,18 @@ export class RunStore {
     for (const [key, { chunk, args }] of packs) {
       const { first, last } = packOf(chunk);
       const keys = [this.keys.chunkStates(chunk.runId), this.keys.deadGenerations(chunk.runId), key];
-      dropped += (await dropChunkBytesScript.run(this.redis, keys, [chunk.source, first, last, ...args])) as number;
+      const reply = await dropChunkBytesScript.run(this.redis, keys, [chunk.source, first, last, ...args]);
+      dropped += expectCode(dropChunkBytesScript, reply, [0, 1]);
     }
     return dropped;
   }
 
   /** Counts a spike of the run once, for `logcluster_spikes_total`. */
   async recordSpike(runId: string, spike: SpikeReport): Promise<void> {
-    await recordSpikeScript.run(this.redis, [this.keys.spikesSeen(), this.keys.spikeCounts()], [`${runId}|${spike.pattern}|${spike.start}`, spike.pattern]);
+    const keys = [this.keys.spikesSeen(), this.keys.spikeCounts()];
+    const seen = `${runId}|${spike.pattern}|${spike.start}`;
+    const reply = await recordSpikeScript.run(this.redis, keys, [seen, spike.pattern]);
+    expectCode(recordSpikeScript, reply, [RecordCode.RECORDED, RecordCode.DUPLICATE]);
   }
 
   /** Spikes recorded per pattern, over all runs under the prefix. */
@@ -420,7 +447,7 @@ export class RunStore {
 
   /** Bytes of the run that were counted or dead-lettered: what is no longer in flight. */
   async settledBytes(runId: string): Promise<number> {
-    return readCounter(await this.redis.hget(this.keys.counts(runId), 'settledBytes'));
+    return readCounter(await this.redis.hget(this.keys.counts(runId), RunCounter.settledBytes));
   }
 
   async exists(runId: string): Promise<boolean> {
@@ -430,7 +457,7 @@ export class RunStore {
   /** A run's status and how many of its chunks are settled: the cheap question to ask often. */
   async settlement(runId: string): Promise<{ status: RunStatus; settled: number }> {
     const results = checkTransaction(
-      await this.redis.multi().hget(this.keys.run(runId), 'status').hmget(this.keys.counts(runId), 'done', 'dead').exec(),
+      await this.redis.multi().hget(this.keys.run(runId), 'status').hmget(this.keys.counts(runId), RunCounter.done, RunCounter.dead).exec(),
     );
     const status = results[0] as string | null;
     if (status === null) throw this.notFound(runId);
@@ -487,7 +514,7 @@ export class RunStore {
       chunksDone: report.totals.chunksDone,
       chunksDeadLettered: report.totals.chunksDeadLettered,
       bytes: report.totals.bytes,
-      bytesSettled: readCounter(counts.settledBytes),
+      bytesSettled: readCounter(counts[RunCounter.settledBytes]),
       lines: report.totals.lines,
       sources: report.sources.map((source) => source.name),
       startedAt: report.startedAt,
@@ -526,18 +553,9 @@ export class RunStore {
     return this.keys.chunkPack(job.runId, job.source, first, last);
   }
 
-  /** The shared KEYS of the run scripts (see run-scripts.ts), with the chunk's pack as the fifth. */
+  /** The KEYS the chunk scripts share, with the chunk's pack as the fifth. */
   private chunkKeys(job: PackedChunk): string[] {
-    const { runId } = job;
-    return [
-      this.keys.run(runId),
-      this.keys.counts(runId),
-      this.keys.chunkStates(runId),
-      this.keys.deadLetters(runId),
-      this.packKey(job),
-      this.keys.deadGenerations(runId),
-      this.keys.chunkLines(runId),
-    ];
+    return chunkScriptKeys(this.keys, job.runId, this.packKey(job));
   }
 }
 

@@ -1,0 +1,46 @@
+/*
+ * The fields of a run's counts hash (`RedisKeys.counts`), spelled here and nowhere else:
+ *   chunks, s<i>:chunks|bytes|lines   what was enqueued, in the run and in source i
+ *   done, dead                        chunks counted / dead-lettered now
+ *   settledBytes                      bytes no longer in flight
+ *   s<i>:p<j>:l|o                     lines / occurrences that pattern j matched in source i
+ *   s<i>:any                          lines any pattern selects (several patterns)
+ *   w:<worker>                        chunks each worker counted
+ * The scripts in lua/ take the names of the per-source, per-pattern and per-worker fields
+ * in ARGV; the run-wide ones (RunCounter) they spell as here, which run-store.test.ts pins.
+ */
+
+/** The run-wide counters. */
+export const RunCounter = { chunks: 'chunks', done: 'done', dead: 'dead', settledBytes: 'settledBytes' } as const;
+
+/** A source's count of what was enqueued: chunks, bytes, lines. */
+export function sourceField(source: number, counter: 'chunks' | 'bytes' | 'lines'): string {
+  return `s${source}:${counter}`;
+}
+
+/** What a pattern matched in a source: lines or occurrences. */
+export function patternField(source: number, pattern: number, counter: 'lines' | 'occurrences'): string {
+  return `s${source}:p${pattern}:${counter === 'lines' ? 'l' : 'o'}`;
+}
+
+/** The lines of a source that any of several patterns selects. */
+export function anyField(source: number): string {
+  return `s${source}:any`;
+}
+
+const WORKER = 'w:';
+
+/** The chunks a worker counted. */
+export function workerField(workerId: string): string {
+  return `${WORKER}${workerId}`;
+}
+
+/** The worker a field counts chunks for, or null if it is no worker's field. */
+export function workerOf(field: string): string | null {
+  return field.startsWith(WORKER) ? field.slice(WORKER.length) : null;
+}
+
+/** A counter's value as the hash holds it (absent: 0). */
+export function readCounter(value: string | null | undefined): number {
+  return value ? Number(value) : 0;
+}
