@@ -61,19 +61,16 @@ export type { ChunkInsight } from './insight/chunk-insight.js';
 export { type InsightReport, type SpikeReport, type TopMessage, type WindowsReport, type YearAssumed, assembleInsight, findSpikes } from './insight/insight-report.js';
 export { TIME_FORMAT_FIELDS, createTimestampParser, formatWindowSize } from './insight/timestamps.js';
 export { messageTemplate } from './insight/message-template.js';
-export {
-  type ChunkPlacement,
-  type ChunkState,
-  DEFAULT_DEAD_LETTER_RETENTION_MS,
-  type DeadLetterRecord,
-  type RecordOutcome,
-  type RecordResult,
-  type ReplayReadiness,
-  RUN_ENDED_EVENTS,
-  type StoredChunkRef,
-  RunStore,
-  newRunId,
-} from './runs/run-store.js';
+export type {
+  ChunkPlacement,
+  ChunkState,
+  DeadLetterRecord,
+  RecordOutcome,
+  RecordResult,
+  ReplayReadiness,
+  StoredChunkRef,
+} from './runs/chunk-records.js';
+export { DEFAULT_DEAD_LETTER_RETENTION_MS, RUN_ENDED_EVENTS, RunStore, newRunId } from './runs/run-store.js';
 export {
   DEAD_LETTER_QUEUE,
   type DeadChunkRef,

@@ -21,3 +21,13 @@ export function isConnectionLost(err: unknown): boolean {
   if (!(err instanceof Error) || err.name === 'ReplyError') return false;
   return CONNECTION_LOST.some((pattern) => pattern.test(err.message));
 }
+
+/**
+ * The results of a MULTI, or the first error among them: ioredis reports each command's
+ * error alongside, not by rejecting.
+ */
+export function checkTransaction(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error('a Redis transaction was aborted');
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, result]) => result);
+}

@@ -1,8 +1,8 @@
 import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
+import type { StoredDeadRange } from './chunk-records.js';
 import { RunCounter, anyField, patternField, readCounter, sourceField, workerOf } from './count-fields.js';
 import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
 import type { RunDefinition } from './run-definition.js';
-import type { StoredDeadRange } from './run-store.js';
 
 /**
  * Builds the contract's report from a run's three hashes (the counters named in

@@ -1,7 +1,7 @@
 import { UnexpectedScriptReplyError } from '../errors.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { LuaScript } from '../redis/script.js';
-import type { RecordOutcome, ReplayReadiness } from './run-store.js';
+import type { RecordOutcome, ReplayReadiness } from './chunk-records.js';
 
 /*
  * The scripts that change a run's state: one file each in lua/, `<name>-<keys>.lua`, whose

@@ -1,32 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { type ChunkBytes, RedisChunkBytes } from '../chunk-bytes/chunk-bytes.js';
-import type { RedisClient } from '../redis/connection.js';
-import { type ChunkJobData, type ChunkPack, checkPackable, chunkId, isFileChunk, packOf } from '../contract/job.js';
-import { RunNotFoundError } from '../errors.js';
-import type { ChunkInsight } from '../insight/chunk-insight.js';
-import { type SpikeReport, assembleInsight } from '../insight/insight-report.js';
+import { type ChunkJobData, chunkId, isFileChunk, packOf } from '../contract/job.js';
+import type { SpikeReport } from '../insight/insight-report.js';
 import type { ChunkCounts } from '../matching/counts.js';
+import type { RedisClient } from '../redis/connection.js';
 import type { RedisKeys } from '../redis/keys.js';
+import { checkTransaction } from '../redis/redis-errors.js';
+import {
+  type ChunkPlacement,
+  type ChunkState,
+  type DeadLetterRecord,
+  type RecordOutcome,
+  type RecordResult,
+  type ReplayReadiness,
+  type StoredChunkRef,
+  asState,
+  packKey,
+} from './chunk-records.js';
+import { type ChunkToStore, recordDeadLetter, recordLostChunk, recordResults, storeChunks } from './chunk-recording.js';
+import { RunCounter, readCounter } from './count-fields.js';
+import { readChunk, readChunksInto } from './pack-reads.js';
 import type { RunProgress, RunReport, RunStatus } from './report.js';
-import { RunCounter, anyField, patternField, readCounter, sourceField, workerField } from './count-fields.js';
-import { assembleReport } from './report-assembly.js';
 import type { RunDefinition } from './run-definition.js';
+import type { RunStoreContext } from './run-store-context.js';
+import { readProgress, readReport, readSettlement, readStatus } from './run-reports.js';
 import {
   RecordCode,
   chunkScriptKeys,
-  codeAndGeneration,
   dropChunkBytesScript,
   expectCode,
   prepareReplayScript,
-  recordDeadLetterScript,
-  recordLostChunkScript,
-  recordOutcome,
-  recordResultsScript,
   recordSpikeScript,
   replayReadiness,
-  replyList,
   sealRunScript,
-  storeChunksScript,
 } from './run-scripts.js';
 
 /** How long a dead-lettered chunk's bytes are kept for inspection and replay. */
@@ -38,61 +44,6 @@ export const DEFAULT_DEAD_LETTER_RETENTION_MS = 7 * 24 * 3600 * 1000;
  */
 export const RUN_ENDED_EVENTS: ReadonlySet<string> = new Set(['finished', 'failed']);
 
-/** Where a chunk is: not enqueued (null), waiting to be counted, counted, dead-lettered, or being replayed. */
-export type ChunkState = 'queued' | 'done' | 'dead' | 'replaying' | null;
-
-/**
- * `recorded` now, `duplicate` (settled before), the run is gone, the run does not know
- * the chunk (Redis lost it in a restart; its coordinator enqueues it again), or the run
- * failed (its remaining chunks are dropped as workers reach them).
- */
-export type RecordOutcome = 'recorded' | 'duplicate' | 'run-missing' | 'chunk-unknown' | 'run-failed';
-
-export interface RecordResult {
-  outcome: RecordOutcome;
-  /**
-   * When the chunk had been dead-lettered and is counted now: the dead-letter
-   * generation it leaves, whose dead-letter entry is stale from now on; otherwise 0.
-   */
-  revivedGeneration: number;
-}
-
-export interface DeadLetterRecord {
-  outcome: RecordOutcome;
-  /** The chunk's dead-letter generation: one per time it was dead-lettered; 0 if it was counted. */
-  generation: number;
-}
-
-export type ReplayReadiness = 'ready' | 'not-dead' | 'bytes-gone';
-
-/** What names a chunk's pack: its run, source and seq, and the pack its job data names, if any. */
-type PackedChunk = Pick<ChunkJobData, 'runId' | 'source' | 'seq'> & { pack?: ChunkPack | undefined };
-
-/** What names a stored chunk's bytes: its pack, and (for a range of a pack) its length. */
-export type StoredChunkRef = PackedChunk & Pick<ChunkJobData, 'byteLength'>;
-
-/** Where a chunk lies in its source; `lineCount` is null when the workers are to count its lines. */
-export interface ChunkPlacement {
-  seq: number;
-  byteOffset: number;
-  byteLength: number;
-  lineCount: number | null;
-}
-
-/** A dead-lettered range as the run keeps it; see `assembleReport`. */
-export interface StoredDeadRange {
-  source: number;
-  seq: number;
-  firstLine: number | null;
-  lineCount: number | null;
-  byteOffset: number;
-  byteLength: number;
-  reason: string;
-}
-
-/** Times a chunk's bytes are SET before giving up on them staying. */
-const MAX_STORE_ATTEMPTS = 5;
-
 export function newRunId(now = Date.now()): string {
   return `r-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
 }
@@ -100,14 +51,21 @@ export function newRunId(now = Date.now()): string {
 /**
  * A run's state in Redis: its definition, what was enqueued, what each chunk counted,
  * what was dead-lettered. Coordinators and workers on any host share it through Redis.
+ * Its parts: recording chunks (chunk-recording.ts, through the scripts of lua/), reading
+ * their bytes (pack-reads.ts), reading the run back (run-reports.ts); the run's lifecycle
+ * and the dead-letter steps are here.
  */
 export class RunStore {
+  private readonly context: RunStoreContext;
+
   constructor(
     private readonly redis: RedisClient,
     readonly keys: RedisKeys,
     /** How chunk bytes go to and from Redis; by default through `redis`. */
-    private readonly bytes: ChunkBytes = new RedisChunkBytes(redis),
-  ) {}
+    bytes: ChunkBytes = new RedisChunkBytes(redis),
+  ) {
+    this.context = { redis, keys, bytes };
+  }
 
   async createRun(definition: RunDefinition): Promise<{ runId: string; startedAt: number }> {
     const runId = newRunId();
@@ -142,64 +100,21 @@ export class RunStore {
   }
 
   /**
-   * `storeChunk` for several chunks: first their bytes (one plain SET on the chunk-bytes
-   * path: those given bytes are one pack, so they must be consecutive chunks of one
-   * source; see `packed`), then, in one script, the accounting, which adds a chunk only
-   * if its bytes are there (see storeChunks-4.lua); bytes lost in between (a restart,
-   * a failover) are SET again. With `again` (a call whose reply was lost being made
-   * again), chunks Redis already knows are left as they are: their job may have been
-   * added and counted since, its pack deleted, and setting it again would leave it to
-   * nobody.
+   * `storeChunk` for several chunks: those given bytes are one pack, so they must be
+   * consecutive chunks of one source (see `packed`). With `again`, a call whose reply was
+   * lost is being made again: see `storeChunks` in chunk-recording.ts.
    */
   async storeChunks(
     runId: string,
-    items: readonly { source: number; chunk: ChunkPlacement; parts?: readonly Uint8Array[] }[],
+    items: readonly ChunkToStore[],
     { again = false }: { again?: boolean } = {},
   ): Promise<RecordOutcome[]> {
-    // The script adds all of a call's chunks or none: known, they were all added.
-    if (again && items.length > 0 && (await this.chunkStates(runId, items.map(({ source, chunk }) => chunkId({ source, seq: chunk.seq })))).every((state) => state !== null)) {
-      return items.map(() => 'duplicate');
-    }
-    const stored = items.filter((item) => item.parts);
-    checkPackable(stored.map(({ source, chunk }) => ({ source, ...chunk })));
-    const pack = stored.length > 0 ? this.keys.chunkPack(runId, stored[0]!.source, stored[0]!.chunk.seq, stored[stored.length - 1]!.chunk.seq) : null;
-    const outcomes: RecordOutcome[] = new Array<RecordOutcome>(items.length);
-    let pending = items.map((_, i) => i);
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_STORE_ATTEMPTS) throw new Error(`the bytes of ${pending.length} chunks of run ${runId} vanished from Redis ${MAX_STORE_ATTEMPTS} times after being stored (is Redis evicting keys? it must not: maxmemory-policy noeviction)`);
-      const batch = pending.map((i) => items[i]!);
-      if (pack !== null && batch.some((item) => item.parts)) await this.bytes.store([{ key: pack, parts: stored.flatMap((item) => item.parts!) }]);
-      const args: (string | number)[] = [batch.length];
-      for (const { source, chunk, parts } of batch) {
-        args.push(
-          `${source}.${chunk.seq}`,
-          sourceField(source, 'chunks'),
-          sourceField(source, 'bytes'),
-          sourceField(source, 'lines'),
-          chunk.byteLength,
-          chunk.lineCount ?? '',
-          parts ? '1' : '0',
-        );
-      }
-      const keys = [this.keys.run(runId), this.keys.counts(runId), this.keys.chunkStates(runId), ...(pack !== null ? [pack] : [])];
-      const replies = replyList(storeChunksScript, await storeChunksScript.run(this.redis, keys, args), batch.length);
-      const missing: number[] = [];
-      replies.forEach((code, at) => {
-        if (code === RecordCode.BYTES_MISSING) missing.push(pending[at]!);
-        else outcomes[pending[at]!] = recordOutcome(storeChunksScript, code);
-      });
-      pending = missing;
-    }
-    return outcomes;
+    return storeChunks(this.context, runId, items, again);
   }
 
   /** A stored chunk's bytes, or null if Redis has none (for inspection; workers read them with `readChunksInto`). */
   async readChunk(job: StoredChunkRef): Promise<Buffer | null> {
-    const pack = packOf(job);
-    const key = this.packKey(job);
-    if (pack.first === pack.last) return this.redis.getBuffer(key);
-    const bytes = await this.redis.getrangeBuffer(key, pack.offset, pack.offset + job.byteLength - 1);
-    return bytes.length === 0 ? null : bytes;
+    return readChunk(this.context, job);
   }
 
   /**
@@ -212,37 +127,7 @@ export class RunStore {
    * gone.
    */
   async readChunksInto(reads: readonly { job: StoredChunkRef; target: Uint8Array }[]): Promise<(number | null)[]> {
-    const plan: { key: string; target: Uint8Array; start?: number; chunks: number[] }[] = [];
-    for (let i = 0; i < reads.length; ) {
-      const { job } = reads[i]!;
-      const pack = packOf(job);
-      const members = pack.last - pack.first + 1;
-      const whole = i + members <= reads.length ? spanOf(reads.slice(i, i + members), job, pack) : null;
-      if (whole) {
-        plan.push({ key: this.packKey(job), target: whole, chunks: Array.from({ length: members }, (_, k) => i + k) });
-        i += members;
-      } else if (job.byteLength === 0) {
-        // Nothing to read (a range of no bytes would be taken for the whole value).
-        i++;
-      } else {
-        plan.push({ key: this.packKey(job), target: reads[i]!.target, ...(members > 1 ? { start: pack.offset } : {}), chunks: [i] });
-        i++;
-      }
-    }
-    const lengths = await this.bytes.readInto(plan);
-    const results: (number | null)[] = reads.map(({ job }) => (job.byteLength === 0 ? 0 : null));
-    plan.forEach(({ target, start, chunks }, at) => {
-      const found = lengthFound(lengths[at] ?? null, start !== undefined);
-      if (chunks.length === 1) results[chunks[0]!] = found;
-      // A whole pack of the wrong length says nothing of each chunk: each is read again on its own.
-      else for (const i of chunks) results[i] = found === null ? null : found === target.length ? reads[i]!.job.byteLength : Number.NaN;
-    });
-    const misfits = reads.flatMap((read, i) => (Number.isNaN(results[i]) ? [{ ...read, i }] : []));
-    if (misfits.length > 0) {
-      const again = await this.bytes.readInto(misfits.map(({ job, target }) => ({ key: this.packKey(job), target, start: packOf(job).offset })));
-      misfits.forEach(({ i }, at) => (results[i] = lengthFound(again[at] ?? null, true)));
-    }
-    return results;
+    return readChunksInto(this.context, reads);
   }
 
   /**
@@ -286,46 +171,13 @@ export class RunStore {
    * `recordResult` for several chunks of one run, in one atomic step. A pack with
    * dead-lettered chunks left in it (a replayed chunk's) is kept for `retentionMs`.
    */
-  async recordResults(jobs: readonly ChunkJobData[], counts: readonly ChunkCounts[], workerId: string, retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS): Promise<RecordResult[]> {
-    if (jobs.length === 0) return [];
-    const { runId } = jobs[0]!;
-    const keys = [...this.chunkKeys({ runId, source: 0, seq: 0 }), this.keys.insight(runId)];
-    const packs = new Map<string, number>();
-    const packArgs: (string | number)[] = [];
-    const chunkArgs: (string | number)[] = [];
-    jobs.forEach((job, i) => {
-      let packIndex = 0;
-      if (!isFileChunk(job)) {
-        const key = this.packKey(job);
-        if (!packs.has(key)) {
-          const { first, last } = packOf(job);
-          packs.set(key, packs.size + 1);
-          keys.push(key);
-          packArgs.push(job.source, first, last);
-        }
-        packIndex = packs.get(key)!;
-      }
-      const increments: (string | number)[] = [];
-      counts[i]!.matches.forEach((match, pattern) => {
-        if (match.lines > 0) increments.push(patternField(job.source, pattern, 'lines'), match.lines);
-        if (match.occurrences > 0) increments.push(patternField(job.source, pattern, 'occurrences'), match.occurrences);
-      });
-      const any = counts[i]!.any;
-      if (any !== undefined && any > 0) increments.push(anyField(job.source), any);
-      // Nobody counted the lines of a chunk read from shared storage before this worker.
-      const countedHere = isFileChunk(job) ? counts[i]!.lines : '';
-      const found = counts[i]!.insight;
-      // Where the chunk starts is the job's to say (a chunk on shared storage: nobody knows yet).
-      const insight = found ? JSON.stringify({ ...found, firstLine: isFileChunk(job) ? null : job.firstLine }) : '';
-      const linesField = sourceField(job.source, 'lines');
-      chunkArgs.push(chunkId(job), job.byteLength, countedHere, linesField, packIndex, increments.length / 2, ...increments, insight);
-    });
-    const runArgs = [workerField(workerId), this.keys.runEvents(runId), jobs.length, retentionMs, packs.size];
-    const reply = await recordResultsScript.run(this.redis, keys, [...runArgs, ...packArgs, ...chunkArgs]);
-    return replyList(recordResultsScript, reply, jobs.length).map((result) => {
-      const [code, generation] = codeAndGeneration(recordResultsScript, result);
-      return { outcome: recordOutcome(recordResultsScript, code), revivedGeneration: generation };
-    });
+  async recordResults(
+    jobs: readonly ChunkJobData[],
+    counts: readonly ChunkCounts[],
+    workerId: string,
+    retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS,
+  ): Promise<RecordResult[]> {
+    return recordResults(this.context, jobs, counts, workerId, retentionMs);
   }
 
   /**
@@ -337,34 +189,7 @@ export class RunStore {
     reason: string,
     { retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS, lineCount = null }: { retentionMs?: number; lineCount?: number | null } = {},
   ): Promise<DeadLetterRecord> {
-    // A chunk read from shared storage has no known first line: the report works it out
-    // from the line counts of the chunks before it. Its line count is what the
-    // dead-lettering worker could count, if it could read the chunk.
-    const range: StoredDeadRange = {
-      source: job.source,
-      seq: job.seq,
-      firstLine: isFileChunk(job) ? null : job.firstLine,
-      lineCount: isFileChunk(job) ? lineCount : job.lineCount,
-      byteOffset: job.byteOffset,
-      byteLength: job.byteLength,
-      reason,
-    };
-    // A chunk read from shared storage has no pack: its key is one nobody sets.
-    const pack = packOf(job);
-    const reply = await recordDeadLetterScript.run(this.redis, this.chunkKeys(job), [
-      chunkId(job),
-      JSON.stringify(range),
-      job.byteLength,
-      this.keys.runEvents(job.runId),
-      retentionMs,
-      isFileChunk(job) && lineCount !== null ? lineCount : '',
-      sourceField(job.source, 'lines'),
-      job.source,
-      pack.first,
-      pack.last,
-    ]);
-    const [code, generation] = codeAndGeneration(recordDeadLetterScript, reply);
-    return { outcome: recordOutcome(recordDeadLetterScript, code), generation };
+    return recordDeadLetter(this.context, job, reason, retentionMs, lineCount);
   }
 
   /**
@@ -372,35 +197,24 @@ export class RunStore {
    * the report lists its range instead of coming out short. False if Redis knows it.
    */
   async recordLostChunk(runId: string, source: number, chunk: ChunkPlacement & { firstLine: number; lineCount: number }, reason: string): Promise<boolean> {
-    const { seq, ...range } = chunk;
-    const reply = await recordLostChunkScript.run(this.redis, this.chunkKeys({ runId, source, seq }), [
-      `${source}.${seq}`,
-      sourceField(source, 'chunks'),
-      sourceField(source, 'bytes'),
-      sourceField(source, 'lines'),
-      range.byteLength,
-      range.lineCount,
-      JSON.stringify({ source, seq, ...range, reason } satisfies StoredDeadRange),
-      this.keys.runEvents(runId),
-    ]);
-    const codes = [RecordCode.RECORDED, RecordCode.DUPLICATE, RecordCode.RUN_MISSING];
-    return expectCode(recordLostChunkScript, reply, codes) === RecordCode.RECORDED;
+    return recordLostChunk(this.context, runId, source, chunk, reason);
   }
 
   /** Puts back the bytes of a chunk that is still to be counted (after Redis lost them), as a pack of its own. */
   async restoreChunkBytes(runId: string, source: number, seq: number, bytes: Buffer): Promise<void> {
-    await this.bytes.store([{ key: this.keys.chunkPack(runId, source, seq, seq), parts: [bytes] }]);
+    await this.context.bytes.store([{ key: this.keys.chunkPack(runId, source, seq, seq), parts: [bytes] }]);
   }
 
   /** Whether the pack holding a stored chunk's bytes is in Redis. */
   async chunkBytesExist(job: StoredChunkRef): Promise<boolean> {
-    return (await this.redis.exists(this.packKey(job))) === 1;
+    return (await this.redis.exists(packKey(this.keys, job))) === 1;
   }
 
   /** Takes a dead-lettered chunk (of the given generation) back so that it can be enqueued again. */
   async prepareReplay(job: ChunkJobData, generation: number): Promise<ReplayReadiness> {
     const stored = isFileChunk(job) ? '0' : '1';
-    return replayReadiness(await prepareReplayScript.run(this.redis, this.chunkKeys(job), [chunkId(job), generation, stored]));
+    const keys = chunkScriptKeys(this.keys, job.runId, packKey(this.keys, job));
+    return replayReadiness(await prepareReplayScript.run(this.redis, keys, [chunkId(job), generation, stored]));
   }
 
   /** How many times the chunk was dead-lettered (its current dead-letter generation). */
@@ -416,7 +230,7 @@ export class RunStore {
   async dropChunkBytes(chunks: readonly (StoredChunkRef & { generation: number })[]): Promise<number> {
     const packs = new Map<string, { chunk: StoredChunkRef; args: (string | number)[] }>();
     for (const chunk of chunks) {
-      const key = this.packKey(chunk);
+      const key = packKey(this.keys, chunk);
       const pack = packs.get(key) ?? { chunk, args: [] };
       pack.args.push(chunkId(chunk), chunk.generation);
       packs.set(key, pack);
@@ -456,72 +270,19 @@ export class RunStore {
 
   /** A run's status and how many of its chunks are settled: the cheap question to ask often. */
   async settlement(runId: string): Promise<{ status: RunStatus; settled: number }> {
-    const results = checkTransaction(
-      await this.redis.multi().hget(this.keys.run(runId), 'status').hmget(this.keys.counts(runId), RunCounter.done, RunCounter.dead).exec(),
-    );
-    const status = results[0] as string | null;
-    if (status === null) throw this.notFound(runId);
-    const [done, dead] = results[1] as (string | null)[];
-    return { status: status as RunStatus, settled: readCounter(done) + readCounter(dead) };
+    return readSettlement(this.context, runId);
   }
 
   async status(runId: string): Promise<RunStatus> {
-    const status = await this.redis.hget(this.keys.run(runId), 'status');
-    if (status === null) throw this.notFound(runId);
-    return status as RunStatus;
+    return readStatus(this.context, runId);
   }
 
   async report(runId: string): Promise<RunReport> {
-    const [run, counts, dead] = await Promise.all([
-      this.redis.hgetall(this.keys.run(runId)),
-      this.redis.hgetall(this.keys.counts(runId)),
-      this.redis.hgetall(this.keys.deadLetters(runId)),
-    ]);
-    if (!run.runId) throw this.notFound(runId);
-    // Chunks read from shared storage: their line counts place dead ones in the source.
-    const needLines = Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null);
-    const definition = JSON.parse(run.definition ?? '{}') as RunDefinition;
-    const lines = needLines || definition.insight?.top !== undefined ? await this.redis.hgetall(this.keys.chunkLines(runId)) : {};
-    const report = assembleReport(run, counts, dead, Date.now(), lines);
-    if (!definition.insight) return report;
-    const found = await this.redis.hgetall(this.keys.insight(runId));
-    const chunks = Object.entries(found).map(([id, json]) => {
-      const [source, seq] = id.split('.').map(Number) as [number, number];
-      return { source, seq, insight: JSON.parse(json) as ChunkInsight };
-    });
-    // A dead-lettered chunk's lines, to keep line numbers right past it.
-    const deadLines = new Map(Object.values(dead).map((json) => {
-      const range = JSON.parse(json) as StoredDeadRange;
-      return [`${range.source}.${range.seq}`, range.lineCount] as const;
-    }));
-    const insight = assembleInsight(definition.insight, definition.patterns.map((spec) => spec.pattern), definition.sources, chunks, (source, seq) => {
-      const counted = lines[`${source}.${seq}`];
-      return counted !== undefined ? Number(counted) : (deadLines.get(`${source}.${seq}`) ?? null);
-    });
-    return { ...report, ...insight };
+    return readReport(this.context, runId);
   }
 
   async progress(runId: string): Promise<RunProgress> {
-    const [run, counts] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.counts(runId))]);
-    if (!run.runId) throw this.notFound(runId);
-    const report = assembleReport(run, counts, {}, Date.now());
-    return {
-      runId,
-      status: report.status,
-      patterns: report.patterns,
-      allEnqueued: run.sealed === '1',
-      chunks: report.totals.chunks,
-      chunksDone: report.totals.chunksDone,
-      chunksDeadLettered: report.totals.chunksDeadLettered,
-      bytes: report.totals.bytes,
-      bytesSettled: readCounter(counts[RunCounter.settledBytes]),
-      lines: report.totals.lines,
-      sources: report.sources.map((source) => source.name),
-      startedAt: report.startedAt,
-      finishedAt: report.finishedAt,
-      durationMs: report.durationMs,
-      ...(report.error ? { error: report.error } : {}),
-    };
+    return readProgress(this.context, runId);
   }
 
   /** How many of the `limit` most recent runs are in each status. */
@@ -542,55 +303,4 @@ export class RunStore {
   async recentRunIds(limit: number): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runs(), 0, limit - 1);
   }
-
-  private notFound(runId: string): RunNotFoundError {
-    return new RunNotFoundError(`no run ${runId} under prefix "${this.keys.prefix}"`);
-  }
-
-  /** The key of the pack that holds a stored chunk's bytes. */
-  private packKey(job: PackedChunk): string {
-    const { first, last } = packOf(job);
-    return this.keys.chunkPack(job.runId, job.source, first, last);
-  }
-
-  /** The KEYS the chunk scripts share, with the chunk's pack as the fifth. */
-  private chunkKeys(job: PackedChunk): string[] {
-    return chunkScriptKeys(this.keys, job.runId, this.packKey(job));
-  }
-}
-
-/**
- * The one buffer that `reads` (the chunks of `job`'s pack, if these are they, in order)
- * fill end to end, or null: they are not the whole pack, or their targets are not
- * consecutive parts of one buffer.
- */
-function spanOf(reads: readonly { job: StoredChunkRef; target: Uint8Array }[], job: StoredChunkRef, pack: ChunkPack): Uint8Array | null {
-  if (pack.offset !== 0 || job.seq !== pack.first) return null;
-  let end = reads[0]!.target.byteOffset;
-  for (const [k, read] of reads.entries()) {
-    const { target } = read;
-    const its = packOf(read.job);
-    if (read.job.seq !== pack.first + k || read.job.source !== job.source || read.job.runId !== job.runId || its.first !== pack.first || its.last !== pack.last) return null;
-    if (its.offset !== target.byteOffset - reads[0]!.target.byteOffset) return null;
-    if (target.buffer !== reads[0]!.target.buffer || target.byteOffset !== end || target.length !== read.job.byteLength) return null;
-    end += target.length;
-  }
-  const first = reads[0]!.target;
-  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
-}
-
-/** A read's length, null if the bytes are gone: a range of a missing key comes back empty, and a chunk read as a range is never empty. */
-function lengthFound(length: number | null, range: boolean): number | null {
-  return range && length === 0 ? null : length;
-}
-
-function asState(value: string | null): ChunkState {
-  return value === 'queued' || value === 'done' || value === 'dead' || value === 'replaying' ? value : null;
-}
-
-/** The results of a MULTI, or the first error among them: ioredis reports each command's error alongside, not by rejecting. */
-function checkTransaction(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new Error('a Redis transaction was aborted');
-  for (const [error] of results) if (error) throw error;
-  return results.map(([, result]) => result);
 }

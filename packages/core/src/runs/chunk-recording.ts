@@ -1,0 +1,242 @@
+import { type ChunkJobData, checkPackable, chunkId, isFileChunk, packOf } from '../contract/job.js';
+import type { ChunkCounts } from '../matching/counts.js';
+import {
+  type ChunkPlacement,
+  type DeadLetterRecord,
+  type RecordOutcome,
+  type RecordResult,
+  type StoredDeadRange,
+  asState,
+  packKey,
+} from './chunk-records.js';
+import { anyField, patternField, sourceField, workerField } from './count-fields.js';
+import {
+  RecordCode,
+  chunkScriptKeys,
+  codeAndGeneration,
+  expectCode,
+  recordDeadLetterScript,
+  recordLostChunkScript,
+  recordOutcome,
+  recordResultsScript,
+  replyList,
+  storeChunksScript,
+} from './run-scripts.js';
+import type { RunStoreContext } from './run-store-context.js';
+
+/*
+ * Recording chunks: what the run enqueued, what each chunk counted, what was
+ * dead-lettered. Each call is one script of lua/, which records a chunk exactly once;
+ * here its ARGV is built (the count-hash fields named by count-fields.ts) and its reply
+ * read. RunStore's methods of the same names say what each means.
+ */
+
+/** Times a chunk's bytes are SET before giving up on them staying. */
+const MAX_STORE_ATTEMPTS = 5;
+
+/** A chunk to add to what the run enqueued, with its bytes when they are to be kept in Redis. */
+export interface ChunkToStore {
+  source: number;
+  chunk: ChunkPlacement;
+  parts?: readonly Uint8Array[];
+}
+
+/**
+ * First the bytes of the chunks given some (one plain SET on the chunk-bytes path: they
+ * are one pack, so they must be consecutive chunks of one source; see `packed`), then, in
+ * one script, the accounting, which adds a chunk only if its bytes are there (see
+ * storeChunks-4.lua); bytes lost in between (a restart, a failover) are SET again. With
+ * `again` (a call whose reply was lost being made again), chunks Redis already knows are
+ * left as they are: their job may have been added and counted since, its pack deleted,
+ * and setting it again would leave it to nobody.
+ */
+export async function storeChunks(
+  { redis, keys, bytes }: RunStoreContext,
+  runId: string,
+  items: readonly ChunkToStore[],
+  again: boolean,
+): Promise<RecordOutcome[]> {
+  // The script adds all of a call's chunks or none: known, they were all added.
+  if (again && items.length > 0) {
+    const ids = items.map(({ source, chunk }) => chunkId({ source, seq: chunk.seq }));
+    const states = (await redis.hmget(keys.chunkStates(runId), ...ids)).map(asState);
+    if (states.every((state) => state !== null)) return items.map(() => 'duplicate');
+  }
+  const stored = items.filter((item) => item.parts);
+  checkPackable(stored.map(({ source, chunk }) => ({ source, ...chunk })));
+  const first = stored[0];
+  const last = stored[stored.length - 1];
+  const pack = first && last ? keys.chunkPack(runId, first.source, first.chunk.seq, last.chunk.seq) : null;
+  const outcomes: RecordOutcome[] = new Array<RecordOutcome>(items.length);
+  let pending = items.map((_, i) => i);
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > MAX_STORE_ATTEMPTS) {
+      throw new Error(
+        `the bytes of ${pending.length} chunks of run ${runId} vanished from Redis ${MAX_STORE_ATTEMPTS} times ` +
+          'after being stored (is Redis evicting keys? it must not: maxmemory-policy noeviction)',
+      );
+    }
+    const batch = pending.map((i) => items[i]!);
+    if (pack !== null && batch.some((item) => item.parts)) {
+      await bytes.store([{ key: pack, parts: stored.flatMap((item) => item.parts!) }]);
+    }
+    const args: (string | number)[] = [batch.length];
+    for (const { source, chunk, parts } of batch) {
+      args.push(
+        `${source}.${chunk.seq}`,
+        sourceField(source, 'chunks'),
+        sourceField(source, 'bytes'),
+        sourceField(source, 'lines'),
+        chunk.byteLength,
+        chunk.lineCount ?? '',
+        parts ? '1' : '0',
+      );
+    }
+    const scriptKeys = [keys.run(runId), keys.counts(runId), keys.chunkStates(runId), ...(pack !== null ? [pack] : [])];
+    const replies = replyList(storeChunksScript, await storeChunksScript.run(redis, scriptKeys, args), batch.length);
+    const missing: number[] = [];
+    replies.forEach((code, at) => {
+      if (code === RecordCode.BYTES_MISSING) missing.push(pending[at]!);
+      else outcomes[pending[at]!] = recordOutcome(storeChunksScript, code);
+    });
+    pending = missing;
+  }
+  return outcomes;
+}
+
+/**
+ * Records several chunks of one run in one script; a pack with dead-lettered chunks left
+ * in it is kept for `retentionMs`.
+ */
+export async function recordResults(
+  { redis, keys }: RunStoreContext,
+  jobs: readonly ChunkJobData[],
+  counts: readonly ChunkCounts[],
+  workerId: string,
+  retentionMs: number,
+): Promise<RecordResult[]> {
+  if (jobs.length === 0) return [];
+  const { runId } = jobs[0]!;
+  // The fifth key, a chunk's pack, is unused here: the packs follow the insight hash.
+  const unusedPack = packKey(keys, { runId, source: 0, seq: 0 });
+  const scriptKeys = [...chunkScriptKeys(keys, runId, unusedPack), keys.insight(runId)];
+  const packs = new Map<string, number>();
+  const packArgs: (string | number)[] = [];
+  const chunkArgs: (string | number)[] = [];
+  jobs.forEach((job, i) => {
+    let packIndex = 0;
+    if (!isFileChunk(job)) {
+      const key = packKey(keys, job);
+      if (!packs.has(key)) {
+        const { first, last } = packOf(job);
+        packs.set(key, packs.size + 1);
+        scriptKeys.push(key);
+        packArgs.push(job.source, first, last);
+      }
+      packIndex = packs.get(key)!;
+    }
+    const found = counts[i]!;
+    const increments = countIncrements(job.source, found);
+    // Nobody counted the lines of a chunk read from shared storage before this worker.
+    const countedHere = isFileChunk(job) ? found.lines : '';
+    // Where the chunk starts is the job's to say (a chunk on shared storage: nobody knows yet).
+    const firstLine = isFileChunk(job) ? null : job.firstLine;
+    const insight = found.insight ? JSON.stringify({ ...found.insight, firstLine }) : '';
+    chunkArgs.push(
+      chunkId(job),
+      job.byteLength,
+      countedHere,
+      sourceField(job.source, 'lines'),
+      packIndex,
+      increments.length / 2,
+      ...increments,
+      insight,
+    );
+  });
+  const runArgs = [workerField(workerId), keys.runEvents(runId), jobs.length, retentionMs, packs.size];
+  const reply = await recordResultsScript.run(redis, scriptKeys, [...runArgs, ...packArgs, ...chunkArgs]);
+  const replies = replyList(recordResultsScript, reply, jobs.length);
+  return replies.map((result) => {
+    const [code, generation] = codeAndGeneration(recordResultsScript, result);
+    return { outcome: recordOutcome(recordResultsScript, code), revivedGeneration: generation };
+  });
+}
+
+/** A chunk's counts as field/increment pairs of the counts hash; counters that stay at 0 are left out. */
+function countIncrements(source: number, counts: ChunkCounts): (string | number)[] {
+  const increments: (string | number)[] = [];
+  counts.matches.forEach((match, pattern) => {
+    if (match.lines > 0) increments.push(patternField(source, pattern, 'lines'), match.lines);
+    if (match.occurrences > 0) increments.push(patternField(source, pattern, 'occurrences'), match.occurrences);
+  });
+  if (counts.any !== undefined && counts.any > 0) increments.push(anyField(source), counts.any);
+  return increments;
+}
+
+/**
+ * Records a chunk that failed for good; `lineCount` is what the dead-lettering worker
+ * could count of a chunk on shared storage.
+ */
+export async function recordDeadLetter(
+  { redis, keys }: RunStoreContext,
+  job: ChunkJobData,
+  reason: string,
+  retentionMs: number,
+  lineCount: number | null,
+): Promise<DeadLetterRecord> {
+  // A chunk read from shared storage has no known first line: the report works it out
+  // from the line counts of the chunks before it. Its line count is what the
+  // dead-lettering worker could count, if it could read the chunk.
+  const range: StoredDeadRange = {
+    source: job.source,
+    seq: job.seq,
+    firstLine: isFileChunk(job) ? null : job.firstLine,
+    lineCount: isFileChunk(job) ? lineCount : job.lineCount,
+    byteOffset: job.byteOffset,
+    byteLength: job.byteLength,
+    reason,
+  };
+  // A chunk read from shared storage has no pack: its key is one nobody sets.
+  const pack = packOf(job);
+  const reply = await recordDeadLetterScript.run(redis, chunkScriptKeys(keys, job.runId, packKey(keys, job)), [
+    chunkId(job),
+    JSON.stringify(range),
+    job.byteLength,
+    keys.runEvents(job.runId),
+    retentionMs,
+    isFileChunk(job) && lineCount !== null ? lineCount : '',
+    sourceField(job.source, 'lines'),
+    job.source,
+    pack.first,
+    pack.last,
+  ]);
+  const [code, generation] = codeAndGeneration(recordDeadLetterScript, reply);
+  return { outcome: recordOutcome(recordDeadLetterScript, code), generation };
+}
+
+/**
+ * Records a chunk Redis lost and nobody can enqueue again as dead-lettered; false if Redis
+ * knows it (or the run is gone).
+ */
+export async function recordLostChunk(
+  { redis, keys }: RunStoreContext,
+  runId: string,
+  source: number,
+  chunk: ChunkPlacement & { firstLine: number; lineCount: number },
+  reason: string,
+): Promise<boolean> {
+  const { seq, ...range } = chunk;
+  const scriptKeys = chunkScriptKeys(keys, runId, packKey(keys, { runId, source, seq }));
+  const reply = await recordLostChunkScript.run(redis, scriptKeys, [
+    `${source}.${seq}`,
+    sourceField(source, 'chunks'),
+    sourceField(source, 'bytes'),
+    sourceField(source, 'lines'),
+    range.byteLength,
+    range.lineCount,
+    JSON.stringify({ source, seq, ...range, reason } satisfies StoredDeadRange),
+    keys.runEvents(runId),
+  ]);
+  const codes = [RecordCode.RECORDED, RecordCode.DUPLICATE, RecordCode.RUN_MISSING];
+  return expectCode(recordLostChunkScript, reply, codes) === RecordCode.RECORDED;
+}
