@@ -1,7 +1,7 @@
 import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
 import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
 import type { RunDefinition } from './run-definition.js';
-import type { StoredDeadRange } from './run-store.js';
+import type { StoredDeadRange } from '../contract/dead-range.js';
 
 export function readCounter(value: string | null | undefined): number {
   return value ? Number(value) : 0;

@@ -3,6 +3,7 @@ import { type ChunkBytes, RedisChunkBytes } from '../chunk-bytes/chunk-bytes.js'
 import type { RedisClient } from '../redis/connection.js';
 import { type ChunkJobData, type ChunkPack, checkPackable, chunkId, isFileChunk, packOf } from '../contract/job.js';
 import { RunNotFoundError } from '../errors.js';
+import type { StoredDeadRange } from '../contract/dead-range.js';
 import type { ChunkInsight } from '../insight/chunk-insight.js';
 import { type SpikeReport, assembleInsight } from '../insight/insight-report.js';
 import type { ChunkCounts } from '../matching/counts.js';
@@ -69,17 +70,6 @@ export interface ChunkPlacement {
   byteOffset: number;
   byteLength: number;
   lineCount: number | null;
-}
-
-/** A dead-lettered range as the run keeps it; see `assembleReport`. */
-export interface StoredDeadRange {
-  source: number;
-  seq: number;
-  firstLine: number | null;
-  lineCount: number | null;
-  byteOffset: number;
-  byteLength: number;
-  reason: string;
 }
 
 /** `storeChunksScript`'s answer for a chunk whose bytes are not in Redis. */
