@@ -1,5 +1,4 @@
 import {
-  CHUNK_QUEUE,
   type ChunkJobData,
   LogclusterError,
   MAX_CHUNKS_PER_JOB,
@@ -15,9 +14,10 @@ import {
   chunkStream,
   errorMessage,
   isConnectionLost,
+  openChunkQueue,
   packed,
 } from '@logcluster/core';
-import { type JobsOptions, Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import { type FileRange, fileRanges } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
@@ -125,8 +125,7 @@ export class Submission {
     const restarts = new RedisRestartDetector(redis, store.keys.runs());
     await restarts.restarted();
     const { runId, startedAt } = await store.createRun(definition);
-    const queue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: store.keys.prefix });
-    queue.on('error', () => {});
+    const queue = openChunkQueue(redis, store.keys.prefix);
     const events = await RunEvents.subscribe(redis, store.keys.runEvents(runId));
     return new Submission(runId, store, queue, events, restarts, options, definition, startedAt, inputs, plans, notice);
   }

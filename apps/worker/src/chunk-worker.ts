@@ -12,10 +12,11 @@ import {
   connectWithPrefix,
   errorMessage,
   openChunkBytes,
+  openChunkQueue,
   releaseAll,
   startMetricsServer,
 } from '@logcluster/core';
-import { Queue, Worker } from 'bullmq';
+import { type Queue, Worker } from 'bullmq';
 import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
 import { CountPool } from './count-pool.js';
 import { type DeadLetterNotice, DeadLettering } from './dead-lettering.js';
@@ -101,8 +102,7 @@ export class ChunkWorker {
     };
     const deadLettering = new DeadLettering(store, deadLetterQueue, options.name, options.deadLetterRetentionMs, crash, (job) => late.processor!.linesOf(job), onDeadLetter);
     const processor = (late.processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash, metrics));
-    const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix });
-    chunkQueue.on('error', () => {});
+    const chunkQueue = openChunkQueue(redis, prefix);
     const worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => processor.process(job), {
       connection: redis,
       prefix,
