@@ -84,5 +84,7 @@ export {
   parseDeadLetterEntry,
 } from './dead-letter/dead-letter-entry.js';
 export { type DeadLetterItem, DeadLetterQueue } from './dead-letter/dead-letter-queue.js';
+export { DeadLetterService, type DeadLetterServiceParts, type ReplayOutcome } from './dead-letter/dead-letter-service.js';
+export type { DeadLetterState, DeadLetterView } from './dead-letter/dead-letter-view.js';
 export { type Listening, listenHttp } from './http-listen.js';
 export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './metrics/metrics-server.js';
