@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LogclusterError, errorMessage } from '@logcluster/core';
+import { LogclusterError, SERVE_DEFAULTS, SUBMIT_DEFAULTS, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_FLUSH_INTERVAL_MS } from './follow-input.js';
 import { analysisOptions, hideZeroOption, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type FormatChoice, formatOption } from './format-option.js';
@@ -56,7 +55,7 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(
       new Option('--flush-interval <ms>', 'with --follow: appended lines wait at most this long before they are enqueued as a chunk')
         .argParser(intArg('--flush-interval'))
-        .default(DEFAULT_FLUSH_INTERVAL_MS),
+        .default(SUBMIT_DEFAULTS.flushIntervalMs),
     )
     .addOption(sharedRootOption('submit'))
     .addOption(waitTimeoutOption('submit'));
@@ -77,8 +76,8 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .description('the dashboard: Bull Board at /admin/queues (the chunk queue and the dead-letter queue), /metrics and /healthz, until SIGTERM/SIGINT')
     .addOption(redisOption())
     .addOption(prefixOption())
-    .addOption(new Option('--host <address>', 'address to listen on; other than loopback only with credentials').default('127.0.0.1'))
-    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').argParser(intArg('--port', 0)).default(3000))
+    .addOption(new Option('--host <address>', 'address to listen on; other than loopback only with credentials').default(SERVE_DEFAULTS.host))
+    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').argParser(intArg('--port', 0)).default(SERVE_DEFAULTS.port))
     .addHelpText(
       'after',
       `\nCredentials (HTTP Basic, for everything but /healthz) come from the environment:\n  ${DASHBOARD_USER_ENV}, ${DASHBOARD_PASSWORD_ENV}\n` +

@@ -2,12 +2,11 @@ import {
   type ChunkJobData,
   LogclusterError,
   MAX_CHUNKS_PER_JOB,
-  type PatternSpec,
   type RedisClient,
   type RunDefinition,
-  type RunInsightSpec,
   type RunStore,
   type StoredChunkJob,
+  type SubmitOptions,
   batchJobData,
   batchJobId,
   chunkJobOptions,
@@ -27,22 +26,6 @@ import { RedisRestartDetector } from './redis-restart.js';
 import { RunEvents } from './run-events.js';
 import { RunRepair } from './run-repair.js';
 import { type SourcePlan, chunkJob, planSources } from './source-plan.js';
-
-export interface SubmitOptions {
-  patterns: PatternSpec[];
-  /** Files under this directory are read by the workers themselves (see `planSources`). */
-  sharedRoot?: string;
-  chunkSize: number;
-  maxLineSize: number;
-  /** Bound on bytes enqueued but not yet counted. */
-  maxInFlightBytes: number;
-  attempts: number;
-  backoffMs: number;
-  /** Windows, spikes, top messages (`--window`, `--top`). */
-  insight?: RunInsightSpec;
-  /** Following a live source: every chunk is enqueued as soon as it is cut, not held to fill a job. */
-  follow?: boolean;
-}
 
 /** Jobs being written to Redis at once; enough to keep the connection busy. */
 const ENQUEUE_CONCURRENCY = 4;

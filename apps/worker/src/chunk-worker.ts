@@ -5,6 +5,7 @@ import {
   DeadLetterQueue,
   type MetricsServer,
   type RedisClient,
+  type WorkerOptions,
   RedisKeys,
   RunStore,
   checkRedis,
@@ -14,6 +15,7 @@ import {
   openChunkBytes,
   openChunkQueue,
   releaseAll,
+  resolveWorkerOptions,
   startMetricsServer,
 } from '@logcluster/core';
 import { Worker } from 'bullmq';
@@ -25,7 +27,6 @@ import { fileChunkLines } from './file-chunk-lines.js';
 import { SharedStorage } from './shared-storage.js';
 import { crashAt } from './fault-points.js';
 import { WorkerMetrics } from './worker-metrics.js';
-import { type WorkerOptions, resolveWorkerOptions } from './worker-options.js';
 
 /**
  * How often BullMQ may find a chunk stalled before failing it on its own. Kept high:

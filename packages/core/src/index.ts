@@ -84,7 +84,22 @@ export {
   parseDeadLetterEntry,
 } from './dead-letter/dead-letter-entry.js';
 export { type DeadLetterItem, DeadLetterQueue } from './dead-letter/dead-letter-queue.js';
-export { DeadLetterService, type DeadLetterServiceParts, type ReplayOutcome } from './dead-letter/dead-letter-service.js';
+export {
+  DeadLetterService,
+  type DeadLetterServiceParts,
+  type ReplayOutcome,
+  type RetrySettings,
+} from './dead-letter/dead-letter-service.js';
 export type { DeadLetterState, DeadLetterView } from './dead-letter/dead-letter-view.js';
+export { checkPrefix } from './config/shared-options.js';
+export type { OptionNames } from './config/option-names.js';
+export { WORKER_DEFAULTS, type WorkerOptions, resolveWorkerOptions } from './config/worker-options.js';
+export {
+  MAX_LINE_SIZE_LIMIT,
+  SUBMIT_DEFAULTS,
+  type SubmitOptions,
+  resolveSubmitOptions,
+} from './config/submit-options.js';
+export { SERVE_DEFAULTS } from './config/serve-options.js';
 export { type Listening, listenHttp } from './http-listen.js';
 export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './metrics/metrics-server.js';
