@@ -1,37 +1,32 @@
+/**
+ * The command line's options. Each value comes from its flag, else its environment
+ * variable (commander's `.env()`), else the component's defaults in core
+ * (`WORKER_DEFAULTS`, `SUBMIT_DEFAULTS`, `SERVE_DEFAULTS`), which `--help` shows.
+ */
 import {
-  DEFAULT_ATTEMPTS,
-  DEFAULT_CHUNK_SIZE,
-  DEFAULT_BACKOFF_MS,
-  DEFAULT_DEAD_LETTER_RETENTION_MS,
-  DEFAULT_MAX_LINE_SIZE,
   DEFAULT_PREFIX,
-  DEFAULT_SPIKE_RULE,
   LogclusterError,
   type RunInsightSpec,
+  SUBMIT_DEFAULTS,
+  type SubmitOptions,
   TIME_FORMAT_FIELDS,
-  createTimestampParser,
   UsageError,
+  WORKER_DEFAULTS,
+  type WorkerOptions,
   type PatternSpec,
+  checkPrefix,
+  createTimestampParser,
   formatBytes,
+  formatWindowSize,
   parseDuration,
   parsePositiveInt,
   parseSize,
+  resolveSubmitOptions,
   shellWord,
   regexSyntaxIn,
-  validatePatterns,
 } from '@logcluster/core';
 import { InvalidArgumentError, Option } from 'commander';
 import type { FileFilter, PathSelection } from './path-expansion.js';
-import type { SubmitOptions } from './submission.js';
-
-/**
- * Bytes enqueued but not yet counted, at most, unless `--max-in-flight` says otherwise:
- * eight 4 MiB jobs, two (one counting, one ready) for each of 4 counting threads.
- * Measured on 2 cores (docs/benchmarks.md): as fast as 64 MiB with 2 and 4 worker
- * processes, and it keeps Redis's peak near 45 MiB for any input, where with 64 MiB a
- * run peaked anywhere from 42 to 89 MiB, depending on whether the window ever filled.
- */
-export const DEFAULT_MAX_IN_FLIGHT = 32 * 1024 * 1024;
 
 /** Wraps a parser so that its `UsageError` reaches commander, which exits 2 with it. */
 export function commanderParser<T>(parse: (text: string) => T): (text: string) => T {
@@ -62,12 +57,7 @@ export const prefixOption = () =>
   new Option('--prefix <name>', 'key prefix, to keep several clusters apart on one Redis')
     .env('LOGCLUSTER_PREFIX')
     .default(DEFAULT_PREFIX)
-    .argParser(
-      commanderParser((text) => {
-        if (!/^\S+$/.test(text)) throw new UsageError(`--prefix must be a non-empty word without spaces (got "${text}")`);
-        return text;
-      }),
-    );
+    .argParser(commanderParser((text) => checkPrefix(text, '--prefix')));
 
 export const jsonOption = () => new Option('--json', 'print JSON on stdout');
 
@@ -96,8 +86,9 @@ function sharing<T>(option: Option, attribute: string, parse: (value: string, pr
 /** The options `analyze` and `submit` share. */
 export function analysisOptions(): Option[] {
   return [
-    // The default (ERROR) applies when none is given, which an array default cannot say.
-    new Option('-p, --pattern <text>', 'pattern to count; repeat for several (default: ERROR)').argParser(collect),
+    // The default pattern applies when none is given, which an array default cannot say.
+    new Option('-p, --pattern <text>', `pattern to count; repeat for several (default: ${SUBMIT_DEFAULTS.pattern})`)
+      .argParser(collect),
     sharing(new Option('-e, --regexp <text>', 'the same as -p, as grep spells it'), 'pattern', collect),
     new Option('-E, --regex', 'patterns are JavaScript regular expressions, run on each line decoded as UTF-8 (grep -E)').conflicts('fixedStrings'),
     new Option('-F, --fixed-strings', 'patterns are literal text: the default, accepted as grep takes it (and then no warning about regex syntax in them)'),
@@ -112,18 +103,20 @@ export function analysisOptions(): Option[] {
     sharing(new Option('--exclude <glob>', 'leave out files whose name matches (repeatable)'), 'fileFilters', filterOf('exclude')),
     new Option('--exclude-dir <glob>', 'leave out directories whose name matches, given or met with -r (repeatable)').argParser(collect),
     // No commander default: a smaller --max-line-size lowers the default chunk size too.
-    new Option('--chunk-size <size>', `bytes per chunk (units: KiB, MiB, …) (default: ${formatBytes(DEFAULT_CHUNK_SIZE)}, or --max-line-size if that is smaller)`).argParser(
-      sizeArg('--chunk-size'),
-    ),
+    new Option(
+      '--chunk-size <size>',
+      `bytes per chunk (units: KiB, MiB, …) (default: ${formatBytes(SUBMIT_DEFAULTS.chunkSize)}, ` +
+        'or --max-line-size if that is smaller)',
+    ).argParser(sizeArg('--chunk-size')),
     new Option(
       '--max-in-flight <size>',
       'enqueued but not yet counted bytes, at most (backpressure), and so about what Redis holds of chunk bytes; with more than 4 counting threads in the cluster, about 8 MiB per thread keeps them all fed. Ranges of files that workers read themselves hold no bytes in Redis, and 1 GiB of them may be in flight',
     )
       .argParser(sizeArg('--max-in-flight'))
-      .default(DEFAULT_MAX_IN_FLIGHT, formatBytes(DEFAULT_MAX_IN_FLIGHT)),
+      .default(SUBMIT_DEFAULTS.maxInFlightBytes, formatBytes(SUBMIT_DEFAULTS.maxInFlightBytes)),
     new Option('--max-line-size <size>', 'longest line accepted; a line longer than a chunk is counted as a chunk of its own')
       .argParser(sizeArg('--max-line-size'))
-      .default(DEFAULT_MAX_LINE_SIZE, formatBytes(DEFAULT_MAX_LINE_SIZE)),
+      .default(SUBMIT_DEFAULTS.maxLineSize, formatBytes(SUBMIT_DEFAULTS.maxLineSize)),
     ...retryOptions(),
     ...insightOptions(),
     jsonOption(),
@@ -152,9 +145,13 @@ export function insightOptions(): Option[] {
         if (!Number.isFinite(k) || k <= 1) throw new UsageError(`--spike-factor must be a number greater than 1 (got "${text}")`);
         return k;
       }))
-      .default(DEFAULT_SPIKE_RULE.factor),
-    new Option('--spike-history <n>', 'how many windows before it make the average a window is compared with').argParser(intArg('--spike-history')).default(DEFAULT_SPIKE_RULE.history),
-    new Option('--spike-min <count>', 'a spike has at least this many matching lines').argParser(intArg('--spike-min')).default(DEFAULT_SPIKE_RULE.minCount),
+      .default(SUBMIT_DEFAULTS.spikes.factor),
+    new Option('--spike-history <n>', 'how many windows before it make the average a window is compared with')
+      .argParser(intArg('--spike-history'))
+      .default(SUBMIT_DEFAULTS.spikes.history),
+    new Option('--spike-min <count>', 'a spike has at least this many matching lines')
+      .argParser(intArg('--spike-min'))
+      .default(SUBMIT_DEFAULTS.spikes.minCount),
     hideZeroOption(),
   ];
 }
@@ -162,10 +159,12 @@ export function insightOptions(): Option[] {
 /** `--attempts` and `--backoff`, for submissions and replays. */
 export function retryOptions(): Option[] {
   return [
-    new Option('--attempts <n>', 'attempts per chunk before it is dead-lettered').argParser(intArg('--attempts')).default(DEFAULT_ATTEMPTS),
+    new Option('--attempts <n>', 'attempts per chunk before it is dead-lettered')
+      .argParser(intArg('--attempts'))
+      .default(SUBMIT_DEFAULTS.attempts),
     new Option('--backoff <ms>', 'base delay of exponential backoff (with jitter) between attempts')
       .argParser(intArg('--backoff', 0))
-      .default(DEFAULT_BACKOFF_MS),
+      .default(SUBMIT_DEFAULTS.backoffMs),
   ];
 }
 
@@ -174,20 +173,22 @@ export function workerOptions(): Option[] {
   return [
     new Option('--threads <n>', 'counting threads (default: available cores)').argParser(intArg('--threads')),
     new Option('--concurrency <n>', 'chunk jobs in progress at once (default: twice --threads: the next job waits, taken, for a thread to free)').argParser(intArg('--concurrency')),
-    new Option('--task-timeout <ms>', 'abort a chunk counting longer than this; the attempt fails').argParser(intArg('--task-timeout')).default(30_000),
+    new Option('--task-timeout <ms>', 'abort a chunk counting longer than this; the attempt fails')
+      .argParser(intArg('--task-timeout'))
+      .default(WORKER_DEFAULTS.taskTimeoutMs),
     new Option('--name <id>', 'worker id in reports (default: hostname:pid)'),
     new Option('--lock-duration <ms>', "a chunk's lock; a dead worker's chunks go to another worker once it lapses (same on every worker)")
       .argParser(intArg('--lock-duration'))
-      .default(15_000),
+      .default(WORKER_DEFAULTS.lockDurationMs),
     new Option('--stalled-interval <ms>', 'how often workers look for chunks whose lock lapsed (same on every worker)')
       .argParser(intArg('--stalled-interval'))
-      .default(5_000),
+      .default(WORKER_DEFAULTS.stalledIntervalMs),
     new Option('--dead-letter-retention <duration>', 'how long dead-lettered chunks and their bytes are kept (30m, 12h, 7d)')
       .argParser(durationArg('--dead-letter-retention'))
-      .default(DEFAULT_DEAD_LETTER_RETENTION_MS, '7d'),
+      .default(WORKER_DEFAULTS.deadLetterRetentionMs, formatWindowSize(WORKER_DEFAULTS.deadLetterRetentionMs)),
     new Option('--shutdown-grace <ms>', 'on SIGTERM/SIGINT, how long to let chunks in progress finish before abandoning them')
       .argParser(intArg('--shutdown-grace'))
-      .default(30_000),
+      .default(WORKER_DEFAULTS.shutdownGraceMs),
     new Option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (0: any free port; the address is logged)').argParser(
       commanderParser((text) => {
         const port = parsePositiveInt(text, '--metrics-port', { min: 0 });
@@ -195,7 +196,10 @@ export function workerOptions(): Option[] {
         return port;
       }),
     ),
-    new Option('--metrics-host <address>', 'the address /metrics and /healthz listen on; 0.0.0.0 for all (in a container)').default('127.0.0.1'),
+    new Option(
+      '--metrics-host <address>',
+      'the address /metrics and /healthz listen on; 0.0.0.0 for all (in a container)',
+    ).default(WORKER_DEFAULTS.metricsHost),
     // Test only: the worker kills itself at this point, as a crash would.
     new Option('--fault-point <name>').env('LOGCLUSTER_FAULT').hideHelp(),
   ];
@@ -253,18 +257,19 @@ export interface WorkerFlags {
   metricsHost: string;
 }
 
-/** Turns the flags into submission options, checking patterns and sizes before anything runs. */
-/** Redis refuses a value over 512 MB; a chunk holding one long line must stay under it. */
-export const MAX_LINE_SIZE_LIMIT = 500 * 1024 * 1024;
+/** How the flags that become submission options are called, for messages. */
+const SUBMIT_FLAG_NAMES = {
+  chunkSize: '--chunk-size',
+  maxLineSize: '--max-line-size',
+  maxInFlightBytes: '--max-in-flight',
+  attempts: '--attempts',
+  backoffMs: '--backoff',
+};
 
-export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
+/** Turns the flags into submission options, checking patterns and sizes before anything runs. */
+export function submitOptionsFrom(flags: AnalysisFlags): SubmitOptions {
   const given = flags.pattern ?? [];
-  const texts = given.length > 0 ? given : ['ERROR'];
-  if (flags.maxLineSize > MAX_LINE_SIZE_LIMIT) {
-    throw new UsageError(`--max-line-size must be at most ${formatBytes(MAX_LINE_SIZE_LIMIT)}: a chunk holding such a line must fit in one Redis value`);
-  }
-  const chunkSize = flags.chunkSize ?? Math.min(DEFAULT_CHUNK_SIZE, flags.maxLineSize);
-  if (chunkSize > flags.maxLineSize) throw new UsageError('--chunk-size must not be larger than --max-line-size');
+  const texts = given.length > 0 ? given : [SUBMIT_DEFAULTS.pattern];
   // -w, -x and -v only where given, so that other runs' job data stays as it was.
   const patterns: PatternSpec[] = texts.map((pattern) => ({
     pattern,
@@ -274,17 +279,19 @@ export function resolveSubmitOptions(flags: AnalysisFlags): SubmitOptions {
     ...(flags.lineRegexp ? { wholeLine: true } : {}),
     ...(flags.invertMatch ? { invert: true } : {}),
   }));
-  validatePatterns(patterns);
-  return {
-    patterns,
-    ...(flags.sharedRoot !== undefined ? { sharedRoot: flags.sharedRoot } : {}),
-    chunkSize,
-    maxLineSize: flags.maxLineSize,
-    maxInFlightBytes: flags.maxInFlight,
-    attempts: flags.attempts,
-    backoffMs: flags.backoff,
-    ...insightSpec(flags),
-  };
+  const options = resolveSubmitOptions(
+    {
+      patterns,
+      sharedRoot: flags.sharedRoot,
+      chunkSize: flags.chunkSize,
+      maxLineSize: flags.maxLineSize,
+      maxInFlightBytes: flags.maxInFlight,
+      attempts: flags.attempts,
+      backoffMs: flags.backoff,
+    },
+    SUBMIT_FLAG_NAMES,
+  );
+  return { ...options, ...insightSpec(flags) };
 }
 
 /**
@@ -330,14 +337,15 @@ function insightSpec(flags: AnalysisFlags): { insight?: RunInsightSpec } {
   };
 }
 
-export function resolveWorkerFlags(flags: WorkerFlags) {
+/** The worker options the flags give (undefined where none was given); `resolveWorkerOptions` fills in the rest. */
+export function workerOptionsFrom(flags: WorkerFlags): Partial<WorkerOptions> {
   return {
-    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
-    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-    ...(flags.name !== undefined ? { name: flags.name } : {}),
-    ...(flags.faultPoint !== undefined ? { faultPoint: flags.faultPoint } : {}),
-    ...(flags.sharedRoot !== undefined ? { sharedRoot: flags.sharedRoot } : {}),
-    ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+    threads: flags.threads,
+    concurrency: flags.concurrency,
+    name: flags.name,
+    faultPoint: flags.faultPoint,
+    sharedRoot: flags.sharedRoot,
+    metricsPort: flags.metricsPort,
     metricsHost: flags.metricsHost,
     taskTimeoutMs: flags.taskTimeout,
     lockDurationMs: flags.lockDuration,

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LogclusterError, errorMessage } from '@logcluster/core';
+import { LogclusterError, SERVE_DEFAULTS, SUBMIT_DEFAULTS, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_FLUSH_INTERVAL_MS } from './follow-input.js';
 import { analysisOptions, hideZeroOption, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type FormatChoice, formatOption } from './format-option.js';
@@ -17,6 +16,9 @@ import { EXIT } from './exit-codes.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
+/** Wraps a command's action so that its exit code is kept for `main`. */
+type Run = <A extends unknown[]>(action: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+
 /** Builds the command line; each action stores its exit code in `result.code`. */
 export function buildProgram(io: CommandIo, result: { code: number }): Command {
   const program = new Command('logcluster')
@@ -28,11 +30,24 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
 
-  const run = <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
-    async (...args: A) => {
+  const run: Run =
+    (action) =>
+    async (...args) => {
       result.code = await action(...args);
     };
 
+  defineAnalyze(program, io, run);
+  defineSubmit(program, io, run);
+  defineWorker(program, io, run);
+  defineServe(program, io, run);
+  defineStatus(program, io, run);
+  defineReport(program, io, run);
+  defineRuns(program, io, run);
+  defineDlq(program, io, run);
+  return program;
+}
+
+function defineAnalyze(program: Command, io: CommandIo, run: Run): void {
   const analyze = program
     .command('analyze')
     .description('analyse files on this machine: an embedded Redis and an in-process worker pool, then the report')
@@ -42,7 +57,9 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(new Option('--no-direct-read', 'send chunk bytes through Redis even for plain files (by default the in-process workers read them directly)'));
   for (const option of [...analysisOptions(), formatOption(), ...workerOptions()]) analyze.addOption(option);
   analyze.addHelpText('after', `${EXAMPLES_ANALYZE}\n${EXIT_CODES}`).action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
+}
 
+function defineSubmit(program: Command, io: CommandIo, run: Run): void {
   const submit = program
     .command('submit')
     .description('submit files to a running cluster, wait for the run and print its report')
@@ -56,13 +73,15 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(
       new Option('--flush-interval <ms>', 'with --follow: appended lines wait at most this long before they are enqueued as a chunk')
         .argParser(intArg('--flush-interval'))
-        .default(DEFAULT_FLUSH_INTERVAL_MS),
+        .default(SUBMIT_DEFAULTS.flushIntervalMs),
     )
     .addOption(sharedRootOption('submit'))
     .addOption(waitTimeoutOption('submit'));
   for (const option of [...analysisOptions(), formatOption()]) submit.addOption(option);
   submit.addHelpText('after', `${SUBMIT_NOTES}\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
+}
 
+function defineWorker(program: Command, io: CommandIo, run: Run): void {
   const worker = program
     .command('worker')
     .description('run a worker until SIGTERM/SIGINT; it finishes the chunks in progress before it exits')
@@ -71,14 +90,23 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(sharedRootOption('worker'));
   for (const option of workerOptions()) worker.addOption(option);
   worker.action(run((flags: WorkerCommandFlags) => workerCommand(flags, io)));
+}
 
+function defineServe(program: Command, io: CommandIo, run: Run): void {
   program
     .command('serve')
     .description('the dashboard: Bull Board at /admin/queues (the chunk queue and the dead-letter queue), /metrics and /healthz, until SIGTERM/SIGINT')
     .addOption(redisOption())
     .addOption(prefixOption())
-    .addOption(new Option('--host <address>', 'address to listen on; other than loopback only with credentials').default('127.0.0.1'))
-    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').argParser(intArg('--port', 0)).default(3000))
+    .addOption(
+      new Option('--host <address>', 'address to listen on; other than loopback only with credentials')
+        .default(SERVE_DEFAULTS.host),
+    )
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0: any free port)')
+        .argParser(intArg('--port', 0))
+        .default(SERVE_DEFAULTS.port),
+    )
     .addHelpText(
       'after',
       `\nCredentials (HTTP Basic, for everything but /healthz) come from the environment:\n  ${DASHBOARD_USER_ENV}, ${DASHBOARD_PASSWORD_ENV}\n` +
@@ -86,7 +114,9 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
         'The board is read-only: replay dead-lettered chunks with `logcluster dlq replay`.',
     )
     .action(run((flags: ServeFlags) => serveCommand(flags, io)));
+}
 
+function defineStatus(program: Command, io: CommandIo, run: Run): void {
   program
     .command('status')
     .description('progress of a run')
@@ -95,7 +125,16 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(prefixOption())
     .addOption(jsonOption())
     .action(run((runId: string, flags: StoreFlags) => statusCommand(runId, flags, io)));
+}
 
+type ReportFlags = StoreFlags & {
+  wait?: boolean;
+  waitTimeout?: WaitTimeout;
+  format?: FormatChoice;
+  hideZero?: boolean;
+};
+
+function defineReport(program: Command, io: CommandIo, run: Run): void {
   program
     .command('report')
     .description('the report of a run; exits 0 when completed, 3 when partial, 1 when failed or still running')
@@ -107,8 +146,10 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(hideZeroOption())
     .addOption(jsonOption())
     .addOption(formatOption())
-    .action(run((runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice; hideZero?: boolean }) => reportCommand(runId, flags, io)));
+    .action(run((runId: string, flags: ReportFlags) => reportCommand(runId, flags, io)));
+}
 
+function defineRuns(program: Command, io: CommandIo, run: Run): void {
   program
     .command('runs')
     .description('recent runs, newest first')
@@ -117,7 +158,10 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(new Option('--limit <n>', 'how many').argParser(intArg('--limit')).default(20))
     .addOption(jsonOption())
     .action(run((flags: StoreFlags & { limit: number }) => runsCommand(flags, io)));
+}
 
+/** `dlq` and its subcommands: list, show, replay, purge. */
+function defineDlq(program: Command, io: CommandIo, run: Run): void {
   const dlq = program
     .command('dlq')
     .description('the dead-letter queue: chunks that failed every attempt, kept for inspection and replay');
@@ -142,8 +186,6 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     .addOption(new Option('--all', 'every entry (of --run, if given)'))
     .addOption(new Option('--run <runId>', 'with --all: only the entries of one run'))
     .action(run((ids: string[], flags: DlqFlags) => dlqPurgeCommand(ids, flags, io)));
-
-  return program;
 }
 
 const PATHS_HELP =

@@ -3,9 +3,6 @@ import { InputError } from '@logcluster/core';
 import { followFile, followStream } from './follow-reader.js';
 import type { Input } from './inputs.js';
 
-/** How long appended bytes may wait before they go out as a chunk, short of a full one, unless `--flush-interval` says otherwise. */
-export const DEFAULT_FLUSH_INTERVAL_MS = 250;
-
 /** An empty piece of input: the chunker's cue to emit the complete lines it holds. */
 const FLUSH = Buffer.alloc(0);
 

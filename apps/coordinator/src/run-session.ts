@@ -1,10 +1,21 @@
-import { type ChunkBytes, DEFAULT_CONNECT_TIMEOUT_MS, RedisKeys, RunNotFoundError, type RunStatus, RunStore, closeRedis, connectWithPrefix, openChunkBytes } from '@logcluster/core';
+import {
+  type ChunkBytes,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  RedisKeys,
+  RunNotFoundError,
+  type RunStatus,
+  RunStore,
+  type SubmitOptions,
+  closeRedis,
+  connectWithPrefix,
+  openChunkBytes,
+} from '@logcluster/core';
 import type { Input } from './inputs.js';
 import { ProgressLine } from './progress-line.js';
 import { type ProgressFigures, RateMeter, formatProgressBar } from './progress-bar.js';
 import { type ReportOutput, printReport } from './report-output.js';
 import { SpikeWatch } from './spike-watch.js';
-import { type SubmitOptions, Submission } from './submission.js';
+import { Submission } from './submission.js';
 import { type CommandIo, unlessAborted } from './command-io.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type WaitTimeout, howFar, stillRunningMessage, waitDeadline, workerHint } from './wait-timeout.js';

@@ -1,23 +1,22 @@
 import {
-  CHUNK_QUEUE,
   type ChunkJobData,
   LogclusterError,
   MAX_CHUNKS_PER_JOB,
-  type PatternSpec,
   type RedisClient,
   type RunDefinition,
-  type RunInsightSpec,
   type RunStore,
   type StoredChunkJob,
+  type SubmitOptions,
   batchJobData,
   batchJobId,
   chunkJobOptions,
   chunkStream,
   errorMessage,
   isConnectionLost,
+  openChunkQueue,
   packed,
 } from '@logcluster/core';
-import { type JobsOptions, Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import { type FileRange, fileRanges } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
@@ -27,22 +26,6 @@ import { RedisRestartDetector } from './redis-restart.js';
 import { RunEvents } from './run-events.js';
 import { RunRepair } from './run-repair.js';
 import { type SourcePlan, chunkJob, planSources } from './source-plan.js';
-
-export interface SubmitOptions {
-  patterns: PatternSpec[];
-  /** Files under this directory are read by the workers themselves (see `planSources`). */
-  sharedRoot?: string;
-  chunkSize: number;
-  maxLineSize: number;
-  /** Bound on bytes enqueued but not yet counted. */
-  maxInFlightBytes: number;
-  attempts: number;
-  backoffMs: number;
-  /** Windows, spikes, top messages (`--window`, `--top`). */
-  insight?: RunInsightSpec;
-  /** Following a live source: every chunk is enqueued as soon as it is cut, not held to fill a job. */
-  follow?: boolean;
-}
 
 /** Jobs being written to Redis at once; enough to keep the connection busy. */
 const ENQUEUE_CONCURRENCY = 4;
@@ -125,8 +108,7 @@ export class Submission {
     const restarts = new RedisRestartDetector(redis, store.keys.runs());
     await restarts.restarted();
     const { runId, startedAt } = await store.createRun(definition);
-    const queue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: store.keys.prefix });
-    queue.on('error', () => {});
+    const queue = openChunkQueue(redis, store.keys.prefix);
     const events = await RunEvents.subscribe(redis, store.keys.runEvents(runId));
     return new Submission(runId, store, queue, events, restarts, options, definition, startedAt, inputs, plans, notice);
   }

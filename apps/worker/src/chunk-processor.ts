@@ -301,23 +301,6 @@ export class ChunkProcessor {
     }
   }
 
-  /**
-   * The lines of a chunk on shared storage, for the record of its dead-lettering: null
-   * if it cannot be read. (Counting lines only, with no pattern, cannot time out the way
-   * its patterns may have.)
-   */
-  async linesOf(job: FileChunkJob): Promise<number | null> {
-    try {
-      const file = await this.storage.open(job.path);
-      try {
-        return (await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, [])).lines;
-      } finally {
-        await file.close();
-      }
-    } catch {
-      return null;
-    }
-  }
 }
 
 function describeJob(chunks: readonly ChunkJobData[]): string {

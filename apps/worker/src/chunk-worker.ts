@@ -5,6 +5,7 @@ import {
   DeadLetterQueue,
   type MetricsServer,
   type RedisClient,
+  type WorkerOptions,
   RedisKeys,
   RunStore,
   checkRedis,
@@ -12,18 +13,20 @@ import {
   connectWithPrefix,
   errorMessage,
   openChunkBytes,
+  openChunkQueue,
   releaseAll,
+  resolveWorkerOptions,
   startMetricsServer,
 } from '@logcluster/core';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
 import { CountPool } from './count-pool.js';
 import { type DeadLetterNotice, DeadLettering } from './dead-lettering.js';
 import { FailedJobReconciler } from './failed-job-reconciler.js';
+import { fileChunkLines } from './file-chunk-lines.js';
 import { SharedStorage } from './shared-storage.js';
 import { crashAt } from './fault-points.js';
 import { WorkerMetrics } from './worker-metrics.js';
-import { type WorkerOptions, resolveWorkerOptions } from './worker-options.js';
 
 /**
  * How often BullMQ may find a chunk stalled before failing it on its own. Kept high:
@@ -39,70 +42,75 @@ export interface WorkerEvents {
   onDeadLetter?: (notice: DeadLetterNotice) => void;
 }
 
+/** What a worker is made of, once started. */
+interface ChunkWorkerParts {
+  /** Resolved, with the prefix in use. */
+  options: WorkerOptions;
+  worker: Worker<unknown, ChunkJobResult>;
+  processor: ChunkProcessor;
+  pool: CountPool;
+  metrics: WorkerMetrics;
+  /** The periodic pass over what the processor could not settle, every `reconcileIntervalMs`. */
+  maintain: () => Promise<unknown>;
+  /** Closes what is left once the pool is closed, in order: queues, then connections. */
+  closers: (() => Promise<unknown>)[];
+  onError: (err: unknown) => void;
+}
+
 /**
  * A worker: takes chunk jobs from the queue, counts each on the thread pool and records
  * the counts in the run, exactly once per chunk however often the chunk is delivered;
  * dead-letters chunks that fail for good.
  */
 export class ChunkWorker {
+  readonly options: WorkerOptions;
+  readonly metrics: WorkerMetrics;
+  private readonly worker: Worker<unknown, ChunkJobResult>;
+  private readonly processor: ChunkProcessor;
+  private readonly pool: CountPool;
+  private readonly closers: (() => Promise<unknown>)[];
   private closing: Promise<void> | undefined;
   private readonly maintenance: NodeJS.Timeout;
   private metricsServer: MetricsServer | undefined;
 
-  private constructor(
-    readonly options: WorkerOptions,
-    private readonly redis: RedisClient,
-    private readonly chunkBytes: ChunkBytes,
-    private readonly pool: CountPool,
-    private readonly processor: ChunkProcessor,
-    private readonly worker: Worker<unknown, ChunkJobResult>,
-    private readonly chunkQueue: Queue,
-    private readonly deadLetterQueue: DeadLetterQueue,
-    readonly metrics: WorkerMetrics,
-    reconciler: FailedJobReconciler,
-    deadLettering: DeadLettering,
-    events: WorkerEvents,
-  ) {
-    const report = (err: unknown) => events.onError?.(errorMessage(err));
-    this.maintenance = setInterval(() => {
-      void reconciler
-        .reconcile()
-        .then(() => deadLettering.applyRetention())
-        .catch(report);
-    }, options.reconcileIntervalMs);
+  private constructor(parts: ChunkWorkerParts) {
+    this.options = parts.options;
+    this.metrics = parts.metrics;
+    this.worker = parts.worker;
+    this.processor = parts.processor;
+    this.pool = parts.pool;
+    this.closers = parts.closers;
+    this.maintenance = setInterval(() => void parts.maintain().catch(parts.onError), this.options.reconcileIntervalMs);
     this.maintenance.unref();
-    worker.on('error', report);
+    this.worker.on('error', parts.onError);
   }
 
   static async start(given: Partial<WorkerOptions>, events: WorkerEvents = {}): Promise<ChunkWorker> {
     const options = resolveWorkerOptions(given);
     // Checked before anything is opened, so that a bad root leaves nothing behind.
     const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
-    const { redis, prefix } = await connectWithPrefix(options.redisUrl, options.prefix, { connectionName: `logcluster-worker:${options.name}` });
+    const { redis, prefix, chunkBytes } = await connect(options);
     const keys = new RedisKeys(prefix);
-    let chunkBytes: ChunkBytes;
-    try {
-      chunkBytes = await openChunkBytes(options.redisUrl, redis, { connectionName: `logcluster-worker:${options.name}`, timeoutMs: DEFAULT_CONNECT_TIMEOUT_MS });
-    } catch (err) {
-      await closeRedis(redis);
-      throw err;
-    }
     const store = new RunStore(redis, keys, chunkBytes);
     const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
     const crash = crashAt(options.faultPoint);
-    const deadLetterQueue = new DeadLetterQueue(redis, prefix);
-    // The dead-lettering asks the processor to count the lines of a chunk on shared
-    // storage; the processor uses the dead-lettering.
-    const late: { processor?: ChunkProcessor } = {};
     const metrics = new WorkerMetrics(options.name, pool);
+    const deadLetterQueue = new DeadLetterQueue(redis, prefix);
     const onDeadLetter = (notice: DeadLetterNotice) => {
       metrics.finished('dead_lettered');
       events.onDeadLetter?.(notice);
     };
-    const deadLettering = new DeadLettering(store, deadLetterQueue, options.name, options.deadLetterRetentionMs, crash, (job) => late.processor!.linesOf(job), onDeadLetter);
-    const processor = (late.processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash, metrics));
-    const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix });
-    chunkQueue.on('error', () => {});
+    const deadLettering = new DeadLettering(
+      store,
+      deadLetterQueue,
+      options.name,
+      options.deadLetterRetentionMs,
+      crash,
+      fileChunkLines(storage, pool),
+      onDeadLetter,
+    );
+    const processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash, metrics);
+    const chunkQueue = openChunkQueue(redis, prefix);
     const worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => processor.process(job), {
       connection: redis,
       prefix,
@@ -114,7 +122,21 @@ export class ChunkWorker {
       autorun: false,
     });
     const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
-    const self = new ChunkWorker({ ...options, prefix }, redis, chunkBytes, pool, processor, worker, chunkQueue, deadLetterQueue, metrics, reconciler, deadLettering, events);
+    const self = new ChunkWorker({
+      options: { ...options, prefix },
+      worker,
+      processor,
+      pool,
+      metrics,
+      maintain: () => reconciler.reconcile().then(() => deadLettering.applyRetention()),
+      closers: [
+        () => chunkQueue.close(),
+        () => deadLetterQueue.close(),
+        () => chunkBytes.close(),
+        () => closeRedis(redis),
+      ],
+      onError: (err) => events.onError?.(errorMessage(err)),
+    });
     void worker.run().catch((err: unknown) => events.onError?.(errorMessage(err)));
     try {
       await worker.waitUntilReady();
@@ -170,14 +192,27 @@ export class ChunkWorker {
           await this.worker.close(abandoned);
         },
         () => this.pool.close({ force: abandoned }),
-        () => this.chunkQueue.close(),
-        () => this.deadLetterQueue.close(),
-        () => this.chunkBytes.close(),
-        () => closeRedis(this.redis),
+        ...this.closers,
         () => this.metricsServer?.close() ?? Promise.resolve(),
       ];
       await releaseAll(steps, 'closing the worker');
     })());
+  }
+}
+
+/** The worker's connection, and the way to chunk bytes for its Redis (see `openChunkBytes`). */
+async function connect(
+  options: WorkerOptions,
+): Promise<{ redis: RedisClient; prefix: string; chunkBytes: ChunkBytes }> {
+  const connectionName = `logcluster-worker:${options.name}`;
+  const { redis, prefix } = await connectWithPrefix(options.redisUrl, options.prefix, { connectionName });
+  try {
+    const timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
+    const chunkBytes = await openChunkBytes(options.redisUrl, redis, { connectionName, timeoutMs });
+    return { redis, prefix, chunkBytes };
+  } catch (err) {
+    await closeRedis(redis);
+    throw err;
   }
 }
 

@@ -3,7 +3,6 @@ import {
   type DeadLetterEntry,
   type DeadLetterError,
   type DeadLetterQueue,
-  type FileChunkJob,
   LogclusterError,
   type RunStore,
   chunkJobId,
@@ -13,6 +12,7 @@ import {
 } from '@logcluster/core';
 import type { Job } from 'bullmq';
 import type { FaultPoint } from './fault-points.js';
+import type { FileChunkLines } from './file-chunk-lines.js';
 
 /** What a worker tells (logs, counts) of an entry it added to the dead-letter queue. */
 export interface DeadLetterNotice {
@@ -38,7 +38,7 @@ export class DeadLettering {
     readonly retentionMs: number,
     private readonly crashAt: (point: FaultPoint) => void,
     /** Counts the lines of a chunk on shared storage (nobody else did); null if it cannot. */
-    private readonly linesOf: (job: FileChunkJob) => Promise<number | null>,
+    private readonly linesOf: FileChunkLines,
     /** Told of every entry this worker adds to the dead-letter queue. */
     private readonly onEntry: (entry: DeadLetterNotice) => void = () => {},
   ) {}

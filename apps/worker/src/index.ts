@@ -1,6 +1,5 @@
 export { ChunkWorker, type WorkerEvents } from './chunk-worker.js';
 export { type ChunkJobResult, MAX_ABANDONED_STARTS } from './chunk-processor.js';
 export { FAULT_POINTS, type FaultPoint } from './fault-points.js';
-export { type WorkerOptions, DEFAULT_TASK_TIMEOUT_MS, resolveWorkerOptions } from './worker-options.js';
 export type { DeadLetterNotice } from './dead-lettering.js';
 export { type ChunkOutcome, WorkerMetrics } from './worker-metrics.js';

@@ -21,6 +21,15 @@ export class UsageError extends LogclusterError {
   readonly exitCode = 2;
 }
 
+/**
+ * An option of a component (worker, submission) with a value it cannot take, found when
+ * the component's options are resolved; the message names the option as it was given.
+ */
+export class InvalidOptionError extends LogclusterError {
+  readonly code = 'INVALID_OPTION';
+  readonly exitCode = 2;
+}
+
 /** An input that cannot be analysed: missing, a directory, unreadable, corrupt. */
 export class InputError extends LogclusterError {
   readonly code = 'INPUT';

@@ -31,6 +31,7 @@ export {
   replayJobId,
 } from './contract/job.js';
 export { CHUNK_QUEUE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_PREFIX, chunkJobOptions } from './contract/queues.js';
+export { openChunkQueue } from './contract/chunk-queue.js';
 export { RedisKeys } from './redis/keys.js';
 export { isConnectionLost, redisErrorCode } from './redis/redis-errors.js';
 export {
@@ -80,5 +81,22 @@ export {
   parseDeadLetterEntry,
 } from './dead-letter/dead-letter-entry.js';
 export { type DeadLetterItem, DeadLetterQueue } from './dead-letter/dead-letter-queue.js';
+export {
+  DeadLetterService,
+  type DeadLetterServiceParts,
+  type ReplayOutcome,
+  type RetrySettings,
+} from './dead-letter/dead-letter-service.js';
+export type { DeadLetterState, DeadLetterView } from './dead-letter/dead-letter-view.js';
+export { checkPrefix } from './config/shared-options.js';
+export type { OptionNames } from './config/option-names.js';
+export { WORKER_DEFAULTS, type WorkerOptions, resolveWorkerOptions } from './config/worker-options.js';
+export {
+  MAX_LINE_SIZE_LIMIT,
+  SUBMIT_DEFAULTS,
+  type SubmitOptions,
+  resolveSubmitOptions,
+} from './config/submit-options.js';
+export { SERVE_DEFAULTS } from './config/serve-options.js';
 export { type Listening, listenHttp } from './http-listen.js';
 export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './metrics/metrics-server.js';

@@ -1,6 +1,13 @@
-import { errorMessage } from '@logcluster/core';
-import { resolveWorkerOptions, ChunkWorker } from '@logcluster/worker';
-import { type AnalysisFlags, type WorkerFlags, pathSelection, patternNotices, resolveSubmitOptions, resolveWorkerFlags } from '../cli-options.js';
+import { errorMessage, resolveWorkerOptions } from '@logcluster/core';
+import { ChunkWorker } from '@logcluster/worker';
+import {
+  type AnalysisFlags,
+  type WorkerFlags,
+  pathSelection,
+  patternNotices,
+  submitOptionsFrom,
+  workerOptionsFrom,
+} from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { EmbeddedRedis } from '../embedded-redis.js';
 import type { FormatChoice } from '../format-option.js';
@@ -22,8 +29,8 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   // directly (the files it was given, and nothing else), as a cluster does with
   // --shared-root. With a Redis others share, the bytes go through Redis.
   const directRead = flags.directRead && flags.redis === undefined;
-  const submit = resolveSubmitOptions({ ...flags, ...(directRead ? { sharedRoot: '/' } : {}) });
-  const workerOptions = resolveWorkerOptions({ ...resolveWorkerFlags(flags), prefix: flags.prefix });
+  const submit = submitOptionsFrom({ ...flags, ...(directRead ? { sharedRoot: '/' } : {}) });
+  const workerOptions = resolveWorkerOptions({ ...workerOptionsFrom(flags), prefix: flags.prefix });
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
   const files = await expandPaths(paths, pathSelection(flags));
   for (const skipped of files.skipped) io.stderr.write(`logcluster: warning: ${skipped.text}; left out\n`);

@@ -1,6 +1,18 @@
 import { createServer } from 'node:http';
-import { CHUNK_QUEUE, DEFAULT_REDIS_URL, DeadLetterQueue, RedisKeys, RunStore, UsageError, closeRedis, connectWithPrefix, listenHttp, redactRedisUrl, releaseAll } from '@logcluster/core';
-import { Queue } from 'bullmq';
+import {
+  CHUNK_QUEUE,
+  DEFAULT_REDIS_URL,
+  DeadLetterQueue,
+  RedisKeys,
+  RunStore,
+  UsageError,
+  closeRedis,
+  connectWithPrefix,
+  listenHttp,
+  openChunkQueue,
+  redactRedisUrl,
+  releaseAll,
+} from '@logcluster/core';
 import type { CommandIo } from '../command-io.js';
 import { type Credentials, isLoopback } from '../dashboard/basic-auth.js';
 import { serveMetrics } from '../dashboard/serve-metrics.js';
@@ -37,8 +49,7 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
   const redisUrl = flags.redis ?? DEFAULT_REDIS_URL;
   const log = serviceLog('dashboard', io);
   const { redis, prefix } = await connectWithPrefix(redisUrl, flags.prefix, { connectionName: 'logcluster-dashboard' });
-  const chunkQueue = new Queue(CHUNK_QUEUE, { connection: redis, prefix });
-  chunkQueue.on('error', () => {});
+  const chunkQueue = openChunkQueue(redis, prefix);
   const deadLetters = new DeadLetterQueue(redis, prefix);
   const closeAll = () => releaseAll([() => chunkQueue.close(), () => deadLetters.close(), () => closeRedis(redis)], 'closing the dashboard');
   try {

@@ -1,5 +1,5 @@
 import { DEFAULT_REDIS_URL, UsageError, redactRedisUrl } from '@logcluster/core';
-import { type AnalysisFlags, pathSelection, patternNotices, resolveSubmitOptions } from '../cli-options.js';
+import { type AnalysisFlags, pathSelection, patternNotices, submitOptionsFrom } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { followInput } from '../follow-input.js';
 import type { FormatChoice } from '../format-option.js';
@@ -20,7 +20,7 @@ const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
  * SIGINT/SIGTERM, which ends the input: the run then finishes and its report is printed.
  */
 export async function submitCommand(paths: string[], flags: SubmitFlags, io: CommandIo): Promise<number> {
-  const submit = resolveSubmitOptions(flags);
+  const submit = submitOptionsFrom(flags);
   if (flags.count && flags.detach) throw new UsageError('-c (--count) prints the counts at the end: it does not go with --detach');
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
   if (flags.waitTimeout !== undefined && flags.detach) throw new UsageError('--wait-timeout and --detach do not go together: --detach does not wait');

@@ -1,6 +1,6 @@
-import { DEFAULT_REDIS_URL, redactRedisUrl } from '@logcluster/core';
-import { ChunkWorker, type DeadLetterNotice, resolveWorkerOptions } from '@logcluster/worker';
-import { type WorkerFlags, resolveWorkerFlags } from '../cli-options.js';
+import { redactRedisUrl, resolveWorkerOptions } from '@logcluster/core';
+import { ChunkWorker, type DeadLetterNotice } from '@logcluster/worker';
+import { type WorkerFlags, workerOptionsFrom } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { serviceLog } from '../service-log.js';
 
@@ -8,7 +8,7 @@ export type WorkerCommandFlags = WorkerFlags & { redis?: string; prefix: string 
 
 /** Runs a worker until SIGTERM/SIGINT, then finishes the chunks in progress and exits 0. */
 export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): Promise<number> {
-  const options = resolveWorkerOptions({ ...resolveWorkerFlags(flags), redisUrl: flags.redis ?? DEFAULT_REDIS_URL, prefix: flags.prefix });
+  const options = resolveWorkerOptions({ ...workerOptionsFrom(flags), redisUrl: flags.redis, prefix: flags.prefix });
   const log = serviceLog('worker', io, { worker: options.name });
   const worker = await ChunkWorker.start(options, {
     onError: (message) => log.error(`worker ${options.name}: ${message}`),

@@ -1,3 +1,4 @@
+import type { DeadRange } from '../contract/dead-range.js';
 import { anything, count, integer, literal, nullable, object, optional, problemsWith, string } from '../contract/shape.js';
 
 /** The queue dead-lettered chunks wait in. No worker takes from it: people inspect and replay. */
@@ -12,15 +13,8 @@ export interface DeadLetterError {
 }
 
 /** Where a dead-lettered chunk sits in its run, when its job data kept the contract. */
-export interface DeadChunkRef {
+export interface DeadChunkRef extends DeadRange {
   runId: string;
-  source: number;
-  seq: number;
-  /** Null for a chunk read from shared storage: see the run's report for where it starts. */
-  firstLine: number | null;
-  lineCount: number | null;
-  byteOffset: number;
-  byteLength: number;
   /** Which dead-lettering of this chunk this entry records (1 for the first). */
   generation: number;
 }

@@ -1,11 +1,11 @@
 import { type ChunkJobData, checkPackable, chunkId, isFileChunk, packOf } from '../contract/job.js';
+import type { StoredDeadRange } from '../contract/dead-range.js';
 import type { ChunkCounts } from '../matching/counts.js';
 import {
   type ChunkPlacement,
   type DeadLetterRecord,
   type RecordOutcome,
   type RecordResult,
-  type StoredDeadRange,
   asState,
   packKey,
 } from './chunk-records.js';

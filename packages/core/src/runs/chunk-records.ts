@@ -48,17 +48,6 @@ export interface ChunkPlacement {
   lineCount: number | null;
 }
 
-/** A dead-lettered range as the run keeps it (JSON in the dead-letter hash); see `assembleReport`. */
-export interface StoredDeadRange {
-  source: number;
-  seq: number;
-  firstLine: number | null;
-  lineCount: number | null;
-  byteOffset: number;
-  byteLength: number;
-  reason: string;
-}
-
 /** A chunk state as the chunk-state hash holds it. */
 export function asState(value: string | null): ChunkState {
   return value === 'queued' || value === 'done' || value === 'dead' || value === 'replaying' ? value : null;

@@ -1,5 +1,5 @@
 import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
-import type { StoredDeadRange } from './chunk-records.js';
+import type { StoredDeadRange } from '../contract/dead-range.js';
 import { RunCounter, anyField, patternField, readCounter, sourceField, workerOf } from './count-fields.js';
 import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
 import type { RunDefinition } from './run-definition.js';

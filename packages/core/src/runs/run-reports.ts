@@ -3,7 +3,7 @@ import type { ChunkInsight } from '../insight/chunk-insight.js';
 import { assembleInsight } from '../insight/insight-report.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { checkTransaction } from '../redis/redis-errors.js';
-import type { StoredDeadRange } from './chunk-records.js';
+import type { StoredDeadRange } from '../contract/dead-range.js';
 import { RunCounter, readCounter } from './count-fields.js';
 import type { RunProgress, RunReport, RunStatus } from './report.js';
 import { assembleReport } from './report-assembly.js';

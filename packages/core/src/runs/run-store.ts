@@ -268,6 +268,12 @@ export class RunStore {
     return (await this.redis.exists(this.keys.run(runId))) === 1;
   }
 
+  /** What the run was asked to do, or null if there is no such run. */
+  async definition(runId: string): Promise<RunDefinition | null> {
+    const json = await this.redis.hget(this.keys.run(runId), 'definition');
+    return json ? (JSON.parse(json) as RunDefinition) : null;
+  }
+
   /** A run's status and how many of its chunks are settled: the cheap question to ask often. */
   async settlement(runId: string): Promise<{ status: RunStatus; settled: number }> {
     return readSettlement(this.context, runId);
