@@ -29,6 +29,7 @@ COPY apps/worker/package.json apps/worker/
 COPY packages/core/package.json packages/core/
 COPY packages/test-support/package.json packages/test-support/
 COPY bench/package.json bench/
+COPY deploy/package.json deploy/
 RUN npm ci
 
 COPY . .
@@ -47,7 +48,7 @@ RUN npm run build \
 # (@logcluster/core/lua/*) through the workspace links in node_modules/@logcluster; the
 # links to workspaces the image leaves out go.
 RUN npm prune --omit=dev \
- && rm -f node_modules/@logcluster/bench node_modules/@logcluster/test-support \
+ && rm -f node_modules/@logcluster/bench node_modules/@logcluster/deploy node_modules/@logcluster/test-support \
  && find apps/coordinator/dist apps/worker/dist packages/core/dist -name '*.d.ts' -delete
 
 # ---- runtime: Node.js, tini, the built packages and their production dependencies ----

@@ -17,11 +17,12 @@ import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EmbeddedRedis } from '@logcluster/coordinator';
 import { type PatternSpec, type RunReport, createChunkCounter, formatBytes, parseSize } from '@logcluster/core';
 import { CountingWorkspace } from '@logcluster/core/counting';
-import { BenchRedis } from './bench-redis.js';
 import { type FollowLatency, measureFollowLatency } from './follow-latency.js';
 import { type Measured, measure, median } from './measure.js';
+import { usedMemoryPeak } from './redis-memory.js';
 import { writeSyntheticLog } from './synthetic-logs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -142,8 +143,12 @@ async function coreRows(options: Options, file: string): Promise<Row[]> {
   return rows;
 }
 
-async function withCluster<T>(workers: number, extra: string[], use: (redis: BenchRedis) => Promise<T>): Promise<T> {
-  const redis = await BenchRedis.start();
+/**
+ * `workers` worker processes on a Redis of their own: the private one `analyze` starts,
+ * fresh for each measurement, so that its memory peak is this measurement's.
+ */
+async function withCluster<T>(workers: number, extra: string[], use: (redis: EmbeddedRedis) => Promise<T>): Promise<T> {
+  const redis = await EmbeddedRedis.start();
   const { spawn } = await import('node:child_process');
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const processes = Array.from({ length: workers }, (_, i) =>
@@ -224,7 +229,7 @@ async function main(): Promise<void> {
       await withCluster(2, [], async (redis) => {
         const result = await measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, input]);
         report(result);
-        runs.push({ coordinatorPeakRssBytes: result.peakRssBytes, redisUsedMemoryPeakBytes: await redis.usedMemoryPeak() });
+        runs.push({ coordinatorPeakRssBytes: result.peakRssBytes, redisUsedMemoryPeakBytes: await usedMemoryPeak(redis.url) });
       });
     }
     const highest = (key: keyof Peaks) => Math.max(...runs.map((run) => run[key]));

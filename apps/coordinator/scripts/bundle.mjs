@@ -6,32 +6,15 @@
 // The bundle is CommonJS so that bin/logcluster.js can compile it with V8's code cache,
 // written here too (src/bundle-loader.ts): Node 20 caches no ES module's code.
 import { spawnSync } from 'node:child_process';
-import { build } from 'esbuild';
+import { bundleCjs } from '../../../scripts/bundle-cjs.mjs';
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: true,
-  // Error class names show in messages, stacks and dead-letter entries.
-  keepNames: true,
-  // Our sources are ES modules: what they ask of import.meta, answered in CommonJS.
-  define: { 'import.meta.url': '__logclusterUrl', 'import.meta.resolve': '__logclusterResolve' },
+await bundleCjs({
+  entry: new URL('../dist/entry.js', import.meta.url).pathname,
+  outfile: new URL('../dist/logcluster.cjs', import.meta.url).pathname,
+  importMetaUrl: true,
   // import() of a package (serve's Express and Bull Board) as require(): a function
   // compiled from a code cache has no callback for import() to load through.
   supported: { 'dynamic-import': false },
-  banner: {
-    js: "const __logclusterUrl = require('node:url').pathToFileURL(__filename).href; const __logclusterResolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
-  },
-  sourcemap: true,
-  logLevel: 'warning',
-};
-
-await build({
-  ...common,
-  entryPoints: [new URL('../dist/entry.js', import.meta.url).pathname],
-  outfile: new URL('../dist/logcluster.cjs', import.meta.url).pathname,
   // Loaded by `serve` only, from node_modules: Bull Board serves its UI's files from its
   // own package directory.
   external: ['piscina', 'express', '@bull-board/*'],

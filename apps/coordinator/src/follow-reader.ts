@@ -68,116 +68,30 @@ interface Followed {
 export async function* followFile(path: string, options: FollowOptions): AsyncGenerator<Buffer> {
   const { signal } = options;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-  const notice = (message: string): void => options.notice?.(message);
+  const say: Say = (what) => options.notice?.(`${path} ${what}`);
+  const watch = new PathWatch(path, say);
   let current = await openFirst(path);
   /** The new file at the path, between its opening and the switch to it. */
   let replacement: Followed | null = null;
-  /** Whether the notice that the path is gone (or unusable) has been given since it was last seen. */
-  let absentNoticed = false;
-
-  /** The next bytes of `file` (at most READ_SIZE, not past `limit`), or null if there are none yet. */
-  async function nextBytes(file: Followed, limit: number): Promise<Buffer | null> {
-    const { size } = await file.handle.stat();
-    if (size < file.position) {
-      notice(`${path} was truncated; reading it again from its start`);
-      restart(file);
-    } else if (size > file.position && file.tail.length > 0) {
-      const before = Buffer.allocUnsafe(file.tail.length);
-      const { bytesRead } = await file.handle.read(before, 0, before.length, file.position - before.length);
-      if (bytesRead === before.length && before.equals(file.tail)) {
-        // Unchanged: only appended to.
-      } else if (bytesRead === before.length && !before.some((byte) => byte !== 0)) {
-        notice(`${path} was truncated by a writer that kept its offset; reading on after the hole it left`);
-        file.tail = before;
-      } else {
-        notice(`${path} was truncated and written again; reading it again from its start`);
-        restart(file);
-      }
-    }
-    const end = Math.min(size, limit);
-    if (end <= file.position) return null;
-    const length = Math.min(READ_SIZE, end - file.position);
-    const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await file.handle.read(buffer, 0, length, file.position);
-    // Fewer bytes: the file shrank since the stat; the next look sees it.
-    if (bytesRead === 0) return null;
-    const data = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
-    file.position += bytesRead;
-    file.tail =
-      bytesRead >= TAIL_CHECK_BYTES
-        ? Buffer.from(data.subarray(bytesRead - TAIL_CHECK_BYTES))
-        : Buffer.concat([file.tail, data]).subarray(-TAIL_CHECK_BYTES);
-    return data;
-  }
-
-  /** Yields what `file` has now: to its end; when stopping, only up to its size at the start (a busy writer must not keep us). */
-  async function* drain(file: Followed, stopping: boolean): AsyncGenerator<Buffer, void> {
-    const limit = stopping ? (await file.handle.stat()).size : Infinity;
-    for (;;) {
-      const data = await nextBytes(file, limit);
-      if (data === null) return;
-      yield data;
-    }
-  }
-
-  /** Tells once that the path is gone or unusable; the current file is still followed. */
-  async function absent(why: string): Promise<void> {
-    if (absentNoticed) return;
-    absentNoticed = true;
-    const { nlink } = await current.handle.stat();
-    const was = nlink === 0 ? 'the deleted file' : 'the file it named';
-    notice(`${path} ${why}; reading on in ${was} and waiting for ${path} to reappear`);
-  }
-
-  /** The regular file now at `path` when it is another one than `current`, else null. */
-  async function otherFileAtPath(): Promise<{ size: bigint } | null> {
-    let found;
-    try {
-      found = await stat(path, { bigint: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      await absent(code === 'ENOENT' || code === 'ENOTDIR' ? 'is missing' : `cannot be looked at (${errorMessage(err)})`);
-      return null;
-    }
-    if (!found.isFile()) {
-      await absent('is not a regular file any more');
-      return null;
-    }
-    absentNoticed = false;
-    return found.ino === current.ino && found.dev === current.dev ? null : found;
-  }
-
-  /** The file at `path` opened, or null if it cannot be (gone again, unreadable, not a regular file). */
-  async function openReplacement(): Promise<Followed | null> {
-    try {
-      const opened = await openFollowed(path);
-      if (opened) return opened;
-      await absent('is not a regular file any more');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      await absent(code === 'ENOENT' || code === 'ENOTDIR' ? 'is missing' : `cannot be opened (${errorMessage(err)})`);
-    }
-    return null;
-  }
 
   try {
     for (;;) {
       const stopping = signal.aborted;
-      yield* drain(current, stopping);
-      const other = await otherFileAtPath();
+      yield* drain(current, stopping, say);
+      const other = await watch.otherFile(current);
       // Stay with the old file while the new one is empty: the writer may not have reopened yet.
       if (other && (stopping || other.size > 0n)) {
-        replacement = await openReplacement();
+        replacement = await watch.openReplacement(current);
         if (replacement) {
-          yield* drain(current, stopping);
+          yield* drain(current, stopping, say);
           const old = current;
           const { nlink } = await old.handle.stat();
           current = replacement;
           replacement = null;
           await old.handle.close();
-          notice(nlink === 0 ? `${path} was deleted and created again; following the new file` : `${path} was rotated (renamed); following the new file`);
+          say(`was ${nlink === 0 ? 'deleted and created again' : 'rotated (renamed)'}; following the new file`);
           if (stopping) {
-            yield* drain(current, true);
+            yield* drain(current, true, say);
             return;
           }
           continue;
@@ -197,6 +111,115 @@ export async function* followFile(path: string, options: FollowOptions): AsyncGe
   }
 }
 
+/** Gives a notice about the followed path: `say('was truncated; …')`. */
+type Say = (what: string) => void;
+
+/**
+ * Yields what `file` has now: to its end; when stopping, only up to its size at the start
+ * (a busy writer must not keep us).
+ */
+async function* drain(file: Followed, stopping: boolean, say: Say): AsyncGenerator<Buffer, void> {
+  const limit = stopping ? (await file.handle.stat()).size : Infinity;
+  for (;;) {
+    const data = await nextBytes(file, limit, say);
+    if (data === null) return;
+    yield data;
+  }
+}
+
+/** The next bytes of `file` (at most READ_SIZE, not past `limit`), or null if there are none yet. */
+async function nextBytes(file: Followed, limit: number, say: Say): Promise<Buffer | null> {
+  const { size } = await file.handle.stat();
+  await followTruncation(file, size, say);
+  const end = Math.min(size, limit);
+  if (end <= file.position) return null;
+  const length = Math.min(READ_SIZE, end - file.position);
+  const buffer = Buffer.allocUnsafe(length);
+  const { bytesRead } = await file.handle.read(buffer, 0, length, file.position);
+  // Fewer bytes: the file shrank since the stat; the next look sees it.
+  if (bytesRead === 0) return null;
+  const data = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+  file.position += bytesRead;
+  file.tail =
+    bytesRead >= TAIL_CHECK_BYTES
+      ? Buffer.from(data.subarray(bytesRead - TAIL_CHECK_BYTES))
+      : Buffer.concat([file.tail, data]).subarray(-TAIL_CHECK_BYTES);
+  return data;
+}
+
+/**
+ * Notices a truncation of `file`, now `size` bytes, since the last look — by its size, or
+ * by the bytes before the position when it has grown — and says where reading goes on:
+ * from the start, or after the hole a writer that kept its offset left.
+ */
+async function followTruncation(file: Followed, size: number, say: Say): Promise<void> {
+  if (size < file.position) {
+    say('was truncated; reading it again from its start');
+    restart(file);
+  } else if (size > file.position && file.tail.length > 0) {
+    const before = Buffer.allocUnsafe(file.tail.length);
+    const { bytesRead } = await file.handle.read(before, 0, before.length, file.position - before.length);
+    if (bytesRead === before.length && before.equals(file.tail)) {
+      // Unchanged: only appended to.
+    } else if (bytesRead === before.length && !before.some((byte) => byte !== 0)) {
+      say('was truncated by a writer that kept its offset; reading on after the hole it left');
+      file.tail = before;
+    } else {
+      say('was truncated and written again; reading it again from its start');
+      restart(file);
+    }
+  }
+}
+
+/** What the followed path names now, against the file followed; says once when it is gone. */
+class PathWatch {
+  /** Whether the notice that the path is gone (or unusable) has been given since it was last seen. */
+  private absentNoticed = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly say: Say,
+  ) {}
+
+  /** The regular file now at the path when it is another one than `current`, else null. */
+  async otherFile(current: Followed): Promise<{ size: bigint } | null> {
+    let found;
+    try {
+      found = await stat(this.path, { bigint: true });
+    } catch (err) {
+      await this.absent(current, isMissing(err) ? 'is missing' : `cannot be looked at (${errorMessage(err)})`);
+      return null;
+    }
+    if (!found.isFile()) {
+      await this.absent(current, 'is not a regular file any more');
+      return null;
+    }
+    this.absentNoticed = false;
+    return found.ino === current.ino && found.dev === current.dev ? null : found;
+  }
+
+  /** The file at the path opened, or null if it cannot be (gone again, unreadable, not a regular file). */
+  async openReplacement(current: Followed): Promise<Followed | null> {
+    try {
+      const opened = await openFollowed(this.path);
+      if (opened) return opened;
+      await this.absent(current, 'is not a regular file any more');
+    } catch (err) {
+      await this.absent(current, isMissing(err) ? 'is missing' : `cannot be opened (${errorMessage(err)})`);
+    }
+    return null;
+  }
+
+  /** Tells once that the path is gone or unusable; `current` is still followed. */
+  private async absent(current: Followed, why: string): Promise<void> {
+    if (this.absentNoticed) return;
+    this.absentNoticed = true;
+    const { nlink } = await current.handle.stat();
+    const was = nlink === 0 ? 'the deleted file' : 'the file it named';
+    this.say(`${why}; reading on in ${was} and waiting for ${this.path} to reappear`);
+  }
+}
+
 /** Opens the file to follow first; its absence is the caller's input error. */
 async function openFirst(path: string): Promise<Followed> {
   let opened: Followed | null;
@@ -204,7 +227,7 @@ async function openFirst(path: string): Promise<Followed> {
     opened = await openFollowed(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(`${path}: no such file (it does not exist)`, { cause: err });
+    if (isMissing(err)) throw new InputError(`${path}: no such file (it does not exist)`, { cause: err });
     if (code === 'EACCES' || code === 'EPERM') throw new InputError(`${path}: permission denied`, { cause: err });
     throw new InputError(`${path}: cannot open: ${errorMessage(err)}`, { cause: err });
   }
@@ -224,6 +247,12 @@ async function openFollowed(path: string): Promise<Followed | null> {
   }
   await handle.close();
   return null;
+}
+
+/** Whether `err` says that nothing is at the path. */
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 function restart(file: Followed): void {

@@ -2,8 +2,8 @@
  * The buffers a plain file is read into, each read into again once every byte it holds
  * is stored in Redis. Chunks are views into the buffers they were read in (nothing is
  * copied on the way to Redis), so a buffer is busy until the last chunk cut from it is
- * stored; a new buffer for every read left V8 collecting gigabytes of them (on 1 GiB,
- * 41 full collections and 0.9 s of the coordinator's main thread).
+ * stored; a new buffer for every read left V8 collecting gigabytes of them
+ * (docs/benchmarks.md, "Bytes through Redis: a copy-free path").
  */
 export class ReadBuffers {
   /** Buffers read into, oldest first, with the source offset their bytes end at. */

@@ -32,18 +32,13 @@ const ENQUEUE_CONCURRENCY = 4;
 
 /**
  * Chunks travel several to a job, up to this many bytes (and `MAX_CHUNKS_PER_JOB`
- * chunks): the queue's cost per job is fixed, and shared this way. A chunk of this size
- * or more travels alone. Chunks whose bytes go through Redis are stored as one value (a
- * pack: one SET, one GET), read by the worker straight into one buffer, and counted in
- * one task: 64 KiB chunks went through at 1,100-1,500 chunks/s in 1 MiB jobs, 1,500-1,650
- * in 4 MiB jobs (256 MiB, 2 worker processes, before packs); with packs, 1 GiB in 64 KiB
- * chunks took 3.4-3.5 s in 2 MiB jobs, 3.3-3.4 s in 4 MiB and 3.6-3.7 s in 16 MiB.
- * Chunks that workers read from shared storage cost
- * Redis nothing, and their jobs are larger: a counting thread reads and counts their
- * ranges one after the other. Measured with `analyze` on 1 GiB in 1 MiB chunks: 3.0 s
- * with 1 MiB jobs, 1.7 s with 8 MiB, 1.55 s with 16 MiB, 1.5 s with 32 MiB; later, with
- * the SIMD kernel, in 4 MiB chunks: 1.53 s of CPU (user) with 16 MiB jobs, 1.28 s with
- * 64 MiB (docs/benchmarks.md). Each job costs the queue about a hundred Redis commands.
+ * chunks): the queue's cost per job is fixed, about a hundred Redis commands, and shared
+ * this way. A chunk of this size or more travels alone. Chunks whose bytes go through
+ * Redis are stored as one value (a pack: one SET, one GET), read by the worker straight
+ * into one buffer, and counted in one task. Chunks that workers read from shared storage
+ * cost Redis nothing, and their jobs are larger: a counting thread reads and counts their
+ * ranges one after the other. Each size is the fastest measured (docs/benchmarks.md,
+ * "Defaults: job sizes").
  */
 const JOB_BYTES = { bytes: 4 * 1024 * 1024, file: 64 * 1024 * 1024 } as const;
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { LOGCLUSTER_BIN, cleanEnv, embeddedLeftovers, runCli, syntheticLog } from '@logcluster/test-support';
+import { LOGCLUSTER_BIN, cleanEnv, embeddedLeftovers, runCli, syntheticLog, until } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
@@ -21,14 +21,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+type Leftovers = Awaited<ReturnType<typeof embedded>>;
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Polls what analyze left behind until `done` holds for it, and gives that. */
+function embeddedWhen(what: string, done: (now: Leftovers) => boolean): Promise<Leftovers> {
+  return until(
+    what,
+    async () => {
+      const now = await embedded();
+      return done(now) && now;
+    },
+    { timeoutMs: 20_000 },
+  );
 }
 
 /** Starts `analyze -` on a stdin we hold open, and waits until its Redis is up. */
@@ -39,7 +43,10 @@ async function analyzeInProgress() {
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
   child.stdin.write(syntheticLog({ lines: 2_000, seed: 9 }));
   const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const during = await until(embedded, (now) => now.dirs.length > before.dirs.length && now.servers.length > before.servers.length);
+  const during = await embeddedWhen(
+    'analyze to start its Redis in a temp dir',
+    (now) => now.dirs.length > before.dirs.length && now.servers.length > before.servers.length,
+  );
   expect(during.dirs.length).toBe(before.dirs.length + 1);
   return { child, exit, before, stderr: () => stderr };
 }
@@ -58,7 +65,11 @@ describe('analyze leaves nothing behind', () => {
     const run = await analyzeInProgress();
     run.child.kill('SIGKILL');
     await run.exit;
-    expect(await until(embedded, (now) => now.dirs.length === run.before.dirs.length && now.servers.length === run.before.servers.length)).toEqual(run.before);
+    const after = await embeddedWhen(
+      'the watchdog to stop Redis and remove the dir',
+      (now) => now.dirs.length === run.before.dirs.length && now.servers.length === run.before.servers.length,
+    );
+    expect(after).toEqual(run.before);
   });
 
   it('on an input error mid-run: a truncated gzip fails with exit 2, naming where it broke', async () => {

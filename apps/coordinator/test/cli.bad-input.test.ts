@@ -3,7 +3,17 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHUNK_QUEUE, type RunReport } from '@logcluster/core';
-import { type TestRedis, clusterFlags, grepCounts, grepLineCount, runCli, startTestRedis, startWorker, syntheticLog } from '@logcluster/test-support';
+import {
+  type TestRedis,
+  clusterFlags,
+  grepCounts,
+  grepLineCount,
+  runCli,
+  startTestRedis,
+  startWorker,
+  syntheticLog,
+  until,
+} from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -113,11 +123,11 @@ describe('bad input', () => {
     const queue = new Queue(CHUNK_QUEUE, { connection: redis.client(), prefix });
     await queue.add('chunk', { hello: 'world' }, { jobId: 'junk-1' });
     await queue.add('chunk', { v: 1, runId: 'r-1-1', bytes: [69, 82, 82, 79, 82] }, { jobId: 'junk-2' });
-    const deadline = Date.now() + 30_000;
-    let entries: { id: string; state: string; reason: string }[] = [];
-    while (entries.length < 2 && Date.now() < deadline) {
-      entries = JSON.parse((await runCli(['dlq', 'list', ...clusterFlags(redis.url, prefix), '--json'])).stdout) as typeof entries;
-    }
+    const entries = await until('both jobs dead-lettered', async () => {
+      const listed = await runCli(['dlq', 'list', ...clusterFlags(redis.url, prefix), '--json']);
+      const entries = JSON.parse(listed.stdout) as { id: string; state: string; reason: string }[];
+      return entries.length >= 2 && entries;
+    });
     await queue.close();
     expect(entries.map((e) => [e.id, e.state])).toEqual([
       ['invalid.junk-1', 'invalid-job'],

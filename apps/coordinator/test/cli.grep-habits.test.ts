@@ -1,10 +1,22 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { RunReport } from '@logcluster/core';
-import { LOGCLUSTER_BIN, cleanEnv, clusterFlags, grepAnyCount, grepCounts, grepLineCount, runCli, startTestRedis, startWorker, syntheticLog } from '@logcluster/test-support';
+import {
+  LOGCLUSTER_BIN,
+  cleanEnv,
+  clusterFlags,
+  grepAnyCount,
+  grepCounts,
+  grepLineCount,
+  runCli,
+  startTestRedis,
+  startWorker,
+  syntheticLog,
+  until,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // What a grep user types, run through the real CLI, with GNU grep's own output as the
@@ -71,6 +83,13 @@ async function json(args: string[]): Promise<RunReport> {
   return JSON.parse(result.stdout) as RunReport;
 }
 
+/** Whether process `pid` has `path` open (Linux: its descriptors in /proc). */
+async function holdsOpen(pid: number, path: string): Promise<boolean> {
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  return targets.includes(await realpath(path));
+}
+
 describe('inputs that cannot seek', () => {
   it('reads a pipe given as /dev/stdin, a FIFO and <(command) as a stream, as - is', async () => {
     const data = syntheticLog({ lines: 9_000, seed: 31 });
@@ -130,7 +149,7 @@ describe('inputs that cannot seek', () => {
     spawnSync('mkfifo', [lonely]);
     const waiting = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', lonely], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => waiting.on('exit', (code) => resolve(code)));
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await until('analyze to open the FIFO and wait for its writer', () => holdsOpen(waiting.pid!, lonely));
     const stoppedAt = Date.now();
     waiting.kill('SIGTERM');
     expect(await exited).toBe(130);

@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { RunProgress, RunReport } from '@logcluster/core';
-import { type CliProcess, type TestRedis, grepCounts, grepLineCount, runCli, startCli, startTestRedis, syntheticLog } from '@logcluster/test-support';
+import {
+  type CliProcess,
+  type TestRedis,
+  grepCounts,
+  grepLineCount,
+  runCli,
+  startCli,
+  startTestRedis,
+  syntheticLog,
+  until,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PREFIX = 't-cluster';
@@ -73,14 +83,17 @@ describe('submit to two worker processes', () => {
     const runId = submitted.stdout.trim();
     expect(runId).toMatch(/^r-[0-9a-z]+-[0-9a-f]+$/);
 
-    let progress: RunProgress;
-    const deadline = Date.now() + 60_000;
-    do {
-      const status = await runCli(['status', ...connection(), '--json', runId]);
-      expect(status.code).toBe(0);
-      progress = JSON.parse(status.stdout) as RunProgress;
-      expect(progress.allEnqueued).toBe(true);
-    } while (progress.status === 'running' && Date.now() < deadline);
+    const progress = await until(
+      'the run to end',
+      async () => {
+        const status = await runCli(['status', ...connection(), '--json', runId]);
+        expect(status.code).toBe(0);
+        const progress = JSON.parse(status.stdout) as RunProgress;
+        expect(progress.allEnqueued).toBe(true);
+        return progress.status !== 'running' && progress;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(progress.status).toBe('completed');
     expect(progress.chunksDone).toBe(progress.chunks);
 

@@ -3,8 +3,8 @@ import { type FileHandle, copyFile, mkdir, mkdtemp, open, readdir, readlink, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError } from '@logcluster/core';
+import { sleep, until } from '@logcluster/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { followFile, followStream } from '../src/follow-reader.js';
 
@@ -55,13 +55,8 @@ function lines(tag: string, from: number, to: number): string {
   return out;
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+/** How the tests wait for the reader: often, and for less than a test may take. */
+const SOON = { timeoutMs: 15_000, everyMs: 5 };
 
 /** Follows `path` as these tests do, polling every POLL_MS and keeping its notices; `stop` ends it. */
 function following(path: string) {
@@ -123,15 +118,15 @@ describe('followFile', () => {
     await writeFile(path, lines('A', 0, 50));
     const stop = stopper();
     const reader = consume(followFile(path, { signal: stop.signal, pollMs: POLL_MS }));
-    await until(() => reader.text() === lines('A', 0, 50), 'the existing content');
+    await until('the existing content', () => reader.text() === lines('A', 0, 50), SOON);
     const writer = await logger(path);
     for (let i = 50; i < 80; i++) {
       await writer.write(lines('A', i, i + 1));
-      if (i % 10 === 0) await sleep(POLL_MS / 2);
+      if (i % 10 === 0) await sleep(POLL_MS / 2); // spread the lines over several of the reader's looks
     }
-    await until(() => reader.text() === lines('A', 0, 80), 'the appended lines');
+    await until('the appended lines', () => reader.text() === lines('A', 0, 80), SOON);
     const chunksNow = reader.chunks.length;
-    await sleep(POLL_MS * 5);
+    await sleep(POLL_MS * 5); // five looks at a file that does not change: nothing may come of them
     expect(reader.chunks.length).toBe(chunksNow);
     stop.abort();
     expect(await reader.done).toBeUndefined();
@@ -159,19 +154,19 @@ describe('followFile', () => {
     await oldWriter.write(lines('A', 0, 20));
     const { notices, stop, reader: followed } = following(path);
     const reader = consume(followed);
-    await until(() => reader.text() === lines('A', 0, 20), 'the first lines');
+    await until('the first lines', () => reader.text() === lines('A', 0, 20), SOON);
 
     await rename(path, `${path}.1`);
-    await until(() => notices.length > 0, 'the notice that app.log is missing');
+    await until('the notice that app.log is missing', () => notices.length > 0, SOON);
     expect(notices).toEqual([expect.stringMatching(/app\.log is missing; reading on in the file it named/)]);
     await oldWriter.write(lines('B', 20, 30)); // the logger has not reopened yet
-    await until(() => reader.text().endsWith(lines('B', 20, 30)), 'lines written to the renamed file');
+    await until('lines written to the renamed file', () => reader.text().endsWith(lines('B', 20, 30)), SOON);
 
     const newWriter = await logger(path); // logrotate creates app.log; the logger still writes to app.log.1
     await oldWriter.write(lines('C', 30, 40));
-    await until(() => reader.text().endsWith(lines('C', 30, 40)), 'more lines written to the renamed file');
+    await until('more lines written to the renamed file', () => reader.text().endsWith(lines('C', 30, 40)), SOON);
     await newWriter.write(lines('D', 40, 60)); // the logger has reopened
-    await until(() => reader.text().endsWith(lines('D', 40, 60)), 'the lines of the new file');
+    await until('the lines of the new file', () => reader.text().endsWith(lines('D', 40, 60)), SOON);
 
     stop.abort();
     expect(await reader.done).toBeUndefined();
@@ -208,16 +203,16 @@ describe('followFile', () => {
     await writer.write(lines('A', 0, 40));
     const { notices, stop, reader: followed } = following(path);
     const reader = consume(followed);
-    await until(() => reader.text() === lines('A', 0, 40), 'the first lines');
+    await until('the first lines', () => reader.text() === lines('A', 0, 40), SOON);
 
     await copyFile(path, `${path}.1`);
     await truncate(path, 0);
-    await until(() => notices.length > 0, 'the truncation notice');
+    await until('the truncation notice', () => notices.length > 0, SOON);
     expect(notices).toEqual([`${path} was truncated; reading it again from its start`]);
     await writer.write(lines('B', 40, 50));
-    await until(() => reader.text().endsWith(lines('B', 40, 50)), 'the lines after the truncation');
+    await until('the lines after the truncation', () => reader.text().endsWith(lines('B', 40, 50)), SOON);
     await writer.write(lines('C', 50, 100)); // longer than before the truncation
-    await until(() => reader.text().endsWith(lines('C', 50, 100)), 'more lines');
+    await until('more lines', () => reader.text().endsWith(lines('C', 50, 100)), SOON);
 
     stop.abort();
     expect(await reader.done).toBeUndefined();
@@ -286,14 +281,14 @@ describe('followFile', () => {
     await writeFile(path, lines('A', 0, 20));
     const { notices, stop, reader: followed } = following(path);
     const reader = consume(followed);
-    await until(() => reader.text() === lines('A', 0, 20), 'the first lines');
+    await until('the first lines', () => reader.text() === lines('A', 0, 20), SOON);
 
     await unlink(path);
-    await until(() => notices.length > 0, 'the notice that app.log is missing');
-    await sleep(POLL_MS * 5);
+    await until('the notice that app.log is missing', () => notices.length > 0, SOON);
+    await sleep(POLL_MS * 5); // five looks more: the notice is not said again
     expect(notices).toEqual([`${path} is missing; reading on in the deleted file and waiting for ${path} to reappear`]);
     await writeFile(path, lines('B', 20, 30));
-    await until(() => reader.text().endsWith(lines('B', 20, 30)), 'the lines of the new file');
+    await until('the lines of the new file', () => reader.text().endsWith(lines('B', 20, 30)), SOON);
 
     stop.abort();
     expect(await reader.done).toBeUndefined();
@@ -346,7 +341,8 @@ describe('followFile', () => {
     await writeFile(path, lines('A', 0, 5));
     const stop = stopper();
     const reader = consume(followFile(path, { signal: stop.signal, pollMs: 60_000 }));
-    await until(() => reader.text() === lines('A', 0, 5), 'the content');
+    await until('the content', () => reader.text() === lines('A', 0, 5), SOON);
+    // Time for the reader to settle into its 60 s wait: nothing outside it shows that it has.
     await sleep(POLL_MS);
     const stoppedAt = Date.now();
     stop.abort();
@@ -385,7 +381,7 @@ describe('followStream', () => {
     const stop = stopper();
     const reader = consume(followStream(stream, { signal: stop.signal }));
     stream.write('first line\n');
-    await until(() => reader.text() === 'first line\n', 'the first chunk');
+    await until('the first chunk', () => reader.text() === 'first line\n', SOON);
     stream.write('second ');
     stream.end('line\n');
     expect(await reader.done).toBeUndefined();
@@ -409,7 +405,7 @@ describe('followStream', () => {
     const stop = stopper();
     const reader = consume(followStream(stream, { signal: stop.signal }));
     stream.write('a line\n');
-    await until(() => reader.text() === 'a line\n', 'the first chunk');
+    await until('the first chunk', () => reader.text() === 'a line\n', SOON);
     stop.abort();
     expect(await reader.done).toBeUndefined();
     expect(reader.text()).toBe('a line\n');

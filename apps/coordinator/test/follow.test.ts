@@ -3,7 +3,19 @@ import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '@logcluster/core';
-import { type CliProcess, LOGCLUSTER_BIN, type TestRedis, cleanEnv, clusterFlags, reportOf, startCli, startTestRedis, startWorker } from '@logcluster/test-support';
+import {
+  type CliProcess,
+  LOGCLUSTER_BIN,
+  type TestRedis,
+  cleanEnv,
+  clusterFlags,
+  reportOf,
+  sleep,
+  startCli,
+  startTestRedis,
+  startWorker,
+  until,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
@@ -72,17 +84,19 @@ function follow(target: string, extra: string[] = []): Follower {
 }
 
 /** Polls the run's report until it has counted `total` lines; the run must still be running. */
-async function untilCounted(runId: string, total: number, timeoutMs = 30_000): Promise<RunReport> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { report } = await reportOf(redis.url, PREFIX, runId);
-    if (report.totals.lines === total && report.totals.chunksDone === report.totals.chunks) {
-      expect(report.status).toBe('running');
-      return report;
-    }
-    if (Date.now() > deadline) throw new Error(`run ${runId} counted ${report.totals.lines} of ${total} lines within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+async function untilCounted(runId: string, total: number): Promise<RunReport> {
+  let counted = 0;
+  const report = await until(
+    () => `run ${runId} to count ${total} lines (it counted ${counted})`,
+    async () => {
+      const { report } = await reportOf(redis.url, PREFIX, runId);
+      counted = report.totals.lines;
+      return report.totals.lines === total && report.totals.chunksDone === report.totals.chunks && report;
+    },
+    { timeoutMs: 30_000, everyMs: 100 },
+  );
+  expect(report.status).toBe('running');
+  return report;
 }
 
 describe('submit --follow', () => {
@@ -97,27 +111,28 @@ describe('submit --follow', () => {
     expect(first.totals.matches.ERROR!.lines).toBe(errorsIn(0, 1_000));
     for (let batch = 0; batch < 10; batch++) {
       await appendFile(file, lines(1_000 + batch * 100, 1_100 + batch * 100));
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await sleep(30); // a file that grows over time, not in one write
     }
     await untilCounted(runId, 2_000);
 
     // logrotate's create mode: renamed, the old file written a little more, a new file made.
     await rename(file, `${file}.1`);
     await appendFile(`${file}.1`, lines(2_000, 2_050));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await untilCounted(runId, 2_050);
     await writeFile(file, lines(2_050, 2_400));
     await untilCounted(runId, 2_400);
 
     // copytruncate: emptied in place, then written from the start again.
     await truncate(file, 0);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until('the notice of the truncation', () => /was truncated/.test(follower.stderr()));
     await appendFile(file, lines(2_400, 2_500));
     const live = await untilCounted(runId, 2_500);
     expect(live.totals.matches.ERROR!.lines).toBe(errorsIn(0, 2_500));
 
     // A last line without its newline yet: counted once following stops.
     await appendFile(file, 'ERROR the last words');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Time for the follower to read it: it holds a line back until its newline, so nothing shows that it has.
+    await sleep(300);
     follower.child.kill('SIGINT');
     expect(await follower.exited, follower.stderr()).toBe(0);
     const report = JSON.parse(follower.stdout()) as RunReport;
@@ -157,16 +172,16 @@ describe('submit --follow', () => {
     const follower = follow(file, ['--window', '1m']);
     const runId = await follower.runId;
     await untilCounted(runId, 5 * 12 + 40);
-    // The storm's window is still open: nothing is said about it yet.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The storm's window is still open: time passes, and nothing is said about it yet.
+    await sleep(1_500);
     expect(follower.stderr()).not.toMatch(/spike:/);
     // A line of the next minute closes it.
     await appendFile(file, minute(6, 0, 1));
-    const deadline = Date.now() + 20_000;
-    while (!/spike: ERROR in the 1m window from 2026-11-27T10:05:00.000Z: 30 lines/.test(follower.stderr())) {
-      if (Date.now() > deadline) throw new Error(`no spike logged: ${follower.stderr()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(
+      () => `the spike logged: ${follower.stderr()}`,
+      () => /spike: ERROR in the 1m window from 2026-11-27T10:05:00.000Z: 30 lines/.test(follower.stderr()),
+      { timeoutMs: 20_000, everyMs: 100 },
+    );
     follower.child.kill('SIGINT');
     expect(await follower.exited, follower.stderr()).toBe(0);
     const report = JSON.parse(follower.stdout()) as RunReport;

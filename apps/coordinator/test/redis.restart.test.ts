@@ -13,7 +13,9 @@ import {
   runCli,
   startTestRedis,
   startWorker,
+  sleep,
   syntheticLog,
+  until,
 } from '@logcluster/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -66,7 +68,12 @@ async function restartFromSnapshot(server: TestRedis, prefix: string, options: {
   await client.save();
   const done = await chunksDone(server, prefix);
   const enqueued = await runCount(server, prefix, 'chunks');
-  await until(async () => (await chunksDone(server, prefix)) >= done + 5 && (await runCount(server, prefix, 'chunks')) >= enqueued + 3);
+  await until(
+    'five chunks counted and three enqueued after the snapshot',
+    async () =>
+      (await chunksDone(server, prefix)) >= done + 5 && (await runCount(server, prefix, 'chunks')) >= enqueued + 3,
+    { timeoutMs: 60_000 },
+  );
   client.disconnect();
   // A worker that holds a lost chunk's bytes still counts it after the restart, and the
   // chunk is not lost after all; killing the workers with Redis makes the loss certain.
@@ -76,20 +83,12 @@ async function restartFromSnapshot(server: TestRedis, prefix: string, options: {
   if (options.replaceWorkers) workers = [await startWorker(server.url, prefix, 'w3'), await startWorker(server.url, prefix, 'w4')];
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Starts two workers and a submit, waits for `done` chunks, then lets `fault` strike. */
 async function runThrough(server: TestRedis, prefix: string, fault: () => Promise<void>, input: { stdin?: Buffer } = {}) {
   workers = [await startWorker(server.url, prefix, 'w1'), await startWorker(server.url, prefix, 'w2')];
   const args = ['submit', ...clusterFlags(server.url, prefix), '--json', '--chunk-size', '8KiB', '--max-in-flight', '64KiB', ...PATTERNS, input.stdin ? '-' : file];
   const submit = runCli(args, input.stdin ? { stdin: input.stdin } : {});
-  await until(async () => (await chunksDone(server, prefix)) >= 5);
+  await until('five chunks counted', async () => (await chunksDone(server, prefix)) >= 5, { timeoutMs: 60_000 });
   await fault();
   const result = await submit;
   // Both workers came through the restart and are still running.
@@ -103,7 +102,7 @@ describe('Redis restarting mid-run', () => {
     const server = redis;
     const { code, report, stderr } = await runThrough(server, 't-restart-aof', async () => {
       await server.kill();
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await sleep(1_000); // down for a while, not a blip: the clients must ride out an outage
       await server.restart();
     });
     expect(code, stderr).toBe(0);

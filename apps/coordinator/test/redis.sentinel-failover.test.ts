@@ -13,6 +13,7 @@ import {
   startCli,
   startTestSentinel,
   syntheticLog,
+  until,
 } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -48,14 +49,6 @@ function chunksDone(port: number): number {
   return Number(redisCliAt(port, ['hget', key, 'done']).trim() || 0);
 }
 
-async function until(what: string, timeoutMs: number, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('a Sentinel failover during a run', () => {
   it('goes on against the promoted replica and ends with exact totals, recorded there', async () => {
     const oldMaster = sentinel.masterPort;
@@ -63,9 +56,13 @@ describe('a Sentinel failover during a run', () => {
     await worker.waitForStderr(/started/);
 
     const submitted = runCli(['submit', '--redis', sentinel.url, '--prefix', PREFIX, '--json', '--chunk-size', '4KiB', '-i', '-p', 'ERROR', log], { timeoutMs: 150_000 });
-    await until('the worker did not count a chunk', 60_000, () => chunksDone(oldMaster) > 0);
+    await until('the worker to count a chunk', () => chunksDone(oldMaster) > 0, { timeoutMs: 60_000 });
     redisCliAt(sentinel.sentinelPort, ['sentinel', 'failover', sentinel.masterName]);
-    await until('the Sentinel did not name the replica as master', 30_000, () => sentinel.replicaPorts.includes(sentinelMasterPort(sentinel)));
+    await until(
+      'the Sentinel to name the replica as master',
+      () => sentinel.replicaPorts.includes(sentinelMasterPort(sentinel)),
+      { timeoutMs: 30_000 },
+    );
     const newMaster = sentinelMasterPort(sentinel);
     expect(sentinel.replicaPorts).toContain(newMaster);
 

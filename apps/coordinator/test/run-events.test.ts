@@ -1,5 +1,5 @@
 import { type RedisClient, connectRedis } from '@logcluster/core';
-import { type TestRedis, startTestRedis } from '@logcluster/test-support';
+import { type TestRedis, sleep, startTestRedis } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunEvents } from '../src/run-events.js';
 
@@ -30,7 +30,8 @@ describe('RunEvents', () => {
 
       // The run ends while nobody waits: the next wait hears of it at once, the one after does not.
       await publish('run-events-test:a', 'finished');
-      await new Promise((resolve) => setTimeout(resolve, 100)); // delivered meanwhile
+      // Delivered meanwhile, to RunEvents' own connection: nothing the test can poll shows when.
+      await sleep(100);
       const started = Date.now();
       expect(await events.next(10_000)).toBe(true);
       expect(Date.now() - started).toBeLessThan(1_000);
@@ -46,7 +47,7 @@ describe('RunEvents', () => {
       let settled = false;
       const waiting = events.untilEnd(10_000).then((ended) => ((settled = true), ended));
       for (let i = 0; i < 5; i++) await publish('run-events-test:b', String(i));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100); // time for the messages to arrive: none of them may wake it
       expect(settled).toBe(false);
       await publish('run-events-test:b', 'failed');
       expect(await waiting).toBe(true);

@@ -14,6 +14,7 @@ import {
   startTestRedis,
   startWorker,
   syntheticLog,
+  until,
 } from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -99,12 +100,11 @@ describe('shared-storage mode (--shared-root)', () => {
     expect(rootless.code).toBe(3);
     expect((JSON.parse(rootless.stdout) as RunReport).sources[0]!.deadLettered[0]!.reason).toMatch(/^SHARED_PATH: .* this worker has no --shared-root/);
 
-    const deadline = Date.now() + 30_000;
-    let entries: { jobId: string; reason: string; state: string }[] = [];
-    while (!entries.some((e) => e.jobId === 'crafted-1') && Date.now() < deadline) {
-      entries = JSON.parse((await runCli(['dlq', 'list', ...clusterFlags(redis.url, prefix), '--json'])).stdout) as typeof entries;
-    }
-    const crafted = entries.find((e) => e.jobId === 'crafted-1') as { reason: string; state: string };
+    const crafted = await until('the crafted job dead-lettered', async () => {
+      const listed = await runCli(['dlq', 'list', ...clusterFlags(redis.url, prefix), '--json']);
+      const entries = JSON.parse(listed.stdout) as { jobId: string; reason: string; state: string }[];
+      return entries.find((e) => e.jobId === 'crafted-1');
+    });
     expect(crafted.reason).toMatch(/^SHARED_PATH: refused to read escape\.log: it resolves to .*outside\.log, outside what this worker may read/);
     // The crafted chunk is none of the run's: its entry is tied to no run.
     expect(crafted.state).toBe('orphan');

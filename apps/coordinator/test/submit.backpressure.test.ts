@@ -2,7 +2,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '@logcluster/core';
-import { type TestRedis, grepCounts, runCli, startCli, startTestRedis, syntheticLog } from '@logcluster/test-support';
+import {
+  type TestRedis,
+  grepCounts,
+  runCli,
+  sleep,
+  startCli,
+  startTestRedis,
+  syntheticLog,
+  until,
+} from '@logcluster/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -39,26 +48,21 @@ describe('backpressure', () => {
     const submit = runCli(['submit', '--redis', redis.url, '--prefix', PREFIX, '--json', '--chunk-size', '64KiB', '--max-in-flight', '256KiB', file]);
 
     // No worker yet: the coordinator fills the window and waits.
-    let runId: string | undefined;
-    const deadline = Date.now() + 30_000;
-    while (!runId && Date.now() < deadline) {
-      [runId] = await client.zrange(`${PREFIX}:runs`, 0, 0);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const runId = await until('the run to be created', async () => (await client.zrange(`${PREFIX}:runs`, 0, 0))[0], {
+      everyMs: 20,
+    });
     expect(runId).toBeDefined();
-    let sample = await inFlight(runId!);
-    while (sample.enqueued < MAX_IN_FLIGHT - CHUNK && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      sample = await inFlight(runId!);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    sample = await inFlight(runId!);
+    await until('the window to fill', async () => (await inFlight(runId)).enqueued >= MAX_IN_FLIGHT - CHUNK, {
+      everyMs: 20,
+    });
+    await sleep(1_000); // time to overfill the window, if it would
+    const sample = await inFlight(runId);
     expect(sample.inFlight).toBeLessThanOrEqual(MAX_IN_FLIGHT);
     expect(sample.inFlight).toBeGreaterThan(MAX_IN_FLIGHT - CHUNK);
     expect(sample.chunkKeys).toBeLessThanOrEqual(MAX_IN_FLIGHT / (CHUNK / 2));
     expect(await client.hget(`${PREFIX}:run:${runId}`, 'sealed')).toBeNull();
     // Its totals are not final: report says so, and does not exit 0.
-    const live = await runCli(['report', '--redis', redis.url, '--prefix', PREFIX, runId!]);
+    const live = await runCli(['report', '--redis', redis.url, '--prefix', PREFIX, runId]);
     expect(live.code).toBe(1);
     expect(live.stderr).toMatch(/is still running: these totals are not final/);
 
@@ -68,8 +72,8 @@ describe('backpressure', () => {
     let done = false;
     const result = submit.finally(() => (done = true));
     while (!done) {
-      maxInFlight = Math.max(maxInFlight, (await inFlight(runId!)).inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      maxInFlight = Math.max(maxInFlight, (await inFlight(runId)).inFlight);
+      await sleep(5); // a sample every 5 ms
     }
     const { code, stdout } = await result;
     await worker.stop();
@@ -78,6 +82,6 @@ describe('backpressure', () => {
     const report = JSON.parse(stdout) as RunReport;
     expect(report.totals.chunks).toBeGreaterThan(20);
     expect(report.totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR' }));
-    expect((await inFlight(runId!)).chunkKeys).toBe(0);
+    expect((await inFlight(runId)).chunkKeys).toBe(0);
   });
 });

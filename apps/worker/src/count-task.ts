@@ -51,11 +51,10 @@ const counters = new Map<string, ChunkCounter>();
 /**
  * This thread's read buffer, reused from chunk to chunk, where chunks are counted with
  * SIMD. Made ready as the thread starts, before its first task: a chunk of the default
- * size reserved and written (the first write to fresh pages faults them in: 18 ms for
- * 4 MiB here), and the kernel's functions run once (WebAssembly compiles each at its
- * first call: 7-9 ms). Alone, a thread's first 4 MiB took 25-30 ms more than the next;
- * in `analyze` of 1 GiB, a thread's first 64 MiB task took 56-83 ms before, 22-70 ms
- * after. If this fails, the first task makes the workspace and reports why it cannot.
+ * size reserved and written (the first write to fresh pages faults them in), and the
+ * kernel's functions run once (WebAssembly compiles each at its first call), so that the
+ * first task is not the slow one (docs/benchmarks.md, "Start-up and the end of a run").
+ * If this fails, the first task makes the workspace and reports why it cannot.
  */
 let workspace: CountingWorkspace | undefined = readiedWorkspace();
 
@@ -84,9 +83,9 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
     return { counts: task.ends.map((end, i) => counter(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i])) };
   }
   // Range by range: each read into the workspace and counted while it is still in the
-  // processor's cache. (Reading a whole 64 MiB job first, then counting it from memory:
-  // 0.66-0.75 s per GiB on one thread; 4 MiB at a time: 0.36-0.51 s.) One byte before
-  // each range too: it must be the `\n` that ends the line before.
+  // processor's cache, faster than reading a whole job first (docs/benchmarks.md, "What
+  // limits the speed now"). One byte before each range too: it must be the `\n` that
+  // ends the line before.
   const counts: ChunkCounts[] = [];
   let start = task.offset;
   for (const length of task.lengths) {

@@ -1,5 +1,5 @@
 import { CHUNK_QUEUE, type ChunkJobData, DeadLetterQueue, type RedisClient, RedisKeys, RunStore, batchJobData, chunkJobId, chunkJobOptions, connectRedis } from '@logcluster/core';
-import { type TestRedis, startTestRedis } from '@logcluster/test-support';
+import { type TestRedis, sleep, startTestRedis, until } from '@logcluster/test-support';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChunkWorker } from '../src/index.js';
@@ -41,10 +41,11 @@ describe('a chunk job that BullMQ failed without our dead-lettering', () => {
     expect(await store.status(runId)).toBe('running');
 
     const worker = await ChunkWorker.start({ redisUrl: redis.url, prefix: PREFIX, threads: 1, name: 'keeper', reconcileIntervalMs: 100 });
-    const deadline = Date.now() + 30_000;
-    while ((await store.status(runId)) === 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    // A few more passes: none of them may add anything.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await until('the reconciler to settle the run', async () => (await store.status(runId)) !== 'running', {
+      timeoutMs: 30_000,
+    });
+    // A few more passes (time passes): none of them may add anything.
+    await sleep(500);
     await worker.close();
 
     const report = await store.report(runId);

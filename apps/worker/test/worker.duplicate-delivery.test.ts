@@ -1,5 +1,5 @@
 import { CHUNK_QUEUE, type ChunkJobData, type RedisClient, RedisKeys, RunStore, batchJobData, chunkJobOptions, chunkStream, connectRedis } from '@logcluster/core';
-import { type TestRedis, startTestRedis } from '@logcluster/test-support';
+import { type TestRedis, startTestRedis, until } from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChunkWorker } from '../src/index.js';
@@ -26,12 +26,11 @@ afterAll(async () => {
   await redis.stop();
 });
 
-async function waitForStatus(runId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while ((await store.status(runId)) === 'running') {
-    if (Date.now() > deadline) throw new Error(`run ${runId} still running after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+async function waitForStatus(runId: string) {
+  await until(`run ${runId} to end`, async () => (await store.status(runId)) !== 'running', {
+    timeoutMs: 30_000,
+    everyMs: 20,
+  });
   return store.report(runId);
 }
 
@@ -57,14 +56,14 @@ describe('a chunk delivered twice', () => {
     const report = await waitForStatus(runId);
     await queue.addBulk(jobs.slice(half).map((job) => ({ name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.c` } })));
     // Let the late copies be processed, then check nothing moved.
-    const deadline = Date.now() + 30_000;
     const unfinished = async () => {
       const counts = await queue.getJobCounts('wait', 'active', 'delayed');
       return (counts.wait ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0);
     };
-    while ((await unfinished()) > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until('the late copies processed', async () => (await unfinished()) === 0, {
+      timeoutMs: 30_000,
+      everyMs: 20,
+    });
     const after = await store.report(runId);
     expect(report.status).toBe('completed');
     expect(after).toEqual({ ...report, durationMs: after.durationMs });

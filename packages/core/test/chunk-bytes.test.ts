@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { type TestRedis, startTestRedis } from '@logcluster/test-support';
+import { type TestRedis, sleep, startTestRedis } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ChunkBytes,
@@ -237,7 +237,7 @@ describe('chunk bytes on a connection of their own', () => {
     await redis.kill();
     // Issued while Redis is down: they wait for it.
     const stored = Promise.all([unix, tcp].map((bytes, i) => bytes.store([{ key: `t-bytes:${process.pid}:restart:${i}`, parts: [value.subarray(0, 1000), value.subarray(1000)] }])));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300); // they are sent, and wait, while Redis is down
     await redis.restart();
     await stored;
     for (const [i, bytes] of [unix, tcp].entries()) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { RunProgress, RunReport } from '@logcluster/core';
 import { type CliProcess, runCli, startCli } from './cli.js';
+import { until } from './polling.js';
 
 /** Connection flags for a test's own Redis and prefix. */
 export function clusterFlags(url: string, prefix: string): string[] {
@@ -19,15 +20,18 @@ export async function startWorker(url: string, prefix: string, name: string, ext
 
 /** Polls `status` until the run is no longer running. */
 export async function waitForRun(url: string, prefix: string, runId: string, timeoutMs = 120_000): Promise<RunProgress> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await runCli(['status', ...clusterFlags(url, prefix), '--json', runId]);
-    if (result.code !== 0) throw new Error(`status failed: ${result.stderr}`);
-    const progress = JSON.parse(result.stdout) as RunProgress;
-    if (progress.status !== 'running') return progress;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still running after ${timeoutMs} ms: ${result.stdout}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  let last = '';
+  return until(
+    () => `run ${runId} to end: ${last}`,
+    async () => {
+      const result = await runCli(['status', ...clusterFlags(url, prefix), '--json', runId]);
+      if (result.code !== 0) throw new Error(`status failed: ${result.stderr}`);
+      last = result.stdout;
+      const progress = JSON.parse(result.stdout) as RunProgress;
+      return progress.status !== 'running' && progress;
+    },
+    { timeoutMs, everyMs: 200 },
+  );
 }
 
 export async function reportOf(url: string, prefix: string, runId: string): Promise<{ code: number | null; report: RunReport }> {

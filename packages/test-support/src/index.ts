@@ -7,3 +7,4 @@ export { clusterFlags, linesOf, reportOf, startWorker, waitForRun } from './clus
 export { type TestRedisCluster, type TestSentinel, redisCliAt, sentinelMasterPort, startTestRedisCluster, startTestSentinel } from './redis-topologies.js';
 export { type NetnsHost, type NetnsNetwork, NO_NETNS_ENV, createNetnsNetwork, netnsUnavailable } from './netns.js';
 export { BACKTRACKING_REGEX, BACKTRACKING_REGEX_FOR_GREP } from './backtracking.js';
+export { type UntilOptions, sleep, until } from './polling.js';

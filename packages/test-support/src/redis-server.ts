@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { until } from './polling.js';
 
 export interface TestRedis {
   /** `unix:///…/redis.sock` (with `?password=…` when there is one) */
@@ -60,24 +61,32 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
       ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--save', '', '--appendonly', 'no', ...tcp, ...auth, ...(options.args ?? [])],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const probe = new Redis({ path: socket, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        await probe.ping().catch((err: Error) => {
-          // Up, and asking for a password (--requirepass): that is up.
-          if (!/NOAUTH/.test(err.message)) throw err;
+    await until(
+      'the test redis-server to start',
+      async () => {
+        const probe = new Redis({
+          path: socket,
+          lazyConnect: true,
+          enableReadyCheck: false,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
         });
-        probe.disconnect();
-        return;
-      } catch {
-        probe.disconnect();
-        if (Date.now() > deadline) throw new Error('test redis-server did not start within 10 s');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
+        probe.on('error', () => {});
+        try {
+          await probe.connect();
+          await probe.ping().catch((err: Error) => {
+            // Up, and asking for a password (--requirepass): that is up.
+            if (!/NOAUTH/.test(err.message)) throw err;
+          });
+          return true;
+        } catch {
+          return false;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      { timeoutMs: 10_000, everyMs: 20 },
+    );
   };
 
   const kill = async () => {

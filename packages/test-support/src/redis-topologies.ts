@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './polling.js';
 
 /** Redis servers on TCP ports of the test's own (127.0.0.1), in one temp dir. */
 interface ServerSet {
@@ -60,14 +61,6 @@ function redisCli(args: string[]): { status: number | null; stdout: string; stde
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Starts servers in a fresh dir and gives back what is needed to stop them all. */
 async function serverSet(): Promise<{ dir: string; launch: (args: string[]) => ChildProcess; stop: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'logcluster-test-topology-'));
@@ -122,11 +115,13 @@ export async function startTestRedisCluster(masters = 3): Promise<TestRedisClust
         '--daemonize', 'no',
       ]);
     }
-    await waitFor('cluster nodes did not start', 10_000, () => ports.every(pingable));
+    await until('the cluster nodes to start', () => ports.every(pingable), { timeoutMs: 10_000, everyMs: 100 });
     const created = redisCli(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-    await waitFor('the cluster did not reach cluster_state:ok', 20_000, () =>
-      ports.every((port) => /cluster_state:ok/.test(redisCli(['-p', String(port), 'cluster', 'info']).stdout)),
+    await until(
+      'the cluster to reach cluster_state:ok',
+      () => ports.every((port) => /cluster_state:ok/.test(redisCli(['-p', String(port), 'cluster', 'info']).stdout)),
+      { timeoutMs: 20_000, everyMs: 100 },
     );
     return { dir: set.dir, ports, url: `redis+cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1] ?? ports[0]}`, stop: set.stop };
   } catch (err) {
@@ -151,10 +146,15 @@ export async function startTestSentinel({ replicas = 0, masterName = 'mymaster' 
     const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', set.dir, '--daemonize', 'no', '--repl-diskless-sync-delay', '0'];
     set.launch(['--port', String(masterPort), ...common]);
     for (const port of replicaPorts) set.launch(['--port', String(port), '--replicaof', '127.0.0.1', String(masterPort), ...common]);
-    await waitFor('the master and replicas did not start', 10_000, () => [masterPort, ...replicaPorts].every(pingable));
+    await until('the master and replicas to start', () => [masterPort, ...replicaPorts].every(pingable), {
+      timeoutMs: 10_000,
+      everyMs: 100,
+    });
     // A replica that has not finished its first sync holds nothing: promoting it would lose everything.
-    await waitFor('the replicas did not finish their first sync', 15_000, () =>
-      replicaPorts.every((port) => /master_link_status:up/.test(redisCli(['-p', String(port), 'info', 'replication']).stdout)),
+    await until(
+      'the replicas to finish their first sync',
+      () => replicaPorts.every((port) => /master_link_status:up/.test(redisCli(['-p', String(port), 'info', 'replication']).stdout)),
+      { timeoutMs: 15_000, everyMs: 100 },
     );
     const conf = join(set.dir, 'sentinel.conf');
     await writeFile(
@@ -170,11 +170,15 @@ export async function startTestSentinel({ replicas = 0, masterName = 'mymaster' 
       ].join('\n'),
     );
     set.launch([conf, '--sentinel']);
-    await waitFor('the sentinel did not see the master and its replicas', 15_000, () => {
-      const out = redisCli(['-p', String(sentinelPort), 'sentinel', 'replicas', masterName]);
-      if (out.status !== 0 || /ERR/.test(out.stdout)) return false;
-      return replicaPorts.every((port) => out.stdout.includes(String(port)));
-    });
+    await until(
+      'the sentinel to see the master and its replicas',
+      () => {
+        const out = redisCli(['-p', String(sentinelPort), 'sentinel', 'replicas', masterName]);
+        if (out.status !== 0 || /ERR/.test(out.stdout)) return false;
+        return replicaPorts.every((port) => out.stdout.includes(String(port)));
+      },
+      { timeoutMs: 15_000, everyMs: 100 },
+    );
     return {
       dir: set.dir,
       masterPort,

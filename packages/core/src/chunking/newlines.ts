@@ -11,8 +11,8 @@ let scratch: CountingWorkspace | undefined;
 /**
  * Number of `\n` bytes in `bytes`: with SIMD in the WebAssembly kernel — in place if
  * `workspace` holds them, else copied through a workspace of its own in cache-sized
- * blocks (a search for each `\n` cost the coordinator 0.6-0.9 s of CPU per GiB) — or one
- * by one for a few bytes.
+ * blocks (a search for each `\n` was most of the coordinator's user CPU: docs/benchmarks.md,
+ * "What limits the speed now") — or one by one for a few bytes.
  */
 export function countNewlines(bytes: Uint8Array, workspace?: CountingWorkspace): number {
   if (workspace?.holds(bytes)) return workspace.countNewlinesIn(bytes);

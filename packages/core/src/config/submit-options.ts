@@ -34,10 +34,9 @@ export const SUBMIT_DEFAULTS = Object.freeze({
   chunkSize: DEFAULT_CHUNK_SIZE,
   maxLineSize: DEFAULT_MAX_LINE_SIZE,
   /**
-   * Eight 4 MiB jobs, two (one counting, one ready) for each of 4 counting threads.
-   * Measured on 2 cores (docs/benchmarks.md): as fast as 64 MiB with 2 and 4 worker
-   * processes, and it keeps Redis's peak near 45 MiB for any input, where with 64 MiB a
-   * run peaked anywhere from 42 to 89 MiB, depending on whether the window ever filled.
+   * Eight 4 MiB jobs, two (one counting, one ready) for each of 4 counting threads. As
+   * fast as 64 MiB, and Redis's peak stays flat whatever the input's size
+   * (docs/benchmarks.md, "Defaults: chunk size and in-flight bound").
    */
   maxInFlightBytes: 32 * 1024 * 1024,
   attempts: DEFAULT_ATTEMPTS,

@@ -284,10 +284,9 @@ function kernelLinesHolding(kernel: CountingWorkspace, bytes: Buffer, needles: r
 
 /**
  * Candidate lines past which the line automaton over the whole chunk is faster than V8
- * on each candidate (the finding of candidates included): one per this many bytes.
- * Measured on the bench's logs, 256 MiB: `timed out after [0-9]+ ms` (a candidate line
- * in 880 bytes) ran at 2.0 GB/s through V8 and 1.4 through the automaton;
- * `(?:WARN|ERROR) \[\w+\]` (one in 440) at 0.32–0.47 and 1.4.
+ * on each candidate (the finding of candidates included): one per this many bytes,
+ * between a sparse and a dense case measured (docs/benchmarks.md, "Regexes without a
+ * literal part: a line automaton").
  */
 const BYTES_PER_CANDIDATE_FOR_DFA = 700;
 /** Chunks counted by the automaton before the candidates are looked at again. */

@@ -12,7 +12,7 @@ import type { RunReport } from '@logcluster/core';
 import { cleanEnv, grepCounts, grepLineCount } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
 const PROMETHEUS_DIR = join(ROOT, 'deploy', 'prometheus');
 

@@ -12,6 +12,7 @@ import {
   startTestRedis,
   startWorker,
   syntheticLog,
+  until,
   waitForRun,
 } from '@logcluster/test-support';
 import { CHUNK_QUEUE } from '@logcluster/core';
@@ -56,14 +57,6 @@ async function jobCounts(prefix: string): Promise<{ unfinished: number; failed: 
   }
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('a worker killed in the middle of dead-lettering', () => {
   it.each(['dead-letter:before-record', 'dead-letter:after-record', 'dead-letter:after-queue'])(
     'at %s: the chunk still ends dead-lettered exactly once, and the rest counted',
@@ -80,7 +73,10 @@ describe('a worker killed in the middle of dead-lettering', () => {
       expect(progress.status).toBe('partial');
       // The run can be settled before the job is: when the worker died after recording the
       // chunk as dead, the survivor takes the job once its lock lapses and finishes the move.
-      await until(async () => (await jobCounts(prefix)).unfinished === 0);
+      await until('no chunk job left unfinished', async () => (await jobCounts(prefix)).unfinished === 0, {
+        timeoutMs: 60_000,
+        everyMs: 100,
+      });
       await survivor.stop();
       expect((await jobCounts(prefix)).failed).toBe(1);
 

@@ -2,7 +2,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHUNK_QUEUE } from '@logcluster/core';
-import { type TestRedis, BACKTRACKING_REGEX, clusterFlags, reportOf, runCli, startTestRedis, startWorker, waitForRun } from '@logcluster/test-support';
+import {
+  type TestRedis,
+  BACKTRACKING_REGEX,
+  clusterFlags,
+  reportOf,
+  runCli,
+  startTestRedis,
+  startWorker,
+  until,
+  waitForRun,
+} from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -26,7 +36,10 @@ async function slowRun(prefix: string, xs: number): Promise<string> {
   const submitted = await runCli(['submit', ...clusterFlags(redis.url, prefix), '--detach', '-E', '-p', BACKTRACKING_REGEX, '-p', 'ERROR', file]);
   const queue = new Queue(CHUNK_QUEUE, { connection: redis.client(), prefix });
   try {
-    while (((await queue.getJobCounts('active')).active ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until('a worker to take the chunk', async () => ((await queue.getJobCounts('active')).active ?? 0) > 0, {
+      timeoutMs: 60_000,
+      everyMs: 20,
+    });
   } finally {
     await queue.close();
   }

@@ -11,6 +11,7 @@ import {
   startTestRedis,
   startWorker,
   syntheticLog,
+  until,
   waitForRun,
 } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,12 +49,16 @@ describe('a worker killed with SIGKILL mid-run', () => {
     const runId = submitted.stdout.trim();
 
     // Once the victim has counted a job's chunks (and holds another job), kill it.
-    for (;;) {
-      const { report } = await reportOf(redis.url, PREFIX, runId);
-      if ((report.workers.victim ?? 0) >= 1) break;
-      expect(report.status).toBe('running');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(
+      'the victim to count a job',
+      async () => {
+        const { report } = await reportOf(redis.url, PREFIX, runId);
+        if ((report.workers.victim ?? 0) >= 1) return true;
+        expect(report.status).toBe('running');
+        return false;
+      },
+      { timeoutMs: 60_000 },
+    );
     victim.child.kill('SIGKILL');
     const killedAt = Date.now();
     await victim.exited;
