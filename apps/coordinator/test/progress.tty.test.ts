@@ -59,7 +59,8 @@ describe('progress', () => {
     for (const frame of frames) {
       expect(frame.length).toBeLessThanOrEqual(99);
       expect(frame).toMatch(
-        new RegExp(`^\\[[=> ]+\\] {1,3}\\d{1,3}%  \\d+(\\.\\d)? [KM]?i?B/${total}( {2}\\d+(\\.\\d)? [KM]?i?B/s)?  ETA (--|\\d+s|\\d+m\\d\\ds)  \\d+/\\d+ chunks$`),
+        // The percent is right-aligned in 3 columns after two spaces: `]    5%`, `]   45%`, `]  100%`.
+        new RegExp(`^\\[[=> ]+\\](    \\d|   \\d\\d|  100)%  \\d+(\\.\\d)? [KM]?i?B/${total}( {2}\\d+(\\.\\d)? [KM]?i?B/s)?  ETA (--|\\d+s|\\d+m\\d\\ds)  \\d+/\\d+ chunks$`),
       );
     }
     // The bar keeps its width as the figures change.
