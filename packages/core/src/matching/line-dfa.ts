@@ -1,4 +1,4 @@
-import { NEWLINE } from '../chunking/newlines.js';
+import { NEWLINE } from '../char-codes.js';
 import type { PatternCount } from './counts.js';
 import { ASCII, type Alphabet, type WideClasses, buildAlphabet, wideSymbolOf } from './regex-alphabet.js';
 import { type LineNfa, type Look, compileLineNfa } from './regex-nfa.js';
