@@ -107,6 +107,7 @@
  * (`a1b2c3d` → `a<num>b<num>c<num>d`), words without digits (`user=alice`).
  */
 
+import type { TemplateTally } from '../contract/chunk-findings.js';
 import { type AccessRequest, readAccessLine } from './access-log-line.js';
 import { readJsonRecord } from './json-record.js';
 import { readLogfmtRecord } from './logfmt-record.js';
@@ -588,14 +589,6 @@ function recordTemplate(record: RecordMessage, depth: number): string {
   if (record.error === undefined) return template;
   const error = mask(record.error.trim(), false, MAX_TEMPLATE);
   return message.includes(error) ? template : `${template}: ${error}`;
-}
-
-/** One template's tally within some lines. `firstLine`/`lastLine` are line numbers as the caller gives them. */
-export interface TemplateTally {
-  count: number;
-  example: string;
-  firstLine: number;
-  lastLine: number;
 }
 
 /** A line as an example: without its line end (`\n`, `\r\n` or `\r`), capped at `MAX_EXAMPLE` characters. */

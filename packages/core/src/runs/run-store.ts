@@ -3,7 +3,7 @@ import { type ChunkBytes, RedisChunkBytes } from '../chunk-bytes/chunk-bytes.js'
 import type { RedisClient } from '../redis/connection.js';
 import { type ChunkJobData, type ChunkPack, checkPackable, chunkId, isFileChunk, packOf } from '../contract/job.js';
 import { RunNotFoundError } from '../errors.js';
-import type { ChunkInsight } from '../insight/chunk-insight.js';
+import type { ChunkInsight } from '../contract/chunk-findings.js';
 import { type SpikeReport, assembleInsight } from '../insight/insight-report.js';
 import type { ChunkCounts } from '../matching/counts.js';
 import type { RedisKeys } from '../redis/keys.js';
