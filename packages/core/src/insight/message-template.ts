@@ -107,6 +107,24 @@
  * (`a1b2c3d` → `a<num>b<num>c<num>d`), words without digits (`user=alice`).
  */
 
+import {
+  APOSTROPHE,
+  AT,
+  BACKSLASH,
+  COLON,
+  COMMA,
+  DASH,
+  DOT,
+  PLUS,
+  QUOTE,
+  SLASH,
+  SPACE,
+  TILDE,
+  UNDERSCORE,
+  isBlank,
+  isDigit,
+  isLetter,
+} from '../char-codes.js';
 import type { TemplateTally } from '../contract/chunk-findings.js';
 import { type AccessRequest, readAccessLine } from './access-log-line.js';
 import { readJsonRecord } from './json-record.js';
@@ -242,10 +260,6 @@ const TEXT_KEYS: ReadonlySet<string> = new Set([
 
 const TRAILING_PUNCTUATION = '.,:;!?)';
 
-function isBlank(code: number): boolean {
-  return code === 0x20 || code === 0x09;
-}
-
 /** Whether the quoted text at [start, end) is a JSON(-ish) key: after `{` or `,`, before `:`. */
 function isObjectKey(text: string, start: number, end: number): boolean {
   let before = start - 1;
@@ -311,29 +325,6 @@ const MONTHS: ReadonlySet<string> = new Set(MONTH_NAMES);
 const DATE_NAMES: ReadonlySet<string> = new Set([...WEEKDAY_NAMES, ...MONTH_NAMES]);
 /** The first two letters of the names, as `first << 7 | second`: most capitalised words are no name at their first two letters. */
 const NAME_STARTS: ReadonlySet<number> = new Set([...DATE_NAMES].map((name) => (name.charCodeAt(0) << 7) | name.charCodeAt(1)));
-
-const SPACE = 0x20;
-const QUOTE = 0x22;
-const APOSTROPHE = 0x27;
-const PLUS = 0x2b;
-const COMMA = 0x2c;
-const DASH = 0x2d;
-const DOT = 0x2e;
-const SLASH = 0x2f;
-const COLON = 0x3a;
-const AT = 0x40;
-const BACKSLASH = 0x5c;
-const UNDERSCORE = 0x5f;
-const TILDE = 0x7e;
-
-function isDigit(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}
-
-function isLetter(code: number): boolean {
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x7a;
-}
 
 /** Whether the run of letters [at, end) is one of `names` (weekday or month names, of 3 to 9 letters). */
 function isNameAt(text: string, at: number, end: number, names: ReadonlySet<string>): boolean {

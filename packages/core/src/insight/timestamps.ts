@@ -2,6 +2,7 @@
  * Time for per-window counts: window sizes as the report shows them (`5m`) and the timestamp of a log
  * line, in the built-in formats or a `--time-format`. Pure and synchronous.
  */
+import { DIGIT_ZERO, SPACE, isBlank, isDigit } from '../char-codes.js';
 import { UsageError } from '../errors.js';
 
 const SECOND = 1000;
@@ -74,15 +75,6 @@ const EPOCH = 8;
 /** Epoch seconds in a later field: the match starts at the blank before them. */
 const LATER_EPOCH = 9;
 
-const CODE_0 = 0x30;
-const CODE_9 = 0x39;
-const SPACE = 0x20;
-const TAB = 0x09;
-
-function isDigit(code: number): boolean {
-  return code >= CODE_0 && code <= CODE_9;
-}
-
 function isDashOrSlash(code: number): boolean {
   return code === 0x2d /* - */ || code === 0x2f /* / */;
 }
@@ -91,7 +83,7 @@ function isDashOrSlash(code: number): boolean {
 function formatAt(text: string, at: number): number {
   const first = text.charCodeAt(at);
   if (first === 0x5b /* [ */) return text.charCodeAt(at + 3) === 0x2f /* / */ ? ACCESS_LOG : PROXIFIER;
-  if (first === SPACE || first === TAB) return LATER_EPOCH;
+  if (isBlank(first)) return LATER_EPOCH;
   if (!isDigit(first)) return SYSLOG;
   const third = text.charCodeAt(at + 2);
   if (third === 0x2d /* - */) return ANDROID;
@@ -105,7 +97,7 @@ function formatAt(text: string, at: number): number {
 /** The number written by the `length` digits at `at` (the regex has checked that they are digits). */
 function digitsAt(text: string, at: number, length: number): number {
   let value = 0;
-  for (let i = at; i < at + length; i++) value = value * 10 + text.charCodeAt(i) - CODE_0;
+  for (let i = at; i < at + length; i++) value = value * 10 + text.charCodeAt(i) - DIGIT_ZERO;
   return value;
 }
 
@@ -121,7 +113,7 @@ function fractionAt(text: string, at: number, end: number): number {
   for (let i = at, scale = 100; scale >= 1; i++, scale /= 10) {
     const code = i < end ? text.charCodeAt(i) : 0;
     if (!isDigit(code)) break;
-    ms += (code - CODE_0) * scale;
+    ms += (code - DIGIT_ZERO) * scale;
   }
   return ms;
 }
@@ -314,7 +306,7 @@ function isHeader(text: string, end: number): boolean {
   let inField = false;
   for (let i = 0; i < end; i++) {
     const code = text.charCodeAt(i);
-    if (code === SPACE || code === TAB) {
+    if (isBlank(code)) {
       inField = false;
     } else {
       if (!inField && ++fields > MAX_FIELDS_BEFORE_EPOCH) return false;
