@@ -61,7 +61,8 @@ export type { RunDefinition } from './runs/run-definition.js';
 export { type ChunkInsightSpec, DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule, chunkInsightSpec } from './contract/insight-spec.js';
 export type { ChunkInsight } from './contract/chunk-findings.js';
 export { type InsightReport, type SpikeReport, type TopMessage, type WindowsReport, type YearAssumed, assembleInsight, findSpikes } from './insight/insight-report.js';
-export { TIME_FORMAT_FIELDS, createTimestampParser, formatWindowSize } from './insight/timestamps.js';
+export { TIME_FORMAT_FIELDS } from './insight/time-format.js';
+export { createTimestampParser, formatWindowSize } from './insight/timestamps.js';
 export { messageTemplate } from './insight/message-template.js';
 export {
   type ChunkPlacement,
