@@ -4,8 +4,9 @@
  */
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
 export type { ChunkCounts, PatternCount } from './matching/counts.js';
-export type { PatternSpec } from './matching/pattern.js';
+export type { PatternSpec } from './contract/pattern-spec.js';
 export { CountingWorkspace } from './matching/counting-workspace.js';
-export { type ChunkInsight, createInsightFinder } from './insight/chunk-insight.js';
-export type { ChunkInsightSpec } from './insight/insight-spec.js';
+export type { ChunkInsight } from './contract/chunk-findings.js';
+export { createInsightFinder } from './insight/chunk-insight.js';
+export type { ChunkInsightSpec } from './contract/insight-spec.js';
 export { DEFAULT_CHUNK_SIZE } from './chunking/chunk-size.js';

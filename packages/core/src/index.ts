@@ -2,9 +2,11 @@ export * from './errors.js';
 export { releaseAll } from './release.js';
 export { parseSize, parsePositiveInt, parseDuration, formatBytes } from './units.js';
 export { type Chunk, type ChunkerOptions, DEFAULT_MAX_LINE_SIZE, chunkStream } from './chunking/chunker.js';
-export { NEWLINE, countLines, countNewlines } from './chunking/newlines.js';
+export { NEWLINE } from './char-codes.js';
+export { countLines, countNewlines } from './matching/newlines.js';
 export { DEFAULT_CHUNK_SIZE } from './chunking/chunk-size.js';
-export { type PatternSpec, compilePatternRegex, regexSyntaxIn, validatePatterns } from './matching/pattern.js';
+export type { PatternSpec } from './contract/pattern-spec.js';
+export { compilePatternRegex, regexSyntaxIn, validatePatterns } from './matching/pattern.js';
 export { shellWord } from './shell-word.js';
 export { type ChunkCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
@@ -57,10 +59,11 @@ export { type OpenChunkBytesOptions, RespChunkBytes, openChunkBytes } from './ch
 export { type RespEndpoint, RespReplyError } from './chunk-bytes/resp-connection.js';
 export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
 export type { RunDefinition } from './runs/run-definition.js';
-export { type ChunkInsightSpec, DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule, chunkInsightSpec } from './insight/insight-spec.js';
-export type { ChunkInsight } from './insight/chunk-insight.js';
+export { type ChunkInsightSpec, DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule, chunkInsightSpec } from './contract/insight-spec.js';
+export type { ChunkInsight } from './contract/chunk-findings.js';
 export { type InsightReport, type SpikeReport, type TopMessage, type WindowsReport, type YearAssumed, assembleInsight, findSpikes } from './insight/insight-report.js';
-export { TIME_FORMAT_FIELDS, createTimestampParser, formatWindowSize } from './insight/timestamps.js';
+export { TIME_FORMAT_FIELDS } from './insight/time-format.js';
+export { createTimestampParser, formatWindowSize } from './insight/timestamps.js';
 export { messageTemplate } from './insight/message-template.js';
 export type {
   ChunkPlacement,

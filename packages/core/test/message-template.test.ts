@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type TemplateTally, TemplateTallies, mergeTallies, messageTemplate, topTemplates } from '../src/insight/message-template.js';
+import type { TemplateTally } from '../src/contract/chunk-findings.js';
+import { TemplateTallies, mergeTallies, messageTemplate, topTemplates } from '../src/insight/message-template.js';
 
 const t = messageTemplate;
 

@@ -1,6 +1,7 @@
+import { NEWLINE } from '../char-codes.js';
 import { LineTooLongError } from '../errors.js';
+import { countNewlines } from '../matching/newlines.js';
 import { formatBytes } from '../units.js';
-import { NEWLINE, countNewlines } from './newlines.js';
 import { PendingBytes } from './pending-bytes.js';
 
 /** A line-aligned piece of one source. */

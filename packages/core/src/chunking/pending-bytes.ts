@@ -1,4 +1,4 @@
-import { NEWLINE } from './newlines.js';
+import { NEWLINE } from '../char-codes.js';
 /**
  * Bytes read but not yet cut into a chunk, kept as the list of buffers they arrived in
  * so that appending never copies. Positions are relative to the first pending byte.

@@ -1,7 +1,7 @@
 import { type Shape, anything, array, boolean, count, integer, literal, object, optional, problemsWith, string } from './shape.js';
 import { InvalidJobError } from '../errors.js';
-import type { ChunkInsightSpec } from '../insight/insight-spec.js';
-import type { PatternSpec } from '../matching/pattern.js';
+import type { ChunkInsightSpec } from './insight-spec.js';
+import type { PatternSpec } from './pattern-spec.js';
 
 interface ChunkJobCommon {
   /** Contract version, so that a worker can refuse jobs it does not understand. */

@@ -1,6 +1,6 @@
-import type { ChunkInsight } from './chunk-insight.js';
-import { DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule } from './insight-spec.js';
-import { type TemplateTally, mergeTallies, topTemplates } from './message-template.js';
+import type { ChunkInsight, TemplateTally } from '../contract/chunk-findings.js';
+import { DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule } from '../contract/insight-spec.js';
+import { mergeTallies, topTemplates } from './message-template.js';
 import { formatWindowSize } from './timestamps.js';
 
 /** `windows` of the JSON report. */

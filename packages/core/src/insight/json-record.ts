@@ -13,6 +13,21 @@
  * `record-fields.ts`); arrays, and anything deeper, are skipped following only their
  * brackets and strings.
  */
+import {
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  DASH,
+  NEWLINE,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  RETURN,
+  SPACE,
+  TAB,
+  isDigit,
+} from '../char-codes.js';
 import { closingQuote, unescaped } from './quoted-strings.js';
 import { ERROR, LEVEL, RecordFields, type RecordMessage, fieldKind, isErrorObjectKey, isLevelObjectKey } from './record-fields.js';
 
@@ -26,19 +41,6 @@ const IN_RECORD = 0;
 const IN_ERROR = 1;
 const IN_LOG = 2;
 const IN_OTHER = 3;
-
-const TAB = 0x09;
-const NEWLINE = 0x0a;
-const RETURN = 0x0d;
-const SPACE = 0x20;
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const DASH = 0x2d;
-const COLON = 0x3a;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 
 /** The message, level and error of `text` if it is a JSON object line that has a message or an error; else undefined. `text` is trimmed. */
 export function readJsonRecord(text: string): RecordMessage | undefined {
@@ -145,7 +147,7 @@ function scalarEnd(text: string, at: number): number {
 }
 
 function isDigitOrDash(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || code === DASH;
+  return isDigit(code) || code === DASH;
 }
 
 /** Skips the array or object at `at` (brackets and strings followed, nothing checked); the index after it, or `CUT`. */

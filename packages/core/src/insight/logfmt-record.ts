@@ -9,15 +9,9 @@
  * backslash escapes. A line cut short inside a quoted value gives what it holds before
  * the cut.
  */
+import { AT, EQUALS, QUOTE, SPACE, UNDERSCORE, isBlank, isLetter } from '../char-codes.js';
 import { closingQuote, unescaped } from './quoted-strings.js';
 import { ERROR, LEVEL, OTHER, RecordFields, type RecordMessage, fieldKind } from './record-fields.js';
-
-const TAB = 0x09;
-const SPACE = 0x20;
-const QUOTE = 0x22;
-const EQUALS = 0x3d;
-const AT = 0x40;
-const UNDERSCORE = 0x5f;
 
 /** The message, level and error of `text` if it is a logfmt line that has a message or an error; else undefined. `text` is trimmed. */
 export function readLogfmtRecord(text: string): RecordMessage | undefined {
@@ -59,14 +53,9 @@ export function readLogfmtRecord(text: string): RecordMessage | undefined {
 
 /** A letter, `_` or `@`: what logfmt keys begin with in practice. */
 function isKeyStart(code: number): boolean {
-  const lower = code | 0x20;
-  return (lower >= 0x61 && lower <= 0x7a) || code === UNDERSCORE || code === AT;
+  return isLetter(code) || code === UNDERSCORE || code === AT;
 }
 
 function isKeyChar(code: number): boolean {
   return code > SPACE && code !== EQUALS && code !== QUOTE;
-}
-
-function isBlank(code: number): boolean {
-  return code === SPACE || code === TAB;
 }

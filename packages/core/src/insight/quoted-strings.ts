@@ -3,8 +3,7 @@
  * too (Go's `strconv.Quote` writes the same escapes for what logs hold): where one ends,
  * and its content decoded.
  */
-
-const BACKSLASH = 0x5c;
+import { BACKSLASH } from '../char-codes.js';
 
 /** The index of the `"` that closes the string opened at `at`, or -1 if the text ends first. */
 export function closingQuote(text: string, at: number): number {
@@ -17,6 +16,9 @@ export function closingQuote(text: string, at: number): number {
   }
 }
 
+/** What `\n`, `\t`, `\r`, `\b` and `\f` stand for, by the code of their letter. */
+const CONTROL_ESCAPES: ReadonlyMap<number, string> = new Map([[0x6e, '\n'], [0x74, '\t'], [0x72, '\r'], [0x62, '\b'], [0x66, '\f']]);
+
 /** The string content [start, end) decoded: `\n`, `\"`, `\u00e9`…; an unknown escape as its character, an escape cut at the end left out. */
 export function unescaped(text: string, start: number, end: number): string {
   let slash = text.indexOf('\\', start);
@@ -28,34 +30,19 @@ export function unescaped(text: string, start: number, end: number): string {
     if (slash + 1 >= end) return out;
     const escape = text.charCodeAt(slash + 1);
     let next = slash + 2;
-    switch (escape) {
-      case 0x6e /* n */:
-        out += '\n';
-        break;
-      case 0x74 /* t */:
-        out += '\t';
-        break;
-      case 0x72 /* r */:
-        out += '\r';
-        break;
-      case 0x62 /* b */:
-        out += '\b';
-        break;
-      case 0x66 /* f */:
-        out += '\f';
-        break;
-      case 0x75 /* u */: {
-        if (slash + 6 > end) return out;
-        const code = hex4(text, slash + 2);
-        if (code === -1) out += 'u';
-        else {
-          out += String.fromCharCode(code);
-          next = slash + 6;
-        }
-        break;
+    const control = CONTROL_ESCAPES.get(escape);
+    if (control !== undefined) {
+      out += control;
+    } else if (escape === 0x75 /* u */) {
+      if (slash + 6 > end) return out;
+      const code = hex4(text, slash + 2);
+      if (code === -1) out += 'u';
+      else {
+        out += String.fromCharCode(code);
+        next = slash + 6;
       }
-      default:
-        out += text.charAt(slash + 1);
+    } else {
+      out += text.charAt(slash + 1);
     }
     copied = next;
     slash = text.indexOf('\\', next);

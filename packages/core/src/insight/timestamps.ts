@@ -2,12 +2,25 @@
  * Time for per-window counts: window sizes as the report shows them (`5m`) and the timestamp of a log
  * line, in the built-in formats or a `--time-format`. Pure and synchronous.
  */
-import { UsageError } from '../errors.js';
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+import { SPACE, isBlank, isDigit } from '../char-codes.js';
+import { compileTimeFormat, readCustom } from './time-format.js';
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  MONTHS,
+  SECOND,
+  type YearRule,
+  daysFromCivil,
+  digitsAt,
+  digitsEnd,
+  epochMs,
+  fractionAfter,
+  fractionAt,
+  fullYear,
+  monthKey,
+  zoneAt,
+} from './timestamp-fields.js';
 
 /** Largest unit first: `formatWindowSize` picks the first one that divides exactly. */
 const DURATION_UNITS: readonly (readonly [unit: string, ms: number])[] = [['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', SECOND], ['ms', 1]];
@@ -74,15 +87,6 @@ const EPOCH = 8;
 /** Epoch seconds in a later field: the match starts at the blank before them. */
 const LATER_EPOCH = 9;
 
-const CODE_0 = 0x30;
-const CODE_9 = 0x39;
-const SPACE = 0x20;
-const TAB = 0x09;
-
-function isDigit(code: number): boolean {
-  return code >= CODE_0 && code <= CODE_9;
-}
-
 function isDashOrSlash(code: number): boolean {
   return code === 0x2d /* - */ || code === 0x2f /* / */;
 }
@@ -91,7 +95,7 @@ function isDashOrSlash(code: number): boolean {
 function formatAt(text: string, at: number): number {
   const first = text.charCodeAt(at);
   if (first === 0x5b /* [ */) return text.charCodeAt(at + 3) === 0x2f /* / */ ? ACCESS_LOG : PROXIFIER;
-  if (first === SPACE || first === TAB) return LATER_EPOCH;
+  if (isBlank(first)) return LATER_EPOCH;
   if (!isDigit(first)) return SYSLOG;
   const third = text.charCodeAt(at + 2);
   if (third === 0x2d /* - */) return ANDROID;
@@ -102,101 +106,6 @@ function formatAt(text: string, at: number): number {
   return EPOCH;
 }
 
-/** The number written by the `length` digits at `at` (the regex has checked that they are digits). */
-function digitsAt(text: string, at: number, length: number): number {
-  let value = 0;
-  for (let i = at; i < at + length; i++) value = value * 10 + text.charCodeAt(i) - CODE_0;
-  return value;
-}
-
-/** Where the run of digits from `at` ends. */
-function digitsEnd(text: string, at: number): number {
-  while (isDigit(text.charCodeAt(at))) at++;
-  return at;
-}
-
-/** The digits of a fraction of a second from `at` (stopping at `end` or a non-digit), truncated to ms: "5" → 500, "123456" → 123. */
-function fractionAt(text: string, at: number, end: number): number {
-  let ms = 0;
-  for (let i = at, scale = 100; scale >= 1; i++, scale /= 10) {
-    const code = i < end ? text.charCodeAt(i) : 0;
-    if (!isDigit(code)) break;
-    ms += (code - CODE_0) * scale;
-  }
-  return ms;
-}
-
-/** The fraction of a second after the `.` or `,` at `at`, if there is one before `end`; else 0. */
-function fractionAfter(text: string, at: number, end: number): number {
-  const code = at < end ? text.charCodeAt(at) : 0;
-  return code === 0x2e /* . */ || code === 0x2c /* , */ ? fractionAt(text, at + 1, end) : 0;
-}
-
-/** A two-digit year as POSIX strptime reads `%y`: 69–99 are 1969–1999, 00–68 are 2000–2068. */
-function fullYear(twoDigits: number): number {
-  return twoDigits < 69 ? 2000 + twoDigits : 1900 + twoDigits;
-}
-
-function monthKey(text: string, at: number): number {
-  // `| 0x20` lower-cases ASCII letters; it maps no other character onto a lower-case letter.
-  return ((text.charCodeAt(at) | 0x20) << 16) | ((text.charCodeAt(at + 1) | 0x20) << 8) | (text.charCodeAt(at + 2) | 0x20);
-}
-
-/** `Jan`..`Dec` in any case, keyed by their three lower-cased char codes (no substring needed). */
-const MONTHS = new Map(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((name, i) => [monthKey(name, 0), i + 1]));
-
-/** The zone from `at` to `end`: `Z`, `+hh:mm` or `+hhmm`, as ms ahead of UTC; none: UTC; undefined when out of range. */
-function zoneAt(text: string, at: number, end: number): number | undefined {
-  if (at >= end || (text.charCodeAt(at) | 0x20) === 0x7a /* z */) return 0;
-  const hours = digitsAt(text, at + 1, 2);
-  const minutes = digitsAt(text, end - 2, 2);
-  if (hours > 23 || minutes > 59) return undefined;
-  return (text.charCodeAt(at) === 0x2d /* - */ ? -1 : 1) * (hours * HOUR + minutes * MINUTE);
-}
-
-/**
- * The year of timestamps without one (syslog's rule): `now`'s, unless that puts them more
- * than a day after `now`, then the year before. `assumed` hears of each year so chosen.
- */
-interface YearRule {
-  now: number;
-  year: number;
-  assumed: ((year: number) => void) | undefined;
-}
-
-/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
-}
-
-const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function daysInMonth(year: number, month: number): number {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return month === 2 && leap ? 29 : MONTH_DAYS[month]!;
-}
-
-/**
- * Ms since the epoch of a date and time `offset` ms ahead of UTC, or undefined when it is no
- * valid date and time (month 13, Feb 30, hour 25…). A missing year follows the syslog rule.
- */
-function epochMs(year: number | undefined, month: number | undefined, day: number, hour: number, minute: number, second: number, millis: number, offset: number | undefined, years: YearRule): number | undefined {
-  if (month === undefined || offset === undefined) return undefined;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const timeOfDay = hour * HOUR + minute * MINUTE + second * SECOND + millis - offset;
-  const assumed = year === undefined;
-  if (year === undefined) {
-    year = years.year;
-    if (daysFromCivil(year, month, day) * DAY + timeOfDay > years.now + DAY) year--;
-  }
-  if (day > daysInMonth(year, month)) return undefined;
-  if (assumed) years.assumed?.(year);
-  return daysFromCivil(year, month, day) * DAY + timeOfDay;
-}
 
 /** A date with a year, `yyyy-MM-dd`, `yyyy.MM.dd` or `yyyy/MM/dd` (Thunderbird's `2005.11.09`). */
 const WRITTEN_DATE = /(?<!\d)((?:19|20)\d\d)[-./](\d\d)[-./](\d\d)(?!\d)/g;
@@ -314,7 +223,7 @@ function isHeader(text: string, end: number): boolean {
   let inField = false;
   for (let i = 0; i < end; i++) {
     const code = text.charCodeAt(i);
-    if (code === SPACE || code === TAB) {
+    if (isBlank(code)) {
       inField = false;
     } else {
       if (!inField && ++fields > MAX_FIELDS_BEFORE_EPOCH) return false;
@@ -324,113 +233,6 @@ function isHeader(text: string, end: number): boolean {
     }
   }
   return true;
-}
-
-/**
- * A `--time-format` compiled: its regex source, with one group per field, and the index of
- * each field's group (0: the format has no such field).
- */
-interface Fields {
-  year: number;
-  month: number;
-  /** `Jan`..`Dec`, any case. */
-  monthName: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  /** Digits after the decimal point of the seconds (truncated to ms). */
-  fraction: number;
-  /** `Z`, `+hh:mm` or `+hhmm`; absent: UTC. */
-  zone: number;
-  /** Seconds since the epoch; the date and time fields are then ignored. */
-  epoch: number;
-}
-
-interface TimeFormat {
-  source: string;
-  fields: Fields;
-}
-
-/** The `--time-format` fields, as help and messages list them. */
-export const TIME_FORMAT_FIELDS = '%Y %y %m %d %e %b %H %M %S %f %z %s';
-
-/** `--time-format` tokens: the regex each stands for (one group), the field it fills, and what may not touch it on either side. */
-const TOKENS: Readonly<Record<string, readonly [source: string, field: keyof Fields, edge: string]>> = {
-  Y: [String.raw`(\d{4})`, 'year', String.raw`\d`],
-  y: [String.raw`(\d\d)`, 'year', String.raw`\d`],
-  m: [String.raw`(\d\d?)`, 'month', String.raw`\d`],
-  b: [String.raw`([A-Za-z]{3})`, 'monthName', '[A-Za-z]'],
-  d: [String.raw`(\d\d?)`, 'day', String.raw`\d`],
-  e: [String.raw` ?(\d\d?)`, 'day', String.raw`\d`],
-  H: [String.raw`(\d\d?)`, 'hour', String.raw`\d`],
-  M: [String.raw`(\d\d?)`, 'minute', String.raw`\d`],
-  S: [String.raw`(\d\d?)`, 'second', String.raw`\d`],
-  f: [String.raw`(\d{1,9})`, 'fraction', String.raw`\d`],
-  z: [String.raw`([Zz]|[+-]\d\d:?\d\d)`, 'zone', String.raw`\d`],
-  s: [String.raw`(\d{10})`, 'epoch', String.raw`\d`],
-};
-
-/** Compiles a strftime-like `--time-format` into one format; throws UsageError if it is not one. */
-function compileTimeFormat(format: string): TimeFormat {
-  const fields: Fields = { year: 0, month: 0, monthName: 0, day: 0, hour: 0, minute: 0, second: 0, fraction: 0, zone: 0, epoch: 0 };
-  let source = '';
-  let groups = 0;
-  // A format that starts or ends with a field must not match inside a longer number or word:
-  // `%d/%m/%Y` must not take "15/03/2024" out of "115/03/2024".
-  let leadingEdge = '';
-  let trailingEdge = '';
-  for (let i = 0; i < format.length; i++) {
-    const char = format[i]!;
-    trailingEdge = '';
-    if (char !== '%') {
-      source += char.replace(/[.*+?^${}()|[\]\\/]/, '\\$&');
-      continue;
-    }
-    const name = format[++i];
-    if (name === '%') {
-      source += '%';
-      continue;
-    }
-    const token = name === undefined ? undefined : TOKENS[name];
-    if (!token) {
-      const problem = name === undefined ? 'it ends with a lone %' : `unknown field %${name}`;
-      throw new UsageError(`--time-format "${format}": ${problem}; the fields are ${TIME_FORMAT_FIELDS} and %%`);
-    }
-    const [tokenSource, field, edge] = token;
-    const taken = field === 'month' || field === 'monthName' ? fields.month || fields.monthName : fields[field];
-    if (taken) throw new UsageError(`--time-format "${format}": %${name} repeats a field given before it`);
-    if (i === 1) leadingEdge = `(?<!${edge})`;
-    trailingEdge = `(?!${edge})`;
-    fields[field] = ++groups;
-    source += tokenSource;
-  }
-  if (!fields.epoch && !((fields.month || fields.monthName) && fields.day && fields.hour && fields.minute)) {
-    throw new UsageError(`--time-format "${format}" has no usable date and time: it needs %s, or a month (%m or %b), a day (%d or %e), %H and %M`);
-  }
-  return { source: leadingEdge + source + trailingEdge, fields };
-}
-
-/** The timestamp of a match of a `--time-format`. */
-function readCustom(match: RegExpExecArray, fields: Fields, years: YearRule): number | undefined {
-  // A field the format lacks reads as '' (a number 0): no seconds, no fraction, UTC.
-  const group = (index: number) => (index ? (match[index] ?? '') : '');
-  const millis = fractionAt(group(fields.fraction), 0, 9);
-  if (fields.epoch) return Number(group(fields.epoch)) * SECOND + millis;
-  const zone = group(fields.zone);
-  const year = group(fields.year);
-  return epochMs(
-    // %Y has four digits, %y two.
-    fields.year ? (year.length === 2 ? fullYear(Number(year)) : Number(year)) : undefined,
-    fields.monthName ? MONTHS.get(monthKey(group(fields.monthName), 0)) : Number(group(fields.month)),
-    Number(group(fields.day)),
-    Number(group(fields.hour)),
-    Number(group(fields.minute)),
-    Number(group(fields.second)),
-    millis,
-    zoneAt(zone, 0, zone.length),
-    years,
-  );
 }
 
 /** What `createTimestampParser` is told. */

@@ -1,4 +1,4 @@
-import { NEWLINE } from '../chunking/newlines.js';
+import { NEWLINE } from '../char-codes.js';
 /**
  * The lines of `bytes` that hold at least one of `needles`, as sorted, distinct
  * [start, end) byte ranges (end excludes the `\n`). Each hit skips the rest of its line.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { NEWLINE } from '../chunking/newlines.js';
+import { NEWLINE } from '../char-codes.js';
 import type { PatternCount } from './counts.js';
 import { type LineDfa, countWithLineDfa } from './line-dfa.js';
 import { type LineDfaImage, lineDfaImage } from './line-dfa-image.js';

@@ -1,4 +1,4 @@
-import type { ChunkInsight } from '../insight/chunk-insight.js';
+import type { ChunkInsight } from '../contract/chunk-findings.js';
 
 /** Matches of one pattern: lines that match (grep -c) and non-overlapping matches (grep -o | wc -l). */
 export interface PatternCount {

@@ -1,7 +1,7 @@
-import { NEWLINE } from '../chunking/newlines.js';
+import { NEWLINE } from '../char-codes.js';
 import type { PatternCount } from './counts.js';
 import { ASCII, type Alphabet, type WideClasses, buildAlphabet, wideSymbolOf } from './regex-alphabet.js';
-import { type LineNfa, type Look, compileLineNfa } from './regex-nfa.js';
+import { type LineNfa, type Look, type NfaState, compileLineNfa } from './regex-nfa.js';
 import { countInLine } from './regex-lines.js';
 
 /** More states than this and the pattern is left to V8 (a table of 2 MiB). */
@@ -115,69 +115,42 @@ interface DfaState extends Context {
   pending: boolean;
 }
 
+/** The automaton: its states found by subset construction, then numbered and laid out in tables. */
 function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
-  const { states } = nfa;
-  const { member, word, asciiClasses, symbols } = alphabet;
-  const seen = new Int32Array(states.length);
-  let stamp = 0;
-  let budget = BUILD_BUDGET;
+  const graph = exploreStates(nfa, alphabet);
+  return graph === null ? null : layOut(graph, alphabet);
+}
 
-  /**
-   * The NFA's character states reachable from `kernel` without reading, in priority
-   * order, where the next character is of symbol `next` (-1 at the line's end);
-   * `matched` if the match state is reached, and then only the threads before it.
-   */
-  const closure = (kernel: number[], context: Context, next: number): { matched: boolean; chars: number[] } => {
-    stamp++;
-    const nextWord = next >= 0 && word[next] === 1;
-    const holds = (look: Look): boolean => {
-      switch (look) {
-        case 'start':
-          return context.atStart;
-        case 'end':
-          return next < 0;
-        case 'boundary':
-          return context.afterWord !== nextWord;
-        case 'not-boundary':
-          return context.afterWord === nextWord;
-      }
-    };
-    const chars: number[] = [];
-    // Depth first in priority order, each state once: what backtracking would try.
-    const stack = kernel.slice().reverse();
-    while (stack.length > 0) {
-      budget--;
-      const id = stack.pop()!;
-      if (seen[id] === stamp) continue;
-      seen[id] = stamp;
-      const state = states[id]!;
-      switch (state.kind) {
-        case 'char':
-          chars.push(id);
-          break;
-        case 'match':
-          return { matched: true, chars };
-        case 'split':
-          for (let j = state.next.length - 1; j >= 0; j--) stack.push(state.next[j]!);
-          break;
-        case 'look':
-          if (holds(state.look)) stack.push(state.next);
-          break;
-      }
-    }
-    return { matched: false, chars };
-  };
+/** The automaton's states and their moves, before they are numbered. */
+interface StateGraph {
+  states: DfaState[];
+  /** Per state and symbol, then the line's end: a state's index in `states`, or a pseudo id as `-1 - id`. */
+  targets: Int32Array[];
+  dead: number;
+  deadMatch: number;
+  startOfLine: number;
+  afterWord: number;
+  afterOther: number;
+}
 
-  const found: DfaState[] = [];
+/**
+ * Every state reachable from the start of a line and from a search resumed after a match,
+ * with their moves on each symbol and at the line's end; null past MAX_DFA_STATES states or
+ * BUILD_BUDGET NFA states visited.
+ */
+function exploreStates(nfa: LineNfa, alphabet: Alphabet): StateGraph | null {
+  const { symbols, word } = alphabet;
+  const threads = new Threads(nfa.states, alphabet);
+  const states: DfaState[] = [];
   const index = new Map<string, number>();
   const intern = (state: DfaState): number | null => {
     const flags = `${+state.matched}${+state.afterWord}${+state.atStart}${+state.lineMatched}${+state.pending}`;
     const key = state.kernel.length === 0 ? `dead${+state.matched}` : `${flags}:${state.kernel.join(',')}`;
     let at = index.get(key);
     if (at === undefined) {
-      if (found.length >= MAX_DFA_STATES) return null;
-      at = found.length;
-      found.push(state);
+      if (states.length >= MAX_DFA_STATES) return null;
+      at = states.length;
+      states.push(state);
       index.set(key, at);
     }
     return at;
@@ -189,27 +162,17 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
   const afterWord = intern({ ...none, kernel: [nfa.start], afterWord: true, lineMatched: true })!;
   const afterOther = intern({ ...none, kernel: [nfa.start], lineMatched: true })!;
 
-  /** Per state and symbol, then the line's end: a state's index in `found`, or a pseudo id as `-1 - id`. */
   const targets: Int32Array[] = [];
-  for (let at = 0; at < found.length; at++) {
-    const state = found[at]!;
+  for (let at = 0; at < states.length; at++) {
+    const state = states[at]!;
     const row = new Int32Array(symbols + 1).fill(-1 - DEAD);
     targets.push(row);
     if (state.kernel.length === 0) continue; // never stepped from
     // The line's end: an event if a match ends there or one waits; else the next line.
-    row[symbols] = closure(state.kernel, state, -1).matched ? -1 - END_MATCH : state.pending ? -1 - END : startOfLine;
+    row[symbols] = threads.closure(state.kernel, state, -1).matched ? -1 - END_MATCH : state.pending ? -1 - END : startOfLine;
     for (let symbol = 0; symbol < symbols; symbol++) {
-      const { matched, chars } = closure(state.kernel, state, symbol);
-      const kernel: number[] = [];
-      stamp++;
-      for (const id of chars) {
-        const char = states[id] as { atom: number; next: number };
-        if (member[symbol]![char.atom] === 1 && seen[char.next] !== stamp) {
-          seen[char.next] = stamp;
-          kernel.push(char.next);
-        }
-      }
-      budget -= kernel.length; // its key is built next
+      const { matched, chars } = threads.closure(state.kernel, state, symbol);
+      const kernel = threads.step(chars, symbol);
       const target = intern({
         kernel,
         matched,
@@ -218,34 +181,127 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
         lineMatched: state.lineMatched,
         pending: state.pending || matched,
       });
-      if (target === null || budget < 0) return null;
+      if (target === null || threads.budget < 0) return null;
       row[symbol] = target;
     }
   }
+  return { states, targets, dead, deadMatch, startOfLine, afterWord, afterOther };
+}
 
-  // Number the states: the dead ones first, then those that report a match, then the rest.
-  const rank = (at: number): number => (at === dead ? 0 : at === deadMatch ? 1 : found[at]!.matched ? 2 : 3);
-  const order = [...found.keys()].sort((a, b) => rank(a) - rank(b));
-  const id = new Int32Array(found.length);
+/**
+ * The NFA's threads as subset construction follows them: each NFA state visited once per
+ * pass (marked with the pass's stamp), every visit counted against BUILD_BUDGET.
+ */
+class Threads {
+  readonly #states: readonly NfaState[];
+  readonly #alphabet: Alphabet;
+  readonly #seen: Int32Array;
+  #stamp = 0;
+  /** NFA states that may still be visited; below 0, the pattern is left to V8. */
+  budget = BUILD_BUDGET;
+
+  constructor(states: readonly NfaState[], alphabet: Alphabet) {
+    this.#states = states;
+    this.#alphabet = alphabet;
+    this.#seen = new Int32Array(states.length);
+  }
+
+  /**
+   * The NFA's character states reachable from `kernel` without reading, in priority
+   * order, where the next character is of symbol `next` (-1 at the line's end);
+   * `matched` if the match state is reached, and then only the threads before it.
+   */
+  closure(kernel: readonly number[], context: Context, next: number): { matched: boolean; chars: number[] } {
+    const stamp = ++this.#stamp;
+    const seen = this.#seen;
+    const nextWord = next >= 0 && this.#alphabet.word[next] === 1;
+    const chars: number[] = [];
+    // Depth first in priority order, each state once: what backtracking would try.
+    const stack = kernel.slice().reverse();
+    while (stack.length > 0) {
+      this.budget--;
+      const id = stack.pop()!;
+      if (seen[id] === stamp) continue;
+      seen[id] = stamp;
+      const state = this.#states[id]!;
+      switch (state.kind) {
+        case 'char':
+          chars.push(id);
+          break;
+        case 'match':
+          return { matched: true, chars };
+        case 'split':
+          for (let j = state.next.length - 1; j >= 0; j--) stack.push(state.next[j]!);
+          break;
+        case 'look':
+          if (lookHolds(state.look, context, next < 0, nextWord)) stack.push(state.next);
+          break;
+      }
+    }
+    return { matched: false, chars };
+  }
+
+  /** The states the character states `chars` go to on a character of `symbol`: a kernel, in priority order. */
+  step(chars: readonly number[], symbol: number): number[] {
+    const stamp = ++this.#stamp;
+    const seen = this.#seen;
+    const member = this.#alphabet.member[symbol]!;
+    const kernel: number[] = [];
+    for (const id of chars) {
+      const char = this.#states[id] as { atom: number; next: number };
+      if (member[char.atom] === 1 && seen[char.next] !== stamp) {
+        seen[char.next] = stamp;
+        kernel.push(char.next);
+      }
+    }
+    this.budget -= kernel.length; // its key is built next
+    return kernel;
+  }
+}
+
+/** Whether an assertion holds between the character before (`context`) and the next one. */
+function lookHolds(look: Look, context: Context, atEnd: boolean, nextWord: boolean): boolean {
+  switch (look) {
+    case 'start':
+      return context.atStart;
+    case 'end':
+      return atEnd;
+    case 'boundary':
+      return context.afterWord !== nextWord;
+    case 'not-boundary':
+      return context.afterWord === nextWord;
+  }
+}
+
+/**
+ * The graph's states numbered (the dead ones first, then those that report a match, then
+ * the rest; see the ids above) and their moves laid out as the scan and the kernel read them.
+ */
+function layOut(graph: StateGraph, alphabet: Alphabet): LineDfa {
+  const { states, targets, dead, deadMatch } = graph;
+  const { symbols, asciiClasses } = alphabet;
+  const rank = (at: number): number => (at === dead ? 0 : at === deadMatch ? 1 : states[at]!.matched ? 2 : 3);
+  const order = [...states.keys()].sort((a, b) => rank(a) - rank(b));
+  const id = new Int32Array(states.length);
   order.forEach((at, position) => (id[at] = position < 2 ? DEAD + (position << 8) : FIRST_MATCH + ((position - 2) << 8)));
-  const special = FIRST_MATCH + (found.filter((state, at) => state.matched && at !== deadMatch).length << 8);
+  const special = FIRST_MATCH + (states.filter((state, at) => state.matched && at !== deadMatch).length << 8);
   const resolve = (target: number): number => (target >= 0 ? id[target]! : -1 - target);
 
-  const rows = (FIRST_MATCH >> 8) + found.length - 2;
+  const rows = (FIRST_MATCH >> 8) + states.length - 2;
   const wideSymbols = symbols - asciiClasses;
   const table = new Int32Array(rows << 8);
   const wide = new Int32Array(rows * wideSymbols);
   const afterWordChar = new Uint8Array(rows);
   const lineMatched = new Uint8Array(rows);
-  for (let at = 0; at < found.length; at++) {
+  for (let at = 0; at < states.length; at++) {
     const base = id[at]!;
     const row = targets[at]!;
     for (let byte = 0; byte < 256; byte++) {
       table[base + byte] = byte === NEWLINE ? resolve(row[symbols]!) : byte < ASCII ? resolve(row[alphabet.byteClass[byte]!]!) : WIDE;
     }
     for (let w = 0; w < wideSymbols; w++) wide[(base >> 8) * wideSymbols + w] = resolve(row[asciiClasses + w]!);
-    afterWordChar[base >> 8] = found[at]!.afterWord ? 1 : 0;
-    lineMatched[base >> 8] = found[at]!.lineMatched ? 1 : 0;
+    afterWordChar[base >> 8] = states[at]!.afterWord ? 1 : 0;
+    lineMatched[base >> 8] = states[at]!.lineMatched ? 1 : 0;
   }
   return {
     table,
@@ -256,9 +312,9 @@ function determinize(nfa: LineNfa, alphabet: Alphabet): LineDfa | null {
     afterWordChar,
     lineMatched,
     special,
-    startOfLine: id[startOfLine]!,
-    afterWord: id[afterWord]!,
-    afterOther: id[afterOther]!,
+    startOfLine: id[graph.startOfLine]!,
+    afterWord: id[graph.afterWord]!,
+    afterOther: id[graph.afterOther]!,
   };
 }
 

@@ -1,6 +1,7 @@
+import type { PatternSpec } from '../contract/pattern-spec.js';
 import { grepIgnoreCaseLiteral } from './ascii-fold.js';
 import { GREP_WORD_CHAR_RANGES } from './grep-word-chars.js';
-import { type PatternSpec, escapeRegExp } from './pattern.js';
+import { escapeRegExp } from './pattern.js';
 import { canMatchEmpty } from './regex-nfa.js';
 import { exactLiteral } from './required-literals.js';
 

@@ -1,4 +1,4 @@
-import { NEWLINE } from '../chunking/newlines.js';
+import { NEWLINE } from '../char-codes.js';
 import type { PatternCount } from './counts.js';
 
 

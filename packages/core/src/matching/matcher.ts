@@ -1,12 +1,13 @@
 import { isAscii } from 'node:buffer';
-import { countLines } from '../chunking/newlines.js';
+import type { PatternSpec } from '../contract/pattern-spec.js';
 import { grepIgnoreCaseLiteral, isAsciiFoldable } from './ascii-fold.js';
 import { linesHolding, linesMatching, mergeDistinct } from './candidate-lines.js';
 import { type ChunkCounts, type PatternCount, emptyPatternCount } from './counts.js';
 import { countFolded, foldedLiteralSearch } from './folded-literal.js';
 import { type CountingWorkspace, type KernelNeedle, MAX_KERNEL_NEEDLE, caseFoldedNeedle, exactNeedle } from './counting-workspace.js';
 import { countLiteral } from './literal.js';
-import { type PatternSpec, compilePatternRegex, escapeRegExp } from './pattern.js';
+import { countLines } from './newlines.js';
+import { compilePatternRegex, escapeRegExp } from './pattern.js';
 import { isScoped, lineRegexOf, patternRegexSource } from './line-regex.js';
 import { type LineDfa, countWithLineDfa, lineDfaOf } from './line-dfa.js';
 import { countInLine, countRegexesByLine } from './regex-lines.js';

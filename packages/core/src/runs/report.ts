@@ -1,6 +1,6 @@
 import type { PatternCount } from '../matching/counts.js';
 import type { SpikeReport, TopMessage, WindowsReport } from '../insight/insight-report.js';
-import type { PatternSpec } from '../matching/pattern.js';
+import type { PatternSpec } from '../contract/pattern-spec.js';
 
 export type RunStatus = 'running' | 'completed' | 'partial' | 'failed';
 

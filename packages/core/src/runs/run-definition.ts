@@ -1,5 +1,5 @@
-import type { RunInsightSpec } from '../insight/insight-spec.js';
-import type { PatternSpec } from '../matching/pattern.js';
+import type { RunInsightSpec } from '../contract/insight-spec.js';
+import type { PatternSpec } from '../contract/pattern-spec.js';
 
 /** What a run was asked to do; stored once when the run starts. */
 export interface RunDefinition {

@@ -1,5 +1,5 @@
 import { RunNotFoundError } from '../errors.js';
-import type { ChunkInsight } from '../insight/chunk-insight.js';
+import type { ChunkInsight } from '../contract/chunk-findings.js';
 import { assembleInsight } from '../insight/insight-report.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { checkTransaction } from '../redis/redis-errors.js';

@@ -1,7 +1,5 @@
-import { CountingWorkspace } from '../matching/counting-workspace.js';
-
-/** The byte that ends a line. */
-export const NEWLINE = 0x0a;
+import { NEWLINE } from '../char-codes.js';
+import { CountingWorkspace } from './counting-workspace.js';
 
 /** Below this many bytes, newlines are searched for one by one rather than copied to the kernel. */
 const KERNEL_FROM = 4096;

@@ -1,0 +1,42 @@
+/** Lines and matching lines (per pattern, in the run's order) of one time window within a chunk. */
+export type WindowCount = [start: number, lines: number, matches: number[]];
+
+/**
+ * Lines before a chunk's first timestamp: they belong to the window of the line before the
+ * chunk. When no line of the chunk has a timestamp, `example` is its first line (at most
+ * `EXAMPLE_LENGTH` characters, in insight/chunk-insight.ts), which the report shows if no line of the run had one.
+ */
+export interface ChunkLead {
+  lines: number;
+  matches: number[];
+  example?: string;
+}
+
+/**
+ * What a worker finds in one chunk beyond its counts, kept per chunk and merged by the
+ * report in line order (so that it is exact however chunks are split, retried or
+ * counted out of order). Line numbers are 1-based within the chunk.
+ */
+export interface ChunkInsight {
+  /** The chunk's first line in its source, when the job says (null: worked out from the chunks before it). */
+  firstLine: number | null;
+  lines: number;
+  windows?: {
+    lead: ChunkLead;
+    buckets: WindowCount[];
+    /** The window of the chunk's last line with a timestamp (where the next chunk's lead goes); null if none. */
+    last: number | null;
+    /** Lines whose timestamp had no year, per year given them (syslog's rule); absent when none. */
+    yearAssumed?: [year: number, lines: number][];
+  };
+  /** Per pattern: templates of its matching lines, and lines beyond the template bound. */
+  templates?: { tallies: [string, TemplateTally][]; overflow: number }[];
+}
+
+/** One template's tally within some lines. `firstLine`/`lastLine` are line numbers as the caller gives them. */
+export interface TemplateTally {
+  count: number;
+  example: string;
+  firstLine: number;
+  lastLine: number;
+}
