@@ -33,7 +33,7 @@ export {
   replayJobId,
 } from './contract/job.js';
 export { CHUNK_QUEUE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_PREFIX, chunkJobOptions } from './contract/queues.js';
-export { openChunkQueue } from './contract/chunk-queue.js';
+export { openChunkQueue } from './redis/chunk-queue.js';
 export { RedisKeys } from './redis/keys.js';
 export { isConnectionLost, redisErrorCode } from './redis/redis-errors.js';
 export {

@@ -2,8 +2,9 @@ import { DEFAULT_CHUNK_SIZE } from '../chunking/chunk-size.js';
 import { DEFAULT_MAX_LINE_SIZE } from '../chunking/chunker.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS } from '../contract/queues.js';
 import { InvalidOptionError } from '../errors.js';
-import { DEFAULT_SPIKE_RULE, type RunInsightSpec } from '../insight/insight-spec.js';
-import { type PatternSpec, validatePatterns } from '../matching/pattern.js';
+import { DEFAULT_SPIKE_RULE, type RunInsightSpec } from '../contract/insight-spec.js';
+import type { PatternSpec } from '../contract/pattern-spec.js';
+import { validatePatterns } from '../matching/pattern.js';
 import { formatBytes } from '../units.js';
 import { type OptionNames, checkIntegers, optionNamer } from './option-names.js';
 

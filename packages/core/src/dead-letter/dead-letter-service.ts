@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { type ChunkJobData, batchJobData, isFileChunk, parseChunkJob, replayJobId } from '../contract/job.js';
-import { openChunkQueue } from '../contract/chunk-queue.js';
+import { openChunkQueue } from '../redis/chunk-queue.js';
 import { chunkJobOptions } from '../contract/queues.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { RunDefinition } from '../runs/run-definition.js';

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
-import type { RedisClient } from '../redis/connection.js';
-import { CHUNK_QUEUE } from './queues.js';
+import { CHUNK_QUEUE } from '../contract/queues.js';
+import type { RedisClient } from './connection.js';
 
 /**
  * The chunk queue under `prefix`, on a connection the caller owns: closing the queue
