@@ -47,25 +47,22 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
   return program;
 }
 
+/** A command that works on a cluster's Redis: `--redis` and `--prefix` come first in its options. */
+function clusterCommand(parent: Command, name: string, description: string): Command {
+  return parent.command(name).description(description).addOption(redisOption()).addOption(prefixOption());
+}
+
 function defineAnalyze(program: Command, io: CommandIo, run: Run): void {
-  const analyze = program
-    .command('analyze')
-    .description('analyse files on this machine: an embedded Redis and an in-process worker pool, then the report')
+  const analyze = clusterCommand(program, 'analyze', 'analyse files on this machine: an embedded Redis and an in-process worker pool, then the report')
     .argument('[paths...]', PATHS_HELP)
-    .addOption(redisOption())
-    .addOption(prefixOption())
     .addOption(new Option('--no-direct-read', 'send chunk bytes through Redis even for plain files (by default the in-process workers read them directly)'));
   for (const option of [...analysisOptions(), formatOption(), ...workerOptions()]) analyze.addOption(option);
   analyze.addHelpText('after', `${EXAMPLES_ANALYZE}\n${EXIT_CODES}`).action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
 }
 
 function defineSubmit(program: Command, io: CommandIo, run: Run): void {
-  const submit = program
-    .command('submit')
-    .description('submit files to a running cluster, wait for the run and print its report')
+  const submit = clusterCommand(program, 'submit', 'submit files to a running cluster, wait for the run and print its report')
     .argument('[paths...]', PATHS_HELP)
-    .addOption(redisOption())
-    .addOption(prefixOption())
     .addOption(new Option('--detach', 'print the run id once every chunk is enqueued, and exit 0'))
     .addOption(
       new Option('--follow', 'follow the one file (or -) as it grows, like tail -F, across rotation; the run id goes to stderr at once; Ctrl-C stops following, then the run finishes and its report is printed'),
@@ -82,22 +79,14 @@ function defineSubmit(program: Command, io: CommandIo, run: Run): void {
 }
 
 function defineWorker(program: Command, io: CommandIo, run: Run): void {
-  const worker = program
-    .command('worker')
-    .description('run a worker until SIGTERM/SIGINT; it finishes the chunks in progress before it exits')
-    .addOption(redisOption())
-    .addOption(prefixOption())
+  const worker = clusterCommand(program, 'worker', 'run a worker until SIGTERM/SIGINT; it finishes the chunks in progress before it exits')
     .addOption(sharedRootOption('worker'));
   for (const option of workerOptions()) worker.addOption(option);
   worker.action(run((flags: WorkerCommandFlags) => workerCommand(flags, io)));
 }
 
 function defineServe(program: Command, io: CommandIo, run: Run): void {
-  program
-    .command('serve')
-    .description('the dashboard: Bull Board at /admin/queues (the chunk queue and the dead-letter queue), /metrics and /healthz, until SIGTERM/SIGINT')
-    .addOption(redisOption())
-    .addOption(prefixOption())
+  clusterCommand(program, 'serve', 'the dashboard: Bull Board at /admin/queues (the chunk queue and the dead-letter queue), /metrics and /healthz, until SIGTERM/SIGINT')
     .addOption(
       new Option('--host <address>', 'address to listen on; other than loopback only with credentials')
         .default(SERVE_DEFAULTS.host),
@@ -117,12 +106,8 @@ function defineServe(program: Command, io: CommandIo, run: Run): void {
 }
 
 function defineStatus(program: Command, io: CommandIo, run: Run): void {
-  program
-    .command('status')
-    .description('progress of a run')
+  clusterCommand(program, 'status', 'progress of a run')
     .argument('<runId>')
-    .addOption(redisOption())
-    .addOption(prefixOption())
     .addOption(jsonOption())
     .action(run((runId: string, flags: StoreFlags) => statusCommand(runId, flags, io)));
 }
@@ -135,12 +120,8 @@ type ReportFlags = StoreFlags & {
 };
 
 function defineReport(program: Command, io: CommandIo, run: Run): void {
-  program
-    .command('report')
-    .description('the report of a run; exits 0 when completed, 3 when partial, 1 when failed or still running')
+  clusterCommand(program, 'report', 'the report of a run; exits 0 when completed, 3 when partial, 1 when failed or still running')
     .argument('<runId>')
-    .addOption(redisOption())
-    .addOption(prefixOption())
     .addOption(new Option('--wait', 'wait for a running run to finish first'))
     .addOption(waitTimeoutOption('report'))
     .addOption(hideZeroOption())
@@ -150,11 +131,7 @@ function defineReport(program: Command, io: CommandIo, run: Run): void {
 }
 
 function defineRuns(program: Command, io: CommandIo, run: Run): void {
-  program
-    .command('runs')
-    .description('recent runs, newest first')
-    .addOption(redisOption())
-    .addOption(prefixOption())
+  clusterCommand(program, 'runs', 'recent runs, newest first')
     .addOption(new Option('--limit <n>', 'how many').argParser(intArg('--limit')).default(20))
     .addOption(jsonOption())
     .action(run((flags: StoreFlags & { limit: number }) => runsCommand(flags, io)));
@@ -165,8 +142,7 @@ function defineDlq(program: Command, io: CommandIo, run: Run): void {
   const dlq = program
     .command('dlq')
     .description('the dead-letter queue: chunks that failed every attempt, kept for inspection and replay');
-  const dlqCommand = (name: string, description: string) =>
-    dlq.command(name).description(description).addOption(redisOption()).addOption(prefixOption()).addOption(jsonOption());
+  const dlqCommand = (name: string, description: string) => clusterCommand(dlq, name, description).addOption(jsonOption());
   dlqCommand('list', 'dead-lettered chunks, oldest first, with where each is now')
     .addOption(new Option('--run <runId>', 'only those of one run'))
     .addOption(new Option('--limit <n>', 'at most this many').argParser(intArg('--limit')))

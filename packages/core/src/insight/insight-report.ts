@@ -49,10 +49,13 @@ export interface TopMessage {
 }
 
 export interface InsightReport {
+  /** Per-window counts (`--window`). */
   windows?: WindowsReport;
+  /** Windows whose count jumped (`--window`). */
   spikes?: SpikeReport[];
+  /** The most frequent message templates per pattern (`--top`). */
   topMessages?: Record<string, TopMessage[]>;
-  /** Matching lines not grouped into templates (beyond the bound per chunk), per pattern; only when some were. */
+  /** Matching lines left out of `topMessages` because a chunk held too many distinct templates; only when some were. */
   ungroupedLines?: Record<string, number>;
 }
 

@@ -1,5 +1,5 @@
 import type { PatternCount } from '../matching/counts.js';
-import type { SpikeReport, TopMessage, WindowsReport } from '../insight/insight-report.js';
+import type { InsightReport } from '../insight/insight-report.js';
 import type { PatternSpec } from '../contract/pattern-spec.js';
 
 export type RunStatus = 'running' | 'completed' | 'partial' | 'failed';
@@ -32,8 +32,11 @@ export interface SourceReport {
   deadLettered: DeadLetteredRange[];
 }
 
-/** The JSON report of the contract (`--json`). Fields may be added, never renamed. */
-export interface RunReport {
+/**
+ * The JSON report of the contract (`--json`), with what `--window` and `--top` found.
+ * Fields may be added, never renamed.
+ */
+export interface RunReport extends InsightReport {
   runId: string;
   status: RunStatus;
   patterns: PatternSpec[];
@@ -55,14 +58,6 @@ export interface RunReport {
   durationMs: number;
   /** Why the run failed, when `status` is `failed`. */
   error?: string;
-  /** Per-window counts (`--window`). */
-  windows?: WindowsReport;
-  /** Windows whose count jumped (`--window`). */
-  spikes?: SpikeReport[];
-  /** The most frequent message templates per pattern (`--top`). */
-  topMessages?: Record<string, TopMessage[]>;
-  /** Matching lines left out of `topMessages` because a chunk held too many distinct templates; only when some were. */
-  ungroupedLines?: Record<string, number>;
 }
 
 /** What `status` shows: where a run is, without the per-source breakdown. */
