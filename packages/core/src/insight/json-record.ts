@@ -13,7 +13,11 @@
  * `record-fields.ts`); arrays, and anything deeper, are skipped following only their
  * brackets and strings.
  */
-import {
+import { CHAR, isDigit } from '../char-codes.js';
+import { closingQuote, unescaped } from './quoted-strings.js';
+import { ERROR, LEVEL, RecordFields, type RecordMessage, fieldKind, isErrorObjectKey, isLevelObjectKey } from './record-fields.js';
+
+const {
   CLOSE_BRACE,
   CLOSE_BRACKET,
   COLON,
@@ -26,10 +30,7 @@ import {
   RETURN,
   SPACE,
   TAB,
-  isDigit,
-} from '../char-codes.js';
-import { closingQuote, unescaped } from './quoted-strings.js';
-import { ERROR, LEVEL, RecordFields, type RecordMessage, fieldKind, isErrorObjectKey, isLevelObjectKey } from './record-fields.js';
+} = CHAR;
 
 /** The text ended before the object did (a cut line). */
 const CUT = -2;

@@ -9,9 +9,11 @@
  * backslash escapes. A line cut short inside a quoted value gives what it holds before
  * the cut.
  */
-import { AT, EQUALS, QUOTE, SPACE, UNDERSCORE, isBlank, isLetter } from '../char-codes.js';
+import { CHAR, isBlank, isLetter } from '../char-codes.js';
 import { closingQuote, unescaped } from './quoted-strings.js';
 import { ERROR, LEVEL, OTHER, RecordFields, type RecordMessage, fieldKind } from './record-fields.js';
+
+const { AT, EQUALS, QUOTE, SPACE, UNDERSCORE } = CHAR;
 
 /** The message, level and error of `text` if it is a logfmt line that has a message or an error; else undefined. `text` is trimmed. */
 export function readLogfmtRecord(text: string): RecordMessage | undefined {

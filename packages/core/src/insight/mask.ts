@@ -4,24 +4,7 @@
  * would apply them. For speed (it runs on every matching line), a short scan in plain code
  * asks the regex only where a match may begin, and masks a plain number without it.
  */
-import {
-  APOSTROPHE,
-  AT,
-  BACKSLASH,
-  COLON,
-  COMMA,
-  DASH,
-  DOT,
-  PLUS,
-  QUOTE,
-  SLASH,
-  SPACE,
-  TILDE,
-  UNDERSCORE,
-  isBlank,
-  isDigit,
-  isLetter,
-} from '../char-codes.js';
+import { CHAR, isBlank, isDigit, isLetter } from '../char-codes.js';
 import {
   AT_DIGIT,
   AT_LETTER,
@@ -33,6 +16,8 @@ import {
   WEEKDAY_NAMES,
   WORD_ONLY,
 } from './mask-rules.js';
+
+const { APOSTROPHE, AT, BACKSLASH, COLON, COMMA, DASH, DOT, PLUS, QUOTE, SLASH, SPACE, TILDE, UNDERSCORE } = CHAR;
 
 /** Digits in a word, with any `.digits` after them. */
 const WORD_DIGITS_RE = /\d+(?:\.\d+)*/g;

@@ -3,7 +3,9 @@
  * too (Go's `strconv.Quote` writes the same escapes for what logs hold): where one ends,
  * and its content decoded.
  */
-import { BACKSLASH } from '../char-codes.js';
+import { CHAR } from '../char-codes.js';
+
+const { BACKSLASH } = CHAR;
 
 /** The index of the `"` that closes the string opened at `at`, or -1 if the text ends first. */
 export function closingQuote(text: string, at: number): number {

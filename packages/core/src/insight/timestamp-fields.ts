@@ -3,7 +3,9 @@
  * second, a month's name, a zone, and the ms since the epoch they make (with syslog's
  * rule for a year left out). Shared by the built-in formats and `--time-format`.
  */
-import { DIGIT_ZERO, isDigit } from '../char-codes.js';
+import { CHAR, isDigit } from '../char-codes.js';
+
+const { DIGIT_ZERO } = CHAR;
 
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;

@@ -2,7 +2,7 @@
  * Time for per-window counts: window sizes as the report shows them (`5m`) and the timestamp of a log
  * line, in the built-in formats or a `--time-format`. Pure and synchronous.
  */
-import { SPACE, isBlank, isDigit } from '../char-codes.js';
+import { CHAR, isBlank, isDigit } from '../char-codes.js';
 import { compileTimeFormat, readCustom } from './time-format.js';
 import {
   DAY,
@@ -21,6 +21,8 @@ import {
   monthKey,
   zoneAt,
 } from './timestamp-fields.js';
+
+const { SPACE } = CHAR;
 
 /** Largest unit first: `formatWindowSize` picks the first one that divides exactly. */
 const DURATION_UNITS: readonly (readonly [unit: string, ms: number])[] = [['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', SECOND], ['ms', 1]];
