@@ -11,7 +11,16 @@ const PUBLIC_SURFACE = {
 
 /** The folders of packages/core/src, lowest first: each imports only those before it (docs/architecture.md). */
 const CORE_LAYERS = [
-  'contract', 'matching', 'chunking', 'insight', 'redis', 'chunk-bytes', 'metrics', 'runs', 'dead-letter', 'config',
+  'contract',
+  'matching',
+  'chunking',
+  'insight',
+  'redis',
+  'chunk-bytes',
+  'metrics',
+  'runs',
+  'dead-letter',
+  'config',
 ];
 
 /** Refuses imports of `folders` of core, written from where `prefix` (`../`, `./`) reaches them. */

@@ -24,12 +24,22 @@ const POLL_EVERY_MS = 5;
  * lines is timed from its write to the moment the run's counters include its last line
  * (every line holds INFO, so the pattern's line count is the lines counted so far).
  */
-export async function measureFollowLatency(bin: string, redisUrl: string, dir: string, linesPerSecond: number, seconds: number): Promise<FollowLatency> {
+export async function measureFollowLatency(
+  bin: string,
+  redisUrl: string,
+  dir: string,
+  linesPerSecond: number,
+  seconds: number,
+): Promise<FollowLatency> {
   const file = join(dir, 'follow-bench.log');
   await writeFile(file, '');
   // The workers' prefix: the default one.
   const prefix = 'logcluster';
-  const child = spawn(process.execPath, [bin, 'submit', '--follow', '--json', '--redis', redisUrl, '-p', 'INFO', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [bin, 'submit', '--follow', '--json', '--redis', redisUrl, '-p', 'INFO', file],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   const runId = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (data: Buffer) => {
@@ -50,7 +60,10 @@ export async function measureFollowLatency(bin: string, redisUrl: string, dir: s
   let writtenUntil = Number.POSITIVE_INFINITY;
   const poller = (async () => {
     while (writing || next < written.length) {
-      if (performance.now() - writtenUntil > 60_000) throw new Error(`follow: ${written.length - next} batches not counted 60 s after the last write (${counted} of ${total} lines)`);
+      if (performance.now() - writtenUntil > 60_000)
+        throw new Error(
+          `follow: ${written.length - next} batches not counted 60 s after the last write (${counted} of ${total} lines)`,
+        );
       counted = Number((await redis.hget(countsKey, 's0:p0:l')) ?? 0);
       const now = performance.now();
       while (next < written.length && written[next]!.total <= counted) latencies.push(now - written[next++]!.at);
@@ -65,7 +78,8 @@ export async function measureFollowLatency(bin: string, redisUrl: string, dir: s
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     let text = '';
-    for (let i = 0; i < perBatch; i++) text += `2026-11-27T10:00:00.000Z INFO request ${total + i} served in ${(total + i) % 997} ms\n`;
+    for (let i = 0; i < perBatch; i++)
+      text += `2026-11-27T10:00:00.000Z INFO request ${total + i} served in ${(total + i) % 997} ms\n`;
     await appendFile(file, text);
     total += perBatch;
     written.push({ at: performance.now(), total });
@@ -80,5 +94,13 @@ export async function measureFollowLatency(bin: string, redisUrl: string, dir: s
   await rm(file, { force: true });
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { linesPerSecond: total / elapsed, seconds: elapsed, lines: total, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1]!, batches: sorted.length };
+  return {
+    linesPerSecond: total / elapsed,
+    seconds: elapsed,
+    lines: total,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: sorted[sorted.length - 1]!,
+    batches: sorted.length,
+  };
 }

@@ -62,7 +62,10 @@ function parseOptions(argv: string[]): Options {
     rounds: Number(value('--rounds', '3')),
     memorySizes: list(value('--memory', '1GiB,4GiB')).map((text) => parseSize(text, '--memory')),
     scaling: list(value('--scaling', '1,2,4')).map(Number),
-    follow: value('--follow', '50000,10') === '' ? null : (list(value('--follow', '50000,10')).map(Number) as [number, number]),
+    follow:
+      value('--follow', '50000,10') === ''
+        ? null
+        : (list(value('--follow', '50000,10')).map(Number) as [number, number]),
     dataDir: value('--data-dir', tmpdir()),
     out: value('--out', join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
   };
@@ -86,7 +89,8 @@ async function rounds(options: Options, run: () => Promise<Measured>): Promise<{
   const runs: Measured[] = [];
   for (let i = 0; i < options.rounds; i++) {
     const result = await run();
-    if (result.code !== 0 && result.code !== 1) throw new Error(`benchmark command failed (${result.code}): ${result.stderr}`);
+    if (result.code !== 0 && result.code !== 1)
+      throw new Error(`benchmark command failed (${result.code}): ${result.stderr}`);
     runs.push(result);
   }
   return { ms: median(runs.map((r) => r.ms)), runs };
@@ -95,9 +99,20 @@ async function rounds(options: Options, run: () => Promise<Measured>): Promise<{
 /** grep writes to a file: with output to /dev/null GNU grep stops at the first match. */
 async function grepRow(options: Options, file: string, name: string, command: string): Promise<Row> {
   const out = join(options.dataDir, 'logcluster-bench-grep.out');
-  const { ms } = await rounds(options, () => measure('sh', ['-c', `${command} -c ERROR "$1" > "$2"`, 'sh', file, out], { env: { ...process.env, LC_ALL: 'C.UTF-8' } }));
+  const { ms } = await rounds(options, () =>
+    measure('sh', ['-c', `${command} -c ERROR "$1" > "$2"`, 'sh', file, out], {
+      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    }),
+  );
   const size = (await stat(file)).size;
-  return { name, ms, bytes: size, mbps: mb(size, ms), vsGrep: null, matchingLines: Number((await readFile(out, 'utf8')).trim()) };
+  return {
+    name,
+    ms,
+    bytes: size,
+    mbps: mb(size, ms),
+    vsGrep: null,
+    matchingLines: Number((await readFile(out, 'utf8')).trim()),
+  };
 }
 
 /**
@@ -110,7 +125,7 @@ async function grepRow(options: Options, file: string, name: string, command: st
 async function coreRows(options: Options, file: string): Promise<Row[]> {
   const data = await readFile(file);
   const chunks: Buffer[] = [];
-  for (let start = 0; start < data.length; ) {
+  for (let start = 0; start < data.length;) {
     let end = Math.min(data.length, start + (4 << 20));
     if (end < data.length) end = data.lastIndexOf(0x0a, end - 1) + 1;
     chunks.push(data.subarray(start, end));
@@ -121,8 +136,16 @@ async function coreRows(options: Options, file: string): Promise<Row[]> {
   const cases: [string, PatternSpec, CountingWorkspace | undefined][] = [
     ['core: literal ERROR', literalError, workspace],
     ['core: -i error', { pattern: 'error', regex: false, ignoreCase: true }, workspace],
-    ['core: regex timed out after [0-9]+ ms', { pattern: 'timed out after [0-9]+ ms', regex: true, ignoreCase: false }, workspace],
-    ['core: regex \\b[0-9]{5,}\\b (no literal)', { pattern: '\\b[0-9]{5,}\\b', regex: true, ignoreCase: false }, workspace],
+    [
+      'core: regex timed out after [0-9]+ ms',
+      { pattern: 'timed out after [0-9]+ ms', regex: true, ignoreCase: false },
+      workspace,
+    ],
+    [
+      'core: regex \\b[0-9]{5,}\\b (no literal)',
+      { pattern: '\\b[0-9]{5,}\\b', regex: true, ignoreCase: false },
+      workspace,
+    ],
     ['core: literal ERROR in JavaScript (indexOf, no kernel)', literalError, undefined],
   ];
   const rows: Row[] = [];
@@ -152,13 +175,26 @@ async function withCluster<T>(workers: number, extra: string[], use: (redis: Emb
   const { spawn } = await import('node:child_process');
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const processes = Array.from({ length: workers }, (_, i) =>
-    spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--name', `bench-${i}`, '--threads', String(threads), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] }),
+    spawn(
+      process.execPath,
+      [BIN, 'worker', '--redis', redis.url, '--name', `bench-${i}`, '--threads', String(threads), ...extra],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    ),
   );
-  await Promise.all(processes.map((child) => new Promise<void>((resolve) => child.stderr.on('data', (data: Buffer) => data.toString().includes('started') && resolve()))));
+  await Promise.all(
+    processes.map(
+      (child) =>
+        new Promise<void>((resolve) =>
+          child.stderr.on('data', (data: Buffer) => data.toString().includes('started') && resolve()),
+        ),
+    ),
+  );
   try {
     return await use(redis);
   } finally {
-    await Promise.all(processes.map((child) => new Promise((resolve) => (child.on('exit', resolve), child.kill('SIGTERM')))));
+    await Promise.all(
+      processes.map((child) => new Promise((resolve) => (child.on('exit', resolve), child.kill('SIGTERM')))),
+    );
     await redis.stop();
   }
 }
@@ -183,32 +219,68 @@ async function main(): Promise<void> {
   add(grep);
   if (spawnSync('sh', ['-c', 'command -v rg']).status === 0) add(await grepRow(options, file, 'rg -c ERROR', 'rg'));
   for (const row of await coreRows(options, file)) {
-    if (row.name.startsWith('core: literal ERROR') && row.matchingLines !== grep.matchingLines) throw new Error(`${row.name}: ${String(row.matchingLines)} lines, grep says ${String(grep.matchingLines)}`);
+    if (row.name.startsWith('core: literal ERROR') && row.matchingLines !== grep.matchingLines)
+      throw new Error(`${row.name}: ${String(row.matchingLines)} lines, grep says ${String(grep.matchingLines)}`);
     add(row);
   }
 
   // End to end, process start to exit, and exact: each result is checked against grep.
   const checkCounts = (r: RunReport, label: string) => {
-    if (r.totals.matches.ERROR!.lines !== grep.matchingLines) throw new Error(`${label}: ${r.totals.matches.ERROR!.lines} ERROR lines, grep says ${String(grep.matchingLines)}`);
+    if (r.totals.matches.ERROR!.lines !== grep.matchingLines)
+      throw new Error(
+        `${label}: ${r.totals.matches.ERROR!.lines} ERROR lines, grep says ${String(grep.matchingLines)}`,
+      );
   };
   const analyze = await rounds(options, () => measure(process.execPath, [BIN, 'analyze', '--json', file]));
   checkCounts(report(analyze.runs[0]!), 'analyze');
-  add({ name: 'logcluster analyze (end to end)', ms: analyze.ms, bytes: size, mbps: mb(size, analyze.ms), vsGrep: null, peakRssBytes: median(analyze.runs.map((r) => r.peakRssBytes)) });
+  add({
+    name: 'logcluster analyze (end to end)',
+    ms: analyze.ms,
+    bytes: size,
+    mbps: mb(size, analyze.ms),
+    vsGrep: null,
+    peakRssBytes: median(analyze.runs.map((r) => r.peakRssBytes)),
+  });
 
   const submitRow = async (name: string, workers: number, submitArgs: string[], workerArgs: string[]) =>
     withCluster(workers, workerArgs, async (redis) => {
-      const runs = await rounds(options, () => measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, ...submitArgs, file]));
+      const runs = await rounds(options, () =>
+        measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, ...submitArgs, file]),
+      );
       const r = report(runs.runs[0]!);
       checkCounts(r, name);
-      return { name, ms: runs.ms, bytes: size, mbps: mb(size, runs.ms), vsGrep: null, chunks: r.totals.chunks, chunksPerSecond: r.totals.chunks / (runs.ms / 1000), workers: r.workers };
+      return {
+        name,
+        ms: runs.ms,
+        bytes: size,
+        mbps: mb(size, runs.ms),
+        vsGrep: null,
+        chunks: r.totals.chunks,
+        chunksPerSecond: r.totals.chunks / (runs.ms / 1000),
+        workers: r.workers,
+      };
     });
   add(await submitRow('logcluster submit, 2 worker processes', 2, [], []));
-  add(await submitRow('logcluster submit --shared-root, 2 worker processes', 2, ['--shared-root', options.dataDir], ['--shared-root', options.dataDir]));
+  add(
+    await submitRow(
+      'logcluster submit --shared-root, 2 worker processes',
+      2,
+      ['--shared-root', options.dataDir],
+      ['--shared-root', options.dataDir],
+    ),
+  );
   add(await submitRow('logcluster submit, 64 KiB chunks, 2 worker processes', 2, ['--chunk-size', '64KiB'], []));
 
   for (const workers of options.scaling) {
     add(await submitRow(`scaling: submit, ${workers} worker process${workers === 1 ? '' : 'es'}`, workers, [], []));
-    add(await submitRow(`scaling: submit --shared-root, ${workers} worker process${workers === 1 ? '' : 'es'}`, workers, ['--shared-root', options.dataDir], ['--shared-root', options.dataDir]));
+    add(
+      await submitRow(
+        `scaling: submit --shared-root, ${workers} worker process${workers === 1 ? '' : 'es'}`,
+        workers,
+        ['--shared-root', options.dataDir],
+        ['--shared-root', options.dataDir],
+      ),
+    );
   }
 
   let follow: FollowLatency | null = null;
@@ -229,25 +301,50 @@ async function main(): Promise<void> {
       await withCluster(2, [], async (redis) => {
         const result = await measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, input]);
         report(result);
-        runs.push({ coordinatorPeakRssBytes: result.peakRssBytes, redisUsedMemoryPeakBytes: await usedMemoryPeak(redis.url) });
+        runs.push({
+          coordinatorPeakRssBytes: result.peakRssBytes,
+          redisUsedMemoryPeakBytes: await usedMemoryPeak(redis.url),
+        });
       });
     }
     const highest = (key: keyof Peaks) => Math.max(...runs.map((run) => run[key]));
-    memory[formatBytes(memorySize)] = { coordinatorPeakRssBytes: highest('coordinatorPeakRssBytes'), redisUsedMemoryPeakBytes: highest('redisUsedMemoryPeakBytes'), runs };
+    memory[formatBytes(memorySize)] = {
+      coordinatorPeakRssBytes: highest('coordinatorPeakRssBytes'),
+      redisUsedMemoryPeakBytes: highest('redisUsedMemoryPeakBytes'),
+      runs,
+    };
     process.stderr.write(`  memory at ${formatBytes(memorySize)}: ${JSON.stringify(runs)}\n`);
   }
 
   for (const row of rows) row.vsGrep = row.mbps / grep.mbps;
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memory: totalmem(), node: process.version, grep: spawnSync('grep', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] };
-  const results = { date: new Date().toISOString(), machine, input: { file, bytes: size, seed: 42 }, rounds: options.rounds, rows, memory, follow };
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memory: totalmem(),
+    node: process.version,
+    grep: spawnSync('grep', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0],
+  };
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    input: { file, bytes: size, seed: 42 },
+    rounds: options.rounds,
+    rows,
+    memory,
+    follow,
+  };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
 
   const width = Math.max(...rows.map((row) => row.name.length));
-  const lines = [`${'measurement'.padEnd(width)}  ${'time'.padStart(9)}  ${'MB/s'.padStart(7)}  ${'× grep'.padStart(7)}  extra`];
+  const lines = [
+    `${'measurement'.padEnd(width)}  ${'time'.padStart(9)}  ${'MB/s'.padStart(7)}  ${'× grep'.padStart(7)}  extra`,
+  ];
   for (const row of rows) {
     const extra = row.chunksPerSecond ? `${Math.round(row.chunksPerSecond as number)} chunks/s` : '';
-    lines.push(`${row.name.padEnd(width)}  ${`${row.ms.toFixed(0)} ms`.padStart(9)}  ${row.mbps.toFixed(0).padStart(7)}  ${row.vsGrep!.toFixed(2).padStart(7)}  ${extra}`);
+    lines.push(
+      `${row.name.padEnd(width)}  ${`${row.ms.toFixed(0)} ms`.padStart(9)}  ${row.mbps.toFixed(0).padStart(7)}  ${row.vsGrep!.toFixed(2).padStart(7)}  ${extra}`,
+    );
   }
   const range = (m: (typeof memory)[string], key: keyof Peaks) => m.runs.map((run) => formatBytes(run[key])).join(', ');
   for (const [label, m] of Object.entries(memory)) {

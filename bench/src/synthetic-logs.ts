@@ -27,12 +27,14 @@ export async function writeSyntheticLog(path: string, size: number, seed: number
   const messages = [
     () => `GET /v1/orders/${Math.floor(random() * 1e6)} 200 in ${Math.floor(random() * 900)} ms`,
     () => `POST /v1/payments status=${pick([200, 201, 400, 402, 500])} bytes=${Math.floor(random() * 1e5)}`,
-    () => `user ${Math.floor(random() * 1e5)} signed in from 10.${Math.floor(random() * 255)}.${Math.floor(random() * 255)}.7`,
+    () =>
+      `user ${Math.floor(random() * 1e5)} signed in from 10.${Math.floor(random() * 255)}.${Math.floor(random() * 255)}.7`,
     () => `cache ${pick(['hit', 'miss'])} key=session:${Math.floor(random() * 1e9).toString(16)}`,
     () => `upstream timed out after ${Math.floor(random() * 5000)} ms (attempt ${1 + Math.floor(random() * 3)})`,
     () => `job ${Math.floor(random() * 1e6)} finished in ${Math.floor(random() * 1e4)} ms — résumé café ✓`,
     () => `ERROR while saving order ${Math.floor(random() * 1e6)}: deadlock detected`,
-    () => `slow query: SELECT * FROM orders WHERE customer_id = ${Math.floor(random() * 1e6)} (${Math.floor(random() * 3000)} ms)`,
+    () =>
+      `slow query: SELECT * FROM orders WHERE customer_id = ${Math.floor(random() * 1e6)} (${Math.floor(random() * 3000)} ms)`,
   ];
   const handle = await open(path, 'w');
   try {
@@ -43,10 +45,17 @@ export async function writeSyntheticLog(path: string, size: number, seed: number
       while (text.length < 1 << 20) {
         time += Math.floor(random() * 40);
         const level = pick(levels);
-        const padding = random() < 0.2 ? ` ${'·'.repeat(Math.floor(random() * 60))}` : random() < 0.1 ? ` ${'x'.repeat(Math.floor(random() * 250))}` : '';
+        const padding =
+          random() < 0.2
+            ? ` ${'·'.repeat(Math.floor(random() * 60))}`
+            : random() < 0.1
+              ? ` ${'x'.repeat(Math.floor(random() * 250))}`
+              : '';
         const end = random() < 0.02 ? '\r\n' : '\n';
         text += `${new Date(time).toISOString()} ${level} [${pick(services)}] ${pick(messages)()}${padding}${end}`;
-        if (level === 'ERROR' && random() < 0.3) text += '    at Db.save (/srv/app/db.js:412:11)\n    at processTicksAndRejections (node:internal/process/task_queues:95:5)\n';
+        if (level === 'ERROR' && random() < 0.3)
+          text +=
+            '    at Db.save (/srv/app/db.js:412:11)\n    at processTicksAndRejections (node:internal/process/task_queues:95:5)\n';
       }
       let bytes = Buffer.from(text, 'utf8');
       if (written + bytes.length > size) {

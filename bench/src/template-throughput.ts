@@ -15,18 +15,21 @@ function lines(count: number, seed: number): Map<string, string[]> {
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const ip = () => `10.${int(256)}.${int(256)}.${int(256)}`;
   const pad = (n: number) => String(n).padStart(2, '0');
-  const iso = () => `2024-03-${pad(1 + int(28))}T${pad(int(24))}:${pad(int(60))}:${pad(int(60))}.${String(int(1000)).padStart(3, '0')}Z`;
+  const iso = () =>
+    `2024-03-${pad(1 + int(28))}T${pad(int(24))}:${pad(int(60))}:${pad(int(60))}.${String(int(1000)).padStart(3, '0')}Z`;
   const time = () => `${pad(int(24))}:${pad(int(60))}:${pad(int(60))}`;
   const day = () => pad(1 + int(28));
   const weekday = () => pick(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
   const month = () => pick(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
   const formats: Record<string, () => string> = {
     log4j: () =>
-      `2024-03-05 ${time()},${int(1000)} ${pick(['INFO', 'WARN', 'ERROR'])} [http-nio-8080-exec-${int(20)}] c.e.orders.OrderService - ${pick([
-        `Connection to ${ip()}:5432 refused after ${int(5000)} ms`,
-        `Order ${int(1e6)} failed: payment declined for user "${pick(['alice', 'bob'])}"`,
-        `order ${int(1e6)} placed in ${int(300)} ms`,
-      ])}`,
+      `2024-03-05 ${time()},${int(1000)} ${pick(['INFO', 'WARN', 'ERROR'])} [http-nio-8080-exec-${int(20)}] c.e.orders.OrderService - ${pick(
+        [
+          `Connection to ${ip()}:5432 refused after ${int(5000)} ms`,
+          `Order ${int(1e6)} failed: payment declined for user "${pick(['alice', 'bob'])}"`,
+          `order ${int(1e6)} placed in ${int(300)} ms`,
+        ],
+      )}`,
     apacheError: () =>
       `[${weekday()} ${month()} ${day()} ${time()} 2005] [${pick(['error', 'notice'])}] ${pick([
         `mod_jk child workerEnv in error state ${int(10)}`,
@@ -94,7 +97,9 @@ for (let round = 0; round < rounds; round++) {
   totals.push(perSecond);
   checksum = sum;
 }
-process.stdout.write(`${count} mixed lines, ${rounds} rounds: median ${Math.round(median(totals)).toLocaleString('en')} templates/s (min ${Math.round(Math.min(...totals)).toLocaleString('en')}, max ${Math.round(Math.max(...totals)).toLocaleString('en')}); checksum ${checksum}\n`);
+process.stdout.write(
+  `${count} mixed lines, ${rounds} rounds: median ${Math.round(median(totals)).toLocaleString('en')} templates/s (min ${Math.round(Math.min(...totals)).toLocaleString('en')}, max ${Math.round(Math.max(...totals)).toLocaleString('en')}); checksum ${checksum}\n`,
+);
 for (const [name, list] of byFormat) {
   const each: number[] = [];
   for (let round = 0; round < rounds; round++) each.push(rate(list)[0]);

@@ -42,21 +42,31 @@ interface Result {
 }
 
 const INSTALL_HINT: Record<string, string> = {
-  'docker-compose': 'docker-compose is not installed: run scripts/setup, or apt-get install --no-install-recommends docker-compose',
+  'docker-compose':
+    'docker-compose is not installed: run scripts/setup, or apt-get install --no-install-recommends docker-compose',
   promtool: 'promtool is not installed: run scripts/setup, or apt-get install --no-install-recommends prometheus',
 };
 
 /** Runs a command to completion. A missing command is an error (the test fails), not a skip. */
-function run(command: string, args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Result> {
+function run(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { env: options.env ?? cleanEnv(), cwd: options.cwd ?? ROOT, timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new Error(INSTALL_HINT[command] ?? `${command} is not installed`));
-        return;
-      }
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { env: options.env ?? cleanEnv(), cwd: options.cwd ?? ROOT, timeout: 60_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(new Error(INSTALL_HINT[command] ?? `${command} is not installed`));
+          return;
+        }
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -142,7 +152,8 @@ function parseYaml(text: string): Yaml {
 }
 
 function asMap(value: Yaml | undefined, what: string): YamlMap {
-  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what}: expected a mapping, got ${JSON.stringify(value)}`);
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value))
+    throw new Error(`${what}: expected a mapping, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -213,7 +224,9 @@ describe('docker-compose.yml', () => {
     expect(result.code, result.stderr).toBe(0);
     const config = asMap(parseYaml(result.stdout), 'config');
     const services = asMap(config.services, 'services');
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['redis', 'worker', 'dashboard', 'prometheus', 'cli']));
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['redis', 'worker', 'dashboard', 'prometheus', 'cli']),
+    );
     const service = (name: string) => asMap(services[name], name);
 
     const redis = service('redis');
@@ -235,11 +248,19 @@ describe('docker-compose.yml', () => {
     expect(mounts(worker, 'worker')).toContain(`${join(ROOT, 'data')}:/data:ro`);
     // Longer than --shutdown-grace (30 s), so that chunks in progress finish before a kill.
     expect(seconds(worker.stop_grace_period)).toBeGreaterThan(30);
-    expect(asMap(asMap(worker.depends_on, 'worker.depends_on').redis, 'worker.depends_on.redis').condition).toBe('service_healthy');
+    expect(asMap(asMap(worker.depends_on, 'worker.depends_on').redis, 'worker.depends_on.redis').condition).toBe(
+      'service_healthy',
+    );
     expect(worker.ports).toBeUndefined();
 
     const dashboard = service('dashboard');
-    expect(asTextList(dashboard.command, 'dashboard.command')).toEqual(['serve', '--host', '0.0.0.0', '--port', '3000']);
+    expect(asTextList(dashboard.command, 'dashboard.command')).toEqual([
+      'serve',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '3000',
+    ]);
     expect(asMap(dashboard.environment, 'dashboard.environment')).toMatchObject({
       REDIS_URL: redisUrl,
       LOGCLUSTER_DASHBOARD_USER: SECRETS.LOGCLUSTER_DASHBOARD_USER,
@@ -303,17 +324,38 @@ describe('Dockerfile', () => {
     expect(user).toBeDefined();
     expect(user!.split(':')[0]).not.toMatch(/^(root|0)$/);
     expect(user).toBe('10001:10001');
-    expect(JSON.parse(last('ENTRYPOINT')!)).toEqual(['/usr/bin/tini', '--', 'node', '/app/apps/coordinator/bin/logcluster.js']);
+    expect(JSON.parse(last('ENTRYPOINT')!)).toEqual([
+      '/usr/bin/tini',
+      '--',
+      'node',
+      '/app/apps/coordinator/bin/logcluster.js',
+    ]);
     expect(JSON.parse(last('CMD')!)).toEqual(['--help']);
-    expect(runtime.some((instruction) => instruction.keyword === 'ENV' && /\bNODE_ENV=production\b/.test(instruction.args))).toBe(true);
-    expect(runtime.some((instruction) => instruction.keyword === 'RUN' && /apt-get install .*\btini\b/.test(instruction.args))).toBe(true);
+    expect(
+      runtime.some((instruction) => instruction.keyword === 'ENV' && /\bNODE_ENV=production\b/.test(instruction.args)),
+    ).toBe(true);
+    expect(
+      runtime.some(
+        (instruction) => instruction.keyword === 'RUN' && /apt-get install .*\btini\b/.test(instruction.args),
+      ),
+    ).toBe(true);
     // Analyze's embedded Redis is for one machine; the image talks to the cluster's.
     expect(runtime.some((instruction) => /redis-server|redis-tools/.test(instruction.args))).toBe(false);
   });
 
   it('the build context leaves out what is installed and built here, and secrets', async () => {
     const ignored = (await readFile(join(ROOT, '.dockerignore'), 'utf8')).split('\n').map((line) => line.trim());
-    for (const pattern of ['**/node_modules', '**/dist', '**/.turbo', '**/*.tsbuildinfo', '.git', 'bench-results', 'test-artifacts', '.env', 'data']) {
+    for (const pattern of [
+      '**/node_modules',
+      '**/dist',
+      '**/.turbo',
+      '**/*.tsbuildinfo',
+      '.git',
+      'bench-results',
+      'test-artifacts',
+      '.env',
+      'data',
+    ]) {
       expect(ignored, pattern).toContain(pattern);
     }
   });
@@ -333,9 +375,25 @@ describe('Dockerfile', () => {
       await expect(access(join(ROOT, from)), from).resolves.toBeUndefined();
     }
     const copied = copies.map(({ from }) => from);
-    expect(copied).toEqual(expect.arrayContaining(['node_modules', 'apps/coordinator/bin', 'apps/coordinator/dist', 'apps/worker/dist', 'packages/core/dist']));
-    for (const file of ['apps/coordinator/dist/logcluster.cjs', 'apps/coordinator/dist/logcluster.cjs.codecache', 'apps/worker/dist/count-task.bundle.cjs', 'packages/core/dist/wasm/kernel.wasm']) {
-      expect(copied.some((path) => file.startsWith(`${path}/`)), file).toBe(true);
+    expect(copied).toEqual(
+      expect.arrayContaining([
+        'node_modules',
+        'apps/coordinator/bin',
+        'apps/coordinator/dist',
+        'apps/worker/dist',
+        'packages/core/dist',
+      ]),
+    );
+    for (const file of [
+      'apps/coordinator/dist/logcluster.cjs',
+      'apps/coordinator/dist/logcluster.cjs.codecache',
+      'apps/worker/dist/count-task.bundle.cjs',
+      'packages/core/dist/wasm/kernel.wasm',
+    ]) {
+      expect(
+        copied.some((path) => file.startsWith(`${path}/`)),
+        file,
+      ).toBe(true);
     }
 
     // The image's /app: what the runtime stage copies, with node_modules as the build
@@ -354,14 +412,19 @@ describe('Dockerfile', () => {
     for (const name of await readdir(join(ROOT, 'node_modules', '@logcluster'))) {
       const target = await readlink(join(ROOT, 'node_modules', '@logcluster', name));
       const workspace = join('node_modules', '@logcluster', target).replace(/^(\.\.\/)+/, '');
-      if (copied.some((path) => path.startsWith(`${workspace}/`))) await symlink(target, join(app, 'node_modules', '@logcluster', name));
+      if (copied.some((path) => path.startsWith(`${workspace}/`)))
+        await symlink(target, join(app, 'node_modules', '@logcluster', name));
     }
 
     const sample = join(ROOT, 'samples', 'app.log');
-    const result = await run(process.execPath, [join(app, 'apps/coordinator/bin/logcluster.js'), 'analyze', '--json', '--threads', '2', sample], {
-      cwd: app,
-      env: { ...cleanEnv(), NODE_ENV: 'production' },
-    });
+    const result = await run(
+      process.execPath,
+      [join(app, 'apps/coordinator/bin/logcluster.js'), 'analyze', '--json', '--threads', '2', sample],
+      {
+        cwd: app,
+        env: { ...cleanEnv(), NODE_ENV: 'production' },
+      },
+    );
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as RunReport;
     expect(report.status).toBe('completed');
@@ -399,13 +462,21 @@ describe('Prometheus', () => {
       LOGCLUSTER_DASHBOARD_USER: SECRETS.LOGCLUSTER_DASHBOARD_USER,
       LOGCLUSTER_DASHBOARD_PASSWORD: SECRETS.LOGCLUSTER_DASHBOARD_PASSWORD,
     };
-    const result = await run('sh', [join(PROMETHEUS_DIR, 'entrypoint.sh'), 'check', 'config', join(rendered, 'prometheus.yml')], { env });
+    const result = await run(
+      'sh',
+      [join(PROMETHEUS_DIR, 'entrypoint.sh'), 'check', 'config', join(rendered, 'prometheus.yml')],
+      { env },
+    );
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS: 1 rule files found/);
-    expect(await readFile(join(rendered, 'prometheus.yml'), 'utf8')).toContain(`username: "${SECRETS.LOGCLUSTER_DASHBOARD_USER}"`);
+    expect(await readFile(join(rendered, 'prometheus.yml'), 'utf8')).toContain(
+      `username: "${SECRETS.LOGCLUSTER_DASHBOARD_USER}"`,
+    );
     expect(await readFile(join(rendered, 'dashboard-password'), 'utf8')).toBe(SECRETS.LOGCLUSTER_DASHBOARD_PASSWORD);
 
-    const refused = await run('sh', [join(PROMETHEUS_DIR, 'entrypoint.sh'), '--version'], { env: { ...env, LOGCLUSTER_DASHBOARD_USER: 'a"b' } });
+    const refused = await run('sh', [join(PROMETHEUS_DIR, 'entrypoint.sh'), '--version'], {
+      env: { ...env, LOGCLUSTER_DASHBOARD_USER: 'a"b' },
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/LOGCLUSTER_DASHBOARD_USER may hold only/);
   });
@@ -416,9 +487,13 @@ describe('Prometheus', () => {
       panels: { title: string; targets?: { expr: string }[] }[];
     };
     expect(dashboard.uid).toBe('logcluster');
-    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr.replaceAll('$__rate_interval', '5m')));
+    const queries = dashboard.panels.flatMap((panel) =>
+      (panel.targets ?? []).map((target) => target.expr.replaceAll('$__rate_interval', '5m')),
+    );
     expect(queries.length).toBeGreaterThan(5);
-    const rules = { groups: [{ name: 'grafana-panels', rules: queries.map((expr, n) => ({ record: `grafana_panel_${n}`, expr })) }] };
+    const rules = {
+      groups: [{ name: 'grafana-panels', rules: queries.map((expr, n) => ({ record: `grafana_panel_${n}`, expr })) }],
+    };
     // JSON is YAML: promtool parses every query as it would a recording rule's.
     const file = join(dir, 'grafana-queries.yml');
     await writeFile(file, JSON.stringify(rules));

@@ -3,7 +3,9 @@
 // top-level await: Node reports exit code 13 when it exits with one still pending.
 import { loadBundle } from '../dist/bundle-loader.js';
 
-loadBundle().exports.run().catch((err) => {
-  process.stderr.write(`logcluster: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+loadBundle()
+  .exports.run()
+  .catch((err) => {
+    process.stderr.write(`logcluster: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });

@@ -26,7 +26,19 @@ await bundleCjs({
 // early and the cache holds less: the CLI is then only slower to start.
 const warmUp = spawnSync(
   process.execPath,
-  ['--input-type=module', '-e', "await (await import('./dist/bundle-loader.js')).writeCodeCache(['analyze', '--json', '--threads', '1', '../../samples/app.log'])"],
-  { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 },
+  [
+    '--input-type=module',
+    '-e',
+    "await (await import('./dist/bundle-loader.js')).writeCodeCache(['analyze', '--json', '--threads', '1', '../../samples/app.log'])",
+  ],
+  {
+    cwd: new URL('..', import.meta.url).pathname,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    timeout: 60_000,
+  },
 );
-if (warmUp.status !== 0) process.stderr.write(`bundle: the code cache was written without a full sample run: ${warmUp.stderr.trim() || `exit ${warmUp.status}`}\n`);
+if (warmUp.status !== 0)
+  process.stderr.write(
+    `bundle: the code cache was written without a full sample run: ${warmUp.stderr.trim() || `exit ${warmUp.status}`}\n`,
+  );

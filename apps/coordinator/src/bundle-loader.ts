@@ -39,7 +39,10 @@ export function loadBundle(bundle = BUNDLE): { exports: BundleExports; codeCache
   const source = readFileSync(bundle, 'utf8');
   const cache = codeCacheFor(bundle, source);
   const { exports, script } = evaluate(bundle, source, typeof cache === 'string' ? undefined : cache);
-  return { exports, codeCache: typeof cache === 'string' ? cache : script.cachedDataRejected === true ? 'rejected' : 'used' };
+  return {
+    exports,
+    codeCache: typeof cache === 'string' ? cache : script.cachedDataRejected === true ? 'rejected' : 'used',
+  };
 }
 
 /**
@@ -59,7 +62,11 @@ export async function writeCodeCache(args: string[], bundle = BUNDLE): Promise<v
   await exports.run();
 }
 
-function evaluate(bundle: string, source: string, cachedData: Buffer | undefined): { exports: BundleExports; script: Script } {
+function evaluate(
+  bundle: string,
+  source: string,
+  cachedData: Buffer | undefined,
+): { exports: BundleExports; script: Script } {
   // The wrapper Node puts around a CommonJS module, on the bundle's first line so that
   // line numbers in stack traces stay the bundle's; in strict mode, as the ES modules it
   // was bundled from ran (esbuild's own "use strict" comes after the banner, where it is
@@ -69,7 +76,13 @@ function evaluate(bundle: string, source: string, cachedData: Buffer | undefined
     cachedData,
   });
   const module = { exports: {} as BundleExports };
-  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  (script.runInThisContext() as (...args: unknown[]) => void)(
+    module.exports,
+    createRequire(bundle),
+    module,
+    bundle,
+    dirname(bundle),
+  );
   return { exports: module.exports, script };
 }
 

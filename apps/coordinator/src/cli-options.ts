@@ -43,7 +43,8 @@ export function commanderParser<T>(parse: (text: string) => T): (text: string) =
 export const sizeArg = (name: string) => commanderParser((text) => parseSize(text, name));
 export const intArg = (name: string, min = 1) => commanderParser((text) => parsePositiveInt(text, name, { min }));
 /** A duration option; `unitRequired` refuses a bare number instead of reading it as ms (see `parseDuration`). */
-export const durationArg = (name: string, options: { unitRequired?: boolean } = {}) => commanderParser((text) => parseDuration(text, name, options));
+export const durationArg = (name: string, options: { unitRequired?: boolean } = {}) =>
+  commanderParser((text) => parseDuration(text, name, options));
 
 /** `--redis` / `REDIS_URL`; without either, each command picks its default. */
 export const redisOption = () =>
@@ -63,7 +64,10 @@ export const jsonOption = () => new Option('--json', 'print JSON on stdout');
 
 /** `--hide-zero`: how the human report shows windows (the JSON holds only windows with lines anyway). */
 export const hideZeroOption = () =>
-  new Option('--hide-zero', 'in the histogram of windows, leave out rows without lines (by default a run of them is shown as one line)');
+  new Option(
+    '--hide-zero',
+    'in the histogram of windows, leave out rows without lines (by default a run of them is shown as one line)',
+  );
 
 /** `--shared-root`: storage the coordinator and the workers share. */
 export const sharedRootOption = (role: 'submit' | 'worker') =>
@@ -78,7 +82,11 @@ export const sharedRootOption = (role: 'submit' | 'worker') =>
  * An option that adds to another's list (`-e` to `-p`'s patterns, `--exclude` to the
  * filters `--include` starts), so that the order in which they were given is kept.
  */
-function sharing<T>(option: Option, attribute: string, parse: (value: string, previous: T[] | undefined) => T[]): Option {
+function sharing<T>(
+  option: Option,
+  attribute: string,
+  parse: (value: string, previous: T[] | undefined) => T[],
+): Option {
   option.attributeName = () => attribute;
   return option.argParser(parse);
 }
@@ -87,21 +95,55 @@ function sharing<T>(option: Option, attribute: string, parse: (value: string, pr
 export function analysisOptions(): Option[] {
   return [
     // The default pattern applies when none is given, which an array default cannot say.
-    new Option('-p, --pattern <text>', `pattern to count; repeat for several (default: ${SUBMIT_DEFAULTS.pattern})`)
-      .argParser(collect),
+    new Option(
+      '-p, --pattern <text>',
+      `pattern to count; repeat for several (default: ${SUBMIT_DEFAULTS.pattern})`,
+    ).argParser(collect),
     sharing(new Option('-e, --regexp <text>', 'the same as -p, as grep spells it'), 'pattern', collect),
-    new Option('-E, --regex', 'patterns are JavaScript regular expressions, run on each line decoded as UTF-8 (grep -E)').conflicts('fixedStrings'),
-    new Option('-F, --fixed-strings', 'patterns are literal text: the default, accepted as grep takes it (and then no warning about regex syntax in them)'),
+    new Option(
+      '-E, --regex',
+      'patterns are JavaScript regular expressions, run on each line decoded as UTF-8 (grep -E)',
+    ).conflicts('fixedStrings'),
+    new Option(
+      '-F, --fixed-strings',
+      'patterns are literal text: the default, accepted as grep takes it (and then no warning about regex syntax in them)',
+    ),
     new Option('-i, --ignore-case', 'match without regard to case'),
-    new Option('-w, --word-regexp', 'count only matches that are whole words, as grep -w: not preceded or followed by a letter, digit or _'),
+    new Option(
+      '-w, --word-regexp',
+      'count only matches that are whole words, as grep -w: not preceded or followed by a letter, digit or _',
+    ),
     new Option('-x, --line-regexp', 'count only matches of the whole line, as grep -x'),
-    new Option('-v, --invert-match', "count the lines that do not match, as grep -v -c (a pattern's occurrences are then 0)"),
-    new Option('-c, --count', 'print only counts, as grep -c does: name:count per file (the count alone for one), lines matching any pattern').conflicts(['json']),
-    new Option('-r, --recursive', 'search directories, and every directory below them; with no path, the working directory (symbolic links inside are skipped)'),
+    new Option(
+      '-v, --invert-match',
+      "count the lines that do not match, as grep -v -c (a pattern's occurrences are then 0)",
+    ),
+    new Option(
+      '-c, --count',
+      'print only counts, as grep -c does: name:count per file (the count alone for one), lines matching any pattern',
+    ).conflicts(['json']),
+    new Option(
+      '-r, --recursive',
+      'search directories, and every directory below them; with no path, the working directory (symbolic links inside are skipped)',
+    ),
     new Option('-R, --dereference-recursive', 'as -r, following symbolic links'),
-    sharing(new Option('--include <glob>', "only files whose name matches (repeatable; as grep: the last --include/--exclude that matches decides, and if none does, a file is taken unless the first was --include)"), 'fileFilters', filterOf('include')),
-    sharing(new Option('--exclude <glob>', 'leave out files whose name matches (repeatable)'), 'fileFilters', filterOf('exclude')),
-    new Option('--exclude-dir <glob>', 'leave out directories whose name matches, given or met with -r (repeatable)').argParser(collect),
+    sharing(
+      new Option(
+        '--include <glob>',
+        'only files whose name matches (repeatable; as grep: the last --include/--exclude that matches decides, and if none does, a file is taken unless the first was --include)',
+      ),
+      'fileFilters',
+      filterOf('include'),
+    ),
+    sharing(
+      new Option('--exclude <glob>', 'leave out files whose name matches (repeatable)'),
+      'fileFilters',
+      filterOf('exclude'),
+    ),
+    new Option(
+      '--exclude-dir <glob>',
+      'leave out directories whose name matches, given or met with -r (repeatable)',
+    ).argParser(collect),
     // No commander default: a smaller --max-line-size lowers the default chunk size too.
     new Option(
       '--chunk-size <size>',
@@ -114,7 +156,10 @@ export function analysisOptions(): Option[] {
     )
       .argParser(sizeArg('--max-in-flight'))
       .default(SUBMIT_DEFAULTS.maxInFlightBytes, formatBytes(SUBMIT_DEFAULTS.maxInFlightBytes)),
-    new Option('--max-line-size <size>', 'longest line accepted; a line longer than a chunk is counted as a chunk of its own')
+    new Option(
+      '--max-line-size <size>',
+      'longest line accepted; a line longer than a chunk is counted as a chunk of its own',
+    )
       .argParser(sizeArg('--max-line-size'))
       .default(SUBMIT_DEFAULTS.maxLineSize, formatBytes(SUBMIT_DEFAULTS.maxLineSize)),
     ...retryOptions(),
@@ -138,13 +183,22 @@ export function insightOptions(): Option[] {
       '--time-format <format>',
       `where the timestamp is, for formats not recognised by themselves: strftime-like, e.g. "%d/%m/%Y %H:%M:%S" (${TIME_FORMAT_FIELDS}; %y: 69-99 are 1969-1999)`,
     ),
-    new Option('--top <n>', 'the n most frequent messages per pattern, grouped by template (numbers, ids, IPs, paths, quoted values masked)').argParser(intArg('--top')),
-    new Option('--spike-factor <k>', 'a window is a spike when its count exceeds k × the average of the windows before it')
-      .argParser(commanderParser((text) => {
-        const k = Number(text);
-        if (!Number.isFinite(k) || k <= 1) throw new UsageError(`--spike-factor must be a number greater than 1 (got "${text}")`);
-        return k;
-      }))
+    new Option(
+      '--top <n>',
+      'the n most frequent messages per pattern, grouped by template (numbers, ids, IPs, paths, quoted values masked)',
+    ).argParser(intArg('--top')),
+    new Option(
+      '--spike-factor <k>',
+      'a window is a spike when its count exceeds k × the average of the windows before it',
+    )
+      .argParser(
+        commanderParser((text) => {
+          const k = Number(text);
+          if (!Number.isFinite(k) || k <= 1)
+            throw new UsageError(`--spike-factor must be a number greater than 1 (got "${text}")`);
+          return k;
+        }),
+      )
       .default(SUBMIT_DEFAULTS.spikes.factor),
     new Option('--spike-history <n>', 'how many windows before it make the average a window is compared with')
       .argParser(intArg('--spike-history'))
@@ -172,24 +226,39 @@ export function retryOptions(): Option[] {
 export function workerOptions(): Option[] {
   return [
     new Option('--threads <n>', 'counting threads (default: available cores)').argParser(intArg('--threads')),
-    new Option('--concurrency <n>', 'chunk jobs in progress at once (default: twice --threads: the next job waits, taken, for a thread to free)').argParser(intArg('--concurrency')),
+    new Option(
+      '--concurrency <n>',
+      'chunk jobs in progress at once (default: twice --threads: the next job waits, taken, for a thread to free)',
+    ).argParser(intArg('--concurrency')),
     new Option('--task-timeout <ms>', 'abort a chunk counting longer than this; the attempt fails')
       .argParser(intArg('--task-timeout'))
       .default(WORKER_DEFAULTS.taskTimeoutMs),
     new Option('--name <id>', 'worker id in reports (default: hostname:pid)'),
-    new Option('--lock-duration <ms>', "a chunk's lock; a dead worker's chunks go to another worker once it lapses (same on every worker)")
+    new Option(
+      '--lock-duration <ms>',
+      "a chunk's lock; a dead worker's chunks go to another worker once it lapses (same on every worker)",
+    )
       .argParser(intArg('--lock-duration'))
       .default(WORKER_DEFAULTS.lockDurationMs),
     new Option('--stalled-interval <ms>', 'how often workers look for chunks whose lock lapsed (same on every worker)')
       .argParser(intArg('--stalled-interval'))
       .default(WORKER_DEFAULTS.stalledIntervalMs),
-    new Option('--dead-letter-retention <duration>', 'how long dead-lettered chunks and their bytes are kept (30m, 12h, 7d)')
+    new Option(
+      '--dead-letter-retention <duration>',
+      'how long dead-lettered chunks and their bytes are kept (30m, 12h, 7d)',
+    )
       .argParser(durationArg('--dead-letter-retention'))
       .default(WORKER_DEFAULTS.deadLetterRetentionMs, formatWindowSize(WORKER_DEFAULTS.deadLetterRetentionMs)),
-    new Option('--shutdown-grace <ms>', 'on SIGTERM/SIGINT, how long to let chunks in progress finish before abandoning them')
+    new Option(
+      '--shutdown-grace <ms>',
+      'on SIGTERM/SIGINT, how long to let chunks in progress finish before abandoning them',
+    )
       .argParser(intArg('--shutdown-grace'))
       .default(WORKER_DEFAULTS.shutdownGraceMs),
-    new Option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (0: any free port; the address is logged)').argParser(
+    new Option(
+      '--metrics-port <port>',
+      'serve Prometheus /metrics and /healthz on this port (0: any free port; the address is logged)',
+    ).argParser(
       commanderParser((text) => {
         const port = parsePositiveInt(text, '--metrics-port', { min: 0 });
         if (port > 65_535) throw new UsageError(`--metrics-port must be at most 65535 (got ${port})`);
@@ -304,7 +373,9 @@ export function patternNotices(flags: AnalysisFlags): string[] {
     const syntax = regexSyntaxIn(pattern);
     return syntax === null
       ? []
-      : [`pattern ${shellWord(pattern)} is counted as literal text, ${shellWord(syntax)} included (grep would read it as a regular expression); add -E to count it as one, or -F to say text is meant`];
+      : [
+          `pattern ${shellWord(pattern)} is counted as literal text, ${shellWord(syntax)} included (grep would read it as a regular expression); add -E to count it as one, or -F to say text is meant`,
+        ];
   });
 }
 
@@ -321,7 +392,8 @@ export function pathSelection(flags: AnalysisFlags): PathSelection {
 
 /** What the run finds beyond counts, if anything was asked for. */
 function insightSpec(flags: AnalysisFlags): { insight?: RunInsightSpec } {
-  if (flags.timeFormat !== undefined && flags.window === undefined) throw new UsageError('--time-format needs --window');
+  if (flags.timeFormat !== undefined && flags.window === undefined)
+    throw new UsageError('--time-format needs --window');
   if (flags.hideZero === true && flags.window === undefined) throw new UsageError('--hide-zero needs --window');
   if (flags.window === undefined && flags.top === undefined) return {};
   const now = Date.now();
@@ -330,7 +402,12 @@ function insightSpec(flags: AnalysisFlags): { insight?: RunInsightSpec } {
   return {
     insight: {
       now,
-      ...(flags.window !== undefined ? { windowMs: flags.window, spikes: { factor: flags.spikeFactor, history: flags.spikeHistory, minCount: flags.spikeMin } } : {}),
+      ...(flags.window !== undefined
+        ? {
+            windowMs: flags.window,
+            spikes: { factor: flags.spikeFactor, history: flags.spikeHistory, minCount: flags.spikeMin },
+          }
+        : {}),
       ...(flags.timeFormat !== undefined ? { timeFormat: flags.timeFormat } : {}),
       ...(flags.top !== undefined ? { top: flags.top } : {}),
     },

@@ -1,12 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { LogclusterError, SERVE_DEFAULTS, SUBMIT_DEFAULTS, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
-import { analysisOptions, hideZeroOption, intArg, jsonOption, prefixOption, redisOption, retryOptions, sharedRootOption, workerOptions } from './cli-options.js';
+import {
+  analysisOptions,
+  hideZeroOption,
+  intArg,
+  jsonOption,
+  prefixOption,
+  redisOption,
+  retryOptions,
+  sharedRootOption,
+  workerOptions,
+} from './cli-options.js';
 import type { CommandIo } from './command-io.js';
 import { type FormatChoice, formatOption } from './format-option.js';
 import { type WaitTimeout, waitTimeoutOption } from './wait-timeout.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
-import { type DlqFlags, type ReplayFlags, dlqListCommand, dlqPurgeCommand, dlqReplayCommand, dlqShowCommand } from './commands/dlq.js';
+import {
+  type DlqFlags,
+  type ReplayFlags,
+  dlqListCommand,
+  dlqPurgeCommand,
+  dlqReplayCommand,
+  dlqShowCommand,
+} from './commands/dlq.js';
 import { reportCommand, runsCommand, statusCommand } from './commands/runs.js';
 import type { StoreFlags } from './store-session.js';
 import { type SubmitFlags, submitCommand } from './commands/submit.js';
@@ -14,7 +31,9 @@ import { type WorkerCommandFlags, workerCommand } from './commands/worker.js';
 import { DASHBOARD_PASSWORD_ENV, DASHBOARD_USER_ENV, type ServeFlags, serveCommand } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 /** Wraps a command's action so that its exit code is kept for `main`. */
 type Run = <A extends unknown[]>(action: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
@@ -22,7 +41,9 @@ type Run = <A extends unknown[]>(action: (...args: A) => Promise<number>) => (..
 /** Builds the command line; each action stores its exit code in `result.code`. */
 export function buildProgram(io: CommandIo, result: { code: number }): Command {
   const program = new Command('logcluster')
-    .description('Count ERROR and other patterns in logs, exactly as grep would, on a cluster of workers sharing one Redis.')
+    .description(
+      'Count ERROR and other patterns in logs, exactly as grep would, on a cluster of workers sharing one Redis.',
+    )
     .version(version)
     // Stack traces for internal errors, for bug reports.
     .addOption(new Option('--debug').env('LOGCLUSTER_DEBUG').hideHelp())
@@ -53,43 +74,74 @@ function clusterCommand(parent: Command, name: string, description: string): Com
 }
 
 function defineAnalyze(program: Command, io: CommandIo, run: Run): void {
-  const analyze = clusterCommand(program, 'analyze', 'analyse files on this machine: an embedded Redis and an in-process worker pool, then the report')
+  const analyze = clusterCommand(
+    program,
+    'analyze',
+    'analyse files on this machine: an embedded Redis and an in-process worker pool, then the report',
+  )
     .argument('[paths...]', PATHS_HELP)
-    .addOption(new Option('--no-direct-read', 'send chunk bytes through Redis even for plain files (by default the in-process workers read them directly)'));
+    .addOption(
+      new Option(
+        '--no-direct-read',
+        'send chunk bytes through Redis even for plain files (by default the in-process workers read them directly)',
+      ),
+    );
   for (const option of [...analysisOptions(), formatOption(), ...workerOptions()]) analyze.addOption(option);
-  analyze.addHelpText('after', `${EXAMPLES_ANALYZE}\n${EXIT_CODES}`).action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
+  analyze
+    .addHelpText('after', `${EXAMPLES_ANALYZE}\n${EXIT_CODES}`)
+    .action(run((paths: string[], flags: AnalyzeFlags) => analyzeCommand(paths, flags, io)));
 }
 
 function defineSubmit(program: Command, io: CommandIo, run: Run): void {
-  const submit = clusterCommand(program, 'submit', 'submit files to a running cluster, wait for the run and print its report')
+  const submit = clusterCommand(
+    program,
+    'submit',
+    'submit files to a running cluster, wait for the run and print its report',
+  )
     .argument('[paths...]', PATHS_HELP)
     .addOption(new Option('--detach', 'print the run id once every chunk is enqueued, and exit 0'))
     .addOption(
-      new Option('--follow', 'follow the one file (or -) as it grows, like tail -F, across rotation; the run id goes to stderr at once; Ctrl-C stops following, then the run finishes and its report is printed'),
+      new Option(
+        '--follow',
+        'follow the one file (or -) as it grows, like tail -F, across rotation; the run id goes to stderr at once; Ctrl-C stops following, then the run finishes and its report is printed',
+      ),
     )
     .addOption(
-      new Option('--flush-interval <ms>', 'with --follow: appended lines wait at most this long before they are enqueued as a chunk')
+      new Option(
+        '--flush-interval <ms>',
+        'with --follow: appended lines wait at most this long before they are enqueued as a chunk',
+      )
         .argParser(intArg('--flush-interval'))
         .default(SUBMIT_DEFAULTS.flushIntervalMs),
     )
     .addOption(sharedRootOption('submit'))
     .addOption(waitTimeoutOption('submit'));
   for (const option of [...analysisOptions(), formatOption()]) submit.addOption(option);
-  submit.addHelpText('after', `${SUBMIT_NOTES}\n${EXIT_CODES}`).action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
+  submit
+    .addHelpText('after', `${SUBMIT_NOTES}\n${EXIT_CODES}`)
+    .action(run((paths: string[], flags: SubmitFlags) => submitCommand(paths, flags, io)));
 }
 
 function defineWorker(program: Command, io: CommandIo, run: Run): void {
-  const worker = clusterCommand(program, 'worker', 'run a worker until SIGTERM/SIGINT; it finishes the chunks in progress before it exits')
-    .addOption(sharedRootOption('worker'));
+  const worker = clusterCommand(
+    program,
+    'worker',
+    'run a worker until SIGTERM/SIGINT; it finishes the chunks in progress before it exits',
+  ).addOption(sharedRootOption('worker'));
   for (const option of workerOptions()) worker.addOption(option);
   worker.action(run((flags: WorkerCommandFlags) => workerCommand(flags, io)));
 }
 
 function defineServe(program: Command, io: CommandIo, run: Run): void {
-  clusterCommand(program, 'serve', 'the dashboard: Bull Board at /admin/queues (the chunk queue and the dead-letter queue), /metrics and /healthz, until SIGTERM/SIGINT')
+  clusterCommand(
+    program,
+    'serve',
+    'the dashboard: Bull Board at /admin/queues (the chunk queue and the dead-letter queue), /metrics and /healthz, until SIGTERM/SIGINT',
+  )
     .addOption(
-      new Option('--host <address>', 'address to listen on; other than loopback only with credentials')
-        .default(SERVE_DEFAULTS.host),
+      new Option('--host <address>', 'address to listen on; other than loopback only with credentials').default(
+        SERVE_DEFAULTS.host,
+      ),
     )
     .addOption(
       new Option('--port <port>', 'port to listen on (0: any free port)')
@@ -120,7 +172,11 @@ type ReportFlags = StoreFlags & {
 };
 
 function defineReport(program: Command, io: CommandIo, run: Run): void {
-  clusterCommand(program, 'report', 'the report of a run; exits 0 when completed, 3 when partial, 1 when failed or still running')
+  clusterCommand(
+    program,
+    'report',
+    'the report of a run; exits 0 when completed, 3 when partial, 1 when failed or still running',
+  )
     .argument('<runId>')
     .addOption(new Option('--wait', 'wait for a running run to finish first'))
     .addOption(waitTimeoutOption('report'))
@@ -142,7 +198,8 @@ function defineDlq(program: Command, io: CommandIo, run: Run): void {
   const dlq = program
     .command('dlq')
     .description('the dead-letter queue: chunks that failed every attempt, kept for inspection and replay');
-  const dlqCommand = (name: string, description: string) => clusterCommand(dlq, name, description).addOption(jsonOption());
+  const dlqCommand = (name: string, description: string) =>
+    clusterCommand(dlq, name, description).addOption(jsonOption());
   dlqCommand('list', 'dead-lettered chunks, oldest first, with where each is now')
     .addOption(new Option('--run <runId>', 'only those of one run'))
     .addOption(new Option('--limit <n>', 'at most this many').argParser(intArg('--limit')))
@@ -154,7 +211,7 @@ function defineDlq(program: Command, io: CommandIo, run: Run): void {
     .argument('[ids...]', 'entry ids, as dlq list shows them')
     .addOption(new Option('--all', 'every entry (of --run, if given)'))
     .addOption(new Option('--run <runId>', 'with --all: only the entries of one run'))
-    .addOption(new Option('--wait', "wait for the replayed runs to finish, and exit as they end (0, 1 or 3)"));
+    .addOption(new Option('--wait', 'wait for the replayed runs to finish, and exit as they end (0, 1 or 3)'));
   for (const option of retryOptions()) replay.addOption(option);
   replay.action(run((ids: string[], flags: ReplayFlags) => dlqReplayCommand(ids, flags, io)));
   dlqCommand('purge', 'drop entries, and the bytes of chunks still dead; their runs stay partial')
@@ -200,7 +257,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       return err.exitCode;
     }
     io.stderr.write(`logcluster: ${errorMessage(err)}\n`);
-    if (program.opts<{ debug?: boolean }>().debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    if (program.opts<{ debug?: boolean }>().debug && err instanceof Error && err.stack)
+      io.stderr.write(`${err.stack}\n`);
     return EXIT.failure;
   }
 }

@@ -27,14 +27,22 @@ export class EmbeddedRedis {
     const dir = await mkdtemp(join(tmpdir(), 'logcluster-'));
     const socket = join(dir, 'redis.sock');
     const args = [
-      '--port', '0',
-      '--unixsocket', socket,
-      '--unixsocketperm', '700',
-      '--dir', dir,
-      '--save', '',
-      '--appendonly', 'no',
-      '--maxmemory-policy', 'noeviction',
-      '--logfile', join(dir, 'redis.log'),
+      '--port',
+      '0',
+      '--unixsocket',
+      socket,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+      '--logfile',
+      join(dir, 'redis.log'),
     ];
     // Own process group: Ctrl-C in the terminal goes to us, and we stop Redis in order,
     // after the worker pool, rather than have it die under the run.
@@ -45,7 +53,10 @@ export class EmbeddedRedis {
     });
     if (started !== null) {
       await rm(dir, { recursive: true, force: true });
-      if (started.code === 'ENOENT') throw new RedisServerMissingError(`logcluster analyze needs redis-server, which is not on the PATH: ${INSTALL_HINT}`);
+      if (started.code === 'ENOENT')
+        throw new RedisServerMissingError(
+          `logcluster analyze needs redis-server, which is not on the PATH: ${INSTALL_HINT}`,
+        );
       throw new RedisUnavailableError(`cannot start redis-server: ${started.message}`, { cause: started });
     }
     const watchdog = startWatchdog(server.pid!, dir);
@@ -100,7 +111,9 @@ async function waitForSocket(server: ChildProcess, socket: string, dir: string):
   while (Date.now() < deadline) {
     if (server.exitCode !== null) {
       const log = await readFile(join(dir, 'redis.log'), 'utf8').catch(() => '');
-      throw new RedisUnavailableError(`redis-server exited at start (code ${server.exitCode}): ${log.trim().split('\n').slice(-3).join(' | ')}`);
+      throw new RedisUnavailableError(
+        `redis-server exited at start (code ${server.exitCode}): ${log.trim().split('\n').slice(-3).join(' | ')}`,
+      );
     }
     try {
       await access(socket);

@@ -19,13 +19,17 @@ export class EnqueuedChunks {
 
   add(source: number, place: ChunkPlace): void {
     const list = (this.sources[source] ??= { data: new Float64Array(FIELDS * 64), count: 0 });
-    if (place.seq !== list.count) throw new Error(`chunk ${source}.${place.seq} recorded out of order (expected ${list.count})`);
+    if (place.seq !== list.count)
+      throw new Error(`chunk ${source}.${place.seq} recorded out of order (expected ${list.count})`);
     if ((list.count + 1) * FIELDS > list.data.length) {
       const grown = new Float64Array(list.data.length * 2);
       grown.set(list.data);
       list.data = grown;
     }
-    list.data.set([place.byteOffset, place.byteLength, place.firstLine, place.lineCount, place.seq, place.seq], list.count * FIELDS);
+    list.data.set(
+      [place.byteOffset, place.byteLength, place.firstLine, place.lineCount, place.seq, place.seq],
+      list.count * FIELDS,
+    );
     list.count++;
   }
 
@@ -59,6 +63,12 @@ export class EnqueuedChunks {
     const list = this.sources[source];
     if (!list || seq >= list.count) throw new Error(`chunk ${source}.${seq} was not enqueued`);
     const at = seq * FIELDS;
-    return { seq, byteOffset: list.data[at]!, byteLength: list.data[at + 1]!, firstLine: list.data[at + 2]!, lineCount: list.data[at + 3]! };
+    return {
+      seq,
+      byteOffset: list.data[at]!,
+      byteLength: list.data[at + 1]!,
+      firstLine: list.data[at + 2]!,
+      lineCount: list.data[at + 3]!,
+    };
   }
 }

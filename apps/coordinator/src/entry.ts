@@ -22,7 +22,9 @@ export async function run(): Promise<void> {
       controller.abort(new Error(`received ${signal}`));
       // If stopping hangs (a Redis that went away, say), do not hang with it.
       setTimeout(() => {
-        process.stderr.write(`logcluster: did not stop within ${io.shutdownDeadlineMs / 1000} s of ${signal}; exiting\n`);
+        process.stderr.write(
+          `logcluster: did not stop within ${io.shutdownDeadlineMs / 1000} s of ${signal}; exiting\n`,
+        );
         process.exit(EXIT.failure);
       }, io.shutdownDeadlineMs).unref();
       return;
@@ -42,7 +44,9 @@ export async function run(): Promise<void> {
   // A bug of ours that escapes every handler: one clear line and the stack for the report,
   // and a failure exit, rather than Node's dump of the bundled source around it.
   const internalError = (err: unknown) => {
-    process.stderr.write(`logcluster: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `logcluster: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(EXIT.failure);
   };
   process.on('uncaughtException', internalError);

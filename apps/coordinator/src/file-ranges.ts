@@ -26,7 +26,10 @@ export async function* fileRanges(
   const window = Buffer.allocUnsafe(WINDOW);
   let seq = 0;
   for (let start = 0; start < size; seq++) {
-    const end = start + options.chunkSize >= size ? size : await cutBefore(handle, window, start, start + options.chunkSize, size, options);
+    const end =
+      start + options.chunkSize >= size
+        ? size
+        : await cutBefore(handle, window, start, start + options.chunkSize, size, options);
     yield { seq, byteOffset: start, byteLength: end - start };
     start = end;
   }

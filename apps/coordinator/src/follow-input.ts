@@ -26,7 +26,9 @@ export async function followInput(
     name: path,
     read: () =>
       withFlushes(
-        path === '-' ? followStream(options.stdin, { signal: options.stop }) : followFile(path, { signal: options.stop, notice: options.notice }),
+        path === '-'
+          ? followStream(options.stdin, { signal: options.stop })
+          : followFile(path, { signal: options.stop, notice: options.notice }),
         options.flushMs,
       ),
     readRange: () => Promise.resolve(null),

@@ -261,7 +261,10 @@ function restart(file: Followed): void {
 }
 
 /** Follows a readable stream (stdin for `--follow -`): yields its chunks as they come; ends when the stream ends or when the signal aborts (then it stops at once, with what was read). */
-export async function* followStream(stream: NodeJS.ReadableStream, options: Pick<FollowOptions, 'signal'>): AsyncGenerator<Buffer> {
+export async function* followStream(
+  stream: NodeJS.ReadableStream,
+  options: Pick<FollowOptions, 'signal'>,
+): AsyncGenerator<Buffer> {
   const { signal } = options;
   if (signal.aborted) return;
   const readable = stream instanceof Readable ? stream : new Readable().wrap(stream);

@@ -20,7 +20,8 @@ const FORMATS: ReadonlyMap<string, FormatChoice> = new Map([
 /** Reads a `--format` value; an unknown one is a usage error naming the values allowed. */
 export function parseFormat(text: string): FormatChoice {
   const choice = FORMATS.get(text.trim().toLowerCase());
-  if (choice === undefined) throw new UsageError(`--format must be one of: ${[...FORMATS.keys()].join(', ')} (got "${text}")`);
+  if (choice === undefined)
+    throw new UsageError(`--format must be one of: ${[...FORMATS.keys()].join(', ')} (got "${text}")`);
   return choice;
 }
 

@@ -27,7 +27,12 @@ export class InFlightGate {
   }
 
   /** Waits until `bytes` more fit under `maxBytes`, then counts them as in flight; `beforeWaiting` runs first if it must wait. */
-  async admit(bytes: number, maxBytes: number, signal?: AbortSignal, beforeWaiting: () => Promise<void> = async () => {}): Promise<void> {
+  async admit(
+    bytes: number,
+    maxBytes: number,
+    signal?: AbortSignal,
+    beforeWaiting: () => Promise<void> = async () => {},
+  ): Promise<void> {
     if (this.inFlightBytes > 0 && this.inFlightBytes + bytes > maxBytes) await beforeWaiting();
     while (this.inFlightBytes > 0 && this.inFlightBytes + bytes > maxBytes) {
       signal?.throwIfAborted();

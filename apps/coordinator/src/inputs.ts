@@ -37,9 +37,13 @@ const GZIP_MAGIC = [0x1f, 0x8b] as const;
  * Opens every path up front so that a missing file, a directory or a permission
  * problem is reported (exit 2) before anything is enqueued.
  */
-export async function openInputs(paths: readonly string[], stdin: NodeJS.ReadableStream = process.stdin): Promise<Input[]> {
+export async function openInputs(
+  paths: readonly string[],
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<Input[]> {
   if (paths.length === 0) throw new UsageError('give at least one path, or - for standard input');
-  if (paths.filter((path) => path === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  if (paths.filter((path) => path === '-').length > 1)
+    throw new UsageError('standard input (-) can be given only once');
   const inputs: Input[] = [];
   try {
     for (const path of paths) inputs.push(path === '-' ? stdinInput(stdin) : await fileInput(path, stdin));
@@ -64,7 +68,8 @@ async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<In
   } catch (err) {
     // Linux cannot open a socket through /dev/stdin (ENXIO), and a socket is what a parent
     // such as Node.js often gives as standard input: it is read where it is.
-    if ((err as NodeJS.ErrnoException).code === 'ENXIO' && STDIN_PATHS.has(path)) return { ...stdinInput(stdin), name: path };
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO' && STDIN_PATHS.has(path))
+      return { ...stdinInput(stdin), name: path };
     throw new InputError(describeOpenError(path, err), { cause: err });
   }
   const opened = await handle.stat();
@@ -82,11 +87,18 @@ async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<In
     gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
   }
   let closed = false;
-  const stream = () => handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, ...(seekable ? { start: 0 } : {}) });
+  const stream = () =>
+    handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, ...(seekable ? { start: 0 } : {}) });
   return {
     name: path,
     plainFile: seekable && !gzip ? { realPath: await realpath(path), size: opened.size, handle } : null,
-    read: (signal, buffers) => named(path, gzip || !seekable || buffers === undefined ? decompressed(path, abortable(stream(), signal)) : readInto(handle, buffers, signal)),
+    read: (signal, buffers) =>
+      named(
+        path,
+        gzip || !seekable || buffers === undefined
+          ? decompressed(path, abortable(stream(), signal))
+          : readInto(handle, buffers, signal),
+      ),
     readRange: async (offset, length) => {
       if (!seekable) return null;
       if (gzip) return sliceOf(decompressed(path, stream()), offset, length);
@@ -148,8 +160,12 @@ function stdinInput(stdin: NodeJS.ReadableStream): Input {
 }
 
 /** A plain file from its start, read into `buffers`. */
-async function* readInto(handle: FileHandle, buffers: ReadBuffers, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
-  for (let position = 0; ; ) {
+async function* readInto(
+  handle: FileHandle,
+  buffers: ReadBuffers,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  for (let position = 0; ;) {
     signal?.throwIfAborted();
     const buffer = buffers.take();
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);

@@ -9,7 +9,9 @@ export function formatInsight(report: RunReport, options: HistogramOptions = {})
   if (report.spikes) {
     lines.push('', report.spikes.length === 0 ? 'spikes: none' : `spikes (${report.spikes.length}):`);
     for (const spike of report.spikes) {
-      lines.push(`  ${shortTime(spike.start)}  ${spike.pattern}: ${spike.count} lines, against ${spike.baseline} on average before`);
+      lines.push(
+        `  ${shortTime(spike.start)}  ${spike.pattern}: ${spike.count} lines, against ${spike.baseline} on average before`,
+      );
     }
   }
   if (report.topMessages) {
@@ -17,8 +19,14 @@ export function formatInsight(report: RunReport, options: HistogramOptions = {})
       const top = report.topMessages[pattern] ?? [];
       lines.push('', `top messages for ${pattern}${top.length === 0 ? ': none' : ':'}`);
       for (const message of top) {
-        const where = message.firstLine === null ? message.source : `${message.source}:${message.firstLine}${message.lastLine !== message.firstLine ? `–${message.lastLine}` : ''}`;
-        lines.push(`  ${String(message.count).padStart(8)}  ${message.template}`, `            e.g. ${truncate(message.example, 160)}  (${where})`);
+        const where =
+          message.firstLine === null
+            ? message.source
+            : `${message.source}:${message.firstLine}${message.lastLine !== message.firstLine ? `–${message.lastLine}` : ''}`;
+        lines.push(
+          `  ${String(message.count).padStart(8)}  ${message.template}`,
+          `            e.g. ${truncate(message.example, 160)}  (${where})`,
+        );
       }
       const ungrouped = report.ungroupedLines?.[pattern];
       if (ungrouped) lines.push(`  (${ungrouped} matching lines not grouped: too many distinct messages in a chunk)`);

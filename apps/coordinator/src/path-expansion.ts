@@ -63,7 +63,8 @@ export interface Skipped {
 export async function expandPaths(given: readonly string[], selection: PathSelection): Promise<ExpandedPaths> {
   await checkFirstPathIsNoPattern(given, selection.patternsGiven);
   const recursive = selection.recursive || selection.followLinks;
-  if (given.length === 0 && !recursive) throw new UsageError('give at least one path, or - for standard input (-r searches the working directory)');
+  if (given.length === 0 && !recursive)
+    throw new UsageError('give at least one path, or - for standard input (-r searches the working directory)');
   const filters = compileFilters(selection);
   const operands: string[] = [];
   for (const path of given) {
@@ -110,10 +111,21 @@ export function exitCodeAfterSkips(code: number, skipped: readonly Skipped[]): n
   return code === 0 && skipped.some((entry) => entry.error) ? 2 : code;
 }
 
-function nothingToSearch(given: readonly string[], operands: readonly string[], searchedDirectory: boolean, selection: PathSelection): UsageError {
+function nothingToSearch(
+  given: readonly string[],
+  operands: readonly string[],
+  searchedDirectory: boolean,
+  selection: PathSelection,
+): UsageError {
   const where = given.length === 0 ? 'the working directory' : given.map(shellWord).join(' ');
-  const by = [selection.fileFilters.length > 0 ? '--include/--exclude' : '', selection.excludeDirs.length > 0 ? '--exclude-dir' : ''].filter(Boolean).join(' and ');
-  if (searchedDirectory || operands.length === 0) return new UsageError(`no files to search in ${where}${by ? ` that ${by} let through` : ''}`);
+  const by = [
+    selection.fileFilters.length > 0 ? '--include/--exclude' : '',
+    selection.excludeDirs.length > 0 ? '--exclude-dir' : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  if (searchedDirectory || operands.length === 0)
+    return new UsageError(`no files to search in ${where}${by ? ` that ${by} let through` : ''}`);
   return new UsageError(`every path given is left out${by ? ` by ${by}` : ''}`);
 }
 
@@ -124,8 +136,18 @@ function nothingToSearch(given: readonly string[], operands: readonly string[], 
  */
 async function checkFirstPathIsNoPattern(given: readonly string[], patternsGiven: boolean): Promise<void> {
   const [first, ...rest] = given;
-  if (patternsGiven || first === undefined || rest.length === 0 || first === '-' || (await exists(first)) || hasGlobSyntax(first)) return;
-  throw new InputError(`${first}: no such file; patterns come with -e or -p, not first among the paths as in grep: logcluster … -e ${shellWord(first)} ${rest.map(shellWord).join(' ')}`);
+  if (
+    patternsGiven ||
+    first === undefined ||
+    rest.length === 0 ||
+    first === '-' ||
+    (await exists(first)) ||
+    hasGlobSyntax(first)
+  )
+    return;
+  throw new InputError(
+    `${first}: no such file; patterns come with -e or -p, not first among the paths as in grep: logcluster … -e ${shellWord(first)} ${rest.map(shellWord).join(' ')}`,
+  );
 }
 
 interface Found {
@@ -143,7 +165,13 @@ interface Place {
  * The files below `place.dir`, sorted by name at each level. With -R, a directory met
  * again below itself (a link to a parent) is a loop: skipped, as grep skips it.
  */
-async function walk(place: Place, followLinks: boolean, filters: Filters, found: Found, ancestors: ReadonlySet<string> = new Set()): Promise<void> {
+async function walk(
+  place: Place,
+  followLinks: boolean,
+  filters: Filters,
+  found: Found,
+  ancestors: ReadonlySet<string> = new Set(),
+): Promise<void> {
   const shown = place.prefix === '' ? '.' : place.prefix.slice(0, -1);
   const self = await stat(place.dir).catch(() => null);
   const identity = self ? `${self.dev}:${self.ino}` : '';
@@ -176,7 +204,8 @@ async function walk(place: Place, followLinks: boolean, filters: Filters, found:
       isFile = target.isFile();
     }
     if (isDirectory) {
-      if (!filters.excludesDirectory(entry.name, false)) await walk({ dir: path, prefix: `${name}/` }, followLinks, filters, found, within);
+      if (!filters.excludesDirectory(entry.name, false))
+        await walk({ dir: path, prefix: `${name}/` }, followLinks, filters, found, within);
     } else if (isFile && !filters.excludesFile(entry.name, false)) {
       const readable = await access(path, constants.R_OK).then(
         () => null,
@@ -209,7 +238,10 @@ function compileFilters(selection: PathSelection): Filters {
       throw new UsageError(`${option} ${shellWord(glob)} is not a glob: ${errorMessage(err)}`, { cause: err });
     }
   };
-  const files = selection.fileFilters.map((filter) => ({ include: filter.kind === 'include', regex: compile(`--${filter.kind}`, filter.glob) }));
+  const files = selection.fileFilters.map((filter) => ({
+    include: filter.kind === 'include',
+    regex: compile(`--${filter.kind}`, filter.glob),
+  }));
   const dirs = selection.excludeDirs.map((glob) => compile('--exclude-dir', glob));
   return {
     excludesFile: (name, onCommandLine) => {
@@ -263,7 +295,8 @@ async function expandGlob(glob: string): Promise<string[]> {
       } else {
         const regex = globRegExp(segment, { shell: true });
         for (const entry of await entriesOf(base)) {
-          if (regex.test(entry.name) && (last || (await isDirectory(`${base}${entry.name}`)))) next.push(last ? `${base}${entry.name}` : `${base}${entry.name}/`);
+          if (regex.test(entry.name) && (last || (await isDirectory(`${base}${entry.name}`))))
+            next.push(last ? `${base}${entry.name}` : `${base}${entry.name}/`);
         }
       }
     }
@@ -290,7 +323,8 @@ async function isDirectory(path: string): Promise<boolean> {
 async function directoriesBelow(base: string): Promise<string[]> {
   const found = [base];
   for (const entry of await entriesOf(base)) {
-    if (entry.isDirectory() && !entry.name.startsWith('.')) found.push(...(await directoriesBelow(`${base}${entry.name}/`)));
+    if (entry.isDirectory() && !entry.name.startsWith('.'))
+      found.push(...(await directoriesBelow(`${base}${entry.name}/`)));
   }
   return found;
 }

@@ -54,7 +54,11 @@ export function formatProgressBar(figures: ProgressFigures, width: number): stri
   const { bytesDone, bytesTotal, bytesPerSecond } = figures;
   const fraction = bytesTotal === null ? null : bytesTotal === 0 ? 1 : Math.min(1, bytesDone / bytesTotal);
   const done = bytesTotal !== null && bytesDone >= bytesTotal;
-  const part = (rank: number, text: string, room = text.length): Part => ({ rank, text, room: Math.max(room, text.length) });
+  const part = (rank: number, text: string, room = text.length): Part => ({
+    rank,
+    text,
+    room: Math.max(room, text.length),
+  });
   const parts: Part[] = [];
   if (fraction !== null) parts.push(BAR, part(0, `${String(done ? 100 : Math.floor(fraction * 100)).padStart(3)}%`));
   parts.push(
@@ -70,9 +74,13 @@ export function formatProgressBar(figures: ProgressFigures, width: number): stri
   }
   const dead = figures.chunksDeadLettered > 0 ? `, ${figures.chunksDeadLettered} dead-lettered` : '';
   const most = '9'.repeat(Math.max(CHUNK_DIGITS, String(figures.chunks).length));
-  parts.push(part(5, `${figures.chunksSettled}/${figures.chunks} chunks${dead}`, `${most}/${most} chunks${dead}`.length), part(6, `run ${figures.runId}`));
+  parts.push(
+    part(5, `${figures.chunksSettled}/${figures.chunks} chunks${dead}`, `${most}/${most} chunks${dead}`.length),
+    part(6, `run ${figures.runId}`),
+  );
 
-  const room = (kept: Part[]) => kept.reduce((sum, { room }) => sum + room, 0) + SEPARATOR.length * Math.max(0, kept.length - 1);
+  const room = (kept: Part[]) =>
+    kept.reduce((sum, { room }) => sum + room, 0) + SEPARATOR.length * Math.max(0, kept.length - 1);
   let kept = parts;
   while (kept.length > 0 && room(kept) > width) {
     const least = Math.max(...kept.map(({ rank }) => rank));

@@ -16,10 +16,21 @@ export function formatReport(report: RunReport, options: HistogramOptions = {}):
   const inverted = report.patterns.some((spec) => spec.invert === true);
   const header = ['SOURCE', 'LINES', 'PATTERN', inverted ? 'NON-MATCHING LINES' : 'MATCHING LINES', 'OCCURRENCES'];
   const rows: string[][] = [];
-  const addRows = (name: string, lineCount: number, matches: RunReport['totals']['matches'], any: { lines: number } | undefined) => {
+  const addRows = (
+    name: string,
+    lineCount: number,
+    matches: RunReport['totals']['matches'],
+    any: { lines: number } | undefined,
+  ) => {
     report.patterns.forEach((spec, i) => {
       const count = matches[spec.pattern] ?? { lines: 0, occurrences: 0 };
-      rows.push([i === 0 ? name : '', i === 0 ? String(lineCount) : '', describePattern(spec), String(count.lines), String(count.occurrences)]);
+      rows.push([
+        i === 0 ? name : '',
+        i === 0 ? String(lineCount) : '',
+        describePattern(spec),
+        String(count.lines),
+        String(count.occurrences),
+      ]);
     });
     // Several patterns: the lines that match any of them (with -v, none), as grep -c counts them.
     if (any) rows.push(['', '', inverted ? '(none of them)' : '(any of them)', String(any.lines), '–']);
@@ -28,16 +39,21 @@ export function formatReport(report: RunReport, options: HistogramOptions = {}):
   if (report.sources.length > 1) addRows('total', totals.lines, totals.matches, totals.any);
   lines.push(...table(header, rows, [false, true, false, true, true]));
 
-  const dead = report.sources.flatMap((source) => source.deadLettered.map((range) => ({ source: source.name, ...range })));
+  const dead = report.sources.flatMap((source) =>
+    source.deadLettered.map((range) => ({ source: source.name, ...range })),
+  );
   if (dead.length > 0) {
     lines.push('', `not counted — ${plural(dead.length, 'chunk')} dead-lettered (see logcluster dlq list):`);
     for (const range of dead) {
-      lines.push(`  ${range.source} ${lineRange(range.firstLine, range.lineCount)} (bytes ${range.byteOffset}–${range.byteOffset + range.byteLength - 1}): ${range.reason}`);
+      lines.push(
+        `  ${range.source} ${lineRange(range.firstLine, range.lineCount)} (bytes ${range.byteOffset}–${range.byteOffset + range.byteLength - 1}): ${range.reason}`,
+      );
     }
   }
   lines.push(...formatInsight(report, options));
   const workers = Object.entries(report.workers);
-  if (workers.length > 0) lines.push('', `workers: ${workers.map(([id, chunks]) => `${id} (${plural(chunks, 'chunk')})`).join(', ')}`);
+  if (workers.length > 0)
+    lines.push('', `workers: ${workers.map(([id, chunks]) => `${id} (${plural(chunks, 'chunk')})`).join(', ')}`);
   return lines.join('\n');
 }
 

@@ -22,13 +22,22 @@ export interface GrepCountOutput {
  * holds, so two of them are a usage error rather than one silently winning.
  * `namesShown`: whether grep -c would name each file (see path-expansion.ts).
  */
-export function reportOutput(flags: { json?: boolean | undefined; format?: FormatChoice | undefined; count?: boolean | undefined }, namesShown = false): ReportOutput {
+export function reportOutput(
+  flags: { json?: boolean | undefined; format?: FormatChoice | undefined; count?: boolean | undefined },
+  namesShown = false,
+): ReportOutput {
   if (flags.count) {
-    if (flags.format !== undefined) throw new UsageError(`-c (--count) and --format ${flags.format.table} do not go together: each says how the report is printed`);
+    if (flags.format !== undefined)
+      throw new UsageError(
+        `-c (--count) and --format ${flags.format.table} do not go together: each says how the report is printed`,
+      );
     return { kind: 'grep-count', namesShown };
   }
   if (flags.format === undefined) return flags.json ? 'json' : 'text';
-  if (flags.json) throw new UsageError(`--json and --format ${flags.format.table} do not go together: each says how the report is printed`);
+  if (flags.json)
+    throw new UsageError(
+      `--json and --format ${flags.format.table} do not go together: each says how the report is printed`,
+    );
   return flags.format.table;
 }
 
@@ -37,7 +46,12 @@ export function reportOutput(flags: { json?: boolean | undefined; format?: Forma
  * and a script's user must still hear (the run is partial, or failed) goes to stderr in
  * one line; the exit code says it too.
  */
-export function printReport(report: RunReport, output: ReportOutput, io: Pick<CommandIo, 'stdout' | 'stderr'>, options: { hideZero?: boolean } = {}): void {
+export function printReport(
+  report: RunReport,
+  output: ReportOutput,
+  io: Pick<CommandIo, 'stdout' | 'stderr'>,
+  options: { hideZero?: boolean } = {},
+): void {
   switch (output) {
     case 'json':
       io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -46,10 +60,14 @@ export function printReport(report: RunReport, output: ReportOutput, io: Pick<Co
       io.stdout.write(`${formatReport(report, { hideZero: options.hideZero === true })}\n`);
       return;
     default: {
-      io.stdout.write(typeof output === 'object' ? `${formatCounts(report, output.namesShown)}\n` : formatReportTable(report, output));
+      io.stdout.write(
+        typeof output === 'object' ? `${formatCounts(report, output.namesShown)}\n` : formatReportTable(report, output),
+      );
       const dead = report.totals.chunksDeadLettered;
       if (report.status === 'partial') {
-        io.stderr.write(`logcluster: run ${report.runId} is partial: ${dead} ${dead === 1 ? 'chunk was' : 'chunks were'} dead-lettered and ${dead === 1 ? 'its lines are' : 'their lines are'} not in these counts (logcluster report ${report.runId} lists them)\n`);
+        io.stderr.write(
+          `logcluster: run ${report.runId} is partial: ${dead} ${dead === 1 ? 'chunk was' : 'chunks were'} dead-lettered and ${dead === 1 ? 'its lines are' : 'their lines are'} not in these counts (logcluster report ${report.runId} lists them)\n`,
+        );
       } else if (report.status === 'failed') {
         io.stderr.write(`logcluster: run ${report.runId} failed${report.error ? `: ${report.error}` : ''}\n`);
       }

@@ -20,7 +20,14 @@ export function formatReportTable(report: RunReport, format: TableFormat): strin
   const rows = report.sources.flatMap((source) =>
     report.patterns.map(({ pattern }) => {
       const count = Object.hasOwn(source.matches, pattern) ? source.matches[pattern]! : { lines: 0, occurrences: 0 };
-      return [source.name, String(source.lines), String(source.bytes), pattern, String(count.lines), String(count.occurrences)];
+      return [
+        source.name,
+        String(source.lines),
+        String(source.bytes),
+        pattern,
+        String(count.lines),
+        String(count.occurrences),
+      ];
     }),
   );
   return delimitedText([REPORT_TABLE_COLUMNS, ...rows], format);

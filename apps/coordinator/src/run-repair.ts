@@ -1,4 +1,13 @@
-import { type ChunkJobData, type RunDefinition, type RunStore, type StoredChunkJob, batchJobData, batchJobId, chunkId, errorMessage } from '@logcluster/core';
+import {
+  type ChunkJobData,
+  type RunDefinition,
+  type RunStore,
+  type StoredChunkJob,
+  batchJobData,
+  batchJobId,
+  chunkId,
+  errorMessage,
+} from '@logcluster/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import type { Input } from './inputs.js';
@@ -41,7 +50,10 @@ export class RunRepair {
       const total = this.enqueued.count(source);
       for (let first = 0; first < total; first += BATCH) {
         const seqs = Array.from({ length: Math.min(BATCH, total - first) }, (_, i) => first + i);
-        const states = await this.store.chunkStates(runId, seqs.map((seq) => chunkId({ source, seq })));
+        const states = await this.store.chunkStates(
+          runId,
+          seqs.map((seq) => chunkId({ source, seq })),
+        );
         // Outstanding chunks whose job will still run need nothing.
         const outstanding = await Promise.all(
           seqs.map(async (seq, i) => {
@@ -66,7 +78,14 @@ export class RunRepair {
   private async jobPending(source: number, seq: number): Promise<boolean> {
     const { first, last } = this.enqueued.jobOf(source, seq);
     const { runId } = this.run;
-    const state = await this.queue.getJobState(batchJobId([{ runId, source, seq: first }, { runId, source, seq: last }].slice(0, first === last ? 1 : 2)));
+    const state = await this.queue.getJobState(
+      batchJobId(
+        [
+          { runId, source, seq: first },
+          { runId, source, seq: last },
+        ].slice(0, first === last ? 1 : 2),
+      ),
+    );
     return PENDING_STATES.has(state);
   }
 
@@ -100,9 +119,11 @@ export class RunRepair {
         // Known again, its bytes where they are.
         if (!known) await this.store.storeChunk(runId, source, place);
       }
-      const bytes = inRedis ? null : await input.readRange(place.byteOffset, place.byteLength).catch((err: unknown) => {
-        throw new Error(`cannot read ${input.name} again to enqueue a chunk Redis lost: ${errorMessage(err)}`);
-      });
+      const bytes = inRedis
+        ? null
+        : await input.readRange(place.byteOffset, place.byteLength).catch((err: unknown) => {
+            throw new Error(`cannot read ${input.name} again to enqueue a chunk Redis lost: ${errorMessage(err)}`);
+          });
       if (!inRedis && bytes === null) {
         const reason = `LOST: Redis lost this chunk in a restart and ${input.name === '-' ? 'standard input' : input.name} cannot be read again`;
         if (known) await this.store.recordDeadLetter(job, reason);

@@ -50,11 +50,21 @@ const MIN_POLL_MS = 50;
  * Submits the inputs as one run, waits for it to finish and prints its report; the
  * shared path of `analyze` and `submit`. Returns the exit code.
  */
-export async function submitAndReport(inputs: readonly Input[], submit: SubmitOptions, session: SessionOptions, io: CommandIo): Promise<number> {
-  const { redis, prefix } = await connectWithPrefix(session.redisUrl, session.prefix, { connectionName: 'logcluster-coordinator' });
+export async function submitAndReport(
+  inputs: readonly Input[],
+  submit: SubmitOptions,
+  session: SessionOptions,
+  io: CommandIo,
+): Promise<number> {
+  const { redis, prefix } = await connectWithPrefix(session.redisUrl, session.prefix, {
+    connectionName: 'logcluster-coordinator',
+  });
   let chunkBytes: ChunkBytes;
   try {
-    chunkBytes = await openChunkBytes(session.redisUrl, redis, { connectionName: 'logcluster-coordinator', timeoutMs: DEFAULT_CONNECT_TIMEOUT_MS });
+    chunkBytes = await openChunkBytes(session.redisUrl, redis, {
+      connectionName: 'logcluster-coordinator',
+      timeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    });
   } catch (err) {
     await closeRedis(redis);
     throw err;
@@ -65,13 +75,21 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
   let spikes: SpikeWatch | undefined;
   let deadline: ReturnType<typeof waitDeadline> | undefined;
   try {
-    submission = await Submission.create(redis, store, inputs, submit, (message) => io.stderr.write(`logcluster: ${message}\n`));
+    submission = await Submission.create(redis, store, inputs, submit, (message) =>
+      io.stderr.write(`logcluster: ${message}\n`),
+    );
     const { runId } = submission;
     deadline = session.waitTimeout ? waitDeadline(session.waitTimeout) : undefined;
     // Enqueueing and waiting both stop when the user asks, or when --wait-timeout has passed.
     const signal = deadline ? AbortSignal.any([io.signal, deadline.signal]) : io.signal;
-    if (session.follow) io.stderr.write(`logcluster: run ${runId}: following ${inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`);
-    spikes = submit.insight?.windowMs !== undefined ? new SpikeWatch(store, runId, session.follow === true, (line) => io.stderr.write(`logcluster: ${line}\n`)) : undefined;
+    if (session.follow)
+      io.stderr.write(
+        `logcluster: run ${runId}: following ${inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`,
+      );
+    spikes =
+      submit.insight?.windowMs !== undefined
+        ? new SpikeWatch(store, runId, session.follow === true, (line) => io.stderr.write(`logcluster: ${line}\n`))
+        : undefined;
     if (session.follow) spikes?.start();
     else progress.start(progressReader(store, runId, inputs), formatProgressBar);
     let enqueued = false;
@@ -121,7 +139,9 @@ export async function submitAndReport(inputs: readonly Input[], submit: SubmitOp
  * plain file (a gzip file's uncompressed size, or standard input's, is not).
  */
 function progressReader(store: RunStore, runId: string, inputs: readonly Input[]): () => Promise<ProgressFigures> {
-  const bytesTotal = inputs.every((input) => input.plainFile !== null) ? inputs.reduce((sum, input) => sum + input.plainFile!.size, 0) : null;
+  const bytesTotal = inputs.every((input) => input.plainFile !== null)
+    ? inputs.reduce((sum, input) => sum + input.plainFile!.size, 0)
+    : null;
   const rate = new RateMeter(Date.now());
   return async () => {
     const progress = await store.progress(runId);
@@ -167,7 +187,8 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
     // A finished run is final only if it was read from the master the Sentinels name,
     // with no failover under way (writes to a master being replaced are lost).
     if (status !== 'running') {
-      if (failovers >= MAX_FAILOVERS_FOLLOWED || (await unlessAborted(submission.onCurrentMaster(), io.signal))) return status;
+      if (failovers >= MAX_FAILOVERS_FOLLOWED || (await unlessAborted(submission.onCurrentMaster(), io.signal)))
+        return status;
       failovers++;
     }
     if (settled !== lastSettled) {
@@ -175,9 +196,15 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
       lastChange = Date.now();
       lastRecheck = lastChange;
     } else {
-      if (!hinted && Date.now() - lastChange > NO_WORKER_HINT_AFTER_MS && (await unlessAborted(submission.workerCount(), io.signal)) === 0) {
+      if (
+        !hinted &&
+        Date.now() - lastChange > NO_WORKER_HINT_AFTER_MS &&
+        (await unlessAborted(submission.workerCount(), io.signal)) === 0
+      ) {
         hinted = true;
-        io.stderr.write(`waiting: no worker is connected to this Redis under prefix "${store.keys.prefix}"; start one with logcluster worker\n`);
+        io.stderr.write(
+          `waiting: no worker is connected to this Redis under prefix "${store.keys.prefix}"; start one with logcluster worker\n`,
+        );
       }
       // No progress for a while: check that every outstanding chunk still has a job that
       // will run. (A job that straddled a Redis restart may have completed on the

@@ -13,9 +13,17 @@ const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service']);
  * line on stderr (pino), with `service` and the fields each event carries; on a terminal,
  * one readable line per event instead.
  */
-export function serviceLog(service: 'worker' | 'dashboard', io: CommandIo, bindings: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Logger {
+export function serviceLog(
+  service: 'worker' | 'dashboard',
+  io: CommandIo,
+  bindings: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Logger {
   const format = env[LOG_FORMAT_ENV] ?? (io.stderr.isTTY ? 'pretty' : 'json');
-  const destination = format === 'pretty' ? { write: (line: string) => io.stderr.write(pretty(line)) } : { write: (line: string) => io.stderr.write(line) };
+  const destination =
+    format === 'pretty'
+      ? { write: (line: string) => io.stderr.write(pretty(line)) }
+      : { write: (line: string) => io.stderr.write(line) };
   return pino({ base: { service, ...bindings }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 

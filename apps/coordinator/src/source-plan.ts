@@ -33,7 +33,14 @@ export async function planSources(inputs: readonly Input[], sharedRoot: string |
 }
 
 /** The job of one chunk of a source, per its plan. */
-export function chunkJob(runId: string, source: number, plan: SourcePlan, place: ChunkPlace, patterns: PatternSpec[], insight?: RunInsightSpec): ChunkJobData {
+export function chunkJob(
+  runId: string,
+  source: number,
+  plan: SourcePlan,
+  place: ChunkPlace,
+  patterns: PatternSpec[],
+  insight?: RunInsightSpec,
+): ChunkJobData {
   const common = {
     v: 1 as const,
     runId,
@@ -45,5 +52,7 @@ export function chunkJob(runId: string, source: number, plan: SourcePlan, place:
     ...(patterns.length > 1 ? { any: true as const } : {}),
     ...(insight ? { insight: chunkInsightSpec(insight) } : {}),
   };
-  return plan.kind === 'file' ? { ...common, path: plan.path } : { ...common, firstLine: place.firstLine, lineCount: place.lineCount };
+  return plan.kind === 'file'
+    ? { ...common, path: plan.path }
+    : { ...common, firstLine: place.firstLine, lineCount: place.lineCount };
 }

@@ -49,7 +49,10 @@ export class SpikeWatch {
   async announce(report: RunReport, final: boolean): Promise<void> {
     const windows = report.windows;
     if (!windows || !report.spikes) return;
-    const newest = windows.buckets.length === 0 ? Number.NEGATIVE_INFINITY : Date.parse(windows.buckets[windows.buckets.length - 1]!.start);
+    const newest =
+      windows.buckets.length === 0
+        ? Number.NEGATIVE_INFINITY
+        : Date.parse(windows.buckets[windows.buckets.length - 1]!.start);
     for (const spike of report.spikes) {
       const key = `${spike.pattern}|${spike.start}`;
       if (this.announced.has(key) || (!final && Date.parse(spike.start) >= newest)) continue;

@@ -88,7 +88,14 @@ export class Submission {
     private readonly notice: (message: string) => void,
   ) {
     this.jobOptions = chunkJobOptions(options);
-    this.repairer = new RunRepair(store, queue, { runId, definition, startedAt, jobOptions: this.jobOptions }, inputs, plans, this.enqueued);
+    this.repairer = new RunRepair(
+      store,
+      queue,
+      { runId, definition, startedAt, jobOptions: this.jobOptions },
+      inputs,
+      plans,
+      this.enqueued,
+    );
   }
 
   static async create(
@@ -98,7 +105,11 @@ export class Submission {
     options: SubmitOptions,
     notice: (message: string) => void = () => {},
   ): Promise<Submission> {
-    const definition: RunDefinition = { patterns: options.patterns, sources: inputs.map((input) => input.name), ...(options.insight ? { insight: options.insight } : {}) };
+    const definition: RunDefinition = {
+      patterns: options.patterns,
+      sources: inputs.map((input) => input.name),
+      ...(options.insight ? { insight: options.insight } : {}),
+    };
     const plans = await planSources(inputs, options.sharedRoot);
     const restarts = new RedisRestartDetector(redis, store.keys.runs());
     await restarts.restarted();
@@ -114,12 +125,24 @@ export class Submission {
       const gate = new InFlightGate(this.store, this.events, this.runId, async () => void (await this.checkRedis()));
       for (const [source, input] of inputs.entries()) {
         const plan = this.plans[source]!;
-        const cut = { chunkSize: this.options.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name };
+        const cut = {
+          chunkSize: this.options.chunkSize,
+          maxLineSize: this.options.maxLineSize,
+          sourceName: input.name,
+        };
         const file = plan.kind === 'file' ? input.plainFile : null;
         const chunks = file
           ? fileRanges(file.handle, file.size, cut)
-          : chunkStream(input.read(signal, (this.reads[source] = { buffers: new ReadBuffers(READ_SIZE), through: -1, ahead: new Set() }).buffers), cut);
-        const inFlightLimit = file ? Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT) : this.options.maxInFlightBytes;
+          : chunkStream(
+              input.read(
+                signal,
+                (this.reads[source] = { buffers: new ReadBuffers(READ_SIZE), through: -1, ahead: new Set() }).buffers,
+              ),
+              cut,
+            );
+        const inFlightLimit = file
+          ? Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT)
+          : this.options.maxInFlightBytes;
         for await (const chunk of chunks) {
           signal?.throwIfAborted();
           const parts = 'parts' in chunk ? chunk.parts : undefined;
@@ -133,7 +156,11 @@ export class Submission {
           // Waiting for room with chunks held back would wait for ever: send them first.
           await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
           this.enqueued.add(source, place);
-          await this.hold(source, { place, job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight), parts });
+          await this.hold(source, {
+            place,
+            job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight),
+            parts,
+          });
           this.throwIfFailed();
         }
         await this.flush();
@@ -145,7 +172,9 @@ export class Submission {
       await this.store.seal(this.runId, this.enqueued.total);
     } catch (err) {
       // An abort of ours says why (--wait-timeout passed); any other is the user's.
-      const reason = signal?.aborted ? `${signal.reason instanceof LogclusterError ? signal.reason.message : 'interrupted'} before all input was enqueued` : errorMessage(err);
+      const reason = signal?.aborted
+        ? `${signal.reason instanceof LogclusterError ? signal.reason.message : 'interrupted'} before all input was enqueued`
+        : errorMessage(err);
       await this.store.fail(this.runId, reason).catch(() => {});
       throw err;
     }
@@ -155,7 +184,8 @@ export class Submission {
   private async hold(source: number, chunk: PendingChunk): Promise<void> {
     const size = chunk.place.byteLength;
     const limit = chunk.parts ? JOB_BYTES.bytes : JOB_BYTES.file;
-    if (this.batch && (this.batch.bytes + size > limit || this.batch.chunks.length >= MAX_CHUNKS_PER_JOB)) await this.flush();
+    if (this.batch && (this.batch.bytes + size > limit || this.batch.chunks.length >= MAX_CHUNKS_PER_JOB))
+      await this.flush();
     this.batch ??= { source, chunks: [], bytes: 0 };
     this.batch.chunks.push(chunk);
     this.batch.bytes += size;
@@ -227,7 +257,9 @@ export class Submission {
     if (stored.includes('run-missing')) return;
     // A job's chunks are of one source, so of one kind: bytes that went to Redis went as
     // one pack, which each chunk's job data names.
-    const jobs = chunks.every((chunk) => chunk.parts) ? packed(chunks.map((chunk) => chunk.job as StoredChunkJob)) : chunks.map((chunk) => chunk.job);
+    const jobs = chunks.every((chunk) => chunk.parts)
+      ? packed(chunks.map((chunk) => chunk.job as StoredChunkJob))
+      : chunks.map((chunk) => chunk.job);
     await this.queue.add('chunks', batchJobData(jobs), { ...this.jobOptions, jobId: batchJobId(jobs) });
   }
 
@@ -241,7 +273,9 @@ export class Submission {
     const { requeued, lost } = await this.repairer.repair(this.sealed);
     this.notice(
       `Redis restarted: run ${this.runId} checked against what was enqueued` +
-        (requeued + lost === 0 ? '; nothing was lost' : `; ${requeued} chunks enqueued again, ${lost} lost for good (reported as dead-lettered)`),
+        (requeued + lost === 0
+          ? '; nothing was lost'
+          : `; ${requeued} chunks enqueued again, ${lost} lost for good (reported as dead-lettered)`),
     );
     return true;
   }
@@ -271,7 +305,10 @@ export class Submission {
   async recheck(): Promise<void> {
     await Promise.allSettled(this.pending);
     const { requeued, lost } = await this.repairer.repair(this.sealed);
-    if (requeued + lost > 0) this.notice(`run ${this.runId}: ${requeued} chunks had no job and were enqueued again, ${lost} lost for good (reported as dead-lettered)`);
+    if (requeued + lost > 0)
+      this.notice(
+        `run ${this.runId}: ${requeued} chunks had no job and were enqueued again, ${lost} lost for good (reported as dead-lettered)`,
+      );
   }
 
   /** Workers connected to the chunk queue right now. */

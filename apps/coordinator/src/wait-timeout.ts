@@ -1,4 +1,13 @@
-import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, LogclusterError, type RunProgress, formatBytes, parseDuration, redactRedisUrl, shellWord } from '@logcluster/core';
+import {
+  DEFAULT_PREFIX,
+  DEFAULT_REDIS_URL,
+  LogclusterError,
+  type RunProgress,
+  formatBytes,
+  parseDuration,
+  redactRedisUrl,
+  shellWord,
+} from '@logcluster/core';
 import { Option } from 'commander';
 import { commanderParser } from './cli-options.js';
 
@@ -18,7 +27,12 @@ export const waitTimeoutOption = (command: 'submit' | 'report') =>
     command === 'submit'
       ? 'give up waiting for the run after this long from its start (30s, 10m, 1h: a unit is required): exit 1, saying on stderr how far it got; the run goes on in the cluster (one whose input was not all enqueued by then fails)'
       : 'with --wait: give up after this long (30s, 10m, 1h: a unit is required): exit 1, saying on stderr how far the run got',
-  ).argParser(commanderParser((text): WaitTimeout => ({ text: text.trim(), ms: parseDuration(text, '--wait-timeout', { unitRequired: true }) })));
+  ).argParser(
+    commanderParser((text): WaitTimeout => ({
+      text: text.trim(),
+      ms: parseDuration(text, '--wait-timeout', { unitRequired: true }),
+    })),
+  );
 
 /** What aborts a wait when `--wait-timeout` has passed. Exit 1: the run is not known to be over, and nothing is wrong with the command line. */
 export class WaitTimeoutError extends LogclusterError {
@@ -62,7 +76,12 @@ export function workerHint(workers: number, prefix: string): string {
  * commands that follow it from here (with `--redis`, password redacted, and `--prefix`
  * when they are not the defaults).
  */
-export function stillRunningMessage(progress: RunProgress, timeout: WaitTimeout, workers: number, connection: { redisUrl: string; prefix: string }): string {
+export function stillRunningMessage(
+  progress: RunProgress,
+  timeout: WaitTimeout,
+  workers: number,
+  connection: { redisUrl: string; prefix: string },
+): string {
   const { runId } = progress;
   const flags = connectionFlags(connection);
   return (
@@ -75,4 +94,3 @@ function connectionFlags({ redisUrl, prefix }: { redisUrl: string; prefix: strin
   const redis = redisUrl === DEFAULT_REDIS_URL ? '' : ` --redis ${shellWord(redactRedisUrl(redisUrl))}`;
   return `${redis}${prefix === DEFAULT_PREFIX ? '' : ` --prefix ${shellWord(prefix)}`}`;
 }
-

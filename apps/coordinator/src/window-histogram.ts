@@ -1,4 +1,10 @@
-import { TIME_FORMAT_FIELDS, type WindowsReport, type YearAssumed, formatWindowSize, parseDuration } from '@logcluster/core';
+import {
+  TIME_FORMAT_FIELDS,
+  type WindowsReport,
+  type YearAssumed,
+  formatWindowSize,
+  parseDuration,
+} from '@logcluster/core';
 
 /**
  * The human form of a report's `windows`: a histogram with a row per window, or per
@@ -16,11 +22,32 @@ const DAY = 24 * HOUR;
 
 /** Row sizes people read at a glance; rows start at multiples of their size since the epoch (UTC), so at round times. */
 const ROUND_SIZES = [
-  1, 5, 10, 50, 100, 250, 500,
-  SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND,
-  MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
-  HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR,
-  DAY, 7 * DAY, 30 * DAY, 365 * DAY,
+  1,
+  5,
+  10,
+  50,
+  100,
+  250,
+  500,
+  SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  7 * DAY,
+  30 * DAY,
+  365 * DAY,
 ];
 
 export interface HistogramOptions {
@@ -36,7 +63,11 @@ interface Row {
 }
 
 /** Lines per window (and the matching lines of `pattern`, the run's first) as bars, under a header that says how they are shown. */
-export function formatWindows(windows: WindowsReport, pattern: string | undefined, options: HistogramOptions = {}): string[] {
+export function formatWindows(
+  windows: WindowsReport,
+  pattern: string | undefined,
+  options: HistogramOptions = {},
+): string[] {
   if (windows.buckets.length === 0) return noTimestamps(windows);
   const hideZero = options.hideZero === true;
   const size = parseDuration(windows.size, 'window size');
@@ -49,7 +80,9 @@ export function formatWindows(windows: WindowsReport, pattern: string | undefine
     `windows of ${windows.size}` +
     (rowMs > size ? `, shown ${formatWindowSize(rowMs)} to a row` : '') +
     (hideZero ? ', empty rows left out' : '') +
-    (windows.untimedLines > 0 ? ` (${windows.untimedLines} ${windows.untimedLines === 1 ? 'line' : 'lines'} before any timestamp)` : '') +
+    (windows.untimedLines > 0
+      ? ` (${windows.untimedLines} ${windows.untimedLines === 1 ? 'line' : 'lines'} before any timestamp)`
+      : '') +
     `; █ lines, ▓ ${pattern ?? ''}:`;
   const out = [header];
   if (windows.yearAssumed) out.push(`  ${yearAssumedNote(windows.yearAssumed)}`);
@@ -57,7 +90,10 @@ export function formatWindows(windows: WindowsReport, pattern: string | undefine
   for (const row of rows) {
     const empty = previous === undefined ? 0 : (row.start - previous) / rowMs - 1;
     if (empty === 1 && !hideZero) out.push(rowLine({ start: row.start - rowMs, lines: 0, matches: 0 }, rowMs, most));
-    if (empty > 1 && !hideZero) out.push(`  … ${empty} empty rows (${timeLabel(previous! + rowMs, rowMs)} – ${timeLabel(row.start - rowMs, rowMs)}) …`);
+    if (empty > 1 && !hideZero)
+      out.push(
+        `  … ${empty} empty rows (${timeLabel(previous! + rowMs, rowMs)} – ${timeLabel(row.start - rowMs, rowMs)}) …`,
+      );
     out.push(rowLine(row, rowMs, most));
     previous = row.start;
   }
@@ -112,7 +148,12 @@ function linesShown(starts: readonly number[], rowMs: number): number {
 }
 
 /** The windows added up into rows of `rowMs`, in order (`starts` are the windows' starts in ms, sorted as the report sorts them). */
-function mergeIntoRows(windows: WindowsReport, starts: readonly number[], rowMs: number, pattern: string | undefined): Row[] {
+function mergeIntoRows(
+  windows: WindowsReport,
+  starts: readonly number[],
+  rowMs: number,
+  pattern: string | undefined,
+): Row[] {
   const rows: Row[] = [];
   windows.buckets.forEach((bucket, i) => {
     const start = Math.floor(starts[i]! / rowMs) * rowMs;
@@ -158,7 +199,9 @@ function noTimestamps(windows: WindowsReport): string[] {
   const lines = windows.untimedLines;
   if (lines === 0) return [`windows of ${windows.size}: no lines`];
   const example = windows.untimedExample;
-  const out = [`windows of ${windows.size}: no timestamp found in ${lines === 1 ? 'the one line' : `any of the ${lines} lines`}${example ? '. The first line:' : ''}`];
+  const out = [
+    `windows of ${windows.size}: no timestamp found in ${lines === 1 ? 'the one line' : `any of the ${lines} lines`}${example ? '. The first line:' : ''}`,
+  ];
   if (example) {
     out.push(
       `  ${example.text}  (${example.source}${example.line === null ? '' : `:${example.line}`})`,

@@ -38,11 +38,16 @@ function embeddedWhen(what: string, done: (now: Leftovers) => boolean): Promise<
 /** Starts `analyze -` on a stdin we hold open, and waits until its Redis is up. */
 async function analyzeInProgress() {
   const before = await embedded();
-  const child = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', '-'], { env: { ...cleanEnv(), TMPDIR: scratch }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', '-'], {
+    env: { ...cleanEnv(), TMPDIR: scratch },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
   child.stdin.write(syntheticLog({ lines: 2_000, seed: 9 }));
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const during = await embeddedWhen(
     'analyze to start its Redis in a temp dir',
     (now) => now.dirs.length > before.dirs.length && now.servers.length > before.servers.length,
@@ -80,7 +85,9 @@ describe('analyze leaves nothing behind', () => {
     const result = await runCli(['analyze', '--chunk-size', '64KiB', truncated], { env: { TMPDIR: scratch } });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      new RegExp(`${truncated}: gzip data is truncated or corrupt \\(unexpected end of file\\): decompression stopped at compressed byte \\d+ of ${Math.floor(whole.length / 2)} read`),
+      new RegExp(
+        `${truncated}: gzip data is truncated or corrupt \\(unexpected end of file\\): decompression stopped at compressed byte \\d+ of ${Math.floor(whole.length / 2)} read`,
+      ),
     );
     expect(result.stdout).toBe('');
     expect(await embedded()).toEqual(before);

@@ -12,14 +12,20 @@ const LOADER = new URL('../dist/bundle-loader.js', import.meta.url).href;
 const COPIES = join(APP, 'test-artifacts', `bundle-loader-${process.pid}`);
 
 /** Loads `bundle`, says what became of its code cache (stderr), and runs `logcluster --version` from it (stdout). */
-function loadAndRun(bundle: string, nodeFlags: string[] = []): { codeCache: string; stdout: string; code: number | null } {
+function loadAndRun(
+  bundle: string,
+  nodeFlags: string[] = [],
+): { codeCache: string; stdout: string; code: number | null } {
   const script = `
     const { loadBundle } = await import(${JSON.stringify(LOADER)});
     const { exports, codeCache } = loadBundle(process.argv[1]);
     process.stderr.write(codeCache);
     process.argv = [process.execPath, 'logcluster', '--version'];
     await exports.run();`;
-  const result = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script, bundle], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script, bundle], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { codeCache: result.stderr, stdout: result.stdout, code: result.status };
 }
 

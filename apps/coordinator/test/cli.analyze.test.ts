@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { RunReport } from '@logcluster/core';
-import { BACKTRACKING_REGEX, embeddedLeftovers, grepCounts, grepLineCount, runCli, syntheticLog } from '@logcluster/test-support';
+import {
+  BACKTRACKING_REGEX,
+  embeddedLeftovers,
+  grepCounts,
+  grepLineCount,
+  runCli,
+  syntheticLog,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
@@ -67,7 +74,8 @@ describe('logcluster analyze', () => {
 
     const regexes = ['after [0-9]+ ms', '^2026-11-26T10:0[0-4]', '(WARN|DEBUG) ', 'é|😀', '\r$'];
     const viaRegex = await analyzeJson(['-E', ...regexes.flatMap((p) => ['-p', p]), app]);
-    for (const pattern of regexes) expect(viaRegex.totals.matches[pattern], pattern).toEqual(grepCounts(app, { pattern, regex: true }));
+    for (const pattern of regexes)
+      expect(viaRegex.totals.matches[pattern], pattern).toEqual(grepCounts(app, { pattern, regex: true }));
     expect(viaRegex.patterns[0]).toEqual({ pattern: regexes[0], regex: true, ignoreCase: false });
   });
 
@@ -96,7 +104,13 @@ describe('logcluster analyze', () => {
     expect(header).toMatch(/^SOURCE\s+LINES\s+PATTERN\s+MATCHING LINES\s+OCCURRENCES$/);
     const errorRow = lines.find((line) => line.startsWith(app))!;
     const { lines: errorLines, occurrences } = grepCounts(app, { pattern: 'ERROR' });
-    expect(errorRow.split(/\s+/)).toEqual([app, String(grepLineCount(app)), 'ERROR', String(errorLines), String(occurrences)]);
+    expect(errorRow.split(/\s+/)).toEqual([
+      app,
+      String(grepLineCount(app)),
+      'ERROR',
+      String(errorLines),
+      String(occurrences),
+    ]);
     // Columns line up: every row of the table is as wide as its widest cell allows.
     const table = lines.slice(lines.indexOf(header), lines.indexOf(header) + 7);
     const occurrencesEnd = header.length;
@@ -145,27 +159,64 @@ describe('exit codes', () => {
   it('1 with an install hint when redis-server is missing', async () => {
     const result = await runCli(['analyze', app], { env: { PATH: '/nonexistent' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/needs redis-server, which is not on the PATH: install it \(Debian\/Ubuntu: sudo apt-get install redis-server/);
+    expect(result.stderr).toMatch(
+      /needs redis-server, which is not on the PATH: install it \(Debian\/Ubuntu: sudo apt-get install redis-server/,
+    );
   });
 
   it('3 for a partial run, listing the dead-lettered line range and why', async () => {
     const file = join(dir, 'catastrophic.log');
-    const lines = ['ok', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', ...Array.from({ length: 3000 }, (_, i) => `line ${i}`)];
+    const lines = [
+      'ok',
+      'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      ...Array.from({ length: 3000 }, (_, i) => `line ${i}`),
+    ];
     await writeFile(file, `${lines.join('\n')}\n`);
-    const result = await runCli(['analyze', '--json', '-E', '-p', BACKTRACKING_REGEX, '--task-timeout', '300', '--attempts', '1', '--chunk-size', '4KiB', file]);
+    const result = await runCli([
+      'analyze',
+      '--json',
+      '-E',
+      '-p',
+      BACKTRACKING_REGEX,
+      '--task-timeout',
+      '300',
+      '--attempts',
+      '1',
+      '--chunk-size',
+      '4KiB',
+      file,
+    ]);
     expect(result.code).toBe(3);
     const report = JSON.parse(result.stdout) as RunReport;
     expect(report.status).toBe('partial');
     expect(report.totals.chunksDeadLettered).toBe(1);
     expect(report.totals.chunksDone).toBe(report.totals.chunks - 1);
     const [dead] = report.sources[0]!.deadLettered;
-    expect(dead).toMatchObject({ firstLine: 1, byteOffset: 0, reason: expect.stringMatching(/TASK_TIMEOUT/) as unknown });
+    expect(dead).toMatchObject({
+      firstLine: 1,
+      byteOffset: 0,
+      reason: expect.stringMatching(/TASK_TIMEOUT/) as unknown,
+    });
     expect(dead!.lineCount).toBeGreaterThan(2);
 
-    const human = await runCli(['analyze', '-E', '-p', BACKTRACKING_REGEX, '--task-timeout', '300', '--attempts', '1', '--chunk-size', '4KiB', file]);
+    const human = await runCli([
+      'analyze',
+      '-E',
+      '-p',
+      BACKTRACKING_REGEX,
+      '--task-timeout',
+      '300',
+      '--attempts',
+      '1',
+      '--chunk-size',
+      '4KiB',
+      file,
+    ]);
     expect(human.code).toBe(3);
     expect(human.stdout).toMatch(/not counted — 1 chunk dead-lettered/);
-    expect(human.stdout).toMatch(new RegExp(`${file} lines 1–${dead!.lineCount} \\(bytes 0–${dead!.byteLength - 1}\\): TASK_TIMEOUT`));
+    expect(human.stdout).toMatch(
+      new RegExp(`${file} lines 1–${dead!.lineCount} \\(bytes 0–${dead!.byteLength - 1}\\): TASK_TIMEOUT`),
+    );
   });
 
   it('0 for --help on every command, which explains the options', async () => {
@@ -175,7 +226,20 @@ describe('exit codes', () => {
       expect(result.stdout, command).toMatch(/Usage: logcluster/);
     }
     const analyze = await runCli(['analyze', '--help']);
-    for (const option of ['--pattern', '--regex', '--ignore-case', '--chunk-size', '--max-in-flight', '--attempts', '--backoff', '--json', '--redis', '--prefix', '--threads', '--task-timeout']) {
+    for (const option of [
+      '--pattern',
+      '--regex',
+      '--ignore-case',
+      '--chunk-size',
+      '--max-in-flight',
+      '--attempts',
+      '--backoff',
+      '--json',
+      '--redis',
+      '--prefix',
+      '--threads',
+      '--task-timeout',
+    ]) {
       expect(analyze.stdout).toContain(option);
     }
     expect(analyze.stdout.replace(/\s+/g, ' ')).toMatch(/\(env: REDIS_URL\)/);

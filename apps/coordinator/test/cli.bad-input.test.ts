@@ -42,11 +42,16 @@ describe('bad input', () => {
     await writeFile(file, 'ERROR\n');
     await chmod(file, 0o000);
     // root reads anything: run the CLI as nobody to see what a user sees.
-    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'] : [];
-    const result = spawnSync(asUser[0] ?? process.execPath, [...asUser.slice(1), ...(asUser.length ? [process.execPath] : []), 'bin/logcluster.js', 'analyze', file], {
-      cwd: join(import.meta.dirname, '..'),
-      encoding: 'utf8',
-    });
+    const asUser =
+      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'] : [];
+    const result = spawnSync(
+      asUser[0] ?? process.execPath,
+      [...asUser.slice(1), ...(asUser.length ? [process.execPath] : []), 'bin/logcluster.js', 'analyze', file],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        encoding: 'utf8',
+      },
+    );
     expect(result.stderr).toMatch(/secret\.log: permission denied/);
     expect(result.status).toBe(2);
   });
@@ -56,7 +61,12 @@ describe('bad input', () => {
     await writeFile(file, '');
     const report = await analyze(file);
     expect(report.status).toBe('completed');
-    expect(report.totals).toMatchObject({ bytes: 0, lines: 0, chunks: 0, matches: { ERROR: { lines: 0, occurrences: 0 } } });
+    expect(report.totals).toMatchObject({
+      bytes: 0,
+      lines: 0,
+      chunks: 0,
+      matches: { ERROR: { lines: 0, occurrences: 0 } },
+    });
   });
 
   it('a binary file: counted like grep -c -a', async () => {
@@ -78,12 +88,22 @@ describe('bad input', () => {
     const file = join(dir, 'mojibake.log');
     const chunks: Buffer[] = [];
     for (let i = 0; i < 5000; i++) {
-      chunks.push(Buffer.from(`line ${i} `), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(i % 3 ? ' ERROR error\n' : ' Error \xe9t\xe9 ERRORERROR\n', 'latin1'));
+      chunks.push(
+        Buffer.from(`line ${i} `),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from(i % 3 ? ' ERROR error\n' : ' Error \xe9t\xe9 ERRORERROR\n', 'latin1'),
+      );
     }
     await writeFile(file, Buffer.concat(chunks));
-    expect((await analyze(file, ['--chunk-size', '16KiB'])).totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR' }));
-    expect((await analyze(file, ['--chunk-size', '16KiB', '-i', '-p', 'error'])).totals.matches.error).toEqual(grepCounts(file, { pattern: 'error', ignoreCase: true }));
-    expect((await analyze(file, ['--chunk-size', '16KiB', '-E', '-p', '(ERR)+OR'])).totals.matches['(ERR)+OR']).toEqual(grepCounts(file, { pattern: '(ERR)+OR', regex: true }));
+    expect((await analyze(file, ['--chunk-size', '16KiB'])).totals.matches.ERROR).toEqual(
+      grepCounts(file, { pattern: 'ERROR' }),
+    );
+    expect((await analyze(file, ['--chunk-size', '16KiB', '-i', '-p', 'error'])).totals.matches.error).toEqual(
+      grepCounts(file, { pattern: 'error', ignoreCase: true }),
+    );
+    expect((await analyze(file, ['--chunk-size', '16KiB', '-E', '-p', '(ERR)+OR'])).totals.matches['(ERR)+OR']).toEqual(
+      grepCounts(file, { pattern: '(ERR)+OR', regex: true }),
+    );
   });
 
   it('a 100 MB line without a newline: one chunk of its own, counted exactly', async () => {
@@ -103,14 +123,22 @@ describe('bad input', () => {
     await writeFile(file, `ok\n${'z'.repeat(3 * 1024 * 1024)}\n`);
     const result = await runCli(['analyze', '--max-line-size', '1MiB', file]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/too-long\.log: line 2 \(at byte 3\) is longer than the maximum line size of 1\.0 MiB/);
+    expect(result.stderr).toMatch(
+      /too-long\.log: line 2 \(at byte 3\) is longer than the maximum line size of 1\.0 MiB/,
+    );
   });
 
   it('an invalid regex, a missing file or a bad option: exit 2 with nothing enqueued', async () => {
     const good = join(dir, 'good.log');
     await writeFile(good, 'ERROR\n');
     const prefix = 't-nothing-enqueued';
-    for (const args of [['-E', '-p', '(unclosed', good], [good, join(dir, 'nope.log')], ['--chunk-size', '0', good], ['--attempts', 'many', good], [dir]]) {
+    for (const args of [
+      ['-E', '-p', '(unclosed', good],
+      [good, join(dir, 'nope.log')],
+      ['--chunk-size', '0', good],
+      ['--attempts', 'many', good],
+      [dir],
+    ]) {
       const result = await runCli(['submit', ...clusterFlags(redis.url, prefix), ...args]);
       expect(result.code, args.join(' ')).toBe(2);
     }
@@ -139,7 +167,9 @@ describe('bad input', () => {
     await writeFile(file, syntheticLog({ lines: 500, seed: 3 }));
     const result = await runCli(['submit', ...clusterFlags(redis.url, prefix), '--json', file]);
     expect(result.code).toBe(0);
-    expect((JSON.parse(result.stdout) as RunReport).totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR' }));
+    expect((JSON.parse(result.stdout) as RunReport).totals.matches.ERROR).toEqual(
+      grepCounts(file, { pattern: 'ERROR' }),
+    );
     expect(worker.child.exitCode).toBeNull();
     await worker.stop();
   });

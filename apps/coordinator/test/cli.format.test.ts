@@ -2,7 +2,18 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BACKTRACKING_REGEX, type CliProcess, type TestRedis, clusterFlags, grepCounts, grepLineCount, runCli, startTestRedis, startWorker, syntheticLog } from '@logcluster/test-support';
+import {
+  BACKTRACKING_REGEX,
+  type CliProcess,
+  type TestRedis,
+  clusterFlags,
+  grepCounts,
+  grepLineCount,
+  runCli,
+  startTestRedis,
+  startWorker,
+  syntheticLog,
+} from '@logcluster/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -21,7 +32,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'logcluster-format-'));
   commaName = join(dir, 'a,b "c".log');
   newlineName = join(dir, 'line\nbreak.log');
-  await writeFile(commaName, Buffer.concat([syntheticLog({ lines: 3_000, seed: 11 }), Buffer.from(`${QUOTED}\nthen ${QUOTED} and ${QUOTED}\n`)]));
+  await writeFile(
+    commaName,
+    Buffer.concat([syntheticLog({ lines: 3_000, seed: 11 }), Buffer.from(`${QUOTED}\nthen ${QUOTED} and ${QUOTED}\n`)]),
+  );
   await writeFile(newlineName, syntheticLog({ lines: 2_000, seed: 12 }));
   redis = await startTestRedis();
   client = redis.client();
@@ -39,7 +53,14 @@ function expectedRows(files: string[], patterns: string[]): string[][] {
   return files.flatMap((file) =>
     patterns.map((pattern) => {
       const counts = grepCounts(file, { pattern });
-      return [file, String(grepLineCount(file)), String(statSync(file).size), pattern, String(counts.lines), String(counts.occurrences)];
+      return [
+        file,
+        String(grepLineCount(file)),
+        String(statSync(file).size),
+        pattern,
+        String(counts.lines),
+        String(counts.occurrences),
+      ];
     }),
   );
 }
@@ -53,13 +74,26 @@ function csv(rows: string[][]): string {
 }
 
 function tsv(rows: string[][]): string {
-  const field = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n').replaceAll('\r', '\\r');
+  const field = (value: string) =>
+    value.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n').replaceAll('\r', '\\r');
   return [HEADER, ...rows].map((row) => `${row.map(field).join('\t')}\n`).join('');
 }
 
 describe('--format csv|tsv', () => {
   it('analyze prints the per-source table as CSV, with names and patterns quoted', async () => {
-    const result = await runCli(['analyze', '--format', 'csv', '--chunk-size', '64KiB', '-p', 'ERROR', '-p', QUOTED, commaName, newlineName]);
+    const result = await runCli([
+      'analyze',
+      '--format',
+      'csv',
+      '--chunk-size',
+      '64KiB',
+      '-p',
+      'ERROR',
+      '-p',
+      QUOTED,
+      commaName,
+      newlineName,
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const rows = expectedRows([commaName, newlineName], ['ERROR', QUOTED]);
@@ -72,11 +106,25 @@ describe('--format csv|tsv', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(tsv(expectedRows([newlineName, commaName], ['ERROR'])));
-    expect(result.stdout.split('\n')[1]).toBe(`${dir}/line\\nbreak.log\t${grepLineCount(newlineName)}\t${statSync(newlineName).size}\tERROR\t${grepCounts(newlineName, { pattern: 'ERROR' }).lines}\t${grepCounts(newlineName, { pattern: 'ERROR' }).occurrences}`);
+    expect(result.stdout.split('\n')[1]).toBe(
+      `${dir}/line\\nbreak.log\t${grepLineCount(newlineName)}\t${statSync(newlineName).size}\tERROR\t${grepCounts(newlineName, { pattern: 'ERROR' }).lines}\t${grepCounts(newlineName, { pattern: 'ERROR' }).occurrences}`,
+    );
   });
 
   it('submit prints it once the run ends, and report prints it for any run', async () => {
-    const submitted = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--format', 'csv', '--chunk-size', '16KiB', '-p', 'ERROR', '-p', 'WARN', commaName]);
+    const submitted = await runCli([
+      'submit',
+      ...clusterFlags(redis.url, PREFIX),
+      '--format',
+      'csv',
+      '--chunk-size',
+      '16KiB',
+      '-p',
+      'ERROR',
+      '-p',
+      'WARN',
+      commaName,
+    ]);
     expect(submitted.stderr).toBe('');
     expect(submitted.code).toBe(0);
     expect(submitted.stdout).toBe(csv(expectedRows([commaName], ['ERROR', 'WARN'])));
@@ -90,21 +138,49 @@ describe('--format csv|tsv', () => {
 
   it('a partial run: the table of what was counted, exit 3, and one line on stderr saying what is missing', async () => {
     const file = join(dir, 'catastrophic.log');
-    await writeFile(file, `${['ok', 'x'.repeat(40), ...Array.from({ length: 3000 }, (_, i) => `line ${i}`)].join('\n')}\n`);
-    const result = await runCli(['analyze', '--format', 'csv', '-E', '-p', BACKTRACKING_REGEX, '--task-timeout', '300', '--attempts', '1', '--chunk-size', '4KiB', file]);
+    await writeFile(
+      file,
+      `${['ok', 'x'.repeat(40), ...Array.from({ length: 3000 }, (_, i) => `line ${i}`)].join('\n')}\n`,
+    );
+    const result = await runCli([
+      'analyze',
+      '--format',
+      'csv',
+      '-E',
+      '-p',
+      BACKTRACKING_REGEX,
+      '--task-timeout',
+      '300',
+      '--attempts',
+      '1',
+      '--chunk-size',
+      '4KiB',
+      file,
+    ]);
     expect(result.code).toBe(3);
     expect(result.stdout.split('\n')[0]).toBe(HEADER.join(','));
     expect(result.stdout.split('\n')).toHaveLength(3);
-    expect(result.stderr).toMatch(/^logcluster: run (r-\S+) is partial: 1 chunk was dead-lettered and its lines are not in these counts \(logcluster report \1 lists them\)\n$/);
+    expect(result.stderr).toMatch(
+      /^logcluster: run (r-\S+) is partial: 1 chunk was dead-lettered and its lines are not in these counts \(logcluster report \1 lists them\)\n$/,
+    );
   });
 
   it('--json with --format, and a format it does not know, are usage errors (exit 2) naming what is allowed', async () => {
     const cases: [string[], RegExp][] = [
       [['analyze', '--json', '--format', 'csv', commaName], /--json and --format csv do not go together/],
-      [['submit', ...clusterFlags(redis.url, PREFIX), '--format', 'tsv', '--json', commaName], /--json and --format tsv do not go together/],
-      [['report', ...clusterFlags(redis.url, PREFIX), '--json', '--format', 'csv', 'r-none'], /--json and --format csv do not go together/],
+      [
+        ['submit', ...clusterFlags(redis.url, PREFIX), '--format', 'tsv', '--json', commaName],
+        /--json and --format tsv do not go together/,
+      ],
+      [
+        ['report', ...clusterFlags(redis.url, PREFIX), '--json', '--format', 'csv', 'r-none'],
+        /--json and --format csv do not go together/,
+      ],
       [['analyze', '--format', 'json', commaName], /--format must be one of: csv, tsv \(got "json"\)/],
-      [['report', ...clusterFlags(redis.url, PREFIX), '--format', 'xml', 'r-none'], /--format must be one of: csv, tsv \(got "xml"\)/],
+      [
+        ['report', ...clusterFlags(redis.url, PREFIX), '--format', 'xml', 'r-none'],
+        /--format must be one of: csv, tsv \(got "xml"\)/,
+      ],
     ];
     const runsBefore = await client.zcard(`${PREFIX}:runs`);
     for (const [args, message] of cases) {
@@ -120,7 +196,9 @@ describe('--format csv|tsv', () => {
   it('is explained by --help of analyze, submit and report', async () => {
     for (const command of ['analyze', 'submit', 'report']) {
       const help = (await runCli([command, '--help'])).stdout.replace(/\s+/g, ' ');
-      expect(help, command).toMatch(/--format <format> print the per-source table for scripts instead of the report: csv \(RFC 4180 quoting\) or tsv/);
+      expect(help, command).toMatch(
+        /--format <format> print the per-source table for scripts instead of the report: csv \(RFC 4180 quoting\) or tsv/,
+      );
     }
   });
 });

@@ -35,7 +35,19 @@ beforeAll(async () => {
   await writeFile(other, syntheticLog({ lines: 3_000, seed: 12, noFinalNewline: true }));
   await writeFile(
     words,
-    ['ERROR', 'ERRORS here', 'an ERROR_x', '-ERROR- and ERROR', 'ÉERROR ERRORé', 'ERROR²', 'error', 'WARN ERROR', 'WARN', '', 'ok'].join('\n') + '\n',
+    [
+      'ERROR',
+      'ERRORS here',
+      'an ERROR_x',
+      '-ERROR- and ERROR',
+      'ÉERROR ERRORé',
+      'ERROR²',
+      'error',
+      'WARN ERROR',
+      'WARN',
+      '',
+      'ok',
+    ].join('\n') + '\n',
   );
   // A tree for -r: logs at two depths, a compressed one, other names, a hidden directory,
   // a symbolic link to a file and one to a directory, and a FIFO (grep -r skips FIFOs).
@@ -66,7 +78,12 @@ const sorted = (text: string) => text.split('\n').filter(Boolean).sort();
 
 /** GNU grep's output, as a string, run in `cwd`. */
 function grep(args: string[], cwd = dir, input?: Buffer): string {
-  const result = spawnSync('grep', ['-a', ...args], { cwd, input, env: { ...process.env, LC_ALL: 'C.UTF-8' }, encoding: 'utf8' });
+  const result = spawnSync('grep', ['-a', ...args], {
+    cwd,
+    input,
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    encoding: 'utf8',
+  });
   if (result.status !== 0 && result.status !== 1) throw new Error(`grep ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
@@ -102,20 +119,34 @@ describe('inputs that cannot seek', () => {
     expect((JSON.parse(viaSocket.stdout) as RunReport).totals.matches.ERROR).toEqual(fromStdin);
     for (const direct of [[], ['--no-direct-read']]) {
       // Standard input a pipe, as a shell gives it.
-      const viaPipe = spawnSync('bash', ['-c', `cat "${join(dir, 'stdin.copy')}" | "${process.execPath}" "${LOGCLUSTER_BIN}" analyze --json ${direct.join(' ')} --chunk-size 16KiB /dev/stdin`], {
-        env: cleanEnv(),
-        encoding: 'utf8',
-      });
+      const viaPipe = spawnSync(
+        'bash',
+        [
+          '-c',
+          `cat "${join(dir, 'stdin.copy')}" | "${process.execPath}" "${LOGCLUSTER_BIN}" analyze --json ${direct.join(' ')} --chunk-size 16KiB /dev/stdin`,
+        ],
+        {
+          env: cleanEnv(),
+          encoding: 'utf8',
+        },
+      );
       expect(viaPipe.status, viaPipe.stderr).toBe(0);
       const report = JSON.parse(viaPipe.stdout) as RunReport;
       expect(report.totals.matches.ERROR).toEqual(fromStdin);
       expect(report.sources[0]!.name).toBe('/dev/stdin');
 
       // Process substitution, plain and compressed: bash hands over /dev/fd/N, a pipe.
-      const substituted = spawnSync('bash', ['-c', `"${process.execPath}" "${LOGCLUSTER_BIN}" analyze --json ${direct.join(' ')} --chunk-size 16KiB <(cat "${app}") <(gzip -c "${app}")`], {
-        env: cleanEnv(),
-        encoding: 'utf8',
-      });
+      const substituted = spawnSync(
+        'bash',
+        [
+          '-c',
+          `"${process.execPath}" "${LOGCLUSTER_BIN}" analyze --json ${direct.join(' ')} --chunk-size 16KiB <(cat "${app}") <(gzip -c "${app}")`,
+        ],
+        {
+          env: cleanEnv(),
+          encoding: 'utf8',
+        },
+      );
       expect(substituted.status, substituted.stderr).toBe(0);
       const both = JSON.parse(substituted.stdout) as RunReport;
       expect(both.sources.map((source) => source.matches.ERROR)).toEqual([expected, expected]);
@@ -147,7 +178,10 @@ describe('inputs that cannot seek', () => {
     // No writer ever comes: SIGTERM ends the wait (no thread is held in open()).
     const lonely = join(dir, 'fifos', 'lonely');
     spawnSync('mkfifo', [lonely]);
-    const waiting = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', lonely], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const waiting = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', lonely], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => waiting.on('exit', (code) => resolve(code)));
     await until('analyze to open the FIFO and wait for its writer', () => holdsOpen(waiting.pid!, lonely));
     const stoppedAt = Date.now();
@@ -164,17 +198,47 @@ describe('through submit, to a cluster', () => {
     const worker = await startWorker(redis.url, 'habits', 'w1');
     try {
       const flags = clusterFlags(redis.url, 'habits').join(' ');
-      const substituted = spawnSync('bash', ['-c', `"${process.execPath}" "${LOGCLUSTER_BIN}" submit ${flags} -c -w -e ERROR <(cat "${app}") <(gzip -c "${other}")`], { env: cleanEnv(), encoding: 'utf8' });
+      const substituted = spawnSync(
+        'bash',
+        [
+          '-c',
+          `"${process.execPath}" "${LOGCLUSTER_BIN}" submit ${flags} -c -w -e ERROR <(cat "${app}") <(gzip -c "${other}")`,
+        ],
+        { env: cleanEnv(), encoding: 'utf8' },
+      );
       expect(substituted.status, substituted.stderr).toBe(0);
       const [fromApp, fromOther] = substituted.stdout.trim().split('\n');
-      expect(fromApp).toMatch(new RegExp(`^/dev/fd/\\d+:${grepCounts(app, { pattern: 'ERROR', wholeWord: true }).lines}$`));
-      expect(fromOther).toMatch(new RegExp(`^/dev/fd/\\d+:${grepCounts(other, { pattern: 'ERROR', wholeWord: true }).lines}$`));
+      expect(fromApp).toMatch(
+        new RegExp(`^/dev/fd/\\d+:${grepCounts(app, { pattern: 'ERROR', wholeWord: true }).lines}$`),
+      );
+      expect(fromOther).toMatch(
+        new RegExp(`^/dev/fd/\\d+:${grepCounts(other, { pattern: 'ERROR', wholeWord: true }).lines}$`),
+      );
 
       const tree = join(dir, 'tree');
-      const recursive = await runCli(['submit', ...clusterFlags(redis.url, 'habits'), '-r', '-c', '-v', '--include=*.log', '-e', 'ERROR', '-e', 'WARN', tree]);
+      const recursive = await runCli([
+        'submit',
+        ...clusterFlags(redis.url, 'habits'),
+        '-r',
+        '-c',
+        '-v',
+        '--include=*.log',
+        '-e',
+        'ERROR',
+        '-e',
+        'WARN',
+        tree,
+      ]);
       expect(recursive.code, recursive.stderr).toBe(0);
-      const theirs = grep(['-r', '-c', '-v', '--include=*.log', '-e', 'ERROR', '-e', 'WARN', tree]).split('\n').filter((line) => line && !line.includes('.gz:'));
-      expect(recursive.stdout.split('\n').filter((line) => line && !line.includes('.gz:')).sort()).toEqual(theirs.sort());
+      const theirs = grep(['-r', '-c', '-v', '--include=*.log', '-e', 'ERROR', '-e', 'WARN', tree])
+        .split('\n')
+        .filter((line) => line && !line.includes('.gz:'));
+      expect(
+        recursive.stdout
+          .split('\n')
+          .filter((line) => line && !line.includes('.gz:'))
+          .sort(),
+      ).toEqual(theirs.sort());
     } finally {
       await worker.stop();
       await redis.stop();
@@ -186,19 +250,32 @@ describe("grep's flags", () => {
   it('-e and -p add patterns in the order given, -F is the default, and -E with -F is refused', async () => {
     const report = await json(['-e', 'ERROR', '-p', 'WARN', '-e', 'timed out', '-F', app]);
     expect(report.patterns.map((spec) => spec.pattern)).toEqual(['ERROR', 'WARN', 'timed out']);
-    for (const pattern of ['ERROR', 'WARN', 'timed out']) expect(report.totals.matches[pattern]).toEqual(grepCounts(app, { pattern }));
+    for (const pattern of ['ERROR', 'WARN', 'timed out'])
+      expect(report.totals.matches[pattern]).toEqual(grepCounts(app, { pattern }));
     // Several patterns: a line counts once in `any` if it matches any of them, as in grep -c.
-    expect(report.totals.any).toEqual({ lines: grepAnyCount(app, [{ pattern: 'ERROR' }, { pattern: 'WARN' }, { pattern: 'timed out' }]) });
+    expect(report.totals.any).toEqual({
+      lines: grepAnyCount(app, [{ pattern: 'ERROR' }, { pattern: 'WARN' }, { pattern: 'timed out' }]),
+    });
     expect(report.sources[0]!.any).toEqual(report.totals.any);
     // One pattern: no `any`.
     expect((await json(['-e', 'ERROR', app])).totals.any).toBeUndefined();
 
     // The human report adds a row for them, and says which lines -v counts.
     const human = await analyze(['-e', 'ERROR', '-e', 'WARN', app]);
-    expect(human.stdout).toMatch(new RegExp(`^ +\\(any of them\\) +${grepAnyCount(app, [{ pattern: 'ERROR' }, { pattern: 'WARN' }])} +–$`, 'm'));
+    expect(human.stdout).toMatch(
+      new RegExp(`^ +\\(any of them\\) +${grepAnyCount(app, [{ pattern: 'ERROR' }, { pattern: 'WARN' }])} +–$`, 'm'),
+    );
     const inverted = await analyze(['-v', '-e', 'ERROR', '-e', 'WARN', app]);
     expect(inverted.stdout).toMatch(/^SOURCE +LINES +PATTERN +NON-MATCHING LINES +OCCURRENCES$/m);
-    expect(inverted.stdout).toMatch(new RegExp(`^ +\\(none of them\\) +${grepAnyCount(app, [{ pattern: 'ERROR', invert: true }, { pattern: 'WARN', invert: true }])} +–$`, 'm'));
+    expect(inverted.stdout).toMatch(
+      new RegExp(
+        `^ +\\(none of them\\) +${grepAnyCount(app, [
+          { pattern: 'ERROR', invert: true },
+          { pattern: 'WARN', invert: true },
+        ])} +–$`,
+        'm',
+      ),
+    );
 
     const both = await analyze(['-E', '-F', '-e', 'x', app]);
     expect(both.code).toBe(2);
@@ -219,13 +296,26 @@ describe("grep's flags", () => {
     ];
     for (const { flags, patterns, regex } of cases) {
       const report = await json([...flags, ...patterns.flatMap((pattern) => ['-e', pattern]), words, app]);
-      const options = { regex: regex === true, ignoreCase: flags.includes('-i'), wholeWord: flags.includes('-w'), wholeLine: flags.includes('-x'), invert: flags.includes('-v') };
+      const options = {
+        regex: regex === true,
+        ignoreCase: flags.includes('-i'),
+        wholeWord: flags.includes('-w'),
+        wholeLine: flags.includes('-x'),
+        invert: flags.includes('-v'),
+      };
       for (const [s, file] of [words, app].entries()) {
         for (const pattern of patterns) {
-          expect(report.sources[s]!.matches[pattern], `${flags.join(' ')} ${pattern} ${file}`).toEqual(grepCounts(file, { pattern, ...options }));
+          expect(report.sources[s]!.matches[pattern], `${flags.join(' ')} ${pattern} ${file}`).toEqual(
+            grepCounts(file, { pattern, ...options }),
+          );
         }
         if (patterns.length > 1) {
-          expect(report.sources[s]!.any, `${flags.join(' ')} any ${file}`).toEqual({ lines: grepAnyCount(file, patterns.map((pattern) => ({ pattern, ...options }))) });
+          expect(report.sources[s]!.any, `${flags.join(' ')} any ${file}`).toEqual({
+            lines: grepAnyCount(
+              file,
+              patterns.map((pattern) => ({ pattern, ...options })),
+            ),
+          });
         }
       }
       expect(report.patterns[0]).toEqual({
@@ -243,8 +333,16 @@ describe("grep's flags", () => {
     const one = await analyze(['-c', '-e', 'ERROR', app]);
     expect(one.code).toBe(0);
     expect(one.stdout).toBe(grep(['-c', '-e', 'ERROR', app]));
-    const stdin = await analyze(['-c', '-v', '-w', '-e', 'ERROR', '-e', 'WARN', app, other, '-'], { stdin: syntheticLog({ lines: 500, seed: 3 }) });
-    expect(stdin.stdout).toBe(grep(['-c', '-v', '-w', '-e', 'ERROR', '-e', 'WARN', app, other, '-'], dir, syntheticLog({ lines: 500, seed: 3 })));
+    const stdin = await analyze(['-c', '-v', '-w', '-e', 'ERROR', '-e', 'WARN', app, other, '-'], {
+      stdin: syntheticLog({ lines: 500, seed: 3 }),
+    });
+    expect(stdin.stdout).toBe(
+      grep(
+        ['-c', '-v', '-w', '-e', 'ERROR', '-e', 'WARN', app, other, '-'],
+        dir,
+        syntheticLog({ lines: 500, seed: 3 }),
+      ),
+    );
     expect(stdin.stderr).toBe('');
     const regex = await analyze(['-c', '-i', '-E', '-e', 'time[sd]? out', other]);
     expect(regex.stdout).toBe(grep(['-c', '-i', '-E', '-e', 'time[sd]? out', other]));
@@ -269,29 +367,64 @@ describe("grep's flags", () => {
       ['-r', '--exclude=*.log', 'tree/api/api.log', 'tree/web/notes.md'],
     ];
     for (const args of cases) {
-      const options = args.filter((arg) => arg.startsWith('-') && arg !== '-r' && arg !== '-R').flatMap((arg) => {
-        const [name, value] = arg.split('=');
-        return [name!, value!];
-      });
-      const ours = await analyze(['-c', args[0]!, ...options, ...args.filter((arg) => !arg.startsWith('-'))].map((arg) => (arg.startsWith('tree') ? join(dir, arg) : arg)));
+      const options = args
+        .filter((arg) => arg.startsWith('-') && arg !== '-r' && arg !== '-R')
+        .flatMap((arg) => {
+          const [name, value] = arg.split('=');
+          return [name!, value!];
+        });
+      const ours = await analyze(
+        ['-c', args[0]!, ...options, ...args.filter((arg) => !arg.startsWith('-'))].map((arg) =>
+          arg.startsWith('tree') ? join(dir, arg) : arg,
+        ),
+      );
       expect(ours.code, `${args.join(' ')}: ${ours.stderr}`).toBe(0);
       // grep decompresses nothing: its count for the .gz file is of the compressed bytes.
-      const theirs = grep(['-c', '-e', 'ERROR', '-D', 'skip', ...args.map((arg) => (arg.startsWith('tree') ? join(dir, arg) : arg))]);
+      const theirs = grep([
+        '-c',
+        '-e',
+        'ERROR',
+        '-D',
+        'skip',
+        ...args.map((arg) => (arg.startsWith('tree') ? join(dir, arg) : arg)),
+      ]);
       const gz = (line: string) => line.includes('.gz:');
-      expect(sorted(ours.stdout).filter((line) => !gz(line)), args.join(' ')).toEqual(sorted(theirs).filter((line) => !gz(line)));
-      expect(sorted(ours.stdout).filter(gz), args.join(' ')).toEqual(sorted(theirs).filter(gz).map((line) => line.replace(/:\d+$/, `:${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`)));
+      expect(
+        sorted(ours.stdout).filter((line) => !gz(line)),
+        args.join(' '),
+      ).toEqual(sorted(theirs).filter((line) => !gz(line)));
+      expect(sorted(ours.stdout).filter(gz), args.join(' ')).toEqual(
+        sorted(theirs)
+          .filter(gz)
+          .map((line) => line.replace(/:\d+$/, `:${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`)),
+      );
     }
     // grep names what it finds below dir// as below dir/; a command-line dir/ is no match for --exclude-dir=dir.
     const slashes = await analyze(['-r', '-c', '--exclude-dir=api', 'api//'], { cwd: tree });
-    expect(sorted(slashes.stdout)).toEqual(sorted(grep(['-r', '-c', '--exclude-dir=api', 'ERROR', 'api//'], tree).replace(/^(api\/old\/api\.2\.log\.gz:)\d+$/gm, `$1${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`)));
+    expect(sorted(slashes.stdout)).toEqual(
+      sorted(
+        grep(['-r', '-c', '--exclude-dir=api', 'ERROR', 'api//'], tree).replace(
+          /^(api\/old\/api\.2\.log\.gz:)\d+$/gm,
+          `$1${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`,
+        ),
+      ),
+    );
     // No path: the working directory, which --exclude-dir does not leave out (skipping .git this way is common).
     const dotless = await analyze(['-r', '-c', '--exclude-dir=.*', '--include=*.log'], { cwd: tree });
     expect(dotless.code, dotless.stderr).toBe(0);
-    expect(sorted(dotless.stdout).filter((line) => !line.includes('.gz:'))).toEqual(sorted(grep(['-r', '-c', '--exclude-dir=.*', '--include=*.log', 'ERROR'], tree)).filter((line) => !line.includes('.gz:')));
+    expect(sorted(dotless.stdout).filter((line) => !line.includes('.gz:'))).toEqual(
+      sorted(grep(['-r', '-c', '--exclude-dir=.*', '--include=*.log', 'ERROR'], tree)).filter(
+        (line) => !line.includes('.gz:'),
+      ),
+    );
     // No path: the working directory, its files named without ./
     const here = await analyze(['-r', '-c', '--include=*.log'], { cwd: tree });
     expect(here.code, here.stderr).toBe(0);
-    expect(sorted(here.stdout).filter((line) => !line.includes('.gz:'))).toEqual(sorted(grep(['-r', '-c', '-D', 'skip', '--include=*.log', 'ERROR'], tree)).filter((line) => !line.includes('.gz:')));
+    expect(sorted(here.stdout).filter((line) => !line.includes('.gz:'))).toEqual(
+      sorted(grep(['-r', '-c', '-D', 'skip', '--include=*.log', 'ERROR'], tree)).filter(
+        (line) => !line.includes('.gz:'),
+      ),
+    );
     // A directory without -r is refused, saying -r searches it.
     const refused = await analyze([tree]);
     expect(refused.code).toBe(2);
@@ -308,51 +441,78 @@ describe("grep's flags", () => {
     const looped = await analyze(['-R', '-c', 'd'], { cwd: loops });
     expect(looped.stdout).toBe(grep(['-R', '-c', 'ERROR', 'd'], loops));
     // Both links lead back into d: through up at once, through upper one level higher.
-    expect(looped.stderr).toBe('logcluster: warning: d/sub/up: recursive directory loop; left out\nlogcluster: warning: d/sub/upper/d: recursive directory loop; left out\n');
+    expect(looped.stderr).toBe(
+      'logcluster: warning: d/sub/up: recursive directory loop; left out\nlogcluster: warning: d/sub/upper/d: recursive directory loop; left out\n',
+    );
     // A loop is only a warning to grep: it exits 0.
     expect(looped.code).toBe(0);
   });
 
-  it.skipIf(process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).status !== 0)('-r leaves out a directory and a file it may not read, says so, and exits 2 as grep does', async () => {
-    const locked = join(dir, 'locked');
-    await mkdir(join(locked, 'closed'), { recursive: true });
-    await writeFile(join(locked, 'open.log'), 'ERROR open\n');
-    await writeFile(join(locked, 'secret.log'), 'ERROR secret\n');
-    await writeFile(join(locked, 'closed', 'inner.log'), 'ERROR inner\n');
-    const chmod = (mode: string, ...paths: string[]) => spawnSync('chmod', [mode, ...paths]);
-    chmod('755', dir, locked);
-    chmod('000', join(locked, 'closed'), join(locked, 'secret.log'));
-    try {
-      // As nobody, for whom the permissions hold (root reads everything).
-      const asNobody = (command: string[]) => spawnSync('runuser', ['-u', 'nobody', '--', ...command], { cwd: locked, env: { ...cleanEnv(), LC_ALL: 'C.UTF-8' }, encoding: 'utf8' });
-      const ours = asNobody([process.execPath, LOGCLUSTER_BIN, 'analyze', '-r', '-c', '.']);
-      const theirs = asNobody(['grep', '-r', '-c', 'ERROR', '.']);
-      expect(theirs.status).toBe(2);
-      expect(ours.status, ours.stderr).toBe(2);
-      expect(ours.stdout).toBe(theirs.stdout);
-      expect(ours.stderr).toBe(
-        'logcluster: warning: ./closed: cannot read the directory: permission denied; left out\n' +
-          'logcluster: warning: ./secret.log: cannot be read: permission denied; left out\n',
-      );
-    } finally {
-      chmod('755', join(locked, 'closed'));
-      chmod('644', join(locked, 'secret.log'));
-      chmod('700', dir);
-    }
-  });
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).status !== 0)(
+    '-r leaves out a directory and a file it may not read, says so, and exits 2 as grep does',
+    async () => {
+      const locked = join(dir, 'locked');
+      await mkdir(join(locked, 'closed'), { recursive: true });
+      await writeFile(join(locked, 'open.log'), 'ERROR open\n');
+      await writeFile(join(locked, 'secret.log'), 'ERROR secret\n');
+      await writeFile(join(locked, 'closed', 'inner.log'), 'ERROR inner\n');
+      const chmod = (mode: string, ...paths: string[]) => spawnSync('chmod', [mode, ...paths]);
+      chmod('755', dir, locked);
+      chmod('000', join(locked, 'closed'), join(locked, 'secret.log'));
+      try {
+        // As nobody, for whom the permissions hold (root reads everything).
+        const asNobody = (command: string[]) =>
+          spawnSync('runuser', ['-u', 'nobody', '--', ...command], {
+            cwd: locked,
+            env: { ...cleanEnv(), LC_ALL: 'C.UTF-8' },
+            encoding: 'utf8',
+          });
+        const ours = asNobody([process.execPath, LOGCLUSTER_BIN, 'analyze', '-r', '-c', '.']);
+        const theirs = asNobody(['grep', '-r', '-c', 'ERROR', '.']);
+        expect(theirs.status).toBe(2);
+        expect(ours.status, ours.stderr).toBe(2);
+        expect(ours.stdout).toBe(theirs.stdout);
+        expect(ours.stderr).toBe(
+          'logcluster: warning: ./closed: cannot read the directory: permission denied; left out\n' +
+            'logcluster: warning: ./secret.log: cannot be read: permission denied; left out\n',
+        );
+      } finally {
+        chmod('755', join(locked, 'closed'));
+        chmod('644', join(locked, 'secret.log'));
+        chmod('700', dir);
+      }
+    },
+  );
 
   it('expands globs the shell did not, and says when one matches nothing', async () => {
     const report = await json([join(dir, 'tree', 'api', '**', '*.log*')]);
-    expect(report.sources.map((source) => source.name)).toEqual(['api.log', 'old/api.1.log', 'old/api.2.log.gz'].map((name) => join(dir, 'tree', 'api', name)));
+    expect(report.sources.map((source) => source.name)).toEqual(
+      ['api.log', 'old/api.1.log', 'old/api.2.log.gz'].map((name) => join(dir, 'tree', 'api', name)),
+    );
     const quoted = await analyze(['-c', join(dir, '*.log')]);
     expect(quoted.stdout).toBe(grep(['-c', '-e', 'ERROR', app, other, words]));
     // As bash with globstar: a last ** names every file and directory below, at any depth
     // (with -r, a directory's files are then searched again, as grep -r searches each path given).
     const everything = await analyze(['-c', '-r', '**'], { cwd: join(dir, 'tree', 'api') });
-    expect(sorted(everything.stdout)).toEqual(sorted(grep(['-c', '-r', '-e', 'ERROR', 'api.log', 'old', 'old/api.1.log', 'old/api.2.log.gz'], join(dir, 'tree', 'api')).replace(/^(old\/api\.2\.log\.gz:)\d+$/gm, `$1${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`)));
+    expect(sorted(everything.stdout)).toEqual(
+      sorted(
+        grep(
+          ['-c', '-r', '-e', 'ERROR', 'api.log', 'old', 'old/api.1.log', 'old/api.2.log.gz'],
+          join(dir, 'tree', 'api'),
+        ).replace(
+          /^(old\/api\.2\.log\.gz:)\d+$/gm,
+          `$1${grepCounts(join(dir, 'gz.plain'), { pattern: 'ERROR' }).lines}`,
+        ),
+      ),
+    );
     // A glob ending in / names directories only.
     const directories = await analyze(['-c', '-r', '*/'], { cwd: join(dir, 'tree') });
-    expect(directories.stdout.split('\n').filter(Boolean).every((line) => line.startsWith('api/') || line.startsWith('web/'))).toBe(true);
+    expect(
+      directories.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => line.startsWith('api/') || line.startsWith('web/')),
+    ).toBe(true);
     const none = await analyze([join(dir, '*.nothing')]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/\*\.nothing: no file matches this pattern/);

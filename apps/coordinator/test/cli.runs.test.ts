@@ -42,7 +42,11 @@ describe('logcluster runs', () => {
     expect(lines[0]).toMatch(/^RUN +STATUS +STARTED +DURATION +CHUNKS +PATTERNS +SOURCES$/);
     // Newest first.
     expect(lines[1]).toMatch(new RegExp(`^${one} +running +\\S+ +.+ +0/1 +warn \\(-i\\) +${files[0]}$`));
-    expect(lines[2]).toMatch(new RegExp(`^${many} +running +\\S+ +.+ +0/5 +ERROR, "timed out" +${files[0]}, ${files[1]}, "${files[2]}" \\+2 more$`));
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^${many} +running +\\S+ +.+ +0/5 +ERROR, "timed out" +${files[0]}, ${files[1]}, "${files[2]}" \\+2 more$`,
+      ),
+    );
     expect(lines).toHaveLength(3);
   });
 

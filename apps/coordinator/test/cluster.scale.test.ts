@@ -36,7 +36,10 @@ const CHUNK_SIZE = 16 * 1024;
 const MIN_JOBS = 12;
 
 const unavailable = await netnsUnavailable();
-const MODE = unavailable === undefined ? 'hosts in separate network namespaces' : `plain processes (no namespaces: ${unavailable})`;
+const MODE =
+  unavailable === undefined
+    ? 'hosts in separate network namespaces'
+    : `plain processes (no namespaces: ${unavailable})`;
 console.log(`cluster.scale: ${NAMES.length} workers as ${MODE}`);
 
 let dir: string | undefined;
@@ -51,7 +54,9 @@ beforeAll(async () => {
   await writeFile(file, syntheticLog({ lines: 340_000, seed: 2026 }));
   if (unavailable === undefined) {
     network = await createNetnsNetwork(NAMES.length);
-    console.log(`cluster.scale: bridge ${network.bridge} at ${network.gateway}, hosts ${network.hosts.map((host) => `${host.namespace} ${host.address}`).join(', ')}`);
+    console.log(
+      `cluster.scale: bridge ${network.bridge} at ${network.gateway}, hosts ${network.hosts.map((host) => `${host.namespace} ${host.address}`).join(', ')}`,
+    );
     // Clients from other hosts: Redis listens on the bridge and wants a password.
     redis = await startTestRedis({ tcpHost: network.gateway, password: randomBytes(12).toString('hex') });
   } else {
@@ -59,7 +64,9 @@ beforeAll(async () => {
   }
   const url = redis.tcpUrl ?? redis.url;
   workers = NAMES.map((name, i) =>
-    startCli(['worker', ...clusterFlags(url, PREFIX), '--name', name, '--threads', '1', '--concurrency', '1'], { via: network?.hosts[i]!.via }),
+    startCli(['worker', ...clusterFlags(url, PREFIX), '--name', name, '--threads', '1', '--concurrency', '1'], {
+      via: network?.hosts[i]!.via,
+    }),
   );
   // Every worker is up and waiting for jobs before anything is submitted.
   await Promise.all(workers.map((worker) => worker.waitForStderr(/started/)));
@@ -93,7 +100,12 @@ function parseClientList(text: string): ClientEntry[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const fields = new Map(line.trim().split(' ').map((field) => [field.slice(0, field.indexOf('=')), field.slice(field.indexOf('=') + 1)]));
+      const fields = new Map(
+        line
+          .trim()
+          .split(' ')
+          .map((field) => [field.slice(0, field.indexOf('=')), field.slice(field.indexOf('=') + 1)]),
+      );
       const addr = fields.get('addr') ?? '';
       return { name: fields.get('name') ?? '', host: addr.slice(0, addr.lastIndexOf(':')) };
     });
@@ -101,7 +113,14 @@ function parseClientList(text: string): ClientEntry[] {
 
 describe(`scale out: ${NAMES.length} worker processes as ${MODE}`, () => {
   it('spreads a run of many jobs over every worker, with totals equal to grep', async () => {
-    const result = await runCli(['submit', ...clusterFlags(redis!.url, PREFIX), '--json', '--chunk-size', `${CHUNK_SIZE / 1024}KiB`, file]);
+    const result = await runCli([
+      'submit',
+      ...clusterFlags(redis!.url, PREFIX),
+      '--json',
+      '--chunk-size',
+      `${CHUNK_SIZE / 1024}KiB`,
+      file,
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as RunReport;
@@ -111,7 +130,9 @@ describe(`scale out: ${NAMES.length} worker processes as ${MODE}`, () => {
     // Clearly more jobs than workers: chunks are a little under 16 KiB (they end at a
     // newline), so 64 of them fill a job.
     expect(report.totals.chunks).toBeGreaterThanOrEqual(MIN_JOBS * MAX_CHUNKS_PER_JOB);
-    console.log(`cluster.scale: ${report.totals.chunks} chunks in about ${Math.ceil(report.totals.chunks / MAX_CHUNKS_PER_JOB)} jobs, per worker ${JSON.stringify(report.workers)}`);
+    console.log(
+      `cluster.scale: ${report.totals.chunks} chunks in about ${Math.ceil(report.totals.chunks / MAX_CHUNKS_PER_JOB)} jobs, per worker ${JSON.stringify(report.workers)}`,
+    );
 
     // Every worker counted, and between them every chunk once.
     expect(Object.keys(report.workers).sort()).toEqual(NAMES);

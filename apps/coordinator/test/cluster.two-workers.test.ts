@@ -53,7 +53,19 @@ const connection = () => ['--redis', redis.url, '--prefix', PREFIX];
 
 describe('submit to two worker processes', () => {
   it('spreads a multi-file run over both workers, with totals equal to grep', async () => {
-    const result = await runCli(['submit', ...connection(), '--json', '--chunk-size', '64KiB', '-i', '-p', 'error', '-p', 'timed out', ...files.map((f) => f.path)]);
+    const result = await runCli([
+      'submit',
+      ...connection(),
+      '--json',
+      '--chunk-size',
+      '64KiB',
+      '-i',
+      '-p',
+      'error',
+      '-p',
+      'timed out',
+      ...files.map((f) => f.path),
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as RunReport;
@@ -99,7 +111,9 @@ describe('submit to two worker processes', () => {
 
     const report = await runCli(['report', ...connection(), '--json', runId]);
     expect(report.code).toBe(0);
-    expect((JSON.parse(report.stdout) as RunReport).totals.matches.ERROR).toEqual(grepCounts(files[0]!.plain, { pattern: 'ERROR' }));
+    expect((JSON.parse(report.stdout) as RunReport).totals.matches.ERROR).toEqual(
+      grepCounts(files[0]!.plain, { pattern: 'ERROR' }),
+    );
     const human = await runCli(['status', ...connection(), runId]);
     expect(human.stdout).toMatch(new RegExp(`^run ${runId} {2}completed {2}\\d+/\\d+ chunks settled`));
 

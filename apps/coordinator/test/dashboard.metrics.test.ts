@@ -39,7 +39,10 @@ let base: string;
 let report: RunReport;
 
 /** A scrape, parsed: `name{labels}` → value. */
-async function scrape(url: string, headers: Record<string, string> = {}): Promise<{ text: string; values: Map<string, number> }> {
+async function scrape(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ text: string; values: Map<string, number> }> {
   const response = await fetch(url, { headers });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -60,10 +63,19 @@ async function scrape(url: string, headers: Record<string, string> = {}): Promis
  */
 function promtoolProblems(text: string): string[] {
   const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool is needed (Debian: apt-get install prometheus; scripts/setup installs it): ${result.error.message}`);
+  if (result.error)
+    throw new Error(
+      `promtool is needed (Debian: apt-get install prometheus; scripts/setup installs it): ${result.error.message}`,
+    );
   const findings = `${result.stdout}${result.stderr}`.split('\n').filter(Boolean);
-  if (result.status !== 0 && findings.length === 0) throw new Error(`promtool failed with exit ${String(result.status)} and said nothing`);
-  return findings.filter((line) => !/^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(line));
+  if (result.status !== 0 && findings.length === 0)
+    throw new Error(`promtool failed with exit ${String(result.status)} and said nothing`);
+  return findings.filter(
+    (line) =>
+      !/^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(
+        line,
+      ),
+  );
 }
 
 beforeAll(async () => {
@@ -93,19 +105,39 @@ describe('worker metrics', () => {
     expect(before.values.get('logcluster_chunks_total{outcome="dead_lettered",worker="metered"}')).toBe(0);
     expect(before.values.get('logcluster_processed_lines_total{worker="metered"}')).toBe(0);
 
-    const result = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--json', '--chunk-size', '16KiB', '--attempts', '1', '-E', '-p', BACKTRACKING_REGEX, '-p', 'ERROR', file]);
+    const result = await runCli([
+      'submit',
+      ...clusterFlags(redis.url, PREFIX),
+      '--json',
+      '--chunk-size',
+      '16KiB',
+      '--attempts',
+      '1',
+      '-E',
+      '-p',
+      BACKTRACKING_REGEX,
+      '-p',
+      'ERROR',
+      file,
+    ]);
     expect(result.code, result.stderr).toBe(3);
     report = JSON.parse(result.stdout) as RunReport;
     expect(report.totals.chunksDeadLettered).toBe(1);
 
     const after = await scrape(workerMetrics);
     expect(promtoolProblems(after.text)).toEqual([]);
-    expect(after.values.get('logcluster_chunks_total{outcome="completed",worker="metered"}')).toBe(report.totals.chunksDone);
+    expect(after.values.get('logcluster_chunks_total{outcome="completed",worker="metered"}')).toBe(
+      report.totals.chunksDone,
+    );
     expect(after.values.get('logcluster_chunks_total{outcome="dead_lettered",worker="metered"}')).toBe(1);
     // The lines counted are the file's, less the dead chunk's.
     const dead = report.sources[0]!.deadLettered[0]!;
-    expect(after.values.get('logcluster_processed_lines_total{worker="metered"}')).toBe(grepLineCount(file) - dead.lineCount!);
-    expect(after.values.get('logcluster_processed_bytes_total{worker="metered"}')).toBe(report.totals.bytes - dead.byteLength);
+    expect(after.values.get('logcluster_processed_lines_total{worker="metered"}')).toBe(
+      grepLineCount(file) - dead.lineCount!,
+    );
+    expect(after.values.get('logcluster_processed_bytes_total{worker="metered"}')).toBe(
+      report.totals.bytes - dead.byteLength,
+    );
     expect(after.values.get('logcluster_chunk_duration_seconds_count{worker="metered"}')).toBeGreaterThan(0);
     const utilization = after.values.get('logcluster_pool_utilization{worker="metered"}')!;
     expect(utilization).toBeGreaterThan(0);
@@ -118,14 +150,21 @@ describe('worker metrics', () => {
     await writeFile(deadPart, await linesOf(file, dead.firstLine!, dead.lineCount!));
     const errors = grepCounts(file, { pattern: 'ERROR', regex: true });
     const missing = grepCounts(deadPart, { pattern: 'ERROR', regex: true });
-    expect(report.totals.matches.ERROR).toEqual({ lines: errors.lines - missing.lines, occurrences: errors.occurrences - missing.occurrences });
+    expect(report.totals.matches.ERROR).toEqual({
+      lines: errors.lines - missing.lines,
+      occurrences: errors.occurrences - missing.occurrences,
+    });
     // Its log is JSON lines (stderr is not a terminal), the dead-letter one with the run and range as fields.
     const events = worker
       .stderr()
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(events.every((event) => event.service === 'worker' && event.worker === 'metered' && typeof event.time === 'string')).toBe(true);
+    expect(
+      events.every(
+        (event) => event.service === 'worker' && event.worker === 'metered' && typeof event.time === 'string',
+      ),
+    ).toBe(true);
     const deadLettered = events.filter((event) => event.event === 'dead-lettered');
     expect(deadLettered).toHaveLength(1);
     expect(deadLettered[0]).toMatchObject({
@@ -136,7 +175,7 @@ describe('worker metrics', () => {
       lastLine: dead.lineCount!,
       byteOffset: 0,
       byteLength: dead.byteLength,
-      reason: expect.stringMatching(/^TASK_TIMEOUT: / ) as unknown,
+      reason: expect.stringMatching(/^TASK_TIMEOUT: /) as unknown,
     });
   });
 
@@ -153,7 +192,9 @@ describe('logcluster serve', () => {
       const anonymous = await fetch(`${base}${path}`);
       expect(anonymous.status, path).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
-      const wrong = await fetch(`${base}${path}`, { headers: { authorization: `Basic ${Buffer.from(`${USER}:nope`).toString('base64')}` } });
+      const wrong = await fetch(`${base}${path}`, {
+        headers: { authorization: `Basic ${Buffer.from(`${USER}:nope`).toString('base64')}` },
+      });
       expect(wrong.status, path).toBe(401);
       expect((await fetch(`${base}${path}`, { headers: { authorization: AUTH } })).status, path).toBe(200);
     }
@@ -162,8 +203,17 @@ describe('logcluster serve', () => {
   });
 
   it('shows both queues by name, and the dead-lettered chunk with its error', async () => {
-    const response = await fetch(`${base}/admin/queues/api/queues?activeQueue=dead-letter&status=waiting`, { headers: { authorization: AUTH } });
-    const { queues } = (await response.json()) as { queues: { name: string; displayName: string; readOnlyMode: boolean; jobs: { data: { error?: { code?: string } } }[] }[] };
+    const response = await fetch(`${base}/admin/queues/api/queues?activeQueue=dead-letter&status=waiting`, {
+      headers: { authorization: AUTH },
+    });
+    const { queues } = (await response.json()) as {
+      queues: {
+        name: string;
+        displayName: string;
+        readOnlyMode: boolean;
+        jobs: { data: { error?: { code?: string } } }[];
+      }[];
+    };
     expect(queues.map((queue) => [queue.name, queue.displayName, queue.readOnlyMode])).toEqual([
       ['chunks', 'Chunks to count', true],
       ['dead-letter', 'Dead-lettered chunks', true],
@@ -187,8 +237,12 @@ describe('logcluster serve', () => {
   it('refuses to listen beyond loopback without credentials, or with half of them (exit 2)', async () => {
     const open = await runCli(['serve', ...clusterFlags(redis.url, PREFIX), '--host', '0.0.0.0', '--port', '0']);
     expect(open.code).toBe(2);
-    expect(open.stderr).toMatch(/refusing to serve the dashboard on 0\.0\.0\.0 without credentials: set LOGCLUSTER_DASHBOARD_USER and LOGCLUSTER_DASHBOARD_PASSWORD/);
-    const half = await runCli(['serve', ...clusterFlags(redis.url, PREFIX), '--port', '0'], { env: { LOGCLUSTER_DASHBOARD_USER: USER } });
+    expect(open.stderr).toMatch(
+      /refusing to serve the dashboard on 0\.0\.0\.0 without credentials: set LOGCLUSTER_DASHBOARD_USER and LOGCLUSTER_DASHBOARD_PASSWORD/,
+    );
+    const half = await runCli(['serve', ...clusterFlags(redis.url, PREFIX), '--port', '0'], {
+      env: { LOGCLUSTER_DASHBOARD_USER: USER },
+    });
     expect(half.code).toBe(2);
     expect(half.stderr).toMatch(/set both LOGCLUSTER_DASHBOARD_USER and LOGCLUSTER_DASHBOARD_PASSWORD, or neither/);
   });
@@ -198,7 +252,14 @@ describe('the dashboard in a browser (Debian chromium, headless)', () => {
   it('with credentials shows both queues and the dead-lettered chunk; without them gets 401', async () => {
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       // Without credentials the server answers 401 with a Basic challenge, which headless
@@ -212,7 +273,10 @@ describe('the dashboard in a browser (Debian chromium, headless)', () => {
       expect(statuses).toEqual([401]);
       await anonymous.close();
 
-      const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD }, viewport: { width: 1280, height: 900 } });
+      const context = await browser.newContext({
+        httpCredentials: { username: USER, password: PASSWORD },
+        viewport: { width: 1280, height: 900 },
+      });
       const page = await context.newPage();
       const response = await page.goto(`${base}/admin/queues`);
       expect(response?.status()).toBe(200);

@@ -33,7 +33,14 @@ beforeAll(async () => {
   redis = await startTestRedis();
   dir = await mkdtemp(join(tmpdir(), 'logcluster-dlq-'));
   file = join(dir, 'app.log');
-  await writeFile(file, Buffer.concat([syntheticLog({ lines: 2_000, seed: 31 }), Buffer.from(`${'x'.repeat(28)}\n`), syntheticLog({ lines: 2_000, seed: 32 })]));
+  await writeFile(
+    file,
+    Buffer.concat([
+      syntheticLog({ lines: 2_000, seed: 31 }),
+      Buffer.from(`${'x'.repeat(28)}\n`),
+      syntheticLog({ lines: 2_000, seed: 32 }),
+    ]),
+  );
 });
 
 afterEach(async () => {
@@ -65,7 +72,19 @@ async function list(run?: string): Promise<Listed[]> {
 }
 
 async function partialRun(): Promise<RunReport> {
-  const result = await runCli(['submit', ...flags(), '--json', '--chunk-size', '32KiB', '--attempts', '2', '--backoff', '10', ...PATTERNS, file]);
+  const result = await runCli([
+    'submit',
+    ...flags(),
+    '--json',
+    '--chunk-size',
+    '32KiB',
+    '--attempts',
+    '2',
+    '--backoff',
+    '10',
+    ...PATTERNS,
+    file,
+  ]);
   expect(result.code, result.stderr).toBe(3);
   return JSON.parse(result.stdout) as RunReport;
 }
@@ -81,7 +100,15 @@ describe('the dead-letter queue', () => {
 
     const [entry, ...others] = await list(partial.runId);
     expect(others).toEqual([]);
-    expect(entry).toMatchObject({ runId: partial.runId, source: file, state: 'dead', attemptsMade: 2, worker: 'strict', firstLine: range!.firstLine, bytesKept: true });
+    expect(entry).toMatchObject({
+      runId: partial.runId,
+      source: file,
+      state: 'dead',
+      attemptsMade: 2,
+      worker: 'strict',
+      firstLine: range!.firstLine,
+      bytesKept: true,
+    });
     expect(entry!.error.code).toBe('TASK_TIMEOUT');
     expect(entry!.error.stack).toMatch(/TaskTimeoutError/);
 
@@ -104,9 +131,15 @@ describe('the dead-letter queue', () => {
     const { code, report } = await reportOf(redis.url, PREFIX, partial.runId);
     expect(code).toBe(0);
     expect(report.status).toBe('completed');
-    expect(report.totals).toMatchObject({ chunksDeadLettered: 0, chunksDone: report.totals.chunks, lines: grepLineCount(file) });
+    expect(report.totals).toMatchObject({
+      chunksDeadLettered: 0,
+      chunksDone: report.totals.chunks,
+      lines: grepLineCount(file),
+    });
     expect(report.totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR', regex: true }));
-    expect(report.totals.matches[BACKTRACKING_REGEX]).toEqual(grepCounts(file, { pattern: BACKTRACKING_REGEX_FOR_GREP, regex: true }));
+    expect(report.totals.matches[BACKTRACKING_REGEX]).toEqual(
+      grepCounts(file, { pattern: BACKTRACKING_REGEX_FOR_GREP, regex: true }),
+    );
     expect(report.sources[0]!.deadLettered).toEqual([]);
     expect(report.workers.patient).toBe(1);
     expect(await list(partial.runId)).toEqual([]);

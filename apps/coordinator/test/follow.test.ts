@@ -44,7 +44,8 @@ afterAll(async () => {
 /** Lines `from`…`to - 1`; every seventh is an ERROR line. */
 function lines(from: number, to: number): string {
   let out = '';
-  for (let i = from; i < to; i++) out += `2026-11-27T10:00:${String(i % 60).padStart(2, '0')}Z ${i % 7 === 0 ? 'ERROR' : 'INFO'} request ${i} done\n`;
+  for (let i = from; i < to; i++)
+    out += `2026-11-27T10:00:${String(i % 60).padStart(2, '0')}Z ${i % 7 === 0 ? 'ERROR' : 'INFO'} request ${i} done\n`;
   return out;
 }
 
@@ -63,10 +64,24 @@ interface Follower {
 }
 
 function follow(target: string, extra: string[] = []): Follower {
-  const child = spawn(process.execPath, [LOGCLUSTER_BIN, 'submit', ...clusterFlags(redis.url, PREFIX), '--follow', '--flush-interval', '100', '--json', ...extra, target], {
-    env: cleanEnv(),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      LOGCLUSTER_BIN,
+      'submit',
+      ...clusterFlags(redis.url, PREFIX),
+      '--follow',
+      '--flush-interval',
+      '100',
+      '--json',
+      ...extra,
+      target,
+    ],
+    {
+      env: cleanEnv(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
@@ -160,12 +175,13 @@ describe('submit --follow', () => {
     expect(report.totals.matches.ERROR!.lines).toBe(errorsIn(0, 700));
   }, 60_000);
 
-  it('logs a spike the moment its window closes, reports it, and counts it in serve\'s logcluster_spikes_total', async () => {
+  it("logs a spike the moment its window closes, reports it, and counts it in serve's logcluster_spikes_total", async () => {
     const file = join(dir, 'spiky.log');
     // Five quiet minutes with two ERROR lines each, then a storm of 30.
     const minute = (m: number, errors: number, infos = 10) => {
       let out = '';
-      for (let i = 0; i < infos + errors; i++) out += `2026-11-27T10:0${m}:${String(i).padStart(2, '0')}Z ${i < errors ? 'ERROR' : 'INFO'} tick ${i}\n`;
+      for (let i = 0; i < infos + errors; i++)
+        out += `2026-11-27T10:0${m}:${String(i).padStart(2, '0')}Z ${i < errors ? 'ERROR' : 'INFO'} tick ${i}\n`;
       return out;
     };
     await writeFile(file, [0, 1, 2, 3, 4].map((m) => minute(m, 2)).join('') + minute(5, 30));
@@ -203,7 +219,11 @@ describe('submit --follow', () => {
     const file = join(dir, 'one.log');
     await writeFile(file, lines(0, 10));
     for (const args of [[file, file], ['--detach', file], [join(dir, 'missing.log')]]) {
-      const child = spawn(process.execPath, [LOGCLUSTER_BIN, 'submit', ...clusterFlags(redis.url, PREFIX), '--follow', ...args], { env: cleanEnv(), stdio: 'pipe' });
+      const child = spawn(
+        process.execPath,
+        [LOGCLUSTER_BIN, 'submit', ...clusterFlags(redis.url, PREFIX), '--follow', ...args],
+        { env: cleanEnv(), stdio: 'pipe' },
+      );
       let stderr = '';
       child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

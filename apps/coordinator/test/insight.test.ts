@@ -50,14 +50,26 @@ function serviceLog(): string {
         `Connection to 10.0.${Math.floor(next() * 255)}.${Math.floor(next() * 255)}:5432 refused after ${Math.floor(next() * 5000)} ms`,
         `Order ${Math.floor(next() * 1e6)} failed: payment declined for user "${pick(['alice', 'bob', 'carol'])}"`,
         `Timeout calling /api/v1/inventory/${Math.floor(next() * 9999)} after 30s`,
-        `Unexpected null in request 7f3a${Math.floor(next() * 0xffffff).toString(16).padStart(6, '0')}c2e1`,
+        `Unexpected null in request 7f3a${Math.floor(next() * 0xffffff)
+          .toString(16)
+          .padStart(6, '0')}c2e1`,
       ]);
-      lines.push(`${stamp(when)} ERROR [http-nio-8080-exec-${Math.floor(next() * 20)}] c.e.orders.OrderService - ${message}${eol}`);
-      if (next() < 0.3) lines.push('java.lang.IllegalStateException: ERROR state', '\tat com.example.orders.OrderService.place(OrderService.java:142)');
+      lines.push(
+        `${stamp(when)} ERROR [http-nio-8080-exec-${Math.floor(next() * 20)}] c.e.orders.OrderService - ${message}${eol}`,
+      );
+      if (next() < 0.3)
+        lines.push(
+          'java.lang.IllegalStateException: ERROR state',
+          '\tat com.example.orders.OrderService.place(OrderService.java:142)',
+        );
     } else if (roll < 0.15) {
-      lines.push(`${stamp(when)} WARN  [scheduler-1] c.e.orders.Retry - retrying order ${Math.floor(next() * 1e6)} (attempt ${1 + Math.floor(next() * 3)})${eol}`);
+      lines.push(
+        `${stamp(when)} WARN  [scheduler-1] c.e.orders.Retry - retrying order ${Math.floor(next() * 1e6)} (attempt ${1 + Math.floor(next() * 3)})${eol}`,
+      );
     } else {
-      lines.push(`${stamp(when)} INFO  [http-nio-8080-exec-${Math.floor(next() * 20)}] c.e.orders.OrderService - order ${Math.floor(next() * 1e6)} placed in ${Math.floor(next() * 300)} ms${eol}`);
+      lines.push(
+        `${stamp(when)} INFO  [http-nio-8080-exec-${Math.floor(next() * 20)}] c.e.orders.OrderService - order ${Math.floor(next() * 1e6)} placed in ${Math.floor(next() * 300)} ms${eol}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -80,7 +92,9 @@ function reference(patterns: string[]) {
   const buckets = new Map<number, { lines: number; matches: Record<string, number> }>();
   let untimedLines = 0;
   let current: number | null = null;
-  const tallies = new Map<string, Map<string, { count: number; example: string; firstLine: number; lastLine: number }>>(patterns.map((p) => [p, new Map()]));
+  const tallies = new Map<string, Map<string, { count: number; example: string; firstLine: number; lastLine: number }>>(
+    patterns.map((p) => [p, new Map()]),
+  );
   lines.forEach((line, i) => {
     const found = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3})/.exec(line);
     if (found) {
@@ -101,7 +115,10 @@ function reference(patterns: string[]) {
       if (seen) {
         seen.count++;
         seen.lastLine = i + 1;
-      } else tallies.get(p)!.set(template, { count: 1, example: line.replace(/\r$/, ''), firstLine: i + 1, lastLine: i + 1 });
+      } else
+        tallies
+          .get(p)!
+          .set(template, { count: 1, example: line.replace(/\r$/, ''), firstLine: i + 1, lastLine: i + 1 });
     }
   });
   return { buckets, untimedLines, tallies };
@@ -122,12 +139,16 @@ describe('windows, spikes and top messages', () => {
     expect(report.windows!.size).toBe('1m');
     expect(report.windows!.untimedLines).toBe(2);
     expect(report.windows!.buckets).toEqual(
-      [...expected.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([start, bucket]) => ({ start: new Date(start).toISOString(), ...bucket })),
+      [...expected.buckets.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([start, bucket]) => ({ start: new Date(start).toISOString(), ...bucket })),
     );
     // Every line and every matching line is in exactly one window (or untimed).
     const inWindows = report.windows!.buckets.reduce((sum, bucket) => sum + bucket.lines, 0);
     expect(inWindows + report.windows!.untimedLines).toBe(report.totals.lines);
-    expect(report.windows!.buckets.reduce((sum, bucket) => sum + bucket.matches.ERROR!, 0)).toBe(grepCounts(log, { pattern: 'ERROR' }).lines);
+    expect(report.windows!.buckets.reduce((sum, bucket) => sum + bucket.matches.ERROR!, 0)).toBe(
+      grepCounts(log, { pattern: 'ERROR' }).lines,
+    );
   });
 
   it('flags the ERROR storm as a spike, and nothing else', async () => {
@@ -157,13 +178,22 @@ describe('windows, spikes and top messages', () => {
   it('shows a histogram, the spikes and the top messages in the human report', async () => {
     const result = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', '--top', '2', log]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/windows of 1m \(2 lines before any timestamp\); █ lines, ▓ ERROR:\n {2}2024-03-05 14:00Z /);
+    expect(result.stdout).toMatch(
+      /windows of 1m \(2 lines before any timestamp\); █ lines, ▓ ERROR:\n {2}2024-03-05 14:00Z /,
+    );
     expect(result.stdout).toMatch(/spikes \(1\):\n {2}2024-03-05 14:25:00Z {2}ERROR: \d+ lines/);
     expect(result.stdout).toMatch(/top messages for ERROR:\n +\d+ {2}.*ERROR/);
   });
 
   it('refuses a bad --window or --time-format before anything runs (exit 2)', async () => {
-    for (const args of [['--window', '0s'], ['--window', 'soon'], ['--time-format', '%Y'], ['--window', '1m', '--time-format', '%H'], ['--hide-zero'], ['--top', '3', '--hide-zero']]) {
+    for (const args of [
+      ['--window', '0s'],
+      ['--window', 'soon'],
+      ['--time-format', '%Y'],
+      ['--window', '1m', '--time-format', '%H'],
+      ['--hide-zero'],
+      ['--top', '3', '--hide-zero'],
+    ]) {
       const result = await runCli(['analyze', ...args, log]);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/--window|--time-format|--hide-zero needs --window/);
@@ -171,7 +201,9 @@ describe('windows, spikes and top messages', () => {
     // A number without a unit is no window size (it was read as 1 ms windows).
     const bare = await runCli(['analyze', '--window', '1', log]);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toContain('--window needs a unit: "1" is 1 of what? Write 1s, 1m or 1h (units: ms, s, m, h, d)');
+    expect(bare.stderr).toContain(
+      '--window needs a unit: "1" is 1 of what? Write 1s, 1m or 1h (units: ms, s, m, h, d)',
+    );
     expect(bare.stdout).toBe('');
   });
 });
@@ -236,7 +268,11 @@ describe('timestamps of real logs', () => {
   });
 
   it('shows the first line and suggests --time-format when no line has a timestamp', async () => {
-    const path = await logFile('custom.log', ['ts=18.10.2015-18:06 level=info msg=started', 'ts=18.10.2015-18:07 level=error msg=ERROR', 'ts=18.10.2015-18:08 level=info msg=done']);
+    const path = await logFile('custom.log', [
+      'ts=18.10.2015-18:06 level=info msg=started',
+      'ts=18.10.2015-18:07 level=error msg=ERROR',
+      'ts=18.10.2015-18:08 level=info msg=done',
+    ]);
     const json = await runCli(['analyze', '--json', '--window', '1m', path]);
     expect(json.code).toBe(0);
     expect((JSON.parse(json.stdout) as RunReport).windows).toEqual({
@@ -279,7 +315,10 @@ describe('the histogram of windows', () => {
   const rows = [
     ...Array.from({ length: 19 }, (_, h) => `  2015-10-18 ${String(h).padStart(2, '0')}:00Z        60       6${day1}`),
     '  … 37 empty rows (2015-10-18 19:00Z – 2015-10-20 07:00Z) …',
-    ...Array.from({ length: 5 }, (_, h) => `  2015-10-20 ${String(8 + h).padStart(2, '0')}:00Z        60       2${day3}`),
+    ...Array.from(
+      { length: 5 },
+      (_, h) => `  2015-10-20 ${String(8 + h).padStart(2, '0')}:00Z        60       2${day3}`,
+    ),
   ];
 
   beforeAll(async () => {
@@ -317,13 +356,28 @@ describe('the histogram of windows', () => {
   });
 
   it('leaves out empty rows with --hide-zero, on analyze and on report', async () => {
-    const hidden = ['windows of 1m, shown 1h to a row, empty rows left out; █ lines, ▓ ERROR:', ...rows.filter((row) => !row.includes('empty rows'))];
+    const hidden = [
+      'windows of 1m, shown 1h to a row, empty rows left out; █ lines, ▓ ERROR:',
+      ...rows.filter((row) => !row.includes('empty rows')),
+    ];
     const analyzed = await runCli(['analyze', '--chunk-size', '8KiB', '--window', '1m', '--hide-zero', path]);
     expect(analyzed.code).toBe(0);
     expect(histogramOf(analyzed.stdout)).toEqual(hidden);
 
     const prefix = `hist-${process.pid}`;
-    const json = await runCli(['analyze', '--redis', redis.url, '--prefix', prefix, '--json', '--chunk-size', '8KiB', '--window', '1m', path]);
+    const json = await runCli([
+      'analyze',
+      '--redis',
+      redis.url,
+      '--prefix',
+      prefix,
+      '--json',
+      '--chunk-size',
+      '8KiB',
+      '--window',
+      '1m',
+      path,
+    ]);
     expect(json.code).toBe(0);
     const { runId, windows } = JSON.parse(json.stdout) as RunReport;
     // The JSON is as before: every window with lines, none empty, none merged.

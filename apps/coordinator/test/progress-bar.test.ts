@@ -16,7 +16,9 @@ const quarter: ProgressFigures = {
 
 describe('formatProgressBar', () => {
   it('shows bar, percent, bytes, rate, ETA, chunks and run id when they fit, the bar taking the room left', () => {
-    expect(formatProgressBar(quarter, 100)).toBe(`[====>${' '.repeat(11)}]   25%  50.0 MiB/200 MiB  10.0 MiB/s  ETA 15s  12/50 chunks  run r-abc`);
+    expect(formatProgressBar(quarter, 100)).toBe(
+      `[====>${' '.repeat(11)}]   25%  50.0 MiB/200 MiB  10.0 MiB/s  ETA 15s  12/50 chunks  run r-abc`,
+    );
   });
 
   it('keeps the bar as wide while figures change and the rate and ETA appear: parts are fitted by the most room they can take', () => {
@@ -31,18 +33,31 @@ describe('formatProgressBar', () => {
     expect(formatProgressBar(quarter, 20)).toBe(`[===>${' '.repeat(8)}]   25%`);
     expect(formatProgressBar(quarter, 10)).toBe(' 25%');
     expect(formatProgressBar(quarter, 3)).toBe('');
-    for (let width = 0; width <= 120; width++) expect(formatProgressBar(quarter, width).length, `width ${width}`).toBeLessThanOrEqual(width);
+    for (let width = 0; width <= 120; width++)
+      expect(formatProgressBar(quarter, width).length, `width ${width}`).toBeLessThanOrEqual(width);
   });
 
   it('does not grow the bar past 40 columns inside its brackets', () => {
     const line = formatProgressBar(quarter, 200);
-    expect(line).toBe(`[${'='.repeat(10)}>${' '.repeat(29)}]   25%  50.0 MiB/200 MiB  10.0 MiB/s  ETA 15s  12/50 chunks  run r-abc`);
+    expect(line).toBe(
+      `[${'='.repeat(10)}>${' '.repeat(29)}]   25%  50.0 MiB/200 MiB  10.0 MiB/s  ETA 15s  12/50 chunks  run r-abc`,
+    );
   });
 
   it('without a known size (standard input, gzip): bytes counted, no bar, percent or ETA', () => {
-    const unknown: ProgressFigures = { ...quarter, bytesDone: 3.5 * MiB, bytesTotal: null, bytesPerSecond: null, chunksSettled: 3, chunks: 4, chunksDeadLettered: 1 };
+    const unknown: ProgressFigures = {
+      ...quarter,
+      bytesDone: 3.5 * MiB,
+      bytesTotal: null,
+      bytesPerSecond: null,
+      chunksSettled: 3,
+      chunks: 4,
+      chunksDeadLettered: 1,
+    };
     expect(formatProgressBar(unknown, 80)).toBe('3.5 MiB  3/4 chunks, 1 dead-lettered  run r-abc');
-    expect(formatProgressBar({ ...unknown, bytesPerSecond: 2 * MiB }, 80)).toBe('3.5 MiB  2.0 MiB/s  3/4 chunks, 1 dead-lettered  run r-abc');
+    expect(formatProgressBar({ ...unknown, bytesPerSecond: 2 * MiB }, 80)).toBe(
+      '3.5 MiB  2.0 MiB/s  3/4 chunks, 1 dead-lettered  run r-abc',
+    );
     expect(formatProgressBar(unknown, 30)).toBe('3.5 MiB');
   });
 
@@ -58,7 +73,10 @@ describe('formatProgressBar', () => {
   });
 
   it('puts ETAs in seconds, minutes or hours', () => {
-    const eta = (seconds: number) => formatProgressBar({ ...quarter, bytesDone: 0, bytesTotal: seconds * MiB, bytesPerSecond: MiB }, 200).match(/ETA \S+/)?.[0];
+    const eta = (seconds: number) =>
+      formatProgressBar({ ...quarter, bytesDone: 0, bytesTotal: seconds * MiB, bytesPerSecond: MiB }, 200).match(
+        /ETA \S+/,
+      )?.[0];
     expect(eta(9)).toBe('ETA 9s');
     expect(eta(125)).toBe('ETA 2m05s');
     expect(eta(3725)).toBe('ETA 1h02m');

@@ -4,7 +4,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunReport, formatBytes } from '@logcluster/core';
-import { LOGCLUSTER_BIN, type TestRedis, cleanEnv, grepCounts, runCli, startTestRedis, syntheticLog } from '@logcluster/test-support';
+import {
+  LOGCLUSTER_BIN,
+  type TestRedis,
+  cleanEnv,
+  grepCounts,
+  runCli,
+  startTestRedis,
+  syntheticLog,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
@@ -31,7 +39,11 @@ const CLEAR = '\r\u001b[K';
  * stdout to a file.
  */
 function onTerminal(columns: number, command: string): { status: number | null; terminal: string } {
-  const result = spawnSync('script', ['-qefc', `stty cols ${columns}; ${command}`, '/dev/null'], { env: cleanEnv(), encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync('script', ['-qefc', `stty cols ${columns}; ${command}`, '/dev/null'], {
+    env: cleanEnv(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: result.status, terminal: result.stdout };
 }
 
@@ -60,7 +72,9 @@ describe('progress', () => {
       expect(frame.length).toBeLessThanOrEqual(99);
       expect(frame).toMatch(
         // The percent is right-aligned in 3 columns after two spaces: `]    5%`, `]   45%`, `]  100%`.
-        new RegExp(`^\\[[=> ]+\\](    \\d|   \\d\\d|  100)%  \\d+(\\.\\d)? [KM]?i?B/${total}( {2}\\d+(\\.\\d)? [KM]?i?B/s)?  ETA (--|\\d+s|\\d+m\\d\\ds)  \\d+/\\d+ chunks$`),
+        new RegExp(
+          `^\\[[=> ]+\\](    \\d|   \\d\\d|  100)%  \\d+(\\.\\d)? [KM]?i?B/${total}( {2}\\d+(\\.\\d)? [KM]?i?B/s)?  ETA (--|\\d+s|\\d+m\\d\\ds)  \\d+/\\d+ chunks$`,
+        ),
       );
     }
     // The bar keeps its width as the figures change.
@@ -86,7 +100,10 @@ describe('progress', () => {
   it('is fitted again when the terminal narrows, and cleared before a message', () => {
     // No worker: the run stays at 0 % until --wait-timeout ends the wait, 1.5 s after
     // the terminal went from 120 columns to 40 (stty changes it; the kernel sends SIGWINCH).
-    const { status, terminal } = onTerminal(120, `(sleep 1.5; stty cols 40 < /dev/tty) & ${logcluster} submit --redis ${redis.url} --chunk-size 1MiB --wait-timeout 3s ${file} > /dev/null`);
+    const { status, terminal } = onTerminal(
+      120,
+      `(sleep 1.5; stty cols 40 < /dev/tty) & ${logcluster} submit --redis ${redis.url} --chunk-size 1MiB --wait-timeout 3s ${file} > /dev/null`,
+    );
     expect(status).toBe(1);
     const frames = framesOf(terminal);
     const wide = frames.filter((frame) => frame.length > 39);
@@ -94,8 +111,15 @@ describe('progress', () => {
     expect(wide.length).toBeGreaterThan(0);
     expect(narrow.length).toBeGreaterThan(0);
     // Wide first, then narrow, never wide again.
-    expect(frames.findLastIndex((frame) => frame.length > 39)).toBeLessThan(frames.findIndex((frame) => frame.length <= 39));
-    for (const frame of wide) expect(frame).toMatch(new RegExp(`^\\[> +\\]    0%  0 B/${formatBytes(statSync(file).size)}(  0 B/s)?  ETA --  0/\\d+ chunks  run r-\\S+$`));
+    expect(frames.findLastIndex((frame) => frame.length > 39)).toBeLessThan(
+      frames.findIndex((frame) => frame.length <= 39),
+    );
+    for (const frame of wide)
+      expect(frame).toMatch(
+        new RegExp(
+          `^\\[> +\\]    0%  0 B/${formatBytes(statSync(file).size)}(  0 B/s)?  ETA --  0/\\d+ chunks  run r-\\S+$`,
+        ),
+      );
     for (const frame of narrow) expect(frame).toMatch(/^\[> +\] {4}0% {2}ETA --$/);
     expect(terminal.split(CLEAR).at(-1)).toMatch(/^logcluster: run r-\S+ has not ended within 3s: /);
   });

@@ -2,7 +2,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '@logcluster/core';
-import { type CliProcess, type TestRedis, clusterFlags, grepCounts, grepLineCount, runCli, startTestRedis, startWorker, syntheticLog } from '@logcluster/test-support';
+import {
+  type CliProcess,
+  type TestRedis,
+  clusterFlags,
+  grepCounts,
+  grepLineCount,
+  runCli,
+  startTestRedis,
+  startWorker,
+  syntheticLog,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READ_SIZE } from '../src/inputs.js';
 import { ReadBuffers } from '../src/read-buffers.js';
@@ -53,14 +63,34 @@ afterAll(async () => {
 });
 
 describe('submit of a file larger than several reads', () => {
-  it.each([['64KiB'], ['3MiB']])('counts exactly what grep counts, in %s chunks, with its read buffers reused', async (chunkSize) => {
-    const result = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--json', '--chunk-size', chunkSize, '--max-in-flight', '6MiB', '-p', 'ERROR', '-p', 'timed out', file], {
-      timeoutMs: 120_000,
-    });
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as RunReport;
-    expect(report.totals.lines).toBe(grepLineCount(file));
-    expect(report.totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR' }));
-    expect(report.totals.matches['timed out']).toEqual(grepCounts(file, { pattern: 'timed out' }));
-  }, 150_000);
+  it.each([['64KiB'], ['3MiB']])(
+    'counts exactly what grep counts, in %s chunks, with its read buffers reused',
+    async (chunkSize) => {
+      const result = await runCli(
+        [
+          'submit',
+          ...clusterFlags(redis.url, PREFIX),
+          '--json',
+          '--chunk-size',
+          chunkSize,
+          '--max-in-flight',
+          '6MiB',
+          '-p',
+          'ERROR',
+          '-p',
+          'timed out',
+          file,
+        ],
+        {
+          timeoutMs: 120_000,
+        },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as RunReport;
+      expect(report.totals.lines).toBe(grepLineCount(file));
+      expect(report.totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR' }));
+      expect(report.totals.matches['timed out']).toEqual(grepCounts(file, { pattern: 'timed out' }));
+    },
+    150_000,
+  );
 });

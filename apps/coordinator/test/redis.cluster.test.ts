@@ -46,7 +46,9 @@ function expectGrepTotals(report: RunReport): void {
 }
 
 async function startWorkers(url: string, names: string[]): Promise<CliProcess[]> {
-  const workers = names.map((name) => startCli(['worker', '--redis', url, '--prefix', PREFIX, '--threads', '1', '--name', name]));
+  const workers = names.map((name) =>
+    startCli(['worker', '--redis', url, '--prefix', PREFIX, '--threads', '1', '--name', name]),
+  );
   await Promise.all(workers.map((worker) => worker.waitForStderr(/started/)));
   return workers;
 }
@@ -68,7 +70,19 @@ describe('on a 3-master Redis Cluster', () => {
   const connection = () => ['--redis', cluster.url, '--prefix', PREFIX];
 
   it('counts a multi-chunk run exactly, over two workers, and status, report, runs and dlq work against it', async () => {
-    const submitted = await runCli(['submit', ...connection(), '--json', '--chunk-size', '16KiB', '-i', '-p', 'ERROR', '-p', 'timeout', log]);
+    const submitted = await runCli([
+      'submit',
+      ...connection(),
+      '--json',
+      '--chunk-size',
+      '16KiB',
+      '-i',
+      '-p',
+      'ERROR',
+      '-p',
+      'timeout',
+      log,
+    ]);
     expect(submitted.stderr).toBe('');
     expect(submitted.code).toBe(0);
     const report = JSON.parse(submitted.stdout) as RunReport;
@@ -82,7 +96,13 @@ describe('on a 3-master Redis Cluster', () => {
     const status = await runCli(['status', ...connection(), '--json', report.runId]);
     expect(status.code).toBe(0);
     const progress = JSON.parse(status.stdout) as RunProgress;
-    expect(progress).toMatchObject({ status: 'completed', allEnqueued: true, chunks: report.totals.chunks, chunksDone: report.totals.chunks, lines: report.totals.lines });
+    expect(progress).toMatchObject({
+      status: 'completed',
+      allEnqueued: true,
+      chunks: report.totals.chunks,
+      chunksDone: report.totals.chunks,
+      lines: report.totals.lines,
+    });
 
     const again = await runCli(['report', ...connection(), '--json', report.runId]);
     expect(again.code).toBe(0);
@@ -100,9 +120,12 @@ describe('on a 3-master Redis Cluster', () => {
     const slot = redisCliAt(cluster.ports[0]!, ['cluster', 'keyslot', `{${PREFIX}}`]).trim();
     let keys = 0;
     for (const port of cluster.ports) {
-      const found = redisCliAt(port, ['--scan']).split('\n').filter((key) => key !== '');
+      const found = redisCliAt(port, ['--scan'])
+        .split('\n')
+        .filter((key) => key !== '');
       for (const key of found) expect(key.startsWith(`{${PREFIX}}:`)).toBe(true);
-      if (found.length > 0) expect(redisCliAt(port, ['cluster', 'countkeysinslot', slot]).trim()).toBe(String(found.length));
+      if (found.length > 0)
+        expect(redisCliAt(port, ['cluster', 'countkeysinslot', slot]).trim()).toBe(String(found.length));
       keys += found.length;
     }
     expect(keys).toBeGreaterThan(0);
@@ -130,7 +153,22 @@ describe('behind Sentinel', () => {
   });
 
   it('finds the master through the Sentinel and counts a run exactly', async () => {
-    const submitted = await runCli(['submit', '--redis', sentinel.url, '--prefix', PREFIX, '--json', '--chunk-size', '16KiB', '-i', '-p', 'ERROR', '-p', 'timeout', log]);
+    const submitted = await runCli([
+      'submit',
+      '--redis',
+      sentinel.url,
+      '--prefix',
+      PREFIX,
+      '--json',
+      '--chunk-size',
+      '16KiB',
+      '-i',
+      '-p',
+      'ERROR',
+      '-p',
+      'timeout',
+      log,
+    ]);
     expect(submitted.stderr).toBe('');
     expect(submitted.code).toBe(0);
     const report = JSON.parse(submitted.stdout) as RunReport;
@@ -143,7 +181,22 @@ describe('behind Sentinel', () => {
   it('takes the Sentinel setup from a JSON configuration file instead of a URL', async () => {
     const config = join(dir, 'redis-sentinel.json');
     await writeFile(config, JSON.stringify({ sentinels: [`127.0.0.1:${sentinel.sentinelPort}`], name: 'mymaster' }));
-    const submitted = await runCli(['submit', '--redis', config, '--prefix', PREFIX, '--json', '--chunk-size', '16KiB', '-i', '-p', 'ERROR', '-p', 'timeout', log]);
+    const submitted = await runCli([
+      'submit',
+      '--redis',
+      config,
+      '--prefix',
+      PREFIX,
+      '--json',
+      '--chunk-size',
+      '16KiB',
+      '-i',
+      '-p',
+      'ERROR',
+      '-p',
+      'timeout',
+      log,
+    ]);
     expect(submitted.code, submitted.stderr).toBe(0);
     const report = JSON.parse(submitted.stdout) as RunReport;
     expectGrepTotals(report);

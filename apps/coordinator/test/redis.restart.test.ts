@@ -29,7 +29,8 @@ beforeAll(async () => {
   file = join(dir, 'app.log');
   // Slow enough chunks (a costly line every 100) that the run is still going when Redis dies.
   const parts: Buffer[] = [];
-  for (let i = 0; i < 60; i++) parts.push(syntheticLog({ lines: 100, seed: 60 + i }), Buffer.from(`${'x'.repeat(23)}\n`));
+  for (let i = 0; i < 60; i++)
+    parts.push(syntheticLog({ lines: 100, seed: 60 + i }), Buffer.from(`${'x'.repeat(23)}\n`));
   await writeFile(file, Buffer.concat(parts));
 });
 
@@ -63,7 +64,11 @@ const chunksDone = (server: TestRedis, prefix: string) => runCount(server, prefi
  * a restart from the snapshot: what a lagging replica or an fsync-less crash leaves
  * behind. Chunks enqueued after the snapshot are gone, and so are results recorded after it.
  */
-async function restartFromSnapshot(server: TestRedis, prefix: string, options: { replaceWorkers?: boolean } = {}): Promise<void> {
+async function restartFromSnapshot(
+  server: TestRedis,
+  prefix: string,
+  options: { replaceWorkers?: boolean } = {},
+): Promise<void> {
   const client = server.client();
   await client.save();
   const done = await chunksDone(server, prefix);
@@ -80,13 +85,29 @@ async function restartFromSnapshot(server: TestRedis, prefix: string, options: {
   if (options.replaceWorkers) await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
   await server.kill();
   await server.restart();
-  if (options.replaceWorkers) workers = [await startWorker(server.url, prefix, 'w3'), await startWorker(server.url, prefix, 'w4')];
+  if (options.replaceWorkers)
+    workers = [await startWorker(server.url, prefix, 'w3'), await startWorker(server.url, prefix, 'w4')];
 }
 
 /** Starts two workers and a submit, waits for `done` chunks, then lets `fault` strike. */
-async function runThrough(server: TestRedis, prefix: string, fault: () => Promise<void>, input: { stdin?: Buffer } = {}) {
+async function runThrough(
+  server: TestRedis,
+  prefix: string,
+  fault: () => Promise<void>,
+  input: { stdin?: Buffer } = {},
+) {
   workers = [await startWorker(server.url, prefix, 'w1'), await startWorker(server.url, prefix, 'w2')];
-  const args = ['submit', ...clusterFlags(server.url, prefix), '--json', '--chunk-size', '8KiB', '--max-in-flight', '64KiB', ...PATTERNS, input.stdin ? '-' : file];
+  const args = [
+    'submit',
+    ...clusterFlags(server.url, prefix),
+    '--json',
+    '--chunk-size',
+    '8KiB',
+    '--max-in-flight',
+    '64KiB',
+    ...PATTERNS,
+    input.stdin ? '-' : file,
+  ];
   const submit = runCli(args, input.stdin ? { stdin: input.stdin } : {});
   await until('five chunks counted', async () => (await chunksDone(server, prefix)) >= 5, { timeoutMs: 60_000 });
   await fault();
@@ -115,9 +136,13 @@ describe('Redis restarting mid-run', () => {
   it('coming back without writes it had acknowledged: the gap is noticed and refilled from the file', async () => {
     redis = await startTestRedis();
     const server = redis;
-    const { code, report, stderr } = await runThrough(server, 't-restart-lost', () => restartFromSnapshot(server, 't-restart-lost'));
+    const { code, report, stderr } = await runThrough(server, 't-restart-lost', () =>
+      restartFromSnapshot(server, 't-restart-lost'),
+    );
     expect(code, stderr).toBe(0);
-    expect(stderr).toMatch(/Redis restarted: run r-\S+ checked against what was enqueued; [1-9]\d* chunks enqueued again, 0 lost/);
+    expect(stderr).toMatch(
+      /Redis restarted: run r-\S+ checked against what was enqueued; [1-9]\d* chunks enqueued again, 0 lost/,
+    );
     expect(report!.status).toBe('completed');
     expect(report!.totals.lines).toBe(grepLineCount(file));
     expect(report!.totals.matches.ERROR).toEqual(grepCounts(file, { pattern: 'ERROR', regex: true }));
@@ -139,13 +164,19 @@ describe('Redis restarting mid-run', () => {
     expect(report!.totals.lines).toBe(grepLineCount(file));
     const lost = report!.sources[0]!.deadLettered;
     expect(lost.length).toBeGreaterThan(0);
-    for (const range of lost) expect(range.reason).toMatch(/^LOST: Redis lost this chunk in a restart and standard input cannot be read again/);
+    for (const range of lost)
+      expect(range.reason).toMatch(/^LOST: Redis lost this chunk in a restart and standard input cannot be read again/);
     // Exact for everything outside the lost ranges.
-    const lostText = Buffer.concat(await Promise.all(lost.map((range) => linesOf(file, range.firstLine!, range.lineCount!))));
+    const lostText = Buffer.concat(
+      await Promise.all(lost.map((range) => linesOf(file, range.firstLine!, range.lineCount!))),
+    );
     const lostFile = join(dir, 'lost.log');
     await writeFile(lostFile, lostText);
     const whole = grepCounts(file, { pattern: 'ERROR', regex: true });
     const missing = grepCounts(lostFile, { pattern: 'ERROR', regex: true });
-    expect(report!.totals.matches.ERROR).toEqual({ lines: whole.lines - missing.lines, occurrences: whole.occurrences - missing.occurrences });
+    expect(report!.totals.matches.ERROR).toEqual({
+      lines: whole.lines - missing.lines,
+      occurrences: whole.occurrences - missing.occurrences,
+    });
   });
 });

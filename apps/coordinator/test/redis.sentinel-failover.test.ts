@@ -44,7 +44,9 @@ afterAll(async () => {
 
 /** Chunks counted so far in the one run under the prefix on the master at `port`, or 0. */
 function chunksDone(port: number): number {
-  const key = redisCliAt(port, ['--scan', '--pattern', `${PREFIX}:run:*:counts`]).trim().split('\n')[0];
+  const key = redisCliAt(port, ['--scan', '--pattern', `${PREFIX}:run:*:counts`])
+    .trim()
+    .split('\n')[0];
   if (!key) return 0;
   return Number(redisCliAt(port, ['hget', key, 'done']).trim() || 0);
 }
@@ -52,10 +54,38 @@ function chunksDone(port: number): number {
 describe('a Sentinel failover during a run', () => {
   it('goes on against the promoted replica and ends with exact totals, recorded there', async () => {
     const oldMaster = sentinel.masterPort;
-    worker = startCli(['worker', '--redis', sentinel.url, '--prefix', PREFIX, '--threads', '1', '--concurrency', '1', '--name', 'failover-a']);
+    worker = startCli([
+      'worker',
+      '--redis',
+      sentinel.url,
+      '--prefix',
+      PREFIX,
+      '--threads',
+      '1',
+      '--concurrency',
+      '1',
+      '--name',
+      'failover-a',
+    ]);
     await worker.waitForStderr(/started/);
 
-    const submitted = runCli(['submit', '--redis', sentinel.url, '--prefix', PREFIX, '--json', '--chunk-size', '4KiB', '-i', '-p', 'ERROR', log], { timeoutMs: 150_000 });
+    const submitted = runCli(
+      [
+        'submit',
+        '--redis',
+        sentinel.url,
+        '--prefix',
+        PREFIX,
+        '--json',
+        '--chunk-size',
+        '4KiB',
+        '-i',
+        '-p',
+        'ERROR',
+        log,
+      ],
+      { timeoutMs: 150_000 },
+    );
     await until('the worker to count a chunk', () => chunksDone(oldMaster) > 0, { timeoutMs: 60_000 });
     redisCliAt(sentinel.sentinelPort, ['sentinel', 'failover', sentinel.masterName]);
     await until(
@@ -69,7 +99,9 @@ describe('a Sentinel failover during a run', () => {
     const result = await submitted;
     expect(result.code, result.stderr).toBe(0);
     // The coordinator noticed the new master (its run_id differs) and checked the run there.
-    expect(result.stderr).toMatch(/Redis restarted: run r-\S+ checked against what was enqueued|failed over to a new master/);
+    expect(result.stderr).toMatch(
+      /Redis restarted: run r-\S+ checked against what was enqueued|failed over to a new master/,
+    );
     const report = JSON.parse(result.stdout) as RunReport;
     expect(report.status).toBe('completed');
     expect(report.totals.lines).toBe(grepLineCount(log));

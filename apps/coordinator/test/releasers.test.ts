@@ -5,12 +5,15 @@ describe('Releasers.around', () => {
   it('runs every clean-up step in reverse order after the body, and returns its result', async () => {
     const order: string[] = [];
     const releasers = new Releasers();
-    const result = await releasers.around(() => {
-      releasers.add(() => Promise.resolve(order.push('first acquired')));
-      releasers.add(() => Promise.resolve(order.push('second acquired')));
-      order.push('body');
-      return Promise.resolve(42);
-    }, () => order.push('warned'));
+    const result = await releasers.around(
+      () => {
+        releasers.add(() => Promise.resolve(order.push('first acquired')));
+        releasers.add(() => Promise.resolve(order.push('second acquired')));
+        order.push('body');
+        return Promise.resolve(42);
+      },
+      () => order.push('warned'),
+    );
     expect(result).toBe(42);
     expect(order).toEqual(['body', 'second acquired', 'first acquired']);
   });
@@ -21,7 +24,10 @@ describe('Releasers.around', () => {
     const releasers = new Releasers();
     releasers.add(() => Promise.resolve(ran.push('outer')));
     releasers.add(() => Promise.reject(new Error('Connection is closed.')));
-    const outcome = releasers.around(() => Promise.reject(new Error('gzip data is truncated')), (err) => warned.push(err));
+    const outcome = releasers.around(
+      () => Promise.reject(new Error('gzip data is truncated')),
+      (err) => warned.push(err),
+    );
     await expect(outcome).rejects.toThrow('gzip data is truncated');
     expect(warned).toHaveLength(1);
     expect(String(warned[0])).toContain('Connection is closed.');
@@ -32,7 +38,12 @@ describe('Releasers.around', () => {
     const warned: unknown[] = [];
     const releasers = new Releasers();
     releasers.add(() => Promise.reject(new Error('redis-server did not stop')));
-    await expect(releasers.around(() => Promise.resolve(0), (err) => warned.push(err))).rejects.toThrow('redis-server did not stop');
+    await expect(
+      releasers.around(
+        () => Promise.resolve(0),
+        (err) => warned.push(err),
+      ),
+    ).rejects.toThrow('redis-server did not stop');
     expect(warned).toEqual([]);
   });
 });

@@ -16,7 +16,10 @@ const report: RunReport = {
   totals: { bytes: 30, lines: 6, chunks: 2, chunksDone: 2, chunksDeadLettered: 0, matches: {} },
   sources: [
     source('plain.log', 4, 20, { ERROR: { lines: 2, occurrences: 3 }, 'say "hi",\tok': { lines: 1, occurrences: 1 } }),
-    source('odd,\\name\r\n.log', 2, 10, { ERROR: { lines: 0, occurrences: 0 }, 'say "hi",\tok': { lines: 2, occurrences: 4 } }),
+    source('odd,\\name\r\n.log', 2, 10, {
+      ERROR: { lines: 0, occurrences: 0 },
+      'say "hi",\tok': { lines: 2, occurrences: 4 },
+    }),
   ],
   workers: {},
   startedAt: '2026-01-01T00:00:00.000Z',
@@ -51,6 +54,8 @@ describe('the report as a table for scripts', () => {
 
   it('an empty source still has its rows, with zeros', () => {
     const empty: RunReport = { ...report, patterns: [report.patterns[0]!], sources: [source('-', 0, 0, {})] };
-    expect(formatReportTable(empty, 'csv')).toBe('source,lines,bytes,pattern,matching_lines,occurrences\n-,0,0,ERROR,0,0\n');
+    expect(formatReportTable(empty, 'csv')).toBe(
+      'source,lines,bytes,pattern,matching_lines,occurrences\n-,0,0,ERROR,0,0\n',
+    );
   });
 });

@@ -1,4 +1,14 @@
-import { CHUNK_QUEUE, RedisKeys, RunStore, type StoredChunkJob, chunkJobId, connectRedis, packed, parseChunkBatch, type RedisClient } from '@logcluster/core';
+import {
+  CHUNK_QUEUE,
+  RedisKeys,
+  RunStore,
+  type StoredChunkJob,
+  chunkJobId,
+  connectRedis,
+  packed,
+  parseChunkBatch,
+  type RedisClient,
+} from '@logcluster/core';
 import { type TestRedis, startTestRedis } from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +37,13 @@ afterAll(async () => {
 });
 
 /** Standard input: it cannot be read twice. */
-const stdin: Input = { name: '-', read: () => [][Symbol.iterator]() as never, readRange: () => Promise.resolve(null), plainFile: null, close: () => Promise.resolve() };
+const stdin: Input = {
+  name: '-',
+  read: () => [][Symbol.iterator]() as never,
+  readRange: () => Promise.resolve(null),
+  plainFile: null,
+  close: () => Promise.resolve(),
+};
 
 describe('RunRepair', () => {
   it("enqueues a chunk Redis forgot again from its job's pack when that is still there, even from standard input", async () => {
@@ -45,19 +61,40 @@ describe('RunRepair', () => {
       }),
     );
     enqueued.setJob(0, 0, texts.length - 1);
-    await store.storeChunks(runId, jobs.map((job, i) => ({ source: 0, chunk: job, parts: [texts[i]!] })));
+    await store.storeChunks(
+      runId,
+      jobs.map((job, i) => ({ source: 0, chunk: job, parts: [texts[i]!] })),
+    );
     // A restart lost what enqueued chunk 1 (its state and counters) and the job; its pack is still there.
     const keys = new RedisKeys(PREFIX);
     await client.hdel(keys.chunkStates(runId), '0.1');
-    for (const [field, by] of [['chunks', -1], ['s0:chunks', -1], ['s0:bytes', -texts[1]!.length], ['s0:lines', -1]] as const) await client.hincrby(keys.counts(runId), field, by);
+    for (const [field, by] of [
+      ['chunks', -1],
+      ['s0:chunks', -1],
+      ['s0:bytes', -texts[1]!.length],
+      ['s0:lines', -1],
+    ] as const)
+      await client.hincrby(keys.counts(runId), field, by);
 
-    const repair = new RunRepair(store, queue, { runId, definition, startedAt, jobOptions: {} }, [stdin], [{ kind: 'stored' }], enqueued);
+    const repair = new RunRepair(
+      store,
+      queue,
+      { runId, definition, startedAt, jobOptions: {} },
+      [stdin],
+      [{ kind: 'stored' }],
+      enqueued,
+    );
     expect(await repair.repair(false)).toEqual({ requeued: texts.length, lost: 0 });
     expect(await store.chunkStates(runId, ['0.0', '0.1', '0.2'])).toEqual(['queued', 'queued', 'queued']);
     const job = await queue.getJob(chunkJobId(jobs[1]!));
     const [data] = parseChunkBatch(job!.data);
     expect(data).toEqual(jobs[1]);
     expect(await store.readChunk(data as StoredChunkJob)).toEqual(texts[1]);
-    expect(await store.progress(runId)).toMatchObject({ chunks: texts.length, bytes: byteOffset, lines: texts.length, chunksDeadLettered: 0 });
+    expect(await store.progress(runId)).toMatchObject({
+      chunks: texts.length,
+      bytes: byteOffset,
+      lines: texts.length,
+      chunksDeadLettered: 0,
+    });
   });
 });

@@ -45,7 +45,19 @@ async function inFlight(runId: string): Promise<{ enqueued: number; inFlight: nu
 
 describe('backpressure', () => {
   it('never has more than --max-in-flight bytes enqueued but not counted, and completes exactly', async () => {
-    const submit = runCli(['submit', '--redis', redis.url, '--prefix', PREFIX, '--json', '--chunk-size', '64KiB', '--max-in-flight', '256KiB', file]);
+    const submit = runCli([
+      'submit',
+      '--redis',
+      redis.url,
+      '--prefix',
+      PREFIX,
+      '--json',
+      '--chunk-size',
+      '64KiB',
+      '--max-in-flight',
+      '256KiB',
+      file,
+    ]);
 
     // No worker yet: the coordinator fills the window and waits.
     const runId = await until('the run to be created', async () => (await client.zrange(`${PREFIX}:runs`, 0, 0))[0], {

@@ -3,7 +3,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunProgress, type RunReport, formatBytes } from '@logcluster/core';
-import { type CliProcess, type TestRedis, clusterFlags, grepCounts, grepLineCount, runCli, startTestRedis, startWorker, syntheticLog } from '@logcluster/test-support';
+import {
+  type CliProcess,
+  type TestRedis,
+  clusterFlags,
+  grepCounts,
+  grepLineCount,
+  runCli,
+  startTestRedis,
+  startWorker,
+  syntheticLog,
+} from '@logcluster/test-support';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -70,12 +80,26 @@ describe('--wait-timeout', () => {
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(new RegExp(`^logcluster: run ${runId} has not ended within 1s: 0 of \\d+ chunks settled, .*\\nlogcluster: the run goes on in the cluster: follow it with \`logcluster status ${runId} `));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^logcluster: run ${runId} has not ended within 1s: 0 of \\d+ chunks settled, .*\\nlogcluster: the run goes on in the cluster: follow it with \`logcluster status ${runId} `,
+      ),
+    );
   });
 
   it('a run that times out before all its input is enqueued fails, and says so', async () => {
     // No worker: the window of 64 KiB in flight fills, and enqueueing waits for room.
-    const result = await runCli(['submit', ...flags(), '--chunk-size', '16KiB', '--max-in-flight', '64KiB', '--wait-timeout', '2s', big]);
+    const result = await runCli([
+      'submit',
+      ...flags(),
+      '--chunk-size',
+      '16KiB',
+      '--max-in-flight',
+      '64KiB',
+      '--wait-timeout',
+      '2s',
+      big,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const [, failed] = /run (r-\S+) /.exec(result.stderr) ?? [];
@@ -102,10 +126,22 @@ describe('--wait-timeout', () => {
 
   it('takes a duration with its unit only, and is a usage error where it does not apply', async () => {
     const cases: [string[], RegExp][] = [
-      [['submit', ...flags(), '--wait-timeout', '30', small], /--wait-timeout needs a unit: "30" is 30 of what\? Write 30s, 30m or 30h/],
-      [['submit', ...flags(), '--wait-timeout', 'soon', small], /--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h \(got "soon"\)/],
-      [['submit', ...flags(), '--wait-timeout', '2s', '--detach', small], /--wait-timeout and --detach do not go together/],
-      [['submit', ...flags(), '--wait-timeout', '2s', '--follow', small], /--wait-timeout and --follow do not go together/],
+      [
+        ['submit', ...flags(), '--wait-timeout', '30', small],
+        /--wait-timeout needs a unit: "30" is 30 of what\? Write 30s, 30m or 30h/,
+      ],
+      [
+        ['submit', ...flags(), '--wait-timeout', 'soon', small],
+        /--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h \(got "soon"\)/,
+      ],
+      [
+        ['submit', ...flags(), '--wait-timeout', '2s', '--detach', small],
+        /--wait-timeout and --detach do not go together/,
+      ],
+      [
+        ['submit', ...flags(), '--wait-timeout', '2s', '--follow', small],
+        /--wait-timeout and --follow do not go together/,
+      ],
       [['report', ...flags(), '--wait-timeout', '2s', runId], /--wait-timeout needs --wait/],
     ];
     const runsBefore = await client.zcard(`${PREFIX}:runs`);
@@ -116,7 +152,9 @@ describe('--wait-timeout', () => {
     }
     expect(await client.zcard(`${PREFIX}:runs`)).toBe(runsBefore);
     for (const command of ['submit', 'report']) {
-      expect((await runCli([command, '--help'])).stdout.replace(/\s+/g, ' '), command).toMatch(/--wait-timeout <duration> /);
+      expect((await runCli([command, '--help'])).stdout.replace(/\s+/g, ' '), command).toMatch(
+        /--wait-timeout <duration> /,
+      );
     }
   });
 });

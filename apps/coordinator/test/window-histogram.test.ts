@@ -28,7 +28,13 @@ describe('formatWindows', () => {
   it('shows one row per window when they fit, each count above zero with at least one mark', () => {
     const t = Date.UTC(2015, 9, 18, 18, 0);
     const out = formatWindows(
-      windows('1m', [bucket(t, 10_000, 1), bucket(t + MINUTE, 1, 1), bucket(t + 2 * MINUTE, 3), bucket(t + 4 * MINUTE, 5_000, 4_999), bucket(t + 5 * MINUTE, 20, 20)]),
+      windows('1m', [
+        bucket(t, 10_000, 1),
+        bucket(t + MINUTE, 1, 1),
+        bucket(t + 2 * MINUTE, 3),
+        bucket(t + 4 * MINUTE, 5_000, 4_999),
+        bucket(t + 5 * MINUTE, 20, 20),
+      ]),
       'ERROR',
     );
     expect(out).toEqual([
@@ -48,7 +54,10 @@ describe('formatWindows', () => {
     // 1m windows from 2015-10-18 00:00 to 18:59, and 2015-10-20 08:00 to 12:59.
     const first = Date.UTC(2015, 9, 18, 0, 0);
     const later = Date.UTC(2015, 9, 20, 8, 0);
-    const buckets = [...steady(first, first + 19 * HOUR, MINUTE, 10, 1), ...steady(later, later + 5 * HOUR, MINUTE, 5, 0)];
+    const buckets = [
+      ...steady(first, first + 19 * HOUR, MINUTE, 10, 1),
+      ...steady(later, later + 5 * HOUR, MINUTE, 5, 0),
+    ];
     const out = formatWindows(windows('1m', buckets), 'ERROR');
     const full = '  2015-10-18 00:00Z       600      60  ▓▓▓▓████████████████████████████████████';
     expect(out[0]).toBe('windows of 1m, shown 1h to a row; █ lines, ▓ ERROR:');
@@ -107,7 +116,10 @@ describe('formatWindows', () => {
   it('merges windows of sizes that divide no round size into multiples of them, and shows seconds and ms where rows need them', () => {
     // 7m windows over 3 days: 7d would be round, but too coarse; 7m × 20 = 140m rows fit.
     const from = Date.UTC(2015, 9, 18, 0, 0);
-    const seven = formatWindows(windows('7m', steady(Math.ceil(from / (7 * MINUTE)) * 7 * MINUTE, from + 3 * 24 * HOUR, 7 * MINUTE, 1, 0)), 'ERROR');
+    const seven = formatWindows(
+      windows('7m', steady(Math.ceil(from / (7 * MINUTE)) * 7 * MINUTE, from + 3 * 24 * HOUR, 7 * MINUTE, 1, 0)),
+      'ERROR',
+    );
     expect(seven[0]).toBe('windows of 7m, shown 140m to a row; █ lines, ▓ ERROR:');
     expect(seven).toHaveLength(33);
     // 10s windows over 3 minutes: one row each, to the second.
@@ -131,16 +143,31 @@ describe('formatWindows', () => {
   it('says which year timestamps without one were given, and what to do when none had a timestamp', () => {
     const t = Date.UTC(2025, 11, 31, 23, 0);
     const assumed = { lines: 3, submittedAt: '2026-01-01T00:30:00.000Z', rule: '…' };
-    expect(formatWindows(windows('1h', [bucket(t, 2), bucket(t + HOUR, 1)], { yearAssumed: { years: [2025, 2026], ...assumed } }), 'ERROR')).toEqual([
+    expect(
+      formatWindows(
+        windows('1h', [bucket(t, 2), bucket(t + HOUR, 1)], { yearAssumed: { years: [2025, 2026], ...assumed } }),
+        'ERROR',
+      ),
+    ).toEqual([
       'windows of 1h; █ lines, ▓ ERROR:',
       "  no year in 3 timestamps: read as 2025 or 2026 by syslog's rule: the year the run was submitted (2026), or the year before for a date more than a day after it",
       '  2025-12-31 23:00Z         2       0  ████████████████████████████████████████',
       '  2026-01-01 00:00Z         1       0  ████████████████████',
     ]);
-    expect(formatWindows(windows('1h', [bucket(t, 1)], { yearAssumed: { years: [2026], ...assumed, lines: 1 } }), 'ERROR')[1]).toBe(
+    expect(
+      formatWindows(
+        windows('1h', [bucket(t, 1)], { yearAssumed: { years: [2026], ...assumed, lines: 1 } }),
+        'ERROR',
+      )[1],
+    ).toBe(
       "  no year in 1 timestamp: read as 2026, the year the run was submitted (syslog's rule: a date more than a day after the submission would be the year before)",
     );
-    expect(formatWindows(windows('1h', [], { untimedLines: 1, untimedExample: { source: 'a.log', line: null, text: 'hello' } }), 'ERROR')).toEqual([
+    expect(
+      formatWindows(
+        windows('1h', [], { untimedLines: 1, untimedExample: { source: 'a.log', line: null, text: 'hello' } }),
+        'ERROR',
+      ),
+    ).toEqual([
       'windows of 1h: no timestamp found in the one line. The first line:',
       '  hello  (a.log)',
       "  If it has a time, give its format with --time-format, e.g. --time-format '%d/%m/%Y %H:%M:%S' (fields: %Y %y %m %d %e %b %H %M %S %f %z %s)",
@@ -150,6 +177,8 @@ describe('formatWindows', () => {
 
   it('says how many lines came before any timestamp', () => {
     const t = Date.UTC(2015, 9, 18, 18, 0);
-    expect(formatWindows(windows('1m', [bucket(t, 1)], { untimedLines: 2 }), 'ERROR')[0]).toBe('windows of 1m (2 lines before any timestamp); █ lines, ▓ ERROR:');
+    expect(formatWindows(windows('1m', [bucket(t, 1)], { untimedLines: 2 }), 'ERROR')[0]).toBe(
+      'windows of 1m (2 lines before any timestamp); █ lines, ▓ ERROR:',
+    );
   });
 });

@@ -84,7 +84,9 @@ export class ChunkProcessor {
     this.crashAt('count:start');
     const abandoned = job.attemptsStarted - 1 - job.attemptsMade;
     if (abandoned >= MAX_ABANDONED_STARTS) {
-      const poison = new ChunkPoisonError(`${describeJob(chunks)} was taken ${abandoned} times by workers that died before finishing it`);
+      const poison = new ChunkPoisonError(
+        `${describeJob(chunks)} was taken ${abandoned} times by workers that died before finishing it`,
+      );
       for (const chunk of chunks) await this.deadLettering.chunkFailed(job, chunk, poison);
       throw new UnrecoverableError(poison.message);
     }
@@ -94,12 +96,18 @@ export class ChunkProcessor {
     const counted = job.attemptsStarted > 1 ? await this.store.chunkStates(chunks[0]!.runId, chunks.map(chunkId)) : [];
     const toCount = chunks.filter((_, i) => counted[i] !== 'done');
     const countsOf = this.countAll(toCount);
-    const countedNow = await Promise.allSettled(chunks.map((chunk) => countsOf.get(chunk) ?? Promise.resolve('settled-before' as const)));
+    const countedNow = await Promise.allSettled(
+      chunks.map((chunk) => countsOf.get(chunk) ?? Promise.resolve('settled-before' as const)),
+    );
     const results = await this.recordAll(chunks, countedNow);
     this.crashAt('count:after-record');
-    const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ chunk: chunks[i]!, err: result.reason as unknown }] : []));
+    const failed = results.flatMap((result, i) =>
+      result.status === 'rejected' ? [{ chunk: chunks[i]!, err: result.reason as unknown }] : [],
+    );
     if (failed.length === 0) {
-      const outcomes = results.map((result) => (result as PromiseFulfilledResult<ChunkJobResult['outcomes'][number]>).value);
+      const outcomes = results.map(
+        (result) => (result as PromiseFulfilledResult<ChunkJobResult['outcomes'][number]>).value,
+      );
       await this.checkSettled(chunks.filter((_, i) => outcomes[i] !== 'run-failed'));
       return { outcomes };
     }
@@ -114,7 +122,10 @@ export class ChunkProcessor {
       else this.metrics?.finished('failed');
     }
     const first = (retryable[0] ?? failed[0])!;
-    const message = failed.length === 1 ? errorMessage(first.err) : `${failed.length} chunks failed; the first: ${errorMessage(first.err)}`;
+    const message =
+      failed.length === 1
+        ? errorMessage(first.err)
+        : `${failed.length} chunks failed; the first: ${errorMessage(first.err)}`;
     // Nothing left that a retry could count: fail the job for good.
     if (retryable.length === 0) throw new UnrecoverableError(message);
     throw failed.length === 1 ? first.err : new Error(message, { cause: first.err });
@@ -131,7 +142,9 @@ export class ChunkProcessor {
     const states = await this.store.chunkStates(chunks[0]!.runId, chunks.map(chunkId));
     const lost = chunks.filter((_, i) => states[i] !== 'done' && states[i] !== 'dead');
     if (lost.length > 0) {
-      throw new Error(`${lost.length} of the job's ${chunks.length} chunks lost their records (Redis restarted from an older state?); counting them again`);
+      throw new Error(
+        `${lost.length} of the job's ${chunks.length} chunks lost their records (Redis restarted from an older state?); counting them again`,
+      );
     }
   }
 
@@ -159,11 +172,15 @@ export class ChunkProcessor {
     counted: PromiseSettledResult<Counted | 'settled-before'>[],
   ): Promise<PromiseSettledResult<ChunkJobResult['outcomes'][number]>[]> {
     const results: PromiseSettledResult<ChunkJobResult['outcomes'][number]>[] = counted.map((result) =>
-      result.status === 'fulfilled' && typeof result.value === 'object' ? { status: 'fulfilled', value: 'recorded' } : (result as PromiseSettledResult<'duplicate' | 'run-failed' | 'settled-before'>),
+      result.status === 'fulfilled' && typeof result.value === 'object'
+        ? { status: 'fulfilled', value: 'recorded' }
+        : (result as PromiseSettledResult<'duplicate' | 'run-failed' | 'settled-before'>),
     );
     const toRecord = chunks.flatMap((chunk, i) => {
       const result = counted[i]!;
-      return result.status === 'fulfilled' && typeof result.value === 'object' ? [{ i, chunk, counts: result.value }] : [];
+      return result.status === 'fulfilled' && typeof result.value === 'object'
+        ? [{ i, chunk, counts: result.value }]
+        : [];
     });
     let recorded: RecordResult[];
     try {
@@ -180,11 +197,19 @@ export class ChunkProcessor {
     for (const [at, { i, chunk, counts }] of toRecord.entries()) {
       const { outcome, revivedGeneration } = recorded[at]!;
       if (outcome === 'run-missing') {
-        results[i] = { status: 'rejected', reason: new Error(`run ${chunk.runId} does not exist (removed, or not yet restored after a Redis restart)`) };
+        results[i] = {
+          status: 'rejected',
+          reason: new Error(`run ${chunk.runId} does not exist (removed, or not yet restored after a Redis restart)`),
+        };
       } else if (outcome === 'chunk-unknown') {
         // Redis lost the chunk (a restart that lost writes): counting it now would count it
         // outside the run's accounting. Its coordinator enqueues it again.
-        results[i] = { status: 'rejected', reason: new Error(`chunk ${chunk.source}.${chunk.seq} is not known to run ${chunk.runId}: Redis lost it; its coordinator enqueues it again`) };
+        results[i] = {
+          status: 'rejected',
+          reason: new Error(
+            `chunk ${chunk.source}.${chunk.seq} is not known to run ${chunk.runId}: Redis lost it; its coordinator enqueues it again`,
+          ),
+        };
       } else {
         if (outcome === 'recorded') {
           this.chunksCounted++;
@@ -213,14 +238,26 @@ export class ChunkProcessor {
       .readChunksInto(jobs.map((job, i) => ({ job, target: places[i]! })))
       .then((lengths) => Promise.allSettled(jobs.map((job, i) => this.checkBytes(job, lengths[i] ?? null))));
     const counted = checked.then(async (all) => {
-      const present = jobs.flatMap((_, i) => (all[i]!.status === 'fulfilled' && (all[i] as PromiseFulfilledResult<string>).value === 'read' ? [i] : []));
+      const present = jobs.flatMap((_, i) =>
+        all[i]!.status === 'fulfilled' && (all[i] as PromiseFulfilledResult<string>).value === 'read' ? [i] : [],
+      );
       if (present.length === 0) return new Map<number, Promise<Counted>>();
       const { patterns, insight } = jobs[0]!;
       try {
         const counts =
           present.length === jobs.length
-            ? await this.pool.countJoined(whole.buffer, ends, jobs.map((job) => job.lineCount), patterns, insight)
-            : await this.pool.countMany(present.map((i) => ({ bytes: places[i]!, lines: jobs[i]!.lineCount })), patterns, insight);
+            ? await this.pool.countJoined(
+                whole.buffer,
+                ends,
+                jobs.map((job) => job.lineCount),
+                patterns,
+                insight,
+              )
+            : await this.pool.countMany(
+                present.map((i) => ({ bytes: places[i]!, lines: jobs[i]!.lineCount })),
+                patterns,
+                insight,
+              );
         return new Map(present.map((i, at) => [i, Promise.resolve<Counted>(counts[at]!)]));
       } catch (err) {
         if (!(err instanceof TaskTimeoutError) || present.length === 1) throw err;
@@ -253,10 +290,14 @@ export class ChunkProcessor {
       // Counted by another delivery, which deletes the bytes; dropped with a failed run; or lost.
       if ((await this.store.chunkState(job)) === 'done') return 'duplicate';
       if ((await this.store.status(job.runId).catch(() => null)) === 'failed') return 'run-failed';
-      throw new ChunkMissingError(`the bytes of chunk ${job.source}.${job.seq} of run ${job.runId} are missing from Redis`);
+      throw new ChunkMissingError(
+        `the bytes of chunk ${job.source}.${job.seq} of run ${job.runId} are missing from Redis`,
+      );
     }
     if (length !== job.byteLength) {
-      throw new ChunkIntegrityError(`chunk ${job.source}.${job.seq} of run ${job.runId} holds ${length} bytes, expected ${job.byteLength}`);
+      throw new ChunkIntegrityError(
+        `chunk ${job.source}.${job.seq} of run ${job.runId} holds ${length} bytes, expected ${job.byteLength}`,
+      );
     }
     return 'read';
   }
@@ -268,7 +309,10 @@ export class ChunkProcessor {
    * fails.
    */
   private countFileChunks(jobs: FileChunkJob[]): Promise<Counted>[] {
-    const consecutive = jobs.every((job, i) => i === 0 || (job.path === jobs[0]!.path && job.byteOffset === jobs[i - 1]!.byteOffset + jobs[i - 1]!.byteLength));
+    const consecutive = jobs.every(
+      (job, i) =>
+        i === 0 || (job.path === jobs[0]!.path && job.byteOffset === jobs[i - 1]!.byteOffset + jobs[i - 1]!.byteLength),
+    );
     if (!consecutive) return jobs.map((job) => this.countFileChunk(job));
     const counted = (async () => {
       const file = await this.storage.open(jobs[0]!.path);
@@ -300,12 +344,14 @@ export class ChunkProcessor {
       await file.close();
     }
   }
-
 }
 
 function describeJob(chunks: readonly ChunkJobData[]): string {
   const first = chunks[0]!;
   const last = chunks[chunks.length - 1]!;
-  const which = chunks.length === 1 ? `chunk ${first.source}.${first.seq}` : `the job of chunks ${first.source}.${first.seq}–${last.seq}`;
+  const which =
+    chunks.length === 1
+      ? `chunk ${first.source}.${first.seq}`
+      : `the job of chunks ${first.source}.${first.seq}–${last.seq}`;
   return `${which} of run ${first.runId}`;
 }

@@ -184,7 +184,10 @@ export class ChunkWorker {
         async () => {
           if (!force) {
             // pause() stops taking jobs and resolves once those in progress are done.
-            const finished = await Promise.race([this.worker.pause().then(() => true), delay(this.options.shutdownGraceMs).then(() => false)]);
+            const finished = await Promise.race([
+              this.worker.pause().then(() => true),
+              delay(this.options.shutdownGraceMs).then(() => false),
+            ]);
             abandoned = !finished;
           }
           // Chunks abandoned now must not be dead-lettered for failing as the pool goes.

@@ -1,5 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { ChunkIntegrityError, type ChunkCounts, type ChunkInsightSpec, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
+import {
+  ChunkIntegrityError,
+  type ChunkCounts,
+  type ChunkInsightSpec,
+  type PatternSpec,
+  TaskTimeoutError,
+} from '@logcluster/core';
 import { Piscina } from 'piscina';
 import type { CountResult, CountTask, TaskClock } from './count-task.js';
 
@@ -36,7 +42,12 @@ export class CountPool {
   }
 
   /** Counts one chunk whose bytes are here and whose lines are known. */
-  async count(bytes: Uint8Array, lines: number, patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts> {
+  async count(
+    bytes: Uint8Array,
+    lines: number,
+    patterns: PatternSpec[],
+    insight?: ChunkInsightSpec,
+  ): Promise<ChunkCounts> {
     const [counts] = await this.countMany([{ bytes, lines }], patterns, insight);
     return counts!;
   }
@@ -48,9 +59,18 @@ export class CountPool {
    * of its own moves as it is, and is unusable here afterwards). The timeout covers the
    * whole task.
    */
-  async countMany(chunks: readonly { bytes: Uint8Array; lines: number }[], patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts[]> {
+  async countMany(
+    chunks: readonly { bytes: Uint8Array; lines: number }[],
+    patterns: PatternSpec[],
+    insight?: ChunkInsightSpec,
+  ): Promise<ChunkCounts[]> {
     const whole = chunks.length === 1 ? chunks[0]!.bytes : null;
-    if (whole !== null && whole.byteOffset === 0 && whole.byteLength === whole.buffer.byteLength && whole.buffer instanceof ArrayBuffer) {
+    if (
+      whole !== null &&
+      whole.byteOffset === 0 &&
+      whole.byteLength === whole.buffer.byteLength &&
+      whole.buffer instanceof ArrayBuffer
+    ) {
       return this.countJoined(whole.buffer, [whole.length], [chunks[0]!.lines], patterns, insight);
     }
     const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
@@ -59,25 +79,51 @@ export class CountPool {
       joined.set(bytes, end);
       return (end += bytes.length);
     });
-    return this.countJoined(joined.buffer, ends, chunks.map((chunk) => chunk.lines), patterns, insight);
+    return this.countJoined(
+      joined.buffer,
+      ends,
+      chunks.map((chunk) => chunk.lines),
+      patterns,
+      insight,
+    );
   }
 
   /**
    * Counts chunks that lie end to end in `buffer` (chunk i ends at `ends[i]`) in one task.
    * The buffer moves to the thread: it is unusable here afterwards.
    */
-  async countJoined(buffer: ArrayBuffer, ends: number[], lines: number[], patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts[]> {
+  async countJoined(
+    buffer: ArrayBuffer,
+    ends: number[],
+    lines: number[],
+    patterns: PatternSpec[],
+    insight?: ChunkInsightSpec,
+  ): Promise<ChunkCounts[]> {
     return this.run({ kind: 'bytes', bytes: buffer, ends, lines, patterns, ...(insight ? { insight } : {}) }, [buffer]);
   }
 
   /** Counts a range of an open file, which the thread reads itself; also its lines. */
-  async countFile(fd: number, offset: number, length: number, fileSize: number, patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts> {
+  async countFile(
+    fd: number,
+    offset: number,
+    length: number,
+    fileSize: number,
+    patterns: PatternSpec[],
+    insight?: ChunkInsightSpec,
+  ): Promise<ChunkCounts> {
     const [counts] = await this.countFileRanges(fd, offset, [length], fileSize, patterns, insight);
     return counts!;
   }
 
   /** Counts consecutive ranges of an open file (from `offset`), read in one go, in one task. */
-  countFileRanges(fd: number, offset: number, lengths: number[], fileSize: number, patterns: PatternSpec[], insight?: ChunkInsightSpec): Promise<ChunkCounts[]> {
+  countFileRanges(
+    fd: number,
+    offset: number,
+    lengths: number[],
+    fileSize: number,
+    patterns: PatternSpec[],
+    insight?: ChunkInsightSpec,
+  ): Promise<ChunkCounts[]> {
     return this.run({ kind: 'file', fd, offset, lengths, fileSize, patterns, ...(insight ? { insight } : {}) }, []);
   }
 
@@ -104,9 +150,12 @@ export class CountPool {
       return result.counts;
     } catch (err) {
       if (abort.signal.aborted) {
-        throw new TaskTimeoutError(`counting took longer than the task timeout of ${this.options.taskTimeoutMs} ms; the thread was replaced`, {
-          cause: err,
-        });
+        throw new TaskTimeoutError(
+          `counting took longer than the task timeout of ${this.options.taskTimeoutMs} ms; the thread was replaced`,
+          {
+            cause: err,
+          },
+        );
       }
       throw err;
     } finally {

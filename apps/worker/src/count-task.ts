@@ -63,7 +63,8 @@ function readiedWorkspace(): CountingWorkspace | undefined {
     const ready = new CountingWorkspace();
     const bytes = ready.reserve(DEFAULT_CHUNK_SIZE + 1).fill(0x0a);
     ready.countNewlines(0, bytes.length);
-    for (const ignoreCase of [true, false]) createChunkCounter([{ pattern: 'ERROR', regex: false, ignoreCase }], ready)(bytes.subarray(0, 4096), 4096);
+    for (const ignoreCase of [true, false])
+      createChunkCounter([{ pattern: 'ERROR', regex: false, ignoreCase }], ready)(bytes.subarray(0, 4096), 4096);
     return ready;
   } catch {
     return undefined;
@@ -80,7 +81,9 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   if (task.kind === 'bytes') {
     // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
     const placed = workspace.place(new Uint8Array(task.bytes));
-    return { counts: task.ends.map((end, i) => counter(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i])) };
+    return {
+      counts: task.ends.map((end, i) => counter(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i])),
+    };
   }
   // Range by range: each read into the workspace and counted while it is still in the
   // processor's cache, faster than reading a whole job first (docs/benchmarks.md, "What
@@ -92,13 +95,14 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
     const from = start > 0 ? start - 1 : 0;
     const end = start + length;
     const scratch = workspace.reserve(end - from);
-    for (let filled = 0; filled < end - from; ) {
+    for (let filled = 0; filled < end - from;) {
       const read = readSync(task.fd, scratch, filled, end - from - filled, from + filled);
       if (read === 0) return { misaligned: `the file ends before byte ${end}: it changed since it was submitted` };
       filled += read;
     }
     const at = start - from;
-    if (start > 0 && scratch[0] !== 0x0a) return { misaligned: `byte ${start} no longer starts a line: the file changed since it was submitted` };
+    if (start > 0 && scratch[0] !== 0x0a)
+      return { misaligned: `byte ${start} no longer starts a line: the file changed since it was submitted` };
     const last = scratch[at + length - 1];
     if (end < task.fileSize && last !== 0x0a) {
       return { misaligned: `byte ${end} no longer ends a line: the file changed since it was submitted` };
@@ -115,7 +119,12 @@ function withInsight(counter: ChunkCounter, patterns: PatternSpec[], spec: Chunk
   const find = createInsightFinder(spec, patterns, counter);
   return (bytes, knownLines) => {
     const counts = counter(bytes, knownLines);
-    counts.insight = find(bytes, null, counts.lines, counts.matches.map((match) => match.lines));
+    counts.insight = find(
+      bytes,
+      null,
+      counts.lines,
+      counts.matches.map((match) => match.lines),
+    );
     return counts;
   };
 }

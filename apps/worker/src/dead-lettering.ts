@@ -48,7 +48,10 @@ export class DeadLettering {
     const error = describeError(err);
     this.crashAt('dead-letter:before-record');
     const lineCount = isFileChunk(data) ? await this.linesOf(data) : data.lineCount;
-    const { outcome, generation } = await this.store.recordDeadLetter(data, `${error.code}: ${error.message}`, { retentionMs: this.retentionMs, lineCount });
+    const { outcome, generation } = await this.store.recordDeadLetter(data, `${error.code}: ${error.message}`, {
+      retentionMs: this.retentionMs,
+      lineCount,
+    });
     this.crashAt('dead-letter:after-record');
     // Counted after all by another delivery: nothing is dead.
     if (outcome === 'recorded' || outcome === 'duplicate') {
@@ -56,7 +59,12 @@ export class DeadLettering {
     }
     // A chunk its run does not know (the run is gone, or Redis lost the chunk and its
     // coordinator enqueues it again) gets an entry of its own, tied to no run.
-    const orphan = outcome === 'run-missing' ? `run ${data.runId} no longer exists` : outcome === 'chunk-unknown' ? `run ${data.runId} does not know chunk ${data.source}.${data.seq}` : null;
+    const orphan =
+      outcome === 'run-missing'
+        ? `run ${data.runId} no longer exists`
+        : outcome === 'chunk-unknown'
+          ? `run ${data.runId} does not know chunk ${data.source}.${data.seq}`
+          : null;
     const chunk = orphan ? undefined : { ...place(data, lineCount), generation };
     const reported = orphan ? { ...error, message: `${error.message} (${orphan})` } : error;
     // The entry keeps this chunk's own job data (a job may carry several chunks).
@@ -91,10 +99,24 @@ export function describeError(err: unknown): DeadLetterError {
 
 function place(data: ChunkJobData, lineCount: number | null) {
   const { runId, source, seq, byteOffset, byteLength } = data;
-  return { runId, source, seq, firstLine: isFileChunk(data) ? null : data.firstLine, lineCount, byteOffset, byteLength };
+  return {
+    runId,
+    source,
+    seq,
+    firstLine: isFileChunk(data) ? null : data.firstLine,
+    lineCount,
+    byteOffset,
+    byteLength,
+  };
 }
 
-function entryFor(job: Job, data: unknown, worker: string, error: DeadLetterError, chunk?: DeadLetterEntry['chunk']): DeadLetterEntry {
+function entryFor(
+  job: Job,
+  data: unknown,
+  worker: string,
+  error: DeadLetterError,
+  chunk?: DeadLetterEntry['chunk'],
+): DeadLetterEntry {
   return {
     v: 1,
     jobId: job.id ?? '',

@@ -1,4 +1,11 @@
-import { type RedisClient, type RedisKeys, type RunStore, chunkId, isReplayJobId, parseChunkBatch } from '@logcluster/core';
+import {
+  type RedisClient,
+  type RedisKeys,
+  type RunStore,
+  chunkId,
+  isReplayJobId,
+  parseChunkBatch,
+} from '@logcluster/core';
 import type { Job, Queue } from 'bullmq';
 import type { DeadLettering } from './dead-lettering.js';
 
@@ -56,7 +63,12 @@ export class FailedJobReconciler {
       if (state === 'done' || state === 'dead') continue;
       // A replayed chunk fails under a job id of its own; only the current one decides.
       if (state === 'replaying' && !isReplayJobId(job.id ?? '')) continue;
-      await this.deadLettering.chunkFailed(job, chunk, new Error(job.failedReason || 'failed without a reason'), worker);
+      await this.deadLettering.chunkFailed(
+        job,
+        chunk,
+        new Error(job.failedReason || 'failed without a reason'),
+        worker,
+      );
       settled = true;
     }
     return settled;

@@ -16,7 +16,13 @@ export type FaultPoint =
   /** The chunk's counts are recorded; BullMQ has not marked the job completed yet. */
   | 'count:after-record';
 
-export const FAULT_POINTS: readonly FaultPoint[] = ['count:start', 'dead-letter:before-record', 'dead-letter:after-record', 'dead-letter:after-queue', 'count:after-record'];
+export const FAULT_POINTS: readonly FaultPoint[] = [
+  'count:start',
+  'dead-letter:before-record',
+  'dead-letter:after-record',
+  'dead-letter:after-queue',
+  'count:after-record',
+];
 
 export function crashAt(armed: string | undefined): (point: FaultPoint) => void {
   if (!armed) return () => {};

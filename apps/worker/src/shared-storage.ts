@@ -37,7 +37,9 @@ export class SharedStorage {
 
   async open(relative: string): Promise<SharedFile> {
     if (this.root === null) {
-      throw new SharedPathError(`a chunk of ${relative} is to be read from shared storage, and this worker has no --shared-root`);
+      throw new SharedPathError(
+        `a chunk of ${relative} is to be read from shared storage, and this worker has no --shared-root`,
+      );
     }
     const requested = resolve(this.root, relative);
     let real: string;
@@ -48,7 +50,9 @@ export class SharedStorage {
     }
     const inside = real === this.root || real.startsWith(this.root.endsWith(sep) ? this.root : this.root + sep);
     if (!inside || (this.allowed && !this.allowed.has(real))) {
-      throw new SharedPathError(`refused to read ${relative}: it resolves to ${real}, outside what this worker may read (${this.root})`);
+      throw new SharedPathError(
+        `refused to read ${relative}: it resolves to ${real}, outside what this worker may read (${this.root})`,
+      );
     }
     let handle: FileHandle;
     try {

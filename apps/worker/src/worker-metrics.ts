@@ -40,9 +40,21 @@ export class WorkerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.bytes = new Counter({ name: 'logcluster_processed_bytes_total', help: 'Bytes of the chunks this worker counted', registers });
-    this.lines = new Counter({ name: 'logcluster_processed_lines_total', help: 'Lines of the chunks this worker counted', registers });
-    this.inProgressBytes = new Gauge({ name: 'logcluster_worker_in_progress_bytes', help: 'Bytes of the chunks this worker is counting now', registers });
+    this.bytes = new Counter({
+      name: 'logcluster_processed_bytes_total',
+      help: 'Bytes of the chunks this worker counted',
+      registers,
+    });
+    this.lines = new Counter({
+      name: 'logcluster_processed_lines_total',
+      help: 'Lines of the chunks this worker counted',
+      registers,
+    });
+    this.inProgressBytes = new Gauge({
+      name: 'logcluster_worker_in_progress_bytes',
+      help: 'Bytes of the chunks this worker is counting now',
+      registers,
+    });
     new Gauge({
       name: 'logcluster_pool_utilization',
       help: "Share of the counting threads' time spent counting since the pool started (0-1)",

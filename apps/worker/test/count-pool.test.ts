@@ -45,11 +45,19 @@ describe('CountPool', () => {
       const size = text.length;
       const start = text.indexOf('ERROR second');
       const end = text.indexOf('last');
-      expect(await pool.countFile(handle.fd, start, end - start, size, ERROR)).toEqual({ bytes: end - start, lines: 2, matches: [{ lines: 2, occurrences: 2 }] });
+      expect(await pool.countFile(handle.fd, start, end - start, size, ERROR)).toEqual({
+        bytes: end - start,
+        lines: 2,
+        matches: [{ lines: 2, occurrences: 2 }],
+      });
       expect((await pool.countFile(handle.fd, end, size - end, size, ERROR)).lines).toBe(1);
-      await expect(pool.countFile(handle.fd, start + 1, end - start - 1, size, ERROR)).rejects.toThrow(ChunkIntegrityError);
+      await expect(pool.countFile(handle.fd, start + 1, end - start - 1, size, ERROR)).rejects.toThrow(
+        ChunkIntegrityError,
+      );
       await expect(pool.countFile(handle.fd, start, 5, size, ERROR)).rejects.toThrow(/no longer ends a line/);
-      await expect(pool.countFile(handle.fd, end, size - end + 10, size + 10, ERROR)).rejects.toThrow(/file ends before/);
+      await expect(pool.countFile(handle.fd, end, size - end + 10, size + 10, ERROR)).rejects.toThrow(
+        /file ends before/,
+      );
     } finally {
       await handle.close();
     }
@@ -60,7 +68,9 @@ describe('CountPool', () => {
     const started = Date.now();
     // (x+x+)+y alone runs in linear time as a line automaton; with a lookahead, which the
     // automaton leaves to V8, it backtracks through 2^40 ways of splitting the x's.
-    await expect(pool.count(evil, 1, [{ pattern: '(x+x+)+(?=y)', regex: true, ignoreCase: false }])).rejects.toThrow(TaskTimeoutError);
+    await expect(pool.count(evil, 1, [{ pattern: '(x+x+)+(?=y)', regex: true, ignoreCase: false }])).rejects.toThrow(
+      TaskTimeoutError,
+    );
     expect(Date.now() - started).toBeLessThan(20_000);
     const after = await pool.count(Buffer.from('ERROR\n'), 1, ERROR);
     expect(after.matches[0]).toEqual({ lines: 1, occurrences: 1 });

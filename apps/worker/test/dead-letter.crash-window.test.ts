@@ -42,7 +42,17 @@ afterAll(async () => {
 });
 
 async function submitDetached(prefix: string): Promise<string> {
-  const result = await runCli(['submit', ...clusterFlags(redis.url, prefix), '--detach', '--chunk-size', '16KiB', '--attempts', '1', ...PATTERNS, file]);
+  const result = await runCli([
+    'submit',
+    ...clusterFlags(redis.url, prefix),
+    '--detach',
+    '--chunk-size',
+    '16KiB',
+    '--attempts',
+    '1',
+    ...PATTERNS,
+    file,
+  ]);
   expect(result.code, result.stderr).toBe(0);
   return result.stdout.trim();
 }
@@ -51,7 +61,10 @@ async function jobCounts(prefix: string): Promise<{ unfinished: number; failed: 
   const queue = new Queue(CHUNK_QUEUE, { connection: redis.client(), prefix });
   try {
     const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'failed');
-    return { unfinished: (counts.wait ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0), failed: counts.failed ?? 0 };
+    return {
+      unfinished: (counts.wait ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0),
+      failed: counts.failed ?? 0,
+    };
   } finally {
     await queue.close();
   }
@@ -85,15 +98,24 @@ describe('a worker killed in the middle of dead-lettering', () => {
       expect(report.totals.chunksDeadLettered).toBe(1);
       expect(report.totals.chunksDone).toBe(report.totals.chunks - 1);
       const [dead] = report.sources[0]!.deadLettered;
-      expect(dead).toMatchObject({ firstLine: 1, byteOffset: 0, reason: expect.stringMatching(/^TASK_TIMEOUT/) as unknown });
+      expect(dead).toMatchObject({
+        firstLine: 1,
+        byteOffset: 0,
+        reason: expect.stringMatching(/^TASK_TIMEOUT/) as unknown,
+      });
       // Exact for everything but the dead chunk's lines.
       const deadPart = join(dir, `${prefix}.dead`);
       await writeFile(deadPart, await linesOf(file, dead!.firstLine!, dead!.lineCount!));
       const whole = grepCounts(file, { pattern: 'ERROR', regex: true });
       const missing = grepCounts(deadPart, { pattern: 'ERROR', regex: true });
-      expect(report.totals.matches.ERROR).toEqual({ lines: whole.lines - missing.lines, occurrences: whole.occurrences - missing.occurrences });
+      expect(report.totals.matches.ERROR).toEqual({
+        lines: whole.lines - missing.lines,
+        occurrences: whole.occurrences - missing.occurrences,
+      });
 
-      const entries = JSON.parse((await runCli(['dlq', 'list', ...clusterFlags(redis.url, prefix), '--json'])).stdout) as { runId: string; state: string; firstLine: number }[];
+      const entries = JSON.parse(
+        (await runCli(['dlq', 'list', ...clusterFlags(redis.url, prefix), '--json'])).stdout,
+      ) as { runId: string; state: string; firstLine: number }[];
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ runId, state: 'dead', firstLine: 1 });
     },
@@ -102,7 +124,16 @@ describe('a worker killed in the middle of dead-lettering', () => {
   it('at count:after-record (counted, not yet completed in BullMQ): counted once', async () => {
     const prefix = 't-crash-count';
     const doomed = await startWorker(redis.url, prefix, 'doomed', [], { LOGCLUSTER_FAULT: 'count:after-record' });
-    const result = await runCli(['submit', ...clusterFlags(redis.url, prefix), '--detach', '--chunk-size', '16KiB', '-p', 'ERROR', file]);
+    const result = await runCli([
+      'submit',
+      ...clusterFlags(redis.url, prefix),
+      '--detach',
+      '--chunk-size',
+      '16KiB',
+      '-p',
+      'ERROR',
+      file,
+    ]);
     const runId = result.stdout.trim();
     await doomed.exited;
     expect(doomed.child.signalCode).toBe('SIGKILL');

@@ -1,4 +1,15 @@
-import { CHUNK_QUEUE, type ChunkJobData, DeadLetterQueue, type RedisClient, RedisKeys, RunStore, batchJobData, chunkJobId, chunkJobOptions, connectRedis } from '@logcluster/core';
+import {
+  CHUNK_QUEUE,
+  type ChunkJobData,
+  DeadLetterQueue,
+  type RedisClient,
+  RedisKeys,
+  RunStore,
+  batchJobData,
+  chunkJobId,
+  chunkJobOptions,
+  connectRedis,
+} from '@logcluster/core';
 import { type TestRedis, sleep, startTestRedis, until } from '@logcluster/test-support';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,20 +38,43 @@ describe('a chunk job that BullMQ failed without our dead-lettering', () => {
     const bytes = Buffer.from('ERROR\nok\n');
     await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 }, bytes);
     await store.seal(runId, 1);
-    const job: ChunkJobData = { v: 1, runId, source: 0, seq: 0, byteOffset: 0, byteLength: bytes.length, firstLine: 1, lineCount: 2, patterns };
+    const job: ChunkJobData = {
+      v: 1,
+      runId,
+      source: 0,
+      seq: 0,
+      byteOffset: 0,
+      byteLength: bytes.length,
+      firstLine: 1,
+      lineCount: 2,
+      patterns,
+    };
 
     // Not our worker: something that fails the job the way BullMQ does on its own
     // (a chunk stalled more often than allowed), without dead-lettering it.
     const queue = new Queue(CHUNK_QUEUE, { connection: client, prefix: PREFIX });
     const failedOnItsOwn = new Promise<void>((resolve) => {
-      const rogue = new Worker(CHUNK_QUEUE, () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')), { connection: client, prefix: PREFIX });
+      const rogue = new Worker(
+        CHUNK_QUEUE,
+        () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')),
+        { connection: client, prefix: PREFIX },
+      );
       rogue.on('failed', () => void rogue.close().then(resolve));
     });
-    await queue.add('chunks', batchJobData([job]), { ...chunkJobOptions({ attempts: 3, backoffMs: 10 }), jobId: chunkJobId(job) });
+    await queue.add('chunks', batchJobData([job]), {
+      ...chunkJobOptions({ attempts: 3, backoffMs: 10 }),
+      jobId: chunkJobId(job),
+    });
     await failedOnItsOwn;
     expect(await store.status(runId)).toBe('running');
 
-    const worker = await ChunkWorker.start({ redisUrl: redis.url, prefix: PREFIX, threads: 1, name: 'keeper', reconcileIntervalMs: 100 });
+    const worker = await ChunkWorker.start({
+      redisUrl: redis.url,
+      prefix: PREFIX,
+      threads: 1,
+      name: 'keeper',
+      reconcileIntervalMs: 100,
+    });
     await until('the reconciler to settle the run', async () => (await store.status(runId)) !== 'running', {
       timeoutMs: 30_000,
     });
@@ -51,13 +85,23 @@ describe('a chunk job that BullMQ failed without our dead-lettering', () => {
     const report = await store.report(runId);
     expect(report.status).toBe('partial');
     expect(report.sources[0]!.deadLettered).toEqual([
-      { firstLine: 1, lineCount: 2, byteOffset: 0, byteLength: bytes.length, reason: 'Error: job stalled more than allowable limit' },
+      {
+        firstLine: 1,
+        lineCount: 2,
+        byteOffset: 0,
+        byteLength: bytes.length,
+        reason: 'Error: job stalled more than allowable limit',
+      },
     ]);
     const dlq = new DeadLetterQueue(client, PREFIX);
     const entries = await dlq.list();
     await dlq.close();
     await queue.close();
     expect(entries).toHaveLength(1);
-    expect(entries[0]!.entry).toMatchObject({ worker: 'reconciler@keeper', chunk: { runId, generation: 1 }, error: { message: 'job stalled more than allowable limit' } });
+    expect(entries[0]!.entry).toMatchObject({
+      worker: 'reconciler@keeper',
+      chunk: { runId, generation: 1 },
+      error: { message: 'job stalled more than allowable limit' },
+    });
   });
 });

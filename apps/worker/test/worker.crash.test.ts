@@ -42,10 +42,22 @@ afterAll(async () => {
 });
 
 describe('a worker killed with SIGKILL mid-run', () => {
-  it("has its chunks finished by another worker, with exact totals", async () => {
+  it('has its chunks finished by another worker, with exact totals', async () => {
     const victim = await startWorker(redis.url, PREFIX, 'victim');
     const survivor = await startWorker(redis.url, PREFIX, 'survivor');
-    const submitted = await runCli(['submit', ...clusterFlags(redis.url, PREFIX), '--detach', '--chunk-size', '8KiB', '-E', '-p', BACKTRACKING_REGEX, '-p', 'ERROR', file]);
+    const submitted = await runCli([
+      'submit',
+      ...clusterFlags(redis.url, PREFIX),
+      '--detach',
+      '--chunk-size',
+      '8KiB',
+      '-E',
+      '-p',
+      BACKTRACKING_REGEX,
+      '-p',
+      'ERROR',
+      file,
+    ]);
     const runId = submitted.stdout.trim();
 
     // Once the victim has counted a job's chunks (and holds another job), kill it.

@@ -1,4 +1,14 @@
-import { CHUNK_QUEUE, type ChunkJobData, type RedisClient, RedisKeys, RunStore, batchJobData, chunkJobOptions, chunkStream, connectRedis } from '@logcluster/core';
+import {
+  CHUNK_QUEUE,
+  type ChunkJobData,
+  type RedisClient,
+  RedisKeys,
+  RunStore,
+  batchJobData,
+  chunkJobOptions,
+  chunkStream,
+  connectRedis,
+} from '@logcluster/core';
 import { type TestRedis, startTestRedis, until } from '@logcluster/test-support';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,21 +50,45 @@ describe('a chunk delivered twice', () => {
     const text = 'ERROR one\nfine\nERROR two ERROR\n'.repeat(1000);
     const { runId } = await store.createRun({ patterns, sources: ['dup.log'] });
     const jobs: ChunkJobData[] = [];
-    for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 4096, maxLineSize: 1 << 20, sourceName: 'dup.log' })) {
+    for await (const chunk of chunkStream([Buffer.from(text)], {
+      chunkSize: 4096,
+      maxLineSize: 1 << 20,
+      sourceName: 'dup.log',
+    })) {
       await store.storeChunk(runId, 0, { ...chunk, byteLength: chunk.bytes.length }, chunk.bytes);
-      jobs.push({ v: 1, runId, source: 0, seq: chunk.seq, byteOffset: chunk.byteOffset, byteLength: chunk.bytes.length, firstLine: chunk.firstLine, lineCount: chunk.lineCount, patterns });
+      jobs.push({
+        v: 1,
+        runId,
+        source: 0,
+        seq: chunk.seq,
+        byteOffset: chunk.byteOffset,
+        byteLength: chunk.bytes.length,
+        firstLine: chunk.firstLine,
+        lineCount: chunk.lineCount,
+        patterns,
+      });
     }
     const options = chunkJobOptions({ attempts: 3, backoffMs: 10 });
     // Every chunk as two distinct jobs (as a redelivery after a lost lock would be),
     // the second copy of half of them only after the first was counted.
     const half = Math.floor(jobs.length / 2);
-    await queue.addBulk(jobs.flatMap((job) => [
-      { name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.a` } },
-      ...(job.seq < half ? [{ name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.b` } }] : []),
-    ]));
+    await queue.addBulk(
+      jobs.flatMap((job) => [
+        { name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.a` } },
+        ...(job.seq < half
+          ? [{ name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.b` } }]
+          : []),
+      ]),
+    );
     await store.seal(runId, jobs.length);
     const report = await waitForStatus(runId);
-    await queue.addBulk(jobs.slice(half).map((job) => ({ name: 'chunks', data: batchJobData([job]), opts: { ...options, jobId: `${runId}.0.${job.seq}.c` } })));
+    await queue.addBulk(
+      jobs.slice(half).map((job) => ({
+        name: 'chunks',
+        data: batchJobData([job]),
+        opts: { ...options, jobId: `${runId}.0.${job.seq}.c` },
+      })),
+    );
     // Let the late copies be processed, then check nothing moved.
     const unfinished = async () => {
       const counts = await queue.getJobCounts('wait', 'active', 'delayed');

@@ -1,7 +1,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestRedis, clusterFlags, reportOf, runCli, startCli, startTestRedis, startWorker, waitForRun } from '@logcluster/test-support';
+import {
+  type TestRedis,
+  clusterFlags,
+  reportOf,
+  runCli,
+  startCli,
+  startTestRedis,
+  startWorker,
+  waitForRun,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PREFIX = 't-poison';
@@ -27,15 +36,29 @@ describe('a chunk that kills every worker that takes it', () => {
     // Three workers in turn take the chunk and die with it (as an out-of-memory kill would).
     for (const name of ['victim-1', 'victim-2', 'victim-3']) {
       // It may die before it says it started: the chunk is waiting for it.
-      const victim = startCli(['worker', ...clusterFlags(redis.url, PREFIX), '--name', name, '--lock-duration', '1500', '--stalled-interval', '500'], {
-        env: { LOGCLUSTER_FAULT: 'count:start' },
-      });
+      const victim = startCli(
+        [
+          'worker',
+          ...clusterFlags(redis.url, PREFIX),
+          '--name',
+          name,
+          '--lock-duration',
+          '1500',
+          '--stalled-interval',
+          '500',
+        ],
+        {
+          env: { LOGCLUSTER_FAULT: 'count:start' },
+        },
+      );
       expect(await victim.exited).toBeNull();
     }
     const last = await startWorker(redis.url, PREFIX, 'last');
     expect((await waitForRun(redis.url, PREFIX, runId)).status).toBe('partial');
     await last.stop();
     const { report } = await reportOf(redis.url, PREFIX, runId);
-    expect(report.sources[0]!.deadLettered[0]!.reason).toMatch(/^CHUNK_POISON: chunk 0\.0 of run r-\S+ was taken 3 times by workers that died before finishing it/);
+    expect(report.sources[0]!.deadLettered[0]!.reason).toMatch(
+      /^CHUNK_POISON: chunk 0\.0 of run r-\S+ was taken 3 times by workers that died before finishing it/,
+    );
   });
 });

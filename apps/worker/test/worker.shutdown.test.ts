@@ -33,7 +33,17 @@ afterAll(async () => {
 async function slowRun(prefix: string, xs: number): Promise<string> {
   const file = join(dir, `${prefix}.log`);
   await writeFile(file, `ERROR first\n${'x'.repeat(xs)}\nERROR last\n`);
-  const submitted = await runCli(['submit', ...clusterFlags(redis.url, prefix), '--detach', '-E', '-p', BACKTRACKING_REGEX, '-p', 'ERROR', file]);
+  const submitted = await runCli([
+    'submit',
+    ...clusterFlags(redis.url, prefix),
+    '--detach',
+    '-E',
+    '-p',
+    BACKTRACKING_REGEX,
+    '-p',
+    'ERROR',
+    file,
+  ]);
   const queue = new Queue(CHUNK_QUEUE, { connection: redis.client(), prefix });
   try {
     await until('a worker to take the chunk', async () => ((await queue.getJobCounts('active')).active ?? 0) > 0, {
@@ -63,7 +73,12 @@ describe('worker shutdown', () => {
 
   it('past --shutdown-grace abandons the chunk without dead-lettering it; another worker counts it', async () => {
     const prefix = 't-shutdown-grace';
-    const worker = await startWorker(redis.url, prefix, 'hasty', ['--task-timeout', '60000', '--shutdown-grace', '200']);
+    const worker = await startWorker(redis.url, prefix, 'hasty', [
+      '--task-timeout',
+      '60000',
+      '--shutdown-grace',
+      '200',
+    ]);
     const runId = await slowRun(prefix, 29);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);

@@ -21,15 +21,26 @@ for (let c = 0; c <= 0x10ffff; c++) if (c !== 0x0a && (c < 0xd800 || c > 0xdfff)
 
 function nonWordAt(makeLine) {
   const input = Buffer.from(codePoints.map((c) => `${makeLine(String.fromCodePoint(c))}\n`).join(''), 'utf8');
-  const result = spawnSync('grep', ['-a', '-n', '-w', '-F', 'x'], { input, env: { ...process.env, LC_ALL: locale }, maxBuffer: 1 << 28, encoding: 'utf8' });
+  const result = spawnSync('grep', ['-a', '-n', '-w', '-F', 'x'], {
+    input,
+    env: { ...process.env, LC_ALL: locale },
+    maxBuffer: 1 << 28,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`grep failed (${result.status}): ${result.stderr}`);
-  return new Set(result.stdout.trim().split('\n').map((line) => codePoints[Number(line.slice(0, line.indexOf(':'))) - 1]));
+  return new Set(
+    result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => codePoints[Number(line.slice(0, line.indexOf(':'))) - 1]),
+  );
 }
 
 const after = nonWordAt((c) => `x${c}`);
 const before = nonWordAt((c) => `${c}x`);
 for (const c of codePoints) {
-  if (after.has(c) !== before.has(c)) throw new Error(`grep judges U+${c.toString(16)} differently before and after a match`);
+  if (after.has(c) !== before.has(c))
+    throw new Error(`grep judges U+${c.toString(16)} differently before and after a match`);
 }
 const ranges = [];
 for (const c of codePoints) {

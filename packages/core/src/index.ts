@@ -32,7 +32,13 @@ export {
   parseChunkJob,
   replayJobId,
 } from './contract/job.js';
-export { CHUNK_QUEUE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_PREFIX, chunkJobOptions } from './contract/queues.js';
+export {
+  CHUNK_QUEUE,
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  DEFAULT_PREFIX,
+  chunkJobOptions,
+} from './contract/queues.js';
 export { openChunkQueue } from './redis/chunk-queue.js';
 export { RedisKeys } from './redis/keys.js';
 export { isConnectionLost, redisErrorCode } from './redis/redis-errors.js';
@@ -54,14 +60,33 @@ export {
   redisTargetFromUrl,
 } from './redis/connection.js';
 export { type SentinelStanding, sentinelStanding } from './redis/sentinel-master.js';
-export { type ChunkBytes, type ChunkBytesItem, type ChunkBytesRead, RedisChunkBytes } from './chunk-bytes/chunk-bytes.js';
+export {
+  type ChunkBytes,
+  type ChunkBytesItem,
+  type ChunkBytesRead,
+  RedisChunkBytes,
+} from './chunk-bytes/chunk-bytes.js';
 export { type OpenChunkBytesOptions, RespChunkBytes, openChunkBytes } from './chunk-bytes/resp-chunk-bytes.js';
 export { type RespEndpoint, RespReplyError } from './chunk-bytes/resp-connection.js';
 export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
 export type { RunDefinition } from './runs/run-definition.js';
-export { type ChunkInsightSpec, DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule, chunkInsightSpec } from './contract/insight-spec.js';
+export {
+  type ChunkInsightSpec,
+  DEFAULT_SPIKE_RULE,
+  type RunInsightSpec,
+  type SpikeRule,
+  chunkInsightSpec,
+} from './contract/insight-spec.js';
 export type { ChunkInsight } from './contract/chunk-findings.js';
-export { type InsightReport, type SpikeReport, type TopMessage, type WindowsReport, type YearAssumed, assembleInsight, findSpikes } from './insight/insight-report.js';
+export {
+  type InsightReport,
+  type SpikeReport,
+  type TopMessage,
+  type WindowsReport,
+  type YearAssumed,
+  assembleInsight,
+  findSpikes,
+} from './insight/insight-report.js';
 export { TIME_FORMAT_FIELDS } from './insight/time-format.js';
 export { createTimestampParser, formatWindowSize } from './insight/timestamps.js';
 export { messageTemplate } from './insight/message-template.js';

@@ -14,5 +14,6 @@ export async function releaseAll(steps: readonly (() => Promise<unknown>)[], wha
     }
   }
   if (failures.length === 1) throw failures[0];
-  if (failures.length > 1) throw new AggregateError(failures, `${what} failed: ${failures.map(errorMessage).join('; ')}`);
+  if (failures.length > 1)
+    throw new AggregateError(failures, `${what} failed: ${failures.map(errorMessage).join('; ')}`);
 }

@@ -3,9 +3,15 @@ import { UsageError } from './errors.js';
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
   b: 1,
-  k: 1024, kib: 1024, kb: 1000,
-  m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  mb: 1000 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  gb: 1000 ** 3,
 };
 
 /**
@@ -27,7 +33,11 @@ export function parseSize(text: string, optionName: string): number {
 }
 
 /** Parses a positive integer option value, naming the option in the error. */
-export function parsePositiveInt(text: string, optionName: string, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}): number {
+export function parsePositiveInt(
+  text: string,
+  optionName: string,
+  { min = 1, max = Number.MAX_SAFE_INTEGER } = {},
+): number {
   const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
@@ -61,11 +71,14 @@ export function parseDuration(text: string, optionName: string, { unitRequired =
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
   if (match && match[2] === undefined && unitRequired) {
     const n = match[1]!;
-    throw new UsageError(`${optionName} needs a unit: "${text.trim()}" is ${n} of what? Write ${n}s, ${n}m or ${n}h (units: ms, s, m, h, d)`);
+    throw new UsageError(
+      `${optionName} needs a unit: "${text.trim()}" is ${n} of what? Write ${n}s, ${n}m or ${n}h (units: ms, s, m, h, d)`,
+    );
   }
   const ms = match ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]!) : Number.NaN;
   if (!Number.isSafeInteger(ms) || ms <= 0) {
-    if (unitRequired) throw new UsageError(`${optionName} must be a duration with a unit, such as 30s, 10m or 1h (got "${text}")`);
+    if (unitRequired)
+      throw new UsageError(`${optionName} must be a duration with a unit, such as 30s, 10m or 1h (got "${text}")`);
     throw new UsageError(`${optionName} must be a duration such as 500ms, 30s, 1m, 12h or 7d (got "${text}")`);
   }
   return ms;

@@ -45,7 +45,13 @@ async function open(url: string): Promise<ChunkBytes> {
 /** The `CLIENT LIST` id of the chunk-bytes connection opened last (the reader a test just opened). */
 async function newestReaderId(): Promise<string> {
   const clients = ((await client.call('CLIENT', 'LIST')) as string).trim().split('\n');
-  return String(Math.max(...clients.filter((line) => line.includes(' name=chunk-bytes-test:bytes ')).map((line) => Number(/^id=(\d+)/.exec(line)![1]))));
+  return String(
+    Math.max(
+      ...clients
+        .filter((line) => line.includes(' name=chunk-bytes-test:bytes '))
+        .map((line) => Number(/^id=(\d+)/.exec(line)![1])),
+    ),
+  );
 }
 
 const paths: [string, () => Promise<ChunkBytes>][] = [
@@ -62,14 +68,30 @@ describe.each(paths)('chunk bytes through %s', (_, start) => {
 
   it('stores values given in parts and reads each into its target', async () => {
     const big = randomBytes(5 * 1024 * 1024 + 7);
-    const values = [big, Buffer.from('one line\n'), Buffer.alloc(0), ...Array.from({ length: 200 }, (_, i) => randomBytes(1 + ((i * 7919) % 70_000)))];
+    const values = [
+      big,
+      Buffer.from('one line\n'),
+      Buffer.alloc(0),
+      ...Array.from({ length: 200 }, (_, i) => randomBytes(1 + ((i * 7919) % 70_000))),
+    ];
     const keys = values.map((_, i) => `t-bytes:${process.pid}:${i}`);
     // Each value in up to three parts, cut anywhere.
-    await bytes.store(values.map((value, i) => ({ key: keys[i]!, parts: [value.subarray(0, i % value.length || 0), value.subarray(i % value.length || 0, value.length - 1), value.subarray(value.length - 1)] })));
+    await bytes.store(
+      values.map((value, i) => ({
+        key: keys[i]!,
+        parts: [
+          value.subarray(0, i % value.length || 0),
+          value.subarray(i % value.length || 0, value.length - 1),
+          value.subarray(value.length - 1),
+        ],
+      })),
+    );
     const whole = new Uint8Array(values.reduce((sum, value) => sum + value.length, 0));
     let at = 0;
     const targets = values.map((value) => whole.subarray(at, (at += value.length)));
-    expect(await bytes.readInto(keys.map((key, i) => ({ key, target: targets[i]! })))).toEqual(values.map((value) => value.length));
+    expect(await bytes.readInto(keys.map((key, i) => ({ key, target: targets[i]! })))).toEqual(
+      values.map((value) => value.length),
+    );
     expect(Buffer.from(whole).equals(Buffer.concat(values))).toBe(true);
   });
 
@@ -78,7 +100,13 @@ describe.each(paths)('chunk bytes through %s', (_, start) => {
     await bytes.store([{ key, parts: [Buffer.from('abc')] }]);
     const target = new Uint8Array(5).fill(9);
     const after = new Uint8Array(2);
-    expect(await bytes.readInto([{ key, target }, { key: `t-bytes:${process.pid}:none`, target: new Uint8Array(1) }, { key, target: after.subarray(0, 0) }])).toEqual([3, null, 3]);
+    expect(
+      await bytes.readInto([
+        { key, target },
+        { key: `t-bytes:${process.pid}:none`, target: new Uint8Array(1) },
+        { key, target: after.subarray(0, 0) },
+      ]),
+    ).toEqual([3, null, 3]);
     expect([...target]).toEqual([9, 9, 9, 9, 9]);
   });
 
@@ -86,7 +114,12 @@ describe.each(paths)('chunk bytes through %s', (_, start) => {
     const key = `t-bytes:${process.pid}:ranges`;
     const value = randomBytes(300_000);
     await bytes.store([{ key, parts: [value] }]);
-    const ranges = [[0, 10], [10, 200_000], [299_999, 1], [123_456, 100_000]] as const;
+    const ranges = [
+      [0, 10],
+      [10, 200_000],
+      [299_999, 1],
+      [123_456, 100_000],
+    ] as const;
     const targets = ranges.map(([, length]) => new Uint8Array(length));
     const whole = new Uint8Array(value.length);
     const missing = new Uint8Array(4).fill(7);
@@ -97,7 +130,9 @@ describe.each(paths)('chunk bytes through %s', (_, start) => {
         { key: `t-bytes:${process.pid}:none`, target: missing, start: 0 },
       ]),
     ).toEqual([...ranges.map(([, length]) => length), value.length, 0]);
-    ranges.forEach(([start, length], i) => expect(Buffer.from(targets[i]!).equals(value.subarray(start, start + length))).toBe(true));
+    ranges.forEach(([start, length], i) =>
+      expect(Buffer.from(targets[i]!).equals(value.subarray(start, start + length))).toBe(true),
+    );
     expect(Buffer.from(whole).equals(value)).toBe(true);
     expect([...missing]).toEqual([7, 7, 7, 7]);
   });
@@ -114,7 +149,12 @@ describe.each(paths)('chunk bytes through %s', (_, start) => {
     const missing = new Uint8Array(2 * REPLY_SLICE).fill(7);
     const empty = `t-bytes:${process.pid}:empty`;
     await bytes.store([{ key: empty, parts: [Buffer.alloc(0)] }]);
-    expect(await bytes.readInto([{ key: empty, target: new Uint8Array(2 * REPLY_SLICE) }, { key: empty, target: new Uint8Array(2 * REPLY_SLICE), start: 0 }])).toEqual([0, 0]);
+    expect(
+      await bytes.readInto([
+        { key: empty, target: new Uint8Array(2 * REPLY_SLICE) },
+        { key: empty, target: new Uint8Array(2 * REPLY_SLICE), start: 0 },
+      ]),
+    ).toEqual([0, 0]);
     expect(
       await bytes.readInto([
         { key, target: whole },
@@ -161,16 +201,25 @@ describe('chunk bytes on a connection of their own', () => {
     })();
     const targets = keys.map(() => new Uint8Array(value.length));
     // Whole packs, and as much again in ranges of 256 KiB.
-    const quarters = Array.from({ length: 16 }, (_, i) => ({ key: keys[i]!, target: new Uint8Array(256 * 1024), start: (i % 16) * 256 * 1024 }));
+    const quarters = Array.from({ length: 16 }, (_, i) => ({
+      key: keys[i]!,
+      target: new Uint8Array(256 * 1024),
+      start: (i % 16) * 256 * 1024,
+    }));
     for (let round = 0; round < 2; round++) {
-      expect(await bytes.readInto(keys.map((key, i) => ({ key, target: targets[i]! })))).toEqual(keys.map(() => value.length));
-      for (let again = 0; again < 16; again++) expect(await bytes.readInto(quarters)).toEqual(quarters.map(() => 256 * 1024));
+      expect(await bytes.readInto(keys.map((key, i) => ({ key, target: targets[i]! })))).toEqual(
+        keys.map(() => value.length),
+      );
+      for (let again = 0; again < 16; again++)
+        expect(await bytes.readInto(quarters)).toEqual(quarters.map(() => 256 * 1024));
     }
     sampling = false;
     await sampler;
     expect(samples).toBeGreaterThan(10);
     expect(targets.every((target) => Buffer.from(target).equals(value))).toBe(true);
-    expect(quarters.every(({ target, start }) => Buffer.from(target).equals(value.subarray(start, start + target.length)))).toBe(true);
+    expect(
+      quarters.every(({ target, start }) => Buffer.from(target).equals(value.subarray(start, start + target.length))),
+    ).toBe(true);
     // Two slices of 1 MiB at most, each in a block up to a quarter larger (jemalloc's size classes), plus headers.
     expect(highest).toBeLessThanOrEqual(2.5 * 1024 * 1024 + 64 * 1024);
   });
@@ -186,7 +235,8 @@ describe('chunk bytes on a connection of their own', () => {
       const whole = attempt % 2 === 0;
       const reading = bytes.readInto([{ key, target: new Uint8Array(value.length), ...(whole ? {} : { start: 0 }) }]);
       // Deleted once the reader has had a slice (its last command is a GETRANGE), while later ones wait.
-      while (!((await client.call('CLIENT', 'LIST', 'ID', id)) as string).includes(' cmd=getrange ')) await new Promise((resolve) => setImmediate(resolve));
+      while (!((await client.call('CLIENT', 'LIST', 'ID', id)) as string).includes(' cmd=getrange '))
+        await new Promise((resolve) => setImmediate(resolve));
       await client.del(key);
       const [length] = await reading;
       if (length !== value.length) midway++;
@@ -215,7 +265,9 @@ describe('chunk bytes on a connection of their own', () => {
   it('rejects a command Redis refuses with its error code', async () => {
     const bytes = await open(redis.url);
     await client.hset(`t-bytes:${process.pid}:hash`, 'a', '1');
-    const refused = await bytes.readInto([{ key: `t-bytes:${process.pid}:hash`, target: new Uint8Array(1) }]).catch((err: unknown) => err);
+    const refused = await bytes
+      .readInto([{ key: `t-bytes:${process.pid}:hash`, target: new Uint8Array(1) }])
+      .catch((err: unknown) => err);
     expect(redisErrorCode(refused)).toBe('WRONGTYPE');
     // The connection goes on.
     await bytes.store([{ key: `t-bytes:${process.pid}:after`, parts: [Buffer.from('x')] }]);
@@ -236,7 +288,13 @@ describe('chunk bytes on a connection of their own', () => {
     const value = randomBytes(3 * 1024 * 1024);
     await redis.kill();
     // Issued while Redis is down: they wait for it.
-    const stored = Promise.all([unix, tcp].map((bytes, i) => bytes.store([{ key: `t-bytes:${process.pid}:restart:${i}`, parts: [value.subarray(0, 1000), value.subarray(1000)] }])));
+    const stored = Promise.all(
+      [unix, tcp].map((bytes, i) =>
+        bytes.store([
+          { key: `t-bytes:${process.pid}:restart:${i}`, parts: [value.subarray(0, 1000), value.subarray(1000)] },
+        ]),
+      ),
+    );
     await sleep(300); // they are sent, and wait, while Redis is down
     await redis.restart();
     await stored;
@@ -264,9 +322,31 @@ describe('chunk bytes over TLS', () => {
     certs = await mkdtemp(join(tmpdir(), 'logcluster-test-tls-'));
     const cert = join(certs, 'tls.crt');
     const key = join(certs, 'tls.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     ca = readFileSync(cert);
-    tlsRedis = await startTestRedis({ args: ['--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-auth-clients', 'no'] });
+    tlsRedis = await startTestRedis({
+      args: ['--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-auth-clients', 'no'],
+    });
   });
 
   afterAll(async () => {
@@ -275,12 +355,20 @@ describe('chunk bytes over TLS', () => {
   });
 
   it('stores and reads chunk bytes on a TLS connection of their own', async () => {
-    const bytes = await RespChunkBytes.open({ host: '127.0.0.1', port, tls: { ca, servername: 'localhost' }, connectionName: 'chunk-bytes-test' }, 10_000);
+    const bytes = await RespChunkBytes.open(
+      { host: '127.0.0.1', port, tls: { ca, servername: 'localhost' }, connectionName: 'chunk-bytes-test' },
+      10_000,
+    );
     try {
       const value = randomBytes(2 * 1024 * 1024 + 3);
       await bytes.store([{ key: 'tls', parts: [value.subarray(0, 10), value.subarray(10)] }]);
       const target = new Uint8Array(value.length);
-      expect(await bytes.readInto([{ key: 'tls', target }, { key: 'none', target: new Uint8Array(1) }])).toEqual([value.length, null]);
+      expect(
+        await bytes.readInto([
+          { key: 'tls', target },
+          { key: 'none', target: new Uint8Array(1) },
+        ]),
+      ).toEqual([value.length, null]);
       expect(Buffer.from(target).equals(value)).toBe(true);
     } finally {
       await bytes.close();

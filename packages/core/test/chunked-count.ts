@@ -1,4 +1,10 @@
-import { type PatternCount, type PatternSpec, addPatternCounts, chunkStream, createChunkCounter } from '../src/index.js';
+import {
+  type PatternCount,
+  type PatternSpec,
+  addPatternCounts,
+  chunkStream,
+  createChunkCounter,
+} from '../src/index.js';
 import type { CountingWorkspace } from '../src/matching/counting-workspace.js';
 
 /**

@@ -11,9 +11,15 @@ function* pieces(data: Buffer, sizes: number[]): Generator<Buffer> {
   }
 }
 
-async function collect(data: Buffer, chunkSize: number, readSizes: number[] = [], maxLineSize = 1 << 30): Promise<Chunk[]> {
+async function collect(
+  data: Buffer,
+  chunkSize: number,
+  readSizes: number[] = [],
+  maxLineSize = 1 << 30,
+): Promise<Chunk[]> {
   const chunks: Chunk[] = [];
-  for await (const chunk of chunkStream(pieces(data, readSizes), { chunkSize, maxLineSize, sourceName: 'test' })) chunks.push(chunk);
+  for await (const chunk of chunkStream(pieces(data, readSizes), { chunkSize, maxLineSize, sourceName: 'test' }))
+    chunks.push(chunk);
   return chunks;
 }
 
@@ -55,7 +61,8 @@ describe('chunkStream', () => {
     // Each read in memory of its own, so that a view is told from a copy by its memory.
     const reads = ['aaa\nb', 'bb', 'b\ncc\n'].map((text) => Buffer.from(new TextEncoder().encode(text).buffer));
     const chunks: Chunk[] = [];
-    for await (const chunk of chunkStream(reads, { chunkSize: 10, maxLineSize: 100, sourceName: 'test' })) chunks.push(chunk);
+    for await (const chunk of chunkStream(reads, { chunkSize: 10, maxLineSize: 100, sourceName: 'test' }))
+      chunks.push(chunk);
     expect(chunks.map((c) => c.parts.map((part) => part.toString()))).toEqual([['aaa\nb', 'bb', 'b\n'], ['cc\n']]);
     chunks[0]!.parts.forEach((part, i) => expect(part.buffer).toBe(reads[i]!.buffer));
     expect(chunks[1]!.parts[0]!.buffer).toBe(reads[2]!.buffer);

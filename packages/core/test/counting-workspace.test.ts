@@ -23,13 +23,18 @@ describe('CountingWorkspace', () => {
 
   it('counts newlines as a byte-by-byte search does, at any offset and length', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 70_000, size: 'max' }), fc.nat(100), fc.nat(100), (data, skipStart, skipEnd) => {
-        const buffer = workspace.reserve(data.length);
-        buffer.set(data);
-        const start = Math.min(skipStart, data.length);
-        const length = Math.max(0, data.length - start - skipEnd);
-        expect(workspace.countNewlines(start, length)).toBe(naiveNewlines(data.subarray(start, start + length)));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 70_000, size: 'max' }),
+        fc.nat(100),
+        fc.nat(100),
+        (data, skipStart, skipEnd) => {
+          const buffer = workspace.reserve(data.length);
+          buffer.set(data);
+          const start = Math.min(skipStart, data.length);
+          const length = Math.max(0, data.length - start - skipEnd);
+          expect(workspace.countNewlines(start, length)).toBe(naiveNewlines(data.subarray(start, start + length)));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -58,15 +63,21 @@ describe('CountingWorkspace', () => {
   // Text over a small alphabet, so that needles occur often, overlap, repeat within a line
   // and straddle the kernel's 16- and 32-byte steps (`size: 'max'`: fast-check's default
   // size keeps arrays to a few elements, too short for the kernel's vector loop).
-  const text = fc.array(fc.constantFrom('a', 'b', 'A', 'B', 'ab', 'aba', '\n', '\r\n', 'é', 'x'), { maxLength: 400, size: 'max' }).map((parts) => parts.join(''));
-  const needleText = fc.array(fc.constantFrom('a', 'b', 'A', 'B', 'x'), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
+  const text = fc
+    .array(fc.constantFrom('a', 'b', 'A', 'B', 'ab', 'aba', '\n', '\r\n', 'é', 'x'), { maxLength: 400, size: 'max' })
+    .map((parts) => parts.join(''));
+  const needleText = fc
+    .array(fc.constantFrom('a', 'b', 'A', 'B', 'x'), { minLength: 1, maxLength: 6 })
+    .map((parts) => parts.join(''));
 
   it('counts a literal\u2019s lines and occurrences as the indexOf search does, at any offset in its memory', () => {
     fc.assert(
       fc.property(text, needleText, fc.nat(40), (haystackText, needleString, offset) => {
         const haystack = Buffer.from(haystackText, 'utf8');
         const needle = Buffer.from(needleString, 'utf8');
-        expect(workspace.countLiteral(placedAt(haystack, offset), exactNeedle(needle))).toEqual(countLiteral(haystack, needle));
+        expect(workspace.countLiteral(placedAt(haystack, offset), exactNeedle(needle))).toEqual(
+          countLiteral(haystack, needle),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -76,7 +87,9 @@ describe('CountingWorkspace', () => {
     fc.assert(
       fc.property(text, needleText, fc.nat(40), (haystackText, needleString, offset) => {
         const haystack = Buffer.from(haystackText, 'utf8');
-        expect(workspace.countLiteral(placedAt(haystack, offset), caseFoldedNeedle(needleString))).toEqual(countFolded(haystack.toString('latin1'), foldedLiteralSearch(needleString)));
+        expect(workspace.countLiteral(placedAt(haystack, offset), caseFoldedNeedle(needleString))).toEqual(
+          countFolded(haystack.toString('latin1'), foldedLiteralSearch(needleString)),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -92,9 +105,14 @@ describe('CountingWorkspace', () => {
   it('finds matches over a large chunk, at its very start and very end', () => {
     const line = 'INFO all good here, nothing to see\n';
     const body = line.repeat(100_000);
-    const bytes = placedAt(Buffer.from(`ERROR first\n${body}ERROR in the middle ERROR twice\n${body}last ERROR`, 'utf8'));
+    const bytes = placedAt(
+      Buffer.from(`ERROR first\n${body}ERROR in the middle ERROR twice\n${body}last ERROR`, 'utf8'),
+    );
     expect(workspace.countLiteral(bytes, exactNeedle(Buffer.from('ERROR')))).toEqual({ lines: 3, occurrences: 4 });
-    expect(workspace.countLiteral(bytes.subarray(1, bytes.length - 1), exactNeedle(Buffer.from('ERROR')))).toEqual({ lines: 1, occurrences: 2 });
+    expect(workspace.countLiteral(bytes.subarray(1, bytes.length - 1), exactNeedle(Buffer.from('ERROR')))).toEqual({
+      lines: 1,
+      occurrences: 2,
+    });
   });
 
   it('finds the lines holding a literal as the indexOf search does', () => {
@@ -102,14 +120,18 @@ describe('CountingWorkspace', () => {
       fc.property(text, needleText, fc.nat(40), (haystackText, needleString, offset) => {
         const haystack = Buffer.from(haystackText, 'utf8');
         const needle = Buffer.from(needleString, 'utf8');
-        expect(workspace.linesHolding(placedAt(haystack, offset), exactNeedle(needle))).toEqual(linesHolding(haystack, [needle]));
+        expect(workspace.linesHolding(placedAt(haystack, offset), exactNeedle(needle))).toEqual(
+          linesHolding(haystack, [needle]),
+        );
       }),
       { numRuns: 2000 },
     );
   });
 
   it('finds more matching lines than one scan can record, resuming where it stopped', () => {
-    const lines = Array.from({ length: 60_000 }, (_, i) => (i % 3 === 0 ? `line ${i} has an Error here and error there` : `line ${i} is fine`));
+    const lines = Array.from({ length: 60_000 }, (_, i) =>
+      i % 3 === 0 ? `line ${i} has an Error here and error there` : `line ${i} is fine`,
+    );
     const haystack = Buffer.from(lines.join('\n'), 'utf8');
     const found = workspace.linesHolding(placedAt(haystack, 7), caseFoldedNeedle('error'));
     expect(found.length / 2).toBe(Math.ceil(60_000 / 3));

@@ -47,7 +47,37 @@ describe('-w, -x, -v and several patterns against GNU grep', () => {
     // Word characters of every kind grep knows: ASCII letters and digits, _, letters and
     // marks beyond ASCII; and what it takes for none: -, space, superscript two, an
     // invalid byte, \r, NUL.
-    const piece = fc.constantFrom('E', 'R', 'ER', 'e', 'r', 'x', '7', '42', '_', '-', 'a-b', ' ', ' ', '\r', '\n', '\n', '\n', 'é', 'É', 'ſ', 'ı', 'i', 's', 'k', 'K', '²', 'ֱ', '\u0000', '\xff');
+    const piece = fc.constantFrom(
+      'E',
+      'R',
+      'ER',
+      'e',
+      'r',
+      'x',
+      '7',
+      '42',
+      '_',
+      '-',
+      'a-b',
+      ' ',
+      ' ',
+      '\r',
+      '\n',
+      '\n',
+      '\n',
+      'é',
+      'É',
+      'ſ',
+      'ı',
+      'i',
+      's',
+      'k',
+      'K',
+      '²',
+      'ֱ',
+      '\u0000',
+      '\xff',
+    );
     let run = 0;
     const workspace = new CountingWorkspace();
     await fc.assert(
@@ -63,18 +93,30 @@ describe('-w, -x, -v and several patterns against GNU grep', () => {
           await writeFile(file, data);
           const pool = flags.regex ? REGEXES : LITERALS;
           // One, two or three distinct patterns of the pool.
-          let chosen = [...new Set([pool[pick % pool.length]!, pool[(pick >> 3) % pool.length]!, pool[(pick >> 6) % pool.length]!].slice(0, 1 + (pick % 3)))];
+          let chosen = [
+            ...new Set(
+              [pool[pick % pool.length]!, pool[(pick >> 3) % pool.length]!, pool[(pick >> 6) % pool.length]!].slice(
+                0,
+                1 + (pick % 3),
+              ),
+            ),
+          ];
           // An empty pattern under -w beside others: whether grep finds its empty match
           // inside a character of several bytes depends on which of its matchers runs
           // (with -i, on "E²E", -e '' -e x selects the line and -e '' -e é does not).
-          if (flags.wholeWord && !flags.wholeLine && chosen.length > 1) chosen = chosen.filter((pattern) => pattern !== '');
+          if (flags.wholeWord && !flags.wholeLine && chosen.length > 1)
+            chosen = chosen.filter((pattern) => pattern !== '');
           // The same under -i for any pattern that matches the empty string: grep -i -w -E
           // 'x?' finds no match inside "²" where grep -w -E 'x?' does, and -i -F '' does.
-          if (flags.wholeWord && !flags.wholeLine && flags.ignoreCase && chosen.length > 1) chosen = chosen.filter((pattern) => !NULLABLE.has(pattern));
+          if (flags.wholeWord && !flags.wholeLine && flags.ignoreCase && chosen.length > 1)
+            chosen = chosen.filter((pattern) => !NULLABLE.has(pattern));
           const specs = chosen.map((pattern) => spec(pattern, flags));
           const grepped = specs.map((s) => grepCounts(file, s as GrepPattern));
           const grepAny = specs.length > 1 ? grepAnyCount(file, specs) : undefined;
-          for (const ours of [await countInChunks(data, specs, chunkSize), await countInChunks(data, specs, chunkSize, workspace)]) {
+          for (const ours of [
+            await countInChunks(data, specs, chunkSize),
+            await countInChunks(data, specs, chunkSize, workspace),
+          ]) {
             const context = JSON.stringify({ flags, patterns: chosen, text: parts.join('') });
             specs.forEach((_, i) => expect(ours.matches[i], context).toEqual(grepped[i]));
             if (grepAny !== undefined) expect(ours.any, context).toBe(grepAny);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type ChunkJobData, InvalidJobError, type StoredChunkJob, chunkJobId, packOf, packed, parseChunkBatch, parseChunkJob, batchJobData } from '../src/index.js';
+import {
+  type ChunkJobData,
+  InvalidJobError,
+  type StoredChunkJob,
+  chunkJobId,
+  packOf,
+  packed,
+  parseChunkBatch,
+  parseChunkJob,
+  batchJobData,
+} from '../src/index.js';
 
 const valid: ChunkJobData = {
   v: 1,
@@ -51,7 +61,12 @@ describe('parseChunkJob', () => {
     const batch = JSON.parse(JSON.stringify(batchJobData([several]))) as unknown;
     expect(batch).toMatchObject({ any: true });
     expect(parseChunkBatch(batch)).toEqual([several]);
-    expect(() => parseChunkJob({ ...several, patterns: [{ pattern: 'ERROR', regex: false, ignoreCase: false, wholeWord: 'yes' }] })).toThrow(/patterns\.0\.wholeWord/);
+    expect(() =>
+      parseChunkJob({
+        ...several,
+        patterns: [{ pattern: 'ERROR', regex: false, ignoreCase: false, wholeWord: 'yes' }],
+      }),
+    ).toThrow(/patterns\.0\.wholeWord/);
   });
 
   it('gives each chunk one job id, without colons (BullMQ refuses them)', () => {
@@ -60,7 +75,12 @@ describe('parseChunkJob', () => {
 });
 
 describe('packs: the chunks of a job stored together', () => {
-  const chunk = (seq: number, byteOffset: number, byteLength: number): StoredChunkJob => ({ ...valid, seq, byteOffset, byteLength });
+  const chunk = (seq: number, byteOffset: number, byteLength: number): StoredChunkJob => ({
+    ...valid,
+    seq,
+    byteOffset,
+    byteLength,
+  });
 
   it("gives each of a job's chunks its pack, where its bytes lie in it; a lone chunk is its own pack, named by no field", () => {
     const jobs = packed([chunk(3, 4096, 100), chunk(4, 4196, 50), chunk(5, 4246, 7)]);

@@ -87,7 +87,13 @@ describe('the line automaton', () => {
       [0xf0, 0x9f, 0x98], // four bytes cut short, before a space
     ];
     for (const bytes of invalid) {
-      const text = Buffer.concat([Buffer.from('ab 12345 '), Buffer.from(bytes), Buffer.from(' 67890\nab 12345\n'), Buffer.from(bytes), Buffer.from('\n')]);
+      const text = Buffer.concat([
+        Buffer.from('ab 12345 '),
+        Buffer.from(bytes),
+        Buffer.from(' 67890\nab 12345\n'),
+        Buffer.from(bytes),
+        Buffer.from('\n'),
+      ]);
       for (const pattern of ['\\b[0-9]{5,}\\b', '.', '.{3}', '\\uFFFD', '[^\\d ]+']) {
         expect(viaDfa(text, pattern, false)).toEqual(viaV8(text, pattern, false));
       }
@@ -137,13 +143,36 @@ describe('the line automaton', () => {
 
   /** Random patterns over a small alphabet, so that they often match. */
   const atom = fc.constantFrom(
-    ...['a', 'b', 'A', 's', 'k', '1', ' ', '-', '.', '[ab]', '[^a]', '[a-c1]', '\\d', '\\w', '\\W', '\\s', '\\S', '[^\\d ]'],
+    ...[
+      'a',
+      'b',
+      'A',
+      's',
+      'k',
+      '1',
+      ' ',
+      '-',
+      '.',
+      '[ab]',
+      '[^a]',
+      '[a-c1]',
+      '\\d',
+      '\\w',
+      '\\W',
+      '\\s',
+      '\\S',
+      '[^\\d ]',
+    ],
     ...['é', 'ſ', 'K', '😀', '𐐀', '[𐐀-𐐧]', '\\p{L}', '[à-ÿ]', '[^é]', '\\uFFFD'],
   );
   const assertion = fc.constantFrom('^', '$', '\\b', '\\B');
   const quantifier = fc.constantFrom('*', '+', '?', '{2}', '{1,3}', '{2,}', '*?', '+?', '??', '{1,2}?');
   const { pattern: patternArb } = fc.letrec<{ pattern: string; term: string; piece: string }>((tie) => ({
-    pattern: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('term'), fc.tuple(tie('term'), tie('term')).map(([a, b]) => `${a}|${b}`)),
+    pattern: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      tie('term'),
+      fc.tuple(tie('term'), tie('term')).map(([a, b]) => `${a}|${b}`),
+    ),
     term: fc.array(tie('piece'), { minLength: 1, maxLength: 4 }).map((pieces) => pieces.join('')),
     piece: fc.oneof(
       { depthSize: 'small' },
@@ -155,9 +184,22 @@ describe('the line automaton', () => {
     ),
   }));
   const piece = fc.oneof(
-    { weight: 12, arbitrary: fc.constantFrom('a', 'b', 'A', 'B', 's', 'S', 'k', '1', '2', ' ', '-', '_', '\r', '\n', '\n').map((c) => Buffer.from(c)) },
-    { weight: 4, arbitrary: fc.constantFrom('é', 'ÿ', 'ſ', 'K', '\u00a0', '\u3000', '日', '😀', '𐐀', '𐐨', '\uFFFD').map((c) => Buffer.from(c)) },
-    { weight: 1, arbitrary: fc.constantFrom([0xff], [0xc3], [0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f]).map((b) => Buffer.from(b)) },
+    {
+      weight: 12,
+      arbitrary: fc
+        .constantFrom('a', 'b', 'A', 'B', 's', 'S', 'k', '1', '2', ' ', '-', '_', '\r', '\n', '\n')
+        .map((c) => Buffer.from(c)),
+    },
+    {
+      weight: 4,
+      arbitrary: fc
+        .constantFrom('é', 'ÿ', 'ſ', 'K', '\u00a0', '\u3000', '日', '😀', '𐐀', '𐐨', '\uFFFD')
+        .map((c) => Buffer.from(c)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom([0xff], [0xc3], [0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f]).map((b) => Buffer.from(b)),
+    },
   );
   const text = fc.array(piece, { maxLength: 60 }).map((pieces) => Buffer.concat(pieces));
 
@@ -185,13 +227,20 @@ describe('the line automaton', () => {
 
   it('counts a regex whose literal part is on most lines through the automaton, as V8 does, chunk after chunk', () => {
     // Every line a candidate: the counter takes the automaton for this chunk and the ones after.
-    const lines = Array.from({ length: 3000 }, (_, i) => `${i % 3 ? 'WARN' : 'ERROR'} [${['api', 'auth', 'db é'][i % 3]}] job ${i} ${i % 7 ? 'ok' : 'ERROR [x]'}`);
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `${i % 3 ? 'WARN' : 'ERROR'} [${['api', 'auth', 'db é'][i % 3]}] job ${i} ${i % 7 ? 'ok' : 'ERROR [x]'}`,
+    );
     const data = Buffer.from(`${lines.join('\n')}\n`);
-    for (const [pattern, ignoreCase] of [['(?:WARN|ERROR) \\[\\w+\\]', false], ['error \\[\\w+\\]', true]] as const) {
+    for (const [pattern, ignoreCase] of [
+      ['(?:WARN|ERROR) \\[\\w+\\]', false],
+      ['error \\[\\w+\\]', true],
+    ] as const) {
       const counter = createChunkCounter([{ pattern, regex: true, ignoreCase }], workspace);
       const total = { lines: 0, occurrences: 0 };
       // Chunks of whole lines, about 4 KiB each.
-      for (let start = 0; start < data.length; ) {
+      for (let start = 0; start < data.length;) {
         const end = data.indexOf(0x0a, Math.min(start + 4096, data.length - 1)) + 1;
         const counted = counter(workspace.place(data.subarray(start, end))).matches[0]!;
         total.lines += counted.lines;
@@ -206,13 +255,22 @@ describe('the line automaton', () => {
     const data = Buffer.from('id 123456 ok\nid 12 no\n00000 and 99999\n');
     const spec = { pattern: '\\b[0-9]{5,}\\b', regex: true, ignoreCase: false };
     expect(createChunkCounter([spec])(data).matches).toEqual([{ lines: 2, occurrences: 3 }]);
-    expect(createChunkCounter([spec], workspace)(workspace.place(data)).matches).toEqual([{ lines: 2, occurrences: 3 }]);
+    expect(createChunkCounter([spec], workspace)(workspace.place(data)).matches).toEqual([
+      { lines: 2, occurrences: 3 },
+    ]);
     // V8 would backtrack through 2^40 ways on these lines: only the automaton finishes.
     const xs = Buffer.from(`${'x'.repeat(40)}\n${'x'.repeat(40)}y\n`);
     const backtracking = { pattern: '(x+x+)+y', regex: true, ignoreCase: false };
     expect(createChunkCounter([backtracking])(xs).matches).toEqual([{ lines: 1, occurrences: 1 }]);
-    expect(createChunkCounter([backtracking], workspace)(workspace.place(xs)).matches).toEqual([{ lines: 1, occurrences: 1 }]);
+    expect(createChunkCounter([backtracking], workspace)(workspace.place(xs)).matches).toEqual([
+      { lines: 1, occurrences: 1 },
+    ]);
     const dense = Buffer.from(`WARN ${'x'.repeat(40)}\n`.repeat(50));
-    expect(createChunkCounter([{ pattern: 'WARN (x+x+)+y', regex: true, ignoreCase: false }], workspace)(workspace.place(dense)).matches).toEqual([{ lines: 0, occurrences: 0 }]);
+    expect(
+      createChunkCounter(
+        [{ pattern: 'WARN (x+x+)+y', regex: true, ignoreCase: false }],
+        workspace,
+      )(workspace.place(dense)).matches,
+    ).toEqual([{ lines: 0, occurrences: 0 }]);
   });
 });

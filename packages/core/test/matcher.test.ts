@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CountingWorkspace } from '../src/matching/counting-workspace.js';
-import { InvalidPatternError, type PatternCount, type PatternSpec, addPatternCounts, chunkStream, createChunkCounter, validatePatterns } from '../src/index.js';
+import {
+  InvalidPatternError,
+  type PatternCount,
+  type PatternSpec,
+  addPatternCounts,
+  chunkStream,
+  createChunkCounter,
+  validatePatterns,
+} from '../src/index.js';
 
 const literal = (pattern: string, ignoreCase = false): PatternSpec => ({ pattern, regex: false, ignoreCase });
 const regex = (pattern: string, ignoreCase = false): PatternSpec => ({ pattern, regex: true, ignoreCase });
@@ -28,12 +36,16 @@ function reference(data: Buffer, spec: PatternSpec): PatternCount {
     if (spec.ignoreCase && !spec.regex && [...spec.pattern].every((c) => c.charCodeAt(0) < 0x80)) {
       // An ASCII literal with -i: grep's folding, as characters — ASCII letters in either
       // case, ı as i and ſ as s (what GNU grep does in a UTF-8 locale).
-      const fold = (text: string) => text.replace(/ı/g, 'i').replace(/ſ/g, 's').replace(/[A-Z]/g, (c) => c.toLowerCase());
+      const fold = (text: string) =>
+        text
+          .replace(/ı/g, 'i')
+          .replace(/ſ/g, 's')
+          .replace(/[A-Z]/g, (c) => c.toLowerCase());
       const chars = [...new TextDecoder().decode(line)];
       const needle = [...spec.pattern.toLowerCase()];
       const hay = chars.map((c) => (c.length === 1 && c.charCodeAt(0) < 0x80 ? c.toLowerCase() : fold(c)));
       if (needle.length === 0) matched = true;
-      for (let i = 0; i + needle.length <= hay.length; ) {
+      for (let i = 0; i + needle.length <= hay.length;) {
         if (needle.every((c, j) => hay[i + j] === c)) {
           found++;
           i += needle.length;
@@ -53,7 +65,7 @@ function reference(data: Buffer, spec: PatternSpec): PatternCount {
       const needle = Buffer.from(spec.pattern);
       if (needle.length === 0) matched = true;
       else {
-        for (let i = 0; i + needle.length <= hay.length; ) {
+        for (let i = 0; i + needle.length <= hay.length;) {
           if (hay.subarray(i, i + needle.length).equals(needle)) {
             found++;
             i += needle.length;
@@ -82,7 +94,10 @@ describe('createChunkCounter', () => {
   });
 
   it('ignores case for ASCII literals on bytes, and with Unicode folding otherwise', () => {
-    expect(count('Error\nERROR\nerror eRRoR\nerr\n', [literal('error', true)]).matches[0]).toEqual({ lines: 3, occurrences: 4 });
+    expect(count('Error\nERROR\nerror eRRoR\nerr\n', [literal('error', true)]).matches[0]).toEqual({
+      lines: 3,
+      occurrences: 4,
+    });
     expect(count('ÉCOLE école\n', [literal('école', true)]).matches[0]).toEqual({ lines: 1, occurrences: 2 });
     // `ſ` folds to `s`: a pattern holding s takes the Unicode path.
     expect(count('ſtop\nSTOP\n', [literal('stop', true)]).matches[0]).toEqual({ lines: 2, occurrences: 2 });
@@ -110,7 +125,12 @@ describe('createChunkCounter', () => {
     // Under -i, grep's folding of an ASCII literal beside JavaScript's of another.
     expect(count(text, [literal('error', true), literal('été', true)]).any).toBe(4);
     // -v: the lines that match none.
-    expect(count(text, [{ ...literal('ERROR'), invert: true }, { ...literal('WARN'), invert: true }])).toMatchObject({
+    expect(
+      count(text, [
+        { ...literal('ERROR'), invert: true },
+        { ...literal('WARN'), invert: true },
+      ]),
+    ).toMatchObject({
       any: 5,
       matches: [
         { lines: 6, occurrences: 0 },
@@ -124,9 +144,15 @@ describe('createChunkCounter', () => {
     expect(count(text, [{ ...literal('ERROR'), wholeWord: true }]).matches[0]).toEqual({ lines: 3, occurrences: 4 });
     expect(count(text, [{ ...literal('ERROR'), wholeLine: true }]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
     // -x wins over -w.
-    expect(count(text, [{ ...literal('ERROR'), wholeLine: true, wholeWord: true }]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
+    expect(count(text, [{ ...literal('ERROR'), wholeLine: true, wholeWord: true }]).matches[0]).toEqual({
+      lines: 1,
+      occurrences: 1,
+    });
     expect(count(text, [{ ...regex('[A-Z]+'), wholeWord: true }]).matches[0]).toEqual({ lines: 4, occurrences: 5 });
-    expect(count('Error x\nerrors\n', [{ ...literal('error', true), wholeWord: true }]).matches[0]).toEqual({ lines: 1, occurrences: 1 });
+    expect(count('Error x\nerrors\n', [{ ...literal('error', true), wholeWord: true }]).matches[0]).toEqual({
+      lines: 1,
+      occurrences: 1,
+    });
   });
 
   it('treats an empty literal as matching every line with no occurrences', () => {
@@ -155,13 +181,40 @@ describe('createChunkCounter', () => {
     // Unicode mode, strictly: grep's POSIX syntax is refused with a hint, never read as
     // something else.
     expect(() => validatePatterns([regex('a\\-b')])).toThrow(/write - rather than \\-/);
-    expect(() => validatePatterns([regex('[[:digit:]]+')])).toThrow(/POSIX classes such as \[\[:digit:\]\] are not JavaScript/);
+    expect(() => validatePatterns([regex('[[:digit:]]+')])).toThrow(
+      /POSIX classes such as \[\[:digit:\]\] are not JavaScript/,
+    );
     expect(() => validatePatterns([regex('\\<ERROR\\>')])).toThrow(/write \\b/);
     expect(() => validatePatterns([regex('a{,2}')])).toThrow(/write a\{0,n\}/);
   });
 
   it('chunked and merged, equals the naive reference on random logs', async () => {
-    const piece = fc.constantFrom('E', 'R', 'O', 'e', 'r', 'x', 'xx', ' ', '\r', '\n', '\n', 'é', 'É', '😀', 'ſ', '\xff', 's', 'ER', 'éE', 'i', 'ı', 'I', 'k', 'K');
+    const piece = fc.constantFrom(
+      'E',
+      'R',
+      'O',
+      'e',
+      'r',
+      'x',
+      'xx',
+      ' ',
+      '\r',
+      '\n',
+      '\n',
+      'é',
+      'É',
+      '😀',
+      'ſ',
+      '\xff',
+      's',
+      'ER',
+      'éE',
+      'i',
+      'ı',
+      'I',
+      'k',
+      'K',
+    );
     const specs = [
       literal('ER'),
       literal('RR'),
@@ -193,28 +246,35 @@ describe('createChunkCounter', () => {
     const workspace = new CountingWorkspace();
     await fc.assert(
       // size 'max': inputs long enough for the kernel's 32-byte steps, not only its tail.
-      fc.asyncProperty(fc.array(piece, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 600 }), fc.boolean(), async (parts, chunkSize, inKernel) => {
-        const data = Buffer.from(parts.join('').replace(/\xff/g, '\u0000'), 'utf8');
-        // Put a real invalid byte where the placeholder was.
-        for (let i = 0; i < data.length; i++) if (data[i] === 0) data[i] = 0xff;
-        // In the kernel: each chunk placed in the workspace, at an odd offset, as a counting thread places it.
-        const counter = createChunkCounter(specs, inKernel ? workspace : undefined);
-        const totals: PatternCount[] = [];
-        let lines = 0;
-        for await (const chunk of chunkStream([data], { chunkSize, maxLineSize: 1 << 20, sourceName: 't' })) {
-          let bytes = chunk.bytes;
-          if (inKernel) {
-            bytes = workspace.reserve(chunk.bytes.length + 5).subarray(5);
-            bytes.set(chunk.bytes);
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 300, size: 'max' }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.boolean(),
+        async (parts, chunkSize, inKernel) => {
+          const data = Buffer.from(parts.join('').replace(/\xff/g, '\u0000'), 'utf8');
+          // Put a real invalid byte where the placeholder was.
+          for (let i = 0; i < data.length; i++) if (data[i] === 0) data[i] = 0xff;
+          // In the kernel: each chunk placed in the workspace, at an odd offset, as a counting thread places it.
+          const counter = createChunkCounter(specs, inKernel ? workspace : undefined);
+          const totals: PatternCount[] = [];
+          let lines = 0;
+          for await (const chunk of chunkStream([data], { chunkSize, maxLineSize: 1 << 20, sourceName: 't' })) {
+            let bytes = chunk.bytes;
+            if (inKernel) {
+              bytes = workspace.reserve(chunk.bytes.length + 5).subarray(5);
+              bytes.set(chunk.bytes);
+            }
+            const result = counter(bytes);
+            expect(result.lines).toBe(chunk.lineCount);
+            lines += result.lines;
+            addPatternCounts(totals, result.matches);
           }
-          const result = counter(bytes);
-          expect(result.lines).toBe(chunk.lineCount);
-          lines += result.lines;
-          addPatternCounts(totals, result.matches);
-        }
-        expect(lines).toBe(reference(data, literal('')).lines);
-        specs.forEach((spec, i) => expect(totals[i] ?? { lines: 0, occurrences: 0 }, `${spec.pattern}`).toEqual(reference(data, spec)));
-      }),
+          expect(lines).toBe(reference(data, literal('')).lines);
+          specs.forEach((spec, i) =>
+            expect(totals[i] ?? { lines: 0, occurrences: 0 }, `${spec.pattern}`).toEqual(reference(data, spec)),
+          );
+        },
+      ),
       { numRuns: 600 },
     );
   });

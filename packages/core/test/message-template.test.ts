@@ -19,9 +19,15 @@ describe('messageTemplate: masks', () => {
 
   it('masks dates with weekday and month names as one timestamp, with their zone and year', () => {
     // Apache error log, dmesg -T and ctime(3), with microseconds (Apache 2.4) or a padded day.
-    expect(t('[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6')).toBe('[<ts>] [error] mod_jk child workerEnv in error state <num>');
-    expect(t('[Wed Oct 11 14:32:52.123456 2023] [core:error] [pid 1234:tid 140] AH00037: x')).toBe('[<ts>] [core:error] [pid <num>:tid <num>] AH<num>: x');
-    expect(t('[Tue Feb  6 10:22:03 2024] usb 1-1: new high-speed USB device')).toBe('[<ts>] usb <num>-<num>: new high-speed USB device');
+    expect(t('[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6')).toBe(
+      '[<ts>] [error] mod_jk child workerEnv in error state <num>',
+    );
+    expect(t('[Wed Oct 11 14:32:52.123456 2023] [core:error] [pid 1234:tid 140] AH00037: x')).toBe(
+      '[<ts>] [core:error] [pid <num>:tid <num>] AH<num>: x',
+    );
+    expect(t('[Tue Feb  6 10:22:03 2024] usb 1-1: new high-speed USB device')).toBe(
+      '[<ts>] usb <num>-<num>: new high-speed USB device',
+    );
     // RFC 1123 / 2822 (HTTP, mail), RFC 850.
     expect(t('Date: Tue, 13 Feb 2024 10:22:03 GMT')).toBe('Date: <ts>');
     expect(t('expires Tue, 13 Feb 2024 10:22:03 +0000; path=/')).toBe('expires <ts>; path=/');
@@ -34,15 +40,27 @@ describe('messageTemplate: masks', () => {
     expect(t('Tue Feb 13 2024 10:22:03 GMT+0100 (Central European Standard Time) request')).toBe('<ts> request');
     expect(t('built Tue Feb 13 2024')).toBe('built <ts>');
     // Tomcat, PHP and PHP-FPM; Java's java.util.logging (before and after JDK 20's narrow no-break space).
-    expect(t('13-Feb-2024 10:22:03.123 INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [1234] milliseconds')).toBe(
-      '<ts> INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [<num>] milliseconds',
+    expect(
+      t(
+        '13-Feb-2024 10:22:03.123 INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [1234] milliseconds',
+      ),
+    ).toBe('<ts> INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [<num>] milliseconds');
+    expect(t('[13-Feb-2024 10:22:03 UTC] PHP Warning:  Undefined variable $x')).toBe(
+      '[<ts>] PHP Warning: Undefined variable $x',
     );
-    expect(t('[13-Feb-2024 10:22:03 UTC] PHP Warning:  Undefined variable $x')).toBe('[<ts>] PHP Warning: Undefined variable $x');
-    expect(t('[13-Feb-2024 10:22:03] WARNING: [pool www] child 42 exited')).toBe('[<ts>] WARNING: [pool www] child <num> exited');
-    expect(t('Feb 13, 2024 10:22:03 AM org.apache.catalina.startup.Catalina start')).toBe('<ts> org.apache.catalina.startup.Catalina start');
-    expect(t('Feb 13, 2024, 1:22:03\u202fPM org.apache.catalina.startup.Catalina start')).toBe('<ts> org.apache.catalina.startup.Catalina start');
+    expect(t('[13-Feb-2024 10:22:03] WARNING: [pool www] child 42 exited')).toBe(
+      '[<ts>] WARNING: [pool www] child <num> exited',
+    );
+    expect(t('Feb 13, 2024 10:22:03 AM org.apache.catalina.startup.Catalina start')).toBe(
+      '<ts> org.apache.catalina.startup.Catalina start',
+    );
+    expect(t('Feb 13, 2024, 1:22:03\u202fPM org.apache.catalina.startup.Catalina start')).toBe(
+      '<ts> org.apache.catalina.startup.Catalina start',
+    );
     // Redis (7 and 2), log4j's DATE format.
-    expect(t('1:M 13 Feb 2024 10:22:03.123 * Ready to accept connections')).toBe('<num>:M <ts> * Ready to accept connections');
+    expect(t('1:M 13 Feb 2024 10:22:03.123 * Ready to accept connections')).toBe(
+      '<num>:M <ts> * Ready to accept connections',
+    );
     expect(t('[4127] 13 Feb 10:22:03.123 # Server started')).toBe('[<num>] <ts> # Server started');
     expect(t('13 Feb 2024 10:22:03,381 ERROR x')).toBe('<ts> ERROR x');
     // A date alone, with a day and a year; full names; Oracle's capitals.
@@ -65,15 +83,23 @@ describe('messageTemplate: masks', () => {
   });
 
   it('keeps weekday and month names outside a date, and dates without a year or a time', () => {
-    expect(t('Sun Microsystems was bought; May I retry on Sun, or in May?')).toBe('Sun Microsystems was bought; May I retry on Sun, or in May?');
-    expect(t('May 5 users retry; Mon 3 jobs; Wed 14:02')).toBe('May <num> users retry; Mon <num> jobs; Wed <num>:<num>');
-    expect(t('March 2024 report, Dec 04, Sat 12 Jan, 4 May')).toBe('March <num> report, Dec <num>, Sat <num> Jan, <num> May');
+    expect(t('Sun Microsystems was bought; May I retry on Sun, or in May?')).toBe(
+      'Sun Microsystems was bought; May I retry on Sun, or in May?',
+    );
+    expect(t('May 5 users retry; Mon 3 jobs; Wed 14:02')).toBe(
+      'May <num> users retry; Mon <num> jobs; Wed <num>:<num>',
+    );
+    expect(t('March 2024 report, Dec 04, Sat 12 Jan, 4 May')).toBe(
+      'March <num> report, Dec <num>, Sat <num> Jan, <num> May',
+    );
     // Lower case is no date.
     expect(t('dec 04 04:47:44 2005')).toBe('dec <num> <ts> <num>');
   });
 
   it('masks the month-day date before a time, as Android logcat writes it', () => {
-    expect(t('03-05 14:02:11.381  1234  5678 I ActivityManager: Displayed x')).toBe('<ts> <num> <num> I ActivityManager: Displayed x');
+    expect(t('03-05 14:02:11.381  1234  5678 I ActivityManager: Displayed x')).toBe(
+      '<ts> <num> <num> I ActivityManager: Displayed x',
+    );
     expect(t('12-31 23:59:59.999 E/x')).toBe('<ts> E/x');
   });
 
@@ -142,29 +168,43 @@ describe('messageTemplate: masks', () => {
   });
 
   it('takes the sign of a number after an underscore, so that negative ids group with positive ones (HDFS blocks)', () => {
-    expect(t('block blk_-1608999687919862906 and blk_38865049064139660, offset_-5')).toBe('block blk_<num> and blk_<num>, offset_<num>');
+    expect(t('block blk_-1608999687919862906 and blk_38865049064139660, offset_-5')).toBe(
+      'block blk_<num> and blk_<num>, offset_<num>',
+    );
   });
 
   it('masks digits inside words, but for a few well-known names', () => {
-    expect(t('worker-12 user42 h2o ERROR2 http-nio-8080-exec-3')).toBe('worker-<num> user<num> h<num>o ERROR<num> http-nio-<num>-exec-<num>');
-    expect(t('sha256 SHA-256 md5 utf-8 UTF8 http2 ipv4 IPv6 base64 x86_64 amd64 log4j ssh2 int64')).toBe('sha256 SHA-256 md5 utf-8 UTF8 http2 ipv4 IPv6 base64 x86_64 amd64 log4j ssh2 int64');
+    expect(t('worker-12 user42 h2o ERROR2 http-nio-8080-exec-3')).toBe(
+      'worker-<num> user<num> h<num>o ERROR<num> http-nio-<num>-exec-<num>',
+    );
+    expect(t('sha256 SHA-256 md5 utf-8 UTF8 http2 ipv4 IPv6 base64 x86_64 amd64 log4j ssh2 int64')).toBe(
+      'sha256 SHA-256 md5 utf-8 UTF8 http2 ipv4 IPv6 base64 x86_64 amd64 log4j ssh2 int64',
+    );
     expect(t('sha256sum log4j2x')).toBe('sha<num>sum log<num>j<num>x');
   });
 
   it('keeps keys and meaningful values of key=value, and masks the values the rules cover', () => {
-    expect(t('level=error user=alice id=42 took=30s ip=10.0.0.1 path=/a/b/c')).toBe('level=error user=alice id=<num> took=<num>s ip=<ip> path=<path>');
+    expect(t('level=error user=alice id=42 took=30s ip=10.0.0.1 path=/a/b/c')).toBe(
+      'level=error user=alice id=<num> took=<num>s ip=<ip> path=<path>',
+    );
     expect(t('user="alice" delta=-3')).toBe('user="<str>" delta=<num>');
   });
 
   it('keeps the keys of JSON-ish text, masks its values, and masks the values of text keys only inside', () => {
     // Not JSON (single quotes), or JSON after other text: masked as text.
-    expect(t("{'msg': 'retry 3 of \"job\"', 'user': 'bob'}")).toBe("{'msg': 'retry <num> of \"<str>\"', 'user': '<str>'}");
+    expect(t("{'msg': 'retry 3 of \"job\"', 'user': 'bob'}")).toBe(
+      "{'msg': 'retry <num> of \"<str>\"', 'user': '<str>'}",
+    );
     expect(t('Mar  5 02:03:04 web-01 app[7]: {"level":"error","msg":"timeout after 250ms","user":"u42","n":3}')).toBe(
       '<ts> web-<num> app[<num>]: {"level":"error","msg":"timeout after <num>ms","user":"<str>","n":<num>}',
     );
     // A JSON line without a message field: its keys, its values masked.
-    expect(t('{ "ts" : "2024-03-05T14:02:11Z" , "errorCount": 1, "request":"GET /x HTTP/1.1" }')).toBe('{ "ts" : "<str>" , "errorCount": <num>, "request":"<str>" }');
-    expect(t('check: level=warn msg="disk /var/lib/x at 91%" user="bob"')).toBe('check: level=warn msg="disk <path> at <num>%" user="<str>"');
+    expect(t('{ "ts" : "2024-03-05T14:02:11Z" , "errorCount": 1, "request":"GET /x HTTP/1.1" }')).toBe(
+      '{ "ts" : "<str>" , "errorCount": <num>, "request":"<str>" }',
+    );
+    expect(t('check: level=warn msg="disk /var/lib/x at 91%" user="bob"')).toBe(
+      'check: level=warn msg="disk <path> at <num>%" user="<str>"',
+    );
     // A quoted value before `:` that is no JSON key is a value.
     expect(t('open "config 2.yaml": permission denied')).toBe('open "<str>": permission denied');
   });
@@ -178,14 +218,30 @@ describe('messageTemplate: masks', () => {
 
 describe('messageTemplate: JSON lines', () => {
   it('builds the template of a JSON object line from its message field, masked as any line is', () => {
-    expect(t('{"log":"GET /health 200 3ms\\n","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}')).toBe('GET /health <num> <num>ms');
-    expect(t('{"log":"POST /api/v1/orders 201 12ms\\n","stream":"stdout","time":"2024-03-05T14:02:12.001Z"}')).toBe('POST <path> <num> <num>ms');
-    expect(t('{"time":"2024-03-05T14:02:11Z","message":"cache warmed with 1200 keys in 3.5s"}')).toBe('cache warmed with <num> keys in <num>s');
-    expect(t('{"__REALTIME_TIMESTAMP":"1709647331381000","MESSAGE":"Started Session 42 of User root.","_PID":"1"}')).toBe('Started Session <num> of User root.');
+    expect(t('{"log":"GET /health 200 3ms\\n","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}')).toBe(
+      'GET /health <num> <num>ms',
+    );
+    expect(t('{"log":"POST /api/v1/orders 201 12ms\\n","stream":"stdout","time":"2024-03-05T14:02:12.001Z"}')).toBe(
+      'POST <path> <num> <num>ms',
+    );
+    expect(t('{"time":"2024-03-05T14:02:11Z","message":"cache warmed with 1200 keys in 3.5s"}')).toBe(
+      'cache warmed with <num> keys in <num>s',
+    );
+    expect(
+      t('{"__REALTIME_TIMESTAMP":"1709647331381000","MESSAGE":"Started Session 42 of User root.","_PID":"1"}'),
+    ).toBe('Started Session <num> of User root.');
     expect(t('{"@timestamp":"2024-03-05T14:02:11Z","@message":"GC pause 12ms"}')).toBe('GC pause <num>ms');
-    expect(t('{"version":"1.1","host":"web-1","short_message":"worker 3 restarted","full_message":"worker 3 restarted\\nafter OOM"}')).toBe('worker <num> restarted');
+    expect(
+      t(
+        '{"version":"1.1","host":"web-1","short_message":"worker 3 restarted","full_message":"worker 3 restarted\\nafter OOM"}',
+      ),
+    ).toBe('worker <num> restarted');
     // Serilog's compact JSON: the message template itself.
-    expect(t('{"@t":"2024-03-05T14:02:11.381Z","@mt":"Order {OrderId} shipped in {Elapsed} ms","OrderId":42,"Elapsed":12.5}')).toBe('Order {OrderId} shipped in {Elapsed} ms');
+    expect(
+      t(
+        '{"@t":"2024-03-05T14:02:11.381Z","@mt":"Order {OrderId} shipped in {Elapsed} ms","OrderId":42,"Elapsed":12.5}',
+      ),
+    ).toBe('Order {OrderId} shipped in {Elapsed} ms');
     // structlog's event.
     expect(t('{"event":"user 42 logged in","timestamp":"2024-03-05T14:02:11Z"}')).toBe('user <num> logged in');
   });
@@ -198,51 +254,85 @@ describe('messageTemplate: JSON lines', () => {
   });
 
   it('puts the level first, in brackets, as the line writes it', () => {
-    expect(t('{"level":"error","ts":1709647331.381,"caller":"api/handler.go:42","msg":"request failed"}')).toBe('[error] request failed');
-    expect(t('{"level":30,"time":1709647331381,"pid":4242,"hostname":"api-1","msg":"listening"}')).toBe('[30] listening');
-    expect(t('{"@timestamp":"2024-03-05T14:02:11Z","log.level":"warn","message":"slow query 120ms"}')).toBe('[warn] slow query <num>ms');
-    expect(t('{"@timestamp":"2024-03-05T14:02:11Z","log":{"level":"warn","logger":"db"},"message":"slow query 120ms"}')).toBe('[warn] slow query <num>ms');
+    expect(t('{"level":"error","ts":1709647331.381,"caller":"api/handler.go:42","msg":"request failed"}')).toBe(
+      '[error] request failed',
+    );
+    expect(t('{"level":30,"time":1709647331381,"pid":4242,"hostname":"api-1","msg":"listening"}')).toBe(
+      '[30] listening',
+    );
+    expect(t('{"@timestamp":"2024-03-05T14:02:11Z","log.level":"warn","message":"slow query 120ms"}')).toBe(
+      '[warn] slow query <num>ms',
+    );
+    expect(
+      t('{"@timestamp":"2024-03-05T14:02:11Z","log":{"level":"warn","logger":"db"},"message":"slow query 120ms"}'),
+    ).toBe('[warn] slow query <num>ms');
     expect(t('{"severity":"ERROR","textPayload":"upstream 10.0.0.7 reset"}')).toBe('[ERROR] upstream <ip> reset');
     expect(t('{"levelname":"WARNING","message":"retry 2"}')).toBe('[WARNING] retry <num>');
     expect(t('{"level":"warn ","msg":"x"}')).toBe('[warn] x');
   });
 
   it('adds an error field after the message, unless the message holds it already', () => {
-    expect(t('{"level":"error","ts":1709647331.381,"caller":"api/handler.go:42","msg":"request failed","error":"dial tcp 10.0.0.5:5432: i/o timeout"}')).toBe(
-      '[error] request failed: dial tcp <ip>: i/o timeout',
-    );
-    expect(t('{"level":50,"pid":1,"err":{"type":"Error","message":"connect ECONNREFUSED 10.0.0.5:5432","stack":"Error: connect\\n    at x (node:net:1555:16)"},"msg":"db query failed"}')).toBe(
-      '[50] db query failed: connect ECONNREFUSED <ip>',
-    );
-    expect(t('{"level":50,"err":{"type":"Error","message":"connect ECONNREFUSED 10.0.0.5:5432"},"msg":"connect ECONNREFUSED 10.0.0.5:5432"}')).toBe('[50] connect ECONNREFUSED <ip>');
-    expect(t('{"log.level":"error","message":"Payment failed","error.message":"card declined for order 42","error.type":"CardError"}')).toBe('[error] Payment failed: card declined for order <num>');
-    expect(t('{"level":"error","message":"Payment failed","error":{"message":"card declined","type":"CardError"}}')).toBe('[error] Payment failed: card declined');
+    expect(
+      t(
+        '{"level":"error","ts":1709647331.381,"caller":"api/handler.go:42","msg":"request failed","error":"dial tcp 10.0.0.5:5432: i/o timeout"}',
+      ),
+    ).toBe('[error] request failed: dial tcp <ip>: i/o timeout');
+    expect(
+      t(
+        '{"level":50,"pid":1,"err":{"type":"Error","message":"connect ECONNREFUSED 10.0.0.5:5432","stack":"Error: connect\\n    at x (node:net:1555:16)"},"msg":"db query failed"}',
+      ),
+    ).toBe('[50] db query failed: connect ECONNREFUSED <ip>');
+    expect(
+      t(
+        '{"level":50,"err":{"type":"Error","message":"connect ECONNREFUSED 10.0.0.5:5432"},"msg":"connect ECONNREFUSED 10.0.0.5:5432"}',
+      ),
+    ).toBe('[50] connect ECONNREFUSED <ip>');
+    expect(
+      t(
+        '{"log.level":"error","message":"Payment failed","error.message":"card declined for order 42","error.type":"CardError"}',
+      ),
+    ).toBe('[error] Payment failed: card declined for order <num>');
+    expect(
+      t('{"level":"error","message":"Payment failed","error":{"message":"card declined","type":"CardError"}}'),
+    ).toBe('[error] Payment failed: card declined');
     // No message: the error is the message.
     expect(t('{"level":"error","error":"unexpected EOF","ts":1}')).toBe('[error] unexpected EOF');
     expect(t('{"error.message":"no route to 10.0.0.7","err_msg":"y"}')).toBe('no route to <ip>');
   });
 
   it('decodes escapes before masking', () => {
-    expect(t('{"msg":"user \\"alice\\" not found\\nretrying\\t now","n":1}')).toBe('user "<str>" not found retrying now');
+    expect(t('{"msg":"user \\"alice\\" not found\\nretrying\\t now","n":1}')).toBe(
+      'user "<str>" not found retrying now',
+    );
     expect(t('{"msg":"caf\\u00e9 ferm\\u00e9 42 \\ud83d\\ude00"}')).toBe('café fermé <num> 😀');
     expect(t('{"msg":"open C:\\\\logs\\\\app.log and \\/srv\\/a\\/b failed"}')).toBe('open <path> and <path> failed');
   });
 
   it('looks for a message one object down when the top level has none, and not further', () => {
-    expect(t('{"timestamp":"2024-03-05T14:02:11Z","level":"INFO","fields":{"message":"listening on 0.0.0.0:8080","port":8080},"target":"server"}')).toBe('[INFO] listening on <ip>');
+    expect(
+      t(
+        '{"timestamp":"2024-03-05T14:02:11Z","level":"INFO","fields":{"message":"listening on 0.0.0.0:8080","port":8080},"target":"server"}',
+      ),
+    ).toBe('[INFO] listening on <ip>');
     expect(t('{"jsonPayload":{"msg":"job 7 done"},"severity":"INFO"}')).toBe('[INFO] job <num> done');
     expect(t('{"ctx":{"msg":"inner"},"msg":"outer"}')).toBe('outer');
     expect(t('{"a":{"b":{"msg":"deep 1"}},"n":1}')).toBe('{"a":{"b":{"msg":"deep <num>"}},"n":<num>}');
   });
 
   it('reads a JSON line inside a message (Docker json-file of a JSON app log)', () => {
-    expect(t('{"log":"{\\"level\\":\\"error\\",\\"msg\\":\\"request failed\\",\\"error\\":\\"EOF\\"}\\n","stream":"stderr","time":"2024-03-05T14:02:11.381Z"}')).toBe('[error] request failed: EOF');
+    expect(
+      t(
+        '{"log":"{\\"level\\":\\"error\\",\\"msg\\":\\"request failed\\",\\"error\\":\\"EOF\\"}\\n","stream":"stderr","time":"2024-03-05T14:02:11.381Z"}',
+      ),
+    ).toBe('[error] request failed: EOF');
   });
 
   it('masks a JSON line without a message (a blank or non-text one is none) as text: keys kept, values masked', () => {
-    expect(t('{"time":"2024-03-05T14:02:11Z","remote_addr":"10.0.0.1","request":"GET /x HTTP/1.1","status":200,"bytes":512}')).toBe(
-      '{"time":"<str>","remote_addr":"<str>","request":"<str>","status":<num>,"bytes":<num>}',
-    );
+    expect(
+      t(
+        '{"time":"2024-03-05T14:02:11Z","remote_addr":"10.0.0.1","request":"GET /x HTTP/1.1","status":200,"bytes":512}',
+      ),
+    ).toBe('{"time":"<str>","remote_addr":"<str>","request":"<str>","status":<num>,"bytes":<num>}');
     expect(t('{"msg":"  ","n":1}')).toBe('{"msg":" ","n":<num>}');
     expect(t('{"msg":{"text":"x"},"n":[1,2]}')).toBe('{"msg":{"text":"<str>"},"n":[<num>,<num>]}');
     expect(t('{"level":"info","n":null}')).toBe('{"level":"info","n":null}');
@@ -256,20 +346,34 @@ describe('messageTemplate: JSON lines', () => {
   });
 
   it('reads a line cut short (the reader decodes at most 4096 characters of a line) as far as it goes', () => {
-    expect(t(`{"level":"error","msg":"request failed","stack":"${'at x (/srv/a.js:1:2)\\n'.repeat(300)}`)).toBe('[error] request failed');
+    expect(t(`{"level":"error","msg":"request failed","stack":"${'at x (/srv/a.js:1:2)\\n'.repeat(300)}`)).toBe(
+      '[error] request failed',
+    );
     expect(t('{"level":"error","msg":"disk full on /var/lib/data')).toBe('[error] disk full on <path>');
     expect(t('{"level":"error","stack":"x","msg":"disk ful')).toBe('[error] disk ful');
   });
 
   it('gives any JSON object with one message and level one template, whatever its other fields and their order', () => {
-    const otherKey = fc.string({ maxLength: 8 }).filter((key) => !/^(msg|message|@message|@mt|@m|short_message|textpayload|log|event|level|lvl|severity|levelname|loglevel|log_level|log\.level|@l|error|err|exception|error\.message|err\.message|error_message|errormessage|error_msg|err_msg)$/i.test(key));
+    const otherKey = fc
+      .string({ maxLength: 8 })
+      .filter(
+        (key) =>
+          !/^(msg|message|@message|@mt|@m|short_message|textpayload|log|event|level|lvl|severity|levelname|loglevel|log_level|log\.level|@l|error|err|exception|error\.message|err\.message|error_message|errormessage|error_msg|err_msg)$/i.test(
+            key,
+          ),
+      );
     // Values one level down may hold message keys of their own: the top level's wins.
     const other = fc.dictionary(otherKey, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
     fc.assert(
       fc.property(other, other, fc.nat({ max: 6 }), fc.nat({ max: 6 }), (a, b, atA, atB) => {
         const line = (fields: Record<string, unknown>, at: number) => {
           const entries = Object.entries(fields);
-          entries.splice(Math.min(at, entries.length), 0, ['msg', 'caf\u00e9 "open" failed\n after 3 tries'], ['level', 'warn']);
+          entries.splice(
+            Math.min(at, entries.length),
+            0,
+            ['msg', 'caf\u00e9 "open" failed\n after 3 tries'],
+            ['level', 'warn'],
+          );
           return JSON.stringify(Object.fromEntries(entries));
         };
         expect(t(line(a, atA))).toBe('[warn] café "<str>" failed after <num> tries');
@@ -312,23 +416,43 @@ describe('messageTemplate: JSON lines', () => {
 
 describe('messageTemplate: logfmt lines', () => {
   it('builds the template of a logfmt line with a message field as that of a JSON line: [level] message: error', () => {
-    expect(t('time=2024-03-05T14:02:11.381Z level=INFO msg="request done" method=GET path=/api/v1/orders/42 status=200 dur=3.2ms user=alice')).toBe('[INFO] request done');
+    expect(
+      t(
+        'time=2024-03-05T14:02:11.381Z level=INFO msg="request done" method=GET path=/api/v1/orders/42 status=200 dur=3.2ms user=alice',
+      ),
+    ).toBe('[INFO] request done');
     // Go's slog writes the same record either way; both give one template.
-    expect(t('{"time":"2024-03-05T14:02:11.381Z","level":"INFO","msg":"request done","method":"POST","path":"/health","status":201,"dur":"1ms","user":"bob"}')).toBe('[INFO] request done');
-    expect(t('ts=2024-03-05T14:02:11.381Z caller=main.go:520 level=info msg="Server is ready to receive web requests."')).toBe('[info] Server is ready to receive web requests.');
-    expect(t('time="2024-03-05T14:02:11.381Z" level=warning msg="Health check for container 3f2a9c1b7e4d failed" error="context deadline exceeded"')).toBe(
-      '[warning] Health check for container <hex> failed: context deadline exceeded',
-    );
+    expect(
+      t(
+        '{"time":"2024-03-05T14:02:11.381Z","level":"INFO","msg":"request done","method":"POST","path":"/health","status":201,"dur":"1ms","user":"bob"}',
+      ),
+    ).toBe('[INFO] request done');
+    expect(
+      t('ts=2024-03-05T14:02:11.381Z caller=main.go:520 level=info msg="Server is ready to receive web requests."'),
+    ).toBe('[info] Server is ready to receive web requests.');
+    expect(
+      t(
+        'time="2024-03-05T14:02:11.381Z" level=warning msg="Health check for container 3f2a9c1b7e4d failed" error="context deadline exceeded"',
+      ),
+    ).toBe('[warning] Health check for container <hex> failed: context deadline exceeded');
     expect(t('level=info msg=started port=8080 tls=')).toBe('[info] started');
-    expect(t('level=error msg="user \\"bob\\" not found\\nretrying in 5s" err="EOF"')).toBe('[error] user "<str>" not found retrying in <num>s: EOF');
+    expect(t('level=error msg="user \\"bob\\" not found\\nretrying in 5s" err="EOF"')).toBe(
+      '[error] user "<str>" not found retrying in <num>s: EOF',
+    );
     // Cut short inside the message: as far as it goes.
     expect(t('level=error msg="disk full on /var/lib/data')).toBe('[error] disk full on <path>');
     // Docker's log of a logfmt app.
-    expect(t('{"log":"time=\\"2024-03-05T14:02:11Z\\" level=info msg=\\"job 7 done\\"\\n","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}')).toBe('[info] job <num> done');
+    expect(
+      t(
+        '{"log":"time=\\"2024-03-05T14:02:11Z\\" level=info msg=\\"job 7 done\\"\\n","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}',
+      ),
+    ).toBe('[info] job <num> done');
   });
 
   it('masks as text a logfmt line without a message or error, and a line that is not all key=value', () => {
-    expect(t('level=error user=alice id=42 took=30s ip=10.0.0.1 path=/a/b/c')).toBe('level=error user=alice id=<num> took=<num>s ip=<ip> path=<path>');
+    expect(t('level=error user=alice id=42 took=30s ip=10.0.0.1 path=/a/b/c')).toBe(
+      'level=error user=alice id=<num> took=<num>s ip=<ip> path=<path>',
+    );
     expect(t('2024-03-05T14:02:11Z level=info msg="x 1" user=bob')).toBe('<ts> level=info msg="x <num>" user=bob');
     expect(t('level=info msg="x 1" and more')).toBe('level=info msg="x <num>" and more');
     expect(t('level=info msg="x 1"user=bob')).toBe('level=info msg="x <num>"user=bob');
@@ -338,85 +462,139 @@ describe('messageTemplate: logfmt lines', () => {
 
 describe('messageTemplate: access log lines', () => {
   it('builds the template of a Common or Combined Log Format line from its method, path and status', () => {
-    expect(t('192.168.7.1 - - [05/Mar/2024:14:02:11 +0000] "GET /api/v1/orders/42 HTTP/1.1" 200 512 "-" "curl/8.5.0"')).toBe('GET /api/v<num>/orders/<num> 200');
-    expect(t('10.0.0.2 - alice [05/Mar/2024:14:02:12 +0000] "POST /api/v1/orders HTTP/2.0" 500 154 "https://shop.example.com/cart" "Mozilla/5.0 (X11; Linux x86_64)"')).toBe(
-      'POST /api/v<num>/orders 500',
-    );
+    expect(
+      t('192.168.7.1 - - [05/Mar/2024:14:02:11 +0000] "GET /api/v1/orders/42 HTTP/1.1" 200 512 "-" "curl/8.5.0"'),
+    ).toBe('GET /api/v<num>/orders/<num> 200');
+    expect(
+      t(
+        '10.0.0.2 - alice [05/Mar/2024:14:02:12 +0000] "POST /api/v1/orders HTTP/2.0" 500 154 "https://shop.example.com/cart" "Mozilla/5.0 (X11; Linux x86_64)"',
+      ),
+    ).toBe('POST /api/v<num>/orders 500');
     // Apache's vhost_combined, with a host first; no protocol (HTTP/0.9); nginx's request time after.
-    expect(t('shop.example.com:443 10.0.0.3 - - [05/Mar/2024:14:02:13 +0000] "GET /static/js/app.3f2a9c1b.js HTTP/1.1" 304 0 "-" "-"')).toBe('GET /static/js/app.<hex>.js 304');
-    expect(t('10.0.0.4 - - [05/Mar/2024:14:02:14 +0000] "GET /users/550e8400-e29b-41d4-a716-446655440000/avatar.png" 404 0')).toBe('GET /users/<uuid>/avatar.png 404');
-    expect(t('10.0.0.5 - - [05/Mar/2024:14:02:15 +0000] "GET /health HTTP/1.1" 200 2 "-" "kube-probe/1.29" 0.001')).toBe('GET /health 200');
+    expect(
+      t(
+        'shop.example.com:443 10.0.0.3 - - [05/Mar/2024:14:02:13 +0000] "GET /static/js/app.3f2a9c1b.js HTTP/1.1" 304 0 "-" "-"',
+      ),
+    ).toBe('GET /static/js/app.<hex>.js 304');
+    expect(
+      t('10.0.0.4 - - [05/Mar/2024:14:02:14 +0000] "GET /users/550e8400-e29b-41d4-a716-446655440000/avatar.png" 404 0'),
+    ).toBe('GET /users/<uuid>/avatar.png 404');
+    expect(
+      t('10.0.0.5 - - [05/Mar/2024:14:02:15 +0000] "GET /health HTTP/1.1" 200 2 "-" "kube-probe/1.29" 0.001'),
+    ).toBe('GET /health 200');
   });
 
   it('keeps the keys of a query and masks its values; a target that is no path is masked as text', () => {
-    expect(t('10.0.0.6 - - [05/Mar/2024:14:02:16 +0000] "GET /search?q=red+shoes&page=2&sort= HTTP/1.1" 200 9120')).toBe('GET /search?q=<val>&page=<val>&sort= 200');
-    expect(t('10.0.0.7 - - [05/Mar/2024:14:02:17 +0000] "CONNECT example.com:443 HTTP/1.1" 405 0')).toBe('CONNECT example.com:<num> 405');
-    expect(t('10.0.0.8 - - [05/Mar/2024:14:02:18 +0000] "GET http://10.0.0.1/x/y HTTP/1.1" 400 0')).toBe('GET <url> 400');
-  });
-
-  it('reads an access line inside a Docker json-file line (nginx in a container)', () => {
-    expect(t(String.raw`{"log":"10.0.0.1 - - [05/Mar/2024:14:02:11 +0000] "GET /api/v1/orders/42 HTTP/1.1" 200 512 "-" "curl/8.5.0"
-","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}`)).toBe(
-      'GET /api/v<num>/orders/<num> 200',
+    expect(
+      t('10.0.0.6 - - [05/Mar/2024:14:02:16 +0000] "GET /search?q=red+shoes&page=2&sort= HTTP/1.1" 200 9120'),
+    ).toBe('GET /search?q=<val>&page=<val>&sort= 200');
+    expect(t('10.0.0.7 - - [05/Mar/2024:14:02:17 +0000] "CONNECT example.com:443 HTTP/1.1" 405 0')).toBe(
+      'CONNECT example.com:<num> 405',
+    );
+    expect(t('10.0.0.8 - - [05/Mar/2024:14:02:18 +0000] "GET http://10.0.0.1/x/y HTTP/1.1" 400 0')).toBe(
+      'GET <url> 400',
     );
   });
 
+  it('reads an access line inside a Docker json-file line (nginx in a container)', () => {
+    expect(
+      t(String.raw`{"log":"10.0.0.1 - - [05/Mar/2024:14:02:11 +0000] "GET /api/v1/orders/42 HTTP/1.1" 200 512 "-" "curl/8.5.0"
+","stream":"stdout","time":"2024-03-05T14:02:11.381Z"}`),
+    ).toBe('GET /api/v<num>/orders/<num> 200');
+  });
+
   it('masks as text an access line whose request is no method and target', () => {
-    expect(t('10.0.0.9 - - [05/Mar/2024:14:02:19 +0000] "-" 408 0 "-" "-"')).toBe('<ip> - - [<ts>] "<str>" <num> <num> "<str>" "<str>"');
-    expect(t('10.0.0.9 - - [05/Mar/2024:14:02:19 +0000] "\\x16\\x03\\x01\\x02\\x00\\x01" 400 166 "-" "-"')).toBe('<ip> - - [<ts>] "<str>" <num> <num> "<str>" "<str>"');
+    expect(t('10.0.0.9 - - [05/Mar/2024:14:02:19 +0000] "-" 408 0 "-" "-"')).toBe(
+      '<ip> - - [<ts>] "<str>" <num> <num> "<str>" "<str>"',
+    );
+    expect(t('10.0.0.9 - - [05/Mar/2024:14:02:19 +0000] "\\x16\\x03\\x01\\x02\\x00\\x01" 400 166 "-" "-"')).toBe(
+      '<ip> - - [<ts>] "<str>" <num> <num> "<str>" "<str>"',
+    );
   });
 });
 
 describe('messageTemplate: realistic lines', () => {
   it('Java / log4j lines and stack traces', () => {
-    expect(t('2024-03-05 14:02:11,381 ERROR [http-nio-8080-exec-12] c.e.orders.OrderService - Connection to 10.0.12.34:5432 refused after 1234 ms')).toBe(
+    expect(
+      t(
+        '2024-03-05 14:02:11,381 ERROR [http-nio-8080-exec-12] c.e.orders.OrderService - Connection to 10.0.12.34:5432 refused after 1234 ms',
+      ),
+    ).toBe(
       '<ts> ERROR [http-nio-<num>-exec-<num>] c.e.orders.OrderService - Connection to <ip> refused after <num> ms',
     );
     expect(t('\tat com.example.orders.OrderService.place(OrderService.java:142) ~[orders-1.4.2.jar:1.4.2]')).toBe(
       'at com.example.orders.OrderService.place(OrderService.java:<num>) ~[orders-<num>.jar:<num>]',
     );
-    expect(t('Caused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user "orders"')).toBe(
-      'Caused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user "<str>"',
-    );
+    expect(
+      t('Caused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user "orders"'),
+    ).toBe('Caused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user "<str>"');
     expect(t('\t... 42 common frames omitted')).toBe('... <num> common frames omitted');
   });
 
   it('nginx access and error logs', () => {
-    expect(t('192.168.7.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /api/v1/users/42 HTTP/1.1" 500 2326 "-" "Mozilla/5.0 (X11; Linux x86_64)"')).toBe('GET /api/v<num>/users/<num> 500');
     expect(
-      t('2024/03/05 14:02:11 [error] 1234#1234: *5678 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: example.com, request: "GET /x HTTP/1.1", upstream: "http://127.0.0.1:8080/x", host: "example.com"'),
-    ).toBe('<ts> [error] <num>#<num>: *<num> connect() failed (<num>: Connection refused) while connecting to upstream, client: <ip>, server: example.com, request: "<str>", upstream: "<str>", host: "<str>"');
+      t(
+        '192.168.7.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /api/v1/users/42 HTTP/1.1" 500 2326 "-" "Mozilla/5.0 (X11; Linux x86_64)"',
+      ),
+    ).toBe('GET /api/v<num>/users/<num> 500');
+    expect(
+      t(
+        '2024/03/05 14:02:11 [error] 1234#1234: *5678 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: example.com, request: "GET /x HTTP/1.1", upstream: "http://127.0.0.1:8080/x", host: "example.com"',
+      ),
+    ).toBe(
+      '<ts> [error] <num>#<num>: *<num> connect() failed (<num>: Connection refused) while connecting to upstream, client: <ip>, server: example.com, request: "<str>", upstream: "<str>", host: "<str>"',
+    );
   });
 
   it('syslog sshd', () => {
-    expect(t('Oct 11 22:14:15 web-01 sshd[4321]: Failed password for invalid user admin from 192.168.1.10 port 52311 ssh2')).toBe(
-      '<ts> web-<num> sshd[<num>]: Failed password for invalid user admin from <ip> port <num> ssh2',
-    );
-    expect(t('Oct  1 02:00:01 web-01 sshd[99]: Accepted publickey for deploy from 2001:db8::1 port 40022 ssh2: RSA SHA256:abc')).toBe(
-      '<ts> web-<num> sshd[<num>]: Accepted publickey for deploy from <ip> port <num> ssh2: RSA SHA256:abc',
-    );
+    expect(
+      t('Oct 11 22:14:15 web-01 sshd[4321]: Failed password for invalid user admin from 192.168.1.10 port 52311 ssh2'),
+    ).toBe('<ts> web-<num> sshd[<num>]: Failed password for invalid user admin from <ip> port <num> ssh2');
+    expect(
+      t(
+        'Oct  1 02:00:01 web-01 sshd[99]: Accepted publickey for deploy from 2001:db8::1 port 40022 ssh2: RSA SHA256:abc',
+      ),
+    ).toBe('<ts> web-<num> sshd[<num>]: Accepted publickey for deploy from <ip> port <num> ssh2: RSA SHA256:abc');
   });
 
   it('Go panics', () => {
-    expect(t('panic: runtime error: index out of range [5] with length 3')).toBe('panic: runtime error: index out of range [<num>] with length <num>');
+    expect(t('panic: runtime error: index out of range [5] with length 3')).toBe(
+      'panic: runtime error: index out of range [<num>] with length <num>',
+    );
     expect(t('goroutine 17 [running]:')).toBe('goroutine <num> [running]:');
-    expect(t('main.(*Server).handle(0xc000123456, {0x7f3a9c, 0x3})')).toBe('main.(*Server).handle(<hex>, {<hex>, <hex>})');
+    expect(t('main.(*Server).handle(0xc000123456, {0x7f3a9c, 0x3})')).toBe(
+      'main.(*Server).handle(<hex>, {<hex>, <hex>})',
+    );
     expect(t('\t/home/app/src/server.go:88 +0x1d')).toBe('<path> +<hex>');
-    expect(t('[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x48f2d5]')).toBe('[signal SIGSEGV: segmentation violation code=<hex> addr=<hex> pc=<hex>]');
+    expect(t('[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x48f2d5]')).toBe(
+      '[signal SIGSEGV: segmentation violation code=<hex> addr=<hex> pc=<hex>]',
+    );
   });
 
   it('Python tracebacks', () => {
     expect(t('Traceback (most recent call last):')).toBe('Traceback (most recent call last):');
-    expect(t('  File "/usr/lib/python3.11/site-packages/app/db.py", line 42, in connect')).toBe('File "<str>", line <num>, in connect');
-    expect(t("ValueError: invalid literal for int() with base 10: 'abc'")).toBe("ValueError: invalid literal for int() with base <num>: '<str>'");
-    expect(t('ConnectionRefusedError: [Errno 111] Connection refused')).toBe('ConnectionRefusedError: [Errno <num>] Connection refused');
+    expect(t('  File "/usr/lib/python3.11/site-packages/app/db.py", line 42, in connect')).toBe(
+      'File "<str>", line <num>, in connect',
+    );
+    expect(t("ValueError: invalid literal for int() with base 10: 'abc'")).toBe(
+      "ValueError: invalid literal for int() with base <num>: '<str>'",
+    );
+    expect(t('ConnectionRefusedError: [Errno 111] Connection refused')).toBe(
+      'ConnectionRefusedError: [Errno <num>] Connection refused',
+    );
   });
 
   it('logfmt lines', () => {
-    expect(t('time=2024-03-05T14:02:11Z level=error msg="upstream failed" upstream=http://10.0.0.7:8080/v2/items status=502 duration=811ms id=550e8400-e29b-41d4-a716-446655440000')).toBe(
-      '[error] upstream failed',
-    );
-    expect(t('at=error code=H12 desc="Request timeout" method=GET path="/" host=app.example.com fwd="10.1.2.3" dyno=web.1 connect=0ms service=30001ms status=503')).toBe(
+    expect(
+      t(
+        'time=2024-03-05T14:02:11Z level=error msg="upstream failed" upstream=http://10.0.0.7:8080/v2/items status=502 duration=811ms id=550e8400-e29b-41d4-a716-446655440000',
+      ),
+    ).toBe('[error] upstream failed');
+    expect(
+      t(
+        'at=error code=H12 desc="Request timeout" method=GET path="/" host=app.example.com fwd="10.1.2.3" dyno=web.1 connect=0ms service=30001ms status=503',
+      ),
+    ).toBe(
       'at=error code=H<num> desc="<str>" method=GET path="<str>" host=app.example.com fwd="<str>" dyno=web.<num> connect=<num>ms service=<num>ms status=<num>',
     );
   });
@@ -424,7 +602,10 @@ describe('messageTemplate: realistic lines', () => {
 
 describe('messageTemplate: grouping', () => {
   const same: [string, string][] = [
-    ['2024-03-05 14:02:11,381 ERROR Order 123456 failed: payment declined for user "alice"', '2024-03-06 09:00:00,002 ERROR Order 9 failed: payment declined for user "bob"'],
+    [
+      '2024-03-05 14:02:11,381 ERROR Order 123456 failed: payment declined for user "alice"',
+      '2024-03-06 09:00:00,002 ERROR Order 9 failed: payment declined for user "bob"',
+    ],
     ['Connection to 10.0.1.2:5432 refused after 1234 ms', 'Connection to 10.0.200.17:5432 refused after 5 ms'],
     ['Timeout calling /api/v1/inventory/12 after 30s', 'Timeout calling /api/v1/inventory/9999 after 5s'],
     ['Unexpected null in request 7f3a00ab12c2e1', 'Unexpected null in request 7f3affffffc2e1'],
@@ -439,32 +620,63 @@ describe('messageTemplate: grouping', () => {
   });
 
   it('gives any two lines of the same words with other variable parts one template, without digits', () => {
-    const chars = (set: string, min: number, max: number) => fc.string({ unit: fc.constantFrom(...set), minLength: min, maxLength: max });
+    const chars = (set: string, min: number, max: number) =>
+      fc.string({ unit: fc.constantFrom(...set), minLength: min, maxLength: max });
     const hexId = fc
       .tuple(fc.constantFrom(...'0123456789'), fc.constantFrom(...'abcdefABCDEF'), chars('0123456789abcdef', 6, 30))
-      .chain(([digit, letter, rest]) => fc.shuffledSubarray([digit, letter, ...rest], { minLength: rest.length + 2 }).map((all) => all.join('')));
+      .chain(([digit, letter, rest]) =>
+        fc.shuffledSubarray([digit, letter, ...rest], { minLength: rest.length + 2 }).map((all) => all.join('')),
+      );
     const variable: fc.Arbitrary<string>[] = [
-      fc.oneof(fc.integer({ min: -1e9, max: 1e9 }).map(String), fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => `${a}.${b}`)),
-      fc.tuple(fc.array(fc.nat({ max: 255 }), { minLength: 4, maxLength: 4 }), fc.option(fc.nat({ max: 65_535 }))).map(([bytes, port]) => `${bytes.join('.')}${port === null ? '' : `:${port}`}`),
+      fc.oneof(
+        fc.integer({ min: -1e9, max: 1e9 }).map(String),
+        fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => `${a}.${b}`),
+      ),
+      fc
+        .tuple(fc.array(fc.nat({ max: 255 }), { minLength: 4, maxLength: 4 }), fc.option(fc.nat({ max: 65_535 })))
+        .map(([bytes, port]) => `${bytes.join('.')}${port === null ? '' : `:${port}`}`),
       chars('0123456789abcdef', 1, 4).map((group) => `fe80::${group}`),
       fc.uuid(),
       hexId,
       fc.nat().map((n) => `0x${n.toString(16)}`),
       // (Not ending in `.`, which would be taken for the end of a sentence.)
-      fc.array(fc.tuple(chars('abcxyz0123456789_.-', 0, 7), chars('abz019', 1, 1)), { minLength: 2, maxLength: 5 }).map((segments) => `/${segments.map((segment) => segment.join('')).join('/')}`),
+      fc
+        .array(fc.tuple(chars('abcxyz0123456789_.-', 0, 7), chars('abz019', 1, 1)), { minLength: 2, maxLength: 5 })
+        .map((segments) => `/${segments.map((segment) => segment.join('')).join('/')}`),
       chars('abc XYZ 0189-_.:/@', 0, 20).map((text) => `"${text}"`),
       chars('abc XYZ 0189-_.:/@', 0, 20).map((text) => `'${text}'`),
-      fc.tuple(chars('abcz0189', 1, 1), chars('abcz0189._+', 0, 8), chars('abcz0189-', 1, 8)).map(([first, rest, domain]) => `${first}${rest}@${domain}.com`),
-      fc.date({ min: new Date(Date.UTC(2000, 0, 1)), max: new Date(Date.UTC(2099, 11, 31)), noInvalidDate: true }).map((date) => date.toISOString()),
+      fc
+        .tuple(chars('abcz0189', 1, 1), chars('abcz0189._+', 0, 8), chars('abcz0189-', 1, 8))
+        .map(([first, rest, domain]) => `${first}${rest}@${domain}.com`),
+      fc
+        .date({ min: new Date(Date.UTC(2000, 0, 1)), max: new Date(Date.UTC(2099, 11, 31)), noInvalidDate: true })
+        .map((date) => date.toISOString()),
       fc.nat().map((n) => `id=${n}`),
     ];
-    const word = fc.constantFrom('ERROR', 'WARN', 'Order', 'failed', 'connect', 'user', 'timeout', 'retry', 'for', 'to', 'from', 'in', 'after', 'refused');
+    const word = fc.constantFrom(
+      'ERROR',
+      'WARN',
+      'Order',
+      'failed',
+      'connect',
+      'user',
+      'timeout',
+      'retry',
+      'for',
+      'to',
+      'from',
+      'in',
+      'after',
+      'refused',
+    );
     // Each part as it is in two lines: a word the same in both, a variable part of one kind with other values.
     const part = fc.oneof(
       word.map((w): [string, string] => [w, w]),
       fc.nat({ max: variable.length - 1 }).chain((kind) => fc.tuple(variable[kind]!, variable[kind]!)),
       // A duration: another number, the same unit.
-      fc.tuple(fc.nat({ max: 99_999 }), fc.nat({ max: 99_999 }), fc.constantFrom('ms', 's', 'h', 'MB', '%', 'KiB')).map(([a, b, unit]): [string, string] => [`${a}${unit}`, `${b}${unit}`]),
+      fc
+        .tuple(fc.nat({ max: 99_999 }), fc.nat({ max: 99_999 }), fc.constantFrom('ms', 's', 'h', 'MB', '%', 'KiB'))
+        .map(([a, b, unit]): [string, string] => [`${a}${unit}`, `${b}${unit}`]),
     );
     const separator = fc.constantFrom(' ', ' - ', ', ', ' | ', '  ', '\t');
     fc.assert(
@@ -526,10 +738,37 @@ describe('messageTemplate: edge cases', () => {
   });
 
   it('stays fast on long and pathological lines', () => {
-    const units = ['a', 'a.', 'a:', 'ab-', 'a-1', '1.', '1-', '"\\"', "'a", '/a', 'a1', ' ', '::', '0x', 'deadbeef-', '\\', '{"a":', '["', '\\u00e9', '{"msg":"x"},'];
+    const units = [
+      'a',
+      'a.',
+      'a:',
+      'ab-',
+      'a-1',
+      '1.',
+      '1-',
+      '"\\"',
+      "'a",
+      '/a',
+      'a1',
+      ' ',
+      '::',
+      '0x',
+      'deadbeef-',
+      '\\',
+      '{"a":',
+      '["',
+      '\\u00e9',
+      '{"msg":"x"},',
+    ];
     const started = performance.now();
     for (const unit of units) {
-      for (const line of [unit.repeat(50_000), `msg="${unit.repeat(50_000)}"`, `"${unit.repeat(50_000)}`, `{"msg":"${unit.repeat(50_000)}`, `{"a":${unit.repeat(50_000)}`]) {
+      for (const line of [
+        unit.repeat(50_000),
+        `msg="${unit.repeat(50_000)}"`,
+        `"${unit.repeat(50_000)}`,
+        `{"msg":"${unit.repeat(50_000)}`,
+        `{"a":${unit.repeat(50_000)}`,
+      ]) {
         expect(t(line).length).toBeLessThanOrEqual(300);
       }
     }
@@ -611,7 +850,12 @@ describe('TemplateTallies', () => {
 });
 
 describe('mergeTallies', () => {
-  const tally = (count: number, example: string, firstLine: number, lastLine: number): TemplateTally => ({ count, example, firstLine, lastLine });
+  const tally = (count: number, example: string, firstLine: number, lastLine: number): TemplateTally => ({
+    count,
+    example,
+    firstLine,
+    lastLine,
+  });
 
   it('adds counts, keeps example and firstLine of the earliest part and lastLine of the latest', () => {
     const into = new Map<string, TemplateTally>();
@@ -645,7 +889,11 @@ describe('mergeTallies', () => {
     const whole = new TemplateTallies();
     lines.forEach((line, i) => whole.add(line, i + 1));
     const into = new Map<string, TemplateTally>();
-    for (const [from, to] of [[0, 3], [3, 5], [5, 8]] as const) {
+    for (const [from, to] of [
+      [0, 3],
+      [3, 5],
+      [5, 8],
+    ] as const) {
       const part = new TemplateTallies();
       lines.slice(from, to).forEach((line, i) => part.add(line, from + i + 1));
       mergeTallies(into, part.entries());
@@ -655,7 +903,12 @@ describe('mergeTallies', () => {
 });
 
 describe('topTemplates', () => {
-  const tally = (count: number, firstLine: number): TemplateTally => ({ count, example: '', firstLine, lastLine: firstLine });
+  const tally = (count: number, firstLine: number): TemplateTally => ({
+    count,
+    example: '',
+    firstLine,
+    lastLine: firstLine,
+  });
 
   it('ranks by count, then first line, then template text', () => {
     const tallies = new Map<string, TemplateTally>([

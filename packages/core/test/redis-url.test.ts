@@ -26,8 +26,15 @@ describe('--redis URL forms', () => {
       redisOptions: { password: 's:cret' },
     });
     // Empty items between commas are skipped.
-    expect(redisTargetFromUrl('redis+cluster://a:1,,')).toEqual({ kind: 'cluster', nodes: [{ host: 'a', port: 1 }], redisOptions: {} });
-    expect(redisTargetFromUrl('rediss+cluster://a:1')).toMatchObject({ kind: 'cluster', redisOptions: { tls: { servername: 'a' } } });
+    expect(redisTargetFromUrl('redis+cluster://a:1,,')).toEqual({
+      kind: 'cluster',
+      nodes: [{ host: 'a', port: 1 }],
+      redisOptions: {},
+    });
+    expect(redisTargetFromUrl('rediss+cluster://a:1')).toMatchObject({
+      kind: 'cluster',
+      redisOptions: { tls: { servername: 'a' } },
+    });
   });
 
   it('reads a sentinel URL: sentinels, master name, db and sentinel credentials', () => {
@@ -65,7 +72,9 @@ describe('--redis URL forms', () => {
   it('redacts passwords in every form, including multi-host ones', () => {
     expect(redactRedisUrl('redis://:secret@h:6379')).toBe('redis://:***@h:6379');
     expect(redactRedisUrl('redis+cluster://u:secret@a:1,b:2')).toBe('redis+cluster://u:***@a:1,b:2');
-    expect(redactRedisUrl('redis+sentinel://:pw@a:1,b:2/m?sentinelPassword=sp&db=1')).toBe('redis+sentinel://:***@a:1,b:2/m?sentinelPassword=***&db=1');
+    expect(redactRedisUrl('redis+sentinel://:pw@a:1,b:2/m?sentinelPassword=sp&db=1')).toBe(
+      'redis+sentinel://:***@a:1,b:2/m?sentinelPassword=***&db=1',
+    );
     expect(redactRedisUrl('unix:///tmp/r.sock?password=x')).toBe('unix:///tmp/r.sock?password=***');
     expect(redactRedisUrl('redis+cluster://a:1,b:2')).toBe('redis+cluster://a:1,b:2');
   });
@@ -103,7 +112,9 @@ describe('--redis as a JSON configuration file', () => {
       },
     });
     expect(redisTargetFromUrl(`file://${path}`)).toEqual(redisTargetFromUrl(path));
-    expect(redisTargetFromUrl(file('tls.json', { sentinels: ['s1'], name: 'm', tls: true }))).toMatchObject({ options: { tls: { servername: 's1' }, enableTLSForSentinelMode: true } });
+    expect(redisTargetFromUrl(file('tls.json', { sentinels: ['s1'], name: 'm', tls: true }))).toMatchObject({
+      options: { tls: { servername: 's1' }, enableTLSForSentinelMode: true },
+    });
   });
 
   it('reads cluster seed nodes, and a plain URL', () => {
@@ -115,16 +126,30 @@ describe('--redis as a JSON configuration file', () => {
       ],
       redisOptions: { password: 'pw' },
     });
-    expect(redisTargetFromUrl(file('url.json', { url: 'redis://:pw@h:6380/1' }))).toEqual(redisTargetFromUrl('redis://:pw@h:6380/1'));
+    expect(redisTargetFromUrl(file('url.json', { url: 'redis://:pw@h:6380/1' }))).toEqual(
+      redisTargetFromUrl('redis://:pw@h:6380/1'),
+    );
   });
 
   it('names what is wrong: no such file, not JSON, a misspelt or missing key, a bad host', () => {
-    expect(() => redisTargetFromUrl('127.0.0.1:6379')).toThrow(/--redis "127\.0\.0\.1:6379": not a URL .* nor a readable JSON configuration file: no such file/);
+    expect(() => redisTargetFromUrl('127.0.0.1:6379')).toThrow(
+      /--redis "127\.0\.0\.1:6379": not a URL .* nor a readable JSON configuration file: no such file/,
+    );
     expect(() => redisTargetFromUrl(file('broken.json', '{"sentinels": ['))).toThrow(UsageError);
-    expect(() => redisTargetFromUrl(file('typo.json', { sentinels: ['s1'], name: 'm', sentinelPasword: 'x' }))).toThrow(/unknown key "sentinelPasword"/);
-    expect(() => redisTargetFromUrl(file('noname.json', { sentinels: ['s1'] }))).toThrow(/"name" \(the master name the Sentinels know\) is missing/);
-    expect(() => redisTargetFromUrl(file('badhost.json', { cluster: [{ host: 'a', port: 70000 }] }))).toThrow(/not \{"host": "…", "port": 1-65535\}/);
-    expect(() => redisTargetFromUrl(file('empty.json', {}))).toThrow(/must hold "url", "sentinels" \(with "name"\) or "cluster"/);
-    expect(() => redisTargetFromUrl(file('loop.json', { url: `file://${join(dir, 'loop.json')}` }))).toThrow(/"url" must be a redis:\/\//);
+    expect(() => redisTargetFromUrl(file('typo.json', { sentinels: ['s1'], name: 'm', sentinelPasword: 'x' }))).toThrow(
+      /unknown key "sentinelPasword"/,
+    );
+    expect(() => redisTargetFromUrl(file('noname.json', { sentinels: ['s1'] }))).toThrow(
+      /"name" \(the master name the Sentinels know\) is missing/,
+    );
+    expect(() => redisTargetFromUrl(file('badhost.json', { cluster: [{ host: 'a', port: 70000 }] }))).toThrow(
+      /not \{"host": "…", "port": 1-65535\}/,
+    );
+    expect(() => redisTargetFromUrl(file('empty.json', {}))).toThrow(
+      /must hold "url", "sentinels" \(with "name"\) or "cluster"/,
+    );
+    expect(() => redisTargetFromUrl(file('loop.json', { url: `file://${join(dir, 'loop.json')}` }))).toThrow(
+      /"url" must be a redis:\/\//,
+    );
   });
 });

@@ -15,9 +15,12 @@ describe('requiredLiterals', () => {
     expect(requiredLiterals(pattern, true)).toEqual(literals);
   });
 
-  it.each(['\\b[0-9]{5,}\\b', 'x*', 'ab|', '(\\w)\\1', 'a|[bc]', '(?<!x)', '(', '\\uFFFD'])('%s needs nothing provable', (pattern) => {
-    expect(requiredLiterals(pattern, true)).toBeNull();
-  });
+  it.each(['\\b[0-9]{5,}\\b', 'x*', 'ab|', '(\\w)\\1', 'a|[bc]', '(?<!x)', '(', '\\uFFFD'])(
+    '%s needs nothing provable',
+    (pattern) => {
+      expect(requiredLiterals(pattern, true)).toBeNull();
+    },
+  );
 
   it('knows a regex that matches one literal string only', () => {
     expect(exactLiteral('ERROR', true)).toBe('ERROR');

@@ -26,7 +26,16 @@ const expected: RespReply[] = [
 function readAll(pieces: Uint8Array[], useReadBuffer: boolean) {
   const target5 = new Uint8Array(5);
   const target4 = new Uint8Array(4).fill(7);
-  const targets: (Uint8Array | undefined)[] = [undefined, undefined, undefined, target5, target5, target4, undefined, undefined];
+  const targets: (Uint8Array | undefined)[] = [
+    undefined,
+    undefined,
+    undefined,
+    target5,
+    target5,
+    target4,
+    undefined,
+    undefined,
+  ];
   const replies: RespReply[] = [];
   const reader = new RespReader(
     (ahead) => targets[replies.length + ahead],
@@ -62,13 +71,17 @@ describe('RespReader', () => {
 
   it('reads the same however the stream is cut into reads', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }), fc.boolean(), (cuts, useReadBuffer) => {
-        const points = [...new Set(cuts)].sort((a, b) => a - b);
-        const pieces = [0, ...points].map((start, i) => stream.subarray(start, points[i] ?? stream.length));
-        const { replies, target5 } = readAll(pieces, useReadBuffer);
-        expect(replies).toEqual(expected);
-        expect(Buffer.from(target5).toString()).toBe('hello');
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }),
+        fc.boolean(),
+        (cuts, useReadBuffer) => {
+          const points = [...new Set(cuts)].sort((a, b) => a - b);
+          const pieces = [0, ...points].map((start, i) => stream.subarray(start, points[i] ?? stream.length));
+          const { replies, target5 } = readAll(pieces, useReadBuffer);
+          expect(replies).toEqual(expected);
+          expect(Buffer.from(target5).toString()).toBe('hello');
+        },
+      ),
     );
   });
 
@@ -98,7 +111,7 @@ describe('RespReader', () => {
     );
     // A socket with all of it waiting: every read fills what it is given.
     let direct = 0;
-    for (let from = 0; from < wire.length; ) {
+    for (let from = 0; from < wire.length;) {
       const into = reader.readBuffer();
       const n = Math.min(into.length, wire.length - from);
       into.set(wire.subarray(from, from + n));

@@ -39,7 +39,17 @@ async function runOf(sources: string[]): Promise<{ runId: string; jobs: StoredCh
   for (const [source, text] of sources.entries()) {
     for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 16, maxLineSize: 1024, sourceName: 's' })) {
       await store.storeChunk(runId, source, { ...chunk, byteLength: chunk.bytes.length }, chunk.bytes);
-      jobs.push({ v: 1, runId, source, seq: chunk.seq, byteOffset: chunk.byteOffset, byteLength: chunk.bytes.length, firstLine: chunk.firstLine, lineCount: chunk.lineCount, patterns });
+      jobs.push({
+        v: 1,
+        runId,
+        source,
+        seq: chunk.seq,
+        byteOffset: chunk.byteOffset,
+        byteLength: chunk.bytes.length,
+        firstLine: chunk.firstLine,
+        lineCount: chunk.lineCount,
+        patterns,
+      });
     }
   }
   return { runId, jobs };
@@ -79,7 +89,12 @@ describe('RunStore', () => {
       ['s0.log', 5, { lines: 3, occurrences: 3 }],
       ['s1.log', 2, { lines: 1, occurrences: 2 }],
     ]);
-    expect(report.totals).toMatchObject({ lines: 7, chunks: jobs.length, chunksDone: jobs.length, matches: { ERROR: { lines: 4, occurrences: 5 } } });
+    expect(report.totals).toMatchObject({
+      lines: 7,
+      chunks: jobs.length,
+      chunksDone: jobs.length,
+      matches: { ERROR: { lines: 4, occurrences: 5 } },
+    });
   });
 
   it("says 'finished' on the run's channel from the step that finished it, and only then", async () => {
@@ -125,21 +140,39 @@ describe('RunStore', () => {
     const { runId, jobs } = await runOf(['ERROR 1\nok\nERROR 2\nok\nERROR 3\n']);
     await store.seal(runId, jobs.length);
     const [first, ...rest] = jobs;
-    expect(await store.recordDeadLetter(first!, 'TASK_TIMEOUT: too slow')).toEqual({ outcome: 'recorded', generation: 1 });
+    expect(await store.recordDeadLetter(first!, 'TASK_TIMEOUT: too slow')).toEqual({
+      outcome: 'recorded',
+      generation: 1,
+    });
     // Dead already: same generation, and the latest reason.
-    expect(await store.recordDeadLetter(first!, 'TASK_TIMEOUT: still too slow')).toEqual({ outcome: 'duplicate', generation: 1 });
+    expect(await store.recordDeadLetter(first!, 'TASK_TIMEOUT: still too slow')).toEqual({
+      outcome: 'duplicate',
+      generation: 1,
+    });
     for (const job of rest) await countJob(job);
     let report = await store.report(runId);
     expect(report.status).toBe('partial');
     expect(report.totals.chunksDeadLettered).toBe(1);
-    expect(report.sources[0]!.deadLettered).toEqual([{ firstLine: 1, lineCount: first!.lineCount, byteOffset: 0, byteLength: first!.byteLength, reason: 'TASK_TIMEOUT: still too slow' }]);
+    expect(report.sources[0]!.deadLettered).toEqual([
+      {
+        firstLine: 1,
+        lineCount: first!.lineCount,
+        byteOffset: 0,
+        byteLength: first!.byteLength,
+        reason: 'TASK_TIMEOUT: still too slow',
+      },
+    ]);
     // The dead chunk's bytes are kept for replay.
     expect(await store.readChunk(first!)).not.toBeNull();
     // A delivery that raced the dead-lettering counts it after all: generation 1 is stale.
     expect(await countJob(first!)).toEqual({ outcome: 'recorded', revivedGeneration: 1 });
     report = await store.report(runId);
     expect(report.status).toBe('completed');
-    expect(report.totals).toMatchObject({ chunksDeadLettered: 0, chunksDone: jobs.length, matches: { ERROR: { lines: 3, occurrences: 3 } } });
+    expect(report.totals).toMatchObject({
+      chunksDeadLettered: 0,
+      chunksDone: jobs.length,
+      matches: { ERROR: { lines: 3, occurrences: 3 } },
+    });
     expect(report.sources[0]!.deadLettered).toEqual([]);
   });
 
@@ -180,17 +213,26 @@ describe('RunStore', () => {
   it('refuses to record into a run that does not exist', async () => {
     const { jobs } = await runOf(['ERROR\n']);
     const orphan = { ...jobs[0]!, runId: 'r-0-gone' };
-    expect((await store.recordResult(orphan, { bytes: 6, lines: 1, matches: [{ lines: 1, occurrences: 1 }] }, 'w')).outcome).toBe('run-missing');
+    expect(
+      (await store.recordResult(orphan, { bytes: 6, lines: 1, matches: [{ lines: 1, occurrences: 1 }] }, 'w')).outcome,
+    ).toBe('run-missing');
     expect((await store.recordDeadLetter(orphan, 'x')).outcome).toBe('run-missing');
   });
 
   it('stores a chunk once however often it is stored', async () => {
     const { runId, jobs } = await runOf(['ERROR\nok\n']);
     const bytes = Buffer.from('ERROR\nok\n');
-    expect(await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 }, bytes)).toBe('duplicate');
+    expect(
+      await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: bytes.length, lineCount: 2 }, bytes),
+    ).toBe('duplicate');
     await store.seal(runId, jobs.length);
     await countJob(jobs[0]!);
-    expect((await store.report(runId)).totals).toMatchObject({ chunks: 1, bytes: 9, lines: 2, matches: { ERROR: { lines: 1, occurrences: 1 } } });
+    expect((await store.report(runId)).totals).toMatchObject({
+      chunks: 1,
+      bytes: 9,
+      lines: 2,
+      matches: { ERROR: { lines: 1, occurrences: 1 } },
+    });
   });
 
   it('replays a dead chunk: the run runs again and ends completed; a second failure is a new generation', async () => {
@@ -209,13 +251,20 @@ describe('RunStore', () => {
     expect((await store.report(runId)).sources[0]!.deadLettered).toEqual([]);
 
     // The replay fails too: dead again, as generation 2.
-    expect(await store.recordDeadLetter(dead!, 'TASK_TIMEOUT: slow again')).toEqual({ outcome: 'recorded', generation: 2 });
+    expect(await store.recordDeadLetter(dead!, 'TASK_TIMEOUT: slow again')).toEqual({
+      outcome: 'recorded',
+      generation: 2,
+    });
     expect(await store.progress(runId)).toMatchObject({ status: 'partial', chunksDeadLettered: 1 });
     expect(await store.prepareReplay(dead!, 2)).toBe('ready');
     expect(await countJob(dead!)).toEqual({ outcome: 'recorded', revivedGeneration: 2 });
     const report = await store.report(runId);
     expect(report.status).toBe('completed');
-    expect(report.totals).toMatchObject({ chunksDone: jobs.length, chunksDeadLettered: 0, matches: { ERROR: { lines: 2, occurrences: 2 } } });
+    expect(report.totals).toMatchObject({
+      chunksDone: jobs.length,
+      chunksDeadLettered: 0,
+      matches: { ERROR: { lines: 2, occurrences: 2 } },
+    });
     expect(await store.prepareReplay(dead!, 2)).toBe('not-dead');
   });
 
@@ -238,20 +287,38 @@ describe('RunStore', () => {
     const report = await store.report(runId);
     expect(report.status).toBe('partial');
     expect(report.totals).toMatchObject({ chunks: 2, bytes: 21, lines: 4, chunksDone: 1, chunksDeadLettered: 1 });
-    expect(report.sources[0]!.deadLettered).toEqual([{ firstLine: 3, lineCount: 2, byteOffset: 9, byteLength: 12, reason: 'LOST: gone' }]);
+    expect(report.sources[0]!.deadLettered).toEqual([
+      { firstLine: 3, lineCount: 2, byteOffset: 9, byteLength: 12, reason: 'LOST: gone' },
+    ]);
   });
 
   it('counts the lines of a chunk read from shared storage once: dead, replayed, then counted', async () => {
     const { runId } = await store.createRun({ patterns, sources: ['shared.log'] });
-    const job = { v: 1 as const, runId, source: 0, seq: 0, byteOffset: 0, byteLength: 30, path: 'shared.log', patterns };
-    expect(await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: 30, lineCount: null })).toBe('recorded');
+    const job = {
+      v: 1 as const,
+      runId,
+      source: 0,
+      seq: 0,
+      byteOffset: 0,
+      byteLength: 30,
+      path: 'shared.log',
+      patterns,
+    };
+    expect(await store.storeChunk(runId, 0, { seq: 0, byteOffset: 0, byteLength: 30, lineCount: null })).toBe(
+      'recorded',
+    );
     await store.seal(runId, 1);
-    expect(await store.recordDeadLetter(job, 'TASK_TIMEOUT: slow', { lineCount: 5 })).toEqual({ outcome: 'recorded', generation: 1 });
+    expect(await store.recordDeadLetter(job, 'TASK_TIMEOUT: slow', { lineCount: 5 })).toEqual({
+      outcome: 'recorded',
+      generation: 1,
+    });
     let report = await store.report(runId);
     expect(report.totals.lines).toBe(5);
     expect(report.sources[0]!.deadLettered[0]).toMatchObject({ firstLine: 1, lineCount: 5 });
     expect(await store.prepareReplay(job, 1)).toBe('ready');
-    expect((await store.recordResult(job, { bytes: 30, lines: 5, matches: [{ lines: 2, occurrences: 3 }] }, 'w')).outcome).toBe('recorded');
+    expect(
+      (await store.recordResult(job, { bytes: 30, lines: 5, matches: [{ lines: 2, occurrences: 3 }] }, 'w')).outcome,
+    ).toBe('recorded');
     report = await store.report(runId);
     expect(report.status).toBe('completed');
     expect(report.totals).toMatchObject({ lines: 5, bytes: 30, matches: { ERROR: { lines: 2, occurrences: 3 } } });
@@ -276,10 +343,20 @@ describe('RunStore', () => {
     expect((await store.recordDeadLetter(lost!, 'x')).outcome).toBe('chunk-unknown');
     expect(await store.status(runId)).toBe('running');
     // Enqueued again (the coordinator's repair), it counts and the run completes.
-    expect(await store.storeChunk(runId, 0, { seq: lost!.seq, byteOffset: lost!.byteOffset, byteLength: lost!.byteLength, lineCount: lost!.lineCount }, await store.readChunk(lost!) ?? Buffer.alloc(0))).toBe('recorded');
+    expect(
+      await store.storeChunk(
+        runId,
+        0,
+        { seq: lost!.seq, byteOffset: lost!.byteOffset, byteLength: lost!.byteLength, lineCount: lost!.lineCount },
+        (await store.readChunk(lost!)) ?? Buffer.alloc(0),
+      ),
+    ).toBe('recorded');
     await countJob(lost!);
     await store.seal(runId, jobs.length);
-    expect(await store.report(runId)).toMatchObject({ status: 'completed', totals: { chunks: jobs.length, lines: 5, matches: { ERROR: { lines: 3, occurrences: 3 } } } });
+    expect(await store.report(runId)).toMatchObject({
+      status: 'completed',
+      totals: { chunks: jobs.length, lines: 5, matches: { ERROR: { lines: 3, occurrences: 3 } } },
+    });
   });
 
   it('adds a chunk only with its bytes in Redis: bytes lost after being stored are stored again', async () => {
@@ -309,7 +386,9 @@ describe('RunStore', () => {
 
     const always = new LosingBytes(Infinity);
     const second = await store.createRun({ patterns, sources: ['b.log'] });
-    await expect(new RunStore(client, keys, always).storeChunk(second.runId, 0, chunk, bytes)).rejects.toThrow(/vanished/);
+    await expect(new RunStore(client, keys, always).storeChunk(second.runId, 0, chunk, bytes)).rejects.toThrow(
+      /vanished/,
+    );
     expect(await store.chunkState({ runId: second.runId, source: 0, seq: 0 })).toBeNull();
   });
 
@@ -317,18 +396,47 @@ describe('RunStore', () => {
     const keys = new RedisKeys('t-run-store');
 
     /** A run of one source whose chunks (16 bytes or so each) are stored as one pack, as a coordinator stores a job's. */
-    async function packedRun(text: string): Promise<{ runId: string; jobs: StoredChunkJob[]; texts: Buffer[]; pack: string }> {
+    async function packedRun(
+      text: string,
+    ): Promise<{ runId: string; jobs: StoredChunkJob[]; texts: Buffer[]; pack: string }> {
       const { runId } = await store.createRun({ patterns, sources: ['p.log'] });
       const chunks = [];
-      for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 16, maxLineSize: 1024, sourceName: 's' })) chunks.push(chunk);
-      const jobs = packed(chunks.map((chunk) => ({ v: 1, runId, source: 0, seq: chunk.seq, byteOffset: chunk.byteOffset, byteLength: chunk.bytes.length, firstLine: chunk.firstLine, lineCount: chunk.lineCount, patterns })));
-      const outcomes = await store.storeChunks(runId, chunks.map((chunk) => ({ source: 0, chunk: { ...chunk, byteLength: chunk.bytes.length }, parts: [chunk.bytes] })));
+      for await (const chunk of chunkStream([Buffer.from(text)], { chunkSize: 16, maxLineSize: 1024, sourceName: 's' }))
+        chunks.push(chunk);
+      const jobs = packed(
+        chunks.map((chunk) => ({
+          v: 1,
+          runId,
+          source: 0,
+          seq: chunk.seq,
+          byteOffset: chunk.byteOffset,
+          byteLength: chunk.bytes.length,
+          firstLine: chunk.firstLine,
+          lineCount: chunk.lineCount,
+          patterns,
+        })),
+      );
+      const outcomes = await store.storeChunks(
+        runId,
+        chunks.map((chunk) => ({
+          source: 0,
+          chunk: { ...chunk, byteLength: chunk.bytes.length },
+          parts: [chunk.bytes],
+        })),
+      );
       expect(outcomes.every((outcome) => outcome === 'recorded')).toBe(true);
-      return { runId, jobs, texts: chunks.map((chunk) => Buffer.from(chunk.bytes)), pack: keys.chunkPack(runId, 0, 0, chunks.length - 1) };
+      return {
+        runId,
+        jobs,
+        texts: chunks.map((chunk) => Buffer.from(chunk.bytes)),
+        pack: keys.chunkPack(runId, 0, 0, chunks.length - 1),
+      };
     }
 
     it('reads a whole pack in one piece and any chunk of it alone, and deletes it once every chunk is counted', async () => {
-      const { runId, jobs, texts, pack } = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\nfive ERROR ERROR\nsix\n');
+      const { runId, jobs, texts, pack } = await packedRun(
+        'ERROR one\ntwo\nthree ERROR\nfour\nfive ERROR ERROR\nsix\n',
+      );
       expect(jobs.length).toBeGreaterThanOrEqual(3);
       expect(jobs.map((job) => job.pack?.offset)).toEqual(jobs.map((job) => job.byteOffset));
       expect(await client.exists(pack)).toBe(1);
@@ -339,7 +447,9 @@ describe('RunStore', () => {
       const whole = Buffer.alloc(texts.reduce((sum, text) => sum + text.length, 0));
       let end = 0;
       const targets = jobs.map((job) => whole.subarray(end, (end += job.byteLength)));
-      expect(await store.readChunksInto(jobs.map((job, i) => ({ job, target: targets[i]! })))).toEqual(jobs.map((job) => job.byteLength));
+      expect(await store.readChunksInto(jobs.map((job, i) => ({ job, target: targets[i]! })))).toEqual(
+        jobs.map((job) => job.byteLength),
+      );
       expect(whole).toEqual(Buffer.concat(texts));
       const alone = Buffer.alloc(jobs[1]!.byteLength);
       expect(await store.readChunksInto([{ job: jobs[1]!, target: alone }])).toEqual([jobs[1]!.byteLength]);
@@ -351,8 +461,13 @@ describe('RunStore', () => {
       expect(await client.exists(pack)).toBe(1);
       await countJob(jobs[jobs.length - 1]!);
       expect(await client.exists(pack)).toBe(0);
-      expect(await store.readChunksInto([{ job: jobs[0]!, target: Buffer.alloc(jobs[0]!.byteLength) }])).toEqual([null]);
-      expect((await store.report(runId)).totals).toMatchObject({ chunksDone: jobs.length, matches: { ERROR: { lines: 3, occurrences: 4 } } });
+      expect(await store.readChunksInto([{ job: jobs[0]!, target: Buffer.alloc(jobs[0]!.byteLength) }])).toEqual([
+        null,
+      ]);
+      expect((await store.report(runId)).totals).toMatchObject({
+        chunksDone: jobs.length,
+        matches: { ERROR: { lines: 3, occurrences: 4 } },
+      });
     });
 
     it('keeps a pack with a dead chunk for the retention once no chunk in it is left to count; a replay keeps it until the chunk is counted', async () => {
@@ -363,7 +478,8 @@ describe('RunStore', () => {
       await store.recordDeadLetter(dead!, 'TASK_TIMEOUT: slow', { retentionMs: 60_000 });
       // The chunks after it are still to be counted: no expiry yet.
       expect(await client.pttl(pack)).toBe(-1);
-      for (const job of rest) await store.recordResults([job], [createChunkCounter(patterns)((await store.readChunk(job))!)], 'w1', 60_000);
+      for (const job of rest)
+        await store.recordResults([job], [createChunkCounter(patterns)((await store.readChunk(job))!)], 'w1', 60_000);
       const ttl = await client.pttl(pack);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(60_000);
@@ -385,11 +501,21 @@ describe('RunStore', () => {
       await store.recordDeadLetter(b!, 'y');
       // b may still be replayed; a in a generation it is not in is not dropped.
       expect(await store.dropChunkBytes([{ ...a!, generation: 1 }])).toBe(0);
-      expect(await store.dropChunkBytes([{ ...a!, generation: 2 }, { ...b!, generation: 1 }])).toBe(0);
+      expect(
+        await store.dropChunkBytes([
+          { ...a!, generation: 2 },
+          { ...b!, generation: 1 },
+        ]),
+      ).toBe(0);
       expect(await client.exists(pack)).toBe(1);
       expect(await store.prepareReplay(b!, 1)).toBe('ready');
       // Being replayed, b is no longer dead in generation 1: its bytes stay.
-      expect(await store.dropChunkBytes([{ ...a!, generation: 1 }, { ...b!, generation: 1 }])).toBe(0);
+      expect(
+        await store.dropChunkBytes([
+          { ...a!, generation: 1 },
+          { ...b!, generation: 1 },
+        ]),
+      ).toBe(0);
       await countJob(b!);
       // a is still dead and kept: the pack is given the retention back.
       expect(await client.pttl(pack)).toBeGreaterThan(0);
@@ -420,7 +546,9 @@ describe('RunStore', () => {
       }
       const bytes = new CountedReads(client);
       const counting = new RunStore(client, keys, bytes);
-      const { runId, jobs, texts, pack } = await packedRun('ERROR one\ntwo\nthree ERROR\nfour\nfive ERROR ERROR\nsix\n');
+      const { runId, jobs, texts, pack } = await packedRun(
+        'ERROR one\ntwo\nthree ERROR\nfour\nfive ERROR ERROR\nsix\n',
+      );
       const whole = Buffer.alloc(texts.reduce((sum, text) => sum + text.length, 0));
       let end = 0;
       const targets = jobs.map((job) => whole.subarray(end, (end += job.byteLength)));
@@ -434,11 +562,18 @@ describe('RunStore', () => {
       await store.seal(runId, jobs.length);
       const counter = createChunkCounter(patterns);
       const twice = [...jobs, jobs[0]!];
-      const results = await store.recordResults(twice, twice.map((_, i) => counter(texts[i % jobs.length]!)), 'w1');
+      const results = await store.recordResults(
+        twice,
+        twice.map((_, i) => counter(texts[i % jobs.length]!)),
+        'w1',
+      );
       expect(results.map((result) => result.outcome)).toEqual([...jobs.map(() => 'recorded'), 'duplicate']);
       const report = await store.report(runId);
       expect(report.status).toBe('completed');
-      expect(report.totals).toMatchObject({ chunksDone: jobs.length, matches: { ERROR: { lines: 3, occurrences: 4 } } });
+      expect(report.totals).toMatchObject({
+        chunksDone: jobs.length,
+        matches: { ERROR: { lines: 3, occurrences: 4 } },
+      });
       expect(report.workers).toEqual({ w1: jobs.length });
       expect(await client.exists(pack)).toBe(0);
     });

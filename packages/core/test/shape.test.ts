@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { array, count, integer, literal, nullable, object, optional, problemsWith, string } from '../src/contract/shape.js';
+import {
+  array,
+  count,
+  integer,
+  literal,
+  nullable,
+  object,
+  optional,
+  problemsWith,
+  string,
+} from '../src/contract/shape.js';
 
 describe('shapes', () => {
-  const shape = object({ v: literal(1), n: count, first: integer({ min: 1 }), name: string({ pattern: /^r-/ }), tags: array(string(), { min: 1 }), note: optional(string()), parent: nullable(count) });
+  const shape = object({
+    v: literal(1),
+    n: count,
+    first: integer({ min: 1 }),
+    name: string({ pattern: /^r-/ }),
+    tags: array(string(), { min: 1 }),
+    note: optional(string()),
+    parent: nullable(count),
+  });
 
   it('accepts data of the shape', () => {
     expect(problemsWith({ v: 1, n: 0, first: 1, name: 'r-1', tags: ['a'], parent: null }, shape)).toEqual([]);

@@ -49,7 +49,11 @@ describe('built-in timestamp formats', () => {
     const pad = (n: number, width = 2) => String(n).padStart(width, '0');
     fc.assert(
       fc.property(
-        fc.date({ min: new Date(Date.UTC(1600, 0, 1)), max: new Date(Date.UTC(2400, 11, 31, 23, 59, 59, 999)), noInvalidDate: true }),
+        fc.date({
+          min: new Date(Date.UTC(1600, 0, 1)),
+          max: new Date(Date.UTC(2400, 11, 31, 23, 59, 59, 999)),
+          noInvalidDate: true,
+        }),
         fc.integer({ min: -14 * 60, max: 14 * 60 }),
         fc.stringMatching(/^\d{1,9}$/),
         (instant, offsetMinutes, fraction) => {
@@ -58,8 +62,17 @@ describe('built-in timestamp formats', () => {
           const sign = offsetMinutes < 0 ? '-' : '+';
           const zone = `${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`;
           const text = `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}.${fraction}${zone}`;
-          const whole = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate(), wall.getUTCHours(), wall.getUTCMinutes(), wall.getUTCSeconds());
-          expect(auto(`INFO ${text} msg`)).toBe(whole - offsetMinutes * 60_000 + Number(fraction.padEnd(3, '0').slice(0, 3)));
+          const whole = Date.UTC(
+            wall.getUTCFullYear(),
+            wall.getUTCMonth(),
+            wall.getUTCDate(),
+            wall.getUTCHours(),
+            wall.getUTCMinutes(),
+            wall.getUTCSeconds(),
+          );
+          expect(auto(`INFO ${text} msg`)).toBe(
+            whole - offsetMinutes * 60_000 + Number(fraction.padEnd(3, '0').slice(0, 3)),
+          );
         },
       ),
       { numRuns: 2000 },
@@ -69,25 +82,40 @@ describe('built-in timestamp formats', () => {
   it('finds a timestamp after other fields', () => {
     expect(auto('INFO  2015-10-18T18:06:12.001Z [http] GET /')).toBe(utc(2015, 9, 18, 18, 6, 12, 1));
     expect(auto('[2015-10-18 18:06:12,250] WARN  pool exhausted')).toBe(utc(2015, 9, 18, 18, 6, 12, 250));
-    expect(auto('{"level":"error","time":"2015-10-18T18:06:12.5Z","msg":"boom"}')).toBe(utc(2015, 9, 18, 18, 6, 12, 500));
+    expect(auto('{"level":"error","time":"2015-10-18T18:06:12.5Z","msg":"boom"}')).toBe(
+      utc(2015, 9, 18, 18, 6, 12, 500),
+    );
   });
 
   it('reads log4j timestamps (comma or dot before the millis)', () => {
-    expect(auto('2024-03-05 14:02:11,381 ERROR [main] c.e.Foo - timeout after 30s')).toBe(utc(2024, 2, 5, 14, 2, 11, 381));
-    expect(auto('2024-03-05 14:02:11.381 ERROR [main] c.e.Foo - timeout after 30s')).toBe(utc(2024, 2, 5, 14, 2, 11, 381));
+    expect(auto('2024-03-05 14:02:11,381 ERROR [main] c.e.Foo - timeout after 30s')).toBe(
+      utc(2024, 2, 5, 14, 2, 11, 381),
+    );
+    expect(auto('2024-03-05 14:02:11.381 ERROR [main] c.e.Foo - timeout after 30s')).toBe(
+      utc(2024, 2, 5, 14, 2, 11, 381),
+    );
   });
 
   it('reads common and combined access logs', () => {
-    const line = '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://x/" "Mozilla/4.08"';
+    const line =
+      '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://x/" "Mozilla/4.08"';
     expect(auto(line)).toBe(utc(2000, 9, 10, 20, 55, 36));
     expect(auto('10.1.2.3 - - [01/Jan/2024:00:10:00 +0530] "GET / HTTP/1.1" 304 0')).toBe(utc(2023, 11, 31, 18, 40, 0));
-    expect(auto('10.1.2.3 - - [29/Feb/2024:23:59:59 +0000] "POST /login HTTP/1.1" 401 12')).toBe(utc(2024, 1, 29, 23, 59, 59));
+    expect(auto('10.1.2.3 - - [29/Feb/2024:23:59:59 +0000] "POST /login HTTP/1.1" 401 12')).toBe(
+      utc(2024, 1, 29, 23, 59, 59),
+    );
   });
 
   it('reads syslog timestamps, without a year, in the year of now', () => {
-    expect(auto('Oct 11 22:14:15 host sshd[4721]: Failed password for root from 10.0.0.7 port 22')).toBe(utc(2024, 9, 11, 22, 14, 15));
-    expect(auto('Oct  1 22:14:15 host CRON[99]: (root) CMD (run-parts /etc/cron.hourly)')).toBe(utc(2024, 9, 1, 22, 14, 15));
-    expect(auto('<34>Oct 11 22:14:15 mymachine su: \'su root\' failed for lonvick on /dev/pts/8')).toBe(utc(2024, 9, 11, 22, 14, 15));
+    expect(auto('Oct 11 22:14:15 host sshd[4721]: Failed password for root from 10.0.0.7 port 22')).toBe(
+      utc(2024, 9, 11, 22, 14, 15),
+    );
+    expect(auto('Oct  1 22:14:15 host CRON[99]: (root) CMD (run-parts /etc/cron.hourly)')).toBe(
+      utc(2024, 9, 1, 22, 14, 15),
+    );
+    expect(auto("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8")).toBe(
+      utc(2024, 9, 11, 22, 14, 15),
+    );
   });
 
   it('applies the syslog year rule around New Year', () => {
@@ -168,7 +196,9 @@ describe('built-in timestamp formats', () => {
   it('handles lines of several formats with one parser', () => {
     const parse = createTimestampParser({ now: NOW });
     expect(parse('Oct 11 22:14:15 host sshd[4721]: Failed password')).toBe(utc(2024, 9, 11, 22, 14, 15));
-    expect(parse('2024-03-05 14:02:11,381 ERROR [main] c.e.Foo - timeout after 30s')).toBe(utc(2024, 2, 5, 14, 2, 11, 381));
+    expect(parse('2024-03-05 14:02:11,381 ERROR [main] c.e.Foo - timeout after 30s')).toBe(
+      utc(2024, 2, 5, 14, 2, 11, 381),
+    );
     expect(parse('\tat c.e.Foo.bar(Foo.java:1)')).toBeUndefined();
     expect(parse('1445191572 done')).toBe(1_445_191_572_000);
   });
@@ -187,20 +217,76 @@ describe('built-in timestamp formats', () => {
 describe('the Loghub formats', () => {
   it('reads the formats with a year or an epoch', () => {
     const lines: [system: string, line: string, expected: number][] = [
-      ['HDFS (yyMMdd HHmmss)', '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating', utc(2008, 10, 9, 20, 36, 15)],
-      ['Spark (yy/MM/dd HH:mm:ss)', '17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]', utc(2017, 5, 9, 20, 10, 40)],
-      ['BGL (yyyy-MM-dd-HH.mm.ss.SSSSSS)', '- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected', utc(2005, 5, 3, 15, 42, 50, 675)],
-      ['HealthApp (yyyyMMdd-HH:mm:ss:SSS)', '20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579', utc(2017, 11, 23, 22, 15, 29, 606)],
-      ['HealthApp, fields not padded', '20171224-0:3:7:5|Step_SPUtils|30002312|setDiffTotalSteps=8874', utc(2017, 11, 24, 0, 3, 7, 5)],
-      ['HealthApp, millis not padded', '20171223-22:15:35:11|Step_LSC|30002312|onExtend:1514038530000 0 0 4', utc(2017, 11, 23, 22, 15, 35, 11)],
-      ['Apache error ([EEE MMM dd HH:mm:ss yyyy])', '[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties', utc(2005, 11, 4, 4, 47, 44)],
-      ['Apache 2.4 error (with microseconds)', '[Sun Dec 04 04:47:44.123456 2005] [core:notice] [pid 7] AH00094: Command line: httpd', utc(2005, 11, 4, 4, 47, 44, 123)],
-      ['Thunderbird (yyyy.MM.dd, then syslog)', '- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root', utc(2005, 10, 9, 12, 1, 1)],
-      ['HPC (epoch seconds in a later field)', '134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change: Component \\042alt0\\042 is in the unavailable state (HWID=1721)', 1_077_804_742_000],
-      ['Zookeeper', '2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200', utc(2015, 6, 29, 17, 41, 44, 747)],
-      ['OpenStack (the line\'s own time, not the file name\'s)', 'nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b-2096-447d-96ea-a692162415ae] 10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200', utc(2017, 4, 16, 0, 0, 0, 8)],
-      ['Hadoop MapReduce', '2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1445144423722_0020_000001', utc(2015, 9, 18, 18, 1, 47, 978)],
-      ['Windows CBS (no fraction after the comma)', '2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505 with Core: C:\\Windows\\winsxs\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_6.1.7601.23505_none_681aa442f6fed7f0\\cbscore.dll', utc(2016, 8, 28, 4, 30, 30)],
+      [
+        'HDFS (yyMMdd HHmmss)',
+        '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating',
+        utc(2008, 10, 9, 20, 36, 15),
+      ],
+      [
+        'Spark (yy/MM/dd HH:mm:ss)',
+        '17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]',
+        utc(2017, 5, 9, 20, 10, 40),
+      ],
+      [
+        'BGL (yyyy-MM-dd-HH.mm.ss.SSSSSS)',
+        '- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected',
+        utc(2005, 5, 3, 15, 42, 50, 675),
+      ],
+      [
+        'HealthApp (yyyyMMdd-HH:mm:ss:SSS)',
+        '20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579',
+        utc(2017, 11, 23, 22, 15, 29, 606),
+      ],
+      [
+        'HealthApp, fields not padded',
+        '20171224-0:3:7:5|Step_SPUtils|30002312|setDiffTotalSteps=8874',
+        utc(2017, 11, 24, 0, 3, 7, 5),
+      ],
+      [
+        'HealthApp, millis not padded',
+        '20171223-22:15:35:11|Step_LSC|30002312|onExtend:1514038530000 0 0 4',
+        utc(2017, 11, 23, 22, 15, 35, 11),
+      ],
+      [
+        'Apache error ([EEE MMM dd HH:mm:ss yyyy])',
+        '[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties',
+        utc(2005, 11, 4, 4, 47, 44),
+      ],
+      [
+        'Apache 2.4 error (with microseconds)',
+        '[Sun Dec 04 04:47:44.123456 2005] [core:notice] [pid 7] AH00094: Command line: httpd',
+        utc(2005, 11, 4, 4, 47, 44, 123),
+      ],
+      [
+        'Thunderbird (yyyy.MM.dd, then syslog)',
+        '- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root',
+        utc(2005, 10, 9, 12, 1, 1),
+      ],
+      [
+        'HPC (epoch seconds in a later field)',
+        '134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change: Component \\042alt0\\042 is in the unavailable state (HWID=1721)',
+        1_077_804_742_000,
+      ],
+      [
+        'Zookeeper',
+        '2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200',
+        utc(2015, 6, 29, 17, 41, 44, 747),
+      ],
+      [
+        "OpenStack (the line's own time, not the file name's)",
+        'nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b-2096-447d-96ea-a692162415ae] 10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200',
+        utc(2017, 4, 16, 0, 0, 0, 8),
+      ],
+      [
+        'Hadoop MapReduce',
+        '2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1445144423722_0020_000001',
+        utc(2015, 9, 18, 18, 1, 47, 978),
+      ],
+      [
+        'Windows CBS (no fraction after the comma)',
+        '2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505 with Core: C:\\Windows\\winsxs\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_6.1.7601.23505_none_681aa442f6fed7f0\\cbscore.dll',
+        utc(2016, 8, 28, 4, 30, 30),
+      ],
     ];
     for (const [system, line, expected] of lines) {
       const assumed: number[] = [];
@@ -212,10 +298,26 @@ describe('the Loghub formats', () => {
 
   it('reads the formats without a year with the syslog year rule, and says so', () => {
     const lines: [system: string, line: string, expected: number][] = [
-      ['Android (MM-dd HH:mm:ss.SSS)', '03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992 ActivityRecord{de9231d u0 com.tencent.qt.qtl/.activity.info.NewsDetailXmlActivity t761}}}', utc(2024, 2, 17, 16, 13, 38, 811)],
-      ['Proxifier ([MM.dd HH:mm:ss])', '[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS', utc(2024, 9, 30, 16, 49, 6)],
-      ['Linux', 'Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4', utc(2024, 5, 14, 15, 16, 1)],
-      ['Mac', 'Jul  1 09:00:55 calvisitor-10-105-160-95 kernel[0]: IOThunderboltSwitch<0>(0x0)::listenerCallback - Thunderbolt HPD packet for route = 0x0 port = 11 unplug = 0', utc(2024, 6, 1, 9, 0, 55)],
+      [
+        'Android (MM-dd HH:mm:ss.SSS)',
+        '03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992 ActivityRecord{de9231d u0 com.tencent.qt.qtl/.activity.info.NewsDetailXmlActivity t761}}}',
+        utc(2024, 2, 17, 16, 13, 38, 811),
+      ],
+      [
+        'Proxifier ([MM.dd HH:mm:ss])',
+        '[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS',
+        utc(2024, 9, 30, 16, 49, 6),
+      ],
+      [
+        'Linux',
+        'Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4',
+        utc(2024, 5, 14, 15, 16, 1),
+      ],
+      [
+        'Mac',
+        'Jul  1 09:00:55 calvisitor-10-105-160-95 kernel[0]: IOThunderboltSwitch<0>(0x0)::listenerCallback - Thunderbolt HPD packet for route = 0x0 port = 11 unplug = 0',
+        utc(2024, 6, 1, 9, 0, 55),
+      ],
     ];
     for (const [system, line, expected] of lines) {
       const assumed: number[] = [];
@@ -226,7 +328,11 @@ describe('the Loghub formats', () => {
     // OpenSSH's Dec 10, read on 2024-12-01, is more than a day ahead: it is from 2023.
     const assumed: number[] = [];
     const parse = createTimestampParser({ now: NOW, onYearAssumed: (year) => assumed.push(year) });
-    expect(parse('Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!')).toBe(utc(2023, 11, 10, 6, 55, 46));
+    expect(
+      parse(
+        'Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!',
+      ),
+    ).toBe(utc(2023, 11, 10, 6, 55, 46));
     expect(assumed).toEqual([2023]);
     // Invalid candidates are not reported as assumed years.
     expect(parse('Feb 30 10:00:00 no such day')).toBeUndefined();
@@ -234,7 +340,9 @@ describe('the Loghub formats', () => {
   });
 
   it('keeps a year written earlier in the line for a timestamp without one, across New Year', () => {
-    expect(auto('- 1136073599 2005.12.31 dn228 Dec 31 23:59:59 dn228/dn228 app: last')).toBe(utc(2005, 11, 31, 23, 59, 59));
+    expect(auto('- 1136073599 2005.12.31 dn228 Dec 31 23:59:59 dn228/dn228 app: last')).toBe(
+      utc(2005, 11, 31, 23, 59, 59),
+    );
     // A date a day before the timestamp's (zones): the timestamp is in the next year.
     expect(auto('- 2005.12.31 dn228 Jan 1 07:59:59 dn228/dn228 app: first')).toBe(utc(2006, 0, 1, 7, 59, 59));
     expect(auto('- 2006/01/01 dn228 Dec 31 23:59:59 dn228/dn228 app: zones')).toBe(utc(2005, 11, 31, 23, 59, 59));
@@ -248,7 +356,11 @@ describe('the Loghub formats', () => {
     // HPC's component and state may be words: the first field, a record number, makes the header.
     expect(auto('2568643 node-70 action start 1074119817 1 clusterAddMember  (command 1902)')).toBe(1_074_119_817_000);
     // BGL and Thunderbird carry an epoch too; their date and time win.
-    expect(auto('- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO')).toBe(utc(2005, 5, 3, 15, 42, 50, 675));
+    expect(
+      auto(
+        '- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO',
+      ),
+    ).toBe(utc(2005, 5, 3, 15, 42, 50, 675));
     expect(auto('- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 RAS KERNEL INFO no time of day')).toBe(1_117_838_570_000);
     expect(auto('- 1117838570.25\tR02 RAS KERNEL INFO')).toBe(1_117_838_570_250);
     expect(auto('7 b2 c3 d4 e5 1117838570 sixth field')).toBe(1_117_838_570_000);
@@ -277,7 +389,7 @@ describe('the Loghub formats', () => {
       'blk 081109 203615 not at the start of the line',
       '123456 654321 no month 34',
       '081109 203615123 a longer number',
-      '2017-05-16_13:53:08 a file name\'s time',
+      "2017-05-16_13:53:08 a file name's time",
       'see /var/17/06/09 20:10:40 in a path',
       '17/13/09 20:10:40 month 13',
       '[13.30 16:49:06] month 13',
@@ -315,7 +427,9 @@ describe('--time-format', () => {
 
   it('reads %s, with or without %f', () => {
     expect(createTimestampParser({ timeFormat: '%s' })('ts=1445191572 level=info')).toBe(1_445_191_572_000);
-    expect(createTimestampParser({ timeFormat: 'ts=%s.%f' })('level=info ts=1445191572.123456 msg=ok')).toBe(1_445_191_572_123);
+    expect(createTimestampParser({ timeFormat: 'ts=%s.%f' })('level=info ts=1445191572.123456 msg=ok')).toBe(
+      1_445_191_572_123,
+    );
     expect(createTimestampParser({ timeFormat: '%s' })('ts=14451915721 eleven digits')).toBeUndefined();
   });
 
@@ -342,7 +456,18 @@ describe('--time-format', () => {
   });
 
   it('rejects invalid formats with a UsageError', () => {
-    for (const timeFormat of ['', '%H', '%H:%M:%S', '%Y-%m-%d', '%Y-%m-%d %H', '%Q %H:%M', 'at %', '%d %d %m %H:%M', '%m %b %d %H:%M', 'plain text']) {
+    for (const timeFormat of [
+      '',
+      '%H',
+      '%H:%M:%S',
+      '%Y-%m-%d',
+      '%Y-%m-%d %H',
+      '%Q %H:%M',
+      'at %',
+      '%d %d %m %H:%M',
+      '%m %b %d %H:%M',
+      'plain text',
+    ]) {
       expect(() => createTimestampParser({ timeFormat }), timeFormat).toThrow(UsageError);
     }
     expect(() => createTimestampParser({ timeFormat: '%H' })).toThrow(/no usable date and time/);

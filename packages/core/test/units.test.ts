@@ -41,17 +41,25 @@ describe('parseDuration', () => {
   it('reads a bare number as ms, unless a unit is required', () => {
     expect(parseDuration('60000', '--dead-letter-retention')).toBe(60_000);
     expect(() => parseDuration('1', '--window', { unitRequired: true })).toThrow(UsageError);
-    expect(() => parseDuration('1', '--window', { unitRequired: true })).toThrow('--window needs a unit: "1" is 1 of what? Write 1s, 1m or 1h (units: ms, s, m, h, d)');
+    expect(() => parseDuration('1', '--window', { unitRequired: true })).toThrow(
+      '--window needs a unit: "1" is 1 of what? Write 1s, 1m or 1h (units: ms, s, m, h, d)',
+    );
     expect(parseDuration('1m', '--window', { unitRequired: true })).toBe(60_000);
     expect(parseDuration('500ms', '--window', { unitRequired: true })).toBe(500);
     expect(parseDuration('1.5h', '--wait-timeout', { unitRequired: true })).toBe(5_400_000);
-    expect(() => parseDuration('30', '--wait-timeout', { unitRequired: true })).toThrow('--wait-timeout needs a unit: "30" is 30 of what? Write 30s, 30m or 30h (units: ms, s, m, h, d)');
+    expect(() => parseDuration('30', '--wait-timeout', { unitRequired: true })).toThrow(
+      '--wait-timeout needs a unit: "30" is 30 of what? Write 30s, 30m or 30h (units: ms, s, m, h, d)',
+    );
   });
 
   it('names the option when the value is wrong', () => {
-    expect(() => parseDuration('soon', '--window')).toThrow('--window must be a duration such as 500ms, 30s, 1m, 12h or 7d (got "soon")');
+    expect(() => parseDuration('soon', '--window')).toThrow(
+      '--window must be a duration such as 500ms, 30s, 1m, 12h or 7d (got "soon")',
+    );
     expect(() => parseDuration('0s', '--window')).toThrow(UsageError);
-    expect(() => parseDuration('soon', '--wait-timeout', { unitRequired: true })).toThrow('--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h (got "soon")');
+    expect(() => parseDuration('soon', '--wait-timeout', { unitRequired: true })).toThrow(
+      '--wait-timeout must be a duration with a unit, such as 30s, 10m or 1h (got "soon")',
+    );
     expect(() => parseDuration('0s', '--x', { unitRequired: true })).toThrow(UsageError);
   });
 });

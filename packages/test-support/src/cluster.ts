@@ -12,14 +12,40 @@ export function clusterFlags(url: string, prefix: string): string[] {
  * A `logcluster worker` with short lock and stalled-check periods, so that a dead
  * worker's chunks move on within a couple of seconds, and started when it says so.
  */
-export async function startWorker(url: string, prefix: string, name: string, extra: string[] = [], env: Record<string, string> = {}): Promise<CliProcess> {
-  const worker = startCli(['worker', ...clusterFlags(url, prefix), '--name', name, '--threads', '1', '--lock-duration', '1500', '--stalled-interval', '500', ...extra], { env });
+export async function startWorker(
+  url: string,
+  prefix: string,
+  name: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<CliProcess> {
+  const worker = startCli(
+    [
+      'worker',
+      ...clusterFlags(url, prefix),
+      '--name',
+      name,
+      '--threads',
+      '1',
+      '--lock-duration',
+      '1500',
+      '--stalled-interval',
+      '500',
+      ...extra,
+    ],
+    { env },
+  );
   await worker.waitForStderr(/started/);
   return worker;
 }
 
 /** Polls `status` until the run is no longer running. */
-export async function waitForRun(url: string, prefix: string, runId: string, timeoutMs = 120_000): Promise<RunProgress> {
+export async function waitForRun(
+  url: string,
+  prefix: string,
+  runId: string,
+  timeoutMs = 120_000,
+): Promise<RunProgress> {
   let last = '';
   return until(
     () => `run ${runId} to end: ${last}`,
@@ -34,7 +60,11 @@ export async function waitForRun(url: string, prefix: string, runId: string, tim
   );
 }
 
-export async function reportOf(url: string, prefix: string, runId: string): Promise<{ code: number | null; report: RunReport }> {
+export async function reportOf(
+  url: string,
+  prefix: string,
+  runId: string,
+): Promise<{ code: number | null; report: RunReport }> {
   const result = await runCli(['report', ...clusterFlags(url, prefix), '--json', runId]);
   return { code: result.code, report: JSON.parse(result.stdout) as RunReport };
 }

@@ -56,7 +56,11 @@ export function grepLineCount(file: string): number {
 }
 
 function run(args: string[]): string {
-  const result = spawnSync('grep', args, { env: { ...process.env, LC_ALL: 'C.UTF-8' }, maxBuffer: 1 << 30, encoding: 'utf8' });
+  const result = spawnSync('grep', args, {
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
   // grep exits 1 when nothing matched; that is a count of 0, not an error.
   if (result.status !== 0 && result.status !== 1) throw new Error(`grep ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;

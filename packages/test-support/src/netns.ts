@@ -76,7 +76,8 @@ export interface NetnsNetwork {
 
 /** Creates `count` hosts (1 ≤ count ≤ 200) on a fresh bridge; host i (1-based) is `.<10 + i>`. */
 export async function createNetnsNetwork(count: number): Promise<NetnsNetwork> {
-  if (!Number.isInteger(count) || count < 1 || count > 200) throw new Error(`createNetnsNetwork: count must be 1…200, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > 200)
+    throw new Error(`createNetnsNetwork: count must be 1…200, got ${count}`);
   await removeLeftovers();
   const tag = `lct${process.pid}`;
   const bridge = `${tag}br`;
@@ -106,8 +107,11 @@ export async function createNetnsNetwork(count: number): Promise<NetnsNetwork> {
     await ip('link', 'del', bridge).catch(() => {});
     const namespaces = await ip('netns', 'list').catch(() => '');
     const links = await ip('-o', 'link', 'show').catch(() => '');
-    for (const host of hosts) if (namespaces.split('\n').some((line) => line.split(' ')[0] === host.namespace)) problems.push(`namespace ${host.namespace}`);
-    for (const name of [bridge, ...hosts.map((_, index) => veth(index + 1))]) if (linkNames(links).includes(name)) problems.push(`link ${name}`);
+    for (const host of hosts)
+      if (namespaces.split('\n').some((line) => line.split(' ')[0] === host.namespace))
+        problems.push(`namespace ${host.namespace}`);
+    for (const name of [bridge, ...hosts.map((_, index) => veth(index + 1))])
+      if (linkNames(links).includes(name)) problems.push(`link ${name}`);
     if (problems.length > 0) throw new Error(`netns teardown left ${problems.join(', ')}`);
   };
 
@@ -135,12 +139,18 @@ export async function createNetnsNetwork(count: number): Promise<NetnsNetwork> {
 
 async function pidsIn(namespace: string): Promise<number[]> {
   const out = await ip('netns', 'pids', namespace).catch(() => '');
-  return out.split('\n').filter((line) => /^\d+$/.test(line.trim())).map(Number);
+  return out
+    .split('\n')
+    .filter((line) => /^\d+$/.test(line.trim()))
+    .map(Number);
 }
 
 function linkNames(ipOLinkShow: string): string[] {
   // "7: lct123v1@if2: <BROADCAST,…" → "lct123v1"
-  return ipOLinkShow.split('\n').map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1] ?? '').filter(Boolean);
+  return ipOLinkShow
+    .split('\n')
+    .map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1] ?? '')
+    .filter(Boolean);
 }
 
 function alive(pid: number): boolean {
@@ -176,7 +186,8 @@ async function removeLeftovers(): Promise<void> {
 /** A third octet x such that no interface has an address in 10.77.x.0/24 (0 is left to scripts/scale-demo). */
 async function unusedSubnet(): Promise<number> {
   const used = new Set<number>();
-  for (const match of (await ip('-4', '-o', 'addr', 'show')).matchAll(/inet 10\.77\.(\d+)\./g)) used.add(Number(match[1]));
+  for (const match of (await ip('-4', '-o', 'addr', 'show')).matchAll(/inet 10\.77\.(\d+)\./g))
+    used.add(Number(match[1]));
   const start = 1 + (process.pid % 254);
   for (let k = 0; k < 254; k++) {
     const third = 1 + ((start - 1 + k) % 254);

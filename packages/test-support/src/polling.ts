@@ -14,13 +14,18 @@ export interface UntilOptions {
  * <what>` if it never does; `what` may be a function, to name the state last seen. An
  * error thrown by `probe` (a failed `expect`) ends the wait at once.
  */
-export async function until<T>(what: string | (() => string), probe: () => T | Promise<T>, options: UntilOptions = {}): Promise<Exclude<T, false | null | undefined>> {
+export async function until<T>(
+  what: string | (() => string),
+  probe: () => T | Promise<T>,
+  options: UntilOptions = {},
+): Promise<Exclude<T, false | null | undefined>> {
   const { timeoutMs = 30_000, everyMs = 50 } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== false && value !== null && value !== undefined) return value as Exclude<T, false | null | undefined>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await delay(everyMs);
   }
 }

@@ -58,7 +58,23 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   const launch = async () => {
     server = spawn(
       'redis-server',
-      ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--save', '', '--appendonly', 'no', ...tcp, ...auth, ...(options.args ?? [])],
+      [
+        '--port',
+        '0',
+        '--unixsocket',
+        socket,
+        '--unixsocketperm',
+        '700',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...tcp,
+        ...auth,
+        ...(options.args ?? []),
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     await until(
@@ -107,10 +123,17 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   const secret = password === undefined ? '' : encodeURIComponent(password);
   return {
     url: `unix://${socket}${password === undefined ? '' : `?password=${secret}`}`,
-    tcpUrl: tcpHost === undefined ? undefined : `redis://${password === undefined ? '' : `:${secret}@`}${tcpHost.includes(':') ? `[${tcpHost}]` : tcpHost}:${port}`,
+    tcpUrl:
+      tcpHost === undefined
+        ? undefined
+        : `redis://${password === undefined ? '' : `:${secret}@`}${tcpHost.includes(':') ? `[${tcpHost}]` : tcpHost}:${port}`,
     dir,
     client: () => {
-      const client = new Redis({ path: socket, ...(password === undefined ? {} : { password }), maxRetriesPerRequest: null });
+      const client = new Redis({
+        path: socket,
+        ...(password === undefined ? {} : { password }),
+        maxRetriesPerRequest: null,
+      });
       clients.push(client);
       return client;
     },

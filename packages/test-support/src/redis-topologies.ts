@@ -62,7 +62,11 @@ function redisCli(args: string[]): { status: number | null; stdout: string; stde
 }
 
 /** Starts servers in a fresh dir and gives back what is needed to stop them all. */
-async function serverSet(): Promise<{ dir: string; launch: (args: string[]) => ChildProcess; stop: () => Promise<void> }> {
+async function serverSet(): Promise<{
+  dir: string;
+  launch: (args: string[]) => ChildProcess;
+  stop: () => Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'logcluster-test-topology-'));
   const children: ChildProcess[] = [];
   let stopped: Promise<void> | undefined;
@@ -104,26 +108,47 @@ export async function startTestRedisCluster(masters = 3): Promise<TestRedisClust
     for (let i = 0; i < masters; i++) ports.push(await freePort(taken, true));
     for (const port of ports) {
       set.launch([
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(set.dir, `nodes-${port}.conf`),
-        '--cluster-node-timeout', '2000',
-        '--save', '',
-        '--appendonly', 'no',
-        '--dir', set.dir,
-        '--daemonize', 'no',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(set.dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '2000',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        set.dir,
+        '--daemonize',
+        'no',
       ]);
     }
     await until('the cluster nodes to start', () => ports.every(pingable), { timeoutMs: 10_000, everyMs: 100 });
-    const created = redisCli(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    const created = redisCli([
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     await until(
       'the cluster to reach cluster_state:ok',
       () => ports.every((port) => /cluster_state:ok/.test(redisCli(['-p', String(port), 'cluster', 'info']).stdout)),
       { timeoutMs: 20_000, everyMs: 100 },
     );
-    return { dir: set.dir, ports, url: `redis+cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1] ?? ports[0]}`, stop: set.stop };
+    return {
+      dir: set.dir,
+      ports,
+      url: `redis+cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1] ?? ports[0]}`,
+      stop: set.stop,
+    };
   } catch (err) {
     await set.stop();
     throw err;
@@ -134,7 +159,10 @@ export async function startTestRedisCluster(masters = 3): Promise<TestRedisClust
  * One master (plus `replicas` replicas) watched by one Sentinel with quorum 1, on
  * 127.0.0.1; returned once the Sentinel knows the master (and its replicas).
  */
-export async function startTestSentinel({ replicas = 0, masterName = 'mymaster' }: { replicas?: number; masterName?: string } = {}): Promise<TestSentinel> {
+export async function startTestSentinel({
+  replicas = 0,
+  masterName = 'mymaster',
+}: { replicas?: number; masterName?: string } = {}): Promise<TestSentinel> {
   const set = await serverSet();
   try {
     const taken = new Set<number>();
@@ -143,9 +171,23 @@ export async function startTestSentinel({ replicas = 0, masterName = 'mymaster' 
     for (let i = 0; i < replicas; i++) replicaPorts.push(await freePort(taken, false));
     const sentinelPort = await freePort(taken, false);
     // No delay before a replica's first full sync (Redis waits 5 s by default, to batch replicas).
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', set.dir, '--daemonize', 'no', '--repl-diskless-sync-delay', '0'];
+    const common = [
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      set.dir,
+      '--daemonize',
+      'no',
+      '--repl-diskless-sync-delay',
+      '0',
+    ];
     set.launch(['--port', String(masterPort), ...common]);
-    for (const port of replicaPorts) set.launch(['--port', String(port), '--replicaof', '127.0.0.1', String(masterPort), ...common]);
+    for (const port of replicaPorts)
+      set.launch(['--port', String(port), '--replicaof', '127.0.0.1', String(masterPort), ...common]);
     await until('the master and replicas to start', () => [masterPort, ...replicaPorts].every(pingable), {
       timeoutMs: 10_000,
       everyMs: 100,
@@ -153,7 +195,10 @@ export async function startTestSentinel({ replicas = 0, masterName = 'mymaster' 
     // A replica that has not finished its first sync holds nothing: promoting it would lose everything.
     await until(
       'the replicas to finish their first sync',
-      () => replicaPorts.every((port) => /master_link_status:up/.test(redisCli(['-p', String(port), 'info', 'replication']).stdout)),
+      () =>
+        replicaPorts.every((port) =>
+          /master_link_status:up/.test(redisCli(['-p', String(port), 'info', 'replication']).stdout),
+        ),
       { timeoutMs: 15_000, everyMs: 100 },
     );
     const conf = join(set.dir, 'sentinel.conf');
@@ -196,7 +241,15 @@ export async function startTestSentinel({ replicas = 0, masterName = 'mymaster' 
 
 /** The port of the master the Sentinel names now. */
 export function sentinelMasterPort(sentinel: TestSentinel): number {
-  const out = redisCli(['-p', String(sentinel.sentinelPort), 'sentinel', 'get-master-addr-by-name', sentinel.masterName]).stdout.trim().split('\n');
+  const out = redisCli([
+    '-p',
+    String(sentinel.sentinelPort),
+    'sentinel',
+    'get-master-addr-by-name',
+    sentinel.masterName,
+  ])
+    .stdout.trim()
+    .split('\n');
   return Number(out[1]);
 }
 

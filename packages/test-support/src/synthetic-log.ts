@@ -33,7 +33,10 @@ export function syntheticLog(options: SyntheticLogOptions): Buffer {
     const stamp = new Date(Date.UTC(2026, 10, 26, 10, 0, 0) + i * 37).toISOString();
     const message = pick(MESSAGES).replace('{n}', String(Math.floor(random() * 10_000)));
     const end = random() < (options.crlf ?? 0.05) ? '\r\n' : '\n';
-    const line = random() < 0.02 ? 'continuation of a stack trace line without a timestamp' : `${stamp} ${pick(LEVELS)} ${message}`;
+    const line =
+      random() < 0.02
+        ? 'continuation of a stack trace line without a timestamp'
+        : `${stamp} ${pick(LEVELS)} ${message}`;
     parts.push(line + (i === options.lines - 1 && options.noFinalNewline ? '' : end));
   }
   return Buffer.from(parts.join(''), 'utf8');

@@ -17,7 +17,8 @@ import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
 import { Releasers } from '../releasers.js';
 
-export type AnalyzeFlags = AnalysisFlags & WorkerFlags & { redis?: string; prefix: string; directRead: boolean; format?: FormatChoice };
+export type AnalyzeFlags = AnalysisFlags &
+  WorkerFlags & { redis?: string; prefix: string; directRead: boolean; format?: FormatChoice };
 
 /**
  * One-shot analysis on this machine: an embedded Redis (unless `--redis` is given), an
@@ -39,7 +40,8 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   const plainFiles = inputs.flatMap((input) => (input.plainFile ? [input.plainFile.realPath] : []));
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
-  const warn = (err: unknown) => io.stderr.write(`logcluster: warning: clean-up after the failure: ${errorMessage(err)}\n`);
+  const warn = (err: unknown) =>
+    io.stderr.write(`logcluster: warning: clean-up after the failure: ${errorMessage(err)}\n`);
   return releasers.around(async () => {
     let redisUrl = flags.redis;
     if (redisUrl === undefined) {
@@ -47,11 +49,27 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
       releasers.add(() => embedded.stop());
       redisUrl = embedded.url;
     }
-    const worker = await ChunkWorker.start({ ...workerOptions, redisUrl, ...(directRead ? { sharedRoot: '/', sharedFiles: plainFiles } : {}) });
+    const worker = await ChunkWorker.start({
+      ...workerOptions,
+      redisUrl,
+      ...(directRead ? { sharedRoot: '/', sharedFiles: plainFiles } : {}),
+    });
     // Its own Redis serves this run only, so once the run is over (or abandoned on
     // Ctrl-C) nothing in progress is worth waiting for.
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
-    const code = await submitAndReport(inputs, submit, { redisUrl, prefix: flags.prefix, detach: false, output, hideZero: flags.hideZero === true, onInterrupt: 'run-abandoned' }, io);
+    const code = await submitAndReport(
+      inputs,
+      submit,
+      {
+        redisUrl,
+        prefix: flags.prefix,
+        detach: false,
+        output,
+        hideZero: flags.hideZero === true,
+        onInterrupt: 'run-abandoned',
+      },
+      io,
+    );
     return exitCodeAfterSkips(code, files.skipped);
   }, warn);
 }

@@ -104,7 +104,11 @@ export async function dlqReplayCommand(ids: string[], flags: ReplayFlags, io: Co
 /** `dlq purge`: drops entries and, for chunks still dead, their bytes. Their runs stay partial. */
 export async function dlqPurgeCommand(ids: string[], flags: DlqFlags, io: CommandIo): Promise<number> {
   const purged = await withDeadLetters(flags, async (service) => service.purge(await select(service, ids, flags)));
-  io.stdout.write(flags.json ? `${JSON.stringify({ purged }, null, 2)}\n` : `purged ${purged.length} entr${purged.length === 1 ? 'y' : 'ies'}\n`);
+  io.stdout.write(
+    flags.json
+      ? `${JSON.stringify({ purged }, null, 2)}\n`
+      : `purged ${purged.length} entr${purged.length === 1 ? 'y' : 'ies'}\n`,
+  );
   return EXIT.completed;
 }
 

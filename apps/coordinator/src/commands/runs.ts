@@ -19,7 +19,11 @@ export async function statusCommand(runId: string, flags: StoreFlags, io: Comman
  * `report <runId>`: the run's report; exits as the run did (0, 1 or 3). A run still
  * going has no final figures: its live report exits 1 unless `--wait` waits for the end.
  */
-export async function reportCommand(runId: string, flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice; hideZero?: boolean }, io: CommandIo): Promise<number> {
+export async function reportCommand(
+  runId: string,
+  flags: StoreFlags & { wait?: boolean; waitTimeout?: WaitTimeout; format?: FormatChoice; hideZero?: boolean },
+  io: CommandIo,
+): Promise<number> {
   const output = reportOutput(flags);
   if (flags.waitTimeout !== undefined && !flags.wait) throw new UsageError('--wait-timeout needs --wait');
   const giveUpAt = flags.waitTimeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + flags.waitTimeout.ms;
@@ -27,8 +31,16 @@ export async function reportCommand(runId: string, flags: StoreFlags & { wait?: 
     while (flags.wait && (await unlessAborted(store.status(runId), io.signal)) === 'running') {
       const left = giveUpAt - Date.now();
       if (left <= 0) {
-        const [progress, workers] = await Promise.all([store.progress(runId), connectedWorkers(redis, store.keys.prefix)]);
-        io.stderr.write(stillRunningMessage(progress, flags.waitTimeout!, workers, { redisUrl: flags.redis ?? DEFAULT_REDIS_URL, prefix: flags.prefix }));
+        const [progress, workers] = await Promise.all([
+          store.progress(runId),
+          connectedWorkers(redis, store.keys.prefix),
+        ]);
+        io.stderr.write(
+          stillRunningMessage(progress, flags.waitTimeout!, workers, {
+            redisUrl: flags.redis ?? DEFAULT_REDIS_URL,
+            prefix: flags.prefix,
+          }),
+        );
         return null;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, left)));
@@ -38,7 +50,9 @@ export async function reportCommand(runId: string, flags: StoreFlags & { wait?: 
   if (report === null) return EXIT.failure;
   printReport(report, output, io, { hideZero: flags.hideZero === true });
   if (report.status === 'running') {
-    io.stderr.write(`logcluster: run ${runId} is still running: these totals are not final (--wait waits for the end)\n`);
+    io.stderr.write(
+      `logcluster: run ${runId} is still running: these totals are not final (--wait waits for the end)\n`,
+    );
     return EXIT.failure;
   }
   return exitCodeFor(report.status);
@@ -67,7 +81,9 @@ export async function runsCommand(flags: StoreFlags & { limit: number }, io: Com
       describePatterns(run.patterns),
       someOf(run.sources, SOURCES_SHOWN),
     ]);
-    io.stdout.write(`${table(['RUN', 'STATUS', 'STARTED', 'DURATION', 'CHUNKS', 'PATTERNS', 'SOURCES'], rows, [false, false, false, true, true, false, false]).join('\n')}\n`);
+    io.stdout.write(
+      `${table(['RUN', 'STATUS', 'STARTED', 'DURATION', 'CHUNKS', 'PATTERNS', 'SOURCES'], rows, [false, false, false, true, true, false, false]).join('\n')}\n`,
+    );
   }
   return 0;
 }

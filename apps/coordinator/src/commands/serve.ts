@@ -33,13 +33,21 @@ export function dashboardCredentials(env: NodeJS.ProcessEnv): Credentials | null
   const user = env[DASHBOARD_USER_ENV];
   const password = env[DASHBOARD_PASSWORD_ENV];
   if (!user && !password) return null;
-  if (!user || !password) throw new UsageError(`set both ${DASHBOARD_USER_ENV} and ${DASHBOARD_PASSWORD_ENV}, or neither (then the dashboard serves on a loopback address only)`);
-  if (user.includes(':')) throw new UsageError(`${DASHBOARD_USER_ENV} must not contain ":" (HTTP Basic separates user and password with it)`);
+  if (!user || !password)
+    throw new UsageError(
+      `set both ${DASHBOARD_USER_ENV} and ${DASHBOARD_PASSWORD_ENV}, or neither (then the dashboard serves on a loopback address only)`,
+    );
+  if (user.includes(':'))
+    throw new UsageError(`${DASHBOARD_USER_ENV} must not contain ":" (HTTP Basic separates user and password with it)`);
   return { user, password };
 }
 
 /** Runs the dashboard until SIGTERM/SIGINT. */
-export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function serveCommand(
+  flags: ServeFlags,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const credentials = dashboardCredentials(env);
   if (!credentials && !isLoopback(flags.host)) {
     throw new UsageError(
@@ -51,10 +59,18 @@ export async function serveCommand(flags: ServeFlags, io: CommandIo, env: NodeJS
   const { redis, prefix } = await connectWithPrefix(redisUrl, flags.prefix, { connectionName: 'logcluster-dashboard' });
   const chunkQueue = openChunkQueue(redis, prefix);
   const deadLetters = new DeadLetterQueue(redis, prefix);
-  const closeAll = () => releaseAll([() => chunkQueue.close(), () => deadLetters.close(), () => closeRedis(redis)], 'closing the dashboard');
+  const closeAll = () =>
+    releaseAll([() => chunkQueue.close(), () => deadLetters.close(), () => closeRedis(redis)], 'closing the dashboard');
   try {
     const store = new RunStore(redis, new RedisKeys(prefix));
-    const registry = serveMetrics([{ name: CHUNK_QUEUE, queue: chunkQueue }, { name: 'dead-letter', queue: deadLetters.queue }], store, deadLetters);
+    const registry = serveMetrics(
+      [
+        { name: CHUNK_QUEUE, queue: chunkQueue },
+        { name: 'dead-letter', queue: deadLetters.queue },
+      ],
+      store,
+      deadLetters,
+    );
     const { BOARD_PATH, dashboardApp } = await import('../dashboard/dashboard-app.js');
     const server = createServer(await dashboardApp({ redis, chunkQueue, deadLetters, store, registry, credentials }));
     const listening = await listenHttp(server, flags.port, flags.host);

@@ -9,7 +9,15 @@ import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
 import type { WaitTimeout } from '../wait-timeout.js';
 
-export type SubmitFlags = AnalysisFlags & { redis?: string; prefix: string; detach?: boolean; follow?: boolean; flushInterval: number; format?: FormatChoice; waitTimeout?: WaitTimeout };
+export type SubmitFlags = AnalysisFlags & {
+  redis?: string;
+  prefix: string;
+  detach?: boolean;
+  follow?: boolean;
+  flushInterval: number;
+  format?: FormatChoice;
+  waitTimeout?: WaitTimeout;
+};
 
 /** Once following stops, how long the last chunks may take before the process is forced out (a second Ctrl-C is at once). */
 const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
@@ -21,19 +29,31 @@ const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
  */
 export async function submitCommand(paths: string[], flags: SubmitFlags, io: CommandIo): Promise<number> {
   const submit = submitOptionsFrom(flags);
-  if (flags.count && flags.detach) throw new UsageError('-c (--count) prints the counts at the end: it does not go with --detach');
+  if (flags.count && flags.detach)
+    throw new UsageError('-c (--count) prints the counts at the end: it does not go with --detach');
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
-  if (flags.waitTimeout !== undefined && flags.detach) throw new UsageError('--wait-timeout and --detach do not go together: --detach does not wait');
-  if (flags.waitTimeout !== undefined && flags.follow) throw new UsageError('--wait-timeout and --follow do not go together: a followed run ends with Ctrl-C');
+  if (flags.waitTimeout !== undefined && flags.detach)
+    throw new UsageError('--wait-timeout and --detach do not go together: --detach does not wait');
+  if (flags.waitTimeout !== undefined && flags.follow)
+    throw new UsageError('--wait-timeout and --follow do not go together: a followed run ends with Ctrl-C');
   let inputs: Input[];
   let namesShown = false;
   let skipped: Skipped[] = [];
   let session = io;
   if (flags.follow) {
     if (paths.length !== 1) throw new UsageError('--follow follows one file (or - for standard input)');
-    if (flags.detach) throw new UsageError('--follow and --detach do not go together: following ends with Ctrl-C in this process');
-    if (flags.sharedRoot !== undefined) throw new UsageError('--follow and --shared-root do not go together: a growing file is read by the coordinator');
-    inputs = [await followInput(paths[0]!, { stdin: io.stdin, stop: io.signal, flushMs: flags.flushInterval, notice: (message) => io.stderr.write(`logcluster: ${message}\n`) })];
+    if (flags.detach)
+      throw new UsageError('--follow and --detach do not go together: following ends with Ctrl-C in this process');
+    if (flags.sharedRoot !== undefined)
+      throw new UsageError('--follow and --shared-root do not go together: a growing file is read by the coordinator');
+    inputs = [
+      await followInput(paths[0]!, {
+        stdin: io.stdin,
+        stop: io.signal,
+        flushMs: flags.flushInterval,
+        notice: (message) => io.stderr.write(`logcluster: ${message}\n`),
+      }),
+    ];
     // The first signal stops following, not the run: the wait for the last chunks must not be cut short.
     session = { ...io, signal: new AbortController().signal };
     io.shutdownDeadlineMs = FOLLOW_SHUTDOWN_DEADLINE_MS;
@@ -46,7 +66,10 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   }
   // Nothing said which Redis: say which one the run goes to, since a cluster on another
   // host with nothing pointing at it would otherwise get nothing, silently.
-  if (flags.redis === undefined) io.stderr.write(`logcluster: using Redis at ${redactRedisUrl(DEFAULT_REDIS_URL)} (no --redis or REDIS_URL given)\n`);
+  if (flags.redis === undefined)
+    io.stderr.write(
+      `logcluster: using Redis at ${redactRedisUrl(DEFAULT_REDIS_URL)} (no --redis or REDIS_URL given)\n`,
+    );
   try {
     const code = await submitAndReport(
       inputs,

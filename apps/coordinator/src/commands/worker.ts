@@ -12,14 +12,21 @@ export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): P
   const log = serviceLog('worker', io, { worker: options.name });
   const worker = await ChunkWorker.start(options, {
     onError: (message) => log.error(`worker ${options.name}: ${message}`),
-    onDeadLetter: (notice) => log.warn(deadLetterFields(notice), `worker ${options.name}: ${describeDeadLetter(notice)}`),
+    onDeadLetter: (notice) =>
+      log.warn(deadLetterFields(notice), `worker ${options.name}: ${describeDeadLetter(notice)}`),
   });
   // Stopping may take the grace period for chunks in progress, and a little more.
   io.shutdownDeadlineMs = Math.max(io.shutdownDeadlineMs, options.shutdownGraceMs + 10_000);
   // The prefix in use: on a Redis Cluster, the one given wrapped in a hash tag.
   const { prefix } = worker.options;
   log.info(
-    { threads: options.threads, concurrency: options.concurrency, redis: redactRedisUrl(options.redisUrl), prefix, metrics: worker.metricsUrl ? `${worker.metricsUrl}/metrics` : null },
+    {
+      threads: options.threads,
+      concurrency: options.concurrency,
+      redis: redactRedisUrl(options.redisUrl),
+      prefix,
+      metrics: worker.metricsUrl ? `${worker.metricsUrl}/metrics` : null,
+    },
     `worker ${options.name} started: ${options.threads} threads, concurrency ${options.concurrency}, ` +
       `redis ${redactRedisUrl(options.redisUrl)}, prefix ${prefix}` +
       (worker.metricsUrl ? `, metrics ${worker.metricsUrl}/metrics` : ''),
@@ -29,9 +36,14 @@ export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): P
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  log.info(`worker ${options.name} stopping: finishing chunks in progress for up to ${options.shutdownGraceMs} ms (signal again to exit at once)`);
+  log.info(
+    `worker ${options.name} stopping: finishing chunks in progress for up to ${options.shutdownGraceMs} ms (signal again to exit at once)`,
+  );
   await worker.close();
-  log.info({ chunksCounted: worker.chunksCounted }, `worker ${options.name} stopped after counting ${worker.chunksCounted} chunks`);
+  log.info(
+    { chunksCounted: worker.chunksCounted },
+    `worker ${options.name} stopped after counting ${worker.chunksCounted} chunks`,
+  );
   return 0;
 }
 
@@ -56,6 +68,11 @@ export function deadLetterFields({ chunk, reason }: DeadLetterNotice): Record<st
 /** One line per dead-lettered chunk: its run, where its lines are, and why. */
 export function describeDeadLetter({ chunk, reason }: DeadLetterNotice): string {
   if (!chunk) return `dead-lettered a job whose data breaks the contract: ${reason}`;
-  const lines = chunk.firstLine !== null && chunk.lineCount !== null ? `lines ${chunk.firstLine}-${chunk.firstLine + chunk.lineCount - 1}` : chunk.lineCount !== null ? `${chunk.lineCount} lines` : 'lines unknown';
+  const lines =
+    chunk.firstLine !== null && chunk.lineCount !== null
+      ? `lines ${chunk.firstLine}-${chunk.firstLine + chunk.lineCount - 1}`
+      : chunk.lineCount !== null
+        ? `${chunk.lineCount} lines`
+        : 'lines unknown';
   return `dead-lettered chunk ${chunk.source}.${chunk.seq} of run ${chunk.runId}: source ${chunk.source}, ${lines}, bytes ${chunk.byteOffset}-${chunk.byteOffset + chunk.byteLength}: ${reason}`;
 }

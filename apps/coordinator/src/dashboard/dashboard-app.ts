@@ -1,4 +1,12 @@
-import { CHUNK_QUEUE, DEAD_LETTER_QUEUE, type DeadLetterQueue, type RedisClient, type RunStore, checkRedis, errorMessage } from '@logcluster/core';
+import {
+  CHUNK_QUEUE,
+  DEAD_LETTER_QUEUE,
+  type DeadLetterQueue,
+  type RedisClient,
+  type RunStore,
+  checkRedis,
+  errorMessage,
+} from '@logcluster/core';
 import type { Queue } from 'bullmq';
 import type { Express, Router } from 'express';
 import type { Registry } from 'prom-client';
@@ -38,7 +46,11 @@ export async function dashboardApp(parts: DashboardParts): Promise<Express> {
   app.get('/healthz', (_request, response) => {
     checkRedis(parts.redis).then(
       () => response.type('text/plain').send('ok\n'),
-      (err: unknown) => response.status(503).type('text/plain').send(`unhealthy: ${errorMessage(err)}\n`),
+      (err: unknown) =>
+        response
+          .status(503)
+          .type('text/plain')
+          .send(`unhealthy: ${errorMessage(err)}\n`),
     );
   });
   if (parts.credentials) app.use(basicAuth(parts.credentials));
@@ -46,7 +58,11 @@ export async function dashboardApp(parts: DashboardParts): Promise<Express> {
   app.get('/metrics', (_request, response) => {
     parts.registry.metrics().then(
       (text) => response.type(parts.registry.contentType).send(text),
-      (err: unknown) => response.status(500).type('text/plain').send(`metrics failed: ${errorMessage(err)}\n`),
+      (err: unknown) =>
+        response
+          .status(500)
+          .type('text/plain')
+          .send(`metrics failed: ${errorMessage(err)}\n`),
     );
   });
 

@@ -12,7 +12,11 @@ export const RUNS_SCANNED = 1_000;
  * The dashboard's metrics (SPEC: Metrics, `serve`), read from Redis at each scrape: jobs
  * per queue and state, runs per status, dead-letter entries, spikes. A registry of its own.
  */
-export function serveMetrics(queues: { name: string; queue: Queue }[], store: RunStore, deadLetters: DeadLetterQueue): Registry {
+export function serveMetrics(
+  queues: { name: string; queue: Queue }[],
+  store: RunStore,
+  deadLetters: DeadLetterQueue,
+): Registry {
   const registry = new Registry();
   const registers = [registry];
   new Gauge({

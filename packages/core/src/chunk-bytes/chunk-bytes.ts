@@ -44,7 +44,13 @@ export class RedisChunkBytes implements ChunkBytes {
   async store(items: readonly ChunkBytesItem[]): Promise<void> {
     if (items.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const { key, parts } of items) pipeline.set(key, parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength) : Buffer.concat(parts));
+    for (const { key, parts } of items)
+      pipeline.set(
+        key,
+        parts.length === 1
+          ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength)
+          : Buffer.concat(parts),
+      );
     for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
   }
 

@@ -37,7 +37,11 @@ export class RespChunkBytes implements ChunkBytes {
   async store(items: readonly ChunkBytesItem[]): Promise<void> {
     const replies = items.map(({ key, parts }) => {
       const length = parts.reduce((sum, part) => sum + part.length, 0);
-      return this.connection.send([`*3\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${length}\r\n`, ...parts, '\r\n']);
+      return this.connection.send([
+        `*3\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${length}\r\n`,
+        ...parts,
+        '\r\n',
+      ]);
     });
     for (const reply of await Promise.all(replies)) {
       if (reply.type === 'error') throw new RespReplyError(reply.text);
@@ -61,7 +65,10 @@ export class RespChunkBytes implements ChunkBytes {
    * its target may then hold part of it.
    */
   private async readOne({ key, target, start }: ChunkBytesRead): Promise<number | null> {
-    if (target.length <= REPLY_SLICE) return lengthOf(await this.replies.run(target.length, () => this.connection.send([command(key, target.length, start)], target)));
+    if (target.length <= REPLY_SLICE)
+      return lengthOf(
+        await this.replies.run(target.length, () => this.connection.send([command(key, target.length, start)], target)),
+      );
     if (start === undefined) {
       const length = integerOf(await this.connection.send([`*2\r\n$6\r\nSTRLEN\r\n${bulk(key)}`]));
       // STRLEN says 0 for a missing key and for an empty value alike.
@@ -70,7 +77,11 @@ export class RespChunkBytes implements ChunkBytes {
     const pieces: Promise<RespReply>[] = [];
     for (let at = 0; at < target.length; at += REPLY_SLICE) {
       const piece = target.subarray(at, at + REPLY_SLICE);
-      pieces.push(this.replies.run(piece.length, () => this.connection.send([command(key, piece.length, (start ?? 0) + at)], piece)));
+      pieces.push(
+        this.replies.run(piece.length, () =>
+          this.connection.send([command(key, piece.length, (start ?? 0) + at)], piece),
+        ),
+      );
     }
     // What GETRANGE would say: how much of the range there is (the slices stop being full where the value ends).
     const found = (await Promise.all(pieces)).reduce((sum, reply) => sum + (lengthOf(reply) ?? 0), 0);
@@ -153,7 +164,11 @@ export interface OpenChunkBytesOptions {
  * TLS or a unix socket); through `redis`, the ioredis connection, for a Redis Cluster or
  * Sentinel, whose topology only ioredis follows.
  */
-export async function openChunkBytes(url: string, redis: RedisClient, options: OpenChunkBytesOptions): Promise<ChunkBytes> {
+export async function openChunkBytes(
+  url: string,
+  redis: RedisClient,
+  options: OpenChunkBytesOptions,
+): Promise<ChunkBytes> {
   const target = redisTargetFromUrl(url);
   if (target.kind !== 'single') return new RedisChunkBytes(redis);
   const { path, host, port, tls, username, password, db } = target.options;

@@ -82,7 +82,9 @@ export class RespConnection {
         }
         if (Date.now() + retryDelay(attempt) >= deadline) {
           connection.closed = true;
-          throw new RedisUnavailableError(`cannot reach Redis within ${timeoutMs / 1000} s: ${errorMessage(err)}`, { cause: err });
+          throw new RedisUnavailableError(`cannot reach Redis within ${timeoutMs / 1000} s: ${errorMessage(err)}`, {
+            cause: err,
+          });
         }
         await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt)));
       }
@@ -149,7 +151,10 @@ export class RespConnection {
       this.socket = socket;
       this.reader = reader;
       let settled = false;
-      const timer = setTimeout(() => socket.destroy(new Error(`connection timed out after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`connection timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       socket.on('error', (err) => (this.lastError = err));
       socket.once('close', () => {
         clearTimeout(timer);
@@ -192,7 +197,8 @@ export class RespConnection {
   private async login(socket: Socket): Promise<void> {
     const { username, password, db, connectionName } = this.endpoint;
     const commands: string[][] = [];
-    if (password !== undefined) commands.push(username !== undefined ? ['AUTH', username, password] : ['AUTH', password]);
+    if (password !== undefined)
+      commands.push(username !== undefined ? ['AUTH', username, password] : ['AUTH', password]);
     if (db !== undefined && db !== 0) commands.push(['SELECT', String(db)]);
     commands.push(['CLIENT', 'SETNAME', connectionName]);
     const replies = commands.map(

@@ -70,7 +70,8 @@ export class RespReader {
     if (this.lineLength === 0 && this.state !== 'payload') {
       const trailer = this.state === 'trailer' ? this.trailerLeft : 0;
       const target = this.targetAhead(trailer > 0 ? 1 : 0);
-      if (target !== undefined && target.length > 0) return this.scratch.subarray(0, trailer + headerLength(target.length));
+      if (target !== undefined && target.length > 0)
+        return this.scratch.subarray(0, trailer + headerLength(target.length));
     }
     return this.scratch;
   }
@@ -143,7 +144,8 @@ export class RespReader {
     const line = this.line.length === 1 ? this.line[0]! : Buffer.concat(this.line);
     this.line = [];
     this.lineLength = 0;
-    if (line.length < 3 || line[line.length - 2] !== CR) throw new RespProtocolError('a reply header does not end with CRLF');
+    if (line.length < 3 || line[line.length - 2] !== CR)
+      throw new RespProtocolError('a reply header does not end with CRLF');
     return line.subarray(0, line.length - 2);
   }
 

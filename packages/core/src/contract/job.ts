@@ -1,4 +1,16 @@
-import { type Shape, anything, array, boolean, count, integer, literal, object, optional, problemsWith, string } from './shape.js';
+import {
+  type Shape,
+  anything,
+  array,
+  boolean,
+  count,
+  integer,
+  literal,
+  object,
+  optional,
+  problemsWith,
+  string,
+} from './shape.js';
 import { InvalidJobError } from '../errors.js';
 import type { ChunkInsightSpec } from './insight-spec.js';
 import type { PatternSpec } from './pattern-spec.js';
@@ -78,13 +90,21 @@ const patternSpecShape = object({
 
 const place = { source: count, seq: count, byteOffset: count, byteLength: count };
 
-const storedRef = { ...place, firstLine: integer({ min: 1 }), lineCount: count, pack: optional(object({ first: count, last: count, offset: count })) };
+const storedRef = {
+  ...place,
+  firstLine: integer({ min: 1 }),
+  lineCount: count,
+  pack: optional(object({ first: count, last: count, offset: count })),
+};
 
 const fileRef = {
   ...place,
   // Relative, with no way up: a worker joins it to its own --shared-root.
   path: string({
-    refine: [(path) => path.length > 0 && !path.startsWith('/') && !path.split('/').includes('..') && !path.includes('\0'), 'must be a relative path inside the shared root'],
+    refine: [
+      (path) => path.length > 0 && !path.startsWith('/') && !path.split('/').includes('..') && !path.includes('\0'),
+      'must be a relative path inside the shared root',
+    ],
   }),
 };
 
@@ -95,7 +115,13 @@ const insightShape = object({
   now: integer(),
 });
 
-const run = { v: literal(1), runId: string({ pattern: RUN_ID_PATTERN }), patterns: array(patternSpecShape, { min: 1 }), any: optional(boolean), insight: optional(insightShape) };
+const run = {
+  v: literal(1),
+  runId: string({ pattern: RUN_ID_PATTERN }),
+  patterns: array(patternSpecShape, { min: 1 }),
+  any: optional(boolean),
+  insight: optional(insightShape),
+};
 
 const storedChunkShape = object({ ...run, ...storedRef });
 const fileChunkShape = object({ ...run, ...fileRef });
@@ -108,7 +134,9 @@ export const MAX_CHUNKS_PER_JOB = 64;
 const batchShape = object({ ...run, chunks: array(anything, { min: 1, max: MAX_CHUNKS_PER_JOB }) });
 
 /** A chunk inside a batch: the chunk's data without what the batch holds once for all its chunks. */
-export type ChunkRef = Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight'> | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight'>;
+export type ChunkRef =
+  | Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight'>
+  | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight'>;
 
 /**
  * The data of one queue job: one or more consecutive chunks of one source of a run.
@@ -141,7 +169,10 @@ export function parseChunkJob(data: unknown): ChunkJobData {
 function checkPack(job: ChunkJobData, path = ''): void {
   if (isFileChunk(job) || !job.pack) return;
   const { first, last, offset } = job.pack;
-  if (first > job.seq || job.seq > last || last - first >= MAX_CHUNKS_PER_JOB || offset > job.byteOffset) throw new InvalidJobError(`invalid chunk job data: ${path}pack: chunk ${job.seq} at ${job.byteOffset} cannot lie at ${offset} of the pack of chunks ${first}-${last}`);
+  if (first > job.seq || job.seq > last || last - first >= MAX_CHUNKS_PER_JOB || offset > job.byteOffset)
+    throw new InvalidJobError(
+      `invalid chunk job data: ${path}pack: chunk ${job.seq} at ${job.byteOffset} cannot lie at ${offset} of the pack of chunks ${first}-${last}`,
+    );
 }
 
 /**
@@ -192,11 +223,20 @@ export function packed(jobs: readonly StoredChunkJob[]): StoredChunkJob[] {
 }
 
 /** Throws unless the chunks are consecutive chunks of one source, end to end: what a pack holds. */
-export function checkPackable(chunks: readonly { source: number; seq: number; byteOffset: number; byteLength: number }[]): void {
+export function checkPackable(
+  chunks: readonly { source: number; seq: number; byteOffset: number; byteLength: number }[],
+): void {
   chunks.forEach((chunk, i) => {
     const before = chunks[i - 1];
-    if (before && (chunk.source !== before.source || chunk.seq !== before.seq + 1 || chunk.byteOffset !== before.byteOffset + before.byteLength)) {
-      throw new Error(`chunks ${before.source}.${before.seq} and ${chunk.source}.${chunk.seq} are not consecutive: they cannot share a pack`);
+    if (
+      before &&
+      (chunk.source !== before.source ||
+        chunk.seq !== before.seq + 1 ||
+        chunk.byteOffset !== before.byteOffset + before.byteLength)
+    ) {
+      throw new Error(
+        `chunks ${before.source}.${before.seq} and ${chunk.source}.${chunk.seq} are not consecutive: they cannot share a pack`,
+      );
     }
   });
 }

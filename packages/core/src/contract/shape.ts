@@ -63,9 +63,11 @@ export const array =
 export const object =
   (fields: Record<string, Shape>): Shape =>
   (value, path, problems) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return void problems.push(`${at(path)}: expected an object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return void problems.push(`${at(path)}: expected an object`);
     const prefix = path ? `${path}.` : '';
-    for (const [name, shape] of Object.entries(fields)) shape((value as Record<string, unknown>)[name], `${prefix}${name}`, problems);
+    for (const [name, shape] of Object.entries(fields))
+      shape((value as Record<string, unknown>)[name], `${prefix}${name}`, problems);
     for (const name of Object.keys(value)) if (!(name in fields)) problems.push(`${prefix}${name}: unexpected field`);
   };
 

@@ -1,5 +1,15 @@
 import type { DeadRange } from '../contract/dead-range.js';
-import { anything, count, integer, literal, nullable, object, optional, problemsWith, string } from '../contract/shape.js';
+import {
+  anything,
+  count,
+  integer,
+  literal,
+  nullable,
+  object,
+  optional,
+  problemsWith,
+  string,
+} from '../contract/shape.js';
 
 /** The queue dead-lettered chunks wait in. No worker takes from it: people inspect and replay. */
 export const DEAD_LETTER_QUEUE = 'dead-letter';

@@ -24,7 +24,9 @@ export class DeadLetterQueue {
   /** Adds an entry; adding the same dead-lettering again changes nothing. */
   async add(entry: DeadLetterEntry): Promise<string> {
     const id = entry.chunk ? deadLetterId(chunkJobId(entry.chunk), entry.chunk.generation) : deadLetterId(entry.jobId);
-    const name = entry.chunk ? `chunk ${entry.chunk.source}.${entry.chunk.seq} of ${entry.chunk.runId}` : `invalid job ${entry.jobId}`;
+    const name = entry.chunk
+      ? `chunk ${entry.chunk.source}.${entry.chunk.seq} of ${entry.chunk.runId}`
+      : `invalid job ${entry.jobId}`;
     await this.queue.add(name, entry, { jobId: id, removeOnComplete: true, removeOnFail: true });
     return id;
   }

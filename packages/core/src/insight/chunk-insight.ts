@@ -24,12 +24,22 @@ export function createInsightFinder(
   const patternCount = patterns.length;
   // A plain literal is looked for once through the chunk (a line matches when the next
   // occurrence lies in it); the counter, line by line, answers for every other pattern.
-  const needles = patterns.map((p) => (!p.regex && !p.ignoreCase && !p.wholeWord && !p.wholeLine && !p.invert && p.pattern !== '' ? Buffer.from(p.pattern, 'utf8') : null));
+  const needles = patterns.map((p) =>
+    !p.regex && !p.ignoreCase && !p.wholeWord && !p.wholeLine && !p.invert && p.pattern !== ''
+      ? Buffer.from(p.pattern, 'utf8')
+      : null,
+  );
   // Years given to timestamps without one, in the chunk being read: the parser is made once, for every chunk.
   let yearAssumed = new Map<number, number>();
   const onYearAssumed = (year: number) => yearAssumed.set(year, (yearAssumed.get(year) ?? 0) + 1);
   const timestampOf =
-    spec.windowMs !== undefined ? createTimestampParser({ ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}), now: spec.now, onYearAssumed }) : undefined;
+    spec.windowMs !== undefined
+      ? createTimestampParser({
+          ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}),
+          now: spec.now,
+          onYearAssumed,
+        })
+      : undefined;
   const windowMs = spec.windowMs ?? 0;
   return (input, firstLine, lines, chunkMatches) => {
     yearAssumed = new Map();
@@ -48,7 +58,7 @@ export function createInsightFinder(
     // No closures are made per line: the task bundle keeps function names, which costs
     // a property definition for every function created.
     const matched: number[] = [];
-    for (let start = 0; start < bytes.length; ) {
+    for (let start = 0; start < bytes.length;) {
       let end = bytes.indexOf(0x0a, start);
       if (end === -1) end = bytes.length;
       lineNumber++;
@@ -85,14 +95,18 @@ export function createInsightFinder(
       }
       start = end + 1;
     }
-    const windows: ChunkInsight['windows'] = timestampOf ? { lead, buckets: [...buckets.values()].sort((a, b) => a[0] - b[0]), last: lastStart } : undefined;
+    const windows: ChunkInsight['windows'] = timestampOf
+      ? { lead, buckets: [...buckets.values()].sort((a, b) => a[0] - b[0]), last: lastStart }
+      : undefined;
     if (windows && lastStart === null && lead.lines > 0) lead.example = firstLineOf(bytes, EXAMPLE_LENGTH);
     if (windows && yearAssumed.size > 0) windows.yearAssumed = [...yearAssumed.entries()].sort((a, b) => a[0] - b[0]);
     return {
       firstLine,
       lines,
       ...(windows ? { windows } : {}),
-      ...(tallies ? { templates: tallies.map((tally) => ({ tallies: tally.entries(), overflow: tally.overflow })) } : {}),
+      ...(tallies
+        ? { templates: tallies.map((tally) => ({ tallies: tally.entries(), overflow: tally.overflow })) }
+        : {}),
     };
   };
 }

@@ -26,7 +26,8 @@ export interface YearAssumed {
 }
 
 /** What `yearAssumed.rule` says: the rule of `createTimestampParser`. */
-export const YEAR_RULE = 'a timestamp without a year is given the year the run was submitted, or the year before when that would put it more than a day after the submission (as syslog readers do)';
+export const YEAR_RULE =
+  'a timestamp without a year is given the year the run was submitted, or the year before when that would put it more than a day after the submission (as syslog readers do)';
 
 /** One entry of `spikes`: a window whose count of a pattern's lines jumped. */
 export interface SpikeReport {
@@ -89,7 +90,13 @@ export function assembleInsight(
   return report;
 }
 
-function mergeWindows(windowMs: number, now: number, patterns: readonly string[], sources: readonly string[], ordered: readonly PlacedInsight[]): WindowsReport {
+function mergeWindows(
+  windowMs: number,
+  now: number,
+  patterns: readonly string[],
+  sources: readonly string[],
+  ordered: readonly PlacedInsight[],
+): WindowsReport {
   const buckets = new Map<number, { lines: number; matches: number[] }>();
   const bucket = (start: number) => {
     let found = buckets.get(start);
@@ -106,7 +113,11 @@ function mergeWindows(windowMs: number, now: number, patterns: readonly string[]
     if (!windows) continue;
     for (const [year, lines] of windows.yearAssumed ?? []) yearAssumed.set(year, (yearAssumed.get(year) ?? 0) + lines);
     if (untimedExample === undefined && windows.lead.example !== undefined) {
-      untimedExample = { source: sources[s] ?? String(s), line: insight.firstLine ?? (seq === 0 ? 1 : null), text: windows.lead.example };
+      untimedExample = {
+        source: sources[s] ?? String(s),
+        line: insight.firstLine ?? (seq === 0 ? 1 : null),
+        text: windows.lead.example,
+      };
     }
     if (s !== source) {
       source = s;
@@ -133,8 +144,21 @@ function mergeWindows(windowMs: number, now: number, patterns: readonly string[]
     untimedLines,
     buckets: [...buckets.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([start, { lines, matches }]) => ({ start: new Date(start).toISOString(), lines, matches: byPattern(patterns, matches) })),
-    ...(years.length > 0 ? { yearAssumed: { years, lines: years.reduce((total, year) => total + yearAssumed.get(year)!, 0), submittedAt: new Date(now).toISOString(), rule: YEAR_RULE } } : {}),
+      .map(([start, { lines, matches }]) => ({
+        start: new Date(start).toISOString(),
+        lines,
+        matches: byPattern(patterns, matches),
+      })),
+    ...(years.length > 0
+      ? {
+          yearAssumed: {
+            years,
+            lines: years.reduce((total, year) => total + yearAssumed.get(year)!, 0),
+            submittedAt: new Date(now).toISOString(),
+            rule: YEAR_RULE,
+          },
+        }
+      : {}),
     // Only when no line had a timestamp: then it says what the lines look like.
     ...(buckets.size === 0 && untimedExample !== undefined ? { untimedExample } : {}),
   };
@@ -145,7 +169,12 @@ function mergeWindows(windowMs: number, now: number, patterns: readonly string[]
  * windows before it (windows without lines count as 0), and is at least `minCount`. A
  * window needs at least min(3, history) windows before it to be judged.
  */
-export function findSpikes(windows: WindowsReport, windowMs: number, patterns: readonly string[], rule: SpikeRule): SpikeReport[] {
+export function findSpikes(
+  windows: WindowsReport,
+  windowMs: number,
+  patterns: readonly string[],
+  rule: SpikeRule,
+): SpikeReport[] {
   if (windows.buckets.length === 0) return [];
   const byStart = new Map(windows.buckets.map((bucket) => [Date.parse(bucket.start), bucket]));
   const first = Date.parse(windows.buckets[0]!.start);
@@ -159,14 +188,21 @@ export function findSpikes(windows: WindowsReport, windowMs: number, patterns: r
       if (history.length >= needed) {
         const baseline = history.reduce((total, n) => total + n, 0) / history.length;
         if (count >= rule.minCount && count > rule.factor * baseline) {
-          spikes.push({ start: new Date(start).toISOString(), pattern, count, baseline: Math.round(baseline * 1000) / 1000 });
+          spikes.push({
+            start: new Date(start).toISOString(),
+            pattern,
+            count,
+            baseline: Math.round(baseline * 1000) / 1000,
+          });
         }
       }
       history.push(count);
       if (history.length > rule.history) history.shift();
     }
   });
-  return spikes.sort((a, b) => a.start.localeCompare(b.start) || patterns.indexOf(a.pattern) - patterns.indexOf(b.pattern));
+  return spikes.sort(
+    (a, b) => a.start.localeCompare(b.start) || patterns.indexOf(a.pattern) - patterns.indexOf(b.pattern),
+  );
 }
 
 function mergeTemplates(
@@ -205,7 +241,11 @@ function mergeTemplates(
         into,
         tallies.map(([template, tally]) => [
           template,
-          { ...tally, firstLine: firstLine === null ? Number.NaN : firstLine - 1 + tally.firstLine, lastLine: firstLine === null ? Number.NaN : firstLine - 1 + tally.lastLine },
+          {
+            ...tally,
+            firstLine: firstLine === null ? Number.NaN : firstLine - 1 + tally.firstLine,
+            lastLine: firstLine === null ? Number.NaN : firstLine - 1 + tally.lastLine,
+          },
         ]),
       );
     });
@@ -245,6 +285,13 @@ function mergeTemplates(
 
 function byPattern(patterns: readonly string[], counts: readonly number[]): Record<string, number> {
   const out: Record<string, number> = {};
-  patterns.forEach((pattern, i) => Object.defineProperty(out, pattern, { value: counts[i] ?? 0, enumerable: true, writable: true, configurable: true }));
+  patterns.forEach((pattern, i) =>
+    Object.defineProperty(out, pattern, {
+      value: counts[i] ?? 0,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    }),
+  );
   return out;
 }

@@ -15,22 +15,18 @@
  */
 import { CHAR, isDigit } from '../char-codes.js';
 import { closingQuote, unescaped } from './quoted-strings.js';
-import { ERROR, LEVEL, RecordFields, type RecordMessage, fieldKind, isErrorObjectKey, isLevelObjectKey } from './record-fields.js';
+import {
+  ERROR,
+  LEVEL,
+  RecordFields,
+  type RecordMessage,
+  fieldKind,
+  isErrorObjectKey,
+  isLevelObjectKey,
+} from './record-fields.js';
 
-const {
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COLON,
-  COMMA,
-  DASH,
-  NEWLINE,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-  RETURN,
-  SPACE,
-  TAB,
-} = CHAR;
+const { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, DASH, NEWLINE, OPEN_BRACE, OPEN_BRACKET, QUOTE, RETURN, SPACE, TAB } =
+  CHAR;
 
 /** The text ended before the object did (a cut line). */
 const CUT = -2;
@@ -86,7 +82,8 @@ function readObject(text: string, at: number, where: number, fields: RecordField
       if (at === INVALID) return INVALID;
       if (at >= length) return CUT;
       // A number as the level: pino's and bunyan's `"level":30`.
-      if (where === IN_RECORD && fieldKind(key) === LEVEL && isDigitOrDash(text.charCodeAt(start))) fields.offerLevel(text.slice(start, at));
+      if (where === IN_RECORD && fieldKind(key) === LEVEL && isDigitOrDash(text.charCodeAt(start)))
+        fields.offerLevel(text.slice(start, at));
     }
     at = skipSpace(text, at);
     if (at >= length) return CUT;
@@ -136,14 +133,29 @@ function scalarEnd(text: string, at: number): number {
   const length = text.length;
   while (at < length) {
     const code = text.charCodeAt(at);
-    if (code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET || code === SPACE || code === TAB || code === NEWLINE || code === RETURN) break;
+    if (
+      code === COMMA ||
+      code === CLOSE_BRACE ||
+      code === CLOSE_BRACKET ||
+      code === SPACE ||
+      code === TAB ||
+      code === NEWLINE ||
+      code === RETURN
+    )
+      break;
     at++;
   }
   if (at === start) return INVALID;
   if (isDigitOrDash(text.charCodeAt(start))) return at;
   const word = text.slice(start, at);
   // A cut `tr`, `fals`, `nul` is a cut line.
-  if (word === 'true' || word === 'false' || word === 'null' || (at >= length && ('true'.startsWith(word) || 'false'.startsWith(word) || 'null'.startsWith(word)))) return at;
+  if (
+    word === 'true' ||
+    word === 'false' ||
+    word === 'null' ||
+    (at >= length && ('true'.startsWith(word) || 'false'.startsWith(word) || 'null'.startsWith(word)))
+  )
+    return at;
   return INVALID;
 }
 

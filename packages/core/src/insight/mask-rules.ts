@@ -9,12 +9,33 @@ const H4 = `${HEX}{1,4}`;
 /** The time after a date: `14:02`, `14:02:11`, `14:02:11.381Z`, `14:02:11,381+02:00`. */
 const DATE_TIME = String.raw`\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)?`;
 /** Month names: abbreviated and full in title case (`Sept` too), abbreviated in capitals (`13-FEB-2024`). */
-export const MONTH_NAMES: readonly string[] = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'].flatMap((name) => {
+export const MONTH_NAMES: readonly string[] = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+].flatMap((name) => {
   const short = name.slice(0, 3);
   return [...new Set([name, short, short.toUpperCase(), ...(short === 'Sep' ? ['Sept'] : [])])];
 });
 /** Weekday names: abbreviated (`Tues`, `Thur`, `Thurs` too) and full in title case, abbreviated in capitals. */
-export const WEEKDAY_NAMES: readonly string[] = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].flatMap((name) => {
+export const WEEKDAY_NAMES: readonly string[] = [
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+  'Sunday',
+].flatMap((name) => {
   const short = name.slice(0, 3);
   return [name, short, short.toUpperCase(), ...(short === 'Tue' ? ['Tues'] : short === 'Thu' ? ['Thur', 'Thurs'] : [])];
 });
@@ -50,9 +71,17 @@ export type Kind = 'quoted' | 'ts' | 'url' | 'email' | 'uuid' | 'ip' | 'path' | 
  */
 const RULES: readonly { kind: Kind; begins: string; source: string }[] = [
   // "…" with \" escapes (an escaped quote opens nothing); '…', its quotes not glued to a word (`can't`).
-  { kind: 'quoted', begins: 'q', source: String.raw`(?<!\\)"(?:[^"\\\n]|\\.)*"|(?<![\w\\])'(?:[^'\\\n]|\\.)*'(?![A-Za-z0-9])` },
+  {
+    kind: 'quoted',
+    begins: 'q',
+    source: String.raw`(?<!\\)"(?:[^"\\\n]|\\.)*"|(?<![\w\\])'(?:[^'\\\n]|\\.)*'(?![A-Za-z0-9])`,
+  },
   // MAC address (before times: `00:11:22:33:44:55` is none).
-  { kind: 'hex', begins: 'dl', source: String.raw`(?<![\w:-])(?:${HEX}{2}:){5}${HEX}{2}(?![\w:])|(?<![\w:-])(?:${HEX}{2}-){5}${HEX}{2}(?![\w-])` },
+  {
+    kind: 'hex',
+    begins: 'dl',
+    source: String.raw`(?<![\w:-])(?:${HEX}{2}:){5}${HEX}{2}(?![\w:])|(?<![\w:-])(?:${HEX}{2}-){5}${HEX}{2}(?![\w-])`,
+  },
   // Timestamps: ISO 8601 / log4j / Go (`2024/03/05 14:02:11`), logcat's month-day, access log, dates with names, a time of day.
   {
     kind: 'ts',
@@ -73,7 +102,11 @@ const RULES: readonly { kind: Kind; begins: string; source: string }[] = [
   { kind: 'url', begins: 'l', source: String.raw`(?<![\w+.-])[A-Za-z][\w+.-]*://[^\s"'\x60<>]*` },
   { kind: 'email', begins: 'dlp', source: String.raw`(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+` },
   // UUID (after `_` too: `job_<uuid>`).
-  { kind: 'uuid', begins: 'dl', source: String.raw`(?<![A-Za-z0-9])${HEX}{8}-${HEX}{4}-${HEX}{4}-${HEX}{4}-${HEX}{12}(?!${HEX})` },
+  {
+    kind: 'uuid',
+    begins: 'dl',
+    source: String.raw`(?<![A-Za-z0-9])${HEX}{8}-${HEX}{4}-${HEX}{4}-${HEX}{4}-${HEX}{12}(?!${HEX})`,
+  },
   // IPv6: full, or compressed with `::`; at least one digit (so `Bad::Cafe` is none); zone, IPv4 tail.
   {
     kind: 'ip',
@@ -83,9 +116,17 @@ const RULES: readonly { kind: Kind; begins: string; source: string }[] = [
   // IPv4 with an optional port; not part of a longer dotted number.
   { kind: 'ip', begins: 'd', source: String.raw`(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?!\w|\.\d)` },
   // Path: `/a/…`, `./a/…`, `../a/…`, `~/a/…`, `C:\a\…`.
-  { kind: 'path', begins: 'lp', source: String.raw`(?<![\w.~/\\-])(?:\.{1,2}|~)?/${PATH_CHAR}+/${PATH_OR_SLASH}*|(?<![\w])[A-Za-z]:\\${WIN_PATH_CHAR}+\\${WIN_PATH_OR_BACKSLASH}*` },
+  {
+    kind: 'path',
+    begins: 'lp',
+    source: String.raw`(?<![\w.~/\\-])(?:\.{1,2}|~)?/${PATH_CHAR}+/${PATH_OR_SLASH}*|(?<![\w])[A-Za-z]:\\${WIN_PATH_CHAR}+\\${WIN_PATH_OR_BACKSLASH}*`,
+  },
   // Hex: `0x…`, or a whole token of ≥ 8 hex chars with a digit and a letter (`_` counts as a separator).
-  { kind: 'hex', begins: 'dl', source: String.raw`(?<![A-Za-z0-9])(?:0[xX]${HEX}+|(?=\d*[a-fA-F])(?=[a-fA-F]*\d)${HEX}{8,})(?![A-Za-z0-9])` },
+  {
+    kind: 'hex',
+    begins: 'dl',
+    source: String.raw`(?<![A-Za-z0-9])(?:0[xX]${HEX}+|(?=\d*[a-fA-F])(?=[a-fA-F]*\d)${HEX}{8,})(?![A-Za-z0-9])`,
+  },
   // A word, letters first, with digits in it (`user42`, `nio-8080`, `utf-8`, `python3.11`); not `req_7f3a9c2e1b`, whose id is a hex token.
   { kind: 'word', begins: 'l', source: String.raw`(?<![A-Za-z0-9_])[A-Za-z]+-?\d[A-Za-z0-9_]*(?:\.\d[A-Za-z0-9_]*)*` },
   // Number; the sign only where no word or number ends just before (`worker-12` keeps its `-`), but after `_` (`blk_-42`).
@@ -101,12 +142,18 @@ export interface RuleSet {
 /** The rules that may begin with `begin`, as one regex. */
 function compile(begin: string): RuleSet {
   const rules = RULES.filter((rule) => rule.begins.includes(begin));
-  return { re: new RegExp(rules.map((rule) => `(${rule.source})`).join('|'), 'y'), kinds: rules.map((rule) => rule.kind) };
+  return {
+    re: new RegExp(rules.map((rule) => `(${rule.source})`).join('|'), 'y'),
+    kinds: rules.map((rule) => rule.kind),
+  };
 }
 
 export const AT_DIGIT = compile('d');
 export const AT_LETTER = compile('l');
 /** The word rule alone, for letters where no other rule can match (see `onlyWordAt` in mask.ts). */
-export const WORD_ONLY: RuleSet = { re: new RegExp(`(${RULES.find((rule) => rule.kind === 'word')!.source})`, 'y'), kinds: ['word'] };
+export const WORD_ONLY: RuleSet = {
+  re: new RegExp(`(${RULES.find((rule) => rule.kind === 'word')!.source})`, 'y'),
+  kinds: ['word'],
+};
 export const AT_QUOTE = compile('q');
 export const AT_PUNCTUATION = compile('p');

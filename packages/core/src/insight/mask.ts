@@ -24,18 +24,83 @@ const WORD_DIGITS_RE = /\d+(?:\.\d+)*/g;
 
 /** Words with digits that are names, not ids: kept whole (compared in lower case). */
 const KEPT_WORDS: ReadonlySet<string> = new Set([
-  'md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'sha-1', 'sha-256', 'sha-512', 'crc32',
-  'utf8', 'utf-8', 'utf16', 'utf-16', 'utf32', 'utf-32', 'base32', 'base64',
-  'http2', 'http3', 'h2c', 'ipv4', 'ipv6', 'ssh2', 'oauth2', 'tlsv1', 'x509', 'pkcs8', 'pkcs12',
-  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64',
-  'x86', 'x86_64', 'amd64', 'arm64', 'aarch64', 'i386', 'i686', 'win32', 'win64',
-  'log4j', 'log4j2', 'slf4j', 'k8s', 's3', 'ec2', 'e2e', 'i18n', 'l10n',
+  'md5',
+  'sha1',
+  'sha224',
+  'sha256',
+  'sha384',
+  'sha512',
+  'sha-1',
+  'sha-256',
+  'sha-512',
+  'crc32',
+  'utf8',
+  'utf-8',
+  'utf16',
+  'utf-16',
+  'utf32',
+  'utf-32',
+  'base32',
+  'base64',
+  'http2',
+  'http3',
+  'h2c',
+  'ipv4',
+  'ipv6',
+  'ssh2',
+  'oauth2',
+  'tlsv1',
+  'x509',
+  'pkcs8',
+  'pkcs12',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'x86',
+  'x86_64',
+  'amd64',
+  'arm64',
+  'aarch64',
+  'i386',
+  'i686',
+  'win32',
+  'win64',
+  'log4j',
+  'log4j2',
+  'slf4j',
+  'k8s',
+  's3',
+  'ec2',
+  'e2e',
+  'i18n',
+  'l10n',
 ]);
 
 /** Keys whose quoted values are text to group by: masked inside rather than replaced. */
 const TEXT_KEYS: ReadonlySet<string> = new Set([
-  'msg', 'message', 'error', 'err', 'reason', 'cause', 'exception', 'description', 'detail', 'details',
-  'level', 'lvl', 'severity', 'logger', 'caller', 'event',
+  'msg',
+  'message',
+  'error',
+  'err',
+  'reason',
+  'cause',
+  'exception',
+  'description',
+  'detail',
+  'details',
+  'level',
+  'lvl',
+  'severity',
+  'logger',
+  'caller',
+  'event',
 ]);
 
 const TRAILING_PUNCTUATION = '.,:;!?)';
@@ -48,11 +113,18 @@ function isObjectKey(text: string, start: number, end: number): boolean {
   if (opener !== 0x7b /* { */ && opener !== 0x2c /* , */) return false;
   let after = end;
   while (after < text.length && isBlank(text.charCodeAt(after))) after++;
-  return text.charCodeAt(after) === 0x3a /* : */;
+  return text.charCodeAt(after) === 0x3a; /* : */
 }
 
 function isKeyChar(code: number): boolean {
-  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x2e || code === 0x2d;
+  return (
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x5f ||
+    code === 0x2e ||
+    code === 0x2d
+  );
 }
 
 /** Whether the quoted value at `start` follows a text key: `msg=`, `"msg":`, `'msg': `, `error.message=`, `errorMessage:`. */
@@ -104,11 +176,18 @@ const MONTHS: ReadonlySet<string> = new Set(MONTH_NAMES);
 /** What a named date may begin with: a weekday or a month. */
 const DATE_NAMES: ReadonlySet<string> = new Set([...WEEKDAY_NAMES, ...MONTH_NAMES]);
 /** The first two letters of the names, as `first << 7 | second`: most capitalised words are no name at their first two letters. */
-const NAME_STARTS: ReadonlySet<number> = new Set([...DATE_NAMES].map((name) => (name.charCodeAt(0) << 7) | name.charCodeAt(1)));
+const NAME_STARTS: ReadonlySet<number> = new Set(
+  [...DATE_NAMES].map((name) => (name.charCodeAt(0) << 7) | name.charCodeAt(1)),
+);
 
 /** Whether the run of letters [at, end) is one of `names` (weekday or month names, of 3 to 9 letters). */
 function isNameAt(text: string, at: number, end: number, names: ReadonlySet<string>): boolean {
-  return end - at >= 3 && end - at <= 9 && NAME_STARTS.has((text.charCodeAt(at) << 7) | text.charCodeAt(at + 1)) && names.has(text.slice(at, end));
+  return (
+    end - at >= 3 &&
+    end - at <= 9 &&
+    NAME_STARTS.has((text.charCodeAt(at) << 7) | text.charCodeAt(at + 1)) &&
+    names.has(text.slice(at, end))
+  );
 }
 
 /** Whether a month name begins at `at` (`13 Feb 2024`): the run of letters there is one. */
@@ -123,7 +202,17 @@ function isMonthAt(text: string, at: number): boolean {
 /** Whitespace as `\s` has it. */
 function isWhitespace(code: number): boolean {
   if (code < 0x80) return code === SPACE || (code >= 0x09 && code <= 0x0d);
-  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 /** A character of an e-mail address's local part or of a URL scheme: `[\w.+-]`. */
@@ -132,7 +221,9 @@ function isAddressChar(code: number): boolean {
 }
 
 function isAllHex(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (((text.charCodeAt(i) | 0x20) < 0x61 || (text.charCodeAt(i) | 0x20) > 0x66) && !isDigit(text.charCodeAt(i))) return false;
+  for (let i = from; i < to; i++)
+    if (((text.charCodeAt(i) | 0x20) < 0x61 || (text.charCodeAt(i) | 0x20) > 0x66) && !isDigit(text.charCodeAt(i)))
+      return false;
   return true;
 }
 
@@ -154,8 +245,14 @@ function mayBeginAddress(text: string, at: number): boolean {
 function mayBeginAtLetters(text: string, at: number, end: number): boolean {
   const after = text.charCodeAt(end);
   if (isDigit(after) || after === AT) return true;
-  if (after === COLON) return (end - at <= 4 && isAllHex(text, at, end)) || (end - at === 1 && text.charCodeAt(end + 1) === BACKSLASH) || mayBeginAddress(text, at);
-  if (after === DASH) return isDigit(text.charCodeAt(end + 1)) || (end - at <= 8 && isAllHex(text, at, end)) || mayBeginAddress(text, at);
+  if (after === COLON)
+    return (
+      (end - at <= 4 && isAllHex(text, at, end)) ||
+      (end - at === 1 && text.charCodeAt(end + 1) === BACKSLASH) ||
+      mayBeginAddress(text, at)
+    );
+  if (after === DASH)
+    return isDigit(text.charCodeAt(end + 1)) || (end - at <= 8 && isAllHex(text, at, end)) || mayBeginAddress(text, at);
   if (after === DOT || after === UNDERSCORE || after === PLUS) return mayBeginAddress(text, at);
   return (after === SPACE || after === COMMA) && isNameAt(text, at, end, DATE_NAMES);
 }
@@ -185,7 +282,16 @@ function onlyNumberAt(text: string, at: number, code: number): boolean {
  * an IP, an e-mail address, a decimal).
  */
 function mayExtendDigits(code: number): boolean {
-  return isLetter(code) || code === DOT || code === COLON || code === DASH || code === SLASH || code === AT || code === UNDERSCORE || code === PLUS;
+  return (
+    isLetter(code) ||
+    code === DOT ||
+    code === COLON ||
+    code === DASH ||
+    code === SLASH ||
+    code === AT ||
+    code === UNDERSCORE ||
+    code === PLUS
+  );
 }
 
 /** Which of the rules of `AT_PUNCTUATION` may begin at the punctuation character at `at`. */
@@ -255,7 +361,11 @@ export function mask(text: string, nested: boolean, limit: number): string {
     } else if (isDigit(code)) {
       while (next < length && isDigit(text.charCodeAt(next))) next++;
       const after = text.charCodeAt(next);
-      if ((mayExtendDigits(after) && !(isLetter(after) && onlyNumberAt(text, at, after))) || (after === SPACE && next - at <= 2 && isMonthAt(text, next + 1))) rules = AT_DIGIT;
+      if (
+        (mayExtendDigits(after) && !(isLetter(after) && onlyNumberAt(text, at, after))) ||
+        (after === SPACE && next - at <= 2 && isMonthAt(text, next + 1))
+      )
+        rules = AT_DIGIT;
       else {
         // A number and nothing more (a unit may follow): what `AT_DIGIT` would find, without asking it.
         out += `${text.slice(copied, at)}<num>`;

@@ -152,12 +152,13 @@ function templateOf(text: string, depth: number): string {
 /** `GET /orders/<num>?q=<val> 200`: the method, the path masked segment by segment, the query's keys, the status. */
 function accessTemplate(request: AccessRequest): string {
   const target = request.target;
-  if (target.charCodeAt(0) !== 0x2f /* / */) return `${request.method} ${mask(target, false, MAX_TEMPLATE)} ${request.status}`;
+  if (target.charCodeAt(0) !== 0x2f /* / */)
+    return `${request.method} ${mask(target, false, MAX_TEMPLATE)} ${request.status}`;
   const query = target.indexOf('?');
   const path = query === -1 ? target : target.slice(0, query);
   let out = '';
   // Each segment alone, so that the path rule, which would take the whole path, does not apply.
-  for (let start = 0; start < path.length; ) {
+  for (let start = 0; start < path.length;) {
     let end = path.indexOf('/', start + 1);
     if (end === -1) end = path.length;
     out += `/${mask(path.slice(start + 1, end), false, MAX_TEMPLATE)}`;
@@ -166,12 +167,17 @@ function accessTemplate(request: AccessRequest): string {
   }
   if (query !== -1) {
     out += '?';
-    for (let start = query + 1; start <= target.length && out.length <= MAX_TEMPLATE; ) {
+    for (let start = query + 1; start <= target.length && out.length <= MAX_TEMPLATE;) {
       let end = target.indexOf('&', start);
       if (end === -1) end = target.length;
       const equals = target.indexOf('=', start);
       // A key's value is whatever the user sent: masked whole, an empty one left empty.
-      out += equals === -1 || equals >= end ? mask(target.slice(start, end), false, MAX_TEMPLATE) : equals === end - 1 ? target.slice(start, end) : `${target.slice(start, equals)}=<val>`;
+      out +=
+        equals === -1 || equals >= end
+          ? mask(target.slice(start, end), false, MAX_TEMPLATE)
+          : equals === end - 1
+            ? target.slice(start, end)
+            : `${target.slice(start, equals)}=<val>`;
       if (end < target.length) out += '&';
       start = end + 1;
     }
@@ -266,6 +272,11 @@ function compareLines(a: number, b: number): number {
 export function topTemplates(tallies: Map<string, TemplateTally>, n: number): [string, TemplateTally][] {
   if (!(n > 0)) return [];
   return [...tallies.entries()]
-    .sort(([aTemplate, a], [bTemplate, b]) => b.count - a.count || compareLines(a.firstLine, b.firstLine) || (aTemplate < bTemplate ? -1 : aTemplate > bTemplate ? 1 : 0))
+    .sort(
+      ([aTemplate, a], [bTemplate, b]) =>
+        b.count - a.count ||
+        compareLines(a.firstLine, b.firstLine) ||
+        (aTemplate < bTemplate ? -1 : aTemplate > bTemplate ? 1 : 0),
+    )
     .slice(0, n);
 }

@@ -19,7 +19,13 @@ export function closingQuote(text: string, at: number): number {
 }
 
 /** What `\n`, `\t`, `\r`, `\b` and `\f` stand for, by the code of their letter. */
-const CONTROL_ESCAPES: ReadonlyMap<number, string> = new Map([[0x6e, '\n'], [0x74, '\t'], [0x72, '\r'], [0x62, '\b'], [0x66, '\f']]);
+const CONTROL_ESCAPES: ReadonlyMap<number, string> = new Map([
+  [0x6e, '\n'],
+  [0x74, '\t'],
+  [0x72, '\r'],
+  [0x62, '\b'],
+  [0x66, '\f'],
+]);
 
 /** The string content [start, end) decoded: `\n`, `\"`, `\u00e9`…; an unknown escape as its character, an escape cut at the end left out. */
 export function unescaped(text: string, start: number, end: number): string {
@@ -57,7 +63,12 @@ function hex4(text: string, at: number): number {
   let value = 0;
   for (let i = at; i < at + 4; i++) {
     const code = text.charCodeAt(i);
-    const digit = code >= 0x30 && code <= 0x39 ? code - 0x30 : (code | 0x20) >= 0x61 && (code | 0x20) <= 0x66 ? (code | 0x20) - 0x57 : -1;
+    const digit =
+      code >= 0x30 && code <= 0x39
+        ? code - 0x30
+        : (code | 0x20) >= 0x61 && (code | 0x20) <= 0x66
+          ? (code | 0x20) - 0x57
+          : -1;
     if (digit === -1) return -1;
     value = value * 16 + digit;
   }

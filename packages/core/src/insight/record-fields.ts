@@ -8,11 +8,31 @@
  */
 
 /** Keys of the message, the preferred first: the line's own message before what a shipper or a formatter adds (`log`, `event`). */
-const MESSAGE_KEYS = ['msg', 'message', '@message', '@mt', '@m', 'short_message', 'textpayload', 'log', 'event'] as const;
+const MESSAGE_KEYS = [
+  'msg',
+  'message',
+  '@message',
+  '@mt',
+  '@m',
+  'short_message',
+  'textpayload',
+  'log',
+  'event',
+] as const;
 /** Keys of the level (`log.level`: ECS, flat; `{"log":{"level":…}}` is offered as the same key). */
 const LEVEL_KEYS = ['level', 'lvl', 'severity', 'levelname', 'loglevel', 'log_level', 'log.level', '@l'] as const;
 /** Keys of an error's text, as a string (`"error":"EOF"`) or flattened (`"error.message"`). */
-const ERROR_KEYS = ['error', 'err', 'exception', 'error.message', 'err.message', 'error_message', 'errormessage', 'error_msg', 'err_msg'] as const;
+const ERROR_KEYS = [
+  'error',
+  'err',
+  'exception',
+  'error.message',
+  'err.message',
+  'error_message',
+  'errormessage',
+  'error_msg',
+  'err_msg',
+] as const;
 /** Keys whose object value is an error, its text under `message` or `msg` (`{"err":{"message":…}}`, pino, bunyan, ECS). */
 const ERROR_OBJECT_KEYS: ReadonlySet<string> = new Set(['error', 'err', 'exception']);
 

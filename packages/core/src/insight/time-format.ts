@@ -52,7 +52,18 @@ const TOKENS: Readonly<Record<string, readonly [source: string, field: keyof Fie
 
 /** Compiles a strftime-like `--time-format` into one format; throws UsageError if it is not one. */
 export function compileTimeFormat(format: string): TimeFormat {
-  const fields: Fields = { year: 0, month: 0, monthName: 0, day: 0, hour: 0, minute: 0, second: 0, fraction: 0, zone: 0, epoch: 0 };
+  const fields: Fields = {
+    year: 0,
+    month: 0,
+    monthName: 0,
+    day: 0,
+    hour: 0,
+    minute: 0,
+    second: 0,
+    fraction: 0,
+    zone: 0,
+    epoch: 0,
+  };
   let source = '';
   let groups = 0;
   // A format that starts or ends with a field must not match inside a longer number or word:
@@ -85,7 +96,9 @@ export function compileTimeFormat(format: string): TimeFormat {
     source += tokenSource;
   }
   if (!fields.epoch && !((fields.month || fields.monthName) && fields.day && fields.hour && fields.minute)) {
-    throw new UsageError(`--time-format "${format}" has no usable date and time: it needs %s, or a month (%m or %b), a day (%d or %e), %H and %M`);
+    throw new UsageError(
+      `--time-format "${format}" has no usable date and time: it needs %s, or a month (%m or %b), a day (%d or %e), %H and %M`,
+    );
   }
   return { source: leadingEdge + source + trailingEdge, fields };
 }

@@ -49,11 +49,18 @@ export function fullYear(twoDigits: number): number {
 
 export function monthKey(text: string, at: number): number {
   // `| 0x20` lower-cases ASCII letters; it maps no other character onto a lower-case letter.
-  return ((text.charCodeAt(at) | 0x20) << 16) | ((text.charCodeAt(at + 1) | 0x20) << 8) | (text.charCodeAt(at + 2) | 0x20);
+  return (
+    ((text.charCodeAt(at) | 0x20) << 16) | ((text.charCodeAt(at + 1) | 0x20) << 8) | (text.charCodeAt(at + 2) | 0x20)
+  );
 }
 
 /** `Jan`..`Dec` in any case, keyed by their three lower-cased char codes (no substring needed). */
-export const MONTHS = new Map(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((name, i) => [monthKey(name, 0), i + 1]));
+export const MONTHS = new Map(
+  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((name, i) => [
+    monthKey(name, 0),
+    i + 1,
+  ]),
+);
 
 /** The zone from `at` to `end`: `Z`, `+hh:mm` or `+hhmm`, as ms ahead of UTC; none: UTC; undefined when out of range. */
 export function zoneAt(text: string, at: number, end: number): number | undefined {
@@ -80,7 +87,9 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   const era = Math.floor(y / 400);
   const yearOfEra = y - era * 400;
   const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
+  return (
+    era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468
+  );
 }
 
 const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -94,7 +103,17 @@ function daysInMonth(year: number, month: number): number {
  * Ms since the epoch of a date and time `offset` ms ahead of UTC, or undefined when it is no
  * valid date and time (month 13, Feb 30, hour 25…). A missing year follows the syslog rule.
  */
-export function epochMs(year: number | undefined, month: number | undefined, day: number, hour: number, minute: number, second: number, millis: number, offset: number | undefined, years: YearRule): number | undefined {
+export function epochMs(
+  year: number | undefined,
+  month: number | undefined,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+  offset: number | undefined,
+  years: YearRule,
+): number | undefined {
   if (month === undefined || offset === undefined) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
   const timeOfDay = hour * HOUR + minute * MINUTE + second * SECOND + millis - offset;

@@ -25,7 +25,13 @@ import {
 const { SPACE } = CHAR;
 
 /** Largest unit first: `formatWindowSize` picks the first one that divides exactly. */
-const DURATION_UNITS: readonly (readonly [unit: string, ms: number])[] = [['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', SECOND], ['ms', 1]];
+const DURATION_UNITS: readonly (readonly [unit: string, ms: number])[] = [
+  ['d', DAY],
+  ['h', HOUR],
+  ['m', MINUTE],
+  ['s', SECOND],
+  ['ms', 1],
+];
 
 /** Formats ms back to the shortest unit form: 60000 -> "1m", 90000 -> "90s", 3600000 -> "1h", 1500 -> "1500ms". */
 export function formatWindowSize(ms: number): string {
@@ -90,7 +96,7 @@ const EPOCH = 8;
 const LATER_EPOCH = 9;
 
 function isDashOrSlash(code: number): boolean {
-  return code === 0x2d /* - */ || code === 0x2f /* / */;
+  return code === 0x2d /* - */ || code === 0x2f; /* / */
 }
 
 /** Which alternative of `BUILT_IN_SOURCE` matched at `at`, from the characters that only it has there. */
@@ -107,7 +113,6 @@ function formatAt(text: string, at: number): number {
   if (text.charCodeAt(at + 8) === 0x2d /* - */) return HEALTH_APP;
   return EPOCH;
 }
-
 
 /** A date with a year, `yyyy-MM-dd`, `yyyy.MM.dd` or `yyyy/MM/dd` (Thunderbird's `2005.11.09`). */
 const WRITTEN_DATE = /(?<!\d)((?:19|20)\d\d)[-./](\d\d)[-./](\d\d)(?!\d)/g;
@@ -134,7 +139,17 @@ function yearWrittenBefore(text: string, at: number, month: number | undefined, 
 }
 
 /** A timestamp without a year: one written before it in the line, or else the syslog rule's. */
-function yearless(text: string, at: number, month: number | undefined, day: number, hour: number, minute: number, second: number, millis: number, years: YearRule): number | undefined {
+function yearless(
+  text: string,
+  at: number,
+  month: number | undefined,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+  years: YearRule,
+): number | undefined {
   return epochMs(yearWrittenBefore(text, at, month, day), month, day, hour, minute, second, millis, 0, years);
 }
 
@@ -155,7 +170,17 @@ function readBuiltIn(format: number, text: string, at: number, end: number, year
     }
     case ACCESS_LOG:
       // [dd/Mon/yyyy:HH:mm:ss +hhmm]
-      return epochMs(digitsAt(text, at + 8, 4), MONTHS.get(monthKey(text, at + 4)), t(1), t(13), t(16), t(19), 0, zoneAt(text, at + 22, end - 1), years);
+      return epochMs(
+        digitsAt(text, at + 8, 4),
+        MONTHS.get(monthKey(text, at + 4)),
+        t(1),
+        t(13),
+        t(16),
+        t(19),
+        0,
+        zoneAt(text, at + 22, end - 1),
+        years,
+      );
     case PROXIFIER:
       // [MM.dd HH:mm:ss]
       return yearless(text, at, t(1), t(4), t(7), t(10), t(13), 0, years);
@@ -172,7 +197,8 @@ function readBuiltIn(format: number, text: string, at: number, end: number, year
       const second = digitsAt(text, p + 6, 2);
       const millis = fractionAfter(text, p + 8, end);
       // ` yyyy` ends the match only when it has a year: a fraction holds no space.
-      if (text.charCodeAt(end - 5) === SPACE) return epochMs(digitsAt(text, end - 4, 4), month, day, hour, minute, second, millis, 0, years);
+      if (text.charCodeAt(end - 5) === SPACE)
+        return epochMs(digitsAt(text, end - 4, 4), month, day, hour, minute, second, millis, 0, years);
       return yearless(text, at, month, day, hour, minute, second, millis, years);
     }
     case ANDROID:
@@ -279,7 +305,12 @@ export function createTimestampParser(options: TimestampParserOptions): Timestam
       const end = regex.lastIndex;
       const format = custom ? -1 : formatAt(text, start);
       // A match that ends in a digit where the line was cut may have lost digits, a fraction, a zone or a year: it is not taken.
-      const at = cut && end === PREFIX_LENGTH && isDigit(text.charCodeAt(end - 1)) ? undefined : custom ? readCustom(match, custom.fields, years) : readBuiltIn(format, text, start, end, years);
+      const at =
+        cut && end === PREFIX_LENGTH && isDigit(text.charCodeAt(end - 1))
+          ? undefined
+          : custom
+            ? readCustom(match, custom.fields, years)
+            : readBuiltIn(format, text, start, end, years);
       if (at === undefined) {
         // Not a valid date and time: look for a timestamp further on.
         regex.lastIndex = start + 1;

@@ -30,7 +30,15 @@ interface KernelExports {
   lines: { value: number };
   resume: { value: number };
   countNewlines(pointer: number, length: number): number;
-  scanLiteral(pointer: number, length: number, needle: number, mask: number, needleLength: number, pairs: number, maxPairs: number): number;
+  scanLiteral(
+    pointer: number,
+    length: number,
+    needle: number,
+    mask: number,
+    needleLength: number,
+    pairs: number,
+    maxPairs: number,
+  ): number;
   dfaLines: { value: number };
   dfaOccurrences: { value: number };
   loadDfa(...load: LineDfaImage['load']): void;
@@ -135,7 +143,15 @@ export class CountingWorkspace {
    */
   countLiteral(bytes: Uint8Array, needle: KernelNeedle): PatternCount {
     this.placeNeedle(needle);
-    const occurrences = this.exports.scanLiteral(bytes.byteOffset, bytes.byteLength, NEEDLE_AT, MASK_AT, needle.bytes.length, 0, 0);
+    const occurrences = this.exports.scanLiteral(
+      bytes.byteOffset,
+      bytes.byteLength,
+      NEEDLE_AT,
+      MASK_AT,
+      needle.bytes.length,
+      0,
+      0,
+    );
     return { lines: this.exports.lines.value, occurrences };
   }
 
@@ -148,8 +164,16 @@ export class CountingWorkspace {
     const found: number[] = [];
     const pairs = new Int32Array(this.exports.memory.buffer, PAIRS_AT, 2 * MAX_PAIRS);
     const end = bytes.byteOffset + bytes.byteLength;
-    for (let at = bytes.byteOffset; at < end; ) {
-      const count = this.exports.scanLiteral(at, end - at, NEEDLE_AT, MASK_AT, needle.bytes.length, PAIRS_AT, MAX_PAIRS);
+    for (let at = bytes.byteOffset; at < end;) {
+      const count = this.exports.scanLiteral(
+        at,
+        end - at,
+        NEEDLE_AT,
+        MASK_AT,
+        needle.bytes.length,
+        PAIRS_AT,
+        MAX_PAIRS,
+      );
       const base = at - bytes.byteOffset;
       for (let i = 0; i < 2 * count; i++) found.push(base + pairs[i]!);
       at = this.exports.resume.value;
@@ -185,7 +209,8 @@ export class CountingWorkspace {
     const end = from + complete;
     STREAMS.forEach((stream, k) => {
       const cut = bytes.byteOffset + Math.floor((complete * (k + 1)) / STREAMS.length);
-      const to = k === STREAMS.length - 1 ? end : Math.min(end, cut <= from ? from : this.memory.indexOf(NEWLINE, cut - 1) + 1);
+      const to =
+        k === STREAMS.length - 1 ? end : Math.min(end, cut <= from ? from : this.memory.indexOf(NEWLINE, cut - 1) + 1);
       exports.openStream(stream, from, to);
       from = to;
     });

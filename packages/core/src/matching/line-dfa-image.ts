@@ -39,10 +39,13 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
   const leadSymbol = (lead: number): number => {
     const first = (lead & 0x1f) << 6;
     const symbol = bmp[first]!;
-    for (let codePoint = first + 1; codePoint < first + 0x40; codePoint++) if (bmp[codePoint] !== symbol) return NO_SYMBOL;
+    for (let codePoint = first + 1; codePoint < first + 0x40; codePoint++)
+      if (bmp[codePoint] !== symbol) return NO_SYMBOL;
     return symbol;
   };
-  const leads = Array.from({ length: 0xe0 - 0xc2 }, (_, k) => [0xc2 + k, leadSymbol(0xc2 + k)] as const).filter(([, symbol]) => symbol !== NO_SYMBOL);
+  const leads = Array.from({ length: 0xe0 - 0xc2 }, (_, k) => [0xc2 + k, leadSymbol(0xc2 + k)] as const).filter(
+    ([, symbol]) => symbol !== NO_SYMBOL,
+  );
   // Every state steps (the rows before FIRST_MATCH are pseudo states and dead ones).
   for (let row = FIRST_MATCH >> 8; row < rows; row++) {
     for (const [lead, symbol] of leads) {
@@ -77,7 +80,8 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
   for (let k = 0; k < table.length; k++) view.setInt32(tableAt + k * 4, address(table[k]!), true);
   continuations.forEach((target, k) => {
     const at = tableAt + (rows + k) * 1024;
-    for (let byte = 0; byte < 256; byte++) view.setInt32(at + byte * 4, address(byte >= 0x80 && byte < 0xc0 ? target : TO_V8), true);
+    for (let byte = 0; byte < 256; byte++)
+      view.setInt32(at + byte * 4, address(byte >= 0x80 && byte < 0xc0 ? target : TO_V8), true);
   });
   for (let k = 0; k < dfa.wide.length; k++) view.setInt32(wideAt + k * 4, address(dfa.wide[k]!), true);
   view.setInt32(astralAt, astralStarts.length, true);
@@ -93,6 +97,18 @@ export function lineDfaImage(dfa: LineDfa, base: number, capacity: number): Line
   bytes.set(bmp, bmpAt);
   return {
     bytes,
-    load: [base + tableAt, base + wideAt, base + wordAt, base + lineMatchedAt, base + bmpAt, base + astralAt, dfa.wideSymbols, address(dfa.special), address(dfa.startOfLine), address(dfa.afterWord), address(dfa.afterOther)],
+    load: [
+      base + tableAt,
+      base + wideAt,
+      base + wordAt,
+      base + lineMatchedAt,
+      base + bmpAt,
+      base + astralAt,
+      dfa.wideSymbols,
+      address(dfa.special),
+      address(dfa.startOfLine),
+      address(dfa.afterWord),
+      address(dfa.afterOther),
+    ],
   };
 }

@@ -169,7 +169,11 @@ function exploreStates(nfa: LineNfa, alphabet: Alphabet): StateGraph | null {
     targets.push(row);
     if (state.kernel.length === 0) continue; // never stepped from
     // The line's end: an event if a match ends there or one waits; else the next line.
-    row[symbols] = threads.closure(state.kernel, state, -1).matched ? -1 - END_MATCH : state.pending ? -1 - END : startOfLine;
+    row[symbols] = threads.closure(state.kernel, state, -1).matched
+      ? -1 - END_MATCH
+      : state.pending
+        ? -1 - END
+        : startOfLine;
     for (let symbol = 0; symbol < symbols; symbol++) {
       const { matched, chars } = threads.closure(state.kernel, state, symbol);
       const kernel = threads.step(chars, symbol);
@@ -283,7 +287,9 @@ function layOut(graph: StateGraph, alphabet: Alphabet): LineDfa {
   const rank = (at: number): number => (at === dead ? 0 : at === deadMatch ? 1 : states[at]!.matched ? 2 : 3);
   const order = [...states.keys()].sort((a, b) => rank(a) - rank(b));
   const id = new Int32Array(states.length);
-  order.forEach((at, position) => (id[at] = position < 2 ? DEAD + (position << 8) : FIRST_MATCH + ((position - 2) << 8)));
+  order.forEach(
+    (at, position) => (id[at] = position < 2 ? DEAD + (position << 8) : FIRST_MATCH + ((position - 2) << 8)),
+  );
   const special = FIRST_MATCH + (states.filter((state, at) => state.matched && at !== deadMatch).length << 8);
   const resolve = (target: number): number => (target >= 0 ? id[target]! : -1 - target);
 
@@ -297,7 +303,8 @@ function layOut(graph: StateGraph, alphabet: Alphabet): LineDfa {
     const base = id[at]!;
     const row = targets[at]!;
     for (let byte = 0; byte < 256; byte++) {
-      table[base + byte] = byte === NEWLINE ? resolve(row[symbols]!) : byte < ASCII ? resolve(row[alphabet.byteClass[byte]!]!) : WIDE;
+      table[base + byte] =
+        byte === NEWLINE ? resolve(row[symbols]!) : byte < ASCII ? resolve(row[alphabet.byteClass[byte]!]!) : WIDE;
     }
     for (let w = 0; w < wideSymbols; w++) wide[(base >> 8) * wideSymbols + w] = resolve(row[asciiClasses + w]!);
     afterWordChar[base >> 8] = states[at]!.afterWord ? 1 : 0;
@@ -325,7 +332,8 @@ function layOut(graph: StateGraph, alphabet: Alphabet): LineDfa {
  * pattern in V8, as every line was before.
  */
 export function countWithLineDfa(bytes: Buffer, dfa: LineDfa, regex: RegExp, count: PatternCount): void {
-  const complete = bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE ? bytes.lastIndexOf(NEWLINE) + 1 : bytes.length;
+  const complete =
+    bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE ? bytes.lastIndexOf(NEWLINE) + 1 : bytes.length;
   scan(bytes, complete, dfa, regex, count);
   if (complete < bytes.length) {
     // The last line has no `\n` to resolve `$` and `\b` at its end: scanned with one.
@@ -434,6 +442,12 @@ function utf8At(bytes: Uint8Array, i: number): number {
   const b3 = bytes[i + 3] ?? 0;
   if (b0 > 0xf4) return -1;
   // F0 must not be overlong; F4 must stay below U+110000.
-  if (b1 < (b0 === 0xf0 ? 0x90 : 0x80) || b1 > (b0 === 0xf4 ? 0x8f : 0xbf) || (b2 & 0xc0) !== 0x80 || (b3 & 0xc0) !== 0x80) return -1;
+  if (
+    b1 < (b0 === 0xf0 ? 0x90 : 0x80) ||
+    b1 > (b0 === 0xf4 ? 0x8f : 0xbf) ||
+    (b2 & 0xc0) !== 0x80 ||
+    (b3 & 0xc0) !== 0x80
+  )
+    return -1;
   return ((((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f)) << 3) | 4;
 }

@@ -22,7 +22,12 @@ import { exactLiteral } from './required-literals.js';
 /** grep's word constituents as a class of a Unicode-mode regex. */
 const WORD_CHAR = `[${GREP_WORD_CHAR_RANGES.join(' ')
   .split(' ')
-  .map((range) => range.split('-').map((hex) => `\\u{${hex}}`).join('-'))
+  .map((range) =>
+    range
+      .split('-')
+      .map((hex) => `\\u{${hex}}`)
+      .join('-'),
+  )
   .join('')}]`;
 
 export interface LineRegexSource {
@@ -52,10 +57,16 @@ export function patternRegexSource(spec: PatternSpec): LineRegexSource {
 }
 
 /** `source` narrowed to whole words (-w) or the whole line (-x), as the spec asks. */
-export function scopedSource(source: string, ignoreCase: boolean, spec: Pick<PatternSpec, 'wholeWord' | 'wholeLine'>): string {
+export function scopedSource(
+  source: string,
+  ignoreCase: boolean,
+  spec: Pick<PatternSpec, 'wholeWord' | 'wholeLine'>,
+): string {
   if (spec.wholeLine) return `^(?:${source})$`;
   if (!spec.wholeWord) return source;
-  return canMatchEmpty(source) ? wholeWordsMatchingEmpty(source, ignoreCase) : `(?<!${WORD_CHAR})(?:${source})(?!${WORD_CHAR})`;
+  return canMatchEmpty(source)
+    ? wholeWordsMatchingEmpty(source, ignoreCase)
+    : `(?<!${WORD_CHAR})(?:${source})(?!${WORD_CHAR})`;
 }
 
 /**
@@ -82,7 +93,11 @@ export function scopedSource(source: string, ignoreCase: boolean, spec: Pick<Pat
 function wholeWordsMatchingEmpty(source: string, ignoreCase: boolean): string {
   // Not under -i, nor for a pattern with a range or a class escape, where grep (its
   // matchers differ then) finds no such match: -w -E 'x*' selects "E²E", '[a-z]*' does not.
-  const emptyInside = !ignoreCase && !hasRangeOrClassEscape(source) && matchesEmptyBetweenCharacters(source) && !matchesNonEmpty(source, '\ufffd');
+  const emptyInside =
+    !ignoreCase &&
+    !hasRangeOrClassEscape(source) &&
+    matchesEmptyBetweenCharacters(source) &&
+    !matchesNonEmpty(source, '\ufffd');
   const inside = emptyInside ? `|(?=[^\\0-\\x7f\\u{fffd}])(?!${WORD_CHAR})` : '';
   if (/\(\?<[^=!]|\\[1-9]|\\k</.test(source)) return `(?:(?<!${WORD_CHAR})(?:${source})(?!${WORD_CHAR})${inside})`;
   const nonEmpty = (group: string) => `(?=(?<${group}>[^]*))(?:${source})(?!\\k<${group}>$)`;
@@ -102,7 +117,13 @@ function hasRangeOrClassEscape(source: string): boolean {
       if (source[i + 1] === '^') i++;
     } else if (classStart !== -1 && char === ']') {
       classStart = -1;
-    } else if (classStart !== -1 && char === '-' && i > classStart + 1 && source[i - 1] !== '^' && source[i + 1] !== ']') {
+    } else if (
+      classStart !== -1 &&
+      char === '-' &&
+      i > classStart + 1 &&
+      source[i - 1] !== '^' &&
+      source[i + 1] !== ']'
+    ) {
       return true;
     }
   }

@@ -1,7 +1,6 @@
 import { NEWLINE } from '../char-codes.js';
 import type { PatternCount } from './counts.js';
 
-
 /**
  * Counts a literal byte string in `haystack`: the lines holding it and its
  * non-overlapping occurrences, left to right as grep -o finds them. The needle never

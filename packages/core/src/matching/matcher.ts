@@ -4,7 +4,13 @@ import { grepIgnoreCaseLiteral, isAsciiFoldable } from './ascii-fold.js';
 import { linesHolding, linesMatching, mergeDistinct } from './candidate-lines.js';
 import { type ChunkCounts, type PatternCount, emptyPatternCount } from './counts.js';
 import { countFolded, foldedLiteralSearch } from './folded-literal.js';
-import { type CountingWorkspace, type KernelNeedle, MAX_KERNEL_NEEDLE, caseFoldedNeedle, exactNeedle } from './counting-workspace.js';
+import {
+  type CountingWorkspace,
+  type KernelNeedle,
+  MAX_KERNEL_NEEDLE,
+  caseFoldedNeedle,
+  exactNeedle,
+} from './counting-workspace.js';
 import { countLiteral } from './literal.js';
 import { countLines } from './newlines.js';
 import { compilePatternRegex, escapeRegExp } from './pattern.js';
@@ -29,8 +35,20 @@ type Plan =
   | { kind: 'every-line' }
   | { kind: 'bytes'; needle: Buffer; kernelNeedle: KernelNeedle | null }
   | { kind: 'folded'; search: RegExp; kernelNeedle: KernelNeedle | null }
-  | { kind: 'prefiltered'; regex: RegExp; needles: Buffer[]; kernelNeedles: KernelNeedle[] | null; dense: DenseCandidates }
-  | { kind: 'prefiltered-folded'; regex: RegExp; search: RegExp; kernelNeedles: KernelNeedle[] | null; dense: DenseCandidates }
+  | {
+      kind: 'prefiltered';
+      regex: RegExp;
+      needles: Buffer[];
+      kernelNeedles: KernelNeedle[] | null;
+      dense: DenseCandidates;
+    }
+  | {
+      kind: 'prefiltered-folded';
+      regex: RegExp;
+      search: RegExp;
+      kernelNeedles: KernelNeedle[] | null;
+      dense: DenseCandidates;
+    }
   | { kind: 'line-dfa'; dfa: LineDfa; regex: RegExp }
   | { kind: 'every-line-regex'; regex: RegExp };
 
@@ -70,10 +88,13 @@ type UnionPlan =
  */
 export function createChunkCounter(specs: readonly PatternSpec[], workspace?: CountingWorkspace): ChunkCounter {
   const plans = specs.map(plan);
-  const everyLineRegexes = plans.flatMap((p, i) => (p.kind === 'every-line-regex' ? [{ index: i, regex: p.regex }] : []));
+  const everyLineRegexes = plans.flatMap((p, i) =>
+    p.kind === 'every-line-regex' ? [{ index: i, regex: p.regex }] : [],
+  );
   const union = specs.length > 1 ? unionPlan(specs) : null;
   // An alternation run on every line is run in the same pass as the patterns that are.
-  const unionOnEveryLine = union?.kind === 'alternation' && union.plan.kind === 'every-line-regex' ? union.plan.regex : null;
+  const unionOnEveryLine =
+    union?.kind === 'alternation' && union.plan.kind === 'every-line-regex' ? union.plan.regex : null;
   const invert = specs.some((spec) => spec.invert === true);
 
   return (input, knownLines, options) => {
@@ -91,7 +112,11 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
       counts.push(unionCount);
     }
     if (regexes.length > 0) countRegexesByLine(read.text(), regexes, counts);
-    const any = countAny ? (unionOnEveryLine ? unionCount.lines : countUnion(union, bytes, kernel, lines, read)) : undefined;
+    const any = countAny
+      ? unionOnEveryLine
+        ? unionCount.lines
+        : countUnion(union, bytes, kernel, lines, read)
+      : undefined;
     if (!invert) return { bytes: bytes.length, lines, matches, ...(any !== undefined ? { any } : {}) };
     return {
       bytes: bytes.length,
@@ -121,14 +146,22 @@ function readingsOf(bytes: Buffer): Readings {
 }
 
 /** One pattern's count by its plan; an `every-line-regex` is counted apart, with the others of its kind, in one pass. */
-function countPlan(p: Plan, bytes: Buffer, kernel: CountingWorkspace | undefined, lines: number, read: Readings): PatternCount {
+function countPlan(
+  p: Plan,
+  bytes: Buffer,
+  kernel: CountingWorkspace | undefined,
+  lines: number,
+  read: Readings,
+): PatternCount {
   switch (p.kind) {
     case 'every-line':
       return { lines, occurrences: 0 };
     case 'bytes':
       return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countLiteral(bytes, p.needle);
     case 'folded':
-      return kernel && p.kernelNeedle ? kernel.countLiteral(bytes, p.kernelNeedle) : countFolded(read.latin1(), p.search);
+      return kernel && p.kernelNeedle
+        ? kernel.countLiteral(bytes, p.kernelNeedle)
+        : countFolded(read.latin1(), p.search);
     case 'prefiltered':
     case 'prefiltered-folded':
       if (kernel && p.kernelNeedles) return countCandidates(kernel, bytes, p.kernelNeedles, p.regex, p.dense);
@@ -146,14 +179,30 @@ function countPlan(p: Plan, bytes: Buffer, kernel: CountingWorkspace | undefined
 }
 
 /** The lines that match at least one pattern (before -v); an alternation run on every line is counted with the patterns that are. */
-function countUnion(union: UnionPlan, bytes: Buffer, kernel: CountingWorkspace | undefined, lines: number, read: Readings): number {
+function countUnion(
+  union: UnionPlan,
+  bytes: Buffer,
+  kernel: CountingWorkspace | undefined,
+  lines: number,
+  read: Readings,
+): number {
   switch (union.kind) {
     case 'every-line':
       return lines;
     case 'lines-holding':
-      return (kernel && union.kernelNeedles ? kernelLinesHolding(kernel, bytes, union.kernelNeedles) : linesHolding(bytes, union.needles)).length / 2;
+      return (
+        (kernel && union.kernelNeedles
+          ? kernelLinesHolding(kernel, bytes, union.kernelNeedles)
+          : linesHolding(bytes, union.needles)
+        ).length / 2
+      );
     case 'lines-holding-folded':
-      return (kernel && union.kernelNeedles ? kernelLinesHolding(kernel, bytes, union.kernelNeedles) : linesMatching(read.latin1(), union.search)).length / 2;
+      return (
+        (kernel && union.kernelNeedles
+          ? kernelLinesHolding(kernel, bytes, union.kernelNeedles)
+          : linesMatching(read.latin1(), union.search)
+        ).length / 2
+      );
     case 'alternation':
       return countPlan(union.plan, bytes, kernel, lines, read).lines;
     case 'by-line':
@@ -183,7 +232,11 @@ function unionPlan(specs: readonly PatternSpec[]): UnionPlan {
       return { kind: 'lines-holding', needles, kernelNeedles: kernelForms(needles.map(exactNeedle)) };
     }
     if (specs.every((spec) => spec.ignoreCase) && texts.every(isAsciiFoldable)) {
-      return { kind: 'lines-holding-folded', search: new RegExp(texts.map(escapeRegExp).join('|'), 'gi'), kernelNeedles: kernelForms(texts.map(caseFoldedNeedle)) };
+      return {
+        kind: 'lines-holding-folded',
+        search: new RegExp(texts.map(escapeRegExp).join('|'), 'gi'),
+        kernelNeedles: kernelForms(texts.map(caseFoldedNeedle)),
+      };
     }
   }
   const sources = specs.map(patternRegexSource);
@@ -217,7 +270,7 @@ function matchesLine(regex: RegExp, line: string): boolean {
 /** The lines of `text` that at least one regex matches. */
 function countLinesMatchingAny(text: string, regexes: readonly RegExp[]): number {
   let count = 0;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     const line = text.slice(start, end);
@@ -240,20 +293,33 @@ function plan(spec: PatternSpec): Plan {
     const needle = Buffer.from(exact, 'utf8');
     return { kind: 'bytes', needle, kernelNeedle: kernelForm(exactNeedle(needle)) };
   }
-  if (!scoped && exact !== null && isAsciiFoldable(exact)) return { kind: 'folded', search: foldedLiteralSearch(exact), kernelNeedle: kernelForm(caseFoldedNeedle(exact)) };
+  if (!scoped && exact !== null && isAsciiFoldable(exact))
+    return { kind: 'folded', search: foldedLiteralSearch(exact), kernelNeedle: kernelForm(caseFoldedNeedle(exact)) };
   const grepFolded = exact !== null && spec.ignoreCase ? grepIgnoreCaseLiteral(exact) : null;
   if (grepFolded) {
     const folded = scoped ? regex : grepFolded.regex;
     const [longest] = grepFolded.fragments.sort((a, b) => b.length - a.length);
     return longest
-      ? { kind: 'prefiltered-folded', regex: folded, search: foldedLiteralSearch(longest), kernelNeedles: kernelForms([caseFoldedNeedle(longest)]), dense: denseCandidates() }
+      ? {
+          kind: 'prefiltered-folded',
+          regex: folded,
+          search: foldedLiteralSearch(longest),
+          kernelNeedles: kernelForms([caseFoldedNeedle(longest)]),
+          dense: denseCandidates(),
+        }
       : { kind: 'every-line-regex', regex: folded };
   }
   const literals = spec.regex ? requiredLiterals(spec.pattern, own.unicode) : exact !== null ? [exact] : null;
   if (literals && literals.every((text) => text.length >= 2)) {
     if (!spec.ignoreCase) {
       const needles = literals.map((text) => Buffer.from(text, 'utf8'));
-      return { kind: 'prefiltered', regex, needles, kernelNeedles: kernelForms(needles.map(exactNeedle)), dense: denseCandidates() };
+      return {
+        kind: 'prefiltered',
+        regex,
+        needles,
+        kernelNeedles: kernelForms(needles.map(exactNeedle)),
+        dense: denseCandidates(),
+      };
     }
     if (literals.every(isAsciiFoldable)) {
       return {
@@ -312,7 +378,13 @@ function denseCandidates(): DenseCandidates {
  * they are many, with its automaton over the whole chunk (and the chunks after it for a
  * while, without finding candidates first). Either way the count is exact.
  */
-function countCandidates(kernel: CountingWorkspace, bytes: Buffer, needles: readonly KernelNeedle[], regex: RegExp, dense: DenseCandidates): PatternCount {
+function countCandidates(
+  kernel: CountingWorkspace,
+  bytes: Buffer,
+  needles: readonly KernelNeedle[],
+  regex: RegExp,
+  dense: DenseCandidates,
+): PatternCount {
   if (dense.dfa && dense.chunksLeft > 0) {
     dense.chunksLeft--;
     return countWithDfa(kernel, bytes, dense.dfa, regex);
@@ -345,9 +417,11 @@ function countOnLines(bytes: Buffer, lineRanges: number[], regex: RegExp, latin1
   if (lineRanges.length === 0) return count;
   if (latin1 && isAscii(bytes)) {
     const text = latin1();
-    for (let i = 0; i < lineRanges.length; i += 2) countInLine(text.slice(lineRanges[i], lineRanges[i + 1]), regex, count);
+    for (let i = 0; i < lineRanges.length; i += 2)
+      countInLine(text.slice(lineRanges[i], lineRanges[i + 1]), regex, count);
   } else {
-    for (let i = 0; i < lineRanges.length; i += 2) countInLine(bytes.toString('utf8', lineRanges[i], lineRanges[i + 1]), regex, count);
+    for (let i = 0; i < lineRanges.length; i += 2)
+      countInLine(bytes.toString('utf8', lineRanges[i], lineRanges[i + 1]), regex, count);
   }
   return count;
 }

@@ -16,9 +16,12 @@ export function compilePatternRegex(spec: PatternSpec): RegExp {
   } catch (err) {
     const hint = posixHint(spec.pattern);
     const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
-    throw new InvalidPatternError(`invalid regular expression ${shellWord(spec.pattern)}: ${reason}${hint ? `; ${hint}` : ''}`, {
-      cause: err,
-    });
+    throw new InvalidPatternError(
+      `invalid regular expression ${shellWord(spec.pattern)}: ${reason}${hint ? `; ${hint}` : ''}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -34,7 +37,8 @@ const VALID_ESCAPE = /[\^$.*+?()[\]{}|/dDwWsSbBnrtfv0cxupPk1-9]/;
  * naming the construct the pattern holds. Asked only of a pattern that did not compile.
  */
 function posixHint(pattern: string): string | null {
-  if (/\[:[a-z]+:\]/.test(pattern)) return 'POSIX classes such as [[:digit:]] are not JavaScript: write \\d, [0-9], [A-Za-z], \\s, \\p{L}';
+  if (/\[:[a-z]+:\]/.test(pattern))
+    return 'POSIX classes such as [[:digit:]] are not JavaScript: write \\d, [0-9], [A-Za-z], \\s, \\p{L}';
   const bracket = /(?<!\\)\[(\^?)\]/.exec(pattern);
   if (bracket) {
     const negated = bracket[1] === '^';
@@ -90,7 +94,9 @@ export function validatePatterns(specs: readonly PatternSpec[]): void {
   const seen = new Set<string>();
   for (const spec of specs) {
     if (spec.pattern.includes('\n')) {
-      throw new InvalidPatternError(`pattern ${shellWord(spec.pattern)} contains a newline; give each line as its own -p`);
+      throw new InvalidPatternError(
+        `pattern ${shellWord(spec.pattern)} contains a newline; give each line as its own -p`,
+      );
     }
     if (seen.has(spec.pattern)) throw new InvalidPatternError(`pattern ${shellWord(spec.pattern)} is given twice`);
     seen.add(spec.pattern);

@@ -142,7 +142,9 @@ export function compileLineNfa(pattern: string): LineNfa | null {
  */
 export function canMatchEmpty(pattern: string): boolean {
   try {
-    return nullable(parse<Features>(pattern, 'u', { lookbehind: true, namedGroups: true, unicodePropertyEscape: true }));
+    return nullable(
+      parse<Features>(pattern, 'u', { lookbehind: true, namedGroups: true, unicodePropertyEscape: true }),
+    );
   } catch {
     return true;
   }

@@ -36,7 +36,11 @@ export function requiredLiterals(pattern: string, unicode: boolean): string[] | 
 /** The regex matches exactly this string (no classes, quantifiers or alternatives), or null. */
 export function exactLiteral(pattern: string, unicode: boolean): string | null {
   try {
-    const root = parse(pattern, unicode ? 'u' : '', { lookbehind: true, namedGroups: true, unicodePropertyEscape: true });
+    const root = parse(pattern, unicode ? 'u' : '', {
+      lookbehind: true,
+      namedGroups: true,
+      unicodePropertyEscape: true,
+    });
     const { exact } = knowledge(root as AstNode);
     return exact !== null && exact.length > 0 && !exact.includes('\uFFFD') ? exact : null;
   } catch {

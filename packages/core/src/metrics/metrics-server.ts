@@ -28,12 +28,14 @@ export function startMetricsServer(options: MetricsServerOptions): Promise<Metri
     if (path === '/metrics') {
       options.registry.metrics().then(
         (text) => response.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
-        (err: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${errorMessage(err)}\n`),
+        (err: unknown) =>
+          response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${errorMessage(err)}\n`),
       );
     } else if (path === '/healthz') {
       options.health().then(
         () => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'),
-        (err: unknown) => response.writeHead(503, { 'content-type': 'text/plain' }).end(`unhealthy: ${errorMessage(err)}\n`),
+        (err: unknown) =>
+          response.writeHead(503, { 'content-type': 'text/plain' }).end(`unhealthy: ${errorMessage(err)}\n`),
       );
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');

@@ -37,7 +37,8 @@ const URL_FORMS =
  */
 export function redisOptionsFromUrl(url: string): RedisOptions {
   const target = redisTargetFromUrl(url);
-  if (target.kind === 'cluster') throw new UsageError('--redis: a redis+cluster:// URL names a Redis Cluster, not one Redis');
+  if (target.kind === 'cluster')
+    throw new UsageError('--redis: a redis+cluster:// URL names a Redis Cluster, not one Redis');
   return target.options;
 }
 
@@ -49,14 +50,21 @@ export function redisTargetFromUrl(url: string): RedisTarget {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) return configFileTarget(url);
   if (scheme === 'file') return configFileTarget(fileURLToPath(url));
-  if (scheme === 'redis+cluster' || scheme === 'rediss+cluster' || scheme === 'redis+sentinel' || scheme === 'rediss+sentinel') {
+  if (
+    scheme === 'redis+cluster' ||
+    scheme === 'rediss+cluster' ||
+    scheme === 'redis+sentinel' ||
+    scheme === 'rediss+sentinel'
+  ) {
     return multiHostTarget(url, scheme);
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`--redis must be a URL such as redis://127.0.0.1:6379 or unix:///tmp/redis.sock (got "${redactRedisUrl(url)}"); forms: ${URL_FORMS}`);
+    throw new UsageError(
+      `--redis must be a URL such as redis://127.0.0.1:6379 or unix:///tmp/redis.sock (got "${redactRedisUrl(url)}"); forms: ${URL_FORMS}`,
+    );
   }
   const auth = {
     ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
@@ -66,7 +74,8 @@ export function redisTargetFromUrl(url: string): RedisTarget {
     case 'redis:':
     case 'rediss:': {
       const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
-      if (!Number.isInteger(db) || db < 0) throw new UsageError(`--redis: "${parsed.pathname.slice(1)}" is not a database number`);
+      if (!Number.isInteger(db) || db < 0)
+        throw new UsageError(`--redis: "${parsed.pathname.slice(1)}" is not a database number`);
       return {
         kind: 'single',
         options: {
@@ -81,7 +90,10 @@ export function redisTargetFromUrl(url: string): RedisTarget {
     case 'unix:':
     case 'redis+unix:': {
       const password = parsed.searchParams.get('password');
-      return { kind: 'single', options: { path: decodeURIComponent(parsed.pathname), ...auth, ...(password ? { password } : {}) } };
+      return {
+        kind: 'single',
+        options: { path: decodeURIComponent(parsed.pathname), ...auth, ...(password ? { password } : {}) },
+      };
     }
     default:
       throw new UsageError(`--redis: unsupported scheme "${parsed.protocol}" (use ${URL_FORMS})`);
@@ -129,16 +141,24 @@ function multiHostTarget(url: string, scheme: string): RedisTarget {
     .map((item) => parseHost(item, defaultPort));
   const what = cluster ? 'redis+cluster://' : 'redis+sentinel://';
   if (hosts.length === 0) {
-    throw new UsageError(`--redis: ${what} needs at least one host:port (e.g. ${cluster ? 'redis+cluster://10.0.0.1:6379,10.0.0.2:6379' : 'redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster'})`);
+    throw new UsageError(
+      `--redis: ${what} needs at least one host:port (e.g. ${cluster ? 'redis+cluster://10.0.0.1:6379,10.0.0.2:6379' : 'redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster'})`,
+    );
   }
   const params = new URLSearchParams(query);
   const tlsOptions = tls ? { tls: { servername: hosts[0]!.host } } : {};
   if (cluster) {
-    if (path !== '') throw new UsageError(`--redis: a redis+cluster:// URL takes no path (a cluster has only database 0; got "/${path}")`);
+    if (path !== '')
+      throw new UsageError(
+        `--redis: a redis+cluster:// URL takes no path (a cluster has only database 0; got "/${path}")`,
+      );
     return { kind: 'cluster', nodes: hosts, redisOptions: { ...auth, ...tlsOptions } };
   }
   const name = decode(path);
-  if (name === '') throw new UsageError('--redis: a redis+sentinel:// URL needs the master name as its path, e.g. redis+sentinel://10.0.0.1:26379/mymaster');
+  if (name === '')
+    throw new UsageError(
+      '--redis: a redis+sentinel:// URL needs the master name as its path, e.g. redis+sentinel://10.0.0.1:26379/mymaster',
+    );
   const dbText = params.get('db');
   const db = dbText === null ? 0 : Number(dbText);
   if (!Number.isInteger(db) || db < 0) throw new UsageError(`--redis: "${dbText}" is not a database number`);
@@ -177,7 +197,8 @@ function configFileTarget(path: string): RedisTarget {
     throw new UsageError(`--redis "${path}": not a URL (${URL_FORMS}), nor a readable JSON configuration file: ${why}`);
   }
   const fail = (what: string) => new UsageError(`--redis ${path}: ${what}`);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw fail('the file must hold a JSON object');
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw fail('the file must hold a JSON object');
   const entries = config as Record<string, unknown>;
   const text = (key: string): string | undefined => {
     const value = entries[key];
@@ -187,11 +208,18 @@ function configFileTarget(path: string): RedisTarget {
   };
   const hostsOf = (key: string, defaultPort: number): RedisHost[] => {
     const value = entries[key];
-    if (!Array.isArray(value) || value.length === 0) throw fail(`"${key}" must be a non-empty array of "host:port" strings or {"host", "port"} objects`);
+    if (!Array.isArray(value) || value.length === 0)
+      throw fail(`"${key}" must be a non-empty array of "host:port" strings or {"host", "port"} objects`);
     return value.map((item: unknown) => {
       if (typeof item === 'string') return parseHost(item, defaultPort);
       const { host, port } = (item ?? {}) as { host?: unknown; port?: unknown };
-      if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65_535) {
+      if (
+        typeof host !== 'string' ||
+        host === '' ||
+        !Number.isInteger(port) ||
+        (port as number) < 1 ||
+        (port as number) > 65_535
+      ) {
         throw fail(`"${key}" holds ${JSON.stringify(item)}, which is not {"host": "…", "port": 1-65535}`);
       }
       return { host, port: port as number };
@@ -199,21 +227,32 @@ function configFileTarget(path: string): RedisTarget {
   };
   const allowed = (keys: string[]) => {
     const unknown = Object.keys(entries).filter((key) => !keys.includes(key));
-    if (unknown.length > 0) throw fail(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} (known: ${keys.join(', ')})`);
+    if (unknown.length > 0)
+      throw fail(
+        `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} (known: ${keys.join(', ')})`,
+      );
   };
   const tls = entries.tls;
   if (tls !== undefined && typeof tls !== 'boolean') throw fail('"tls" must be true or false');
-  const auth = { ...(text('username') ? { username: text('username') } : {}), ...(text('password') ? { password: text('password') } : {}) };
+  const auth = {
+    ...(text('username') ? { username: text('username') } : {}),
+    ...(text('password') ? { password: text('password') } : {}),
+  };
   if ('url' in entries) {
     allowed(['url']);
     const url = text('url')!;
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || url.toLowerCase().startsWith('file:')) throw fail('"url" must be a redis://, rediss://, unix://, redis+cluster:// or redis+sentinel:// URL');
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || url.toLowerCase().startsWith('file:'))
+      throw fail('"url" must be a redis://, rediss://, unix://, redis+cluster:// or redis+sentinel:// URL');
     return redisTargetFromUrl(url);
   }
   if ('cluster' in entries) {
     allowed(['cluster', 'username', 'password', 'tls']);
     const nodes = hostsOf('cluster', 6379);
-    return { kind: 'cluster', nodes, redisOptions: { ...auth, ...(tls ? { tls: { servername: nodes[0]!.host } } : {}) } };
+    return {
+      kind: 'cluster',
+      nodes,
+      redisOptions: { ...auth, ...(tls ? { tls: { servername: nodes[0]!.host } } : {}) },
+    };
   }
   if ('sentinels' in entries) {
     allowed(['sentinels', 'name', 'username', 'password', 'sentinelUsername', 'sentinelPassword', 'db', 'tls']);
@@ -252,7 +291,8 @@ function parseHost(item: string, defaultPort: number): RedisHost {
   const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/.exec(item);
   if (!match) throw new UsageError(`--redis: "${item}" is not a host[:port]`);
   const port = match[2] === undefined ? defaultPort : Number(match[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`--redis: "${item}" has no valid port`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new UsageError(`--redis: "${item}" has no valid port`);
   return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
@@ -277,7 +317,9 @@ export function effectivePrefix(redis: RedisClient, prefix: string): string {
   const close = open === -1 ? -1 : prefix.indexOf('}', open + 1);
   if (open !== -1 && close > open + 1) return prefix;
   if (prefix.includes('{') || prefix.includes('}')) {
-    throw new UsageError(`--prefix "${prefix}": on a Redis Cluster the prefix must hold a non-empty hash tag such as "{logcluster}", or no braces at all (it is then wrapped in braces)`);
+    throw new UsageError(
+      `--prefix "${prefix}": on a Redis Cluster the prefix must hold a non-empty hash tag such as "{logcluster}", or no braces at all (it is then wrapped in braces)`,
+    );
   }
   return `{${prefix}}`;
 }
@@ -348,13 +390,21 @@ export async function connectRedis(url: string, options: ConnectRedisOptions): P
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new RedisUnavailableError(`cannot reach Redis at ${redactRedisUrl(url)} within ${timeoutMs / 1000} s${lastError ? `: ${errorMessage(lastError)}` : ''}`));
+        reject(
+          new RedisUnavailableError(
+            `cannot reach Redis at ${redactRedisUrl(url)} within ${timeoutMs / 1000} s${lastError ? `: ${errorMessage(lastError)}` : ''}`,
+          ),
+        );
       }, timeoutMs);
       const authFailure = (err: unknown) => {
         const code = redisErrorCode(err);
         if (code === 'WRONGPASS' || code === 'NOAUTH') {
           clearTimeout(timer);
-          reject(new RedisAuthError(`Redis at ${redactRedisUrl(url)} refused the credentials: ${errorMessage(err)}`, { cause: err }));
+          reject(
+            new RedisAuthError(`Redis at ${redactRedisUrl(url)} refused the credentials: ${errorMessage(err)}`, {
+              cause: err,
+            }),
+          );
         }
       };
       redis.on('error', authFailure);
@@ -378,7 +428,11 @@ export async function connectRedis(url: string, options: ConnectRedisOptions): P
  * Connects (see `connectRedis`) and works out the key prefix to use on that connection
  * (see `effectivePrefix`); a prefix that cannot be used closes the connection again.
  */
-export async function connectWithPrefix(url: string, prefix: string, options: ConnectRedisOptions): Promise<{ redis: RedisClient; prefix: string }> {
+export async function connectWithPrefix(
+  url: string,
+  prefix: string,
+  options: ConnectRedisOptions,
+): Promise<{ redis: RedisClient; prefix: string }> {
   const redis = await connectRedis(url, options);
   try {
     return { redis, prefix: effectivePrefix(redis, prefix) };

@@ -11,7 +11,15 @@ export function redisErrorCode(err: unknown): string | null {
   return /^([A-Z]+)\b/.exec(err.message)?.[1] ?? null;
 }
 
-const CONNECTION_LOST = [/Connection is closed/, /Command aborted due to connection close/, /ECONNRESET/, /EPIPE/, /ECONNREFUSED/, /ENOENT/, /socket hang up/];
+const CONNECTION_LOST = [
+  /Connection is closed/,
+  /Command aborted due to connection close/,
+  /ECONNRESET/,
+  /EPIPE/,
+  /ECONNREFUSED/,
+  /ENOENT/,
+  /socket hang up/,
+];
 
 /**
  * Whether a command failed because the connection went away (a Redis restart, say)

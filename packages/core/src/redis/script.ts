@@ -23,7 +23,11 @@ export class LuaScript {
     return this.load().source;
   }
 
-  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+  async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number | Buffer)[],
+  ): Promise<unknown> {
     const { source, sha } = this.load();
     try {
       return await redis.evalsha(sha, keys.length, ...keys, ...args);

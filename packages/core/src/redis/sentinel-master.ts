@@ -30,7 +30,12 @@ export async function sentinelStanding(redis: RedisClient, timeoutMs = 2_000): P
   const stream = (redis as Redis).stream as { remoteAddress?: string; remotePort?: number } | undefined;
   if (redis.status !== 'ready' || !stream?.remoteAddress || stream.remotePort === undefined) return 'unknown';
   if (master.port !== stream.remotePort) return 'moved';
-  const address = isIP(master.host) ? master.host : await lookup(master.host).then((found) => found.address, () => master.host);
+  const address = isIP(master.host)
+    ? master.host
+    : await lookup(master.host).then(
+        (found) => found.address,
+        () => master.host,
+      );
   return normalise(address) === normalise(stream.remoteAddress) ? 'current' : 'moved';
 }
 
@@ -40,7 +45,10 @@ function normalise(address: string): string {
 }
 
 /** The master's address and flags (`SENTINEL MASTER <name>`) from the first Sentinel that answers. */
-async function sentinelView(options: RedisOptions, timeoutMs: number): Promise<{ host: string; port: number; flags: string } | undefined> {
+async function sentinelView(
+  options: RedisOptions,
+  timeoutMs: number,
+): Promise<{ host: string; port: number; flags: string } | undefined> {
   for (const sentinel of options.sentinels ?? []) {
     const client = new Redis({
       host: sentinel.host ?? '127.0.0.1',
@@ -60,7 +68,8 @@ async function sentinelView(options: RedisOptions, timeoutMs: number): Promise<{
       await client.connect();
       const reply = (await client.call('SENTINEL', 'MASTER', options.name!)) as string[];
       const field = (name: string) => reply[reply.indexOf(name) + 1] ?? '';
-      if (reply.includes('ip') && reply.includes('port')) return { host: field('ip'), port: Number(field('port')), flags: field('flags') };
+      if (reply.includes('ip') && reply.includes('port'))
+        return { host: field('ip'), port: Number(field('port')), flags: field('flags') };
     } catch {
       // This Sentinel is unreachable or does not know the master: ask the next.
     } finally {

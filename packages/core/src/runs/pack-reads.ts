@@ -25,7 +25,7 @@ export async function readChunksInto(
   reads: readonly { job: StoredChunkRef; target: Uint8Array }[],
 ): Promise<(number | null)[]> {
   const plan: { key: string; target: Uint8Array; start?: number; chunks: number[] }[] = [];
-  for (let i = 0; i < reads.length; ) {
+  for (let i = 0; i < reads.length;) {
     const { job } = reads[i]!;
     const pack = packOf(job);
     const members = pack.last - pack.first + 1;

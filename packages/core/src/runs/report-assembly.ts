@@ -30,23 +30,29 @@ export function assembleReport(
     bytes: readCounter(counts[sourceField(s, 'bytes')]),
     lines: readCounter(counts[sourceField(s, 'lines')]),
     chunks: readCounter(counts[sourceField(s, 'chunks')]),
-    matches: matchCounts(patterns.map((spec) => spec.pattern), (p) => ({
-      lines: readCounter(counts[patternField(s, p, 'lines')]),
-      occurrences: readCounter(counts[patternField(s, p, 'occurrences')]),
-    })),
+    matches: matchCounts(
+      patterns.map((spec) => spec.pattern),
+      (p) => ({
+        lines: readCounter(counts[patternField(s, p, 'lines')]),
+        occurrences: readCounter(counts[patternField(s, p, 'occurrences')]),
+      }),
+    ),
     ...(patterns.length > 1 ? { any: { lines: readCounter(counts[anyField(s)]) } } : {}),
     deadLettered: (deadBySource.get(s) ?? []).sort((a, b) => a.byteOffset - b.byteOffset),
   }));
 
-  const totalMatches = matchCounts(patterns.map((spec) => spec.pattern), (p) => {
-    const total = emptyPatternCount();
-    for (const source of sources) {
-      const count = source.matches[patterns[p]!.pattern]!;
-      total.lines += count.lines;
-      total.occurrences += count.occurrences;
-    }
-    return total;
-  });
+  const totalMatches = matchCounts(
+    patterns.map((spec) => spec.pattern),
+    (p) => {
+      const total = emptyPatternCount();
+      for (const source of sources) {
+        const count = source.matches[patterns[p]!.pattern]!;
+        total.lines += count.lines;
+        total.occurrences += count.occurrences;
+      }
+      return total;
+    },
+  );
 
   const workers: Record<string, number> = {};
   for (const [field, value] of Object.entries(counts)) {
@@ -82,11 +88,18 @@ export function assembleReport(
  * Where a dead chunk read from shared storage starts: one past the lines of every chunk
  * before it in its source, as their workers counted them; null while any is unknown.
  */
-function firstLineOf(range: StoredDeadRange, chunkLines: Record<string, string>, deadRanges: StoredDeadRange[]): number | null {
+function firstLineOf(
+  range: StoredDeadRange,
+  chunkLines: Record<string, string>,
+  deadRanges: StoredDeadRange[],
+): number | null {
   let line = 1;
   for (let seq = 0; seq < range.seq; seq++) {
     const counted = chunkLines[`${range.source}.${seq}`];
-    const deadBefore = counted === undefined ? deadRanges.find((other) => other.source === range.source && other.seq === seq) : undefined;
+    const deadBefore =
+      counted === undefined
+        ? deadRanges.find((other) => other.source === range.source && other.seq === seq)
+        : undefined;
     const lines = counted !== undefined ? Number(counted) : (deadBefore?.lineCount ?? null);
     if (lines === null) return null;
     line += lines;

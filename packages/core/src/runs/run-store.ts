@@ -187,7 +187,10 @@ export class RunStore {
   async recordDeadLetter(
     job: ChunkJobData,
     reason: string,
-    { retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS, lineCount = null }: { retentionMs?: number; lineCount?: number | null } = {},
+    {
+      retentionMs = DEFAULT_DEAD_LETTER_RETENTION_MS,
+      lineCount = null,
+    }: { retentionMs?: number; lineCount?: number | null } = {},
   ): Promise<DeadLetterRecord> {
     return recordDeadLetter(this.context, job, reason, retentionMs, lineCount);
   }
@@ -196,7 +199,12 @@ export class RunStore {
    * Records a chunk Redis lost and nobody can enqueue again as dead-lettered, so that
    * the report lists its range instead of coming out short. False if Redis knows it.
    */
-  async recordLostChunk(runId: string, source: number, chunk: ChunkPlacement & { firstLine: number; lineCount: number }, reason: string): Promise<boolean> {
+  async recordLostChunk(
+    runId: string,
+    source: number,
+    chunk: ChunkPlacement & { firstLine: number; lineCount: number },
+    reason: string,
+  ): Promise<boolean> {
     return recordLostChunk(this.context, runId, source, chunk, reason);
   }
 
