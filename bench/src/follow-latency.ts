@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { closeRedis, connectRedis } from '@logcluster/core';
+import { closeRedis, connectRedis, patternField } from '@logcluster/core';
 
 export interface FollowLatency {
   linesPerSecond: number;
@@ -64,7 +64,7 @@ export async function measureFollowLatency(
         throw new Error(
           `follow: ${written.length - next} batches not counted 60 s after the last write (${counted} of ${total} lines)`,
         );
-      counted = Number((await redis.hget(countsKey, 's0:p0:l')) ?? 0);
+      counted = Number((await redis.hget(countsKey, patternField(0, 0, 'lines'))) ?? 0);
       const now = performance.now();
       while (next < written.length && written[next]!.total <= counted) latencies.push(now - written[next++]!.at);
       await new Promise((resolve) => setTimeout(resolve, POLL_EVERY_MS));

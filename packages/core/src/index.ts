@@ -100,6 +100,7 @@ export type {
   StoredChunkRef,
 } from './runs/chunk-records.js';
 export { DEFAULT_DEAD_LETTER_RETENTION_MS, RUN_ENDED_EVENTS, RunStore, newRunId } from './runs/run-store.js';
+export { patternField } from './runs/count-fields.js';
 export {
   DEAD_LETTER_QUEUE,
   type DeadChunkRef,

@@ -29,7 +29,7 @@ export interface DeadLetterRecord {
 export type ReplayReadiness = 'ready' | 'not-dead' | 'bytes-gone';
 
 /** What names a chunk's pack: its run, source and seq, and the pack its job data names, if any. */
-export type PackedChunk = Pick<ChunkJobData, 'runId' | 'source' | 'seq'> & { pack?: ChunkPack | undefined };
+type PackedChunk = Pick<ChunkJobData, 'runId' | 'source' | 'seq'> & { pack?: ChunkPack | undefined };
 
 /** The key of the pack that holds a stored chunk's bytes. */
 export function packKey(keys: RedisKeys, job: PackedChunk): string {
