@@ -10,3 +10,5 @@ export type { ChunkInsight } from './contract/chunk-findings.js';
 export { createInsightFinder } from './insight/chunk-insight.js';
 export type { ChunkInsightSpec } from './contract/insight-spec.js';
 export { DEFAULT_CHUNK_SIZE } from './chunking/chunk-size.js';
+export type { ChunkRecordSpec } from './contract/record-spec.js';
+export type { ChunkRecordFindings } from './contract/chunk-findings.js';

@@ -129,3 +129,18 @@ export {
 export { SERVE_DEFAULTS } from './config/serve-options.js';
 export { type Listening, listenHttp } from './http-listen.js';
 export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './metrics/metrics-server.js';
+export {
+  type BodyFormat,
+  type ChunkRecordSpec,
+  DEFAULT_MAX_KEYS,
+  EXACT_DISTINCT_PER_KEY,
+  EXACT_DISTINCT_TOTAL,
+  type Envelope,
+  MAX_KEY_BYTES,
+  type RecordFormat,
+  type RunRecordSpec,
+  type WhereClause,
+  type WhereOp,
+  chunkRecordSpec,
+} from './contract/record-spec.js';
+export type { ChunkDistinct, ChunkRecordFindings, ChunkRejects } from './contract/chunk-findings.js';

@@ -40,3 +40,42 @@ export interface TemplateTally {
   firstLine: number;
   lastLine: number;
 }
+
+/** Lines of a chunk rejected for one reason, with the first few of them (line numbers within the chunk). */
+export interface ChunkRejects {
+  reason: string;
+  lines: number;
+  examples: number[];
+}
+
+/** Examples kept per reject reason in a chunk, and in the report. */
+export const REJECT_EXAMPLES = 3;
+
+/** Distinct values of one `--count-distinct` field among a chunk's selected lines. */
+export interface ChunkDistinct {
+  total: string[];
+  /** With `--by`: per key (as in `groups`). */
+  byKey?: [key: string, values: string[]][];
+}
+
+/**
+ * What the fields of a chunk's lines gave, in runs with a record spec. The chunk's
+ * `matches` (and `any`) then count its selected lines only; its `lines` stay every line.
+ * lines = selected + filtered + the rejects' lines.
+ */
+export interface ChunkRecordFindings {
+  /** Lines that passed `--where`, `--since`/`--until` and `--schema`. */
+  selected: number;
+  /** Lines that `--where` or `--since`/`--until` left out. */
+  filtered: number;
+  /** Lines rejected, by reason: not a record of the format (with `--schema`), failing the schema, a field that is an object, a key too long. */
+  rejects: ChunkRejects[];
+  /**
+   * With `--by`: per key (the JSON text of its values in `by`'s order, null for a missing
+   * field: `["404"]`, `["api",null]`), `[lines, then per pattern: lines, occurrences]` of
+   * its selected lines.
+   */
+  groups?: [key: string, counts: number[]][];
+  /** With `--count-distinct`: per field, in the spec's order. */
+  distinct?: ChunkDistinct[];
+}

@@ -14,6 +14,7 @@ import {
 import { InvalidJobError } from '../errors.js';
 import type { ChunkInsightSpec } from './insight-spec.js';
 import type { PatternSpec } from './pattern-spec.js';
+import type { ChunkRecordSpec } from './record-spec.js';
 
 interface ChunkJobCommon {
   /** Contract version, so that a worker can refuse jobs it does not understand. */
@@ -36,6 +37,8 @@ interface ChunkJobCommon {
   any?: true;
   /** What to find beyond counts (windows, templates), when the run asks. */
   insight?: ChunkInsightSpec;
+  /** What to read from the lines' fields (keys, filters, distinct values), when the run asks. */
+  records?: ChunkRecordSpec;
 }
 
 /**
@@ -115,12 +118,46 @@ const insightShape = object({
   now: integer(),
 });
 
+const recordsShape = object({
+  format: object({
+    envelope: optional((value, path, problems) => {
+      if (value !== 'docker' && value !== 'cri') problems.push(`${path}: must be "docker" or "cri"`);
+    }),
+    body: (value, path, problems) => {
+      if (value !== 'text' && value !== 'json' && value !== 'logfmt')
+        problems.push(`${path}: must be "text", "json" or "logfmt"`);
+    },
+  }),
+  extract: optional(array(string())),
+  in: optional(string()),
+  by: optional(array(string(), { min: 1 })),
+  where: optional(
+    array(
+      object({
+        field: string(),
+        op: (value, path, problems) => {
+          if (!['=', '!=', '~', '>', '>=', '<', '<=', '?'].includes(value as string))
+            problems.push(`${path}: must be one of = != ~ > >= < <= ?`);
+        },
+        value: string(),
+      }),
+    ),
+  ),
+  since: optional(integer()),
+  until: optional(integer()),
+  timeFormat: optional(string()),
+  countDistinct: optional(array(string(), { min: 1 })),
+  schema: optional(anything),
+  now: integer(),
+});
+
 const run = {
   v: literal(1),
   runId: string({ pattern: RUN_ID_PATTERN }),
   patterns: array(patternSpecShape, { min: 1 }),
   any: optional(boolean),
   insight: optional(insightShape),
+  records: optional(recordsShape),
 };
 
 const storedChunkShape = object({ ...run, ...storedRef });
@@ -135,8 +172,8 @@ const batchShape = object({ ...run, chunks: array(anything, { min: 1, max: MAX_C
 
 /** A chunk inside a batch: the chunk's data without what the batch holds once for all its chunks. */
 export type ChunkRef =
-  | Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight'>
-  | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight'>;
+  | Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight' | 'records'>
+  | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight' | 'records'>;
 
 /**
  * The data of one queue job: one or more consecutive chunks of one source of a run.
@@ -149,6 +186,7 @@ export interface ChunkBatchJobData {
   patterns: PatternSpec[];
   any?: true;
   insight?: ChunkInsightSpec;
+  records?: ChunkRecordSpec;
   chunks: ChunkRef[];
 }
 
@@ -181,10 +219,18 @@ function checkPack(job: ChunkJobData, path = ''): void {
  */
 export function parseChunkBatch(data: unknown): ChunkJobData[] {
   check(data, batchShape);
-  const { v, runId, patterns, any, insight, chunks } = data as ChunkBatchJobData;
+  const { v, runId, patterns, any, insight, records, chunks } = data as ChunkBatchJobData;
   return chunks.map((ref, i) => {
     check(ref, hasPath(ref) ? fileRefShape : storedRefShape, `chunks.${i}`);
-    const job: ChunkJobData = { v, runId, patterns, ...(any ? { any } : {}), ...(insight ? { insight } : {}), ...ref };
+    const job: ChunkJobData = {
+      v,
+      runId,
+      patterns,
+      ...(any ? { any } : {}),
+      ...(insight ? { insight } : {}),
+      ...(records ? { records } : {}),
+      ...ref,
+    };
     checkPack(job, `chunks.${i}.`);
     return job;
   });
@@ -200,7 +246,8 @@ export function batchJobData(chunks: readonly ChunkJobData[]): ChunkBatchJobData
     patterns: first.patterns,
     ...(first.any ? { any: first.any } : {}),
     ...(first.insight ? { insight: first.insight } : {}),
-    chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, any: _a, insight: _i, ...ref }) => ref),
+    ...(first.records ? { records: first.records } : {}),
+    chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, any: _a, insight: _i, records: _r2, ...ref }) => ref),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ChunkInsight } from '../contract/chunk-findings.js';
+import type { ChunkInsight, ChunkRecordFindings } from '../contract/chunk-findings.js';
 
 /** Matches of one pattern: lines that match (grep -c) and non-overlapping matches (grep -o | wc -l). */
 export interface PatternCount {
@@ -18,6 +18,8 @@ export interface ChunkCounts {
   any?: number;
   /** Windows and message templates, when the run asks for them. */
   insight?: ChunkInsight;
+  /** What the lines' fields gave, when the run has a record spec; `matches` and `any` then count the selected lines only. */
+  records?: ChunkRecordFindings;
 }
 
 export function emptyPatternCount(): PatternCount {

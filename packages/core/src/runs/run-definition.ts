@@ -1,5 +1,6 @@
 import type { RunInsightSpec } from '../contract/insight-spec.js';
 import type { PatternSpec } from '../contract/pattern-spec.js';
+import type { RunRecordSpec } from '../contract/record-spec.js';
 
 /** What a run was asked to do; stored once when the run starts. */
 export interface RunDefinition {
@@ -8,4 +9,6 @@ export interface RunDefinition {
   sources: string[];
   /** Windows, spikes and top messages, when asked for (`--window`, `--top`). */
   insight?: RunInsightSpec;
+  /** Fields, keys, filters and distinct counts, when asked for (`--by`, `--where`, …). */
+  records?: RunRecordSpec;
 }
