@@ -5,7 +5,6 @@
  */
 import {
   DEFAULT_PREFIX,
-  LogclusterError,
   type RunInsightSpec,
   SUBMIT_DEFAULTS,
   type SubmitOptions,
@@ -18,33 +17,16 @@ import {
   createTimestampParser,
   formatBytes,
   formatWindowSize,
-  parseDuration,
   parsePositiveInt,
-  parseSize,
   resolveSubmitOptions,
   shellWord,
   regexSyntaxIn,
 } from '@logcluster/core';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
+import { commanderParser, durationArg, intArg, sizeArg } from './option-parsers.js';
+import type { FormatChoice } from './format-option.js';
 import type { FileFilter, PathSelection } from './path-expansion.js';
-
-/** Wraps a parser so that its `UsageError` reaches commander, which exits 2 with it. */
-export function commanderParser<T>(parse: (text: string) => T): (text: string) => T {
-  return (text) => {
-    try {
-      return parse(text);
-    } catch (err) {
-      if (err instanceof LogclusterError) throw new InvalidArgumentError(err.message);
-      throw err;
-    }
-  };
-}
-
-export const sizeArg = (name: string) => commanderParser((text) => parseSize(text, name));
-export const intArg = (name: string, min = 1) => commanderParser((text) => parsePositiveInt(text, name, { min }));
-/** A duration option; `unitRequired` refuses a bare number instead of reading it as ms (see `parseDuration`). */
-export const durationArg = (name: string, options: { unitRequired?: boolean } = {}) =>
-  commanderParser((text) => parseDuration(text, name, options));
+import { type RecordFlags, recordOptions, recordSpecFrom } from './record-options.js';
 
 /** `--redis` / `REDIS_URL`; without either, each command picks its default. */
 export const redisOption = () =>
@@ -164,6 +146,7 @@ export function analysisOptions(): Option[] {
       .default(SUBMIT_DEFAULTS.maxLineSize, formatBytes(SUBMIT_DEFAULTS.maxLineSize)),
     ...retryOptions(),
     ...insightOptions(),
+    ...recordOptions(),
     jsonOption(),
   ];
 }
@@ -181,7 +164,7 @@ export function insightOptions(): Option[] {
     ),
     new Option(
       '--time-format <format>',
-      `where the timestamp is, for formats not recognised by themselves: strftime-like, e.g. "%d/%m/%Y %H:%M:%S" (${TIME_FORMAT_FIELDS}; %y: 69-99 are 1969-1999)`,
+      `with --window, --since or --until: where the timestamp is, for formats not recognised by themselves: strftime-like, e.g. "%d/%m/%Y %H:%M:%S" (${TIME_FORMAT_FIELDS}; %y: 69-99 are 1969-1999)`,
     ),
     new Option(
       '--top <n>',
@@ -282,7 +265,8 @@ function filterOf(kind: FileFilter['kind']): (glob: string, previous: FileFilter
   return (glob, previous = []) => [...previous, { kind, glob }];
 }
 
-export interface AnalysisFlags {
+export interface AnalysisFlags extends RecordFlags {
+  format?: FormatChoice;
   pattern?: string[];
   sharedRoot?: string;
   regex?: boolean;
@@ -360,7 +344,9 @@ export function submitOptionsFrom(flags: AnalysisFlags): SubmitOptions {
     },
     SUBMIT_FLAG_NAMES,
   );
-  return { ...options, ...insightSpec(flags) };
+  const now = Date.now();
+  const records = recordSpecFrom(flags, flags.format?.input, now);
+  return { ...options, ...insightSpec(flags, now), ...(records ? { records } : {}) };
 }
 
 /**
@@ -391,14 +377,18 @@ export function pathSelection(flags: AnalysisFlags): PathSelection {
 }
 
 /** What the run finds beyond counts, if anything was asked for. */
-function insightSpec(flags: AnalysisFlags): { insight?: RunInsightSpec } {
-  if (flags.timeFormat !== undefined && flags.window === undefined)
-    throw new UsageError('--time-format needs --window');
+function insightSpec(flags: AnalysisFlags, now: number): { insight?: RunInsightSpec } {
+  if (
+    flags.timeFormat !== undefined &&
+    flags.window === undefined &&
+    flags.since === undefined &&
+    flags.until === undefined
+  )
+    throw new UsageError('--time-format needs --window, --since or --until');
   if (flags.hideZero === true && flags.window === undefined) throw new UsageError('--hide-zero needs --window');
-  if (flags.window === undefined && flags.top === undefined) return {};
-  const now = Date.now();
   // An invalid --time-format is a usage error now, not a failure of every chunk later.
   if (flags.timeFormat !== undefined) createTimestampParser({ timeFormat: flags.timeFormat, now });
+  if (flags.window === undefined && flags.top === undefined) return {};
   return {
     insight: {
       now,

@@ -13,7 +13,7 @@ import {
   workerOptions,
 } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
-import { type FormatChoice, formatOption } from './format-option.js';
+import { type FormatChoice, formatOption, tableFormatOption } from './format-option.js';
 import { type WaitTimeout, waitTimeoutOption } from './wait-timeout.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
 import {
@@ -182,7 +182,7 @@ function defineReport(program: Command, io: CommandIo, run: Run): void {
     .addOption(waitTimeoutOption('report'))
     .addOption(hideZeroOption())
     .addOption(jsonOption())
-    .addOption(formatOption())
+    .addOption(tableFormatOption())
     .action(run((runId: string, flags: ReportFlags) => reportCommand(runId, flags, io)));
 }
 

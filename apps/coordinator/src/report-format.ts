@@ -1,4 +1,6 @@
 import { formatInsight } from './insight-format.js';
+import { formatRecords } from './records-format.js';
+import { table } from './text-table.js';
 import type { HistogramOptions } from './window-histogram.js';
 import { type RunProgress, type RunReport, formatBytes } from '@logcluster/core';
 
@@ -50,6 +52,7 @@ export function formatReport(report: RunReport, options: HistogramOptions = {}):
       );
     }
   }
+  lines.push(...formatRecords(report));
   lines.push(...formatInsight(report, options));
   const workers = Object.entries(report.workers);
   if (workers.length > 0)
@@ -79,16 +82,6 @@ export function formatProgress(progress: RunProgress): string {
 function describePattern(spec: RunReport['patterns'][number]): string {
   const flags = `${spec.regex ? 'E' : ''}${spec.ignoreCase ? 'i' : ''}${spec.wholeWord ? 'w' : ''}${spec.wholeLine ? 'x' : ''}${spec.invert ? 'v' : ''}`;
   return flags ? `${spec.pattern} (-${flags})` : spec.pattern;
-}
-
-export function table(header: string[], rows: string[][], rightAligned: boolean[]): string[] {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const format = (row: string[]) =>
-    row
-      .map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [format(header), ...rows.map(format)];
 }
 
 export function formatDuration(ms: number): string {

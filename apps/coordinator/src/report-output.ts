@@ -26,19 +26,18 @@ export function reportOutput(
   flags: { json?: boolean | undefined; format?: FormatChoice | undefined; count?: boolean | undefined },
   namesShown = false,
 ): ReportOutput {
+  const table = flags.format?.table;
   if (flags.count) {
-    if (flags.format !== undefined)
+    if (table !== undefined)
       throw new UsageError(
-        `-c (--count) and --format ${flags.format.table} do not go together: each says how the report is printed`,
+        `-c (--count) and --format ${table} do not go together: each says how the report is printed`,
       );
     return { kind: 'grep-count', namesShown };
   }
-  if (flags.format === undefined) return flags.json ? 'json' : 'text';
+  if (table === undefined) return flags.json ? 'json' : 'text';
   if (flags.json)
-    throw new UsageError(
-      `--json and --format ${flags.format.table} do not go together: each says how the report is printed`,
-    );
-  return flags.format.table;
+    throw new UsageError(`--json and --format ${table} do not go together: each says how the report is printed`);
+  return table;
 }
 
 /**

@@ -17,6 +17,7 @@ export const REPORT_TABLE_COLUMNS = ['source', 'lines', 'bytes', 'pattern', 'mat
  * mark it that a file could not also be called.
  */
 export function formatReportTable(report: RunReport, format: TableFormat): string {
+  if (report.groups) return formatKeyTable(report, report.groups, format);
   const rows = report.sources.flatMap((source) =>
     report.patterns.map(({ pattern }) => {
       const count = Object.hasOwn(source.matches, pattern) ? source.matches[pattern]! : { lines: 0, occurrences: 0 };
@@ -31,4 +32,57 @@ export function formatReportTable(report: RunReport, format: TableFormat): strin
     }),
   );
   return delimitedText([REPORT_TABLE_COLUMNS, ...rows], format);
+}
+
+/**
+ * With `--by`, the whole key table: a header `row,<by fields…>,lines,pattern,
+ * matching_lines,occurrences` (then `distinct_<field>,distinct_<field>_exact` per
+ * `--count-distinct` field), one row per key and pattern in the report's order, then
+ * the `others` row (`row` says which; its key cells are empty). A missing field's value
+ * (the key null) is an empty cell.
+ */
+function formatKeyTable(report: RunReport, groups: NonNullable<RunReport['groups']>, format: TableFormat): string {
+  const distinctFields = Object.keys(report.totals.distinct ?? {});
+  const header = [
+    'row',
+    ...groups.by,
+    'lines',
+    'pattern',
+    'matching_lines',
+    'occurrences',
+    ...distinctFields.flatMap((field) => [`distinct_${field}`, `distinct_${field}_exact`]),
+  ];
+  type Row = Pick<NonNullable<RunReport['groups']>['keys'][number], 'lines' | 'matches' | 'distinct'>;
+  const rowsOf = (kind: string, key: string[], item: Row) =>
+    report.patterns.map(({ pattern }) => {
+      const count = Object.hasOwn(item.matches, pattern) ? item.matches[pattern]! : { lines: 0, occurrences: 0 };
+      return [
+        kind,
+        ...key,
+        String(item.lines),
+        pattern,
+        String(count.lines),
+        String(count.occurrences),
+        ...distinctFields.flatMap((field) => {
+          const distinct = item.distinct?.[field];
+          return distinct ? [String(distinct.count), String(distinct.exact)] : ['', ''];
+        }),
+      ];
+    });
+  const rows = groups.keys.flatMap((item) =>
+    rowsOf(
+      'key',
+      item.key.map((value) => value ?? ''),
+      item,
+    ),
+  );
+  if (groups.others.keys > 0 || groups.others.lines > 0)
+    rows.push(
+      ...rowsOf(
+        'others',
+        groups.by.map(() => ''),
+        groups.others,
+      ),
+    );
+  return delimitedText([header, ...rows], format);
 }

@@ -104,7 +104,7 @@ export class RunRepair {
     const { runId, definition, jobOptions } = this.run;
     const plan = this.plans[source]!;
     const input = this.inputs[source]!;
-    let job: ChunkJobData = chunkJob(runId, source, plan, place, definition.patterns, definition.insight);
+    let job: ChunkJobData = chunkJob(runId, source, plan, place, definition);
     if (plan.kind === 'file') {
       // Workers read it from shared storage: only its record and its job can be missing.
       if (!known) await this.store.storeChunk(runId, source, { ...place, lineCount: null });

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
-import type { ChunkJobData, PatternSpec, RunInsightSpec } from '@logcluster/core';
-import { UsageError, chunkInsightSpec } from '@logcluster/core';
+import type { ChunkJobData, RunDefinition } from '@logcluster/core';
+import { UsageError, chunkInsightSpec, chunkRecordSpec } from '@logcluster/core';
 import type { ChunkPlace } from './enqueued-chunks.js';
 import type { Input } from './inputs.js';
 
@@ -38,8 +38,7 @@ export function chunkJob(
   source: number,
   plan: SourcePlan,
   place: ChunkPlace,
-  patterns: PatternSpec[],
-  insight?: RunInsightSpec,
+  { patterns, insight, records }: Pick<RunDefinition, 'patterns' | 'insight' | 'records'>,
 ): ChunkJobData {
   const common = {
     v: 1 as const,
@@ -51,6 +50,7 @@ export function chunkJob(
     patterns,
     ...(patterns.length > 1 ? { any: true as const } : {}),
     ...(insight ? { insight: chunkInsightSpec(insight) } : {}),
+    ...(records ? { records: chunkRecordSpec(records) } : {}),
   };
   return plan.kind === 'file'
     ? { ...common, path: plan.path }

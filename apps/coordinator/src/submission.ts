@@ -109,6 +109,7 @@ export class Submission {
       patterns: options.patterns,
       sources: inputs.map((input) => input.name),
       ...(options.insight ? { insight: options.insight } : {}),
+      ...(options.records ? { records: options.records } : {}),
     };
     const plans = await planSources(inputs, options.sharedRoot);
     const restarts = new RedisRestartDetector(redis, store.keys.runs());
@@ -158,7 +159,7 @@ export class Submission {
           this.enqueued.add(source, place);
           await this.hold(source, {
             place,
-            job: chunkJob(this.runId, source, plan, place, this.options.patterns, this.options.insight),
+            job: chunkJob(this.runId, source, plan, place, this.options),
             parts,
           });
           this.throwIfFailed();

@@ -9,7 +9,7 @@ import {
   shellWord,
 } from '@logcluster/core';
 import { Option } from 'commander';
-import { commanderParser } from './cli-options.js';
+import { commanderParser } from './option-parsers.js';
 
 /** `--wait-timeout`, as given (for messages) and in ms. */
 export interface WaitTimeout {

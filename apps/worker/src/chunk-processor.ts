@@ -242,7 +242,8 @@ export class ChunkProcessor {
         all[i]!.status === 'fulfilled' && (all[i] as PromiseFulfilledResult<string>).value === 'read' ? [i] : [],
       );
       if (present.length === 0) return new Map<number, Promise<Counted>>();
-      const { patterns, insight } = jobs[0]!;
+      const { patterns, insight, records } = jobs[0]!;
+      const beyond = { insight, records };
       try {
         const counts =
           present.length === jobs.length
@@ -251,12 +252,12 @@ export class ChunkProcessor {
                 ends,
                 jobs.map((job) => job.lineCount),
                 patterns,
-                insight,
+                beyond,
               )
             : await this.pool.countMany(
                 present.map((i) => ({ bytes: places[i]!, lines: jobs[i]!.lineCount })),
                 patterns,
-                insight,
+                beyond,
               );
         return new Map(present.map((i, at) => [i, Promise.resolve<Counted>(counts[at]!)]));
       } catch (err) {
@@ -281,7 +282,7 @@ export class ChunkProcessor {
     const [length] = await this.store.readChunksInto([{ job, target: bytes }]);
     const checked = await this.checkBytes(job, length ?? null);
     if (checked !== 'read') return checked;
-    return this.pool.count(bytes, job.lineCount, job.patterns, job.insight);
+    return this.pool.count(bytes, job.lineCount, job.patterns, job);
   }
 
   /** Whether the chunk's bytes were read whole (`length` is what Redis held, null if nothing); or why there are none. */
@@ -323,7 +324,7 @@ export class ChunkProcessor {
           jobs.map((job) => job.byteLength),
           file.size,
           jobs[0]!.patterns,
-          jobs[0]!.insight,
+          jobs[0]!,
         );
       } catch (err) {
         if (!(err instanceof TaskTimeoutError) || jobs.length === 1) throw err;
@@ -339,7 +340,7 @@ export class ChunkProcessor {
   private async countFileChunk(job: FileChunkJob): Promise<ChunkCounts> {
     const file = await this.storage.open(job.path);
     try {
-      return await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, job.patterns, job.insight);
+      return await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, job.patterns, job);
     } finally {
       await file.close();
     }

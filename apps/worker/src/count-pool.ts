@@ -1,13 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import {
-  ChunkIntegrityError,
-  type ChunkCounts,
-  type ChunkInsightSpec,
-  type PatternSpec,
-  TaskTimeoutError,
-} from '@logcluster/core';
+import { ChunkIntegrityError, type ChunkCounts, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
 import { Piscina } from 'piscina';
-import type { CountResult, CountTask, TaskClock } from './count-task.js';
+import type { BeyondCounts, CountResult, CountTask, TaskClock } from './count-task.js';
 
 // Worker threads need compiled JavaScript on Node 20: the built task, resolved through
 // the package's exports so that it is found from src/ (tests), dist/ and a bundle alike.
@@ -46,9 +40,9 @@ export class CountPool {
     bytes: Uint8Array,
     lines: number,
     patterns: PatternSpec[],
-    insight?: ChunkInsightSpec,
+    beyond: BeyondCounts = {},
   ): Promise<ChunkCounts> {
-    const [counts] = await this.countMany([{ bytes, lines }], patterns, insight);
+    const [counts] = await this.countMany([{ bytes, lines }], patterns, beyond);
     return counts!;
   }
 
@@ -62,7 +56,7 @@ export class CountPool {
   async countMany(
     chunks: readonly { bytes: Uint8Array; lines: number }[],
     patterns: PatternSpec[],
-    insight?: ChunkInsightSpec,
+    beyond: BeyondCounts = {},
   ): Promise<ChunkCounts[]> {
     const whole = chunks.length === 1 ? chunks[0]!.bytes : null;
     if (
@@ -71,7 +65,7 @@ export class CountPool {
       whole.byteLength === whole.buffer.byteLength &&
       whole.buffer instanceof ArrayBuffer
     ) {
-      return this.countJoined(whole.buffer, [whole.length], [chunks[0]!.lines], patterns, insight);
+      return this.countJoined(whole.buffer, [whole.length], [chunks[0]!.lines], patterns, beyond);
     }
     const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
     let end = 0;
@@ -84,7 +78,7 @@ export class CountPool {
       ends,
       chunks.map((chunk) => chunk.lines),
       patterns,
-      insight,
+      beyond,
     );
   }
 
@@ -97,9 +91,9 @@ export class CountPool {
     ends: number[],
     lines: number[],
     patterns: PatternSpec[],
-    insight?: ChunkInsightSpec,
+    beyond: BeyondCounts = {},
   ): Promise<ChunkCounts[]> {
-    return this.run({ kind: 'bytes', bytes: buffer, ends, lines, patterns, ...(insight ? { insight } : {}) }, [buffer]);
+    return this.run({ kind: 'bytes', bytes: buffer, ends, lines, patterns, ...definedOf(beyond) }, [buffer]);
   }
 
   /** Counts a range of an open file, which the thread reads itself; also its lines. */
@@ -109,9 +103,9 @@ export class CountPool {
     length: number,
     fileSize: number,
     patterns: PatternSpec[],
-    insight?: ChunkInsightSpec,
+    beyond: BeyondCounts = {},
   ): Promise<ChunkCounts> {
-    const [counts] = await this.countFileRanges(fd, offset, [length], fileSize, patterns, insight);
+    const [counts] = await this.countFileRanges(fd, offset, [length], fileSize, patterns, beyond);
     return counts!;
   }
 
@@ -122,9 +116,9 @@ export class CountPool {
     lengths: number[],
     fileSize: number,
     patterns: PatternSpec[],
-    insight?: ChunkInsightSpec,
+    beyond: BeyondCounts = {},
   ): Promise<ChunkCounts[]> {
-    return this.run({ kind: 'file', fd, offset, lengths, fileSize, patterns, ...(insight ? { insight } : {}) }, []);
+    return this.run({ kind: 'file', fd, offset, lengths, fileSize, patterns, ...definedOf(beyond) }, []);
   }
 
   private async run(task: CountTask, transferList: ArrayBuffer[]): Promise<ChunkCounts[]> {
@@ -180,4 +174,12 @@ export class CountPool {
   close({ force = false } = {}): Promise<void> {
     return (this.closing ??= force ? this.pool.destroy() : this.pool.close());
   }
+}
+
+/** The parts of a spec that are given: a task carries no undefined fields. */
+function definedOf(beyond: BeyondCounts): BeyondCounts {
+  return {
+    ...(beyond.insight ? { insight: beyond.insight } : {}),
+    ...(beyond.records ? { records: beyond.records } : {}),
+  };
 }

@@ -7,15 +7,23 @@ import {
   type ChunkCounter,
   type ChunkCounts,
   type ChunkInsightSpec,
+  type ChunkRecordSpec,
   CountingWorkspace,
   DEFAULT_CHUNK_SIZE,
   type PatternSpec,
   createChunkCounter,
   createInsightFinder,
+  createRecordPass,
 } from '@logcluster/core/counting';
 
+/** What a run asks of a chunk beyond its counts: windows and templates, and what its lines' fields give. */
+export interface BeyondCounts {
+  insight?: ChunkInsightSpec;
+  records?: ChunkRecordSpec;
+}
+
 export type CountTask =
-  | {
+  | ({
       kind: 'bytes';
       /** Chunks' bytes, end to end, transferred (not copied) from the main thread. */
       bytes: ArrayBuffer;
@@ -24,9 +32,8 @@ export type CountTask =
       /** Their lines, counted by the coordinator when it cut them. */
       lines: number[];
       patterns: PatternSpec[];
-      insight?: ChunkInsightSpec;
-    }
-  | {
+    } & BeyondCounts)
+  | ({
       kind: 'file';
       /** An open descriptor of the file (threads share the process's descriptors). */
       fd: number;
@@ -36,8 +43,7 @@ export type CountTask =
       lengths: number[];
       fileSize: number;
       patterns: PatternSpec[];
-      insight?: ChunkInsightSpec;
-    };
+    } & BeyondCounts);
 
 /** What every task carries besides its kind: where the thread stamps the time it started (ms since the epoch, a BigInt64). */
 export interface TaskClock {
@@ -77,7 +83,10 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
   workspace ??= new CountingWorkspace();
   const plain = counterFor(task.patterns, workspace);
-  const counter = task.insight ? withInsight(plain, task.patterns, task.insight) : plain;
+  // Windows and templates are found among every line (the insight of selected lines only
+  // is not done yet); the record pass then makes the counts those of the selected lines.
+  const withFindings = task.insight ? withInsight(plain, task.patterns, task.insight) : plain;
+  const counter = task.records ? recordsCounter(withFindings, plain, task.patterns, task.records) : withFindings;
   if (task.kind === 'bytes') {
     // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
     const placed = workspace.place(new Uint8Array(task.bytes));
@@ -127,6 +136,32 @@ function withInsight(counter: ChunkCounter, patterns: PatternSpec[], spec: Chunk
     );
     return counts;
   };
+}
+
+const MAX_CACHED_RECORD_PASSES = 8;
+const recordPasses = new Map<string, ReturnType<typeof createRecordPass>>();
+
+/**
+ * Counts (with `counter`), then reads the fields of the chunk's lines: the counts become
+ * those of its selected lines, with their keys and distinct values (`plain`, the run's
+ * counter, is what the pass asks about single lines). A pass (a compiled schema, its
+ * regexes) is made once per run spec and kept, as compiled patterns are.
+ */
+function recordsCounter(
+  counter: ChunkCounter,
+  plain: ChunkCounter,
+  patterns: PatternSpec[],
+  spec: ChunkRecordSpec,
+): ChunkCounter {
+  const key = JSON.stringify([patterns, spec]);
+  let pass = recordPasses.get(key);
+  if (pass === undefined) {
+    if (recordPasses.size >= MAX_CACHED_RECORD_PASSES) recordPasses.clear();
+    pass = createRecordPass(spec, patterns, plain);
+    recordPasses.set(key, pass);
+  }
+  const read = pass;
+  return (bytes, knownLines) => read(bytes, counter(bytes, knownLines));
 }
 
 function counterFor(patterns: PatternSpec[], workspace: CountingWorkspace): ChunkCounter {

@@ -24,3 +24,4 @@ export {
 export { type NetnsHost, type NetnsNetwork, NO_NETNS_ENV, createNetnsNetwork, netnsUnavailable } from './netns.js';
 export { BACKTRACKING_REGEX, BACKTRACKING_REGEX_FOR_GREP } from './backtracking.js';
 export { type UntilOptions, sleep, until } from './polling.js';
+export * from './structured-logs.js';

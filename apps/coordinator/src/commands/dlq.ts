@@ -8,7 +8,8 @@ import {
 } from '@logcluster/core';
 import type { CommandIo } from '../command-io.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
-import { lineRange, table } from '../report-format.js';
+import { lineRange } from '../report-format.js';
+import { table } from '../text-table.js';
 import { type StoreFlags, withStore } from '../store-session.js';
 
 export type DlqFlags = StoreFlags & { run?: string; all?: boolean; limit?: number };

@@ -4,7 +4,8 @@ import { type CommandIo, unlessAborted } from '../command-io.js';
 import { type StoreFlags, withStore } from '../store-session.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import type { FormatChoice } from '../format-option.js';
-import { describePatterns, formatDuration, formatProgress, someOf, table } from '../report-format.js';
+import { describePatterns, formatDuration, formatProgress, someOf } from '../report-format.js';
+import { table } from '../text-table.js';
 import { printReport, reportOutput } from '../report-output.js';
 import { type WaitTimeout, stillRunningMessage } from '../wait-timeout.js';
 

@@ -3,6 +3,7 @@ import { DEFAULT_MAX_LINE_SIZE } from '../chunking/chunker.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS } from '../contract/queues.js';
 import { InvalidOptionError } from '../errors.js';
 import { DEFAULT_SPIKE_RULE, type RunInsightSpec } from '../contract/insight-spec.js';
+import type { RunRecordSpec } from '../contract/record-spec.js';
 import type { PatternSpec } from '../contract/pattern-spec.js';
 import { validatePatterns } from '../matching/pattern.js';
 import { formatBytes } from '../units.js';
@@ -21,6 +22,8 @@ export interface SubmitOptions {
   backoffMs: number;
   /** Windows, spikes, top messages (`--window`, `--top`). */
   insight?: RunInsightSpec;
+  /** Fields, keys, filters, distinct counts (`--format`, `--by`, `--where`, …). */
+  records?: RunRecordSpec;
   /** Following a live source: every chunk is enqueued as soon as it is cut, not held to fill a job. */
   follow?: boolean;
 }
@@ -71,6 +74,7 @@ export function resolveSubmitOptions(
     attempts: given.attempts ?? SUBMIT_DEFAULTS.attempts,
     backoffMs: given.backoffMs ?? SUBMIT_DEFAULTS.backoffMs,
     ...(given.insight !== undefined ? { insight: given.insight } : {}),
+    ...(given.records !== undefined ? { records: given.records } : {}),
     ...(given.follow !== undefined ? { follow: given.follow } : {}),
   };
   checkIntegers(options, ['chunkSize', 'maxLineSize', 'maxInFlightBytes', 'attempts'], name);

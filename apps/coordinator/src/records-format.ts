@@ -1,0 +1,137 @@
+import type { RunReport } from '@logcluster/core';
+import { table } from './text-table.js';
+
+/** Rows of a key table shown to people; the rest are summed in the last row. */
+export const SHOWN_KEYS = 20;
+
+type Groups = NonNullable<RunReport['groups']>;
+type KeyRow = Groups['keys'][number];
+
+/**
+ * The human form of what the lines' fields gave: which lines were selected, the rejects
+ * by reason, and per pattern the keys with the most matching lines (at most
+ * `SHOWN_KEYS`, then one row for all the others, exact). Empty for a run without them.
+ */
+export function formatRecords(report: RunReport): string[] {
+  const lines: string[] = [];
+  const { totals } = report;
+  if (totals.selectedLines !== undefined) {
+    const filtered = totals.lines - totals.selectedLines - (report.rejected?.lines ?? 0);
+    lines.push(
+      '',
+      `selected ${count(totals.selectedLines)} of ${count(totals.lines)} lines` +
+        (filtered > 0 || report.rejected?.lines
+          ? `: ${count(filtered)} filtered out, ${count(report.rejected?.lines ?? 0)} rejected`
+          : ''),
+    );
+  }
+  if (report.rejected && report.rejected.lines > 0) {
+    lines.push(`rejected (${count(report.rejected.lines)} lines):`);
+    const rows = report.rejected.reasons.map((reason) => [
+      reason.reason,
+      count(reason.lines),
+      reason.examples.map((example) => `${example.source}:${example.line}`).join(', '),
+    ]);
+    lines.push(
+      ...table(
+        ['  REASON', 'LINES', 'E.G.'],
+        rows.map((row) => [`  ${row[0]}`, row[1]!, row[2]!]),
+        [false, true, false],
+      ),
+    );
+  }
+  if (totals.distinct) {
+    for (const [field, distinct] of Object.entries(totals.distinct))
+      lines.push(
+        `distinct ${field}: ${distinct.exact ? '' : '~'}${count(distinct.count)}${distinct.exact ? '' : ' (estimate)'}`,
+      );
+  }
+  if (report.groups) lines.push(...formatGroups(report, report.groups));
+  return lines;
+}
+
+function formatGroups(report: RunReport, groups: Groups): string[] {
+  const lines: string[] = [];
+  const keyCount = `${groups.distinctKeysExact ? '' : '~'}${count(groups.distinctKeys)} distinct keys${groups.distinctKeysExact ? '' : ' (estimate)'}`;
+  const inTable =
+    groups.others.keys > 0 ? `; ${count(groups.keys.length)} in the table, the others summed (--max-keys)` : '';
+  lines.push('', `by ${groups.by.join(', ')}: ${keyCount}${inTable}`);
+  const distinctFields = Object.keys(groups.keys[0]?.distinct ?? groups.others.distinct ?? {});
+  // With -v the lines counted are those that do not match.
+  const inverted = report.patterns.some((spec) => spec.invert === true);
+  for (const spec of report.patterns) {
+    const matchesOf = (row: Pick<KeyRow, 'matches'>) => row.matches[spec.pattern] ?? { lines: 0, occurrences: 0 };
+    const ranked = [...groups.keys].sort(
+      (a, b) => matchesOf(b).lines - matchesOf(a).lines || b.lines - a.lines || compareKeys(a.key, b.key),
+    );
+    const shown = ranked.slice(0, SHOWN_KEYS);
+    const rest = ranked.slice(SHOWN_KEYS);
+    const header = [
+      ...groups.by.map((field) => field.toUpperCase()),
+      'LINES',
+      inverted ? 'NON-MATCHING' : 'MATCHING',
+      'OCCURRENCES',
+      ...distinctFields.map((field) => `DISTINCT ${field.toUpperCase()}`),
+    ];
+    const row = (key: string[], item: { lines: number; matches: KeyRow['matches']; distinct?: KeyRow['distinct'] }) => [
+      ...key,
+      count(item.lines),
+      count(matchesOf(item).lines),
+      count(matchesOf(item).occurrences),
+      ...distinctFields.map((field) => {
+        const distinct = item.distinct?.[field];
+        return distinct ? `${distinct.exact ? '' : '~'}${count(distinct.count)}` : '–';
+      }),
+    ];
+    const rows = shown.map((item) => row(item.key.map(keyCell), item));
+    const otherKeys = rest.length + groups.others.keys;
+    if (otherKeys > 0) {
+      const others = {
+        lines: groups.others.lines + rest.reduce((sum, item) => sum + item.lines, 0),
+        matches: {
+          [spec.pattern]: {
+            lines: matchesOf(groups.others).lines + rest.reduce((sum, item) => sum + matchesOf(item).lines, 0),
+            occurrences:
+              matchesOf(groups.others).occurrences + rest.reduce((sum, item) => sum + matchesOf(item).occurrences, 0),
+          },
+        },
+      };
+      const label = `(${groups.others.keys > 0 && !groups.distinctKeysExact ? '~' : ''}${count(otherKeys)} other keys)`;
+      rows.push(
+        row([label, ...groups.by.slice(1).map(() => '')], others).map((cell, i) =>
+          i >= header.length - distinctFields.length ? '–' : cell,
+        ),
+      );
+    }
+    lines.push(
+      '',
+      `${spec.pattern}${report.patterns.length > 1 ? '' : ''} — keys with the most ${inverted ? 'non-matching' : 'matching'} lines:`,
+    );
+    lines.push(
+      ...table(
+        header,
+        rows,
+        header.map((_, i) => i >= groups.by.length),
+      ),
+    );
+  }
+  return lines;
+}
+
+/** A key's value as a cell: `(null)` for a missing field, `""` for an empty one. */
+function keyCell(value: string | null): string {
+  if (value === null) return '(null)';
+  if (value === '') return '""';
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f]/.test(value) ? JSON.stringify(value) : value;
+}
+
+function compareKeys(a: (string | null)[], b: (string | null)[]): number {
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
