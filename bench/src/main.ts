@@ -9,6 +9,8 @@
  *   --scaling 1,2,4     worker processes for the scaling measurement ("" to skip)
  *   --follow 50000,10   submit --follow on a file growing at 50,000 lines/s for 10 s: latency from
  *                       a line's write to its count, p50/p99 ("" to skip)
+ *   --structured 256MiB size of the JSON and access logs of the per-key rows (--by, --where,
+ *                       --extract), and Redis's memory for 1M distinct keys ("" to skip)
  *   --data-dir <dir>    where the generated logs are kept between runs (default: tmpdir)
  *   --out <file>        the results as JSON (default: bench-results/bench-<time>.json)
  */
@@ -22,7 +24,8 @@ import { type PatternSpec, type RunReport, createChunkCounter, formatBytes, pars
 import { CountingWorkspace } from '@logcluster/core/counting';
 import { type FollowLatency, measureFollowLatency } from './follow-latency.js';
 import { type Measured, measure, median } from './measure.js';
-import { usedMemoryPeak } from './redis-memory.js';
+import { redisMemory, usedMemoryPeak } from './redis-memory.js';
+import { distinctKeyMemory, structuredRows } from './structured-rows.js';
 import { writeSyntheticLog } from './synthetic-logs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +37,7 @@ interface Options {
   memorySizes: number[];
   scaling: number[];
   follow: [linesPerSecond: number, seconds: number] | null;
+  structured: number | null;
   dataDir: string;
   out: string;
 }
@@ -66,6 +70,8 @@ function parseOptions(argv: string[]): Options {
       value('--follow', '50000,10') === ''
         ? null
         : (list(value('--follow', '50000,10')).map(Number) as [number, number]),
+    structured:
+      value('--structured', '256MiB') === '' ? null : parseSize(value('--structured', '256MiB'), '--structured'),
     dataDir: value('--data-dir', tmpdir()),
     out: value('--out', join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
   };
@@ -283,6 +289,21 @@ async function main(): Promise<void> {
     );
   }
 
+  let distinctKeys: Awaited<ReturnType<typeof distinctKeyMemory>> | null = null;
+  if (options.structured !== null) {
+    const context = {
+      dataDir: options.dataDir,
+      rounds: options.rounds,
+      bin: BIN,
+      size: options.structured,
+      withCluster: <T>(workers: number, use: (url: string) => Promise<T>) =>
+        withCluster(workers, [], (redis) => use(redis.url)),
+      redisMemory,
+    };
+    for (const row of await structuredRows(context)) add(row);
+    distinctKeys = await distinctKeyMemory(context);
+  }
+
   let follow: FollowLatency | null = null;
   if (options.follow) {
     const [rate, seconds] = options.follow;
@@ -331,6 +352,7 @@ async function main(): Promise<void> {
     rounds: options.rounds,
     rows,
     memory,
+    distinctKeys,
     follow,
   };
   await mkdir(dirname(options.out), { recursive: true });
@@ -351,6 +373,11 @@ async function main(): Promise<void> {
     lines.push(
       `memory at ${label}, highest of ${m.runs.length}: coordinator peak RSS ${formatBytes(m.coordinatorPeakRssBytes)} (${range(m, 'coordinatorPeakRssBytes')}), ` +
         `Redis used_memory_peak ${formatBytes(m.redisUsedMemoryPeakBytes)} (${range(m, 'redisUsedMemoryPeakBytes')})`,
+    );
+  }
+  for (const [label, figures] of Object.entries(distinctKeys ?? {})) {
+    lines.push(
+      `Redis memory, 1M distinct keys, ${label}: the finished run keeps ${formatBytes(figures.keptBytes)}, peak ${formatBytes(figures.peakBytes)} over idle`,
     );
   }
   if (follow) {

@@ -9,3 +9,15 @@ export async function usedMemoryPeak(url: string): Promise<number> {
     client.disconnect();
   }
 }
+
+/** Redis's `used_memory` and `used_memory_peak`, in bytes. */
+export async function redisMemory(url: string): Promise<{ used: number; peak: number }> {
+  const client = await connectRedis(url, { connectionName: 'bench' });
+  try {
+    const info = await client.info('memory');
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    return { used: field('used_memory'), peak: field('used_memory_peak') };
+  } finally {
+    client.disconnect();
+  }
+}
