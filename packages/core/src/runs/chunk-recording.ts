@@ -210,12 +210,7 @@ function insightJson(job: ChunkJobData, found: ChunkCounts): string {
  * only some of a chunk's new keys, those with the most lines get it. (No spreading into
  * push: a chunk's values can be more arguments than a call takes.)
  */
-function pushRecordArgs(
-  args: (string | number)[],
-  found: ChunkCounts,
-  patterns: number,
-  distinctFields: number,
-): void {
+function pushRecordArgs(args: (string | number)[], found: ChunkCounts, patterns: number, distinctFields: number): void {
   const width = 1 + 2 * patterns;
   const groups = [...(found.records?.groups ?? [])].sort((a, b) => (b[1][0] ?? 0) - (a[1][0] ?? 0));
   args.push(groups.length);

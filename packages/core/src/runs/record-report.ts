@@ -24,32 +24,34 @@ export function assembleGroups(
   distinct: readonly StoredDistinct[],
 ): GroupsReport {
   const fields = spec.countDistinct ?? [];
-  const keys: (GroupRow & { text: string })[] = Object.entries(table).map(([text, packed]) => {
-    const figures = packed.split(' ').map(Number);
-    return {
-      text,
+  const rows: { text: string; row: GroupRow }[] = [];
+  for (const text in table) {
+    const figures = table[text]!.split(' ');
+    const row: GroupRow = {
       key: JSON.parse(text) as (string | null)[],
-      lines: figures[0] ?? 0,
-      matches: matchCounts([...patterns], (p) => ({
-        lines: figures[1 + 2 * p] ?? 0,
-        occurrences: figures[2 + 2 * p] ?? 0,
+      lines: Number(figures[0] ?? 0),
+      matches: matchCounts(patterns, (p) => ({
+        lines: Number(figures[1 + 2 * p] ?? 0),
+        occurrences: Number(figures[2 + 2 * p] ?? 0),
       })),
-      ...(fields.length > 0 ? { distinct: distinctCounts(fields, distinct, text) } : {}),
     };
-  });
+    if (fields.length > 0) row.distinct = distinctCounts(fields, distinct, text);
+    rows.push({ text, row });
+  }
   // Compared as JSON text, by code unit: the same order on every machine and locale.
-  keys.sort((a, b) => b.lines - a.lines || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  rows.sort((a, b) => b.row.lines - a.row.lines || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  const keys = rows.map(({ row }) => row);
   const others = othersFields(patterns.length).map((field) => readCounter(counts[field]));
   const othersLines = others[0] ?? 0;
   return {
     by: spec.by ?? [],
     distinctKeys: keys.length + othersKeys,
     distinctKeysExact: othersKeys === 0 && othersLines === 0,
-    keys: keys.map(({ text: _text, ...row }) => row),
+    keys,
     others: {
       keys: othersKeys,
       lines: othersLines,
-      matches: matchCounts([...patterns], (p) => ({
+      matches: matchCounts(patterns, (p) => ({
         lines: others[1 + 2 * p] ?? 0,
         occurrences: others[2 + 2 * p] ?? 0,
       })),

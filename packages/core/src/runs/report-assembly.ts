@@ -1,15 +1,7 @@
 import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
 import type { StoredDeadRange } from '../contract/dead-range.js';
 import { chunkStarts } from './chunk-starts.js';
-import {
-  RunCounter,
-  anyField,
-  patternField,
-  readCounter,
-  recordField,
-  sourceField,
-  workerOf,
-} from './count-fields.js';
+import { RunCounter, anyField, patternField, readCounter, recordField, sourceField, workerOf } from './count-fields.js';
 import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
 import type { RunDefinition } from './run-definition.js';
 
@@ -110,7 +102,7 @@ export function assembleReport(
   };
 }
 
-export function matchCounts(names: string[], countOf: (index: number) => PatternCount): MatchCounts {
+export function matchCounts(names: readonly string[], countOf: (index: number) => PatternCount): MatchCounts {
   const counts: MatchCounts = {};
   names.forEach((name, index) => setOwn(counts, name, countOf(index)));
   return counts;
@@ -118,7 +110,9 @@ export function matchCounts(names: string[], countOf: (index: number) => Pattern
 
 /** Sets an own property whatever the key: assigning `__proto__` would set the prototype instead. */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // A plain assignment keeps the object fast (a report may hold a table of many keys).
+  if (key !== '__proto__') target[key] = value;
+  else Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {
