@@ -40,7 +40,7 @@ RUN npm run build \
  && test -f apps/coordinator/dist/logcluster.cjs.codecache \
  && test -f apps/worker/dist/count-task.bundle.cjs \
  && test -f packages/core/dist/wasm/kernel.wasm \
- && test -f packages/core/dist/runs/lua/recordResults-8.lua
+ && test -f packages/core/dist/runs/lua/recordResults-10.lua
 
 # Production dependencies only (bullmq, ioredis, piscina, commander, regjsparser, …).
 # The CLI bundle still loads piscina from node_modules, and resolves

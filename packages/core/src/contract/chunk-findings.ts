@@ -31,6 +31,11 @@ export interface ChunkInsight {
   };
   /** Per pattern: templates of its matching lines, and lines beyond the template bound. */
   templates?: { tallies: [string, TemplateTally][]; overflow: number }[];
+  /**
+   * The chunk's rejected lines by reason (ChunkRecordFindings.rejects), kept here by the
+   * run so that the report places their examples in line order as it places templates.
+   */
+  rejects?: ChunkRejects[];
 }
 
 /** One template's tally within some lines. `firstLine`/`lastLine` are line numbers as the caller gives them. */

@@ -45,6 +45,32 @@ export class RedisKeys {
     return `${this.prefix}:run:${runId}:insight`;
   }
 
+  /**
+   * Hash: a run's per-key table (`--by`): key (the JSON text of its values) → its counters
+   * packed as `lines p0lines p0occurrences p1lines …` (space-separated). At most the run's
+   * `maxKeys` fields (lua/includes/mergeGroups.lua says why every row is exact).
+   */
+  groups(runId: string): string {
+    return `${this.prefix}:run:${runId}:groups`;
+  }
+
+  /** HyperLogLog of the keys that went to the `others` row (the table was full when they were first seen). */
+  groupsOthers(runId: string): string {
+    return `${this.prefix}:run:${runId}:groups:others`;
+  }
+
+  /**
+   * The distinct values of `--count-distinct` field `field` (its index in the spec) among
+   * a run's selected lines, each a SET while small and a HyperLogLog once past its bound:
+   * `total` (all lines), `others` (the lines of keys in the `others` row), `counts` (a
+   * hash: `t`, `o` and each key of the table → its count, `~` before an estimate), and
+   * `perKey`, the prefix that a key's JSON text completes (the scripts build those names).
+   */
+  distinct(runId: string, field: number): { total: string; others: string; counts: string; perKey: string } {
+    const base = `${this.prefix}:run:${runId}:distinct:${field}`;
+    return { total: `${base}:t`, others: `${base}:o`, counts: `${base}:n`, perKey: `${base}:k:` };
+  }
+
   /** Hash: `<run>|<pattern>|<window start>` of every spike recorded, so that each is counted once. */
   spikesSeen(): string {
     return `${this.prefix}:spikes:seen`;

@@ -29,11 +29,14 @@ export class LuaScript {
     args: readonly (string | number | Buffer)[],
   ): Promise<unknown> {
     const { source, sha } = this.load();
+    // One array, not spread into the call: a chunk's distinct values can be more
+    // arguments than a JavaScript call takes.
+    const all = [...keys, ...args].map((arg) => (typeof arg === 'number' ? String(arg) : arg));
     try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      return await redis.evalsha(sha, keys.length, all);
     } catch (err) {
       if (redisErrorCode(err) !== 'NOSCRIPT') throw err;
-      return redis.eval(source, keys.length, ...keys, ...args);
+      return redis.eval(source, keys.length, all);
     }
   }
 

@@ -9,7 +9,8 @@ import {
   asState,
   packKey,
 } from './chunk-records.js';
-import { anyField, patternField, sourceField, workerField } from './count-fields.js';
+import { EXACT_DISTINCT_PER_KEY, EXACT_DISTINCT_TOTAL } from '../contract/record-spec.js';
+import { anyField, othersFields, patternField, recordField, sourceField, workerField } from './count-fields.js';
 import {
   RecordCode,
   chunkScriptKeys,
@@ -117,9 +118,19 @@ export async function recordResults(
 ): Promise<RecordResult[]> {
   if (jobs.length === 0) return [];
   const { runId } = jobs[0]!;
-  // The fifth key, a chunk's pack, is unused here: the packs follow the insight hash.
+  // The fifth key, a chunk's pack, is unused here: the packs follow the per-key table's keys.
   const unusedPack = packKey(keys, { runId, source: 0, seq: 0 });
-  const scriptKeys = [...chunkScriptKeys(keys, runId, unusedPack), keys.insight(runId)];
+  const scriptKeys = [
+    ...chunkScriptKeys(keys, runId, unusedPack),
+    keys.insight(runId),
+    keys.groups(runId),
+    keys.groupsOthers(runId),
+  ];
+  const patterns = jobs[0]!.patterns.length;
+  const distinctFields = Math.max(
+    jobs[0]!.records?.countDistinct?.length ?? 0,
+    ...counts.map((found) => found.records?.distinct?.length ?? 0),
+  );
   const packs = new Map<string, number>();
   const packArgs: (string | number)[] = [];
   const chunkArgs: (string | number)[] = [];
@@ -139,9 +150,6 @@ export async function recordResults(
     const increments = countIncrements(job.source, found);
     // Nobody counted the lines of a chunk read from shared storage before this worker.
     const countedHere = isFileChunk(job) ? found.lines : '';
-    // Where the chunk starts is the job's to say (a chunk on shared storage: nobody knows yet).
-    const firstLine = isFileChunk(job) ? null : job.firstLine;
-    const insight = found.insight ? JSON.stringify({ ...found.insight, firstLine }) : '';
     chunkArgs.push(
       chunkId(job),
       job.byteLength,
@@ -150,16 +158,81 @@ export async function recordResults(
       packIndex,
       increments.length / 2,
       ...increments,
-      insight,
+      insightJson(job, found),
     );
+    pushRecordArgs(chunkArgs, found, patterns, distinctFields);
   });
-  const runArgs = [workerField(workerId), keys.runEvents(runId), jobs.length, retentionMs, packs.size];
+  const distinctNames = Array.from({ length: distinctFields }, (_, f) => {
+    const names = keys.distinct(runId, f);
+    return [names.total, names.others, names.counts, names.perKey];
+  }).flat();
+  const runArgs = [
+    workerField(workerId),
+    keys.runEvents(runId),
+    jobs.length,
+    retentionMs,
+    packs.size,
+    1 + 2 * patterns,
+    distinctFields,
+    EXACT_DISTINCT_PER_KEY,
+    EXACT_DISTINCT_TOTAL,
+    ...othersFields(patterns),
+    ...distinctNames,
+  ];
   const reply = await recordResultsScript.run(redis, scriptKeys, [...runArgs, ...packArgs, ...chunkArgs]);
   const replies = replyList(recordResultsScript, reply, jobs.length);
   return replies.map((result) => {
     const [code, generation] = codeAndGeneration(recordResultsScript, result);
     return { outcome: recordOutcome(recordResultsScript, code), revivedGeneration: generation };
   });
+}
+
+/**
+ * What the run keeps of a chunk in its insight hash: its insight, and its rejects (whose
+ * examples the report places in line order as it places templates); '' when neither.
+ */
+function insightJson(job: ChunkJobData, found: ChunkCounts): string {
+  const rejects = found.records?.rejects ?? [];
+  if (!found.insight && rejects.length === 0) return '';
+  // Where the chunk starts is the job's to say (a chunk on shared storage: nobody knows yet).
+  const firstLine = isFileChunk(job) ? null : job.firstLine;
+  return JSON.stringify({
+    ...(found.insight ?? { lines: found.lines }),
+    firstLine,
+    ...(rejects.length > 0 ? { rejects } : {}),
+  });
+}
+
+/**
+ * Appends a chunk's keys and distinct values to `args` as recordResults-10.lua reads
+ * them: g, then g keys each with its 1 + 2 × patterns counters; then per distinct field
+ * its values in total, and per key. Keys go heaviest first: when the table has room for
+ * only some of a chunk's new keys, those with the most lines get it. (No spreading into
+ * push: a chunk's values can be more arguments than a call takes.)
+ */
+function pushRecordArgs(args: (string | number)[], found: ChunkCounts, patterns: number, distinctFields: number): void {
+  const width = 1 + 2 * patterns;
+  const groups = [...(found.records?.groups ?? [])].sort((a, b) => (b[1][0] ?? 0) - (a[1][0] ?? 0));
+  args.push(groups.length);
+  for (const [key, figures] of groups) {
+    if (figures.length !== width) {
+      throw new Error(`a key of a chunk has ${figures.length} counters, not ${width} (lines, then per pattern 2)`);
+    }
+    args.push(key);
+    for (const figure of figures) args.push(figure);
+  }
+  for (let f = 0; f < distinctFields; f++) {
+    const distinct = found.records?.distinct?.[f];
+    const total = distinct?.total ?? [];
+    const byKey = distinct?.byKey ?? [];
+    args.push(total.length);
+    for (const value of total) args.push(value);
+    args.push(byKey.length);
+    for (const [key, values] of byKey) {
+      args.push(key, values.length);
+      for (const value of values) args.push(value);
+    }
+  }
 }
 
 /** A chunk's counts as field/increment pairs of the counts hash; counters that stay at 0 are left out. */
@@ -170,6 +243,13 @@ function countIncrements(source: number, counts: ChunkCounts): (string | number)
     if (match.occurrences > 0) increments.push(patternField(source, pattern, 'occurrences'), match.occurrences);
   });
   if (counts.any !== undefined && counts.any > 0) increments.push(anyField(source), counts.any);
+  const records = counts.records;
+  if (records) {
+    const rejected = records.rejects.reduce((total, reject) => total + reject.lines, 0);
+    if (records.selected > 0) increments.push(recordField(source, 'selected'), records.selected);
+    if (records.filtered > 0) increments.push(recordField(source, 'filtered'), records.filtered);
+    if (rejected > 0) increments.push(recordField(source, 'rejected'), rejected);
+  }
   return increments;
 }
 

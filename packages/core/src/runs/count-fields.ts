@@ -5,6 +5,8 @@
  *   settledBytes                      bytes no longer in flight
  *   s<i>:p<j>:l|o                     lines / occurrences that pattern j matched in source i
  *   s<i>:any                          lines any pattern selects (several patterns)
+ *   s<i>:sel|flt|rej                  lines selected / filtered out / rejected (runs with a record spec)
+ *   o:l, o:p<j>:l|o                   the `others` row of the per-key table: lines, and per pattern
  *   w:<worker>                        chunks each worker counted
  * The scripts in lua/ take the names of the per-source, per-pattern and per-worker fields
  * in ARGV; the run-wide ones (RunCounter) they spell as here, which run-store.test.ts pins.
@@ -26,6 +28,21 @@ export function patternField(source: number, pattern: number, counter: 'lines' |
 /** The lines of a source that any of several patterns selects. */
 export function anyField(source: number): string {
   return `s${source}:any`;
+}
+
+/** What the lines' fields did to a source's lines (runs with a record spec): selected, filtered out, rejected. */
+export function recordField(source: number, counter: 'selected' | 'filtered' | 'rejected'): string {
+  return `s${source}:${counter === 'selected' ? 'sel' : counter === 'filtered' ? 'flt' : 'rej'}`;
+}
+
+/**
+ * The fields of the per-key table's `others` row, in the order of a key's counters
+ * (ChunkRecordFindings.groups): lines, then per pattern lines and occurrences.
+ */
+export function othersFields(patterns: number): string[] {
+  const fields = ['o:l'];
+  for (let p = 0; p < patterns; p++) fields.push(`o:p${p}:l`, `o:p${p}:o`);
+  return fields;
 }
 
 const WORKER = 'w:';

@@ -1,6 +1,7 @@
 import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
 import type { StoredDeadRange } from '../contract/dead-range.js';
-import { RunCounter, anyField, patternField, readCounter, sourceField, workerOf } from './count-fields.js';
+import { chunkStarts } from './chunk-starts.js';
+import { RunCounter, anyField, patternField, readCounter, recordField, sourceField, workerOf } from './count-fields.js';
 import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
 import type { RunDefinition } from './run-definition.js';
 
@@ -18,12 +19,15 @@ export function assembleReport(
   const definition = JSON.parse(run.definition ?? '{}') as RunDefinition;
   const patterns = definition.patterns ?? [];
   const deadRanges = Object.values(dead).map((json) => JSON.parse(json) as StoredDeadRange);
+  const deadLines = new Map(deadRanges.map((range) => [`${range.source}.${range.seq}`, range.lineCount]));
+  const startOf = chunkStarts(chunkLines, (source, seq) => deadLines.get(`${source}.${seq}`) ?? null);
   const deadBySource = new Map<number, DeadLetteredRange[]>();
   for (const stored of deadRanges) {
-    const { source, seq: _seq, ...range } = stored;
-    if (range.firstLine === null) range.firstLine = firstLineOf(stored, chunkLines, deadRanges);
+    const { source, seq, ...range } = stored;
+    if (range.firstLine === null) range.firstLine = startOf(source, seq);
     deadBySource.set(source, [...(deadBySource.get(source) ?? []), range]);
   }
+  const records = definition.records !== undefined;
 
   const sources: SourceReport[] = (definition.sources ?? []).map((name, s) => ({
     name,
@@ -38,6 +42,13 @@ export function assembleReport(
       }),
     ),
     ...(patterns.length > 1 ? { any: { lines: readCounter(counts[anyField(s)]) } } : {}),
+    ...(records
+      ? {
+          selectedLines: readCounter(counts[recordField(s, 'selected')]),
+          filteredLines: readCounter(counts[recordField(s, 'filtered')]),
+          rejectedLines: readCounter(counts[recordField(s, 'rejected')]),
+        }
+      : {}),
     deadLettered: (deadBySource.get(s) ?? []).sort((a, b) => a.byteOffset - b.byteOffset),
   }));
 
@@ -74,6 +85,13 @@ export function assembleReport(
       chunksDeadLettered: readCounter(counts[RunCounter.dead]),
       matches: totalMatches,
       ...(patterns.length > 1 ? { any: { lines: sum(sources, (source) => source.any?.lines ?? 0) } } : {}),
+      ...(records
+        ? {
+            selectedLines: sum(sources, (source) => source.selectedLines ?? 0),
+            filteredLines: sum(sources, (source) => source.filteredLines ?? 0),
+            rejectedLines: sum(sources, (source) => source.rejectedLines ?? 0),
+          }
+        : {}),
     },
     sources,
     workers,
@@ -84,38 +102,17 @@ export function assembleReport(
   };
 }
 
-/**
- * Where a dead chunk read from shared storage starts: one past the lines of every chunk
- * before it in its source, as their workers counted them; null while any is unknown.
- */
-function firstLineOf(
-  range: StoredDeadRange,
-  chunkLines: Record<string, string>,
-  deadRanges: StoredDeadRange[],
-): number | null {
-  let line = 1;
-  for (let seq = 0; seq < range.seq; seq++) {
-    const counted = chunkLines[`${range.source}.${seq}`];
-    const deadBefore =
-      counted === undefined
-        ? deadRanges.find((other) => other.source === range.source && other.seq === seq)
-        : undefined;
-    const lines = counted !== undefined ? Number(counted) : (deadBefore?.lineCount ?? null);
-    if (lines === null) return null;
-    line += lines;
-  }
-  return line;
-}
-
-function matchCounts(names: string[], countOf: (index: number) => PatternCount): MatchCounts {
+export function matchCounts(names: readonly string[], countOf: (index: number) => PatternCount): MatchCounts {
   const counts: MatchCounts = {};
   names.forEach((name, index) => setOwn(counts, name, countOf(index)));
   return counts;
 }
 
 /** Sets an own property whatever the key: assigning `__proto__` would set the prototype instead. */
-function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  // A plain assignment keeps the object fast (a report may hold a table of many keys).
+  if (key !== '__proto__') target[key] = value;
+  else Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

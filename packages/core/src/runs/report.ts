@@ -29,7 +29,54 @@ export interface SourceReport {
   matches: MatchCounts;
   /** With several patterns: the lines that match at least one (with -v: none), as grep -c -e … -e … counts them. */
   any?: { lines: number };
+  /** In a run with a record spec: lines selected, filtered out (`--where`, `--since`/`--until`) and rejected; they add up to `lines`. */
+  selectedLines?: number;
+  filteredLines?: number;
+  rejectedLines?: number;
   deadLettered: DeadLetteredRange[];
+}
+
+/** A `--count-distinct` field's count of distinct values: exact up to its bound (record-spec.ts), else an estimate. */
+export interface DistinctCount {
+  count: number;
+  exact: boolean;
+}
+
+/** Per `--count-distinct` field, by its name. */
+export type DistinctCounts = Record<string, DistinctCount>;
+
+/** One row of the per-key table: a key (the values of `by`'s fields, null for a missing one) and its exact counts. */
+export interface GroupRow {
+  key: (string | null)[];
+  lines: number;
+  matches: MatchCounts;
+  distinct?: DistinctCounts;
+}
+
+/**
+ * `groups` (`--by`): the table's keys (at most `--max-keys`, each exact), sorted by lines
+ * descending then by key (their JSON text); the keys past the bound add up in `others`
+ * (exact sums; `others.keys` is an estimate). `distinctKeys` = the table's keys +
+ * `others.keys`, exact only when `others` is empty.
+ */
+export interface GroupsReport {
+  by: string[];
+  distinctKeys: number;
+  distinctKeysExact: boolean;
+  keys: GroupRow[];
+  others: { keys: number; lines: number; matches: MatchCounts; distinct?: DistinctCounts };
+}
+
+/** Where a rejected line is: its source's name and line (null while the lines before its chunk are not all counted). */
+export interface LineRef {
+  source: string;
+  line: number | null;
+}
+
+/** `rejected`: lines rejected, per reason (most lines first) with the first few in line order. */
+export interface RejectedReport {
+  lines: number;
+  reasons: { reason: string; lines: number; examples: LineRef[] }[];
 }
 
 /**
@@ -49,8 +96,18 @@ export interface RunReport extends InsightReport {
     matches: MatchCounts;
     /** With several patterns: the lines that match at least one (with -v: none). */
     any?: { lines: number };
+    /** In a run with a record spec: lines = selectedLines + filteredLines + rejectedLines. */
+    selectedLines?: number;
+    filteredLines?: number;
+    rejectedLines?: number;
+    /** `--count-distinct`: per field, its distinct values among the selected lines. */
+    distinct?: DistinctCounts;
   };
   sources: SourceReport[];
+  /** The per-key table (`--by`). */
+  groups?: GroupsReport;
+  /** Rejected lines, in a run with a record spec. */
+  rejected?: RejectedReport;
   /** Worker id → chunks it counted. */
   workers: Record<string, number>;
   startedAt: string;

@@ -7,6 +7,8 @@ import type { StoredDeadRange } from '../contract/dead-range.js';
 import { RunCounter, readCounter } from './count-fields.js';
 import type { RunProgress, RunReport, RunStatus } from './report.js';
 import { assembleReport } from './report-assembly.js';
+import { type StoredDistinct, assembleGroups, assembleRejected, totalDistinct } from './record-report.js';
+import { chunkStarts } from './chunk-starts.js';
 import type { RunDefinition } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
 
@@ -40,19 +42,35 @@ export async function readStatus({ redis, keys }: RunStoreContext, runId: string
 }
 
 export async function readReport({ redis, keys }: RunStoreContext, runId: string): Promise<RunReport> {
-  const [run, counts, dead] = await Promise.all([
-    redis.hgetall(keys.run(runId)),
-    redis.hgetall(keys.counts(runId)),
-    redis.hgetall(keys.deadLetters(runId)),
-  ]);
+  const run = await redis.hgetall(keys.run(runId));
   if (!run.runId) throw runNotFound(keys, runId);
-  // Chunks read from shared storage: their line counts place dead ones in the source.
-  const needLines = Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null);
   const definition = JSON.parse(run.definition ?? '{}') as RunDefinition;
-  const lines = needLines || definition.insight?.top !== undefined ? await redis.hgetall(keys.chunkLines(runId)) : {};
+  const records = definition.records;
+  const distinctFields = records?.countDistinct?.length ?? 0;
+  // One transaction: a report taken while chunks are recorded agrees with itself (its
+  // table adds up to its totals, its rejects to `rejected.lines`).
+  const wantLines = definition.insight?.top !== undefined || records !== undefined;
+  const wantChunks = definition.insight !== undefined || records !== undefined;
+  const multi = redis.multi().hgetall(keys.counts(runId)).hgetall(keys.deadLetters(runId));
+  if (wantLines) multi.hgetall(keys.chunkLines(runId));
+  if (wantChunks) multi.hgetall(keys.insight(runId));
+  if (records?.by) multi.hgetall(keys.groups(runId)).pfcount(keys.groupsOthers(runId));
+  for (let f = 0; f < distinctFields; f++) multi.hgetall(keys.distinct(runId, f).counts);
+  const results = checkTransaction(await multi.exec());
+  let at = 0;
+  const next = <T>() => results[at++] as T;
+  const counts = next<Record<string, string>>();
+  const dead = next<Record<string, string>>();
+  let lines = wantLines ? next<Record<string, string>>() : {};
+  const found = wantChunks ? next<Record<string, string>>() : {};
+  const table = records?.by ? next<Record<string, string>>() : {};
+  const othersKeys = records?.by ? next<number>() : 0;
+  const distinct = Array.from({ length: distinctFields }, () => next<StoredDistinct>());
+  // Chunks read from shared storage: their line counts place dead ones in the source.
+  if (!wantLines && Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null)) {
+    lines = await redis.hgetall(keys.chunkLines(runId));
+  }
   const report = assembleReport(run, counts, dead, Date.now(), lines);
-  if (!definition.insight) return report;
-  const found = await redis.hgetall(keys.insight(runId));
   const chunks = Object.entries(found).map(([id, json]) => {
     const [source, seq] = id.split('.').map(Number) as [number, number];
     return { source, seq, insight: JSON.parse(json) as ChunkInsight };
@@ -64,11 +82,20 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
       return [`${range.source}.${range.seq}`, range.lineCount] as const;
     }),
   );
-  const patterns = definition.patterns.map((spec) => spec.pattern);
-  const insight = assembleInsight(definition.insight, patterns, definition.sources, chunks, (source, seq) => {
+  const countedOrDead = (source: number, seq: number) => {
     const counted = lines[`${source}.${seq}`];
     return counted !== undefined ? Number(counted) : (deadLines.get(`${source}.${seq}`) ?? null);
-  });
+  };
+  const patterns = definition.patterns.map((spec) => spec.pattern);
+  if (records) {
+    const totalsDistinct = totalDistinct(records, distinct);
+    if (totalsDistinct) report.totals.distinct = totalsDistinct;
+    if (records.by) report.groups = assembleGroups(records, patterns, table, counts, othersKeys, distinct);
+    const startOf = chunkStarts(lines, (source, seq) => deadLines.get(`${source}.${seq}`) ?? null);
+    report.rejected = assembleRejected(report.totals.rejectedLines ?? 0, definition.sources, chunks, startOf);
+  }
+  if (!definition.insight) return report;
+  const insight = assembleInsight(definition.insight, patterns, definition.sources, chunks, countedOrDead);
   return { ...report, ...insight };
 }
 

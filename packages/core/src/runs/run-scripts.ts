@@ -31,7 +31,7 @@ function runScript(name: string, keys: number): LuaScript {
 }
 
 export const storeChunksScript = runScript('storeChunks', 4);
-export const recordResultsScript = runScript('recordResults', 8);
+export const recordResultsScript = runScript('recordResults', 10);
 export const recordDeadLetterScript = runScript('recordDeadLetter', 7);
 export const recordLostChunkScript = runScript('recordLostChunk', 7);
 export const sealRunScript = runScript('sealRun', 2);

@@ -77,16 +77,15 @@ export class RunStore {
   /** Writes the run's record unless it is there: how a run lost in a Redis restart comes back. */
   async ensureRun(runId: string, definition: RunDefinition, startedAt: number): Promise<void> {
     const key = this.keys.run(runId);
-    checkTransaction(
-      await this.redis
-        .multi()
-        .hsetnx(key, 'runId', runId)
-        .hsetnx(key, 'status', 'running')
-        .hsetnx(key, 'definition', JSON.stringify(definition))
-        .hsetnx(key, 'startedAt', startedAt)
-        .zadd(this.keys.runs(), 'NX', startedAt, runId)
-        .exec(),
-    );
+    const multi = this.redis
+      .multi()
+      .hsetnx(key, 'runId', runId)
+      .hsetnx(key, 'status', 'running')
+      .hsetnx(key, 'definition', JSON.stringify(definition))
+      .hsetnx(key, 'startedAt', startedAt);
+    // The bound of the per-key table, where recordResults-10.lua reads it.
+    if (definition.records?.by) multi.hsetnx(key, 'maxKeys', definition.records.maxKeys);
+    checkTransaction(await multi.zadd(this.keys.runs(), 'NX', startedAt, runId).exec());
   }
 
   /**

@@ -4,9 +4,12 @@
   dead-lettered here: its coordinator enqueues it again. Then each pack that held a
   chunk recorded here is deleted if all its chunks are counted, or given the retention
   if the rest are dead-lettered (a replayed chunk's pack, kept while it ran).
+  In a run with a record spec, a chunk's keys (--by) and distinct values
+  (--count-distinct) are merged into the run's in the same step that marks it done, so a
+  second delivery adds nothing (includes/mergeGroups.lua, includes/distinctValues.lua).
 
   KEYS
-    1 run hash
+    1 run hash (its `maxKeys` field bounds the per-key table)
     2 counts hash
     3 chunk-state hash
     4 dead-letter hash
@@ -14,13 +17,26 @@
     6 dead-letter generations hash
     7 chunk-lines hash
     8 insight hash
-    9… the packs
+    9 per-key table hash (RedisKeys.groups)
+    10 HyperLogLog of the keys in the table's `others` row (RedisKeys.groupsOthers)
+    11… the packs
+  Besides, per --count-distinct field, the keys named in ARGV (RedisKeys.distinct), and
+  one SET or HyperLogLog per key of the table whose name the script builds: the field's
+  per-key prefix followed by the key's JSON text. All start with the run's prefix-based
+  names (on a Redis Cluster the prefix is a hash tag: one slot).
   ARGV
     1 the worker's field in the counts hash (count-fields.ts)
     2 event channel
     3 number of chunks
     4 how long to keep a pack with dead-lettered chunks (ms)
     5 number of packs
+    6 w, the counters of a key: 1 + 2 x patterns (lines, then per pattern lines, occurrences)
+    7 d, the number of --count-distinct fields
+    8 distinct values counted exactly per key (EXACT_DISTINCT_PER_KEY)
+    9 distinct values counted exactly in total and in `others` (EXACT_DISTINCT_TOTAL)
+    then the w fields of the `others` row in the counts hash (count-fields.ts)
+    then per distinct field: its total set, its others set, its counts hash, its per-key
+      prefix (RedisKeys.distinct)
     then per pack: its source, first and last chunk
     then per chunk:
       its id
@@ -30,29 +46,80 @@
       its source's lines field in the counts hash (count-fields.ts)
       its pack (1… in the order above; 0 for a chunk read from shared storage)
       n, followed by n field/increment pairs for the counts hash (count-fields.ts)
-      its insight as JSON ('' when the run asks for none)
+      its insight and rejects as JSON ('' when it has neither)
+      g, followed by g keys, each its JSON text and its w counters
+      per distinct field (d of them): t, followed by t values (of all its selected
+        lines); then b, followed by b keys, each its JSON text, k, and k values
   Returns per chunk {RecordCode, g}:
     {RECORDED, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
     {DUPLICATE, 0} if it had been counted already, {RUN_MISSING, 0} if the run is gone,
     {CHUNK_UNKNOWN, 0} if the run does not know the chunk, {RUN_FAILED, 0} if the run
     failed (nobody will count the pack's other chunks: it is dropped, or given the
     retention if it holds a dead-lettered chunk).
-  Adds to the counts hash: done, dead, settledBytes (count-fields.ts) and the fields above.
+  Adds to the counts hash: done, dead, settledBytes (count-fields.ts) and the fields above;
+  to a distinct field's counts hash: `t`, `o` and each key's count ('~n': an estimate).
 ]]
 --- @include "includes/recordCodes"
 --- @include "includes/settle"
 --- @include "includes/sums"
 --- @include "includes/addCountedLines"
 --- @include "includes/packState"
+--- @include "includes/mergeGroups"
+--- @include "includes/distinctValues"
 local n, m = tonumber(ARGV[3]), tonumber(ARGV[5])
+local width, d = tonumber(ARGV[6]), tonumber(ARGV[7])
+local keyBound, totalBound = tonumber(ARGV[8]), tonumber(ARGV[9])
+local at = 10
+local groups = {key = KEYS[9], others = KEYS[10], runKey = KEYS[1], fields = {}}
+for c = 1, width do groups.fields[c] = ARGV[at + c - 1] end
+at = at + width
+local fields = {}
+for f = 1, d do
+  fields[f] = {total = ARGV[at], others = ARGV[at + 1], counts = ARGV[at + 2], perKey = ARGV[at + 3]}
+  at = at + 4
+end
 local packs = {}
-local at = 6
 for p = 1, m do
   packs[p] = {
-    key = KEYS[8 + p], source = ARGV[at], first = tonumber(ARGV[at + 1]), last = tonumber(ARGV[at + 2]),
+    key = KEYS[10 + p], source = ARGV[at], first = tonumber(ARGV[at + 1]), last = tonumber(ARGV[at + 2]),
     touched = false,
   }
   at = at + 3
+end
+-- A chunk's keys and distinct values at ARGV[from…]: merged into the run's when `apply`
+-- (the chunk is recorded now), only stepped over otherwise. Returns where they end.
+local function chunkRecords(from, apply, sums)
+  local inTable = {}
+  local pos = from
+  local g = tonumber(ARGV[pos])
+  pos = pos + 1
+  for _ = 1, g do
+    if apply then inTable[ARGV[pos]] = mergeKey(groups, sums, ARGV[pos], pos + 1) end
+    pos = pos + 1 + width
+  end
+  for f = 1, d do
+    local names = fields[f]
+    local t = tonumber(ARGV[pos])
+    if apply and t > 0 then
+      redis.call('HSET', names.counts, 't', addDistinct(names.total, totalBound, pos + 1, pos + t))
+    end
+    pos = pos + 1 + t
+    local b = tonumber(ARGV[pos])
+    pos = pos + 1
+    for _ = 1, b do
+      local key, k = ARGV[pos], tonumber(ARGV[pos + 1])
+      if apply and k > 0 then
+        if inTable[key] == nil then inTable[key] = redis.call('HEXISTS', groups.key, key) == 1 end
+        if inTable[key] then
+          redis.call('HSET', names.counts, key, addDistinct(names.perKey .. key, keyBound, pos + 2, pos + 1 + k))
+        else
+          redis.call('HSET', names.counts, 'o', addDistinct(names.others, totalBound, pos + 2, pos + 1 + k))
+        end
+      end
+      pos = pos + 2 + k
+    end
+  end
+  return pos
 end
 local results = {}
 local runExists = redis.call('EXISTS', KEYS[1]) == 1
@@ -63,8 +130,9 @@ for i = 1, n do
   local id, length, lines, linesField, pack = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4])
   local first, last = at + 6, at + 5 + 2 * tonumber(ARGV[at + 5])
   local insight = ARGV[last + 1]
-  at = last + 2
+  local records = last + 2
   local state = nil
+  local apply = false
   if runExists then state = redis.call('HGET', KEYS[3], id) end
   if not runExists then
     results[i] = {RecordCode.RUN_MISSING, 0}
@@ -76,6 +144,7 @@ for i = 1, n do
   elseif state == 'done' or seen[id] then
     results[i] = {RecordCode.DUPLICATE, 0}
   else
+    apply = true
     seen[id] = true
     redis.call('HSET', KEYS[3], id, 'done')
     local generation = 0
@@ -100,6 +169,7 @@ for i = 1, n do
     recorded = recorded + 1
     results[i] = {RecordCode.RECORDED, generation}
   end
+  at = chunkRecords(records, apply, sums)
 end
 addAll(KEYS[2], sums)
 -- In a failed run, chunks still queued will never be counted: they need no bytes.
