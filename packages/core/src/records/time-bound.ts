@@ -38,7 +38,8 @@ export function parseIsoTime(text: string): number | undefined {
   const second = Number(m[6] ?? 0);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  if (m[4] === undefined && m[8] === undefined && m[9] !== undefined) return undefined;
+  // A zone needs a time of day.
+  if (m[4] === undefined && (m[8] !== undefined || m[9] !== undefined)) return undefined;
   const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
   let offset = 0;
   if (m[9] !== undefined) {
