@@ -35,12 +35,12 @@ const scalarArb = fc.oneof(
   fc.integer().map(String),
   fc.constantFrom('0', '-0', '1e3', '1.50', '1E-2', '12345678901234567890', '404', 'true', 'false', 'null'),
 );
-const valueArb: fc.Arbitrary<string> = fc.letrec((tie) => ({
+const valueArb = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalarArb, tie('object'), tie('array')),
   object: fc
-    .array(fc.tuple(keyArb, tie('value') as fc.Arbitrary<string>), { maxLength: 4 })
+    .array(fc.tuple(keyArb, tie('value')), { maxLength: 4 })
     .map((pairs) => `{${pairs.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
-  array: fc.array(tie('value') as fc.Arbitrary<string>, { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+  array: fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
 })).value;
 const objectArb = fc
   .array(fc.tuple(keyArb, valueArb, fc.constantFrom('', ' ', '\t', '\r')), { maxLength: 6 })
@@ -48,7 +48,11 @@ const objectArb = fc
 
 /** Small damage to a valid line: a byte dropped, changed or added. */
 const damagedArb = fc
-  .tuple(objectArb, fc.nat(), fc.constantFrom('', '"', '{', '}', ',', ':', '\\', '\u0001', 'x', ']', '0', '-', '.', 'e', ' '))
+  .tuple(
+    objectArb,
+    fc.nat(),
+    fc.constantFrom('', '"', '{', '}', ',', ':', '\\', '\u0001', 'x', ']', '0', '-', '.', 'e', ' '),
+  )
   .map(([text, at, insert]) => {
     const i = text.length === 0 ? 0 : at % text.length;
     return text.slice(0, i) + insert + text.slice(i + (at % 3 === 0 ? 1 : 0));

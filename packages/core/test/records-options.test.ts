@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  UsageError,
-  checkExtract,
-  checkSchema,
-  parseRecordFormat,
-  parseTimeBound,
-  parseWhere,
-} from '../src/index.js';
+import { UsageError, checkExtract, checkSchema, parseRecordFormat, parseTimeBound, parseWhere } from '../src/index.js';
 
 function usageMessage(run: () => unknown): string {
   try {
@@ -79,7 +72,9 @@ describe('parseTimeBound', () => {
     expect(parseTimeBound('2024-05-01', now, '--since')).toBe(Date.UTC(2024, 4, 1));
     expect(parseTimeBound('2024-05-01T10:20:30', now, '--since')).toBe(Date.UTC(2024, 4, 1, 10, 20, 30));
     expect(parseTimeBound('2024-05-01 10:20', now, '--since')).toBe(Date.UTC(2024, 4, 1, 10, 20));
-    expect(parseTimeBound('2024-05-01T10:20:30.123456789Z', now, '--since')).toBe(Date.UTC(2024, 4, 1, 10, 20, 30, 123));
+    expect(parseTimeBound('2024-05-01T10:20:30.123456789Z', now, '--since')).toBe(
+      Date.UTC(2024, 4, 1, 10, 20, 30, 123),
+    );
     expect(parseTimeBound('2024-05-01T10:20:30+02:00', now, '--until')).toBe(Date.UTC(2024, 4, 1, 8, 20, 30));
     expect(parseTimeBound('2024-05-01T10:20:30-0130', now, '--until')).toBe(Date.UTC(2024, 4, 1, 11, 50, 30));
   });
@@ -96,13 +91,21 @@ describe('checkExtract and checkSchema', () => {
     expect(() => checkExtract(['^(?<ip>\\S+) .* (?<status>\\d{3}) '])).not.toThrow();
   });
   it('refuses a regex without a named group, or one that does not compile', () => {
-    expect(usageMessage(() => checkExtract(['^(\\S+) (\\d+)']))).toMatch(/--extract "\^\(\\S\+\) \(\\d\+\)": no named group/);
-    expect(usageMessage(() => checkExtract(['(?<a>x', '(?<b>y)']))).toMatch(/--extract "\(\?<a>x": invalid regular expression/);
+    expect(usageMessage(() => checkExtract(['^(\\S+) (\\d+)']))).toMatch(
+      /--extract "\^\(\\S\+\) \(\\d\+\)": no named group/,
+    );
+    expect(usageMessage(() => checkExtract(['(?<a>x', '(?<b>y)']))).toMatch(
+      /--extract "\(\?<a>x": invalid regular expression/,
+    );
   });
   it('takes a valid schema, of draft 7 or 2020-12, with formats', () => {
     expect(() => checkSchema({ type: 'object', properties: { status: { type: 'integer' } } })).not.toThrow();
     expect(() =>
-      checkSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', prefixItems: [{ type: 'string' }] }),
+      checkSchema({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'object',
+        prefixItems: [{ type: 'string' }],
+      }),
     ).not.toThrow();
     expect(() => checkSchema({ properties: { at: { type: 'string', format: 'date-time' } } })).not.toThrow();
   });

@@ -37,7 +37,7 @@ export class DockerEnvelope {
     const values = this.read3;
     if (!this.reader.read(bytes, start, end, values)) return false;
     let log = values[LOG];
-    if (typeof log !== 'string') return false;
+    if (typeof log !== 'string' || !this.reader.isString(LOG)) return false;
     if (log.endsWith('\n')) log = log.slice(0, -1);
     const time = values[TIME];
     into.values[LOG] = log;

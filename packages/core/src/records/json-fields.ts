@@ -72,6 +72,8 @@ export class JsonFieldReader {
   /** Per field: the target of its whole name at the top level, and of its path (the same one without dots). */
   private readonly exact: number[] = [];
   private readonly nested: number[] = [];
+  /** Per field: the target its value was read from in the line just read. */
+  private readonly resolved: Int32Array;
   private bytes: Buffer = Buffer.alloc(0);
   /** Set by `scanString`: the string just scanned holds a backslash escape. */
   private escaped = false;
@@ -102,6 +104,7 @@ export class JsonFieldReader {
     this.kinds = new Uint8Array(targets.size);
     this.starts = new Int32Array(targets.size);
     this.ends = new Int32Array(targets.size);
+    this.resolved = new Int32Array(fields.length);
   }
 
   /**
@@ -125,9 +128,17 @@ export class JsonFieldReader {
     for (let i = 0; i < this.fields.length; i++) {
       const exact = this.exact[i]!;
       const nested = this.nested[i]!;
-      values[i] = this.valueOf(nested === -1 || this.kinds[exact] !== MISSING ? exact : nested);
+      const target = nested === -1 || this.kinds[exact] !== MISSING ? exact : nested;
+      this.resolved[i] = target;
+      values[i] = this.valueOf(target);
     }
     return true;
+  }
+
+  /** Whether field `i` of the line just read is a JSON string (not a number or a boolean written as text). */
+  isString(i: number): boolean {
+    const kind = this.kinds[this.resolved[i]!];
+    return kind === STRING || kind === ESCAPED_STRING;
   }
 
   private valueOf(target: number): FieldValue {
