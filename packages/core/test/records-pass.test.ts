@@ -74,8 +74,11 @@ function fieldOf(record: Plain | undefined, field: string): unknown {
   return at;
 }
 
-const text = (v: unknown) =>
-  v === null || v === undefined ? undefined : typeof v === 'object' ? v : String(v as string | number | boolean);
+function text(v: unknown): unknown {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+}
 
 function plainMatch(p: PatternSpec, line: string): [number, number] {
   const haystack = p.ignoreCase ? line.toLowerCase() : line;
