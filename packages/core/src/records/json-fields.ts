@@ -10,6 +10,7 @@
  * recursion, so that a deeply nested line cannot exhaust the stack.
  */
 import { ARRAY_VALUE, type FieldValue, OBJECT_VALUE } from './field-value.js';
+import { latin1Text, utf8Text } from './byte-text.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -147,11 +148,11 @@ export class JsonFieldReader {
     const end = this.ends[target]!;
     switch (this.kinds[target]) {
       case STRING:
-        return bytes.toString('utf8', start, end);
+        return utf8Text(bytes, start, end);
       case ESCAPED_STRING:
         return unescapeJson(bytes, start, end);
       case NUMBER:
-        return numberText(bytes.toString('latin1', start, end));
+        return numberText(latin1Text(bytes, start, end));
       case TRUE:
         return 'true';
       case FALSE:

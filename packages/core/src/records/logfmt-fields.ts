@@ -10,6 +10,7 @@
  */
 import { unescaped } from '../insight/quoted-strings.js';
 import type { FieldValue } from './field-value.js';
+import { utf8Text } from './byte-text.js';
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -68,10 +69,10 @@ export function logfmtRecord(bytes: Buffer, start: number, end: number): Record<
 
 function valueText(bytes: Buffer, start: number, end: number): string {
   if (end > start && bytes[start] === QUOTE) {
-    const text = bytes.toString('utf8', start + 1, end - 1);
+    const text = utf8Text(bytes, start + 1, end - 1);
     return text.includes('\\') ? unescaped(text, 0, text.length) : text;
   }
-  return bytes.toString('utf8', start, end);
+  return utf8Text(bytes, start, end);
 }
 
 type PairSink = (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void;

@@ -22,6 +22,7 @@ import type { ChunkCounter } from '../matching/matcher.js';
 import { type FieldValue, isComposite } from './field-value.js';
 import { RecordReader } from './record-reader.js';
 import { type WhereTest, whereTest } from './where-test.js';
+import { latin1Text } from './byte-text.js';
 
 const NEWLINE = 0x0a;
 /** Bytes at the start of a line searched for its timestamp, as insight/chunk-insight.ts does. */
@@ -32,6 +33,8 @@ const TIMESTAMP_BYTES = 200;
  * collision of SHA-256 is not to be expected). Shorter values are kept as they are.
  */
 export const MAX_DISTINCT_VALUE_BYTES = 256;
+/** Key texts of a one-field `--by` kept across chunks. */
+const MAX_CACHED_KEYS = 10_000;
 
 /** Counts a chunk's selected lines, given the kernel's counts of the whole chunk. */
 export type RecordPass = (bytes: Uint8Array, counts: ChunkCounts) => ChunkCounts;
@@ -81,6 +84,7 @@ export function createRecordPass(
   const matcher = lineMatcher(patterns, counter, spec.in !== undefined);
   const patternCount = patterns.length;
   const values = reader.values;
+  const singleKeys = new Map<string, string>();
 
   return (input, counts) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
@@ -115,8 +119,23 @@ export function createRecordPass(
       }
       let key = '';
       if (reason === undefined && groups) {
-        for (let i = 0; i < byIndexes.length; i++) keyValues[i] = (values[byIndexes[i]!] as string | undefined) ?? null;
-        key = JSON.stringify(keyValues);
+        if (byIndexes.length === 1) {
+          // One field: its keys are few next to its lines, so each value's key text is made once per run.
+          const value = values[byIndexes[0]!] as string | undefined;
+          if (value === undefined) key = '[null]';
+          else {
+            let cached = singleKeys.get(value);
+            if (cached === undefined) {
+              if (singleKeys.size >= MAX_CACHED_KEYS) singleKeys.clear();
+              singleKeys.set(value, (cached = JSON.stringify([value])));
+            }
+            key = cached;
+          }
+        } else {
+          for (let i = 0; i < byIndexes.length; i++)
+            keyValues[i] = (values[byIndexes[i]!] as string | undefined) ?? null;
+          key = JSON.stringify(keyValues);
+        }
         if (key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES)
           reason = `key longer than ${MAX_KEY_BYTES} bytes`;
       }
@@ -133,7 +152,7 @@ export function createRecordPass(
         // A line without a timestamp of its own is left out: taking the time of a line
         // before it would make the selection depend on where chunks are cut.
         const at = timestampOf
-          ? timestampOf(bytes.toString('latin1', start, Math.min(lineEnd, start + TIMESTAMP_BYTES)))
+          ? timestampOf(latin1Text(bytes, start, Math.min(lineEnd, start + TIMESTAMP_BYTES)))
           : reader.time;
         if (at === undefined || at < since || at >= until) {
           filtered++;

@@ -11,6 +11,7 @@ import { JsonFieldReader } from './json-fields.js';
 import { LogfmtFieldReader, logfmtRecord } from './logfmt-fields.js';
 import { groupNames } from './record-checks.js';
 import { type RecordValidator, schemaValidator } from './schema-validator.js';
+import { utf8Text } from './byte-text.js';
 
 const RETURN = 0x0d;
 
@@ -89,7 +90,7 @@ export class RecordReader {
       return undefined;
     }
     if (this.extract) {
-      this.extract.read(bytes.toString('utf8', start, end), values);
+      this.extract.read(utf8Text(bytes, start, end), values);
       return this.validate?.(this.extract.record());
     }
     // With a schema: the whole record is read, then checked.
