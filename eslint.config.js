@@ -15,6 +15,7 @@ const CORE_LAYERS = [
   'matching',
   'chunking',
   'insight',
+  'records',
   'redis',
   'chunk-bytes',
   'metrics',

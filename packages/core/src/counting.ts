@@ -12,3 +12,5 @@ export type { ChunkInsightSpec } from './contract/insight-spec.js';
 export { DEFAULT_CHUNK_SIZE } from './chunking/chunk-size.js';
 export type { ChunkRecordSpec } from './contract/record-spec.js';
 export type { ChunkRecordFindings } from './contract/chunk-findings.js';
+export { type RecordPass, createRecordPass } from './records/record-pass.js';
+export type { ChunkDistinct, ChunkRejects } from './contract/chunk-findings.js';

@@ -144,3 +144,8 @@ export {
   chunkRecordSpec,
 } from './contract/record-spec.js';
 export type { ChunkDistinct, ChunkRecordFindings, ChunkRejects } from './contract/chunk-findings.js';
+export { formatName, parseRecordFormat } from './records/record-format.js';
+export { parseWhere } from './records/where-clause.js';
+export { parseIsoTime, parseTimeBound } from './records/time-bound.js';
+export { checkExtract, checkSchema } from './records/record-checks.js';
+export { MAX_DISTINCT_VALUE_BYTES, type RecordPass, createRecordPass } from './records/record-pass.js';

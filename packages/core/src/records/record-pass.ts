@@ -1,0 +1,341 @@
+/**
+ * The records pass of a chunk: after the kernel has counted the whole chunk, reads the
+ * fields of each line (`--format`, `--extract`), rejects and selects lines (`--schema`,
+ * `--where`, `--since`/`--until`), and counts the patterns' matches over the selected
+ * lines only, per key (`--by`) and with the distinct values of `--count-distinct`.
+ *
+ * Per line, in this order: its fields are read; it is rejected if it is not a record of
+ * the format or fails the schema (with `--schema` only), if a field that a key, `--in`,
+ * `--count-distinct` or a `--where` comparison reads holds an object or an array, or if
+ * its key is longer than MAX_KEY_BYTES; else it is filtered out by `--since`/`--until` and
+ * `--where`; else it is selected: matched, added to its key's row and to the distinct
+ * values. lines = selected + filtered + rejected.
+ */
+import { createHash } from 'node:crypto';
+import type { ChunkDistinct, ChunkRecordFindings, ChunkRejects } from '../contract/chunk-findings.js';
+import { REJECT_EXAMPLES } from '../contract/chunk-findings.js';
+import type { PatternSpec } from '../contract/pattern-spec.js';
+import { type ChunkRecordSpec, MAX_KEY_BYTES } from '../contract/record-spec.js';
+import { createTimestampParser } from '../insight/timestamps.js';
+import type { ChunkCounts, PatternCount } from '../matching/counts.js';
+import type { ChunkCounter } from '../matching/matcher.js';
+import { type FieldValue, isComposite } from './field-value.js';
+import { RecordReader } from './record-reader.js';
+import { type WhereTest, whereTest } from './where-test.js';
+import { latin1Text } from './byte-text.js';
+
+const NEWLINE = 0x0a;
+/** Bytes at the start of a line searched for its timestamp, as insight/chunk-insight.ts does. */
+const TIMESTAMP_BYTES = 200;
+/**
+ * A distinct value longer than this (UTF-8 bytes) is kept as `sha256:` and its SHA-256 in
+ * base64: a chunk's sets stay small, and two values are told apart all the same (a
+ * collision of SHA-256 is not to be expected). Shorter values are kept as they are.
+ */
+export const MAX_DISTINCT_VALUE_BYTES = 256;
+/** Key texts of a one-field `--by` kept across chunks. */
+const MAX_CACHED_KEYS = 10_000;
+
+/** Counts a chunk's selected lines, given the kernel's counts of the whole chunk. */
+export type RecordPass = (bytes: Uint8Array, counts: ChunkCounts) => ChunkCounts;
+
+/**
+ * Builds the pass for a run (once per thread and run: the reader, the schema's validator
+ * and the regexes are made here). `counter` is the run's own counter, asked about one line
+ * at a time, so that a line matches here exactly when the counts say it does.
+ */
+export function createRecordPass(
+  spec: ChunkRecordSpec,
+  patterns: readonly PatternSpec[],
+  counter: ChunkCounter,
+): RecordPass {
+  const by = spec.by ?? [];
+  const distinctFields = spec.countDistinct ?? [];
+  const where = spec.where ?? [];
+  const fields = [
+    ...new Set([...by, ...(spec.in !== undefined ? [spec.in] : []), ...distinctFields, ...where.map((w) => w.field)]),
+  ];
+  const indexOf = (field: string) => fields.indexOf(field);
+  const byIndexes = by.map(indexOf);
+  const inIndex = spec.in !== undefined ? indexOf(spec.in) : -1;
+  const distinctIndexes = distinctFields.map(indexOf);
+  const whereIndexes = where.map((clause) => indexOf(clause.field));
+  const whereTests: WhereTest[] = where.map(whereTest);
+  // Fields whose value must be text: an object or an array there rejects the line.
+  const textFields = [
+    ...new Set([
+      ...byIndexes,
+      ...(inIndex >= 0 ? [inIndex] : []),
+      ...distinctIndexes,
+      ...where.flatMap((w, i) => (w.op === '?' ? [] : [whereIndexes[i]!])),
+    ]),
+  ];
+  const reader = new RecordReader(spec, fields);
+  const bounded = spec.since !== undefined || spec.until !== undefined;
+  const since = spec.since ?? -Infinity;
+  const until = spec.until ?? Infinity;
+  const timestampOf =
+    bounded && !spec.format.envelope
+      ? createTimestampParser({
+          ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}),
+          now: spec.now,
+        })
+      : undefined;
+  const matcher = lineMatcher(patterns, counter, spec.in !== undefined);
+  const patternCount = patterns.length;
+  const values = reader.values;
+  const singleKeys = new Map<string, string>();
+
+  return (input, counts) => {
+    const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    matcher.reset();
+    const rejects = new Map<string, ChunkRejects>();
+    const groups = by.length > 0 ? new Map<string, number[]>() : undefined;
+    const distinctTotal = distinctFields.map(() => new Set<string>());
+    const distinctByKey = by.length > 0 ? distinctFields.map(() => new Map<string, Set<string>>()) : undefined;
+    const matches: PatternCount[] = patterns.map(() => ({ lines: 0, occurrences: 0 }));
+    let any = 0;
+    let selected = 0;
+    let filtered = 0;
+    let rejectedLines = 0;
+    // Without --by, the selected lines are matched after the loop, and only if some line was not selected.
+    const deferred: number[] | undefined = by.length === 0 ? [] : undefined;
+    let lineNumber = 0;
+    const keyValues: (string | null)[] = by.map(() => null);
+    for (let start = 0; start < bytes.length;) {
+      let lineEnd = bytes.indexOf(NEWLINE, start);
+      if (lineEnd === -1) lineEnd = bytes.length;
+      const next = lineEnd + 1;
+      lineNumber++;
+      let reason = reader.read(bytes, start, lineEnd);
+      if (reason === undefined) {
+        for (const i of textFields) {
+          const value = values[i];
+          if (isComposite(value)) {
+            reason = `field "${fields[i]!}" is ${value.composite}`;
+            break;
+          }
+        }
+      }
+      let key = '';
+      if (reason === undefined && groups) {
+        if (byIndexes.length === 1) {
+          // One field: its keys are few next to its lines, so each value's key text is made once per run.
+          const value = values[byIndexes[0]!] as string | undefined;
+          if (value === undefined) key = '[null]';
+          else {
+            let cached = singleKeys.get(value);
+            if (cached === undefined) {
+              if (singleKeys.size >= MAX_CACHED_KEYS) singleKeys.clear();
+              singleKeys.set(value, (cached = JSON.stringify([value])));
+            }
+            key = cached;
+          }
+        } else {
+          for (let i = 0; i < byIndexes.length; i++)
+            keyValues[i] = (values[byIndexes[i]!] as string | undefined) ?? null;
+          key = JSON.stringify(keyValues);
+        }
+        if (key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES)
+          reason = `key longer than ${MAX_KEY_BYTES} bytes`;
+      }
+      if (reason !== undefined) {
+        rejectedLines++;
+        let entry = rejects.get(reason);
+        if (!entry) rejects.set(reason, (entry = { reason, lines: 0, examples: [] }));
+        entry.lines++;
+        if (entry.examples.length < REJECT_EXAMPLES) entry.examples.push(lineNumber);
+        start = next;
+        continue;
+      }
+      if (bounded) {
+        // A line without a timestamp of its own is left out: taking the time of a line
+        // before it would make the selection depend on where chunks are cut.
+        const at = timestampOf
+          ? timestampOf(latin1Text(bytes, start, Math.min(lineEnd, start + TIMESTAMP_BYTES)))
+          : reader.time;
+        if (at === undefined || at < since || at >= until) {
+          filtered++;
+          start = next;
+          continue;
+        }
+      }
+      let holds = true;
+      for (let i = 0; i < whereTests.length && holds; i++) holds = whereTests[i]!(values[whereIndexes[i]!]);
+      if (!holds) {
+        filtered++;
+        start = next;
+        continue;
+      }
+      selected++;
+      if (deferred) {
+        deferred.push(start, next);
+      } else {
+        const row = rowOf(groups!, key, patternCount);
+        row[0]!++;
+        any += matcher.match(bytes, start, Math.min(next, bytes.length), inIndex >= 0 ? values[inIndex] : undefined);
+        const lineMatches = matcher.lineMatches;
+        for (let p = 0; p < patternCount; p++) {
+          const lines = lineMatches[2 * p]!;
+          const occurrences = lineMatches[2 * p + 1]!;
+          if (lines === 0 && occurrences === 0) continue;
+          row[1 + 2 * p]! += lines;
+          row[2 + 2 * p]! += occurrences;
+          matches[p]!.lines += lines;
+          matches[p]!.occurrences += occurrences;
+        }
+      }
+      for (let d = 0; d < distinctIndexes.length; d++) {
+        const value = values[distinctIndexes[d]!] as string | undefined;
+        if (value === undefined) continue;
+        const kept = distinctValue(value);
+        distinctTotal[d]!.add(kept);
+        if (distinctByKey) {
+          const perKey = distinctByKey[d]!;
+          let set = perKey.get(key);
+          if (!set) perKey.set(key, (set = new Set()));
+          set.add(kept);
+        }
+      }
+      start = next;
+    }
+    if (deferred) {
+      if (selected === counts.lines && inIndex < 0) {
+        // Every line selected and matched as the kernel matched it: its counts are these.
+        for (let p = 0; p < patternCount; p++) matches[p] = { ...counts.matches[p]! };
+        any = counts.any ?? 0;
+      } else {
+        for (let i = 0; i < deferred.length; i += 2) {
+          const from = deferred[i]!;
+          const to = Math.min(deferred[i + 1]!, bytes.length);
+          // --in needs the line's fields again: read it once more (rare next to plain counting).
+          const value =
+            inIndex >= 0
+              ? (reader.read(bytes, from, bytes[to - 1] === NEWLINE ? to - 1 : to), values[inIndex])
+              : undefined;
+          any += matcher.match(bytes, from, to, value);
+          const lineMatches = matcher.lineMatches;
+          for (let p = 0; p < patternCount; p++) {
+            matches[p]!.lines += lineMatches[2 * p]!;
+            matches[p]!.occurrences += lineMatches[2 * p + 1]!;
+          }
+        }
+      }
+    }
+    const records: ChunkRecordFindings = { selected, filtered, rejects: [...rejects.values()] };
+    if (groups) records.groups = [...groups.entries()];
+    if (distinctFields.length > 0) {
+      records.distinct = distinctTotal.map((total, d): ChunkDistinct => ({
+        total: [...total],
+        ...(distinctByKey
+          ? { byKey: [...distinctByKey[d]!.entries()].map(([k, set]): [string, string[]] => [k, [...set]]) }
+          : {}),
+      }));
+    }
+    if (selected + filtered + rejectedLines !== counts.lines)
+      throw new Error(
+        `the records pass read ${selected + filtered + rejectedLines} lines of a chunk of ${counts.lines}`,
+      );
+    const result: ChunkCounts = { ...counts, matches, records };
+    if (patternCount > 1) result.any = any;
+    else delete result.any;
+    return result;
+  };
+}
+
+function rowOf(groups: Map<string, number[]>, key: string, patternCount: number): number[] {
+  let row = groups.get(key);
+  if (!row) groups.set(key, (row = new Array<number>(1 + 2 * patternCount).fill(0)));
+  return row;
+}
+
+function distinctValue(value: string): string {
+  if (value.length * 3 <= MAX_DISTINCT_VALUE_BYTES || Buffer.byteLength(value) <= MAX_DISTINCT_VALUE_BYTES)
+    return value;
+  return `sha256:${createHash('sha256').update(value).digest('base64')}`;
+}
+
+/**
+ * Matches the patterns against one selected line (or the value of `--in`) at a time:
+ * `lineMatches` holds, per pattern, its lines (0 or 1) and occurrences; `match` returns 1
+ * when the line counts for `any`.
+ */
+interface LineMatcher {
+  readonly lineMatches: number[];
+  reset(): void;
+  match(bytes: Buffer, start: number, end: number, value: FieldValue): number;
+}
+
+/**
+ * Plain literals (no -i, -w, -x, -v) on raw lines are looked for once through the chunk,
+ * each occurrence found by `indexOf` from where the last one ended, which is exactly how
+ * the counter counts them (matching/literal.ts); every other case asks the run's counter
+ * about the one line, which is exact by construction.
+ */
+function lineMatcher(patterns: readonly PatternSpec[], counter: ChunkCounter, onValue: boolean): LineMatcher {
+  const count = patterns.length;
+  const lineMatches = new Array<number>(2 * count).fill(0);
+  const invert = patterns.some((p) => p.invert === true);
+  const plain =
+    !onValue &&
+    patterns.every(
+      (p) =>
+        !p.regex &&
+        !p.ignoreCase &&
+        !p.wholeWord &&
+        !p.wholeLine &&
+        !p.invert &&
+        p.pattern !== '' &&
+        !p.pattern.includes('\n'),
+    );
+  if (plain) {
+    const needles = patterns.map((p) => Buffer.from(p.pattern, 'utf8'));
+    const nextAt = new Array<number>(count).fill(-2);
+    return {
+      lineMatches,
+      reset: () => nextAt.fill(-2),
+      match(bytes, start, end) {
+        let matched = 0;
+        for (let p = 0; p < count; p++) {
+          const needle = needles[p]!;
+          let at = nextAt[p]!;
+          if (at !== -1 && at < start) at = bytes.indexOf(needle, start);
+          let occurrences = 0;
+          while (at !== -1 && at < end) {
+            occurrences++;
+            at = bytes.indexOf(needle, at + needle.length);
+          }
+          nextAt[p] = at;
+          lineMatches[2 * p] = occurrences > 0 ? 1 : 0;
+          lineMatches[2 * p + 1] = occurrences;
+          if (occurrences > 0) matched = 1;
+        }
+        return matched;
+      },
+    };
+  }
+  return {
+    lineMatches,
+    reset() {},
+    match(bytes, start, end, value) {
+      if (onValue && typeof value !== 'string') {
+        // A missing field: a line that no pattern matches (-v counts it).
+        for (let p = 0; p < count; p++) {
+          lineMatches[2 * p] = invert ? 1 : 0;
+          lineMatches[2 * p + 1] = 0;
+        }
+        return invert ? 1 : 0;
+      }
+      // A value's line breaks are matched as spaces: the value is one line to the patterns.
+      const line = onValue
+        ? Buffer.from((value as string).replace(/[\r\n]/g, ' '), 'utf8')
+        : bytes.subarray(start, end);
+      const result = counter(line, 1);
+      for (let p = 0; p < count; p++) {
+        lineMatches[2 * p] = result.matches[p]!.lines;
+        lineMatches[2 * p + 1] = result.matches[p]!.occurrences;
+      }
+      return count > 1 ? (result.any ?? 0) : result.matches[0]!.lines;
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Reads the fields of one line as `--format` (and `--extract`, `--schema`) say. With a
+ * schema, a line that is not a record of the format, or whose record fails the schema,
+ * gives a reject reason; without one, such a line simply has no fields (so that a run
+ * with `--by` still counts every line as grep does).
+ */
+import type { ChunkRecordSpec } from '../contract/record-spec.js';
+import { CriEnvelope, DockerEnvelope, ENVELOPE_FIELDS, type EnvelopeRead, envelopeFieldIndex } from './envelopes.js';
+import { type FieldValue, jsonField } from './field-value.js';
+import { JsonFieldReader } from './json-fields.js';
+import { LogfmtFieldReader, logfmtRecord } from './logfmt-fields.js';
+import { groupNames } from './record-checks.js';
+import { type RecordValidator, schemaValidator } from './schema-validator.js';
+import { utf8Text } from './byte-text.js';
+
+const RETURN = 0x0d;
+
+export class RecordReader {
+  /** The fields' values in the line just read, in the order of `fields`. */
+  readonly values: FieldValue[];
+  /** The envelope's time of the line just read (Docker, CRI), if it has one. */
+  time: number | undefined;
+  private readonly envelope: DockerEnvelope | CriEnvelope | undefined;
+  private readonly envelopeRead: EnvelopeRead = {
+    values: ENVELOPE_FIELDS.map(() => undefined),
+    body: Buffer.alloc(0),
+    bodyStart: 0,
+    bodyEnd: 0,
+    time: undefined,
+  };
+  /** Per field, its index among the envelope's fields, or -1. */
+  private readonly fromEnvelope: number[];
+  private readonly json: JsonFieldReader | undefined;
+  private readonly logfmt: LogfmtFieldReader | undefined;
+  private readonly extract: TextExtract | undefined;
+  private readonly validate: RecordValidator | undefined;
+
+  constructor(
+    private readonly spec: ChunkRecordSpec,
+    readonly fields: readonly string[],
+  ) {
+    this.values = fields.map(() => undefined);
+    const { envelope, body } = spec.format;
+    this.envelope = envelope === 'docker' ? new DockerEnvelope() : envelope === 'cri' ? new CriEnvelope() : undefined;
+    this.fromEnvelope = fields.map((field) => (envelope ? envelopeFieldIndex(field) : -1));
+    this.validate = spec.schema === undefined ? undefined : schemaValidator(spec.schema);
+    this.json = body === 'json' && !this.validate ? new JsonFieldReader(fields) : undefined;
+    this.logfmt = body === 'logfmt' && !this.validate ? new LogfmtFieldReader(fields) : undefined;
+    this.extract = body === 'text' ? new TextExtract(spec.extract ?? [], fields) : undefined;
+  }
+
+  /**
+   * Reads the line [start, end) of `bytes` (without its `\n`; a `\r` before it is left
+   * out too). Returns why the line is rejected (only ever with a schema), else undefined.
+   */
+  read(bytes: Buffer, start: number, end: number): string | undefined {
+    if (end > start && bytes[end - 1] === RETURN) end--;
+    const values = this.values;
+    this.time = undefined;
+    let envelope: EnvelopeRead | undefined;
+    if (this.envelope) {
+      envelope = this.envelopeRead;
+      if (!this.envelope.read(bytes, start, end, envelope)) {
+        values.fill(undefined);
+        return this.validate ? this.envelope.reason : undefined;
+      }
+      this.time = envelope.time;
+      bytes = envelope.body;
+      start = envelope.bodyStart;
+      end = envelope.bodyEnd;
+    }
+    const reason = this.readBody(bytes, start, end);
+    if (envelope) {
+      for (let i = 0; i < values.length; i++) {
+        const at = this.fromEnvelope[i]!;
+        if (values[i] === undefined && at >= 0) values[i] = envelope.values[at];
+      }
+    }
+    return reason;
+  }
+
+  private readBody(bytes: Buffer, start: number, end: number): string | undefined {
+    const { values, fields } = this;
+    if (this.json) {
+      this.json.read(bytes, start, end, values);
+      return undefined;
+    }
+    if (this.logfmt) {
+      this.logfmt.read(bytes, start, end, values);
+      return undefined;
+    }
+    if (this.extract) {
+      this.extract.read(utf8Text(bytes, start, end), values);
+      return this.validate?.(this.extract.record());
+    }
+    // With a schema: the whole record is read, then checked.
+    const validate = this.validate!;
+    if (this.spec.format.body === 'json') {
+      let record: unknown;
+      try {
+        record = JSON.parse(bytes.toString('utf8', start, end));
+      } catch {
+        record = undefined;
+      }
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+        values.fill(undefined);
+        return 'not JSON';
+      }
+      const object = record as Record<string, unknown>;
+      for (let i = 0; i < fields.length; i++) values[i] = jsonField(object, fields[i]!);
+      return validate(object);
+    }
+    const record = logfmtRecord(bytes, start, end);
+    if (!record) {
+      values.fill(undefined);
+      return 'not logfmt';
+    }
+    for (let i = 0; i < fields.length; i++)
+      values[i] = Object.hasOwn(record, fields[i]!) ? record[fields[i]!] : undefined;
+    return validate(record);
+  }
+}
+
+/**
+ * `--extract`: the named groups of each regex are fields of a text line. Each regex is run
+ * on the line (at most once, and only if a field asks for it); a field's value is its
+ * group in the first regex whose match defines it (a group that took no part in a match
+ * is missing there).
+ */
+class TextExtract {
+  private readonly regexes: RegExp[];
+  /** Per group name: the regexes (indexes) that name it, in order. */
+  private readonly sources = new Map<string, number[]>();
+  /** Per field: the same, empty for a name no regex gives. */
+  private readonly fieldSources: number[][];
+  private readonly matches: (RegExpExecArray | null | undefined)[];
+  private text = '';
+
+  constructor(
+    extract: readonly string[],
+    private readonly fields: readonly string[],
+  ) {
+    this.regexes = extract.map((source) => new RegExp(source));
+    this.regexes.forEach((regex, i) => {
+      for (const name of groupNames(regex)) {
+        const list = this.sources.get(name);
+        if (list) list.push(i);
+        else this.sources.set(name, [i]);
+      }
+    });
+    this.fieldSources = fields.map((field) => this.sources.get(field) ?? []);
+    this.matches = this.regexes.map(() => undefined);
+  }
+
+  read(text: string, values: FieldValue[]): void {
+    this.matches.fill(undefined);
+    this.text = text;
+    for (let i = 0; i < this.fields.length; i++) values[i] = this.group(this.fieldSources[i]!, this.fields[i]!);
+  }
+
+  private group(sources: readonly number[], name: string): string | undefined {
+    for (const r of sources) {
+      let match = this.matches[r];
+      if (match === undefined) match = this.matches[r] = this.regexes[r]!.exec(this.text);
+      const value = match?.groups?.[name];
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  /** Every group the regexes define in the line just read: the record `--schema` checks. */
+  record(): Record<string, string> {
+    const record: Record<string, string> = {};
+    for (const [name, sources] of this.sources) {
+      const value = this.group(sources, name);
+      if (value !== undefined) record[name] = value;
+    }
+    return record;
+  }
+}
