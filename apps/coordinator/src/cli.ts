@@ -4,7 +4,6 @@ import { Command, CommanderError, Option } from 'commander';
 import {
   analysisOptions,
   hideZeroOption,
-  intArg,
   jsonOption,
   prefixOption,
   redisOption,
@@ -13,6 +12,7 @@ import {
   workerOptions,
 } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
+import { intArg } from './option-parsers.js';
 import { type FormatChoice, formatOption, tableFormatOption } from './format-option.js';
 import { type WaitTimeout, waitTimeoutOption } from './wait-timeout.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';

@@ -15,7 +15,8 @@ type KeyRow = Groups['keys'][number];
 export function formatRecords(report: RunReport): string[] {
   const lines: string[] = [];
   const { totals } = report;
-  if (totals.selectedLines !== undefined) {
+  // Nothing left out: every line was selected, which the totals above say already.
+  if (totals.selectedLines !== undefined && totals.selectedLines !== totals.lines) {
     const filtered = totals.lines - totals.selectedLines - (report.rejected?.lines ?? 0);
     lines.push(
       '',
@@ -41,6 +42,7 @@ export function formatRecords(report: RunReport): string[] {
     );
   }
   if (totals.distinct) {
+    lines.push('');
     for (const [field, distinct] of Object.entries(totals.distinct))
       lines.push(
         `distinct ${field}: ${distinct.exact ? '' : '~'}${count(distinct.count)}${distinct.exact ? '' : ' (estimate)'}`,
@@ -56,6 +58,7 @@ function formatGroups(report: RunReport, groups: Groups): string[] {
   const inTable =
     groups.others.keys > 0 ? `; ${count(groups.keys.length)} in the table, the others summed (--max-keys)` : '';
   lines.push('', `by ${groups.by.join(', ')}: ${keyCount}${inTable}`);
+  if (groups.keys.length === 0 && groups.others.lines === 0) return lines;
   const distinctFields = Object.keys(groups.keys[0]?.distinct ?? groups.others.distinct ?? {});
   // With -v the lines counted are those that do not match.
   const inverted = report.patterns.some((spec) => spec.invert === true);
