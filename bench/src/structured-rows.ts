@@ -216,7 +216,7 @@ export async function distinctKeyMemory(
     });
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     process.stderr.write(
-      `  Redis memory, 1M distinct keys, ${label}: kept ${mib(memory[label]!.keptBytes)}, peak ${mib(memory[label]!.peakBytes)} over idle\n`,
+      `  Redis memory, 1M distinct keys, ${label}: kept ${mib(memory[label].keptBytes)}, peak ${mib(memory[label].peakBytes)} over idle\n`,
     );
   }
   return memory;

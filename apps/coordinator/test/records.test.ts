@@ -180,14 +180,15 @@ beforeAll(async () => {
     [
       'access',
       asAccessLog(records),
-      (line) => (new RegExp(ACCESS_EXTRACT).exec(line)?.groups as Record<string, string> | undefined) ?? null,
+      (line) => new RegExp(ACCESS_EXTRACT).exec(line)?.groups ?? null,
     ],
     [
       'docker',
       asDockerJsonFile(records),
       (line) => {
         const envelope = jsonFields(line);
-        const body = jsonFields(String(envelope?.log ?? '').replace(/\n$/, ''));
+        const log = envelope?.log;
+        const body = jsonFields(typeof log === 'string' ? log.replace(/\n$/, '') : '');
         return envelope && { stream: envelope.stream, time: envelope.time, ...body };
       },
     ],

@@ -324,7 +324,7 @@ export class ChunkProcessor {
           jobs.map((job) => job.byteLength),
           file.size,
           jobs[0]!.patterns,
-          jobs[0]!,
+          jobs[0],
         );
       } catch (err) {
         if (!(err instanceof TaskTimeoutError) || jobs.length === 1) throw err;
