@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import {
   DEFAULT_MAX_KEYS,
+  EXACT_DISTINCT_PER_KEY,
+  EXACT_DISTINCT_TOTAL,
   type RecordFormat,
   type RunRecordSpec,
   UsageError,
@@ -73,7 +75,7 @@ export function recordOptions(): Option[] {
     new Option('--until <time>', 'select lines before this time (ISO 8601, or 2h, 30m, 7d ago)'),
     new Option(
       '--count-distinct <field>',
-      'count the distinct values of a field, per key and in total: exact up to 1,000 per key (100,000 in total), a HyperLogLog estimate past that (repeatable)',
+      `count the distinct values of a field, per key and in total: exact up to ${EXACT_DISTINCT_PER_KEY.toLocaleString('en-US')} per key (${EXACT_DISTINCT_TOTAL.toLocaleString('en-US')} in total), a HyperLogLog estimate past that (repeatable)`,
     ).argParser(collect),
     new Option(
       '--schema <file>',
