@@ -231,7 +231,7 @@ describe('--notify-over crossings', () => {
     expect(report.groups!.others.lines).toBeGreaterThan(n);
     const want = plainCrossings(chunks, n, (key) => table.has(key));
     expect(new Set(report.crossings!.map((c) => c.key[0]))).toEqual(new Set(want.keys()));
-    for (const crossing of report.crossings!) expect(table.has(crossing.key[0]!)).toBe(true);
+    for (const crossing of report.crossings!) expect(table.has(crossing.key[0])).toBe(true);
   });
 
   it('places a crossing in a chunk from shared storage once the chunks before it are counted', async () => {
