@@ -1,6 +1,6 @@
 /**
  * The options that read the lines' fields: `--extract`, `--in`, `--by`, `--max-keys`,
- * `--where`, `--since`/`--until`, `--count-distinct`, `--schema` (and `--format`'s input
+ * `--where`, `--since`/`--until`, `--count-distinct`, `--schema`, `--notify-over` (and `--format`'s input
  * half, in format-option.ts). Everything they say is checked here, before a run starts:
  * a mistake is a usage error (exit 2), never a failure of every chunk later.
  */
@@ -32,6 +32,7 @@ export interface RecordFlags {
   countDistinct?: string[];
   schema?: string;
   timeFormat?: string;
+  notifyOver?: number;
 }
 
 /** The fields each envelope gives of itself (see records/ in core). */
@@ -78,6 +79,10 @@ export function recordOptions(): Option[] {
       `count the distinct values of a field, per key and in total: exact up to ${EXACT_DISTINCT_PER_KEY.toLocaleString('en-US')} per key (${EXACT_DISTINCT_TOTAL.toLocaleString('en-US')} in total), a HyperLogLog estimate past that (repeatable)`,
     ).argParser(collect),
     new Option(
+      '--notify-over <n>',
+      'with --by: a key whose lines pass n (more than n) is a crossing, once per key: listed in the report, logged on stderr while following, counted in logcluster_key_crossings_total',
+    ).argParser(intArg('--notify-over', 0)),
+    new Option(
       '--schema <file>',
       'a JSON Schema each record must satisfy; lines that are not records of the format, or fail it, are rejected and counted by reason',
     ),
@@ -104,6 +109,7 @@ export function recordSpecFrom(
     flags.until !== undefined ||
     flags.countDistinct !== undefined ||
     flags.schema !== undefined;
+  if (flags.notifyOver !== undefined && flags.by === undefined) throw new UsageError('--notify-over needs --by');
   if (!asked) {
     if (flags.maxKeys !== undefined && flags.maxKeys !== DEFAULT_MAX_KEYS)
       throw new UsageError('--max-keys needs --by');
@@ -140,6 +146,7 @@ export function recordSpecFrom(
       : {}),
     ...(flags.countDistinct !== undefined ? { countDistinct: flags.countDistinct } : {}),
     ...(schema !== undefined ? { schema, schemaFile: flags.schema } : {}),
+    ...(flags.notifyOver !== undefined ? { notifyOver: flags.notifyOver } : {}),
     maxKeys: flags.maxKeys ?? DEFAULT_MAX_KEYS,
     now,
   };

@@ -15,6 +15,7 @@ import { ProgressLine } from './progress-line.js';
 import { type ProgressFigures, RateMeter, formatProgressBar } from './progress-bar.js';
 import { type ReportOutput, printReport } from './report-output.js';
 import { SpikeWatch } from './spike-watch.js';
+import { CrossingWatch } from './crossing-watch.js';
 import { Submission } from './submission.js';
 import { type CommandIo, unlessAborted } from './command-io.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -29,7 +30,10 @@ export interface SessionOptions {
   output: ReportOutput;
   /** What an interrupted wait means for the run: it goes on in the cluster, or dies with us. */
   onInterrupt: 'run-continues' | 'run-abandoned';
-  /** Following live input: the run id goes to stderr at once, and spikes are logged as their windows close. */
+  /**
+   * Following live input: the run id goes to stderr at once, spikes are logged as their
+   * windows close, and keys as they pass `--notify-over`.
+   */
   follow?: boolean;
   /** Give up waiting this long after the run starts (`--wait-timeout`): exit 1, the run going on without us. */
   waitTimeout?: WaitTimeout;
@@ -73,6 +77,7 @@ export async function submitAndReport(
   const progress = new ProgressLine(io.stderr);
   let submission: Submission | undefined;
   let spikes: SpikeWatch | undefined;
+  let crossings: CrossingWatch | undefined;
   let deadline: ReturnType<typeof waitDeadline> | undefined;
   try {
     submission = await Submission.create(redis, store, inputs, submit, (message) =>
@@ -90,6 +95,12 @@ export async function submitAndReport(
       submit.insight?.windowMs !== undefined
         ? new SpikeWatch(store, runId, session.follow === true, (line) => io.stderr.write(`logcluster: ${line}\n`))
         : undefined;
+    const notifyOver = submit.records?.notifyOver;
+    crossings =
+      session.follow && notifyOver !== undefined
+        ? new CrossingWatch(store, runId, notifyOver, (line) => io.stderr.write(`logcluster: ${line}\n`))
+        : undefined;
+    crossings?.start();
     if (session.follow) spikes?.start();
     else progress.start(progressReader(store, runId, inputs), formatProgressBar);
     let enqueued = false;
@@ -120,14 +131,17 @@ export async function submitAndReport(
     }
     progress.stop();
     await spikes?.stop();
+    await crossings?.stop();
     const report = await store.report(runId);
     await spikes?.announce(report, true);
+    crossings?.announce(report.crossings ?? []);
     printReport(report, session.output, io, { hideZero: session.hideZero === true });
     return exitCodeFor(report.status);
   } finally {
     deadline?.dispose();
     progress.stop();
     await spikes?.stop();
+    await crossings?.stop();
     await submission?.close();
     await chunkBytes.close();
     await closeRedis(redis);

@@ -68,7 +68,15 @@ export {
 } from './chunk-bytes/chunk-bytes.js';
 export { type OpenChunkBytesOptions, RespChunkBytes, openChunkBytes } from './chunk-bytes/resp-chunk-bytes.js';
 export { type RespEndpoint, RespReplyError } from './chunk-bytes/resp-connection.js';
-export type { DeadLetteredRange, MatchCounts, RunProgress, RunReport, RunStatus, SourceReport } from './runs/report.js';
+export type {
+  CrossingReport,
+  DeadLetteredRange,
+  MatchCounts,
+  RunProgress,
+  RunReport,
+  RunStatus,
+  SourceReport,
+} from './runs/report.js';
 export type { RunDefinition } from './runs/run-definition.js';
 export {
   type ChunkInsightSpec,

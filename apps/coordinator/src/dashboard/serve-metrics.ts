@@ -10,7 +10,7 @@ export const RUNS_SCANNED = 1_000;
 
 /**
  * The dashboard's metrics (SPEC: Metrics, `serve`), read from Redis at each scrape: jobs
- * per queue and state, runs per status, dead-letter entries, spikes. A registry of its own.
+ * per queue and state, runs per status, dead-letter entries, spikes, key crossings. A registry of its own.
  */
 export function serveMetrics(
   queues: { name: string; queue: Queue }[],
@@ -58,6 +58,15 @@ export function serveMetrics(
       // Kept in Redis, so that every dashboard replica says the same: set from there.
       this.reset();
       for (const [pattern, count] of await store.spikeCounts()) this.inc({ pattern }, count);
+    },
+  });
+  new Counter({
+    name: 'logcluster_key_crossings_total',
+    help: 'Keys whose lines passed --notify-over in runs with --by, each counted once, when the chunk that took it past was recorded',
+    registers,
+    async collect() {
+      this.reset();
+      this.inc(await store.crossingCount());
     },
   });
   collectDefaultMetrics({ register: registry });

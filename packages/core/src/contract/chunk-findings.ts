@@ -81,6 +81,12 @@ export interface ChunkRecordFindings {
    * its selected lines.
    */
   groups?: [key: string, counts: number[]][];
+  /**
+   * With `--notify-over`: per key of `groups` (in its order), the line (1-based within the
+   * chunk) of its last selected line, where a key that passed the threshold in this chunk
+   * had passed it for sure. Absent in runs without `--notify-over`.
+   */
+  lastLines?: number[];
   /** With `--count-distinct`: per field, in the spec's order. */
   distinct?: ChunkDistinct[];
 }

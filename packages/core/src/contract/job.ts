@@ -148,6 +148,7 @@ const recordsShape = object({
   timeFormat: optional(string()),
   countDistinct: optional(array(string(), { min: 1 })),
   schema: optional(anything),
+  notifyOver: optional(integer({ min: 0 })),
   now: integer(),
 });
 

@@ -46,6 +46,12 @@ export interface ChunkRecordSpec {
   countDistinct?: string[];
   /** `--schema`: a JSON Schema each record must satisfy, else the line is rejected. */
   schema?: unknown;
+  /**
+   * `--notify-over` (with `by`): a key whose lines pass it (count > n) is a crossing. The
+   * workers send each key's last selected line of a chunk (ChunkRecordFindings.lastLines)
+   * and pass it to the recording, which finds the crossings.
+   */
+  notifyOver?: number;
   /** When the run started (ms): relative times and yearless timestamps are read from it, the same on every worker. */
   now: number;
 }
@@ -54,8 +60,6 @@ export interface ChunkRecordSpec {
 export interface RunRecordSpec extends ChunkRecordSpec {
   /** `--max-keys`: keys past it go to the `others` row. */
   maxKeys: number;
-  /** `--notify-over`: a key whose lines pass it is a crossing. */
-  notifyOver?: number;
   /** The file `--schema` was read from, for the report. */
   schemaFile?: string;
 }
@@ -78,6 +82,6 @@ export const MAX_KEY_BYTES = 4096;
 
 /** The part of a run's record spec the workers need. */
 export function chunkRecordSpec(spec: RunRecordSpec): ChunkRecordSpec {
-  const { maxKeys: _maxKeys, notifyOver: _notifyOver, schemaFile: _schemaFile, ...chunk } = spec;
+  const { maxKeys: _maxKeys, schemaFile: _schemaFile, ...chunk } = spec;
   return chunk;
 }

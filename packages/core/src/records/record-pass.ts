@@ -91,6 +91,8 @@ export function createRecordPass(
     matcher.reset();
     const rejects = new Map<string, ChunkRejects>();
     const groups = by.length > 0 ? new Map<string, number[]>() : undefined;
+    // --notify-over: each key's last selected line, where a crossing in this chunk is placed.
+    const lastLines = groups && spec.notifyOver !== undefined ? new Map<string, number>() : undefined;
     const distinctTotal = distinctFields.map(() => new Set<string>());
     const distinctByKey = by.length > 0 ? distinctFields.map(() => new Map<string, Set<string>>()) : undefined;
     const matches: PatternCount[] = patterns.map(() => ({ lines: 0, occurrences: 0 }));
@@ -173,6 +175,7 @@ export function createRecordPass(
       } else {
         const row = rowOf(groups!, key, patternCount);
         row[0]!++;
+        lastLines?.set(key, lineNumber);
         any += matcher.match(bytes, start, Math.min(next, bytes.length), inIndex >= 0 ? values[inIndex] : undefined);
         const lineMatches = matcher.lineMatches;
         for (let p = 0; p < patternCount; p++) {
@@ -224,6 +227,7 @@ export function createRecordPass(
     }
     const records: ChunkRecordFindings = { selected, filtered, rejects: [...rejects.values()] };
     if (groups) records.groups = [...groups.entries()];
+    if (groups && lastLines) records.lastLines = [...groups.keys()].map((key) => lastLines.get(key)!);
     if (distinctFields.length > 0) {
       records.distinct = distinctTotal.map((total, d): ChunkDistinct => ({
         total: [...total],

@@ -71,6 +71,19 @@ export class RedisKeys {
     return { total: `${base}:t`, others: `${base}:o`, counts: `${base}:n`, perKey: `${base}:k:` };
   }
 
+  /**
+   * Hash: a run's crossings (`--notify-over`): key (its JSON text, as in `groups`) → JSON
+   * of when and where its lines passed the threshold (lua/includes/keyCrossings.lua).
+   */
+  crossings(runId: string): string {
+    return `${this.prefix}:run:${runId}:crossings`;
+  }
+
+  /** String: crossings recorded by every run under the prefix, for `logcluster_key_crossings_total`. */
+  crossingCount(): string {
+    return `${this.prefix}:crossings:count`;
+  }
+
   /** Hash: `<run>|<pattern>|<window start>` of every spike recorded, so that each is counted once. */
   spikesSeen(): string {
     return `${this.prefix}:spikes:seen`;

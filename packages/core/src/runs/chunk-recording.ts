@@ -160,7 +160,7 @@ export async function recordResults(
       ...increments,
       insightJson(job, found),
     );
-    pushRecordArgs(chunkArgs, found, patterns, distinctFields);
+    pushRecordArgs(chunkArgs, found, patterns, distinctFields, isFileChunk(job) ? '' : job.firstLine);
   });
   const distinctNames = Array.from({ length: distinctFields }, (_, f) => {
     const names = keys.distinct(runId, f);
@@ -176,6 +176,9 @@ export async function recordResults(
     distinctFields,
     EXACT_DISTINCT_PER_KEY,
     EXACT_DISTINCT_TOTAL,
+    jobs[0]!.records?.notifyOver ?? '',
+    keys.crossings(runId),
+    keys.crossingCount(),
     ...othersFields(patterns),
     ...distinctNames,
   ];
@@ -206,15 +209,25 @@ function insightJson(job: ChunkJobData, found: ChunkCounts): string {
 /**
  * Appends a chunk's keys and distinct values to `args` as recordResults-10.lua reads
  * them: g, then g keys each with its 1 + 2 × patterns counters; then per distinct field
- * its values in total, and per key. Keys go heaviest first: when the table has room for
- * only some of a chunk's new keys, those with the most lines get it. (No spreading into
- * push: a chunk's values can be more arguments than a call takes.)
+ * its values in total, and per key; then, with --notify-over, the chunk's first line
+ * (`firstLine`, '' when unknown) and each key's last line. Keys go heaviest first: when
+ * the table has room for only some of a chunk's new keys, those with the most lines get
+ * it. (No spreading into push: a chunk's values can be more arguments than a call takes.)
  */
-function pushRecordArgs(args: (string | number)[], found: ChunkCounts, patterns: number, distinctFields: number): void {
+function pushRecordArgs(
+  args: (string | number)[],
+  found: ChunkCounts,
+  patterns: number,
+  distinctFields: number,
+  firstLine: number | '',
+): void {
   const width = 1 + 2 * patterns;
-  const groups = [...(found.records?.groups ?? [])].sort((a, b) => (b[1][0] ?? 0) - (a[1][0] ?? 0));
+  const lastLines = found.records?.lastLines;
+  const groups = (found.records?.groups ?? [])
+    .map(([key, figures], i) => ({ key, figures, last: lastLines?.[i] }))
+    .sort((a, b) => (b.figures[0] ?? 0) - (a.figures[0] ?? 0));
   args.push(groups.length);
-  for (const [key, figures] of groups) {
+  for (const { key, figures } of groups) {
     if (figures.length !== width) {
       throw new Error(`a key of a chunk has ${figures.length} counters, not ${width} (lines, then per pattern 2)`);
     }
@@ -232,6 +245,13 @@ function pushRecordArgs(args: (string | number)[], found: ChunkCounts, patterns:
       args.push(key, values.length);
       for (const value of values) args.push(value);
     }
+  }
+  if (lastLines === undefined || groups.length === 0) args.push(0);
+  else {
+    if (lastLines.length !== groups.length)
+      throw new Error(`a chunk has ${lastLines.length} last lines for ${groups.length} keys`);
+    args.push(groups.length, firstLine);
+    for (const { last } of groups) args.push(last!);
   }
 }
 

@@ -80,6 +80,26 @@ export interface RejectedReport {
 }
 
 /**
+ * A key of the table whose lines passed `--notify-over` n (more than n lines), once per
+ * key. Only keys in the table cross: a key in `others` has no count of its own. Rows grow
+ * a chunk at a time, so the crossing is seen at the chunk that took the key past n.
+ */
+export interface CrossingReport {
+  key: (string | null)[];
+  /** The key's lines right after that chunk: more than n (by how much depends on where chunks were cut). */
+  count: number;
+  /** When the crossing was recorded (ISO 8601, by Redis's clock). */
+  at: string;
+  source: string;
+  /**
+   * The key's last selected line in that chunk (1-based in its source): up to and
+   * including it, the key has more than n lines. null while the lines before the chunk
+   * are not all counted (a chunk read from shared storage, after one not yet counted).
+   */
+  line: number | null;
+}
+
+/**
  * The JSON report of the contract (`--json`), with what `--window` and `--top` found.
  * Fields may be added, never renamed.
  */
@@ -108,6 +128,8 @@ export interface RunReport extends InsightReport {
   groups?: GroupsReport;
   /** Rejected lines, in a run with a record spec. */
   rejected?: RejectedReport;
+  /** `--notify-over`: the keys that passed it, by `at` then key (their JSON text). */
+  crossings?: CrossingReport[];
   /** Worker id → chunks it counted. */
   workers: Record<string, number>;
   startedAt: string;

@@ -9,6 +9,7 @@ import type { RunProgress, RunReport, RunStatus } from './report.js';
 import { assembleReport } from './report-assembly.js';
 import { type StoredDistinct, assembleGroups, assembleRejected, totalDistinct } from './record-report.js';
 import { chunkStarts } from './chunk-starts.js';
+import { assembleCrossings } from './crossing-report.js';
 import type { RunDefinition } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
 
@@ -56,6 +57,8 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   if (wantChunks) multi.hgetall(keys.insight(runId));
   if (records?.by) multi.hgetall(keys.groups(runId)).pfcount(keys.groupsOthers(runId));
   for (let f = 0; f < distinctFields; f++) multi.hgetall(keys.distinct(runId, f).counts);
+  const notify = records?.by !== undefined && records.notifyOver !== undefined;
+  if (notify) multi.hgetall(keys.crossings(runId));
   const results = checkTransaction(await multi.exec());
   let at = 0;
   const next = <T>() => results[at++] as T;
@@ -66,6 +69,7 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   const table = records?.by ? next<Record<string, string>>() : {};
   const othersKeys = records?.by ? next<number>() : 0;
   const distinct = Array.from({ length: distinctFields }, () => next<StoredDistinct>());
+  const crossings = notify ? next<Record<string, string>>() : {};
   // Chunks read from shared storage: their line counts place dead ones in the source.
   if (!wantLines && Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null)) {
     lines = await redis.hgetall(keys.chunkLines(runId));
@@ -93,6 +97,7 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
     if (records.by) report.groups = assembleGroups(records, patterns, table, counts, othersKeys, distinct);
     const startOf = chunkStarts(lines, (source, seq) => deadLines.get(`${source}.${seq}`) ?? null);
     report.rejected = assembleRejected(report.totals.rejectedLines ?? 0, definition.sources, chunks, startOf);
+    if (notify) report.crossings = assembleCrossings(crossings, definition.sources, startOf);
   }
   if (!definition.insight) return report;
   const insight = assembleInsight(definition.insight, patterns, definition.sources, chunks, countedOrDead);

@@ -20,7 +20,8 @@ import {
 import { type ChunkToStore, recordDeadLetter, recordLostChunk, recordResults, storeChunks } from './chunk-recording.js';
 import { RunCounter, readCounter } from './count-fields.js';
 import { readChunk, readChunksInto } from './pack-reads.js';
-import type { RunProgress, RunReport, RunStatus } from './report.js';
+import type { CrossingReport, RunProgress, RunReport, RunStatus } from './report.js';
+import { readCrossings } from './crossing-report.js';
 import type { RunDefinition } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
 import { readProgress, readReport, readSettlement, readStatus } from './run-reports.js';
@@ -264,6 +265,19 @@ export class RunStore {
   async spikeCounts(): Promise<Map<string, number>> {
     const counts = await this.redis.hgetall(this.keys.spikeCounts());
     return new Map(Object.entries(counts).map(([pattern, n]) => [pattern, Number(n)]));
+  }
+
+  /**
+   * The run's crossings of `--notify-over` so far (as the report has them), read without
+   * the rest of the report: what a followed run announces as they come.
+   */
+  async crossings(runId: string): Promise<CrossingReport[]> {
+    return readCrossings(this.context, runId);
+  }
+
+  /** Crossings of `--notify-over` recorded by every run under the prefix, for `logcluster_key_crossings_total`. */
+  async crossingCount(): Promise<number> {
+    return readCounter(await this.redis.get(this.keys.crossingCount()));
   }
 
   /** Bytes of the run that were counted or dead-lettered: what is no longer in flight. */

@@ -34,6 +34,10 @@
     7 d, the number of --count-distinct fields
     8 distinct values counted exactly per key (EXACT_DISTINCT_PER_KEY)
     9 distinct values counted exactly in total and in `others` (EXACT_DISTINCT_TOTAL)
+    10 --notify-over's n ('' without it): a key of the table whose lines pass n is a
+      crossing (includes/mergeGroups.lua, includes/keyCrossings.lua)
+    11 the run's crossings hash (RedisKeys.crossings)
+    12 the prefix's crossings counter (RedisKeys.crossingCount)
     then the w fields of the `others` row in the counts hash (count-fields.ts)
     then per distinct field: its total set, its others set, its counts hash, its per-key
       prefix (RedisKeys.distinct)
@@ -50,6 +54,9 @@
       g, followed by g keys, each its JSON text and its w counters
       per distinct field (d of them): t, followed by t values (of all its selected
         lines); then b, followed by b keys, each its JSON text, k, and k values
+      l (0, or g with --notify-over), and when l > 0: the chunk's first line in its source
+        ('' when unknown: a chunk read from shared storage), then l line numbers: the
+        last selected line of each of its g keys (1-based in the chunk), in their order
   Returns per chunk {RecordCode, g}:
     {RECORDED, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
     {DUPLICATE, 0} if it had been counted already, {RUN_MISSING, 0} if the run is gone,
@@ -57,7 +64,8 @@
     failed (nobody will count the pack's other chunks: it is dropped, or given the
     retention if it holds a dead-lettered chunk).
   Adds to the counts hash: done, dead, settledBytes (count-fields.ts) and the fields above;
-  to a distinct field's counts hash: `t`, `o` and each key's count ('~n': an estimate).
+  to a distinct field's counts hash: `t`, `o` and each key's count ('~n': an estimate);
+  to the crossings hash, each key that passed n, and to the crossings counter, how many.
 ]]
 --- @include "includes/recordCodes"
 --- @include "includes/settle"
@@ -66,11 +74,13 @@
 --- @include "includes/packState"
 --- @include "includes/mergeGroups"
 --- @include "includes/distinctValues"
+--- @include "includes/keyCrossings"
 local n, m = tonumber(ARGV[3]), tonumber(ARGV[5])
 local width, d = tonumber(ARGV[6]), tonumber(ARGV[7])
 local keyBound, totalBound = tonumber(ARGV[8]), tonumber(ARGV[9])
-local at = 10
-local groups = {key = KEYS[9], others = KEYS[10], runKey = KEYS[1], fields = {}}
+local at = 13
+local groups = {key = KEYS[9], others = KEYS[10], runKey = KEYS[1], fields = {}, notifyOver = tonumber(ARGV[10])}
+local crossingNames = {crossings = ARGV[11], counter = ARGV[12]}
 for c = 1, width do groups.fields[c] = ARGV[at + c - 1] end
 at = at + width
 local fields = {}
@@ -88,13 +98,18 @@ for p = 1, m do
 end
 -- A chunk's keys and distinct values at ARGV[from…]: merged into the run's when `apply`
 -- (the chunk is recorded now), only stepped over otherwise. Returns where they end.
-local function chunkRecords(from, apply, sums)
+local function chunkRecords(id, from, apply, sums)
   local inTable = {}
+  local crossed = {}
   local pos = from
   local g = tonumber(ARGV[pos])
   pos = pos + 1
-  for _ = 1, g do
-    if apply then inTable[ARGV[pos]] = mergeKey(groups, sums, ARGV[pos], pos + 1) end
+  for i = 1, g do
+    if apply then
+      local admitted, count = mergeKey(groups, sums, ARGV[pos], pos + 1)
+      inTable[ARGV[pos]] = admitted
+      if count then crossed[#crossed + 1] = {key = ARGV[pos], count = count, index = i} end
+    end
     pos = pos + 1 + width
   end
   for f = 1, d do
@@ -119,7 +134,21 @@ local function chunkRecords(from, apply, sums)
       pos = pos + 2 + k
     end
   end
-  return pos
+  local l = tonumber(ARGV[pos])
+  pos = pos + 1
+  local firstLine = ''
+  if l > 0 then
+    firstLine = ARGV[pos]
+    pos = pos + 1
+  end
+  if #crossed > 0 then
+    local linesAt = pos
+    recordCrossings(crossingNames, id, crossed, firstLine, function(index)
+      if index <= l then return ARGV[linesAt + index - 1] end
+      return nil
+    end)
+  end
+  return pos + l
 end
 local results = {}
 local runExists = redis.call('EXISTS', KEYS[1]) == 1
@@ -169,7 +198,7 @@ for i = 1, n do
     recorded = recorded + 1
     results[i] = {RecordCode.RECORDED, generation}
   end
-  at = chunkRecords(records, apply, sums)
+  at = chunkRecords(id, records, apply, sums)
 end
 addAll(KEYS[2], sums)
 -- In a failed run, chunks still queued will never be counted: they need no bytes.

@@ -12,17 +12,26 @@
 -- away, each of them in full: an exact sum too. Each chunk is merged in the same script
 -- call that marks it done, so a chunk delivered twice adds nothing the second time.
 --
+-- Crossings (--notify-over n): a key's row passes n when its lines go from at most n to
+-- more than n. Rows only grow, by whole chunks, each merged once: so the chunk that takes
+-- a row past n is found exactly once, whatever the chunking, order or redelivery. A key
+-- in the `others` row has no count of its own, so it never crosses.
+--
 -- groups: {key = the table hash, others = the HyperLogLog, runKey = the run hash (its
--- `maxKeys` field), fields = the others row's fields, in the order of a key's counters}.
+-- `maxKeys` field), fields = the others row's fields, in the order of a key's counters,
+-- notifyOver = n, or nil}.
+-- Returns whether the key is in the table, and its lines when this chunk took it past n.
 --- @include "sums"
 local function mergeKey(groups, sums, key, at)
   local width = #groups.fields
   local values = {}
+  local before = 0
   local packed = redis.call('HGET', groups.key, key)
   if packed then
     local c = 0
     for number in string.gmatch(packed, '%d+') do
       c = c + 1
+      if c == 1 then before = tonumber(number) end
       values[c] = string.format('%d', tonumber(number) + tonumber(ARGV[at + c - 1]))
     end
   else
@@ -39,5 +48,10 @@ local function mergeKey(groups, sums, key, at)
     for c = 1, width do values[c] = string.format('%d', tonumber(ARGV[at + c - 1])) end
   end
   redis.call('HSET', groups.key, key, table.concat(values, ' '))
-  return true
+  local n = groups.notifyOver
+  if n ~= nil then
+    local after = tonumber(values[1])
+    if before <= n and after > n then return true, after end
+  end
+  return true, nil
 end
