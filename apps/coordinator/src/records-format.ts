@@ -49,6 +49,7 @@ export function formatRecords(report: RunReport): string[] {
       );
   }
   if (report.groups) lines.push(...formatGroups(report, report.groups));
+  if (report.crossings) lines.push(...formatCrossings(report.crossings));
   return lines;
 }
 
@@ -118,6 +119,23 @@ function formatGroups(report: RunReport, groups: Groups): string[] {
       ),
     );
   }
+  return lines;
+}
+
+/** Keys that passed --notify-over, at most `SHOWN_KEYS` of them, the rest counted. */
+function formatCrossings(crossings: NonNullable<RunReport['crossings']>): string[] {
+  if (crossings.length === 0) return ['', 'no key passed --notify-over'];
+  const lines = ['', `keys that passed --notify-over (${count(crossings.length)}):`];
+  const rows = crossings
+    .slice(0, SHOWN_KEYS)
+    .map((crossing) => [
+      `  ${crossing.key.map(keyCell).join(', ')}`,
+      count(crossing.count),
+      crossing.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      crossing.line === null ? crossing.source : `${crossing.source}:${crossing.line}`,
+    ]);
+  lines.push(...table(['  KEY', 'LINES', 'AT', 'BY LINE'], rows, [false, true, false, false]));
+  if (crossings.length > SHOWN_KEYS) lines.push(`  (${count(crossings.length - SHOWN_KEYS)} more in --json)`);
   return lines;
 }
 

@@ -177,11 +177,7 @@ beforeAll(async () => {
     ['json', asJsonLines(records), jsonFields],
     ['mixed', asJsonLines(records, { mixed: true }), jsonFields],
     ['logfmt', asLogfmt(records), logfmtFields],
-    [
-      'access',
-      asAccessLog(records),
-      (line) => new RegExp(ACCESS_EXTRACT).exec(line)?.groups ?? null,
-    ],
+    ['access', asAccessLog(records), (line) => new RegExp(ACCESS_EXTRACT).exec(line)?.groups ?? null],
     [
       'docker',
       asDockerJsonFile(records),
