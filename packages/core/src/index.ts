@@ -82,8 +82,11 @@ export {
   type InsightReport,
   type SpikeReport,
   type TopMessage,
+  type WindowBucket,
+  type WindowKey,
   type WindowsReport,
   type YearAssumed,
+  WINDOW_TOP_KEYS,
   assembleInsight,
   findSpikes,
 } from './insight/insight-report.js';
@@ -149,3 +152,4 @@ export { parseWhere } from './records/where-clause.js';
 export { parseIsoTime, parseTimeBound } from './records/time-bound.js';
 export { checkExtract, checkSchema } from './records/record-checks.js';
 export { MAX_DISTINCT_VALUE_BYTES, type RecordPass, createRecordPass } from './records/record-pass.js';
+export { LineSelection } from './insight/line-selection.js';
