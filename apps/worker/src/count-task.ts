@@ -155,7 +155,6 @@ function withInsight(
   };
 }
 
-
 const MAX_CACHED_RECORD_PASSES = 8;
 const recordPasses = new Map<string, ReturnType<typeof createRecordPass>>();
 
