@@ -69,7 +69,11 @@ function plainWindows(by: string[]) {
       keys: [...window.keys.entries()]
         .sort(([a, x], [b, y]) => y[0] - x[0] || (a < b ? -1 : a > b ? 1 : 0))
         .slice(0, WINDOW_TOP_KEYS)
-        .map(([key, [lines, errors]]) => ({ key: JSON.parse(key) as unknown, lines, matches: { ERROR: errors } })),
+        .map(([key, [lines, errors]]) => ({
+          key: JSON.parse(key) as (string | null)[],
+          lines,
+          matches: { ERROR: errors },
+        })),
     }));
 }
 

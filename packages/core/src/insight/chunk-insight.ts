@@ -142,7 +142,7 @@ export function createInsightFinder(
           }
           if (keyTables) {
             currentKeys = keyTables.get(windowStart);
-            if (!currentKeys) keyTables.set(windowStart, (currentKeys = new Map()));
+            if (!currentKeys) keyTables.set(windowStart, (currentKeys = new Map<string, number[]>()));
           }
           lastStart = windowStart;
         }
