@@ -1,11 +1,15 @@
 import type { RunReport } from '@logcluster/core';
 import { type HistogramOptions, formatWindows } from './window-histogram.js';
+import { formatWindowKeys } from './window-keys.js';
 
 /** The human form of windows, spikes and top messages; empty when the run asked for none. */
 export function formatInsight(report: RunReport, options: HistogramOptions = {}): string[] {
   const lines: string[] = [];
   const patterns = report.patterns.map((spec) => spec.pattern);
-  if (report.windows) lines.push('', ...formatWindows(report.windows, patterns[0], options));
+  if (report.windows) {
+    lines.push('', ...formatWindows(report.windows, patterns[0], options));
+    lines.push(...formatWindowKeys(report.windows, report.groups?.by ?? [], patterns[0]));
+  }
   if (report.spikes) {
     lines.push('', report.spikes.length === 0 ? 'spikes: none' : `spikes (${report.spikes.length}):`);
     for (const spike of report.spikes) {

@@ -10,6 +10,7 @@ import {
   type ChunkRecordSpec,
   CountingWorkspace,
   DEFAULT_CHUNK_SIZE,
+  LineSelection,
   type PatternSpec,
   createChunkCounter,
   createInsightFinder,
@@ -63,6 +64,8 @@ const counters = new Map<string, ChunkCounter>();
  * If this fails, the first task makes the workspace and reports why it cannot.
  */
 let workspace: CountingWorkspace | undefined = readiedWorkspace();
+/** Which lines the records pass selected, for the insight finder; one per thread, reused chunk after chunk. */
+let lineSelection: LineSelection | undefined;
 
 function readiedWorkspace(): CountingWorkspace | undefined {
   try {
@@ -83,10 +86,13 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
   workspace ??= new CountingWorkspace();
   const plain = counterFor(task.patterns, workspace);
-  // Windows and templates are found among every line (the insight of selected lines only
-  // is not done yet); the record pass then makes the counts those of the selected lines.
-  const withFindings = task.insight ? withInsight(plain, task.patterns, task.insight) : plain;
-  const counter = task.records ? recordsCounter(withFindings, plain, task.patterns, task.records) : withFindings;
+  // The kernel counts; with a record spec, the records pass makes the counts those of the
+  // selected lines and marks them (which matched, their keys) in `selection`; then the
+  // insight finder counts windows and templates of the marked lines only, reading no
+  // field again. Without a record spec the finder reads every line, as it always did.
+  const selection = task.records && task.insight ? (lineSelection ??= new LineSelection()) : undefined;
+  const selected = task.records ? recordsCounter(plain, task.patterns, task.records, selection) : plain;
+  const counter = task.insight ? withInsight(selected, task.patterns, task.insight, plain, selection) : selected;
   if (task.kind === 'bytes') {
     // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
     const placed = workspace.place(new Uint8Array(task.bytes));
@@ -123,9 +129,19 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   return { counts };
 }
 
-/** Counts, then finds the chunk's windows and templates (its first line is filled in by whoever knows it). */
-function withInsight(counter: ChunkCounter, patterns: PatternSpec[], spec: ChunkInsightSpec): ChunkCounter {
-  const find = createInsightFinder(spec, patterns, counter);
+/**
+ * Counts (with `counter`), then finds the chunk's windows and templates (its first line is
+ * filled in by whoever knows it): of the lines marked in `selection`, when given. `plain`,
+ * the run's counter, is what the finder asks about single lines.
+ */
+function withInsight(
+  counter: ChunkCounter,
+  patterns: PatternSpec[],
+  spec: ChunkInsightSpec,
+  plain: ChunkCounter,
+  selection: LineSelection | undefined,
+): ChunkCounter {
+  const find = createInsightFinder(spec, patterns, plain);
   return (bytes, knownLines) => {
     const counts = counter(bytes, knownLines);
     counts.insight = find(
@@ -133,6 +149,7 @@ function withInsight(counter: ChunkCounter, patterns: PatternSpec[], spec: Chunk
       null,
       counts.lines,
       counts.matches.map((match) => match.lines),
+      selection,
     );
     return counts;
   };
@@ -142,16 +159,17 @@ const MAX_CACHED_RECORD_PASSES = 8;
 const recordPasses = new Map<string, ReturnType<typeof createRecordPass>>();
 
 /**
- * Counts (with `counter`), then reads the fields of the chunk's lines: the counts become
- * those of its selected lines, with their keys and distinct values (`plain`, the run's
- * counter, is what the pass asks about single lines). A pass (a compiled schema, its
- * regexes) is made once per run spec and kept, as compiled patterns are.
+ * Counts (with `plain`, the run's counter), then reads the fields of the chunk's lines:
+ * the counts become those of its selected lines, with their keys and distinct values, and
+ * `selection` (when given) says which lines those are. `plain` is also what the pass asks
+ * about single lines. A pass (a compiled schema, its regexes) is made once per run spec
+ * and kept, as compiled patterns are.
  */
 function recordsCounter(
-  counter: ChunkCounter,
   plain: ChunkCounter,
   patterns: PatternSpec[],
   spec: ChunkRecordSpec,
+  selection: LineSelection | undefined,
 ): ChunkCounter {
   const key = JSON.stringify([patterns, spec]);
   let pass = recordPasses.get(key);
@@ -161,7 +179,7 @@ function recordsCounter(
     recordPasses.set(key, pass);
   }
   const read = pass;
-  return (bytes, knownLines) => read(bytes, counter(bytes, knownLines));
+  return (bytes, knownLines) => read(bytes, plain(bytes, knownLines), selection);
 }
 
 function counterFor(patterns: PatternSpec[], workspace: CountingWorkspace): ChunkCounter {

@@ -90,8 +90,11 @@ export {
   type InsightReport,
   type SpikeReport,
   type TopMessage,
+  type WindowBucket,
+  type WindowKey,
   type WindowsReport,
   type YearAssumed,
+  WINDOW_TOP_KEYS,
   assembleInsight,
   findSpikes,
 } from './insight/insight-report.js';
@@ -157,3 +160,4 @@ export { parseWhere } from './records/where-clause.js';
 export { parseIsoTime, parseTimeBound } from './records/time-bound.js';
 export { checkExtract, checkSchema } from './records/record-checks.js';
 export { MAX_DISTINCT_VALUE_BYTES, type RecordPass, createRecordPass } from './records/record-pass.js';
+export { LineSelection } from './insight/line-selection.js';

@@ -1,5 +1,15 @@
-/** Lines and matching lines (per pattern, in the run's order) of one time window within a chunk. */
-export type WindowCount = [start: number, lines: number, matches: number[]];
+/**
+ * Lines and matching lines (per pattern, in the run's order) of one time window within a
+ * chunk; with a record spec, of its selected lines only. With `--by`, `keys`: the window's
+ * count per key.
+ */
+export type WindowCount = [start: number, lines: number, matches: number[], keys?: WindowKeyCount[]];
+
+/**
+ * One key's count within a window of a chunk: `[key, lines, then per pattern its matching
+ * lines]`, where `key` is an index into the chunk's `windows.keys`.
+ */
+export type WindowKeyCount = number[];
 
 /**
  * Lines before a chunk's first timestamp: they belong to the window of the line before the
@@ -10,12 +20,16 @@ export interface ChunkLead {
   lines: number;
   matches: number[];
   example?: string;
+  /** With `--by`: their count per key, as in WindowCount. */
+  keys?: WindowKeyCount[];
 }
 
 /**
  * What a worker finds in one chunk beyond its counts, kept per chunk and merged by the
  * report in line order (so that it is exact however chunks are split, retried or
- * counted out of order). Line numbers are 1-based within the chunk.
+ * counted out of order). Line numbers are 1-based within the chunk. In a run with a
+ * record spec, windows and templates are those of the chunk's selected lines only (as its
+ * counts are).
  */
 export interface ChunkInsight {
   /** The chunk's first line in its source, when the job says (null: worked out from the chunks before it). */
@@ -28,6 +42,15 @@ export interface ChunkInsight {
     last: number | null;
     /** Lines whose timestamp had no year, per year given them (syslog's rule); absent when none. */
     yearAssumed?: [year: number, lines: number][];
+    /**
+     * With `--by`: the keys (JSON texts, as in ChunkRecordFindings.groups) that the
+     * windows' `keys` and the lead's refer to by index. Every window's count of every key
+     * is kept, so that the report's top keys per window are exact: at most one entry per
+     * selected line of the chunk, so the chunk's insight stays within a small multiple
+     * of its bytes (and so does the run's insight hash in Redis, and the report's memory
+     * while it merges them).
+     */
+    keys?: string[];
   };
   /** Per pattern: templates of its matching lines, and lines beyond the template bound. */
   templates?: { tallies: [string, TemplateTally][]; overflow: number }[];

@@ -1,17 +1,44 @@
-import type { ChunkInsight, TemplateTally } from '../contract/chunk-findings.js';
+import type { ChunkInsight, TemplateTally, WindowKeyCount } from '../contract/chunk-findings.js';
 import { DEFAULT_SPIKE_RULE, type RunInsightSpec, type SpikeRule } from '../contract/insight-spec.js';
 import { mergeTallies, topTemplates } from './message-template.js';
 import { formatWindowSize } from './timestamps.js';
 
-/** `windows` of the JSON report. */
+/** Keys shown per window (`windows.buckets[].keys`, with `--by`): the window's busiest. */
+export const WINDOW_TOP_KEYS = 10;
+
+/**
+ * `windows` of the JSON report. In a run with a record spec (`--where`, `--since`/`--until`,
+ * `--schema`, `--by`…), every figure here (`lines`, `matches`, `untimedLines`, `keys`) counts
+ * the selected lines only, as `totals.matches` does; a selected line without a timestamp
+ * still counts in the window of the last line before it with one, selected or not.
+ */
 export interface WindowsReport {
   size: string;
   untimedLines: number;
-  buckets: { start: string; lines: number; matches: Record<string, number> }[];
+  buckets: WindowBucket[];
   /** Present when some timestamps had no year (syslog, Android, Proxifier): the years given them, and why. */
   yearAssumed?: YearAssumed;
   /** Present when no line had a timestamp: the first line read, to write a `--time-format` for. */
   untimedExample?: { source: string; line: number | null; text: string };
+}
+
+/** One window of `windows.buckets`: its lines and each pattern's matching lines. */
+export interface WindowBucket {
+  start: string;
+  lines: number;
+  matches: Record<string, number>;
+  /**
+   * With `--by`: the window's top keys (at most WINDOW_TOP_KEYS) by lines, then by the
+   * JSON text of the key; exact, whatever the chunks. A missing field is null in `key`.
+   */
+  keys?: WindowKey[];
+}
+
+/** One key of a window: its selected lines there, and each pattern's matching lines among them. */
+export interface WindowKey {
+  key: (string | null)[];
+  lines: number;
+  matches: Record<string, number>;
 }
 
 /** `windows.yearAssumed`: which years timestamps without one were given, how many, and by what rule. */
@@ -52,9 +79,9 @@ export interface TopMessage {
 export interface InsightReport {
   /** Per-window counts (`--window`). */
   windows?: WindowsReport;
-  /** Windows whose count jumped (`--window`). */
+  /** Windows whose count jumped (`--window`); with a record spec, of selected lines. */
   spikes?: SpikeReport[];
-  /** The most frequent message templates per pattern (`--top`). */
+  /** The most frequent message templates per pattern (`--top`); with a record spec, of selected lines. */
   topMessages?: Record<string, TopMessage[]>;
   /** Matching lines left out of `topMessages` because a chunk held too many distinct templates; only when some were. */
   ungroupedLines?: Record<string, number>;
@@ -97,11 +124,22 @@ function mergeWindows(
   sources: readonly string[],
   ordered: readonly PlacedInsight[],
 ): WindowsReport {
-  const buckets = new Map<number, { lines: number; matches: number[] }>();
+  const buckets = new Map<number, { lines: number; matches: number[]; keys: Map<string, number[]> }>();
   const bucket = (start: number) => {
     let found = buckets.get(start);
-    if (!found) buckets.set(start, (found = { lines: 0, matches: new Array<number>(patterns.length).fill(0) }));
+    if (!found)
+      buckets.set(start, (found = { lines: 0, matches: new Array<number>(patterns.length).fill(0), keys: new Map() }));
     return found;
+  };
+  // With --by (the chunks then list their keys), every window's count of every key, added up.
+  let keyed = false;
+  const addKeys = (into: Map<string, number[]>, texts: readonly string[], counts: readonly WindowKeyCount[]) => {
+    for (const [index, ...row] of counts) {
+      const key = texts[index!]!;
+      const sum = into.get(key);
+      if (sum) row.forEach((n, i) => (sum[i]! += n));
+      else into.set(key, row);
+    }
   };
   let untimedLines = 0;
   let source = -1;
@@ -123,18 +161,22 @@ function mergeWindows(
       source = s;
       previous = null;
     }
+    const texts = windows.keys ?? [];
+    if (windows.keys) keyed = true;
     if (windows.lead.lines > 0) {
       if (previous === null) untimedLines += windows.lead.lines;
       else {
         const into = bucket(previous);
         into.lines += windows.lead.lines;
         windows.lead.matches.forEach((count, i) => (into.matches[i]! += count));
+        if (windows.lead.keys) addKeys(into.keys, texts, windows.lead.keys);
       }
     }
-    for (const [start, lines, matches] of windows.buckets) {
+    for (const [start, lines, matches, keys] of windows.buckets) {
       const into = bucket(start);
       into.lines += lines;
       matches.forEach((count, i) => (into.matches[i]! += count));
+      if (keys) addKeys(into.keys, texts, keys);
     }
     if (windows.last !== null) previous = windows.last;
   }
@@ -144,10 +186,11 @@ function mergeWindows(
     untimedLines,
     buckets: [...buckets.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([start, { lines, matches }]) => ({
+      .map(([start, { lines, matches, keys }]) => ({
         start: new Date(start).toISOString(),
         lines,
         matches: byPattern(patterns, matches),
+        ...(keyed ? { keys: topKeys(keys, patterns) } : {}),
       })),
     ...(years.length > 0
       ? {
@@ -281,6 +324,18 @@ function mergeTemplates(
     topMessages,
     ...(ungrouped.some((n) => n > 0) ? { ungroupedLines: byPattern(patterns, ungrouped) } : {}),
   };
+}
+
+/** A window's WINDOW_TOP_KEYS busiest keys: by lines, then by key text (as the groups table orders them). */
+function topKeys(keys: Map<string, number[]>, patterns: readonly string[]): WindowKey[] {
+  return [...keys.entries()]
+    .sort(([a, x], [b, y]) => y[0]! - x[0]! || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, WINDOW_TOP_KEYS)
+    .map(([key, [lines, ...matches]]) => ({
+      key: JSON.parse(key) as (string | null)[],
+      lines: lines!,
+      matches: byPattern(patterns, matches),
+    }));
 }
 
 function byPattern(patterns: readonly string[], counts: readonly number[]): Record<string, number> {

@@ -16,6 +16,7 @@ import type { ChunkDistinct, ChunkRecordFindings, ChunkRejects } from '../contra
 import { REJECT_EXAMPLES } from '../contract/chunk-findings.js';
 import type { PatternSpec } from '../contract/pattern-spec.js';
 import { type ChunkRecordSpec, MAX_KEY_BYTES } from '../contract/record-spec.js';
+import type { LineSelection } from '../insight/line-selection.js';
 import { createTimestampParser } from '../insight/timestamps.js';
 import type { ChunkCounts, PatternCount } from '../matching/counts.js';
 import type { ChunkCounter } from '../matching/matcher.js';
@@ -36,8 +37,12 @@ export const MAX_DISTINCT_VALUE_BYTES = 256;
 /** Key texts of a one-field `--by` kept across chunks. */
 const MAX_CACHED_KEYS = 10_000;
 
-/** Counts a chunk's selected lines, given the kernel's counts of the whole chunk. */
-export type RecordPass = (bytes: Uint8Array, counts: ChunkCounts) => ChunkCounts;
+/**
+ * Counts a chunk's selected lines, given the kernel's counts of the whole chunk. Given a
+ * `selection`, fills it too: which lines are selected, what each matched, its key (for
+ * the insight finder, which then counts windows and templates of the selected lines only).
+ */
+export type RecordPass = (bytes: Uint8Array, counts: ChunkCounts, selection?: LineSelection) => ChunkCounts;
 
 /**
  * Builds the pass for a run (once per thread and run: the reader, the schema's validator
@@ -86,13 +91,19 @@ export function createRecordPass(
   const values = reader.values;
   const singleKeys = new Map<string, string>();
 
-  return (input, counts) => {
+  return (input, counts, selection) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     matcher.reset();
-    const rejects = new Map<string, ChunkRejects>();
     const groups = by.length > 0 ? new Map<string, number[]>() : undefined;
     // --notify-over: each key's last selected line, where a crossing in this chunk is placed.
     const lastLines = groups && spec.notifyOver !== undefined ? new Map<string, number>() : undefined;
+    selection?.reset(counts.lines, patternCount, groups !== undefined);
+    // With --by every selected line is matched in the loop.
+    if (selection && groups) selection.matched = true;
+    const selectedLines = selection?.selected;
+    const hits = selection?.hits;
+    const lineKeys = selection?.keys;
+    const rejects = new Map<string, ChunkRejects>();
     const distinctTotal = distinctFields.map(() => new Set<string>());
     const distinctByKey = by.length > 0 ? distinctFields.map(() => new Map<string, Set<string>>()) : undefined;
     const matches: PatternCount[] = patterns.map(() => ({ lines: 0, occurrences: 0 }));
@@ -100,7 +111,8 @@ export function createRecordPass(
     let selected = 0;
     let filtered = 0;
     let rejectedLines = 0;
-    // Without --by, the selected lines are matched after the loop, and only if some line was not selected.
+    // Without --by, the selected lines are matched after the loop, and only if some line
+    // was not selected: [start, next, line index] of each.
     const deferred: number[] | undefined = by.length === 0 ? [] : undefined;
     let lineNumber = 0;
     const keyValues: (string | null)[] = by.map(() => null);
@@ -170,9 +182,11 @@ export function createRecordPass(
         continue;
       }
       selected++;
+      if (selectedLines) selectedLines[lineNumber - 1] = 1;
       if (deferred) {
-        deferred.push(start, next);
+        deferred.push(start, next, lineNumber - 1);
       } else {
+        if (lineKeys) lineKeys[lineNumber - 1] = key;
         const row = rowOf(groups!, key, patternCount);
         row[0]!++;
         lastLines?.set(key, lineNumber);
@@ -182,6 +196,7 @@ export function createRecordPass(
           const lines = lineMatches[2 * p]!;
           const occurrences = lineMatches[2 * p + 1]!;
           if (lines === 0 && occurrences === 0) continue;
+          if (hits && lines > 0) hits[(lineNumber - 1) * patternCount + p] = 1;
           row[1 + 2 * p]! += lines;
           row[2 + 2 * p]! += occurrences;
           matches[p]!.lines += lines;
@@ -204,11 +219,13 @@ export function createRecordPass(
     }
     if (deferred) {
       if (selected === counts.lines && inIndex < 0) {
-        // Every line selected and matched as the kernel matched it: its counts are these.
+        // Every line selected and matched as the kernel matched it: its counts are these
+        // (and the insight finder matches its lines itself, as it does without a record spec).
         for (let p = 0; p < patternCount; p++) matches[p] = { ...counts.matches[p]! };
         any = counts.any ?? 0;
       } else {
-        for (let i = 0; i < deferred.length; i += 2) {
+        if (selection) selection.matched = true;
+        for (let i = 0; i < deferred.length; i += 3) {
           const from = deferred[i]!;
           const to = Math.min(deferred[i + 1]!, bytes.length);
           // --in needs the line's fields again: read it once more (rare next to plain counting).
@@ -218,9 +235,11 @@ export function createRecordPass(
               : undefined;
           any += matcher.match(bytes, from, to, value);
           const lineMatches = matcher.lineMatches;
+          const at = deferred[i + 2]! * patternCount;
           for (let p = 0; p < patternCount; p++) {
             matches[p]!.lines += lineMatches[2 * p]!;
             matches[p]!.occurrences += lineMatches[2 * p + 1]!;
+            if (hits && lineMatches[2 * p]! > 0) hits[at + p] = 1;
           }
         }
       }
