@@ -176,7 +176,17 @@ describe('--format csv|tsv', () => {
         ['report', ...clusterFlags(redis.url, PREFIX), '--json', '--format', 'csv', 'r-none'],
         /--json and --format csv do not go together/,
       ],
-      [['analyze', '--format', 'json', commaName], /--format must be one of: csv, tsv \(got "json"\)/],
+      [
+        ['analyze', '--format', 'xml', commaName],
+        /--format "xml": the report's table \(csv, tsv\) or the input's format \(text, json, logfmt, docker, cri/,
+      ],
+      [['analyze', '--format', 'csv', '--format', 'tsv', commaName], /--format csv and --format tsv/],
+      [['analyze', '--format', 'json', '--format', 'logfmt', commaName], /--format json and --format logfmt/],
+      [
+        // The input was read when the run ran: report prints tables only.
+        ['report', ...clusterFlags(redis.url, PREFIX), '--format', 'json', 'r-none'],
+        /--format must be one of: csv, tsv \(got "json"\)/,
+      ],
       [
         ['report', ...clusterFlags(redis.url, PREFIX), '--format', 'xml', 'r-none'],
         /--format must be one of: csv, tsv \(got "xml"\)/,
@@ -197,8 +207,14 @@ describe('--format csv|tsv', () => {
     for (const command of ['analyze', 'submit', 'report']) {
       const help = (await runCli([command, '--help'])).stdout.replace(/\s+/g, ' ');
       expect(help, command).toMatch(
-        /--format <format> print the per-source table for scripts instead of the report: csv \(RFC 4180 quoting\) or tsv/,
+        /--format <format> .*print a table for scripts instead of the report: csv \(RFC 4180 quoting\) or tsv/,
       );
+      // analyze and submit take the input's format too; report only the tables.
+      if (command === 'report') expect(help).not.toMatch(/json, logfmt/);
+      else
+        expect(help, command).toMatch(
+          /--format <format> the input's format: text \(default\), json, logfmt, docker or cri/,
+        );
     }
   });
 });
