@@ -31,6 +31,14 @@ export class RecordReader {
   /** Per field, its index among the envelope's fields, or -1. */
   private readonly fromEnvelope: number[];
   private readonly json: JsonFieldReader | undefined;
+  /**
+   * The JSON reader of a plain JSON body (no envelope, no schema), whose `raw` fields are
+   * left undefined in `values` by `read`: the caller reads them from it (kind, bytes)
+   * without decoding them.
+   */
+  readonly rawJson: JsonFieldReader | undefined;
+  /** Per field: whether `read` decodes it into `values`. */
+  private readonly decoded: boolean[];
   private readonly logfmt: LogfmtFieldReader | undefined;
   private readonly extract: TextExtract | undefined;
   private readonly validate: RecordValidator | undefined;
@@ -38,6 +46,7 @@ export class RecordReader {
   constructor(
     private readonly spec: ChunkRecordSpec,
     readonly fields: readonly string[],
+    raw: readonly boolean[] = [],
   ) {
     this.values = fields.map(() => undefined);
     const { envelope, body } = spec.format;
@@ -45,6 +54,8 @@ export class RecordReader {
     this.fromEnvelope = fields.map((field) => (envelope ? envelopeFieldIndex(field) : -1));
     this.validate = spec.schema === undefined ? undefined : schemaValidator(spec.schema);
     this.json = body === 'json' && !this.validate ? new JsonFieldReader(fields) : undefined;
+    this.rawJson = this.json && !envelope ? this.json : undefined;
+    this.decoded = fields.map((_, i) => !this.rawJson || raw[i] !== true);
     this.logfmt = body === 'logfmt' && !this.validate ? new LogfmtFieldReader(fields) : undefined;
     this.extract = body === 'text' ? new TextExtract(spec.extract ?? [], fields) : undefined;
   }
@@ -82,7 +93,8 @@ export class RecordReader {
   private readBody(bytes: Buffer, start: number, end: number): string | undefined {
     const { values, fields } = this;
     if (this.json) {
-      this.json.read(bytes, start, end, values);
+      const valid = this.json.scan(bytes, start, end);
+      for (let i = 0; i < values.length; i++) values[i] = valid && this.decoded[i] ? this.json.value(i) : undefined;
       return undefined;
     }
     if (this.logfmt) {
