@@ -370,6 +370,86 @@ describe('the records pass equals a plain reading', () => {
   });
 });
 
+describe('JSON fields read from their bytes (one-field --by keys, numeric --where) equal the decoded values', () => {
+  // Every writing of a value: escapes, numbers JSON.parse reads alike, strings that look like numbers.
+  const writings = [
+    '"api"',
+    '"\\u0061pi"',
+    '"a\\u0070i"',
+    '"\\"api\\""',
+    '404',
+    '"404"',
+    '4.04e2',
+    '404.0',
+    '4040E-1',
+    '0',
+    '-0',
+    '"0"',
+    '1e400',
+    '12345678901234567890',
+    '1234567890123456',
+    'true',
+    '"true"',
+    'false',
+    'null',
+    '"é"',
+    '"\\u00e9"',
+    '"\\ud83d\\ude00"',
+    '"😀"',
+    '""',
+    '" 6 "',
+    '"0x10"',
+    '6',
+    '5.5',
+    '5',
+    '"6"',
+    '0.6e1',
+    '-10',
+    '"abc"',
+    '{"a":1}',
+    '[1]',
+    '[]',
+    '{}',
+    JSON.stringify('x'.repeat(70)),
+    JSON.stringify('x'.repeat(69) + '\n'),
+    JSON.stringify('é'.repeat(2000)),
+  ];
+  const lines = writings.flatMap((w, i) => [
+    `{"service":${w},"n":${w},"h":{"s":${w}},"msg":"ERROR ${i}"}`,
+    `{"n":${w},"service":${w}}`,
+    `{"service":"first","service":${w},"h":{"s":1},"h":{"t":2}}`,
+    `{"h":{"s":${w}},"service":${w}`,
+    `{"a.b":1,"service" : ${w} , "n" :${w}}\r`,
+  ]);
+
+  it('--by service, --by h.s', () => {
+    for (const field of ['service', 'h.s', 'n'])
+      expectSameUnderEveryChunking(specOf('json', { by: [field] }), [lit('ERROR')], lines);
+  });
+
+  it('--where n>5, n<=5, h.s>=-0, with and without --by on the same field', () => {
+    for (const where of ['n>5', 'n<=5', 'h.s>=-0', 'n<1e3'])
+      expectSameUnderEveryChunking(specOf('json', { where: [parseWhere(where)] }), [lit('ERROR')], lines);
+    expectSameUnderEveryChunking(specOf('json', { by: ['n'], where: [parseWhere('n>5')] }), [lit('ERROR')], lines);
+    expectSameUnderEveryChunking(
+      specOf('json', { by: ['service'], where: [parseWhere('service>=0'), parseWhere('n?')] }),
+      [lit('ERROR')],
+      lines,
+    );
+  });
+
+  it('many keys: ids made again past 10,000 keys, between chunks only', () => {
+    const many = Array.from(
+      { length: 12_000 },
+      (_, i) => `{"service":"s${i % 11_000}","msg":"${i % 3 ? 'ok' : 'ERROR'}"}`,
+    );
+    const spec = specOf('json', { by: ['service'] });
+    const expected = normalised(plainFindings(spec, [lit('ERROR')], many, isoTime));
+    for (const chunkLines of [999, 4000, many.length])
+      expect(normalised(passFindings(spec, [lit('ERROR')], many, chunkLines))).toEqual(expected);
+  });
+});
+
 describe('bad lines give counted rejects, never a crash or a silent drop', () => {
   const mixed = data
     .slice(0, 200)

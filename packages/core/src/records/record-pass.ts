@@ -219,8 +219,11 @@ export function createRecordPass(
       for (let c = 0; c < whereTests.length && holds; c++) {
         const f = whereIndexes[c]!;
         if (!raw[f]) holds = whereTests[c]!(values[f]);
-        else if (json!.kind(f) === NUMBER) holds = whereNumbers[c]!(numberAt(bytes, json!.start(f), json!.end(f)));
-        else holds = whereTests[c]!(json!.value(f));
+        else if (json!.kind(f) === NUMBER) {
+          // As readNumber: a number too large for a double (1e400) is no number.
+          const n = numberAt(bytes, json!.start(f), json!.end(f));
+          holds = Number.isFinite(n) && whereNumbers[c]!(n);
+        } else holds = whereTests[c]!(json!.value(f));
       }
       if (!holds) {
         filtered++;
