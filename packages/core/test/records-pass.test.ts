@@ -297,6 +297,18 @@ describe('the records pass equals a plain reading', () => {
     ]);
   });
 
+  it('access log with some non-ASCII lines (their chunks read as UTF-8, the others as Latin-1), --by user', () => {
+    const lines = data
+      .slice(0, 400)
+      .map((r, i) => accessLogLine(i % 37 === 5 ? { ...r, user: `jos\u00e9${i % 3}` } : r));
+    const spec = specOf('text', {
+      extract: [ACCESS_LOG_EXTRACT, String.raw`(?<status>\d+) (?<user>\S+)`],
+      by: ['user'],
+    });
+    const f = expectSameUnderEveryChunking(spec, [lit('ERROR')], lines);
+    expect(Object.keys(f.groups)).toContain('["jos\u00e90"]');
+  });
+
   it('access log, --where on a group and --since/--until from the line', () => {
     const clf = (line: string) => {
       const m = /\[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\]/.exec(line)!;

@@ -129,6 +129,7 @@ export function createRecordPass(
   return (input, counts) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     matcher.reset();
+    reader.startChunk(bytes);
     keyIds.startChunk();
     chunkNumber++;
     chunkKeys.length = 0;

@@ -9,9 +9,11 @@ import { CriEnvelope, DockerEnvelope, ENVELOPE_FIELDS, type EnvelopeRead, envelo
 import { type FieldValue, jsonField } from './field-value.js';
 import { JsonFieldReader } from './json-fields.js';
 import { LogfmtFieldReader, logfmtRecord } from './logfmt-fields.js';
-import { groupNames } from './record-checks.js';
 import { type RecordValidator, schemaValidator } from './schema-validator.js';
-import { utf8Text } from './byte-text.js';
+import { isAscii } from 'node:buffer';
+import { latin1Text, utf8Text } from './byte-text.js';
+import { type ExtractRegex, extractRegex } from './extract-regex.js';
+import { groupNames as groupNamesOf } from './record-checks.js';
 
 const RETURN = 0x0d;
 
@@ -60,6 +62,11 @@ export class RecordReader {
     this.extract = body === 'text' ? new TextExtract(spec.extract ?? [], fields) : undefined;
   }
 
+  /** Called with each chunk before its lines are read. */
+  startChunk(bytes: Buffer): void {
+    this.extract?.startChunk(bytes);
+  }
+
   /**
    * Reads the line [start, end) of `bytes` (without its `\n`; a `\r` before it is left
    * out too). Returns why the line is rejected (only ever with a schema), else undefined.
@@ -102,7 +109,7 @@ export class RecordReader {
       return undefined;
     }
     if (this.extract) {
-      this.extract.read(utf8Text(bytes, start, end), values);
+      this.extract.read(this.extract.lineText(bytes, start, end), values);
       return this.validate?.(this.extract.record());
     }
     // With a schema: the whole record is read, then checked.
@@ -140,21 +147,23 @@ export class RecordReader {
  * is missing there).
  */
 class TextExtract {
-  private readonly regexes: RegExp[];
+  private readonly regexes: ExtractRegex[];
   /** Per group name: the regexes (indexes) that name it, in order. */
   private readonly sources = new Map<string, number[]>();
   /** Per field: the same, empty for a name no regex gives. */
   private readonly fieldSources: number[][];
   private readonly matches: (RegExpExecArray | null | undefined)[];
   private text = '';
+  /** The chunk being read, when it is all ASCII. */
+  private asciiChunk: Buffer | undefined;
 
   constructor(
     extract: readonly string[],
     private readonly fields: readonly string[],
   ) {
-    this.regexes = extract.map((source) => new RegExp(source));
-    this.regexes.forEach((regex, i) => {
-      for (const name of groupNames(regex)) {
+    this.regexes = extract.map(extractRegex);
+    this.regexes.forEach(({ regex, numbers }, i) => {
+      for (const name of numbers ? numbers.keys() : groupNamesOf(regex)) {
         const list = this.sources.get(name);
         if (list) list.push(i);
         else this.sources.set(name, [i]);
@@ -162,6 +171,19 @@ class TextExtract {
     });
     this.fieldSources = fields.map((field) => this.sources.get(field) ?? []);
     this.matches = this.regexes.map(() => undefined);
+  }
+
+  /**
+   * The lines of an ASCII chunk are read as Latin-1 (the same characters, and a copy that
+   * checks nothing, several times faster than decoding UTF-8); those of a chunk with other
+   * bytes are decoded as UTF-8.
+   */
+  startChunk(bytes: Buffer): void {
+    this.asciiChunk = isAscii(bytes) ? bytes : undefined;
+  }
+
+  lineText(bytes: Buffer, start: number, end: number): string {
+    return bytes === this.asciiChunk ? latin1Text(bytes, start, end) : utf8Text(bytes, start, end);
   }
 
   read(text: string, values: FieldValue[]): void {
@@ -173,8 +195,10 @@ class TextExtract {
   private group(sources: readonly number[], name: string): string | undefined {
     for (const r of sources) {
       let match = this.matches[r];
-      if (match === undefined) match = this.matches[r] = this.regexes[r]!.exec(this.text);
-      const value = match?.groups?.[name];
+      const { regex, numbers } = this.regexes[r]!;
+      if (match === undefined) match = this.matches[r] = regex.exec(this.text);
+      if (match === null) continue;
+      const value = numbers ? match[numbers.get(name)!] : match.groups?.[name];
       if (value !== undefined) return value;
     }
     return undefined;
