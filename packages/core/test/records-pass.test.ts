@@ -297,6 +297,18 @@ describe('the records pass equals a plain reading', () => {
     ]);
   });
 
+  it('access log with some non-ASCII lines (their chunks read as UTF-8, the others as Latin-1), --by user', () => {
+    const lines = data
+      .slice(0, 400)
+      .map((r, i) => accessLogLine(i % 37 === 5 ? { ...r, user: `jos\u00e9${i % 3}` } : r));
+    const spec = specOf('text', {
+      extract: [ACCESS_LOG_EXTRACT, String.raw`(?<status>\d+) (?<user>\S+)`],
+      by: ['user'],
+    });
+    const f = expectSameUnderEveryChunking(spec, [lit('ERROR')], lines);
+    expect(Object.keys(f.groups)).toContain('["jos\u00e90"]');
+  });
+
   it('access log, --where on a group and --since/--until from the line', () => {
     const clf = (line: string) => {
       const m = /\[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\]/.exec(line)!;
@@ -367,6 +379,86 @@ describe('the records pass equals a plain reading', () => {
     const spec = specOf('json', { countDistinct: ['service'] });
     const f = expectSameUnderEveryChunking(spec, [lit('ERROR'), lit('/api/')], data.map(jsonLine));
     expect(f.selected).toBe(data.length);
+  });
+});
+
+describe('JSON fields read from their bytes (one-field --by keys, numeric --where) equal the decoded values', () => {
+  // Every writing of a value: escapes, numbers JSON.parse reads alike, strings that look like numbers.
+  const writings = [
+    '"api"',
+    '"\\u0061pi"',
+    '"a\\u0070i"',
+    '"\\"api\\""',
+    '404',
+    '"404"',
+    '4.04e2',
+    '404.0',
+    '4040E-1',
+    '0',
+    '-0',
+    '"0"',
+    '1e400',
+    '12345678901234567890',
+    '1234567890123456',
+    'true',
+    '"true"',
+    'false',
+    'null',
+    '"é"',
+    '"\\u00e9"',
+    '"\\ud83d\\ude00"',
+    '"😀"',
+    '""',
+    '" 6 "',
+    '"0x10"',
+    '6',
+    '5.5',
+    '5',
+    '"6"',
+    '0.6e1',
+    '-10',
+    '"abc"',
+    '{"a":1}',
+    '[1]',
+    '[]',
+    '{}',
+    JSON.stringify('x'.repeat(70)),
+    JSON.stringify('x'.repeat(69) + '\n'),
+    JSON.stringify('é'.repeat(2000)),
+  ];
+  const lines = writings.flatMap((w, i) => [
+    `{"service":${w},"n":${w},"h":{"s":${w}},"msg":"ERROR ${i}"}`,
+    `{"n":${w},"service":${w}}`,
+    `{"service":"first","service":${w},"h":{"s":1},"h":{"t":2}}`,
+    `{"h":{"s":${w}},"service":${w}`,
+    `{"a.b":1,"service" : ${w} , "n" :${w}}\r`,
+  ]);
+
+  it('--by service, --by h.s', () => {
+    for (const field of ['service', 'h.s', 'n'])
+      expectSameUnderEveryChunking(specOf('json', { by: [field] }), [lit('ERROR')], lines);
+  });
+
+  it('--where n>5, n<=5, h.s>=-0, with and without --by on the same field', () => {
+    for (const where of ['n>5', 'n<=5', 'h.s>=-0', 'n<1e3'])
+      expectSameUnderEveryChunking(specOf('json', { where: [parseWhere(where)] }), [lit('ERROR')], lines);
+    expectSameUnderEveryChunking(specOf('json', { by: ['n'], where: [parseWhere('n>5')] }), [lit('ERROR')], lines);
+    expectSameUnderEveryChunking(
+      specOf('json', { by: ['service'], where: [parseWhere('service>=0'), parseWhere('n?')] }),
+      [lit('ERROR')],
+      lines,
+    );
+  });
+
+  it('many keys: ids made again past 10,000 keys, between chunks only', () => {
+    const many = Array.from(
+      { length: 12_000 },
+      (_, i) => `{"service":"s${i % 11_000}","msg":"${i % 3 ? 'ok' : 'ERROR'}"}`,
+    );
+    const spec = specOf('json', { by: ['service'] });
+    const expected = normalised(plainFindings(spec, [lit('ERROR')], many, isoTime));
+    for (const chunkLines of [999, 4000, many.length])
+      expect(normalised(passFindings(spec, [lit('ERROR')], many, chunkLines))).toEqual(expected);
   });
 });
 

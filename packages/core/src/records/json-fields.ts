@@ -2,12 +2,19 @@
  * The wanted fields of a JSON object line, read straight from its bytes: one pass that
  * checks the whole line is JSON (exactly what `JSON.parse` of its UTF-8 reading accepts:
  * the differential test in test/records-json-reader.test.ts pins it) and notes where the
- * values of the wanted paths lie, decoding only those. Faster than decoding the line and
- * `JSON.parse`-ing it, which builds every string and object of the line.
+ * values of the wanted paths lie, decoding only those (and only when asked). Faster than
+ * decoding the line and `JSON.parse`-ing it, which builds every string and object of the
+ * line.
+ *
+ * The scan is one loop over the bytes with an explicit stack (a deeply nested line cannot
+ * exhaust the call stack), and the inner loops (a string's content, a number's digits)
+ * test one byte against a 256-entry table: most of a line's bytes are inside strings, and
+ * that loop is what the speed of the whole records pass rests on. Nothing is allocated per
+ * line unless a key holds an escape (it is decoded to be compared).
  *
  * As `JSON.parse`, a key given twice takes its last value (and a path through it, what
- * the last value holds). Values not on a wanted path are skipped by a loop, not by
- * recursion, so that a deeply nested line cannot exhaust the stack.
+ * the last value holds). Invalid UTF-8 needs no check: `JSON.parse` of the UTF-8 reading
+ * sees U+FFFD there, which a string may hold and which is an error outside one anyway.
  */
 import { ARRAY_VALUE, type FieldValue, OBJECT_VALUE } from './field-value.js';
 import { latin1Text, utf8Text } from './byte-text.js';
@@ -27,15 +34,31 @@ const ZERO = 0x30;
 const NINE = 0x39;
 
 /** What a wanted path held in the line just read. */
-const MISSING = 0;
-const STRING = 1;
-const ESCAPED_STRING = 2;
-const NUMBER = 3;
-const TRUE = 4;
-const FALSE = 5;
-const NULL = 6;
-const OBJECT = 7;
-const ARRAY = 8;
+export const MISSING = 0;
+export const STRING = 1;
+export const ESCAPED_STRING = 2;
+export const NUMBER = 3;
+export const TRUE = 4;
+export const FALSE = 5;
+export const NULL = 6;
+export const OBJECT = 7;
+export const ARRAY = 8;
+
+/** Bytes a string holds as they are: not `"`, `\` or a control character. */
+const PLAIN = new Uint8Array(256).fill(1, 0x20);
+PLAIN[QUOTE] = 0;
+PLAIN[BACKSLASH] = 0;
+/** JSON's white space. */
+const SPACE = new Uint8Array(256);
+for (const code of [0x20, 0x09, 0x0a, 0x0d]) SPACE[code] = 1;
+const DIGIT = new Uint8Array(256).fill(1, ZERO, NINE + 1);
+const HEX = new Uint8Array(256)
+  .fill(1, ZERO, NINE + 1)
+  .fill(1, 0x41, 0x47)
+  .fill(1, 0x61, 0x67);
+/** The letters after `\` that JSON takes, `u` aside. */
+const SHORT_ESCAPE = new Uint8Array(256);
+for (const code of [QUOTE, BACKSLASH, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]) SHORT_ESCAPE[code] = 1;
 
 /** A key on a wanted path: the paths through it, and the value wanted there (`target`, or -1). */
 interface PathNode {
@@ -76,11 +99,14 @@ export class JsonFieldReader {
   /** Per field: the target its value was read from in the line just read. */
   private readonly resolved: Int32Array;
   private bytes: Buffer = Buffer.alloc(0);
-  /** Set by `scanString`: the string just scanned holds a backslash escape. */
-  private escaped = false;
+  /** Open objects and arrays of the line being scanned: 1 for an object, 0 for an array. Grown as deep lines need. */
+  private openers = new Uint8Array(64);
+  /** The path nodes of the open objects that lie on a wanted path (always the outermost ones). */
+  private readonly pathNodes: PathNode[];
 
   constructor(readonly fields: readonly string[]) {
     const targets = new Map<string, number>();
+    let longest = 0;
     const targetOf = (path: string[]): number => {
       const id = JSON.stringify(path);
       let target = targets.get(id);
@@ -95,6 +121,7 @@ export class JsonFieldReader {
           at = child;
         }
         at.target = target;
+        longest = Math.max(longest, path.length);
       }
       return target;
     };
@@ -106,6 +133,7 @@ export class JsonFieldReader {
     this.starts = new Int32Array(targets.size);
     this.ends = new Int32Array(targets.size);
     this.resolved = new Int32Array(fields.length);
+    this.pathNodes = new Array<PathNode>(longest + 1).fill(this.root);
   }
 
   /**
@@ -113,150 +141,234 @@ export class JsonFieldReader {
    * with every value missing, when the line is not one JSON object.
    */
   read(bytes: Buffer, start: number, end: number, values: FieldValue[]): boolean {
+    const valid = this.scan(bytes, start, end);
+    for (let i = 0; i < this.fields.length; i++) values[i] = valid ? this.value(i) : undefined;
+    return valid;
+  }
+
+  /**
+   * Scans the line [start, end) of `bytes`, decoding nothing: the fields are then read one
+   * by one with `value`, `kind`, `start` and `end`. Returns false, with every field
+   * missing, when the line is not one JSON object.
+   */
+  scan(bytes: Buffer, start: number, end: number): boolean {
     this.bytes = bytes;
-    this.kinds.fill(MISSING);
-    let at = skipSpace(bytes, start, end);
-    let valid = at < end && bytes[at] === OPEN_BRACE;
-    if (valid) {
-      at = this.readObject(at, end, this.root);
-      valid = at >= 0 && skipSpace(bytes, at, end) === end;
-    }
-    if (!valid) {
-      this.kinds.fill(MISSING);
-      for (let i = 0; i < this.fields.length; i++) values[i] = undefined;
+    const kinds = this.kinds;
+    kinds.fill(MISSING);
+    if (!this.scanObject(bytes, start, end)) {
+      this.resolved.fill(-1);
       return false;
     }
     for (let i = 0; i < this.fields.length; i++) {
       const exact = this.exact[i]!;
       const nested = this.nested[i]!;
-      const target = nested === -1 || this.kinds[exact] !== MISSING ? exact : nested;
-      this.resolved[i] = target;
-      values[i] = this.valueOf(target);
+      this.resolved[i] = nested === -1 || kinds[exact] !== MISSING ? exact : nested;
     }
     return true;
   }
 
+  /** What field `i` of the line just scanned holds: MISSING, STRING, …, ARRAY. */
+  kind(i: number): number {
+    const target = this.resolved[i]!;
+    return target < 0 ? MISSING : this.kinds[target]!;
+  }
+
+  /** Where the value of field `i` lies in the bytes just scanned (a string's content, without its quotes). */
+  start(i: number): number {
+    return this.starts[this.resolved[i]!]!;
+  }
+
+  end(i: number): number {
+    return this.ends[this.resolved[i]!]!;
+  }
+
   /** Whether field `i` of the line just read is a JSON string (not a number or a boolean written as text). */
   isString(i: number): boolean {
-    const kind = this.kinds[this.resolved[i]!];
+    const kind = this.kind(i);
     return kind === STRING || kind === ESCAPED_STRING;
   }
 
-  private valueOf(target: number): FieldValue {
-    const bytes = this.bytes;
-    const start = this.starts[target]!;
-    const end = this.ends[target]!;
-    switch (this.kinds[target]) {
-      case STRING:
-        return utf8Text(bytes, start, end);
-      case ESCAPED_STRING:
-        return unescapeJson(bytes, start, end);
-      case NUMBER:
-        return numberText(latin1Text(bytes, start, end));
-      case TRUE:
-        return 'true';
-      case FALSE:
-        return 'false';
-      case OBJECT:
-        return OBJECT_VALUE;
-      case ARRAY:
-        return ARRAY_VALUE;
-      default:
-        return undefined;
-    }
+  /** The value of field `i` of the line just scanned. */
+  value(i: number): FieldValue {
+    const target = this.resolved[i]!;
+    return target < 0 ? undefined : valueOf(this.kinds[target]!, this.bytes, this.starts[target]!, this.ends[target]!);
   }
 
-  /** The object whose `{` is at `at`, reading the paths below `path`; the index after its `}`, or -1. */
-  private readObject(at: number, end: number, path: PathNode): number {
-    const bytes = this.bytes;
-    at = skipSpace(bytes, at + 1, end);
-    if (at < end && bytes[at] === CLOSE_BRACE) return at + 1;
+  /** Checks the object at `start` (after white space) and that nothing but white space follows it, noting the wanted values. */
+  private scanObject(bytes: Buffer, start: number, end: number): boolean {
+    const kinds = this.kinds;
+    const starts = this.starts;
+    const ends = this.ends;
+    const pathNodes = this.pathNodes;
+    let openers = this.openers;
+    let at = start;
+    while (at < end && SPACE[bytes[at]!] === 1) at++;
+    if (at >= end || bytes[at] !== OPEN_BRACE) return false;
+    openers[0] = 1;
+    let depth = 1;
+    // The open objects, from the outermost, whose keys are looked up among the wanted ones.
+    let pathDepth = 1;
+    pathNodes[0] = this.root;
+    at++;
+    // Right after `{`: a key or `}`.
+    let opened = true;
     for (;;) {
-      if (at >= end || bytes[at] !== QUOTE) return -1;
-      const keyStart = at + 1;
-      const keyEnd = this.scanString(keyStart, end);
-      if (keyEnd < 0) return -1;
-      const child = this.childFor(path, keyStart, keyEnd);
-      at = skipSpace(bytes, keyEnd + 1, end);
-      if (at >= end || bytes[at] !== COLON) return -1;
-      at = skipSpace(bytes, at + 1, end);
-      if (child) {
-        for (const target of child.subtree) this.kinds[target] = MISSING;
-        at = this.readValue(at, end, child);
+      // ---- At a key of the innermost object (or its `}` right after `{`). ----
+      while (at < end && SPACE[bytes[at]!] === 1) at++;
+      if (at >= end) return false;
+      let code = bytes[at]!;
+      let wanted: PathNode | undefined;
+      if (code === QUOTE) {
+        const keyStart = at + 1;
+        let close = stringEnd(bytes, keyStart, end);
+        if (close === -1) return false;
+        const escaped = close < -1;
+        if (escaped) close = -close - 2;
+        if (pathDepth === depth) {
+          wanted = childFor(pathNodes[depth - 1]!, bytes, keyStart, close, escaped);
+          if (wanted !== undefined) for (const target of wanted.subtree) kinds[target] = MISSING;
+        }
+        at = close + 1;
+        while (at < end && SPACE[bytes[at]!] === 1) at++;
+        if (at >= end || bytes[at] !== COLON) return false;
+        at++;
+      } else if (code === CLOSE_BRACE && opened) {
+        at++;
+        depth--;
+        if (pathDepth > depth) pathDepth = depth;
+        code = -1;
       } else {
-        at = skipValue(bytes, at, end);
+        return false;
       }
-      if (at < 0) return -1;
-      at = skipSpace(bytes, at, end);
-      if (at >= end) return -1;
-      const next = bytes[at];
-      if (next === CLOSE_BRACE) return at + 1;
-      if (next !== COMMA) return -1;
-      at = skipSpace(bytes, at + 1, end);
-    }
-  }
-
-  /** The value at `at`, which `path` wants or leads through; the index after it, or -1. */
-  private readValue(at: number, end: number, path: PathNode): number {
-    const bytes = this.bytes;
-    if (at >= end) return -1;
-    const target = path.target;
-    const code = bytes[at]!;
-    let kind: number;
-    let after: number;
-    if (code === QUOTE) {
-      const close = this.scanString(at + 1, end);
-      if (close < 0) return -1;
-      kind = this.escaped ? ESCAPED_STRING : STRING;
-      at++;
-      after = close;
-    } else if (code === OPEN_BRACE) {
-      kind = OBJECT;
-      after = path.children.length > 0 ? this.readObject(at, end, path) : skipValue(bytes, at, end);
-    } else {
-      after = skipValue(bytes, at, end);
-      kind =
-        code === OPEN_BRACKET ? ARRAY : code === 0x74 ? TRUE : code === 0x66 ? FALSE : code === 0x6e ? NULL : NUMBER;
-    }
-    if (after < 0) return -1;
-    if (target >= 0) {
-      this.kinds[target] = kind;
-      this.starts[target] = at;
-      this.ends[target] = after;
-    }
-    return kind === STRING || kind === ESCAPED_STRING ? after + 1 : after;
-  }
-
-  /** The child of `path` named by the key [start, end) (a JSON string's content), if any. */
-  private childFor(path: PathNode, start: number, end: number): PathNode | undefined {
-    const children = path.children;
-    if (children.length === 0) return undefined;
-    const bytes = this.bytes;
-    if (this.escaped) {
-      const key = unescapeJson(bytes, start, end);
-      return children.find((child) => child.key === key);
-    }
-    const length = end - start;
-    for (const child of children) {
-      const wanted = child.keyBytes;
-      if (wanted.length !== length) continue;
-      if (child.byteComparable) {
-        let i = 0;
-        while (i < length && bytes[start + i] === wanted[i]) i++;
-        if (i === length) return child;
-      } else if (bytes.toString('utf8', start, end) === child.key) {
-        return child;
+      // ---- At a value (code >= 0), or after one. ----
+      for (;;) {
+        if (code >= 0) {
+          while (at < end && SPACE[bytes[at]!] === 1) at++;
+          if (at >= end) return false;
+          code = bytes[at]!;
+          const target = wanted === undefined ? -1 : wanted.target;
+          if (code === QUOTE) {
+            let close = stringEnd(bytes, at + 1, end);
+            if (close === -1) return false;
+            let kind = STRING;
+            if (close < -1) {
+              close = -close - 2;
+              kind = ESCAPED_STRING;
+            }
+            if (target >= 0) {
+              kinds[target] = kind;
+              starts[target] = at + 1;
+              ends[target] = close;
+            }
+            at = close + 1;
+          } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+            const isObject = code === OPEN_BRACE;
+            if (target >= 0) kinds[target] = isObject ? OBJECT : ARRAY;
+            if (depth === openers.length) {
+              const grown = new Uint8Array(openers.length * 2);
+              grown.set(openers);
+              this.openers = openers = grown;
+            }
+            openers[depth] = isObject ? 1 : 0;
+            if (isObject && wanted !== undefined && wanted.children.length > 0) pathNodes[pathDepth++] = wanted;
+            depth++;
+            at++;
+            if (isObject) {
+              opened = true;
+              break;
+            }
+            // Right after `[`: a value or `]`.
+            while (at < end && SPACE[bytes[at]!] === 1) at++;
+            if (at < end && bytes[at] === CLOSE_BRACKET) {
+              at++;
+              depth--;
+            } else {
+              wanted = undefined;
+              continue;
+            }
+          } else {
+            const after =
+              code === 0x74 || code === 0x66 || code === 0x6e ? wordEnd(bytes, at, end) : numberEnd(bytes, at, end);
+            if (after < 0) return false;
+            if (target >= 0) {
+              kinds[target] = code === 0x74 ? TRUE : code === 0x66 ? FALSE : code === 0x6e ? NULL : NUMBER;
+              starts[target] = at;
+              ends[target] = after;
+            }
+            at = after;
+          }
+        }
+        // ---- After a value: a comma, or what closes the innermost object or array. ----
+        if (depth === 0) {
+          while (at < end && SPACE[bytes[at]!] === 1) at++;
+          return at === end;
+        }
+        while (at < end && SPACE[bytes[at]!] === 1) at++;
+        if (at >= end) return false;
+        code = bytes[at]!;
+        const inObject = openers[depth - 1] === 1;
+        at++;
+        if (code === COMMA) {
+          if (inObject) {
+            opened = false;
+            break;
+          }
+          wanted = undefined;
+          code = 0;
+          continue;
+        }
+        if (code !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) return false;
+        depth--;
+        if (pathDepth > depth) pathDepth = depth;
+        code = -1;
       }
     }
-    return undefined;
   }
+}
 
-  /** The index of the `"` that ends the string whose content starts at `at`, or -1 if it is no JSON string; sets `escaped`. */
-  private scanString(at: number, end: number): number {
-    const close = scanString(this.bytes, at, end);
-    this.escaped = close < -1;
-    return close < -1 ? -close - 2 : close;
+/** The value of a wanted path as the records layer sees it (see field-value.ts). */
+function valueOf(kind: number, bytes: Buffer, start: number, end: number): FieldValue {
+  switch (kind) {
+    case STRING:
+      return utf8Text(bytes, start, end);
+    case ESCAPED_STRING:
+      return unescapeJson(bytes, start, end);
+    case NUMBER:
+      return numberText(latin1Text(bytes, start, end));
+    case TRUE:
+      return 'true';
+    case FALSE:
+      return 'false';
+    case OBJECT:
+      return OBJECT_VALUE;
+    case ARRAY:
+      return ARRAY_VALUE;
+    default:
+      return undefined;
   }
+}
+
+/** The child of `path` named by the key [start, end) (a JSON string's content), if any. */
+function childFor(path: PathNode, bytes: Buffer, start: number, end: number, escaped: boolean): PathNode | undefined {
+  const children = path.children;
+  if (children.length === 0) return undefined;
+  if (escaped) {
+    const key = unescapeJson(bytes, start, end);
+    return children.find((child) => child.key === key);
+  }
+  const length = end - start;
+  for (const child of children) {
+    const wanted = child.keyBytes;
+    if (wanted.length !== length) continue;
+    if (child.byteComparable) {
+      let i = 0;
+      while (i < length && bytes[start + i] === wanted[i]) i++;
+      if (i === length) return child;
+    } else if (bytes.toString('utf8', start, end) === child.key) {
+      return child;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -264,175 +376,65 @@ export class JsonFieldReader {
  * the string holds an escape, or -1 when it is no JSON string (a control character, a bad
  * escape, no end).
  */
-function scanString(bytes: Buffer, at: number, end: number): number {
+function stringEnd(bytes: Buffer, at: number, end: number): number {
   let escaped = false;
-  while (at < end) {
+  for (;;) {
+    while (at < end && PLAIN[bytes[at]!] === 1) at++;
+    if (at >= end) return -1;
     const code = bytes[at]!;
     if (code === QUOTE) return escaped ? -at - 2 : at;
-    if (code === BACKSLASH) {
-      escaped = true;
-      const next = bytes[at + 1];
-      if (at + 1 >= end) return -1;
-      if (next === 0x75 /* u */) {
-        if (at + 5 >= end) return -1;
-        for (let i = at + 2; i < at + 6; i++) if (!isHex(bytes[i]!)) return -1;
-        at += 6;
-      } else if (
-        next === QUOTE ||
-        next === BACKSLASH ||
-        next === 0x2f /* / */ ||
-        next === 0x62 /* b */ ||
-        next === 0x66 /* f */ ||
-        next === 0x6e /* n */ ||
-        next === 0x72 /* r */ ||
-        next === 0x74 /* t */
-      ) {
-        at += 2;
-      } else {
-        return -1;
-      }
-    } else if (code < 0x20) {
-      return -1;
+    if (code !== BACKSLASH || at + 1 >= end) return -1;
+    escaped = true;
+    const next = bytes[at + 1]!;
+    if (next === 0x75 /* u */) {
+      if (at + 5 >= end) return -1;
+      if (HEX[bytes[at + 2]!]! & HEX[bytes[at + 3]!]! & HEX[bytes[at + 4]!]! & HEX[bytes[at + 5]!]!) at += 6;
+      else return -1;
+    } else if (SHORT_ESCAPE[next] === 1) {
+      at += 2;
     } else {
-      at++;
+      return -1;
     }
   }
-  return -1;
-}
-
-function isHex(code: number): boolean {
-  return (code >= ZERO && code <= NINE) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x66);
-}
-
-function skipSpace(bytes: Buffer, at: number, end: number): number {
-  while (at < end) {
-    const code = bytes[at];
-    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return at;
-    at++;
-  }
-  return at;
 }
 
 /** The end of the number at `at` as JSON writes numbers, or -1. */
-function skipNumber(bytes: Buffer, at: number, end: number): number {
+function numberEnd(bytes: Buffer, at: number, end: number): number {
   if (bytes[at] === MINUS) at++;
   if (at >= end) return -1;
-  if (bytes[at] === ZERO) at++;
-  else if (isDigit(bytes[at]!)) while (at < end && isDigit(bytes[at]!)) at++;
+  const first = bytes[at]!;
+  if (first === ZERO) at++;
+  else if (DIGIT[first] === 1) while (at < end && DIGIT[bytes[at]!] === 1) at++;
   else return -1;
   if (at < end && bytes[at] === DOT) {
     at++;
-    if (at >= end || !isDigit(bytes[at]!)) return -1;
-    while (at < end && isDigit(bytes[at]!)) at++;
+    if (at >= end || DIGIT[bytes[at]!] !== 1) return -1;
+    while (at < end && DIGIT[bytes[at]!] === 1) at++;
   }
   if (at < end && (bytes[at]! | 0x20) === 0x65 /* e */) {
     at++;
     if (at < end && (bytes[at] === PLUS || bytes[at] === MINUS)) at++;
-    if (at >= end || !isDigit(bytes[at]!)) return -1;
-    while (at < end && isDigit(bytes[at]!)) at++;
+    if (at >= end || DIGIT[bytes[at]!] !== 1) return -1;
+    while (at < end && DIGIT[bytes[at]!] === 1) at++;
   }
   return at;
 }
 
-function isDigit(code: number): boolean {
-  return code >= ZERO && code <= NINE;
-}
-
-const TRUE_BYTES = [0x74, 0x72, 0x75, 0x65];
-const FALSE_BYTES = [0x66, 0x61, 0x6c, 0x73, 0x65];
-const NULL_BYTES = [0x6e, 0x75, 0x6c, 0x6c];
-
-function skipWord(bytes: Buffer, at: number, end: number, word: readonly number[]): number {
-  if (at + word.length > end) return -1;
-  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word[i]) return -1;
-  return at + word.length;
-}
-
-/** A scalar (string, number, true, false, null) at `at`: the index after it, or -1. */
-function skipScalar(bytes: Buffer, at: number, end: number): number {
+/** The end of `true`, `false` or `null` at `at` (its first letter checked by the caller), or -1. */
+function wordEnd(bytes: Buffer, at: number, end: number): number {
   const code = bytes[at];
-  if (code === QUOTE) {
-    const close = scanString(bytes, at + 1, end);
-    if (close === -1) return -1;
-    return (close < -1 ? -close - 2 : close) + 1;
+  if (code === 0x66) {
+    return at + 5 <= end &&
+      bytes[at + 1] === 0x61 &&
+      bytes[at + 2] === 0x6c &&
+      bytes[at + 3] === 0x73 &&
+      bytes[at + 4] === 0x65
+      ? at + 5
+      : -1;
   }
-  if (code === 0x74) return skipWord(bytes, at, end, TRUE_BYTES);
-  if (code === 0x66) return skipWord(bytes, at, end, FALSE_BYTES);
-  if (code === 0x6e) return skipWord(bytes, at, end, NULL_BYTES);
-  return skipNumber(bytes, at, end);
-}
-
-/** Open objects and arrays of the value being skipped: 1 for an object, 0 for an array. Grown as deep lines need. */
-let openers = new Uint8Array(64);
-
-/** Skips (and checks) the value at `at`: the index after it, or -1 if it is no JSON value. */
-function skipValue(bytes: Buffer, at: number, end: number): number {
-  if (at >= end) return -1;
-  const first = bytes[at];
-  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) return skipScalar(bytes, at, end);
-  let depth = 0;
-  // The state after `{`, `[` or `,`: a value (or key) is due; `}` or `]` only right after an opener.
-  for (;;) {
-    // At a value.
-    let code = bytes[at];
-    if (code === OPEN_BRACE || code === OPEN_BRACKET) {
-      if (depth === openers.length) {
-        const grown = new Uint8Array(openers.length * 2);
-        grown.set(openers);
-        openers = grown;
-      }
-      const isObject = code === OPEN_BRACE;
-      openers[depth++] = isObject ? 1 : 0;
-      at = skipSpace(bytes, at + 1, end);
-      if (at >= end) return -1;
-      code = bytes[at];
-      if (code === (isObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
-        depth--;
-        at++;
-      } else {
-        if (isObject) {
-          at = skipKey(bytes, at, end);
-          if (at < 0) return -1;
-        }
-        continue;
-      }
-    } else {
-      at = skipScalar(bytes, at, end);
-      if (at < 0) return -1;
-    }
-    // After a value: close what is closed, or go on after a comma.
-    for (;;) {
-      if (depth === 0) return at;
-      at = skipSpace(bytes, at, end);
-      if (at >= end) return -1;
-      code = bytes[at];
-      const inObject = openers[depth - 1] === 1;
-      if (code === (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
-        depth--;
-        at++;
-        continue;
-      }
-      if (code !== COMMA) return -1;
-      at = skipSpace(bytes, at + 1, end);
-      if (inObject) {
-        at = skipKey(bytes, at, end);
-        if (at < 0) return -1;
-      }
-      if (at >= end) return -1;
-      break;
-    }
-  }
-}
-
-/** A key, its colon and the space around: the index of the value after it, or -1. */
-function skipKey(bytes: Buffer, at: number, end: number): number {
-  if (at >= end || bytes[at] !== QUOTE) return -1;
-  const close = scanString(bytes, at + 1, end);
-  if (close === -1) return -1;
-  at = skipSpace(bytes, (close < -1 ? -close - 2 : close) + 1, end);
-  if (at >= end || bytes[at] !== COLON) return -1;
-  at = skipSpace(bytes, at + 1, end);
-  return at < end ? at : -1;
+  if (at + 4 > end) return -1;
+  const word = code === 0x74 ? 0x72_75_65 /* rue */ : 0x75_6c_6c; /* ull */
+  return ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) === word ? at + 4 : -1;
 }
 
 /** A JSON number's text as `String(JSON.parse(text))` gives it: `404` stays, `1.50` is `1.5`, `1e3` is `1000`. */

@@ -21,8 +21,10 @@ import { createTimestampParser } from '../insight/timestamps.js';
 import type { ChunkCounts, PatternCount } from '../matching/counts.js';
 import type { ChunkCounter } from '../matching/matcher.js';
 import { type FieldValue, isComposite } from './field-value.js';
+import { ARRAY, FALSE, MISSING, NULL, NUMBER, OBJECT, TRUE } from './json-fields.js';
+import { KeyIds } from './key-ids.js';
 import { RecordReader } from './record-reader.js';
-import { type WhereTest, whereTest } from './where-test.js';
+import { type WhereTest, whereNumberTest, whereTest } from './where-test.js';
 import { latin1Text } from './byte-text.js';
 
 const NEWLINE = 0x0a;
@@ -34,8 +36,7 @@ const TIMESTAMP_BYTES = 200;
  * collision of SHA-256 is not to be expected). Shorter values are kept as they are.
  */
 export const MAX_DISTINCT_VALUE_BYTES = 256;
-/** Key texts of a one-field `--by` kept across chunks. */
-const MAX_CACHED_KEYS = 10_000;
+const MINUS = 0x2d;
 
 /**
  * Counts a chunk's selected lines, given the kernel's counts of the whole chunk. Given a
@@ -75,7 +76,20 @@ export function createRecordPass(
       ...where.flatMap((w, i) => (w.op === '?' ? [] : [whereIndexes[i]!])),
     ]),
   ];
-  const reader = new RecordReader(spec, fields);
+  const whereNumbers = where.map(whereNumberTest);
+  // Fields of a plain JSON body read from their bytes, not decoded: one-field `--by` keys
+  // (found by their bytes) and numeric `--where` comparisons (a JSON number read in place).
+  const rawCapable = fields.map(
+    (_, i) =>
+      !(by.length > 1 && byIndexes.includes(i)) &&
+      i !== inIndex &&
+      !distinctIndexes.includes(i) &&
+      where.every((_, c) => whereIndexes[c] !== i || whereNumbers[c] !== undefined),
+  );
+  const reader = new RecordReader(spec, fields, rawCapable);
+  const json = reader.rawJson;
+  const raw = fields.map((_, i) => json !== undefined && rawCapable[i]!);
+  const rawKey = by.length === 1 && raw[byIndexes[0]!]!;
   const bounded = spec.since !== undefined || spec.until !== undefined;
   const since = spec.since ?? -Infinity;
   const until = spec.until ?? Infinity;
@@ -89,17 +103,47 @@ export function createRecordPass(
   const matcher = lineMatcher(patterns, counter, spec.in !== undefined);
   const patternCount = patterns.length;
   const values = reader.values;
-  const singleKeys = new Map<string, string>();
+  const keyIds = new KeyIds();
+  // Per key id, its row in the chunk being counted: lines, then per pattern lines and occurrences.
+  const stride = 1 + 2 * patternCount;
+  let rows = new Float64Array(64 * stride);
+  /** Per key id, the chunk whose row it holds now (rows of other chunks are stale). */
+  let rowChunks = new Int32Array(64);
+  let chunkNumber = 0;
+  /** The key ids of the chunk, in the order of their first line. */
+  const chunkKeys: number[] = [];
+  const rowOf = (id: number): number => {
+    if (id >= rowChunks.length) {
+      const size = Math.max(id + 1, rowChunks.length * 2);
+      const grownChunks = new Int32Array(size);
+      grownChunks.set(rowChunks);
+      rowChunks = grownChunks;
+      const grownRows = new Float64Array(size * stride);
+      grownRows.set(rows);
+      rows = grownRows;
+    }
+    const at = id * stride;
+    if (rowChunks[id] !== chunkNumber) {
+      rowChunks[id] = chunkNumber;
+      rows.fill(0, at, at + stride);
+      chunkKeys.push(id);
+    }
+    return at;
+  };
 
   return (input, counts, selection) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     matcher.reset();
-    const groups = by.length > 0 ? new Map<string, number[]>() : undefined;
-    // --notify-over: each key's last selected line, where a crossing in this chunk is placed.
-    const lastLines = groups && spec.notifyOver !== undefined ? new Map<string, number>() : undefined;
-    selection?.reset(counts.lines, patternCount, groups !== undefined);
+    reader.startChunk(bytes);
+    keyIds.startChunk();
+    chunkNumber++;
+    chunkKeys.length = 0;
+    const grouped = by.length > 0;
+    // --notify-over: each key's (id's) last selected line, where a crossing in this chunk is placed.
+    const lastLines = grouped && spec.notifyOver !== undefined ? new Map<number, number>() : undefined;
+    selection?.reset(counts.lines, patternCount, grouped);
     // With --by every selected line is matched in the loop.
-    if (selection && groups) selection.matched = true;
+    if (selection && grouped) selection.matched = true;
     const selectedLines = selection?.selected;
     const hits = selection?.hits;
     const lineKeys = selection?.keys;
@@ -124,6 +168,14 @@ export function createRecordPass(
       let reason = reader.read(bytes, start, lineEnd);
       if (reason === undefined) {
         for (const i of textFields) {
+          if (raw[i]) {
+            const kind = json!.kind(i);
+            if (kind === OBJECT || kind === ARRAY) {
+              reason = `field "${fields[i]!}" is ${kind === OBJECT ? 'an object' : 'an array'}`;
+              break;
+            }
+            continue;
+          }
           const value = values[i];
           if (isComposite(value)) {
             reason = `field "${fields[i]!}" is ${value.composite}`;
@@ -131,27 +183,31 @@ export function createRecordPass(
           }
         }
       }
-      let key = '';
-      if (reason === undefined && groups) {
-        if (byIndexes.length === 1) {
-          // One field: its keys are few next to its lines, so each value's key text is made once per run.
-          const value = values[byIndexes[0]!] as string | undefined;
-          if (value === undefined) key = '[null]';
+      let keyId = -1;
+      if (reason === undefined && grouped) {
+        if (rawKey) {
+          const f = byIndexes[0]!;
+          const kind = json!.kind(f);
+          if (kind === MISSING || kind === NULL) keyId = keyIds.ofValue(undefined);
+          else if (kind === TRUE || kind === FALSE) keyId = keyIds.ofValue(kind === TRUE ? 'true' : 'false');
           else {
-            let cached = singleKeys.get(value);
-            if (cached === undefined) {
-              if (singleKeys.size >= MAX_CACHED_KEYS) singleKeys.clear();
-              singleKeys.set(value, (cached = JSON.stringify([value])));
+            // The value's bytes find its key; they are decoded only the first time.
+            const from = json!.start(f);
+            const to = json!.end(f);
+            keyId = keyIds.ofBytes(kind, bytes, from, to);
+            if (keyId < 0) {
+              keyId = keyIds.ofValue(json!.value(f) as string);
+              keyIds.keepBytes(kind, bytes, from, to, keyId);
             }
-            key = cached;
           }
+        } else if (byIndexes.length === 1) {
+          keyId = keyIds.ofValue(values[byIndexes[0]!] as string | undefined);
         } else {
           for (let i = 0; i < byIndexes.length; i++)
             keyValues[i] = (values[byIndexes[i]!] as string | undefined) ?? null;
-          key = JSON.stringify(keyValues);
+          keyId = keyIds.ofText(JSON.stringify(keyValues));
         }
-        if (key.length > MAX_KEY_BYTES / 3 && Buffer.byteLength(key) > MAX_KEY_BYTES)
-          reason = `key longer than ${MAX_KEY_BYTES} bytes`;
+        if (keyIds.tooLong(keyId)) reason = `key longer than ${MAX_KEY_BYTES} bytes`;
       }
       if (reason !== undefined) {
         rejectedLines++;
@@ -175,7 +231,15 @@ export function createRecordPass(
         }
       }
       let holds = true;
-      for (let i = 0; i < whereTests.length && holds; i++) holds = whereTests[i]!(values[whereIndexes[i]!]);
+      for (let c = 0; c < whereTests.length && holds; c++) {
+        const f = whereIndexes[c]!;
+        if (!raw[f]) holds = whereTests[c]!(values[f]);
+        else if (json!.kind(f) === NUMBER) {
+          // As readNumber: a number too large for a double (1e400) is no number.
+          const n = numberAt(bytes, json!.start(f), json!.end(f));
+          holds = Number.isFinite(n) && whereNumbers[c]!(n);
+        } else holds = whereTests[c]!(json!.value(f));
+      }
       if (!holds) {
         filtered++;
         start = next;
@@ -186,10 +250,10 @@ export function createRecordPass(
       if (deferred) {
         deferred.push(start, next, lineNumber - 1);
       } else {
-        if (lineKeys) lineKeys[lineNumber - 1] = key;
-        const row = rowOf(groups!, key, patternCount);
-        row[0]!++;
-        lastLines?.set(key, lineNumber);
+        if (lineKeys) lineKeys[lineNumber - 1] = keyIds.texts[keyId]!;
+        const row = rowOf(keyId);
+        rows[row]!++;
+        lastLines?.set(keyId, lineNumber);
         any += matcher.match(bytes, start, Math.min(next, bytes.length), inIndex >= 0 ? values[inIndex] : undefined);
         const lineMatches = matcher.lineMatches;
         for (let p = 0; p < patternCount; p++) {
@@ -197,8 +261,8 @@ export function createRecordPass(
           const occurrences = lineMatches[2 * p + 1]!;
           if (lines === 0 && occurrences === 0) continue;
           if (hits && lines > 0) hits[(lineNumber - 1) * patternCount + p] = 1;
-          row[1 + 2 * p]! += lines;
-          row[2 + 2 * p]! += occurrences;
+          rows[row + 1 + 2 * p]! += lines;
+          rows[row + 2 + 2 * p]! += occurrences;
           matches[p]!.lines += lines;
           matches[p]!.occurrences += occurrences;
         }
@@ -210,6 +274,7 @@ export function createRecordPass(
         distinctTotal[d]!.add(kept);
         if (distinctByKey) {
           const perKey = distinctByKey[d]!;
+          const key = keyIds.texts[keyId]!;
           let set = perKey.get(key);
           if (!set) perKey.set(key, (set = new Set()));
           set.add(kept);
@@ -245,8 +310,13 @@ export function createRecordPass(
       }
     }
     const records: ChunkRecordFindings = { selected, filtered, rejects: [...rejects.values()] };
-    if (groups) records.groups = [...groups.entries()];
-    if (groups && lastLines) records.lastLines = [...groups.keys()].map((key) => lastLines.get(key)!);
+    if (grouped) {
+      records.groups = chunkKeys.map((id): [string, number[]] => [
+        keyIds.texts[id]!,
+        Array.from(rows.subarray(id * stride, (id + 1) * stride)),
+      ]);
+      if (lastLines) records.lastLines = chunkKeys.map((id) => lastLines.get(id)!);
+    }
     if (distinctFields.length > 0) {
       records.distinct = distinctTotal.map((total, d): ChunkDistinct => ({
         total: [...total],
@@ -266,10 +336,21 @@ export function createRecordPass(
   };
 }
 
-function rowOf(groups: Map<string, number[]>, key: string, patternCount: number): number[] {
-  let row = groups.get(key);
-  if (!row) groups.set(key, (row = new Array<number>(1 + 2 * patternCount).fill(0)));
-  return row;
+/** The value of a JSON number's bytes (as `Number` reads its text), integers of up to 15 characters without making the text. */
+function numberAt(bytes: Buffer, start: number, end: number): number {
+  if (end - start <= 15) {
+    let at = start;
+    const negative = bytes[at] === MINUS;
+    if (negative) at++;
+    let n = 0;
+    for (; at < end; at++) {
+      const digit = bytes[at]! - 0x30;
+      if (digit < 0 || digit > 9) return Number(latin1Text(bytes, start, end));
+      n = n * 10 + digit;
+    }
+    return negative ? -n : n;
+  }
+  return Number(latin1Text(bytes, start, end));
 }
 
 function distinctValue(value: string): string {

@@ -9,9 +9,11 @@ import { CriEnvelope, DockerEnvelope, ENVELOPE_FIELDS, type EnvelopeRead, envelo
 import { type FieldValue, jsonField } from './field-value.js';
 import { JsonFieldReader } from './json-fields.js';
 import { LogfmtFieldReader, logfmtRecord } from './logfmt-fields.js';
-import { groupNames } from './record-checks.js';
 import { type RecordValidator, schemaValidator } from './schema-validator.js';
-import { utf8Text } from './byte-text.js';
+import { isAscii } from 'node:buffer';
+import { latin1Text, utf8Text } from './byte-text.js';
+import { type ExtractRegex, extractRegex } from './extract-regex.js';
+import { groupNames as groupNamesOf } from './record-checks.js';
 
 const RETURN = 0x0d;
 
@@ -31,6 +33,14 @@ export class RecordReader {
   /** Per field, its index among the envelope's fields, or -1. */
   private readonly fromEnvelope: number[];
   private readonly json: JsonFieldReader | undefined;
+  /**
+   * The JSON reader of a plain JSON body (no envelope, no schema), whose `raw` fields are
+   * left undefined in `values` by `read`: the caller reads them from it (kind, bytes)
+   * without decoding them.
+   */
+  readonly rawJson: JsonFieldReader | undefined;
+  /** Per field: whether `read` decodes it into `values`. */
+  private readonly decoded: boolean[];
   private readonly logfmt: LogfmtFieldReader | undefined;
   private readonly extract: TextExtract | undefined;
   private readonly validate: RecordValidator | undefined;
@@ -38,6 +48,7 @@ export class RecordReader {
   constructor(
     private readonly spec: ChunkRecordSpec,
     readonly fields: readonly string[],
+    raw: readonly boolean[] = [],
   ) {
     this.values = fields.map(() => undefined);
     const { envelope, body } = spec.format;
@@ -45,8 +56,15 @@ export class RecordReader {
     this.fromEnvelope = fields.map((field) => (envelope ? envelopeFieldIndex(field) : -1));
     this.validate = spec.schema === undefined ? undefined : schemaValidator(spec.schema);
     this.json = body === 'json' && !this.validate ? new JsonFieldReader(fields) : undefined;
+    this.rawJson = this.json && !envelope ? this.json : undefined;
+    this.decoded = fields.map((_, i) => !this.rawJson || raw[i] !== true);
     this.logfmt = body === 'logfmt' && !this.validate ? new LogfmtFieldReader(fields) : undefined;
     this.extract = body === 'text' ? new TextExtract(spec.extract ?? [], fields) : undefined;
+  }
+
+  /** Called with each chunk before its lines are read. */
+  startChunk(bytes: Buffer): void {
+    this.extract?.startChunk(bytes);
   }
 
   /**
@@ -82,7 +100,8 @@ export class RecordReader {
   private readBody(bytes: Buffer, start: number, end: number): string | undefined {
     const { values, fields } = this;
     if (this.json) {
-      this.json.read(bytes, start, end, values);
+      const valid = this.json.scan(bytes, start, end);
+      for (let i = 0; i < values.length; i++) values[i] = valid && this.decoded[i] ? this.json.value(i) : undefined;
       return undefined;
     }
     if (this.logfmt) {
@@ -90,7 +109,7 @@ export class RecordReader {
       return undefined;
     }
     if (this.extract) {
-      this.extract.read(utf8Text(bytes, start, end), values);
+      this.extract.read(this.extract.lineText(bytes, start, end), values);
       return this.validate?.(this.extract.record());
     }
     // With a schema: the whole record is read, then checked.
@@ -128,21 +147,23 @@ export class RecordReader {
  * is missing there).
  */
 class TextExtract {
-  private readonly regexes: RegExp[];
+  private readonly regexes: ExtractRegex[];
   /** Per group name: the regexes (indexes) that name it, in order. */
   private readonly sources = new Map<string, number[]>();
   /** Per field: the same, empty for a name no regex gives. */
   private readonly fieldSources: number[][];
   private readonly matches: (RegExpExecArray | null | undefined)[];
   private text = '';
+  /** The chunk being read, when it is all ASCII. */
+  private asciiChunk: Buffer | undefined;
 
   constructor(
     extract: readonly string[],
     private readonly fields: readonly string[],
   ) {
-    this.regexes = extract.map((source) => new RegExp(source));
-    this.regexes.forEach((regex, i) => {
-      for (const name of groupNames(regex)) {
+    this.regexes = extract.map(extractRegex);
+    this.regexes.forEach(({ regex, numbers }, i) => {
+      for (const name of numbers ? numbers.keys() : groupNamesOf(regex)) {
         const list = this.sources.get(name);
         if (list) list.push(i);
         else this.sources.set(name, [i]);
@@ -150,6 +171,19 @@ class TextExtract {
     });
     this.fieldSources = fields.map((field) => this.sources.get(field) ?? []);
     this.matches = this.regexes.map(() => undefined);
+  }
+
+  /**
+   * The lines of an ASCII chunk are read as Latin-1 (the same characters, and a copy that
+   * checks nothing, several times faster than decoding UTF-8); those of a chunk with other
+   * bytes are decoded as UTF-8.
+   */
+  startChunk(bytes: Buffer): void {
+    this.asciiChunk = isAscii(bytes) ? bytes : undefined;
+  }
+
+  lineText(bytes: Buffer, start: number, end: number): string {
+    return bytes === this.asciiChunk ? latin1Text(bytes, start, end) : utf8Text(bytes, start, end);
   }
 
   read(text: string, values: FieldValue[]): void {
@@ -161,8 +195,10 @@ class TextExtract {
   private group(sources: readonly number[], name: string): string | undefined {
     for (const r of sources) {
       let match = this.matches[r];
-      if (match === undefined) match = this.matches[r] = this.regexes[r]!.exec(this.text);
-      const value = match?.groups?.[name];
+      const { regex, numbers } = this.regexes[r]!;
+      if (match === undefined) match = this.matches[r] = regex.exec(this.text);
+      if (match === null) continue;
+      const value = numbers ? match[numbers.get(name)!] : match.groups?.[name];
       if (value !== undefined) return value;
     }
     return undefined;

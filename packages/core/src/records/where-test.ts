@@ -26,20 +26,32 @@ export function whereTest(clause: WhereClause): WhereTest {
       return (value) => typeof value === 'string' && regex.test(value);
     }
     default: {
-      const bound = readNumber(operand)!;
-      const compare =
-        op === '>'
-          ? (n: number) => n > bound
-          : op === '>='
-            ? (n: number) => n >= bound
-            : op === '<'
-              ? (n: number) => n < bound
-              : (n: number) => n <= bound;
+      const compare = whereNumberTest(clause)!;
       return (value) => {
         if (typeof value !== 'string' || isComposite(value)) return false;
         const n = readNumber(value);
         return n !== undefined && compare(n);
       };
     }
+  }
+}
+
+/**
+ * The comparison of a `>`, `>=`, `<` or `<=` clause, on the number read from the text
+ * (for a value read straight from a JSON number's bytes); undefined for other operators.
+ */
+export function whereNumberTest(clause: WhereClause): ((n: number) => boolean) | undefined {
+  const bound = readNumber(clause.value)!;
+  switch (clause.op) {
+    case '>':
+      return (n) => n > bound;
+    case '>=':
+      return (n) => n >= bound;
+    case '<':
+      return (n) => n < bound;
+    case '<=':
+      return (n) => n <= bound;
+    default:
+      return undefined;
   }
 }
