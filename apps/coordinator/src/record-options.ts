@@ -19,6 +19,7 @@ import {
   parseWhere,
 } from '@logcluster/core';
 import { Option } from 'commander';
+import { groupedDigits } from './number-text.js';
 import { commanderParser, intArg } from './option-parsers.js';
 
 export interface RecordFlags {
@@ -76,7 +77,7 @@ export function recordOptions(): Option[] {
     new Option('--until <time>', 'select lines before this time (ISO 8601, or 2h, 30m, 7d ago)'),
     new Option(
       '--count-distinct <field>',
-      `count the distinct values of a field, per key and in total: exact up to ${EXACT_DISTINCT_PER_KEY.toLocaleString('en-US')} per key (${EXACT_DISTINCT_TOTAL.toLocaleString('en-US')} in total), a HyperLogLog estimate past that (repeatable)`,
+      `count the distinct values of a field, per key and in total: exact up to ${groupedDigits(EXACT_DISTINCT_PER_KEY)} per key (${groupedDigits(EXACT_DISTINCT_TOTAL)} in total), a HyperLogLog estimate past that (repeatable)`,
     ).argParser(collect),
     new Option(
       '--notify-over <n>',

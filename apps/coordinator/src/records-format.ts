@@ -1,4 +1,5 @@
 import type { RunReport } from '@logcluster/core';
+import { groupedDigits as count } from './number-text.js';
 import { table } from './text-table.js';
 
 /** Rows of a key table shown to people; the rest are summed in the last row. */
@@ -151,8 +152,4 @@ function compareKeys(a: (string | null)[], b: (string | null)[]): number {
   const x = JSON.stringify(a);
   const y = JSON.stringify(b);
   return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }

@@ -9,4 +9,6 @@ import { bundleCjs } from '../../../scripts/bundle-cjs.mjs';
 await bundleCjs({
   entry: new URL('../dist/count-task.js', import.meta.url).pathname,
   outfile: new URL('../dist/count-task.bundle.cjs', import.meta.url).pathname,
+  // Core loads ajv with a require of its own at a run's first --schema (records/schema-validator.ts).
+  importMetaUrl: true,
 });

@@ -4,10 +4,36 @@
  * Draft-07 by default; a schema whose `$schema` names draft 2019-09 or 2020-12 is read as
  * that draft. Formats (`date-time`, `email`, …) are ajv-formats'.
  */
-import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
+
+/**
+ * ajv and its formats are loaded at the first schema, not with the module: they are
+ * some 300 KB of code that every counting thread and every CLI start would otherwise
+ * parse, for runs that rarely have a schema (`require` keeps them out of the bundles,
+ * and works the same from dist/ and from a bundle, which defines import.meta.url).
+ */
+interface AjvModules {
+  Ajv: new (options: object) => Ajv;
+  Ajv2019: new (options: object) => Ajv;
+  Ajv2020: new (options: object) => Ajv;
+  addFormats: (ajv: Ajv) => void;
+}
+let ajvModules: AjvModules | undefined;
+
+function loadAjv(): AjvModules {
+  if (ajvModules === undefined) {
+    const load = createRequire(import.meta.url);
+    ajvModules = {
+      Ajv: (load('ajv') as { Ajv: AjvModules['Ajv'] }).Ajv,
+      Ajv2019: (load('ajv/dist/2019') as { Ajv2019: AjvModules['Ajv2019'] }).Ajv2019,
+      Ajv2020: (load('ajv/dist/2020') as { Ajv2020: AjvModules['Ajv2020'] }).Ajv2020,
+      // ajv-formats is CommonJS whose default export is the plugin.
+      addFormats: (load('ajv-formats') as { default: AjvModules['addFormats'] }).default,
+    };
+  }
+  return ajvModules;
+}
 
 /** A record's check: undefined when it satisfies the schema, else why not (`/status must be integer`). */
 export type RecordValidator = (record: unknown) => string | undefined;
@@ -33,14 +59,13 @@ function compileSchema(schema: unknown): ValidateFunction {
     throw new Error('a JSON Schema is an object (or true/false)');
   const draft = schema !== null && typeof schema === 'object' ? (schema as { $schema?: unknown }).$schema : undefined;
   const options = { allErrors: false, strict: false, logger: false as const };
+  const { Ajv, Ajv2019, Ajv2020, addFormats } = loadAjv();
   const ajv =
     typeof draft === 'string' && draft.includes('2020-12')
       ? new Ajv2020(options)
       : typeof draft === 'string' && draft.includes('2019-09')
         ? new Ajv2019(options)
         : new Ajv(options);
-  // ajv-formats is CommonJS whose default export is the plugin (typed as a namespace under NodeNext).
-  const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
   addFormats(ajv);
   return ajv.compile(schema as AnySchema);
 }
