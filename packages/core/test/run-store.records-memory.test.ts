@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ChunkCounts,
   DEFAULT_MAX_KEYS,
+  EXACT_DISTINCT_PER_KEY,
   type RedisClient,
   RedisKeys,
   type RunRecordSpec,
@@ -154,8 +155,12 @@ describe('a run’s per-key table in Redis', () => {
       await measure('1M keys, default --max-keys', { keys: 1_000_000 });
       await measure('1M keys, --max-keys 1000000', { keys: 1_000_000, maxKeys: 1_000_000 });
       await measure('1M values over 10,000 keys (100 each, exact sets)', { keys: 10_000, valuesPerKey: 100 });
-      await measure('1M values over 1,000 keys (1,000 each, at the bound)', { keys: 1_000, valuesPerKey: 1_000 });
-      await measure('1M values over 500 keys (2,000 each, HyperLogLogs)', { keys: 500, valuesPerKey: 2_000 });
+      const atBound = EXACT_DISTINCT_PER_KEY;
+      await measure(`1M values over ${1_000_000 / atBound} keys (${atBound} each, at the bound)`, {
+        keys: 1_000_000 / atBound,
+        valuesPerKey: atBound,
+      });
+      await measure('1M values over 1,000 keys (1,000 each, HyperLogLogs)', { keys: 1_000, valuesPerKey: 1_000 });
       console.table(figures);
     },
     1_800_000,
