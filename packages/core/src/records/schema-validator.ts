@@ -10,8 +10,11 @@ import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
 /**
  * ajv and its formats are loaded at the first schema, not with the module: they are
  * some 300 KB of code that every counting thread and every CLI start would otherwise
- * parse, for runs that rarely have a schema (`require` keeps them out of the bundles,
- * and works the same from dist/ and from a bundle, which defines import.meta.url).
+ * parse, for runs that rarely have a schema (`require` keeps them out of the bundles).
+ * They are core's dependencies, so they are resolved from core's own directory, found
+ * through the package's name: from a bundle, the file running is the bundle, next to
+ * which another ajv may be found (ESLint's ajv 6, at the top of this repository's
+ * node_modules).
  */
 interface AjvModules {
   Ajv: new (options: object) => Ajv;
@@ -23,7 +26,7 @@ let ajvModules: AjvModules | undefined;
 
 function loadAjv(): AjvModules {
   if (ajvModules === undefined) {
-    const load = createRequire(import.meta.url);
+    const load = createRequire(import.meta.resolve('@logcluster/core'));
     ajvModules = {
       Ajv: (load('ajv') as { Ajv: AjvModules['Ajv'] }).Ajv,
       Ajv2019: (load('ajv/dist/2019') as { Ajv2019: AjvModules['Ajv2019'] }).Ajv2019,
