@@ -15,26 +15,3 @@ export const ARRAY_VALUE: Composite = Object.freeze({ composite: 'an array' });
 export function isComposite(value: FieldValue): value is Composite {
   return typeof value === 'object';
 }
-
-/** A value of `JSON.parse` as a field's value. */
-export function jsonValue(value: unknown): FieldValue {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return Array.isArray(value) ? ARRAY_VALUE : OBJECT_VALUE;
-}
-
-/**
- * A field of a parsed JSON object by its dotted path: a key with the dots in it at the
- * top level wins (even holding null), else the path one object down at a time.
- */
-export function jsonField(record: Record<string, unknown>, field: string): FieldValue {
-  if (Object.hasOwn(record, field)) return jsonValue(record[field]);
-  if (!field.includes('.')) return undefined;
-  let at: unknown = record;
-  for (const key of field.split('.')) {
-    if (at === null || typeof at !== 'object' || Array.isArray(at) || !Object.hasOwn(at, key)) return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return jsonValue(at);
-}

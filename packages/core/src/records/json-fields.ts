@@ -437,10 +437,25 @@ function wordEnd(bytes: Buffer, at: number, end: number): number {
   return ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) === word ? at + 4 : -1;
 }
 
-/** A JSON number's text as `String(JSON.parse(text))` gives it: `404` stays, `1.50` is `1.5`, `1e3` is `1000`. */
-function numberText(raw: string): string {
+/**
+ * A JSON number's text: as `String(JSON.parse(text))` gives it (`404` stays, `1.50` is
+ * `1.5`, `1e3` is `1000`: one value, one text) when it has at most 15 significant digits,
+ * which a double holds exactly, so that two different numbers never share a text; else as
+ * written, since a double would round it (the ids `12345678901234567891` and `…892` would
+ * both read `12345678901234567000`).
+ */
+export function numberText(raw: string): string {
   // Up to 15 digits without a fraction or exponent: already what String(Number()) writes.
-  return raw.length <= 15 && /^-?[1-9]\d*$|^0$/.test(raw) ? raw : String(Number(raw));
+  if (raw.length <= 15 && /^-?[1-9]\d*$|^0$/.test(raw)) return raw;
+  return significantDigits(raw) <= 15 ? String(Number(raw)) : raw;
+}
+
+/** Digits of a JSON number's mantissa, leading and trailing zeros aside. */
+function significantDigits(raw: string): number {
+  const exponent = raw.search(/[eE]/);
+  const digits = (exponent === -1 ? raw : raw.slice(0, exponent)).replace(/[-.]/g, '');
+  const trimmed = digits.replace(/^0+/, '').replace(/0+$/, '');
+  return trimmed.length;
 }
 
 /** The content [start, end) of a JSON string that holds escapes, decoded as `JSON.parse` does. */

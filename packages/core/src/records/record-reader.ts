@@ -6,7 +6,7 @@
  */
 import type { ChunkRecordSpec } from '../contract/record-spec.js';
 import { CriEnvelope, DockerEnvelope, ENVELOPE_FIELDS, type EnvelopeRead, envelopeFieldIndex } from './envelopes.js';
-import { type FieldValue, jsonField } from './field-value.js';
+import type { FieldValue } from './field-value.js';
 import { JsonFieldReader } from './json-fields.js';
 import { LogfmtFieldReader, logfmtRecord } from './logfmt-fields.js';
 import { type RecordValidator, schemaValidator } from './schema-validator.js';
@@ -55,8 +55,8 @@ export class RecordReader {
     this.envelope = envelope === 'docker' ? new DockerEnvelope() : envelope === 'cri' ? new CriEnvelope() : undefined;
     this.fromEnvelope = fields.map((field) => (envelope ? envelopeFieldIndex(field) : -1));
     this.validate = spec.schema === undefined ? undefined : schemaValidator(spec.schema);
-    this.json = body === 'json' && !this.validate ? new JsonFieldReader(fields) : undefined;
-    this.rawJson = this.json && !envelope ? this.json : undefined;
+    this.json = body === 'json' ? new JsonFieldReader(fields) : undefined;
+    this.rawJson = this.json && !envelope && !this.validate ? this.json : undefined;
     this.decoded = fields.map((_, i) => !this.rawJson || raw[i] !== true);
     this.logfmt = body === 'logfmt' && !this.validate ? new LogfmtFieldReader(fields) : undefined;
     this.extract = body === 'text' ? new TextExtract(spec.extract ?? [], fields) : undefined;
@@ -100,9 +100,20 @@ export class RecordReader {
   private readBody(bytes: Buffer, start: number, end: number): string | undefined {
     const { values, fields } = this;
     if (this.json) {
+      // The fields are the scanner's (numbers as numberText in json-fields.ts says), with a
+      // schema too: the scan decides validity exactly as JSON.parse does, which then makes
+      // the object the schema checks.
       const valid = this.json.scan(bytes, start, end);
       for (let i = 0; i < values.length; i++) values[i] = valid && this.decoded[i] ? this.json.value(i) : undefined;
-      return undefined;
+      if (!this.validate) return undefined;
+      if (!valid) return 'not JSON';
+      let record: unknown;
+      try {
+        record = JSON.parse(bytes.toString('utf8', start, end));
+      } catch {
+        return 'not JSON';
+      }
+      return this.validate(record);
     }
     if (this.logfmt) {
       this.logfmt.read(bytes, start, end, values);
@@ -112,23 +123,8 @@ export class RecordReader {
       this.extract.read(this.extract.lineText(bytes, start, end), values);
       return this.validate?.(this.extract.record());
     }
-    // With a schema: the whole record is read, then checked.
+    // logfmt with a schema: the whole record is read, then checked.
     const validate = this.validate!;
-    if (this.spec.format.body === 'json') {
-      let record: unknown;
-      try {
-        record = JSON.parse(bytes.toString('utf8', start, end));
-      } catch {
-        record = undefined;
-      }
-      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-        values.fill(undefined);
-        return 'not JSON';
-      }
-      const object = record as Record<string, unknown>;
-      for (let i = 0; i < fields.length; i++) values[i] = jsonField(object, fields[i]!);
-      return validate(object);
-    }
     const record = logfmtRecord(bytes, start, end);
     if (!record) {
       values.fill(undefined);
