@@ -13,18 +13,28 @@ export type TableFormat = 'csv' | 'tsv';
  * TSV cannot quote, so a field's tab, LF, CR and backslash are written `\t`, `\n`, `\r`
  * and `\\` (PostgreSQL's text COPY format, and what `mlr --tsv` reads): a record is
  * always one line, and splitting it on tabs gives its fields.
+ *
+ * A null field (a key's missing value) is told from an empty one as PostgreSQL's COPY
+ * tells them: in CSV, null is an empty field and the empty text is `""`; in TSV, null is
+ * `\N` and the empty text an empty field.
  */
-export function delimitedText(rows: readonly (readonly string[])[], format: TableFormat): string {
+export function delimitedText(rows: readonly (readonly (string | null)[])[], format: TableFormat): string {
   const record = format === 'csv' ? csvRecord : tsvRecord;
   return rows.map((row) => `${record(row)}\n`).join('');
 }
 
-function csvRecord(fields: readonly string[]): string {
-  return fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',');
+function csvRecord(fields: readonly (string | null)[]): string {
+  return fields
+    .map((field) =>
+      field === null ? '' : field === '' || /[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field,
+    )
+    .join(',');
 }
 
 const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-function tsvRecord(fields: readonly string[]): string {
-  return fields.map((field) => field.replace(/[\\\t\n\r]/g, (char) => TSV_ESCAPES[char]!)).join('\t');
+function tsvRecord(fields: readonly (string | null)[]): string {
+  return fields
+    .map((field) => (field === null ? '\\N' : field.replace(/[\\\t\n\r]/g, (char) => TSV_ESCAPES[char]!)))
+    .join('\t');
 }

@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_KEYS,
   EXACT_DISTINCT_PER_KEY,
   EXACT_DISTINCT_TOTAL,
+  FIELDS_OF_ENVELOPE,
   type RecordFormat,
   type RunRecordSpec,
   UsageError,
@@ -36,12 +37,6 @@ export interface RecordFlags {
   notifyOver?: number;
 }
 
-/** The fields each envelope gives of itself (see records/ in core). */
-const ENVELOPE_FIELDS: Record<NonNullable<RecordFormat['envelope']>, readonly string[]> = {
-  docker: ['log', 'stream', 'time'],
-  cri: ['time', 'stream', 'tag', 'log'],
-};
-
 export function recordOptions(): Option[] {
   return [
     new Option(
@@ -60,12 +55,11 @@ export function recordOptions(): Option[] {
         return fields;
       }),
     ),
+    // No commander default: given without --by, it is a mistake to say.
     new Option(
       '--max-keys <n>',
-      'keys kept in the table; keys past it are summed, exactly, in one others row (never dropped)',
-    )
-      .argParser(intArg('--max-keys'))
-      .default(DEFAULT_MAX_KEYS),
+      `keys kept in the table; keys past it are summed, exactly, in one others row (never dropped) (default: ${DEFAULT_MAX_KEYS})`,
+    ).argParser(intArg('--max-keys')),
     new Option(
       '--where <expr>',
       'select lines whose fields satisfy it: f=v, f!=v, f~regex, f>n, f>=n, f<n, f<=n, f? (present); repeatable, all must hold. Only selected lines are matched and counted per key',
@@ -111,12 +105,8 @@ export function recordSpecFrom(
     flags.countDistinct !== undefined ||
     flags.schema !== undefined;
   if (flags.notifyOver !== undefined && flags.by === undefined) throw new UsageError('--notify-over needs --by');
-  if (!asked) {
-    if (flags.maxKeys !== undefined && flags.maxKeys !== DEFAULT_MAX_KEYS)
-      throw new UsageError('--max-keys needs --by');
-    return undefined;
-  }
-  if (flags.maxKeys !== DEFAULT_MAX_KEYS && flags.by === undefined) throw new UsageError('--max-keys needs --by');
+  if (flags.maxKeys !== undefined && flags.by === undefined) throw new UsageError('--max-keys needs --by');
+  if (!asked) return undefined;
   if (flags.extract !== undefined) {
     if (format.body !== 'text')
       throw new UsageError(
@@ -160,7 +150,7 @@ export function recordSpecFrom(
  */
 function checkFieldsKnown(flags: RecordFlags, format: RecordFormat, formatText: string): void {
   if (format.body !== 'text') return;
-  const known = new Set<string>(format.envelope ? ENVELOPE_FIELDS[format.envelope] : []);
+  const known = new Set<string>(format.envelope ? FIELDS_OF_ENVELOPE[format.envelope] : []);
   for (const regex of flags.extract ?? []) for (const name of groupNames(regex)) known.add(name);
   const used: [string, string][] = [
     ...(flags.by ?? []).map((field): [string, string] => ['--by', field]),

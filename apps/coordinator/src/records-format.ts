@@ -1,8 +1,9 @@
 import type { RunReport } from '@logcluster/core';
 import { groupedDigits as count } from './number-text.js';
 import { table } from './text-table.js';
+import { keyCell } from './key-cell.js';
 
-/** Rows of a key table shown to people; the rest are summed in the last row. */
+/** Rows of a key table shown to people, the last one summing the keys not shown; also the crossings listed. */
 export const SHOWN_KEYS = 20;
 
 type Groups = NonNullable<RunReport['groups']>;
@@ -18,7 +19,8 @@ export function formatRecords(report: RunReport): string[] {
   const { totals } = report;
   // Nothing left out: every line was selected, which the totals above say already.
   if (totals.selectedLines !== undefined && totals.selectedLines !== totals.lines) {
-    const filtered = totals.lines - totals.selectedLines - (report.rejected?.lines ?? 0);
+    // Not lines − selected − rejected: the lines of chunks not counted yet (or dead-lettered) are none of these.
+    const filtered = totals.filteredLines ?? 0;
     lines.push(
       '',
       `selected ${count(totals.selectedLines)} of ${count(totals.lines)} lines` +
@@ -69,8 +71,10 @@ function formatGroups(report: RunReport, groups: Groups): string[] {
     const ranked = [...groups.keys].sort(
       (a, b) => matchesOf(b).lines - matchesOf(a).lines || b.lines - a.lines || compareKeys(a.key, b.key),
     );
-    const shown = ranked.slice(0, SHOWN_KEYS);
-    const rest = ranked.slice(SHOWN_KEYS);
+    // At most SHOWN_KEYS rows: with keys left over, the last row is theirs.
+    const fits = ranked.length + (groups.others.keys > 0 ? 1 : 0) <= SHOWN_KEYS;
+    const shown = fits ? ranked : ranked.slice(0, SHOWN_KEYS - 1);
+    const rest = fits ? [] : ranked.slice(SHOWN_KEYS - 1);
     const header = [
       ...groups.by.map((field) => field.toUpperCase()),
       'LINES',
@@ -108,10 +112,7 @@ function formatGroups(report: RunReport, groups: Groups): string[] {
         ),
       );
     }
-    lines.push(
-      '',
-      `${spec.pattern}${report.patterns.length > 1 ? '' : ''} — keys with the most ${inverted ? 'non-matching' : 'matching'} lines:`,
-    );
+    lines.push('', `${spec.pattern} — keys with the most ${inverted ? 'non-matching' : 'matching'} lines:`);
     lines.push(
       ...table(
         header,
@@ -138,14 +139,6 @@ function formatCrossings(crossings: NonNullable<RunReport['crossings']>): string
   lines.push(...table(['  KEY', 'LINES', 'AT', 'BY LINE'], rows, [false, true, false, false]));
   if (crossings.length > SHOWN_KEYS) lines.push(`  (${count(crossings.length - SHOWN_KEYS)} more in --json)`);
   return lines;
-}
-
-/** A key's value as a cell: `(null)` for a missing field, `""` for an empty one. */
-function keyCell(value: string | null): string {
-  if (value === null) return '(null)';
-  if (value === '') return '""';
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f]/.test(value) ? JSON.stringify(value) : value;
 }
 
 function compareKeys(a: (string | null)[], b: (string | null)[]): number {

@@ -38,8 +38,9 @@ export function formatReportTable(report: RunReport, format: TableFormat): strin
  * With `--by`, the whole key table: a header `row,<by fields…>,lines,pattern,
  * matching_lines,occurrences` (then `distinct_<field>,distinct_<field>_exact` per
  * `--count-distinct` field), one row per key and pattern in the report's order, then
- * the `others` row (`row` says which; its key cells are empty). A missing field's value
- * (the key null) is an empty cell.
+ * the `others` row (`row` says which; its key cells are null). A missing field's value
+ * (the key null) is a null cell: in CSV an empty field, the empty text being `""`; in TSV
+ * `\N` (see delimited-text.ts).
  */
 function formatKeyTable(report: RunReport, groups: NonNullable<RunReport['groups']>, format: TableFormat): string {
   const distinctFields = Object.keys(report.totals.distinct ?? {});
@@ -53,7 +54,7 @@ function formatKeyTable(report: RunReport, groups: NonNullable<RunReport['groups
     ...distinctFields.flatMap((field) => [`distinct_${field}`, `distinct_${field}_exact`]),
   ];
   type Row = Pick<NonNullable<RunReport['groups']>['keys'][number], 'lines' | 'matches' | 'distinct'>;
-  const rowsOf = (kind: string, key: string[], item: Row) =>
+  const rowsOf = (kind: string, key: (string | null)[], item: Row): (string | null)[][] =>
     report.patterns.map(({ pattern }) => {
       const count = Object.hasOwn(item.matches, pattern) ? item.matches[pattern]! : { lines: 0, occurrences: 0 };
       return [
@@ -65,22 +66,17 @@ function formatKeyTable(report: RunReport, groups: NonNullable<RunReport['groups
         String(count.occurrences),
         ...distinctFields.flatMap((field) => {
           const distinct = item.distinct?.[field];
-          return distinct ? [String(distinct.count), String(distinct.exact)] : ['', ''];
+          return distinct ? [String(distinct.count), String(distinct.exact)] : [null, null];
         }),
       ];
     });
-  const rows = groups.keys.flatMap((item) =>
-    rowsOf(
-      'key',
-      item.key.map((value) => value ?? ''),
-      item,
-    ),
-  );
+  const rows = groups.keys.flatMap((item) => rowsOf('key', item.key, item));
+  // The others row has no key: its key cells are null.
   if (groups.others.keys > 0 || groups.others.lines > 0)
     rows.push(
       ...rowsOf(
         'others',
-        groups.by.map(() => ''),
+        groups.by.map(() => null),
         groups.others,
       ),
     );

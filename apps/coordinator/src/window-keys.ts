@@ -1,4 +1,5 @@
 import { type WindowBucket, type WindowsReport, parseDuration } from '@logcluster/core';
+import { keyCell } from './key-cell.js';
 
 /**
  * The human form of the windows' keys (`--by` with `--window`), shown under the histogram:
@@ -8,7 +9,7 @@ import { type WindowBucket, type WindowsReport, parseDuration } from '@logcluste
 /** Windows shown: the busiest, by lines (the earlier first among equals), then put in time order. */
 const SHOWN_WINDOWS = 3;
 /** Keys shown of each: the window's first in the report (by lines). */
-const SHOWN_KEYS = 3;
+const WINDOW_KEYS_SHOWN = 3;
 
 /**
  * `busiest windows by service — lines (ERROR):` then one line per window:
@@ -41,8 +42,8 @@ export function formatWindowKeys(windows: WindowsReport, by: readonly string[], 
     `${heading}, by ${by.length > 0 ? by.join(', ') : 'key'} — lines${pattern === undefined ? '' : ` (${pattern})`}:`,
     ...busiest.map((bucket, i) => {
       const keys = bucket
-        .keys!.slice(0, SHOWN_KEYS)
-        .map((item) => `${item.key.map(keyText).join(',')} ${counts(item)}`);
+        .keys!.slice(0, WINDOW_KEYS_SHOWN)
+        .map((item) => `${item.key.map(keyCell).join(',')} ${counts(item)}`);
       return `  ${labels[i]!.padEnd(labelWidth)}  ${totals[i]!.padStart(totalWidth)}:  ${keys.join(' · ')}`;
     }),
   ];
@@ -54,12 +55,4 @@ function timeLabel(iso: string, size: number): string {
   if (size % 60_000 === 0) return `${text.slice(0, 16)}Z`;
   if (size % 1000 === 0) return `${text.slice(0, 19)}Z`;
   return text;
-}
-
-/** A key's value as the groups table shows it: `(null)` for a missing field, `""` for an empty one. */
-function keyText(value: string | null): string {
-  if (value === null) return '(null)';
-  if (value === '') return '""';
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f]/.test(value) ? JSON.stringify(value) : value;
 }

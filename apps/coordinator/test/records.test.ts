@@ -317,6 +317,37 @@ describe('per-key tables through analyze, equal to a plain reading under every c
     expect(report.totals.selectedLines).toBe(3000);
   });
 
+  it('container lines are windowed by their envelope time, as --since reads it, not by a time in the message', async () => {
+    const path = join(dir, 'envelope-times.log');
+    const start = Date.UTC(2026, 11, 5, 14, 0, 0);
+    const lines = Array.from({ length: 600 }, (_, i) => {
+      const time = new Date(start + i * 1000).toISOString();
+      // The message has a time of its own, years before, ahead of the envelope's in the line.
+      const log = `2020-01-01T00:00:00Z ${i % 7 === 0 ? 'ERROR' : 'INFO'} request ${i}\n`;
+      return `${JSON.stringify({ log, stream: 'stdout', time })}\n`;
+    });
+    await writeFile(path, lines.join(''));
+    const report = await analyze([
+      '--format',
+      'docker',
+      '--since',
+      new Date(start + 90_000).toISOString(),
+      '--window',
+      '1m',
+      '--chunk-size',
+      '4KiB',
+      path,
+    ]);
+    expect(report.totals.selectedLines).toBe(510);
+    const buckets = report.windows!.buckets;
+    expect(buckets.map((bucket) => bucket.start)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map((minute) => new Date(start + minute * 60_000).toISOString()),
+    );
+    expect(buckets.map((bucket) => bucket.lines)).toEqual([30, 60, 60, 60, 60, 60, 60, 60, 60]);
+    expect(report.windows!.untimedLines).toBe(0);
+    expect(buckets.reduce((sum, bucket) => sum + bucket.matches.ERROR!, 0)).toBe(report.totals.matches.ERROR!.lines);
+  });
+
   it('--in matches the patterns in one field only', async () => {
     const report = await analyze(['--format', 'json', '--in', 'msg', '-p', 'api', '--by', 'service', files.json!.path]);
     const inMsg = records.filter((r) => r.msg.includes('api'));
@@ -455,6 +486,24 @@ describe('the human report and the tables for scripts', () => {
       const plain = want.keys.get(JSON.stringify([user === '' ? null : user]))!;
       expect([Number(lines), Number(matching)]).toEqual([plain.lines, plain.matches.ERROR!.lines]);
     }
+  });
+
+  it('tells a missing field (null) from an empty one in CSV and TSV, as PostgreSQL COPY does', async () => {
+    const path = join(dir, 'empty-or-missing.log');
+    await writeFile(path, 'status= a=1\nother=1 a=2\nstatus=200 a=3\nother=2\n');
+    const csv = await runCli(['analyze', '--format', 'logfmt', '--format', 'csv', '--by', 'status', '-p', 'a=', path]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split('\n').slice(1, -1).sort()).toEqual([
+      'key,"",1,a=,1,1',
+      'key,,2,a=,1,1',
+      'key,200,1,a=,1,1',
+    ]);
+    const tsv = await runCli(['analyze', '--format', 'logfmt', '--format', 'tsv', '--by', 'status', '-p', 'a=', path]);
+    expect(tsv.stdout.split('\n').slice(1, -1).sort()).toEqual([
+      'key\t\t1\ta=\t1\t1',
+      'key\t200\t1\ta=\t1\t1',
+      'key\t\\N\t2\ta=\t1\t1',
+    ]);
   });
 });
 

@@ -161,3 +161,4 @@ export { parseIsoTime, parseTimeBound } from './records/time-bound.js';
 export { checkExtract, checkSchema } from './records/record-checks.js';
 export { MAX_DISTINCT_VALUE_BYTES, type RecordPass, createRecordPass } from './records/record-pass.js';
 export { LineSelection } from './insight/line-selection.js';
+export { FIELDS_OF_ENVELOPE } from './records/envelopes.js';

@@ -50,6 +50,9 @@ describe('parseWhere', () => {
     ['status>abc', /"abc" is not a number/],
     ['status>', /"" is not a number/],
     ['status>=Infinity', /not a number/],
+    ['status>=0x1F', /"0x1F" is not a number/],
+    ['status>=0b11', /not a number/],
+    ['status< ', /not a number/],
     ['status!404', /"!" must be followed by "="/],
     ['path~(', /invalid regular expression/],
     ['f?x', /takes nothing after it/],
@@ -110,9 +113,10 @@ describe('checkExtract and checkSchema', () => {
     expect(() => checkSchema({ properties: { at: { type: 'string', format: 'date-time' } } })).not.toThrow();
   });
   it('refuses an invalid schema, saying why', () => {
-    expect(usageMessage(() => checkSchema({ type: 'objekt' }))).toMatch(/^--schema: not a valid JSON Schema: .*type/);
+    // The CLI puts the flag and the file in front (record-options.ts).
+    expect(usageMessage(() => checkSchema({ type: 'objekt' }))).toMatch(/^not a valid JSON Schema: .*type/);
     expect(usageMessage(() => checkSchema({ properties: { a: { minimum: 'x' } } }))).toMatch(/minimum/);
-    expect(usageMessage(() => checkSchema('a string'))).toMatch(/^--schema: /);
-    expect(usageMessage(() => checkSchema({ $ref: '#/definitions/missing' }))).toMatch(/^--schema: /);
+    expect(usageMessage(() => checkSchema('a string'))).toMatch(/^not a valid JSON Schema: /);
+    expect(usageMessage(() => checkSchema({ $ref: '#/definitions/missing' }))).toMatch(/^not a valid JSON Schema: /);
   });
 });

@@ -148,7 +148,8 @@ function plainFindings(
       if (w.op === '=') return v === w.value;
       if (w.op === '!=') return v !== w.value;
       if (w.op === '~') return v !== undefined && new RegExp(w.value).test(v);
-      const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+      // A decimal number only: "0x10" is text, not 16.
+      const n = v === undefined || !/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v) ? NaN : Number(v);
       const bound = Number(w.value);
       return (
         Number.isFinite(n) &&

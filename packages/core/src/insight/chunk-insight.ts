@@ -63,6 +63,11 @@ export function createInsightFinder(
         })
       : undefined;
   const windowMs = spec.windowMs ?? 0;
+  /** The time of the last line of indexes [first, last] that has one, from the envelopes' times. */
+  const envelopeTimeBefore = (times: Float64Array, first: number, last: number): number | undefined => {
+    for (let line = last; line >= first; line--) if (!Number.isNaN(times[line]!)) return times[line];
+    return undefined;
+  };
   /** The time of the last line in [from, to) that has a timestamp (`from` and `to` begin lines, or `to` ends the chunk). */
   const timeBefore = (bytes: Buffer, from: number, to: number): number | undefined => {
     countYears = false;
@@ -87,6 +92,8 @@ export function createInsightFinder(
     // The records pass's own matches, when it matched each selected line (as --in needs).
     const hits = selection?.matched ? selection.hits : undefined;
     const lineKeys = timestampOf ? (selection?.keys ?? undefined) : undefined;
+    // Container lines: the envelope's time, as --since/--until read it, not a time in the message.
+    const times = selection?.times ?? undefined;
     // Patterns with no match in the chunk need not be asked about each line.
     const patternsToAsk = hits ? [] : chunkMatches.flatMap((count, i) => (count > 0 ? [i] : []));
     const literal = patternsToAsk.filter((i) => needles[i] !== null);
@@ -104,6 +111,7 @@ export function createInsightFinder(
     let lineNumber = 0;
     // With a selection: where the lines skipped since the last line read begin (none read for its time yet).
     let unread = 0;
+    let unreadLine = 0;
     // No closures are made per line: the task bundle keeps function names, which costs
     // a property definition for every function created.
     const matched: number[] = [];
@@ -131,8 +139,13 @@ export function createInsightFinder(
       }
       if (timestampOf) {
         // Timestamps are ASCII and searched for near the start: the line's first bytes, read as Latin-1, are enough.
-        let at = timestampOf(bytes.toString('latin1', start, Math.min(end, start + TIMESTAMP_BYTES)));
-        if (at === undefined && unread < start) at = timeBefore(bytes, unread, start);
+        let at: number | undefined;
+        if (times) {
+          at = envelopeTimeBefore(times, unreadLine, lineNumber - 1);
+        } else {
+          at = timestampOf(bytes.toString('latin1', start, Math.min(end, start + TIMESTAMP_BYTES)));
+          if (at === undefined && unread < start) at = timeBefore(bytes, unread, start);
+        }
         if (at !== undefined) {
           const windowStart = Math.floor(at / windowMs) * windowMs;
           current = buckets.get(windowStart);
@@ -165,10 +178,13 @@ export function createInsightFinder(
       }
       start = end + 1;
       unread = start;
+      unreadLine = lineNumber;
     }
     // The next chunk's lead goes to the window of this chunk's last line with a timestamp, selected or not.
     if (timestampOf && chosen && unread < bytes.length) {
-      const at = timeBefore(bytes, unread, bytes.length);
+      const at = times
+        ? envelopeTimeBefore(times, unreadLine, lineNumber - 1)
+        : timeBefore(bytes, unread, bytes.length);
       if (at !== undefined) lastStart = Math.floor(at / windowMs) * windowMs;
     }
     const windows: ChunkInsight['windows'] = timestampOf

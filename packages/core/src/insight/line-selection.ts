@@ -24,9 +24,15 @@ export class LineSelection {
   hits = new Uint8Array(0);
   /** With `--by`: per selected line, its key (the JSON text of ChunkRecordFindings.groups); null without `--by`. */
   keys: string[] | null = null;
+  /**
+   * With a container envelope (`--format docker…`, `cri…`): per line, selected or not, the
+   * time of its envelope (NaN when it has none), which the finder then takes as the line's
+   * time, as `--since`/`--until` do; null otherwise (the finder reads the line's text).
+   */
+  times: Float64Array | null = null;
 
   /** Makes ready for a chunk of `lines` lines, none selected yet. */
-  reset(lines: number, patterns: number, withKeys: boolean): void {
+  reset(lines: number, patterns: number, withKeys: boolean, withTimes = false): void {
     this.lines = lines;
     this.patterns = patterns;
     this.matched = false;
@@ -39,6 +45,11 @@ export class LineSelection {
       this.keys ??= [];
       if (this.keys.length < lines) this.keys.length = lines;
     } else this.keys = null;
+    if (withTimes) {
+      if (this.times === null || this.times.length < lines)
+        this.times = new Float64Array(grown(this.times?.length ?? 0, lines));
+      this.times.fill(Number.NaN, 0, lines);
+    } else this.times = null;
   }
 }
 

@@ -21,6 +21,12 @@ export interface EnvelopeRead {
 }
 
 export const ENVELOPE_FIELDS = ['log', 'stream', 'time', 'tag'] as const;
+
+/** The fields each envelope gives of itself (Docker's lines have no tag). */
+export const FIELDS_OF_ENVELOPE: Readonly<Record<'docker' | 'cri', readonly string[]>> = {
+  docker: ['log', 'stream', 'time'],
+  cri: ['time', 'stream', 'tag', 'log'],
+};
 const LOG = 0;
 const STREAM = 1;
 const TIME = 2;

@@ -34,6 +34,6 @@ export function checkSchema(schema: unknown): void {
   try {
     schemaValidator(schema);
   } catch (err) {
-    throw new UsageError(`--schema: not a valid JSON Schema: ${errorMessage(err)}`, { cause: err });
+    throw new UsageError(`not a valid JSON Schema: ${errorMessage(err)}`, { cause: err });
   }
 }

@@ -141,7 +141,8 @@ export function createRecordPass(
     const grouped = by.length > 0;
     // --notify-over: each key's (id's) last selected line, where a crossing in this chunk is placed.
     const lastLines = grouped && spec.notifyOver !== undefined ? new Map<number, number>() : undefined;
-    selection?.reset(counts.lines, patternCount, grouped);
+    selection?.reset(counts.lines, patternCount, grouped, spec.format.envelope !== undefined);
+    const lineTimes = selection?.times;
     // With --by every selected line is matched in the loop.
     if (selection && grouped) selection.matched = true;
     const selectedLines = selection?.selected;
@@ -166,6 +167,7 @@ export function createRecordPass(
       const next = lineEnd + 1;
       lineNumber++;
       let reason = reader.read(bytes, start, lineEnd);
+      if (lineTimes && reader.time !== undefined) lineTimes[lineNumber - 1] = reader.time;
       if (reason === undefined) {
         for (const i of textFields) {
           if (raw[i]) {

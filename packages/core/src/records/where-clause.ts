@@ -47,9 +47,15 @@ export function parseWhere(expr: string): WhereClause {
   return { field, op, value };
 }
 
-/** The text read as a number: not blank, and finite as `Number()` reads it; else undefined. */
+/** A decimal number as JSON and logs write them (`-12`, `1.5`, `.5`, `2e3`), white space around allowed. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/**
+ * The text read as a decimal number, finite; else undefined. Not `Number()` alone, which
+ * also reads hexadecimal, octal and binary (`0x1F` is 31) and the blank text (0).
+ */
 export function readNumber(text: string): number | undefined {
-  if (text.trim() === '') return undefined;
+  if (!DECIMAL.test(text)) return undefined;
   const number = Number(text);
   return Number.isFinite(number) ? number : undefined;
 }

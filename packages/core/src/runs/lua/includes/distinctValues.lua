@@ -3,7 +3,10 @@
 -- The set is converted once (PFADD of its members, the set deleted); from then on values
 -- go to the HyperLogLog and the count is PFCOUNT's estimate (standard error 0.81 %).
 -- addDistinct adds ARGV[first…last] and returns the count as the counts hash keeps it:
--- 'n' when exact, '~n' when an estimate.
+-- 'n' when exact, '~n' when an estimate. A key's set is named by the calling script from
+-- a prefix in ARGV and the key, not passed in KEYS (a run may have thousands): every name
+-- starts with the run's prefix, which on a Redis Cluster is a hash tag, so all stay in
+-- the slot of the run's other keys.
 local BATCH = 1000 -- values per command: Lua's unpack is limited by its C stack
 local function batched(command, key, values, first, last)
   for i = first, last, BATCH do
