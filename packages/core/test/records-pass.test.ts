@@ -284,6 +284,14 @@ const since = Date.parse(data[300]!.time);
 const until = Date.parse(data[1200]!.time);
 
 describe('the records pass equals a plain reading', () => {
+  it('--format alone (nothing read): every line selected, counted as the kernel counts, mixed lines too', () => {
+    const lines = data.flatMap((r, i) => (i % 9 === 0 ? [jsonLine(r), accessLogLine(r), ''] : [jsonLine(r)]));
+    for (const format of ['json', 'logfmt', 'docker+json'] as const) {
+      const f = expectSameUnderEveryChunking(specOf(format, {}), [lit('ERROR'), lit('/api/')], lines);
+      expect(f.selected).toBe(lines.length);
+    }
+  });
+
   it('access log, --extract, --by status, --count-distinct ip, two patterns', () => {
     const spec = specOf('text', { extract: [ACCESS_LOG_EXTRACT], by: ['status'], countDistinct: ['ip', 'user'] });
     const f = expectSameUnderEveryChunking(spec, [lit('/api/'), lit('POST')], data.map(accessLogLine));

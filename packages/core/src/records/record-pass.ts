@@ -131,7 +131,20 @@ export function createRecordPass(
     return at;
   };
 
-  return (input, counts, selection) => {
+  // `--format` alone (no field read, no schema, no time bound): every line is selected
+  // and counted as the kernel counted it, with nothing to read; only container lines'
+  // times are still wanted, by the windows (a selection with times).
+  if (fields.length === 0 && spec.schema === undefined && !bounded) {
+    return (input, counts, selection) => {
+      if (selection && spec.format.envelope !== undefined) return pass(input, counts, selection);
+      selection?.reset(counts.lines, patternCount, false);
+      selection?.selected.fill(1, 0, counts.lines);
+      return { ...counts, records: { selected: counts.lines, filtered: 0, rejects: [] } };
+    };
+  }
+  return pass;
+
+  function pass(input: Uint8Array, counts: ChunkCounts, selection?: LineSelection): ChunkCounts {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     matcher.reset();
     reader.startChunk(bytes);
@@ -335,7 +348,7 @@ export function createRecordPass(
     if (patternCount > 1) result.any = any;
     else delete result.any;
     return result;
-  };
+  }
 }
 
 /** The value of a JSON number's bytes (as `Number` reads its text), integers of up to 15 characters without making the text. */
