@@ -1,4 +1,5 @@
 import type { CrossingReport, RunStore } from '@logcluster/core';
+import { PeriodicLook } from './periodic-look.js';
 
 /**
  * How often a followed run's crossings are looked at: one small hash read, so often
@@ -13,35 +14,26 @@ const LOOK_EVERY_MS = 500;
  */
 export class CrossingWatch {
   private readonly announced = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private looking: Promise<void> = Promise.resolve();
+  private readonly looks: PeriodicLook;
 
   constructor(
     private readonly store: RunStore,
     private readonly runId: string,
     private readonly notifyOver: number,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.looks = new PeriodicLook(LOOK_EVERY_MS, () =>
+      this.store.crossings(this.runId).then((crossings) => this.announce(crossings)),
+    );
+  }
 
   /** Looks every LOOK_EVERY_MS until `stop`. */
   start(): void {
-    const look = () => {
-      this.looking = this.store
-        .crossings(this.runId)
-        .then((crossings) => this.announce(crossings))
-        // A failed look (Redis restarting) is made again at the next tick.
-        .catch(() => {})
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(look, LOOK_EVERY_MS);
-        });
-    };
-    this.timer = setTimeout(look, LOOK_EVERY_MS);
+    this.looks.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.looking;
+  stop(): Promise<void> {
+    return this.looks.stop();
   }
 
   /** Logs the crossings not logged before (by key). */

@@ -1,4 +1,5 @@
 import type { RunReport, RunStore, SpikeReport } from '@logcluster/core';
+import { PeriodicLook } from './periodic-look.js';
 
 /** How often a followed run's windows are looked at for spikes. */
 const LOOK_EVERY_MS = 1_000;
@@ -11,8 +12,7 @@ const LOOK_EVERY_MS = 1_000;
  */
 export class SpikeWatch {
   private readonly announced = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private looking: Promise<void> = Promise.resolve();
+  private readonly looks: PeriodicLook;
 
   constructor(
     private readonly store: RunStore,
@@ -20,26 +20,19 @@ export class SpikeWatch {
     /** Following a live source: spikes are logged as their windows close. */
     private readonly live: boolean,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.looks = new PeriodicLook(LOOK_EVERY_MS, () =>
+      this.store.report(this.runId).then((report) => this.announce(report, false)),
+    );
+  }
 
   /** Looks every second until `stop`. */
   start(): void {
-    const look = () => {
-      this.looking = this.store
-        .report(this.runId)
-        .then((report) => this.announce(report, false))
-        .catch(() => {})
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(look, LOOK_EVERY_MS);
-        });
-    };
-    this.timer = setTimeout(look, LOOK_EVERY_MS);
+    this.looks.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.looking;
+  stop(): Promise<void> {
+    return this.looks.stop();
   }
 
   /**
