@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import { seededRandom } from './synthetic-logs.js';
+import { seededRandom, writeLines } from './synthetic-logs.js';
 
 /*
  * Deterministic structured logs for the per-key rows: the same requests as JSON lines
@@ -12,31 +12,11 @@ const PATHS = ['/v1/orders', '/v1/payments', '/v1/users/me', '/login', '/search'
 
 type LineMaker = (random: () => number, index: number) => string;
 
-/** Writes lines from `make` until `size` bytes, cut at a whole line; kept if a file of that size is there. */
-async function writeLines(path: string, size: number, seed: number, make: LineMaker): Promise<void> {
-  const existing = await stat(path).catch(() => null);
-  if (existing?.size === size) return;
+/** Writes the lines of `make` (given a seeded random and the line's index) until `size` bytes (see writeLines). */
+function writeMadeLines(path: string, size: number, seed: number, make: LineMaker): Promise<void> {
   const random = seededRandom(seed);
-  const handle = await open(path, 'w');
-  try {
-    let written = 0;
-    let index = 0;
-    while (written < size) {
-      let text = '';
-      while (text.length < 1 << 20) text += make(random, index++);
-      let bytes = Buffer.from(text, 'utf8');
-      if (written + bytes.length > size) {
-        bytes = bytes.subarray(0, size - written);
-        const cut = bytes.lastIndexOf(0x0a) + 1;
-        bytes = Buffer.concat([bytes.subarray(0, cut), Buffer.alloc(bytes.length - cut, 'z')]);
-        if (bytes.length > cut) bytes[bytes.length - 1] = 0x0a;
-      }
-      await handle.write(bytes);
-      written += bytes.length;
-    }
-  } finally {
-    await handle.close();
-  }
+  let index = 0;
+  return writeLines(path, size, () => make(random, index++));
 }
 
 interface Request {
@@ -70,7 +50,7 @@ function request(random: () => number, index: number): Request {
 
 /** JSON lines of requests; ERROR (the level, and in the message) on about 3 % of them. */
 export function writeJsonRequests(path: string, size: number, seed: number): Promise<void> {
-  return writeLines(path, size, seed, (random, index) => {
+  return writeMadeLines(path, size, seed, (random, index) => {
     const r = request(random, index);
     const msg = r.status >= 500 ? `ERROR upstream timed out after ${r.duration} ms` : `handled in ${r.duration} ms`;
     return `{"time":"${r.time}","level":"${r.level}","service":"${r.service}","http":{"method":"${r.method}","path":"${r.path}","status":${r.status}},"duration_ms":${r.duration},"bytes":${r.bytes},"user":"u${r.user}","msg":"${msg}"}\n`;
@@ -80,7 +60,7 @@ export function writeJsonRequests(path: string, size: number, seed: number): Pro
 /** The same requests as an access log (nginx's combined format, then the duration in ms). */
 export function writeAccessLog(path: string, size: number, seed: number): Promise<void> {
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  return writeLines(path, size, seed, (random, index) => {
+  return writeMadeLines(path, size, seed, (random, index) => {
     const r = request(random, index);
     const t = new Date(r.time);
     const stamp = `${String(t.getUTCDate()).padStart(2, '0')}/${months[t.getUTCMonth()]}/${t.getUTCFullYear()}:${r.time.slice(11, 19)} +0000`;

@@ -17,9 +17,7 @@ export function seededRandom(seed: number): () => number {
  * request ids, durations, messages of varied length, stack-trace lines without a
  * timestamp, a little UTF-8 and about 2 % CRLF line ends.
  */
-export async function writeSyntheticLog(path: string, size: number, seed: number): Promise<void> {
-  const existing = await stat(path).catch(() => null);
-  if (existing?.size === size) return;
+export function writeSyntheticLog(path: string, size: number, seed: number): Promise<void> {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const levels = ['INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'DEBUG', 'WARN', 'WARN', 'ERROR'];
@@ -36,27 +34,38 @@ export async function writeSyntheticLog(path: string, size: number, seed: number
     () =>
       `slow query: SELECT * FROM orders WHERE customer_id = ${Math.floor(random() * 1e6)} (${Math.floor(random() * 3000)} ms)`,
   ];
+  let time = Date.UTC(2026, 10, 26, 0, 0, 0);
+  return writeLines(path, size, () => {
+    time += Math.floor(random() * 40);
+    const level = pick(levels);
+    const padding =
+      random() < 0.2
+        ? ` ${'·'.repeat(Math.floor(random() * 60))}`
+        : random() < 0.1
+          ? ` ${'x'.repeat(Math.floor(random() * 250))}`
+          : '';
+    const end = random() < 0.02 ? '\r\n' : '\n';
+    const line = `${new Date(time).toISOString()} ${level} [${pick(services)}] ${pick(messages)()}${padding}${end}`;
+    return level === 'ERROR' && random() < 0.3
+      ? `${line}    at Db.save (/srv/app/db.js:412:11)\n    at processTicksAndRejections (node:internal/process/task_queues:95:5)\n`
+      : line;
+  });
+}
+
+/**
+ * Writes the lines `next` makes (one or more a call) to `path` until it holds exactly
+ * `size` bytes: the last whole line that fits, then a filler line of `z`s. A file of that
+ * size already there is kept (the same seed and size make the same bytes).
+ */
+export async function writeLines(path: string, size: number, next: () => string): Promise<void> {
+  const existing = await stat(path).catch(() => null);
+  if (existing?.size === size) return;
   const handle = await open(path, 'w');
   try {
     let written = 0;
-    let time = Date.UTC(2026, 10, 26, 0, 0, 0);
     while (written < size) {
       let text = '';
-      while (text.length < 1 << 20) {
-        time += Math.floor(random() * 40);
-        const level = pick(levels);
-        const padding =
-          random() < 0.2
-            ? ` ${'·'.repeat(Math.floor(random() * 60))}`
-            : random() < 0.1
-              ? ` ${'x'.repeat(Math.floor(random() * 250))}`
-              : '';
-        const end = random() < 0.02 ? '\r\n' : '\n';
-        text += `${new Date(time).toISOString()} ${level} [${pick(services)}] ${pick(messages)()}${padding}${end}`;
-        if (level === 'ERROR' && random() < 0.3)
-          text +=
-            '    at Db.save (/srv/app/db.js:412:11)\n    at processTicksAndRejections (node:internal/process/task_queues:95:5)\n';
-      }
+      while (text.length < 1 << 20) text += next();
       let bytes = Buffer.from(text, 'utf8');
       if (written + bytes.length > size) {
         // End on a whole line, padded with a filler line to the exact size.

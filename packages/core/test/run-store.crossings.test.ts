@@ -1,18 +1,12 @@
-import { type TestRedis, startTestRedis } from '@logcluster/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ChunkCounts,
-  type ChunkJobData,
   DEFAULT_MAX_KEYS,
   type FileChunkJob,
-  type RedisClient,
-  RedisKeys,
   type RunRecordSpec,
-  RunStore,
-  type StoredChunkJob,
   chunkRecordSpec,
-  connectRedis,
 } from '../src/index.js';
+import { type LineChunk, PATTERNS, runStoreFixture, storeLineChunks } from './run-store-fixture.js';
 
 /*
  * Crossings of --notify-over as recordResults-10.lua finds them, from a chunk's findings
@@ -20,22 +14,7 @@ import {
  * lines replayed chunk by chunk in the order they were recorded.
  */
 
-let redis: TestRedis;
-let client: RedisClient;
-let store: RunStore;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  client = await connectRedis(redis.url, { connectionName: 'run-store-crossings-test' });
-  store = new RunStore(client, new RedisKeys('t-crossings'));
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
-
-const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
+const fixture = runStoreFixture('t-crossings');
 
 /** A line: selected with a key, or filtered out (null). */
 type Line = string | null;
@@ -87,43 +66,21 @@ function linesOf(count: number, seed: number): Line[] {
   });
 }
 
-interface Chunk {
-  job: ChunkJobData;
+interface Chunk extends LineChunk<Line> {
   counts: ChunkCounts;
-  source: number;
-  firstLine: number;
-  lines: Line[];
 }
 
 async function runOf(records: RunRecordSpec, sources: Line[][], chunkLines: number) {
-  const { runId } = await store.createRun({ patterns, sources: sources.map((_, s) => `s${s}.log`), records });
-  const chunks: Chunk[] = [];
-  for (const [source, lines] of sources.entries()) {
-    for (let first = 0, seq = 0; first < lines.length; first += chunkLines, seq++) {
-      const slice = lines.slice(first, first + chunkLines);
-      const placement = { seq, byteOffset: first, byteLength: slice.length, lineCount: slice.length };
-      await store.storeChunk(runId, source, placement, Buffer.alloc(slice.length, 10));
-      const job: StoredChunkJob = {
-        v: 1,
-        runId,
-        source,
-        seq,
-        byteOffset: first,
-        byteLength: slice.length,
-        firstLine: first + 1,
-        lineCount: slice.length,
-        patterns,
-        records: chunkRecordSpec(records),
-      };
-      chunks.push({
-        job,
-        counts: findingsOf(slice, records.notifyOver !== undefined),
-        source,
-        firstLine: first + 1,
-        lines: slice,
-      });
-    }
-  }
+  const { runId } = await fixture.store.createRun({
+    patterns: PATTERNS,
+    sources: sources.map((_, s) => `s${s}.log`),
+    records,
+  });
+  const stored = await storeLineChunks(fixture.store, runId, records, sources, chunkLines);
+  const chunks: Chunk[] = stored.map((chunk) => ({
+    ...chunk,
+    counts: findingsOf(chunk.lines, records.notifyOver !== undefined),
+  }));
   return { runId, chunks };
 }
 
@@ -150,7 +107,7 @@ function plainCrossings(chunks: readonly Chunk[], n: number, inTable: (key: stri
 async function record(chunks: readonly Chunk[], batch: number): Promise<void> {
   for (let i = 0; i < chunks.length; i += batch) {
     const some = chunks.slice(i, i + batch);
-    await store.recordResults(
+    await fixture.store.recordResults(
       some.map((c) => c.job),
       some.map((c) => c.counts),
       'w1',
@@ -170,12 +127,12 @@ describe('--notify-over crossings', () => {
       const { runId, chunks } = await runOf(spec({ notifyOver: n }), sources, chunkLines);
       // Recorded out of order (every third chunk first), as several workers would.
       const order = [...chunks.filter((_, i) => i % 3 === 2), ...chunks.filter((_, i) => i % 3 !== 2)];
-      const countBefore = await store.crossingCount();
+      const countBefore = await fixture.store.crossingCount();
       await record(order, batch);
       await record(order, batch);
       await record(chunks.slice(0, 5), 1);
-      await store.seal(runId, chunks.length);
-      const report = await store.report(runId);
+      await fixture.store.seal(runId, chunks.length);
+      const report = await fixture.store.report(runId);
       expect(report.status).toBe('completed');
       const want = plainCrossings(order, n, () => true);
       expect(want.size).toBeGreaterThan(2);
@@ -200,8 +157,8 @@ describe('--notify-over crossings', () => {
         (a, b) => Date.parse(a.at) - Date.parse(b.at) || (JSON.stringify(a.key) < JSON.stringify(b.key) ? -1 : 1),
       );
       expect(got).toEqual(sorted);
-      expect((await store.crossings(runId)).map((c) => c.key)).toEqual(got.map((c) => c.key));
-      expect((await store.crossingCount()) - countBefore).toBe(want.size);
+      expect((await fixture.store.crossings(runId)).map((c) => c.key)).toEqual(got.map((c) => c.key));
+      expect((await fixture.store.crossingCount()) - countBefore).toBe(want.size);
     });
   }
 
@@ -210,7 +167,7 @@ describe('--notify-over crossings', () => {
     const lines = linesOf(600, 5);
     const { runId, chunks } = await runOf(spec({ notifyOver: n }), [lines], 33);
     await record(chunks, 1);
-    const report = await store.report(runId);
+    const report = await fixture.store.report(runId);
     expect(report.crossings!.length).toBeGreaterThan(2);
     for (const { key, line, count } of report.crossings!) {
       expect(count).toBeGreaterThan(n);
@@ -225,7 +182,7 @@ describe('--notify-over crossings', () => {
     const lines = linesOf(800, 7);
     const { runId, chunks } = await runOf(spec({ notifyOver: n, maxKeys: 2 }), [lines], 100);
     await record(chunks, 1);
-    const report = await store.report(runId);
+    const report = await fixture.store.report(runId);
     const table = new Set(report.groups!.keys.map((row) => row.key[0]));
     expect(table.size).toBe(2);
     expect(report.groups!.others.lines).toBeGreaterThan(n);
@@ -236,7 +193,7 @@ describe('--notify-over crossings', () => {
 
   it('places a crossing in a chunk from shared storage once the chunks before it are counted', async () => {
     const records = spec({ notifyOver: 3 });
-    const { runId } = await store.createRun({ patterns, sources: ['shared.log'], records });
+    const { runId } = await fixture.store.createRun({ patterns: PATTERNS, sources: ['shared.log'], records });
     const jobOf = (seq: number): FileChunkJob => ({
       v: 1,
       runId,
@@ -245,36 +202,36 @@ describe('--notify-over crossings', () => {
       byteOffset: seq * 100,
       byteLength: 100,
       path: 'shared.log',
-      patterns,
+      patterns: PATTERNS,
       records: chunkRecordSpec(records),
     });
     for (const seq of [0, 1]) {
-      await store.storeChunk(runId, 0, { seq, byteOffset: seq * 100, byteLength: 100, lineCount: null });
+      await fixture.store.storeChunk(runId, 0, { seq, byteOffset: seq * 100, byteLength: 100, lineCount: null });
     }
     const first: Line[] = ['a', null, 'b', 'a', null];
     const second: Line[] = ['a', 'a', 'a', 'a', 'b', null];
-    await store.recordResult(jobOf(1), findingsOf(second, true), 'w');
-    let report = await store.report(runId);
+    await fixture.store.recordResult(jobOf(1), findingsOf(second, true), 'w');
+    let report = await fixture.store.report(runId);
     expect(report.crossings!.map(({ key, count, source, line }) => ({ key, count, source, line }))).toEqual([
       { key: ['a'], count: 4, source: 'shared.log', line: null },
     ]);
-    await store.recordResult(jobOf(0), findingsOf(first, true), 'w');
-    report = await store.report(runId);
+    await fixture.store.recordResult(jobOf(0), findingsOf(first, true), 'w');
+    report = await fixture.store.report(runId);
     // Chunk 1 starts at line 6: its line 4 is line 9. `a` got no second crossing from chunk 0.
     expect(report.crossings!.map(({ key, count, line }) => ({ key, count, line }))).toEqual([
       { key: ['a'], count: 4, line: 9 },
     ]);
-    expect((await store.crossings(runId)).map((c) => c.line)).toEqual([9]);
+    expect((await fixture.store.crossings(runId)).map((c) => c.line)).toEqual([9]);
   });
 
   it('a run without --notify-over has no crossings, and counts none', async () => {
-    const countBefore = await store.crossingCount();
+    const countBefore = await fixture.store.crossingCount();
     const { runId, chunks } = await runOf(spec(), [linesOf(300, 2)], 50);
     await record(chunks, 2);
-    const report = await store.report(runId);
+    const report = await fixture.store.report(runId);
     expect(report.crossings).toBeUndefined();
     expect(report.groups!.keys.length).toBeGreaterThan(0);
-    expect(await store.crossingCount()).toBe(countBefore);
-    expect(await client.exists(store.keys.crossings(runId))).toBe(0);
+    expect(await fixture.store.crossingCount()).toBe(countBefore);
+    expect(await fixture.client.exists(fixture.store.keys.crossings(runId))).toBe(0);
   });
 });

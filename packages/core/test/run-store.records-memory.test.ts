@@ -1,17 +1,13 @@
-import { type TestRedis, startTestRedis } from '@logcluster/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ChunkCounts,
   DEFAULT_MAX_KEYS,
   EXACT_DISTINCT_PER_KEY,
-  type RedisClient,
-  RedisKeys,
   type RunRecordSpec,
-  RunStore,
   type StoredChunkJob,
   chunkRecordSpec,
-  connectRedis,
 } from '../src/index.js';
+import { PATTERNS, runStoreFixture } from './run-store-fixture.js';
 
 /*
  * What a run's per-key table and distinct counts cost Redis. The default test keeps a
@@ -19,22 +15,8 @@ import {
  * 1,000,000-value measurements of docs (slow) and prints their figures.
  */
 
-let redis: TestRedis;
-let client: RedisClient;
-let store: RunStore;
+const fixture = runStoreFixture('t-records-memory');
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-  client = await connectRedis(redis.url, { connectionName: 'run-store-records-memory-test' });
-  store = new RunStore(client, new RedisKeys('t-records-memory'));
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
-
-const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
 const KEYS_PER_CHUNK = 10_000;
 
 /** A key as long as a typical one (a client address, a path): 18 bytes of JSON. */
@@ -58,7 +40,7 @@ async function recordLoad(load: Load): Promise<{ runId: string; bytes: number; u
     now: 0,
   };
   const before = await usedMemory();
-  const { runId } = await store.createRun({ patterns, sources: ['big.log'], records });
+  const { runId } = await fixture.store.createRun({ patterns: PATTERNS, sources: ['big.log'], records });
   const perKey = load.valuesPerKey ?? 0;
   // At most 100,000 values a chunk, as a chunk of a few MB would bring.
   const perChunk = perKey > 0 ? Math.min(KEYS_PER_CHUNK, Math.floor(100_000 / perKey)) : KEYS_PER_CHUNK;
@@ -67,7 +49,12 @@ async function recordLoad(load: Load): Promise<{ runId: string; bytes: number; u
     const first = seq * perChunk;
     const keys = Array.from({ length: Math.min(perChunk, load.keys - first) }, (_, i) => first + i);
     const lines = keys.length * Math.max(1, perKey);
-    await store.storeChunk(runId, 0, { seq, byteOffset: seq, byteLength: 1, lineCount: lines }, Buffer.from('\n'));
+    await fixture.store.storeChunk(
+      runId,
+      0,
+      { seq, byteOffset: seq, byteLength: 1, lineCount: lines },
+      Buffer.from('\n'),
+    );
     const job: StoredChunkJob = {
       v: 1,
       runId,
@@ -77,7 +64,7 @@ async function recordLoad(load: Load): Promise<{ runId: string; bytes: number; u
       byteLength: 1,
       firstLine: 1,
       lineCount: lines,
-      patterns,
+      patterns: PATTERNS,
       records: chunkRecordSpec(records),
     };
     const byKey = keys.map((n): [string, string[]] => [
@@ -96,24 +83,24 @@ async function recordLoad(load: Load): Promise<{ runId: string; bytes: number; u
         ...(perKey > 0 ? { distinct: [{ total: byKey.flatMap(([, values]) => values), byKey }] } : {}),
       },
     };
-    await store.recordResult(job, counts, 'w');
+    await fixture.store.recordResult(job, counts, 'w');
   }
-  const names = await client.keys(`${store.keys.run(runId)}*`);
+  const names = await fixture.client.keys(`${fixture.store.keys.run(runId)}*`);
   let bytes = 0;
-  for (const name of names) bytes += (await client.memory('USAGE', name, 'SAMPLES', 0)) ?? 0;
+  for (const name of names) bytes += (await fixture.client.memory('USAGE', name, 'SAMPLES', 0)) ?? 0;
   return { runId, bytes, usedMemory: (await usedMemory()) - before };
 }
 
 async function usedMemory(): Promise<number> {
-  const info = await client.info('memory');
+  const info = await fixture.client.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)![1]);
 }
 
 async function reportMs(runId: string): Promise<number> {
-  await store.report(runId);
+  await fixture.store.report(runId);
   const started = performance.now();
   const reads = 5;
-  for (let i = 0; i < reads; i++) await store.report(runId);
+  for (let i = 0; i < reads; i++) await fixture.store.report(runId);
   return (performance.now() - started) / reads;
 }
 
@@ -122,7 +109,7 @@ const MB = 1024 * 1024;
 describe('a run’s per-key table in Redis', () => {
   it('stays bounded past --max-keys: 100,000 distinct keys take about what the 10,000 in the table take', async () => {
     const { runId, bytes } = await recordLoad({ keys: 100_000 });
-    const report = await store.report(runId);
+    const report = await fixture.store.report(runId);
     expect(report.groups!.keys).toHaveLength(DEFAULT_MAX_KEYS);
     expect(report.groups!.others.lines).toBe(90_000);
     expect(Math.abs(report.groups!.others.keys - 90_000) / 90_000).toBeLessThan(0.05);
@@ -140,7 +127,7 @@ describe('a run’s per-key table in Redis', () => {
         const started = performance.now();
         const { runId, bytes, usedMemory } = await recordLoad(load);
         const recordSeconds = (performance.now() - started) / 1000;
-        const report = await store.report(runId);
+        const report = await fixture.store.report(runId);
         figures.push({
           name,
           keyBytesMB: +(bytes / MB).toFixed(2),

@@ -1,5 +1,4 @@
-import { type TestRedis, startTestRedis } from '@logcluster/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ChunkCounts,
   type ChunkJobData,
@@ -7,14 +6,10 @@ import {
   EXACT_DISTINCT_PER_KEY,
   EXACT_DISTINCT_TOTAL,
   type FileChunkJob,
-  type RedisClient,
-  RedisKeys,
   type RunRecordSpec,
-  RunStore,
-  type StoredChunkJob,
   chunkRecordSpec,
-  connectRedis,
 } from '../src/index.js';
+import { PATTERNS, runStoreFixture, storeLineChunks } from './run-store-fixture.js';
 import { REJECT_EXAMPLES } from '../src/contract/chunk-findings.js';
 import type { RunReport } from '../src/runs/report.js';
 
@@ -24,22 +19,7 @@ import type { RunReport } from '../src/runs/report.js';
  * equal a plain reading of the same lines.
  */
 
-let redis: TestRedis;
-let client: RedisClient;
-let store: RunStore;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  client = await connectRedis(redis.url, { connectionName: 'run-store-records-test' });
-  store = new RunStore(client, new RedisKeys('t-records'));
-});
-
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
-
-const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
+const fixture = runStoreFixture('t-records');
 
 /** A synthetic line: selected (with a key, a user and ERRORs), filtered out, or rejected for a reason. */
 type Line =
@@ -105,32 +85,16 @@ function findingsOf(lines: readonly Line[], distinct: boolean): ChunkCounts {
 
 /** A run whose sources are these lines, cut into chunks of `chunkLines`, stored (one byte per line). */
 async function runOf(records: RunRecordSpec | undefined, sources: Line[][], chunkLines: number) {
-  const { runId } = await store.createRun({
-    patterns,
+  const { runId } = await fixture.store.createRun({
+    patterns: PATTERNS,
     sources: sources.map((_, s) => `s${s}.log`),
     ...(records ? { records } : {}),
   });
-  const chunks: { job: StoredChunkJob; counts: ChunkCounts }[] = [];
-  for (const [source, lines] of sources.entries()) {
-    for (let first = 0, seq = 0; first < lines.length; first += chunkLines, seq++) {
-      const slice = lines.slice(first, first + chunkLines);
-      const placement = { seq, byteOffset: first, byteLength: slice.length, lineCount: slice.length };
-      await store.storeChunk(runId, source, placement, Buffer.alloc(slice.length, 10));
-      const job: StoredChunkJob = {
-        v: 1,
-        runId,
-        source,
-        seq,
-        byteOffset: first,
-        byteLength: slice.length,
-        firstLine: first + 1,
-        lineCount: slice.length,
-        patterns,
-        ...(records ? { records: chunkRecordSpec(records) } : {}),
-      };
-      chunks.push({ job, counts: findingsOf(slice, records?.countDistinct !== undefined) });
-    }
-  }
+  const stored = await storeLineChunks(fixture.store, runId, records, sources, chunkLines);
+  const chunks = stored.map(({ job, lines }) => ({
+    job,
+    counts: findingsOf(lines, records?.countDistinct !== undefined),
+  }));
   return { runId, chunks };
 }
 
@@ -190,7 +154,7 @@ function linesOf(count: number, keys: number, seed = 1): Line[] {
 async function recordAll(chunks: { job: ChunkJobData; counts: ChunkCounts }[], batch = 1): Promise<void> {
   for (let i = 0; i < chunks.length; i += batch) {
     const some = chunks.slice(i, i + batch);
-    await store.recordResults(
+    await fixture.store.recordResults(
       some.map((chunk) => chunk.job),
       some.map((chunk) => chunk.counts),
       'w1',
@@ -209,8 +173,8 @@ describe('recording what chunks’ fields gave', () => {
     const { runId, chunks } = await runOf(spec({ by: ['status'], countDistinct: ['user'] }), sources, 37);
     // Out of order, several per call.
     await recordAll([...chunks].reverse(), 4);
-    await store.seal(runId, chunks.length);
-    const report = await store.report(runId);
+    await fixture.store.seal(runId, chunks.length);
+    const report = await fixture.store.report(runId);
     const plain = plainReading(sources);
     expect(report.status).toBe('completed');
     expect(report.totals).toMatchObject({
@@ -267,12 +231,12 @@ describe('recording what chunks’ fields gave', () => {
     const [a, b, c, d] = chunks;
     await recordAll([a!, a!]);
     await recordAll([b!, b!], 2);
-    expect((await store.recordDeadLetter(c!.job, 'TASK_TIMEOUT: slow')).outcome).toBe('recorded');
+    expect((await fixture.store.recordDeadLetter(c!.job, 'TASK_TIMEOUT: slow')).outcome).toBe('recorded');
     // A delivery that raced the dead-lettering counts it after all, once.
     await recordAll([c!, d!, c!]);
     await recordAll(chunks, chunks.length);
-    await store.seal(runId, chunks.length);
-    const report = await store.report(runId);
+    await fixture.store.seal(runId, chunks.length);
+    const report = await fixture.store.report(runId);
     const plain = plainReading(sources);
     expect(report.status).toBe('completed');
     expect(report.totals).toMatchObject({ selectedLines: plain.selected, rejectedLines: plain.rejected });
@@ -301,8 +265,8 @@ describe('recording what chunks’ fields gave', () => {
     const { runId, chunks } = await runOf(spec({ by: ['status'], countDistinct: ['user'], maxKeys }), sources, 100);
     await recordAll(chunks, 3);
     await recordAll(chunks.slice(0, 5));
-    await store.seal(runId, chunks.length);
-    const report = await store.report(runId);
+    await fixture.store.seal(runId, chunks.length);
+    const report = await fixture.store.report(runId);
     const plain = plainReading(sources);
     const groups = report.groups!;
     expect(groups.keys).toHaveLength(maxKeys);
@@ -358,7 +322,7 @@ describe('recording what chunks’ fields gave', () => {
     ];
     const { runId, chunks } = await runOf(spec({ by: ['k'], countDistinct: ['user'] }), sources, 20_000);
     await recordAll(chunks);
-    const report = await store.report(runId);
+    const report = await fixture.store.report(runId);
     const rows = rowsByKey(report);
     expect(rows.get('["at-bound"]')!.distinct).toEqual({ user: { count: EXACT_DISTINCT_PER_KEY, exact: true } });
     const over = rows.get('["over"]')!.distinct!.user!;
@@ -368,10 +332,10 @@ describe('recording what chunks’ fields gave', () => {
     expect(total.exact).toBe(false);
     expect(Math.abs(total.count - totalOver) / totalOver).toBeLessThan(0.05);
     // Converted once: the HyperLogLogs took the sets' place.
-    const names = store.keys.distinct(runId, 0);
-    expect(await client.type(names.total)).toBe('string');
-    expect(await client.type(`${names.perKey}["over"]`)).toBe('string');
-    expect(await client.type(`${names.perKey}["at-bound"]`)).toBe('set');
+    const names = fixture.store.keys.distinct(runId, 0);
+    expect(await fixture.client.type(names.total)).toBe('string');
+    expect(await fixture.client.type(`${names.perKey}["over"]`)).toBe('string');
+    expect(await fixture.client.type(`${names.perKey}["at-bound"]`)).toBe('set');
   }, 60_000);
 
   it('counts distinct values in total without --by, and exactly below the bound', async () => {
@@ -385,13 +349,13 @@ describe('recording what chunks’ fields gave', () => {
       delete chunk.counts.records!.distinct![0]!.byKey;
     }
     await recordAll(chunks);
-    const report = await store.report(runId);
+    const report = await fixture.store.report(runId);
     expect(report.totals.distinct).toEqual({ user: { count: 333, exact: true } });
     expect(report.groups).toBeUndefined();
   });
 
   it('gives reject examples their absolute lines in order, a chunk from shared storage placed by the counts before it', async () => {
-    const { runId } = await store.createRun({ patterns, sources: ['shared.log'], records: spec() });
+    const { runId } = await fixture.store.createRun({ patterns: PATTERNS, sources: ['shared.log'], records: spec() });
     const records = chunkRecordSpec(spec());
     const jobOf = (seq: number, byteOffset: number, byteLength: number): FileChunkJob => ({
       v: 1,
@@ -401,11 +365,11 @@ describe('recording what chunks’ fields gave', () => {
       byteOffset,
       byteLength,
       path: 'shared.log',
-      patterns,
+      patterns: PATTERNS,
       records,
     });
     for (const seq of [0, 1, 2]) {
-      await store.storeChunk(runId, 0, { seq, byteOffset: seq * 100, byteLength: 100, lineCount: null });
+      await fixture.store.storeChunk(runId, 0, { seq, byteOffset: seq * 100, byteLength: 100, lineCount: null });
     }
     const countsOf = (lines: number, rejects: { reason: string; lines: number; examples: number[] }[]) => ({
       bytes: 100,
@@ -418,12 +382,12 @@ describe('recording what chunks’ fields gave', () => {
       },
     });
     // The last chunk first: the lines before it are not all counted yet.
-    await store.recordResult(
+    await fixture.store.recordResult(
       jobOf(2, 200, 100),
       countsOf(6, [{ reason: 'not JSON', lines: 4, examples: [1, 2, 5] }]),
       'w',
     );
-    let report = await store.report(runId);
+    let report = await fixture.store.report(runId);
     expect(report.rejected).toEqual({
       lines: 4,
       reasons: [
@@ -438,10 +402,14 @@ describe('recording what chunks’ fields gave', () => {
         },
       ],
     });
-    await store.recordResult(jobOf(1, 100, 100), countsOf(4, [{ reason: 'not JSON', lines: 1, examples: [4] }]), 'w');
-    await store.recordResult(jobOf(0, 0, 100), countsOf(5, []), 'w');
-    await store.seal(runId, 3);
-    report = await store.report(runId);
+    await fixture.store.recordResult(
+      jobOf(1, 100, 100),
+      countsOf(4, [{ reason: 'not JSON', lines: 1, examples: [4] }]),
+      'w',
+    );
+    await fixture.store.recordResult(jobOf(0, 0, 100), countsOf(5, []), 'w');
+    await fixture.store.seal(runId, 3);
+    report = await fixture.store.report(runId);
     expect(report.status).toBe('completed');
     expect(report.totals).toMatchObject({ lines: 15, selectedLines: 10, filteredLines: 0, rejectedLines: 5 });
     expect(report.rejected).toEqual({
@@ -461,8 +429,8 @@ describe('recording what chunks’ fields gave', () => {
     const { runId, chunks } = await runOf(undefined, [linesOf(100, 3, 5)], 30);
     for (const chunk of chunks) delete chunk.counts.records;
     await recordAll(chunks);
-    await store.seal(runId, chunks.length);
-    const report = await store.report(runId);
+    await fixture.store.seal(runId, chunks.length);
+    const report = await fixture.store.report(runId);
     expect(report.status).toBe('completed');
     expect(Object.keys(report).sort()).toEqual(
       ['durationMs', 'finishedAt', 'patterns', 'runId', 'sources', 'startedAt', 'status', 'totals', 'workers'].sort(),
@@ -473,9 +441,9 @@ describe('recording what chunks’ fields gave', () => {
     expect(Object.keys(report.sources[0]!).sort()).toEqual(
       ['bytes', 'chunks', 'deadLettered', 'lines', 'matches', 'name'].sort(),
     );
-    const keys = await client.keys(`${store.keys.run(runId)}*`);
+    const keys = await fixture.client.keys(`${fixture.store.keys.run(runId)}*`);
     expect(keys.sort()).toEqual(
-      [store.keys.run(runId), store.keys.counts(runId), store.keys.chunkStates(runId)].sort(),
+      [fixture.store.keys.run(runId), fixture.store.keys.counts(runId), fixture.store.keys.chunkStates(runId)].sort(),
     );
   });
 });

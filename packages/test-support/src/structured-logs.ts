@@ -1,3 +1,5 @@
+import { seededRandom } from './synthetic-log.js';
+
 /*
  * Realistic structured logs made from one set of HTTP request records: as an access log
  * (text), JSON lines, logfmt, Docker json-file lines holding JSON, and CRI lines holding
@@ -35,13 +37,7 @@ const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'];
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'zoë'];
 
 export function requestRecords(options: RequestLogOptions): RequestRecord[] {
-  let state = options.seed >>> 0 || 1;
-  const random = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
+  const random = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const start = options.start ?? Date.UTC(2026, 10, 26, 10, 0, 0);
   const step = options.stepMs ?? 250;

@@ -18,15 +18,20 @@ const MESSAGES = [
   '',
 ];
 
-/** A deterministic, realistic-looking log: timestamps, levels, repeated ERRORs, UTF-8, some CRLF. */
-export function syntheticLog(options: SyntheticLogOptions): Buffer {
-  let state = options.seed >>> 0 || 1;
-  const random = () => {
+/** A deterministic random number generator (xorshift32): numbers in [0, 1), the same for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
     return (state >>> 0) / 0x1_0000_0000;
   };
+}
+
+/** A deterministic, realistic-looking log: timestamps, levels, repeated ERRORs, UTF-8, some CRLF. */
+export function syntheticLog(options: SyntheticLogOptions): Buffer {
+  const random = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const parts: string[] = [];
   for (let i = 0; i < options.lines; i++) {
