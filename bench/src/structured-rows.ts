@@ -1,15 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ChunkRecordSpec, type PatternSpec, type RunReport, createChunkCounter } from '@logcluster/core';
-import { CountingWorkspace, createRecordPass } from '@logcluster/core/counting';
+import { Worker } from 'node:worker_threads';
+import type { ChunkRecordSpec, PatternSpec, RunReport } from '@logcluster/core';
 import { type Measured, measure, median } from './measure.js';
+import type { PassRowData, PassRowResult } from './record-pass-thread.js';
 import { writeAccessLog, writeDistinctKeys, writeJsonRequests } from './structured-logs.js';
 
 /*
  * The rows of per-key tables and filters (`--by`, `--where`, `--extract`): the record
- * pass on one thread, as a counting thread runs it (the kernel's count, then the pass),
- * and end to end through `analyze`; then Redis's memory for a million distinct keys.
+ * pass on one thread, as a counting thread runs it (the kernel's count, then the pass;
+ * each row in a thread of its own, see record-pass-thread.ts), and end to end through
+ * `analyze`; then Redis's memory for a million distinct keys.
  * Every result is checked against a plain reading (grep, or a regex over the lines).
  */
 
@@ -37,17 +39,6 @@ const ERROR: PatternSpec = { pattern: 'ERROR', regex: false, ignoreCase: false }
 const ACCESS_EXTRACT = String.raw`" (?<status>\d{3}) (?<bytes>\d+) `;
 const mb = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
-function chunksOf(data: Buffer, size = 4 << 20): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (let start = 0; start < data.length;) {
-    let end = Math.min(data.length, start + size);
-    if (end < data.length) end = data.lastIndexOf(0x0a, end - 1) + 1;
-    chunks.push(data.subarray(start, end));
-    start = end;
-  }
-  return chunks;
-}
-
 function grepCount(args: string[], file: string, dataDir: string): number {
   const out = join(dataDir, 'logcluster-bench-grep.out');
   const result = spawnSync('sh', ['-c', `grep -c "$@" > "${out}"; cat "${out}"`, 'sh', ...args, file], {
@@ -61,32 +52,17 @@ function check(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what}: ${got}, the plain reading says ${want}`);
 }
 
-/** The pass over every chunk of `data`, `rounds` times: the median, and the last result's sums. */
-function passRow(name: string, data: Buffer, spec: ChunkRecordSpec, rounds: number) {
-  const workspace = new CountingWorkspace();
-  const count = createChunkCounter([ERROR], workspace);
-  const pass = createRecordPass(spec, [ERROR], createChunkCounter([ERROR]));
-  const chunks = chunksOf(data);
-  const times: number[] = [];
-  let sums = { lines: 0, selected: 0, matching: 0, keyed: 0, keys: new Map<string, number>() };
-  for (let round = 0; round < rounds; round++) {
-    sums = { lines: 0, selected: 0, matching: 0, keyed: 0, keys: new Map() };
-    const started = process.hrtime.bigint();
-    for (const chunk of chunks) {
-      const placed = workspace.place(chunk);
-      const counts = pass(placed, count(placed));
-      sums.lines += counts.lines;
-      sums.selected += counts.records!.selected;
-      sums.matching += counts.matches[0]!.lines;
-      for (const [key, figures] of counts.records!.groups ?? []) {
-        sums.keyed += figures[0]!;
-        sums.keys.set(key, (sums.keys.get(key) ?? 0) + figures[0]!);
-      }
-    }
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  const ms = median(times);
-  return { row: { name, ms, bytes: data.length, mbps: mb(data.length, ms), vsGrep: null }, sums };
+/** The pass over every chunk of `file`, `rounds` times, in a thread of its own: the median, and the last round's sums. */
+async function passRow(name: string, file: string, bytes: number, spec: ChunkRecordSpec, rounds: number) {
+  const data: PassRowData = { file, spec, patterns: [ERROR], rounds };
+  const sums = await new Promise<PassRowResult>((resolve, reject) => {
+    const thread = new Worker(new URL('./record-pass-thread.js', import.meta.url), { workerData: data });
+    thread.once('message', resolve);
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`the thread of ${name} exited ${code} without a result`)));
+  });
+  const ms = median(sums.times);
+  return { row: { name, ms, bytes, mbps: mb(bytes, ms), vsGrep: null }, sums };
 }
 
 export async function structuredRows(context: StructuredContext): Promise<StructuredRow[]> {
@@ -107,9 +83,10 @@ export async function structuredRows(context: StructuredContext): Promise<Struct
   const accessLines = access.toString('latin1').split('\n').length - 1;
   const access500 = grepCount(['-F', '" 500 '], accessFile, dataDir);
 
-  const by = passRow(
+  const by = await passRow(
     'core: --format json --by service, literal ERROR (one thread)',
-    json,
+    jsonFile,
+    json.length,
     { format: { body: 'json' }, by: ['service'], now },
     rounds,
   );
@@ -117,9 +94,10 @@ export async function structuredRows(context: StructuredContext): Promise<Struct
   check(`${by.row.name}, ERROR lines`, by.sums.matching, jsonErrors);
   rows.push(by.row);
 
-  const extract = passRow(
+  const extract = await passRow(
     'core: --extract status --by status on an access log (one thread)',
-    access,
+    accessFile,
+    access.length,
     { format: { body: 'text' }, extract: [ACCESS_EXTRACT], by: ['status'], now },
     rounds,
   );
@@ -127,9 +105,10 @@ export async function structuredRows(context: StructuredContext): Promise<Struct
   check(`${extract.row.name}, status 500`, extract.sums.keys.get('["500"]') ?? 0, access500);
   rows.push(extract.row);
 
-  const where = passRow(
+  const where = await passRow(
     "core: --format json --where 'duration_ms>500' (one thread)",
-    json,
+    jsonFile,
+    json.length,
     { format: { body: 'json' }, where: [{ field: 'duration_ms', op: '>', value: '500' }], now },
     rounds,
   );

@@ -91,7 +91,7 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   // insight finder counts windows and templates of the marked lines only, reading no
   // field again. Without a record spec the finder reads every line, as it always did.
   const selection = task.records && task.insight ? (lineSelection ??= new LineSelection()) : undefined;
-  const selected = task.records ? recordsCounter(plain, task.patterns, task.records, selection) : plain;
+  const selected = task.records ? recordsCounter(plain, task.patterns, task.records, selection, workspace) : plain;
   const counter = task.insight ? withInsight(selected, task.patterns, task.insight, plain, selection) : selected;
   if (task.kind === 'bytes') {
     // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
@@ -170,12 +170,13 @@ function recordsCounter(
   patterns: PatternSpec[],
   spec: ChunkRecordSpec,
   selection: LineSelection | undefined,
+  workspace: CountingWorkspace,
 ): ChunkCounter {
   const key = JSON.stringify([patterns, spec]);
   let pass = recordPasses.get(key);
   if (pass === undefined) {
     if (recordPasses.size >= MAX_CACHED_RECORD_PASSES) recordPasses.clear();
-    pass = createRecordPass(spec, patterns, plain);
+    pass = createRecordPass(spec, patterns, plain, workspace);
     recordPasses.set(key, pass);
   }
   const read = pass;

@@ -1,5 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractRegex } from '../src/records/extract-regex.js';
+import { groupNames } from '../src/records/record-checks.js';
+import { RecordReader } from '../src/records/record-reader.js';
 
 const LINES = [
   '10.0.0.1 - alice [01/May/2024:10:00:00 +0000] "GET /api/users HTTP/1.1" 500 1234 "-" "curl" 12',
@@ -46,5 +49,73 @@ describe('extractRegex reads the same groups as the regex as written', () => {
     const { regex, numbers } = extractRegex(String.raw`(?<q>["'])(?<text>.*?)\k<q>`);
     expect(numbers).toBeNull();
     expect(regex.exec(`say "hi" now`)?.groups?.text).toBe('hi');
+  });
+});
+
+/**
+ * The lines' fields as RecordReader reads them from a whole chunk (where an ASCII chunk is
+ * searched once through for a regex that allows it), against each line run alone through
+ * the regex as written.
+ */
+function chunkFields(source: string, chunk: string): (string | undefined)[][] {
+  const fields = groupNames(new RegExp(source));
+  const reader = new RecordReader({ format: { body: 'text' }, extract: [source], now: 0 }, fields);
+  const bytes = Buffer.from(chunk, 'utf8');
+  reader.startChunk(bytes);
+  const read: (string | undefined)[][] = [];
+  for (let start = 0; start <= bytes.length;) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    reader.read(bytes, start, end);
+    read.push(reader.values.map((value) => value as string | undefined));
+    start = end + 1;
+  }
+  return read;
+}
+
+function lineFields(source: string, chunk: string): (string | undefined)[][] {
+  const regex = new RegExp(source);
+  const fields = groupNames(regex);
+  return chunk.split('\n').map((line) => {
+    const groups = regex.exec(line.replace(/\r$/, ''))?.groups;
+    return fields.map((field) => groups?.[field]);
+  });
+}
+
+describe('a chunk searched through for --extract finds what each line alone gives', () => {
+  const SOURCES = [
+    String.raw`(?<x>a\s*b)`,
+    String.raw`(?<x>[^a]+)`,
+    String.raw`(?<x>\bab\b)`,
+    String.raw`(?<x>b*)`,
+    String.raw`(?<x>a)(?<y>1)?`,
+    String.raw`(?<x>a.)`,
+    String.raw`(?<x>1[\s\S]1)`,
+    String.raw`(?<x>\d+)\s(?<y>\w+)`,
+    String.raw`(?<x>\B1|b\b)`,
+    String.raw`(?<x>(?<=1)a)`,
+    String.raw`^(?<x>a+)`,
+    String.raw`(?<x>b)$`,
+    String.raw`(?<x>a)(?=\s)`,
+  ];
+
+  it('marks the regexes that can be searched through a chunk', () => {
+    const searchable = SOURCES.map((source) => extractRegex(source).chunkSearchable);
+    expect(searchable).toEqual([true, true, true, true, true, true, true, true, true, false, false, false, false]);
+  });
+
+  it.each(SOURCES)('%s', (source) => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', '1', ' ', '\t', '\r', '\n', 'x'), { maxLength: 40 }), (chars) => {
+        const chunk = chars.join('');
+        expect(chunkFields(source, chunk)).toEqual(lineFields(source, chunk));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('reads the lines of a chunk that is not ASCII one by one, with the same result', () => {
+    const chunk = 'a b\ncafé ab\r\n1é1 x\nb';
+    for (const source of SOURCES) expect(chunkFields(source, chunk)).toEqual(lineFields(source, chunk));
   });
 });

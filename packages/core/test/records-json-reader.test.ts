@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ARRAY_VALUE, type FieldValue, OBJECT_VALUE } from '../src/records/field-value.js';
 import { JsonFieldReader } from '../src/records/json-fields.js';
+import { CountingWorkspace, KEY_TABLE_BYTES, MAX_TABLE_KEY_BYTES } from '../src/matching/counting-workspace.js';
 
 /**
  * The reference: a field of `JSON.parse`'s object by its dotted path (a top-level key with
@@ -29,6 +30,8 @@ function jsonField(record: Record<string, unknown>, field: string): FieldValue {
 }
 
 const FIELDS = ['a', 'b', 'a.b', 'a.b.c', 'x.y', 'é', 'n', '', 'a..b'];
+/** Top-level keys only: the kernel then reads their values itself (its key table). */
+const TOP_LEVEL_FIELDS = ['a', 'b', 'é', 'n', '', 'c'];
 
 /** The plain reading: JSON.parse of the line's UTF-8, then each field by its path. */
 function plain(line: Buffer, fields: readonly string[]): { valid: boolean; values: FieldValue[] } {
@@ -48,7 +51,17 @@ function plain(line: Buffer, fields: readonly string[]): { valid: boolean; value
  * than 15 significant digits compared as the double JSON.parse makes of it (the reader
  * keeps such a number's text: see the test of its own below).
  */
-function expectAgrees(line: Buffer): void {
+/**
+ * The ways a line is scanned: by the reader itself; by the kernel of the counting
+ * workspace the line lies in (a worker's chunk), whose members the reader looks up; and
+ * by that kernel reading the values of top-level keys itself (with TOP_LEVEL_FIELDS).
+ */
+const workspace = new CountingWorkspace();
+type Way = 'javascript' | 'kernel' | 'kernel, top-level keys';
+const WAYS: Way[] = ['javascript', 'kernel', 'kernel, top-level keys'];
+
+function expectAgrees(line: Buffer, way: Way): void {
+  const fields = way === 'kernel, top-level keys' ? TOP_LEVEL_FIELDS : FIELDS;
   const rounded = ({ valid, values }: { valid: boolean; values: FieldValue[] }) => ({
     valid,
     values: values.map((value) =>
@@ -57,7 +70,7 @@ function expectAgrees(line: Buffer): void {
         : value,
     ),
   });
-  expect(rounded(scanned(line, FIELDS))).toEqual(rounded(plain(line, FIELDS)));
+  expect(rounded(scanned(line, fields, way))).toEqual(rounded(plain(line, fields)));
 }
 
 function significantDigits(number: string): number {
@@ -67,12 +80,12 @@ function significantDigits(number: string): number {
     .replace(/^0+|0+$/g, '').length;
 }
 
-function scanned(line: Buffer, fields: readonly string[]) {
-  const reader = new JsonFieldReader(fields);
+function scanned(line: Buffer, fields: readonly string[], way: Way) {
+  const reader = way === 'javascript' ? new JsonFieldReader(fields) : new JsonFieldReader(fields, workspace);
   const values: FieldValue[] = fields.map(() => undefined);
   // The line inside other bytes, as in a chunk: the reader must stop at its end.
   const padded = Buffer.concat([Buffer.from('{"a":1}\n'), line, Buffer.from('\n"}]"x')]);
-  const valid = reader.read(padded, 8, 8 + line.length, values);
+  const valid = reader.read(way === 'javascript' ? padded : workspace.place(padded), 8, 8 + line.length, values);
   return { valid, values };
 }
 
@@ -107,12 +120,12 @@ const damagedArb = fc
     return text.slice(0, i) + insert + text.slice(i + (at % 3 === 0 ? 1 : 0));
   });
 
-describe('JsonFieldReader agrees with JSON.parse', () => {
+describe.each(WAYS)('JsonFieldReader (%s) agrees with JSON.parse', (way) => {
   it('on generated objects', () => {
     fc.assert(
       fc.property(objectArb, (text) => {
         const line = Buffer.from(text, 'utf8');
-        expectAgrees(line);
+        expectAgrees(line, way);
       }),
       { numRuns: 3000 },
     );
@@ -122,7 +135,7 @@ describe('JsonFieldReader agrees with JSON.parse', () => {
     fc.assert(
       fc.property(damagedArb, (text) => {
         const line = Buffer.from(text, 'utf8');
-        expectAgrees(line);
+        expectAgrees(line, way);
       }),
       { numRuns: 5000 },
     );
@@ -132,7 +145,7 @@ describe('JsonFieldReader agrees with JSON.parse', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
         const line = Buffer.from(bytes.filter((b) => b !== 0x0a));
-        expectAgrees(line);
+        expectAgrees(line, way);
       }),
       { numRuns: 3000 },
     );
@@ -157,27 +170,115 @@ describe('JsonFieldReader agrees with JSON.parse', () => {
     [' {"a" : 1 } \r', 'white space around'],
   ])('%s: %s', (text) => {
     const line = Buffer.from(text, 'utf8');
-    expectAgrees(line);
+    expectAgrees(line, way);
   });
 
   it('keeps the text of numbers past 15 significant digits, which a double would round and merge', () => {
     const line = (id: string) => Buffer.from(`{"id":${id},"x":1.50}`);
-    expect(scanned(line('12345678901234567891'), ['id', 'x']).values).toEqual(['12345678901234567891', '1.5']);
-    expect(scanned(line('12345678901234567892'), ['id']).values).toEqual(['12345678901234567892']);
-    expect(scanned(line('0.12345678901234567'), ['id']).values).toEqual(['0.12345678901234567']);
+    expect(scanned(line('12345678901234567891'), ['id', 'x'], way).values).toEqual(['12345678901234567891', '1.5']);
+    expect(scanned(line('12345678901234567892'), ['id'], way).values).toEqual(['12345678901234567892']);
+    expect(scanned(line('0.12345678901234567'), ['id'], way).values).toEqual(['0.12345678901234567']);
     // 15 digits or fewer: one value, one text, as JSON.parse reads it.
-    expect(scanned(line('1.234567890123450e2'), ['id']).values).toEqual(['123.456789012345']);
-    expect(scanned(line('1E21'), ['id']).values).toEqual(['1e+21']);
+    expect(scanned(line('1.234567890123450e2'), ['id'], way).values).toEqual(['123.456789012345']);
+    expect(scanned(line('1E21'), ['id'], way).values).toEqual(['1e+21']);
   });
 
   it('keeps invalid UTF-8 as JSON.parse of the UTF-8 reading does', () => {
     const line = Buffer.concat([Buffer.from('{"a":"x'), Buffer.from([0xff, 0xc3]), Buffer.from('y","b":2}')]);
-    expectAgrees(line);
+    expectAgrees(line, way);
   });
 
   it('skips a deeply nested value without exhausting the stack', () => {
     const deep = `{"z":${'['.repeat(200_000)}${']'.repeat(200_000)},"a":"ok"}`;
-    expect(scanned(Buffer.from(deep), ['a']).values).toEqual(['ok']);
-    expect(scanned(Buffer.from(deep.slice(0, -10)), ['a']).valid).toBe(false);
+    expect(scanned(Buffer.from(deep), ['a'], way).values).toEqual(['ok']);
+    expect(scanned(Buffer.from(deep.slice(0, -10)), ['a'], way).valid).toBe(false);
+  });
+
+  it('reads a line with more members on the wanted depths than the kernel lists', () => {
+    const members = Array.from({ length: 5000 }, (_, i) => `"q${i}":{"b":${i}}`).join(',');
+    const line = Buffer.from(`{${members},"a":{"b":"ok"},"q7":{"b":"last"}}`);
+    expect(scanned(line, ['a.b', 'q7.b', 'q4999.b'], way).values).toEqual(['ok', 'last', '4999']);
+    expect(scanned(line.subarray(0, -1), ['a.b'], way).valid).toBe(false);
+  });
+});
+
+describe("the kernel's scan of a JSON line", () => {
+  const ALL_KEYS = new Uint8Array(32).fill(0xff);
+  const NO_KEYS = new Uint8Array(32);
+  /** The members the kernel lists, as [depth, escaped key, kind, key, value]. */
+  const members = (text: string, maxDepth: number, filter: Uint8Array) => {
+    const bytes = workspace.place(Buffer.from(text));
+    const count = workspace.scanJsonLine(bytes, 0, bytes.length, maxDepth, filter);
+    if (count < 0) return count;
+    const entries = workspace.jsonEntries();
+    const at = (address: number) => address - bytes.byteOffset;
+    return Array.from({ length: count }, (_, i) => {
+      const [head, keyStart, keyEnd, valueStart, valueEnd] = entries.subarray(5 * i, 5 * i + 5);
+      return [
+        head! & 0xff,
+        (head! & 0x100) !== 0,
+        head! >>> 16,
+        text.slice(at(keyStart!), at(keyEnd!)),
+        text.slice(at(valueStart!), at(valueEnd!)),
+      ];
+    });
+  };
+
+  it('lists the members down to the depth asked, in the order of the line', () => {
+    const line = '{"a":1,"b":{"c":"x\\n","d":[true,{"e":null}]},"f":false,"g\\u0041":-2.5e3}';
+    expect(members(line, 1, ALL_KEYS)).toEqual([
+      [1, false, 3, 'a', '1'],
+      [1, false, 7, 'b', '{'],
+      [1, false, 5, 'f', 'false'],
+      [1, true, 3, 'g\\u0041', '-2.5e3'],
+    ]);
+    expect(members(line, 2, ALL_KEYS)).toEqual([
+      [1, false, 3, 'a', '1'],
+      [1, false, 7, 'b', '{'],
+      [2, false, 2, 'c', 'x\\n'],
+      [2, false, 8, 'd', '['],
+      [1, false, 5, 'f', 'false'],
+      [1, true, 3, 'g\\u0041', '-2.5e3'],
+    ]);
+  });
+
+  it('leaves out the members the key filter does not let through, but objects and arrays above the deepest depth and escaped keys', () => {
+    const line = '{"a":1,"b":{"c":"x"},"f":false,"g\\u0041":2}';
+    expect(members(line, 1, NO_KEYS)).toEqual([[1, true, 3, 'g\\u0041', '2']]);
+    expect(members(line, 2, NO_KEYS)).toEqual([
+      [1, false, 7, 'b', '{'],
+      [1, true, 3, 'g\\u0041', '2'],
+    ]);
+  });
+
+  it('reads the values of a table of top-level keys itself', () => {
+    const table = new Uint8Array(KEY_TABLE_BYTES);
+    const view = new DataView(table.buffer);
+    const keys = ['a', 'service', 'zz'];
+    view.setInt32(0, keys.length, true);
+    keys.forEach((key, k) => {
+      view.setInt32(4 + k * (4 + MAX_TABLE_KEY_BYTES), key.length, true);
+      table.set(Buffer.from(key), 8 + k * (4 + MAX_TABLE_KEY_BYTES));
+    });
+    const read = (text: string) => {
+      const bytes = workspace.place(Buffer.from(`xx${text}`));
+      const result = workspace.readJsonLine(bytes, 2, bytes.length, table);
+      if (result !== 0) return result;
+      const values = workspace.jsonEntries();
+      return keys.map((_, k) =>
+        values[3 * k] === 0 ? null : [values[3 * k], text.slice(values[3 * k + 1]! - 2, values[3 * k + 2]! - 2)],
+      );
+    };
+    expect(read('{"service":"api","a":{"service":1},"b":2,"a":[3]}')).toEqual([[8, '['], [1, 'api'], null]);
+    expect(read('{"service":"a\\"b","zz":true,"servic":0}')).toEqual([null, [2, 'a\\"b'], [4, 'true']]);
+    expect(read('{"a":1,}')).toBe(-1);
+    // A key with an escape may spell a wanted one: the line is left to the reader.
+    expect(read('{"\\u0061":1}')).toBe(-2);
+  });
+
+  it('tells a line that is no JSON object, and one too deep for it', () => {
+    expect(members('{"a":1', 1, ALL_KEYS)).toBe(-1);
+    expect(members('[1]', 1, ALL_KEYS)).toBe(-1);
+    expect(members(`{"a":${'['.repeat(70_000)}${']'.repeat(70_000)}}`, 1, ALL_KEYS)).toBe(-2);
   });
 });

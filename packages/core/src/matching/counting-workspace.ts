@@ -9,17 +9,32 @@ const WASM_PAGE = 64 * 1024;
 /**
  * The first page holds the needle being searched and its case mask, the next two the
  * line ranges a scan finds (pairs of i32), the next 17 (1 MiB and 64 KiB) the line
- * automaton being run; chunks go after them.
+ * automaton being run, the next the members a JSON line's scan finds and the next its
+ * stack of open objects and arrays; chunks go after them.
  */
 const NEEDLE_AT = 0;
 const MASK_AT = WASM_PAGE / 4;
 /** The four line streams a line automaton runs over side by side (see scanDfa in kernel.wat), 32 bytes each. */
 const STREAMS = [0, 1, 2, 3].map((k) => WASM_PAGE / 2 + 32 * k) as [number, number, number, number];
+/** The last 32 bytes of the first page: the key filter of the JSON line scan (256 bits). */
+const KEY_FILTER_AT = WASM_PAGE - 32;
+export const KEY_FILTER_BYTES = 32;
+/** After the streams: the table of wanted keys of the JSON line scan (see $jsonWantedKey in kernel.wat). */
+const KEY_TABLE_AT = WASM_PAGE / 2 + 1024;
+export const MAX_TABLE_KEYS = 8;
+export const MAX_TABLE_KEY_BYTES = 64;
+export const KEY_TABLE_BYTES = 4 + MAX_TABLE_KEYS * (4 + MAX_TABLE_KEY_BYTES);
 const PAIRS_AT = WASM_PAGE;
 const MAX_PAIRS = (2 * WASM_PAGE) / 8;
 const AUTOMATON_AT = 3 * WASM_PAGE;
 const AUTOMATON_SIZE = 17 * WASM_PAGE;
-const DATA_AT = AUTOMATON_AT + AUTOMATON_SIZE;
+const JSON_ENTRIES_AT = AUTOMATON_AT + AUTOMATON_SIZE;
+/** Five i32 per member (see jsonLine in kernel.wat). */
+const JSON_ENTRY_INTS = 5;
+const MAX_JSON_ENTRIES = Math.floor(WASM_PAGE / (4 * JSON_ENTRY_INTS));
+const JSON_STACK_AT = JSON_ENTRIES_AT + WASM_PAGE;
+const MAX_JSON_DEPTH = WASM_PAGE;
+const DATA_AT = JSON_STACK_AT + WASM_PAGE;
 /** Bytes copied in at a time to count the newlines of bytes held elsewhere. */
 const COPY_BLOCK = 256 * 1024;
 /** Longer needles are searched in JavaScript. */
@@ -45,6 +60,18 @@ interface KernelExports {
   openStream(stream: number, start: number, end: number): void;
   startLine(stream: number, pointer: number): void;
   scanDfa(...streams: typeof STREAMS): number;
+  jsonLine(
+    start: number,
+    end: number,
+    out: number,
+    maxEntries: number,
+    stack: number,
+    maxOpen: number,
+    maxDepth: number,
+    filter: number,
+    keys: number,
+    base: number,
+  ): number;
 }
 
 /** Each automaton's layout for the kernel, made once (null: too large, it runs in JavaScript). */
@@ -82,6 +109,11 @@ let compiled: WebAssembly.Module | undefined;
 export class CountingWorkspace {
   private readonly exports: KernelExports;
   private memory: Buffer;
+  /** The members the last `scanJsonLine` found, a view made again when the memory grows. */
+  private entries: Int32Array | undefined;
+  /** The key filter in the filter's bytes, and the key table in the table's. */
+  private keyFilter: Uint8Array | undefined;
+  private keyTable: Uint8Array | undefined;
   /** The automaton in the workspace's automaton pages. */
   private loaded: LineDfa | undefined;
 
@@ -100,6 +132,7 @@ export class CountingWorkspace {
     if (memory.buffer.byteLength < needed) {
       memory.grow(Math.ceil((needed - memory.buffer.byteLength) / WASM_PAGE));
       this.memory = Buffer.from(memory.buffer);
+      this.entries = undefined;
     }
     return this.memory.subarray(DATA_AT, needed);
   }
@@ -226,6 +259,68 @@ export class CountingWorkspace {
     count.occurrences += exports.dfaOccurrences.value;
     // A last line without a newline: the JavaScript scan gives it one.
     if (complete < held.length) countWithLineDfa(held.subarray(complete), dfa, regex, count);
+  }
+
+  /**
+   * Scans the JSON line [start, end) of `bytes`, which this workspace holds: the number of
+   * members at most `maxDepth` deep it found that `keyFilter` (KEY_FILTER_BYTES) lets
+   * through (read them from `jsonEntries`), -1 when the line is not one JSON object, -2
+   * when it is too deep or has too many members for the kernel (see jsonLine in
+   * kernel.wat). Addresses in the entries are offsets in the workspace's memory
+   * (`bytes.byteOffset` is that of `bytes`).
+   */
+  scanJsonLine(bytes: Uint8Array, start: number, end: number, maxDepth: number, keyFilter: Uint8Array): number {
+    if (keyFilter !== this.keyFilter) {
+      this.memory.set(keyFilter, KEY_FILTER_AT);
+      this.keyFilter = keyFilter;
+    }
+    const at = bytes.byteOffset;
+    return this.exports.jsonLine(
+      at + start,
+      at + end,
+      JSON_ENTRIES_AT,
+      MAX_JSON_ENTRIES,
+      JSON_STACK_AT,
+      MAX_JSON_DEPTH,
+      maxDepth,
+      KEY_FILTER_AT,
+      0,
+      0,
+    );
+  }
+
+  /**
+   * Reads the wanted top-level keys of the JSON line [start, end) of `bytes`, which this
+   * workspace holds: `keyTable` (KEY_TABLE_BYTES) says which (see $jsonWantedKey in
+   * kernel.wat). Returns 0 when the line is one JSON object, with per key, in
+   * `jsonEntries`, its value's kind (0: missing) and where it lies in `bytes`; -1 when
+   * the line is not one JSON object; -2 when the kernel leaves the line to the caller
+   * (too deep, or a top-level key with an escape).
+   */
+  readJsonLine(bytes: Uint8Array, start: number, end: number, keyTable: Uint8Array): number {
+    if (keyTable !== this.keyTable) {
+      this.memory.set(keyTable, KEY_TABLE_AT);
+      this.keyTable = keyTable;
+    }
+    const at = bytes.byteOffset;
+    return this.exports.jsonLine(
+      at + start,
+      at + end,
+      JSON_ENTRIES_AT,
+      MAX_JSON_ENTRIES,
+      JSON_STACK_AT,
+      MAX_JSON_DEPTH,
+      0,
+      KEY_FILTER_AT,
+      KEY_TABLE_AT,
+      at,
+    );
+  }
+
+  /** The members `scanJsonLine` found: per member, five numbers (see jsonLine in kernel.wat). */
+  jsonEntries(): Int32Array {
+    this.entries ??= new Int32Array(this.exports.memory.buffer, JSON_ENTRIES_AT, MAX_JSON_ENTRIES * JSON_ENTRY_INTS);
+    return this.entries;
   }
 
   private placeNeedle(needle: KernelNeedle): void {

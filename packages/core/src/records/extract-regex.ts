@@ -15,15 +15,24 @@ const { parse } = regjsparser;
  * source, a named backreference `\k<name>` which would lose its meaning, a group count or
  * names that differ from V8's own reading), the regex is kept as written and its names
  * read from `groups`.
+ *
+ * A regex is also marked `chunkSearchable` when a search of a whole chunk's text, from a
+ * line's start, finds what the regex run on the line alone finds, whenever the match found
+ * ends within the line (see TextExtract in record-reader.ts): when it holds no `^`, `$` or
+ * lookaround, the only parts of a regex that look at the text around a match (a `\b` at a
+ * line's ends sees a line break there, which is no word character, as the end of the
+ * text is not). A match at a position of the line that reads no character past its end
+ * is then a match of the line alone and the other way round, tried in the same order.
  */
 export interface ExtractRegex {
   regex: RegExp;
   /** Per group name, its group's number in `regex`; null: read the names from `match.groups`. */
   numbers: Map<string, number> | null;
+  chunkSearchable: boolean;
 }
 
 export function extractRegex(source: string): ExtractRegex {
-  const asWritten: ExtractRegex = { regex: new RegExp(source), numbers: null };
+  const asWritten: ExtractRegex = { regex: new RegExp(source), numbers: null, chunkSearchable: false };
   let root: AstNode;
   try {
     root = parse(source, '', { lookbehind: true, namedGroups: true, unicodePropertyEscape: true }) as AstNode;
@@ -32,8 +41,11 @@ export function extractRegex(source: string): ExtractRegex {
   }
   const groups: { start: number; nameEnd: number; name: string | undefined }[] = [];
   let namedReference = false;
+  let looksAround = false;
   const visit = (node: AstNode): void => {
     if (node.type === 'reference' && (node as { name?: unknown }).name !== undefined) namedReference = true;
+    if (node.type === 'anchor' && node.kind !== 'boundary' && node.kind !== 'not-boundary') looksAround = true;
+    if (node.type === 'group' && node.behavior !== 'normal' && node.behavior !== 'ignore') looksAround = true;
     if (node.type === 'group' && node.behavior === 'normal') {
       const name = (node as { name?: { value: string; range: [number, number] } }).name;
       groups.push({ start: node.range[0], nameEnd: name ? name.range[1] : -1, name: name?.value });
@@ -41,6 +53,7 @@ export function extractRegex(source: string): ExtractRegex {
     if ('body' in node && Array.isArray(node.body)) for (const child of node.body as AstNode[]) visit(child);
   };
   visit(root);
+  asWritten.chunkSearchable = !looksAround;
   if (namedReference) return asWritten;
   groups.sort((a, b) => a.start - b.start);
   const numbers = new Map<string, number>();
@@ -72,5 +85,5 @@ export function extractRegex(source: string): ExtractRegex {
     names.some((name) => !numbers.has(name))
   )
     return asWritten;
-  return { regex, numbers };
+  return { regex, numbers, chunkSearchable: !looksAround };
 }

@@ -12,10 +12,23 @@
  * that loop is what the speed of the whole records pass rests on. Nothing is allocated per
  * line unless a key holds an escape (it is decoded to be compared).
  *
+ * Lines that lie in a counting workspace (a worker's chunks) are scanned by its kernel
+ * instead (jsonLine in kernel.wat: the same checks, strings skipped 16 bytes at a time),
+ * which lists the members of the objects on the wanted paths' depths; they are then
+ * looked up here as the scan below looks them up. The two are differentially tested
+ * against each other and `JSON.parse` (test/records-json-reader.test.ts).
+ *
  * As `JSON.parse`, a key given twice takes its last value (and a path through it, what
  * the last value holds). Invalid UTF-8 needs no check: `JSON.parse` of the UTF-8 reading
  * sees U+FFFD there, which a string may hold and which is an error outside one anyway.
  */
+import {
+  type CountingWorkspace,
+  KEY_FILTER_BYTES,
+  KEY_TABLE_BYTES,
+  MAX_TABLE_KEYS,
+  MAX_TABLE_KEY_BYTES,
+} from '../matching/counting-workspace.js';
 import { ARRAY_VALUE, type FieldValue, OBJECT_VALUE } from './field-value.js';
 import { latin1Text, utf8Text } from './byte-text.js';
 
@@ -103,8 +116,25 @@ export class JsonFieldReader {
   private openers = new Uint8Array(64);
   /** The path nodes of the open objects that lie on a wanted path (always the outermost ones). */
   private readonly pathNodes: PathNode[];
+  /** The depth of the deepest wanted path (1: top-level keys only). */
+  private readonly deepest: number;
+  /** The bits (keyFilterBit) of the keys on wanted paths: the kernel lists no other member but objects and arrays. */
+  private readonly keyFilter = new Uint8Array(KEY_FILTER_BYTES);
+  /**
+   * When every wanted path is one top-level key (at most MAX_TABLE_KEYS, each of at most
+   * MAX_TABLE_KEY_BYTES bytes of UTF-8), their table for the kernel, which then reads
+   * their values itself (readJsonLine); else undefined (it lists members: scanJsonLine).
+   */
+  private readonly keyTable: Uint8Array | undefined;
+  /** The bytes last scanned, and whether they lie in `workspace` (scanned by its kernel). */
+  private lastBytes: Buffer | undefined;
+  private inKernel = false;
 
-  constructor(readonly fields: readonly string[]) {
+  /** `workspace`: the thread's counting workspace, whose kernel scans the lines that lie in it. */
+  constructor(
+    readonly fields: readonly string[],
+    private readonly workspace?: CountingWorkspace,
+  ) {
     const targets = new Map<string, number>();
     let longest = 0;
     const targetOf = (path: string[]): number => {
@@ -134,6 +164,33 @@ export class JsonFieldReader {
     this.ends = new Int32Array(targets.size);
     this.resolved = new Int32Array(fields.length);
     this.pathNodes = new Array<PathNode>(longest + 1).fill(this.root);
+    this.deepest = longest;
+    const filterKeys = (at: PathNode): void => {
+      for (const child of at.children) {
+        // A key that may be written otherwise than its UTF-8 bytes (U+FFFD stands for any
+        // invalid byte) lets every key through.
+        if (child.byteComparable) {
+          const bit = keyFilterBit(child.keyBytes);
+          this.keyFilter[bit >> 3]! |= 1 << (bit & 7);
+        } else this.keyFilter.fill(0xff);
+        filterKeys(child);
+      }
+    };
+    filterKeys(this.root);
+    const keys = this.root.children;
+    if (
+      keys.length <= MAX_TABLE_KEYS &&
+      keys.every((key, k) => key.target === k && key.children.length === 0 && key.byteComparable) &&
+      keys.every((key) => key.keyBytes.length <= MAX_TABLE_KEY_BYTES)
+    ) {
+      this.keyTable = new Uint8Array(KEY_TABLE_BYTES);
+      const table = new DataView(this.keyTable.buffer);
+      table.setInt32(0, keys.length, true);
+      keys.forEach((key, k) => {
+        table.setInt32(4 + k * (4 + MAX_TABLE_KEY_BYTES), key.keyBytes.length, true);
+        this.keyTable!.set(key.keyBytes, 8 + k * (4 + MAX_TABLE_KEY_BYTES));
+      });
+    }
   }
 
   /**
@@ -154,8 +211,32 @@ export class JsonFieldReader {
   scan(bytes: Buffer, start: number, end: number): boolean {
     this.bytes = bytes;
     const kinds = this.kinds;
-    kinds.fill(MISSING);
-    if (!this.scanObject(bytes, start, end)) {
+    // A loop: fill() costs more on so few.
+    for (let i = 0; i < kinds.length; i++) kinds[i] = MISSING;
+    if (bytes !== this.lastBytes) {
+      this.lastBytes = bytes;
+      this.inKernel = this.workspace?.holds(bytes) ?? false;
+    }
+    let valid: boolean;
+    if (this.inKernel && this.keyTable !== undefined) {
+      const read = this.workspace!.readJsonLine(bytes, start, end, this.keyTable);
+      valid = read === -2 ? this.scanObject(bytes, start, end) : read === 0;
+      if (read === 0) {
+        const values = this.workspace!.jsonEntries();
+        for (let target = 0, at = 0; target < kinds.length; target++, at += 3) {
+          kinds[target] = values[at]!;
+          this.starts[target] = values[at + 1]!;
+          this.ends[target] = values[at + 2]!;
+        }
+      }
+    } else if (this.inKernel) {
+      const members = this.workspace!.scanJsonLine(bytes, start, end, this.deepest, this.keyFilter);
+      valid = members === -2 ? this.scanObject(bytes, start, end) : members >= 0;
+      if (members > 0) this.lookUp(members, bytes);
+    } else {
+      valid = this.scanObject(bytes, start, end);
+    }
+    if (!valid) {
       this.resolved.fill(-1);
       return false;
     }
@@ -192,6 +273,45 @@ export class JsonFieldReader {
   value(i: number): FieldValue {
     const target = this.resolved[i]!;
     return target < 0 ? undefined : valueOf(this.kinds[target]!, this.bytes, this.starts[target]!, this.ends[target]!);
+  }
+
+  /**
+   * Notes the wanted values among the members the kernel found (see jsonLine in
+   * kernel.wat), as scanObject notes them: a member counts when its object lies on a
+   * wanted path, which is the case while no member less deep has come since that
+   * object's own member.
+   */
+  private lookUp(members: number, bytes: Buffer): void {
+    const entries = this.workspace!.jsonEntries();
+    const base = bytes.byteOffset;
+    const { kinds, starts, ends, pathNodes } = this;
+    let pathDepth = 1;
+    for (let at = 0; at < members * 5; at += 5) {
+      const head = entries[at]!;
+      const depth = head & 0xff;
+      if (depth > pathDepth) continue;
+      pathDepth = depth;
+      const wanted = childFor(
+        pathNodes[depth - 1]!,
+        bytes,
+        entries[at + 1]! - base,
+        entries[at + 2]! - base,
+        (head & 0x100) !== 0,
+      );
+      if (wanted === undefined) continue;
+      for (const target of wanted.subtree) kinds[target] = MISSING;
+      const kind = head >>> 16;
+      const target = wanted.target;
+      if (target >= 0) {
+        kinds[target] = kind;
+        starts[target] = entries[at + 3]! - base;
+        ends[target] = entries[at + 4]! - base;
+      }
+      if (kind === OBJECT && wanted.children.length > 0) {
+        pathNodes[depth] = wanted;
+        pathDepth = depth + 1;
+      }
+    }
   }
 
   /** Checks the object at `start` (after white space) and that nothing but white space follows it, noting the wanted values. */
@@ -324,6 +444,11 @@ export class JsonFieldReader {
       }
     }
   }
+}
+
+/** The bit that stands for a key (its UTF-8 bytes) in the kernel's key filter: as jsonLine in kernel.wat computes it. */
+function keyFilterBit(key: Uint8Array): number {
+  return key.length === 0 ? 0 : (key.length + 7 * key[0]! + 13 * key[key.length - 1]!) & 0xff;
 }
 
 /** The value of a wanted path as the records layer sees it (see field-value.ts). */

@@ -19,6 +19,7 @@ import { type ChunkRecordSpec, MAX_KEY_BYTES } from '../contract/record-spec.js'
 import type { LineSelection } from '../insight/line-selection.js';
 import { createTimestampParser } from '../insight/timestamps.js';
 import type { ChunkCounts, PatternCount } from '../matching/counts.js';
+import type { CountingWorkspace } from '../matching/counting-workspace.js';
 import type { ChunkCounter } from '../matching/matcher.js';
 import { type FieldValue, isComposite } from './field-value.js';
 import { ARRAY, FALSE, MISSING, NULL, NUMBER, OBJECT, TRUE } from './json-fields.js';
@@ -49,11 +50,14 @@ export type RecordPass = (bytes: Uint8Array, counts: ChunkCounts, selection?: Li
  * Builds the pass for a run (once per thread and run: the reader, the schema's validator
  * and the regexes are made here). `counter` is the run's own counter, asked about one line
  * at a time, so that a line matches here exactly when the counts say it does.
+ * `workspace`, the thread's counting workspace: JSON lines of chunks placed in it are
+ * scanned by its kernel.
  */
 export function createRecordPass(
   spec: ChunkRecordSpec,
   patterns: readonly PatternSpec[],
   counter: ChunkCounter,
+  workspace?: CountingWorkspace,
 ): RecordPass {
   const by = spec.by ?? [];
   const distinctFields = spec.countDistinct ?? [];
@@ -86,7 +90,7 @@ export function createRecordPass(
       !distinctIndexes.includes(i) &&
       where.every((_, c) => whereIndexes[c] !== i || whereNumbers[c] !== undefined),
   );
-  const reader = new RecordReader(spec, fields, rawCapable);
+  const reader = new RecordReader(spec, fields, rawCapable, workspace);
   const json = reader.rawJson;
   const raw = fields.map((_, i) => json !== undefined && rawCapable[i]!);
   const rawKey = by.length === 1 && raw[byIndexes[0]!]!;

@@ -5,6 +5,7 @@
  * with `--by` still counts every line as grep does).
  */
 import type { ChunkRecordSpec } from '../contract/record-spec.js';
+import type { CountingWorkspace } from '../matching/counting-workspace.js';
 import { CriEnvelope, DockerEnvelope, ENVELOPE_FIELDS, type EnvelopeRead, envelopeFieldIndex } from './envelopes.js';
 import type { FieldValue } from './field-value.js';
 import { JsonFieldReader } from './json-fields.js';
@@ -49,13 +50,14 @@ export class RecordReader {
     private readonly spec: ChunkRecordSpec,
     readonly fields: readonly string[],
     raw: readonly boolean[] = [],
+    workspace?: CountingWorkspace,
   ) {
     this.values = fields.map(() => undefined);
     const { envelope, body } = spec.format;
     this.envelope = envelope === 'docker' ? new DockerEnvelope() : envelope === 'cri' ? new CriEnvelope() : undefined;
     this.fromEnvelope = fields.map((field) => (envelope ? envelopeFieldIndex(field) : -1));
     this.validate = spec.schema === undefined ? undefined : schemaValidator(spec.schema);
-    this.json = body === 'json' ? new JsonFieldReader(fields) : undefined;
+    this.json = body === 'json' ? new JsonFieldReader(fields, workspace) : undefined;
     this.rawJson = this.json && !envelope && !this.validate ? this.json : undefined;
     this.decoded = fields.map((_, i) => !this.rawJson || raw[i] !== true);
     this.logfmt = body === 'logfmt' && !this.validate ? new LogfmtFieldReader(fields) : undefined;
@@ -120,7 +122,7 @@ export class RecordReader {
       return undefined;
     }
     if (this.extract) {
-      this.extract.read(this.extract.lineText(bytes, start, end), values);
+      this.extract.read(bytes, start, end, values);
       return this.validate?.(this.extract.record());
     }
     // logfmt with a schema: the whole record is read, then checked.
@@ -141,23 +143,45 @@ export class RecordReader {
  * on the line (at most once, and only if a field asks for it); a field's value is its
  * group in the first regex whose match defines it (a group that took no part in a match
  * is missing there).
+ *
+ * In a chunk that is all ASCII, a regex that allows it (`chunkSearchable`, see
+ * extract-regex.ts) is searched through the whole chunk's text from the line's start
+ * instead of being run on a copy of the line: the match found is the line's when it ends
+ * within the line, and none of the line's when it starts after it (it is then kept for
+ * the line where it lies, and the lines between have no match); one that starts in the
+ * line and ends past it sends the line to the regex on its own.
  */
 class TextExtract {
   private readonly regexes: ExtractRegex[];
+  /** Per regex, its global copy that searches the chunk (undefined: it runs on lines only). */
+  private readonly chunkRegexes: (RegExp | undefined)[];
   /** Per group name: the regexes (indexes) that name it, in order. */
   private readonly sources = new Map<string, number[]>();
   /** Per field: the same, empty for a name no regex gives. */
   private readonly fieldSources: number[][];
+  /** Per field, per regex of its sources: the group's number, or -1 (read it by its name from `groups`). */
+  private readonly fieldGroups: number[][];
+  /** Per regex, its match in the line being read (undefined: not run yet). */
   private readonly matches: (RegExpExecArray | null | undefined)[];
-  private text = '';
-  /** The chunk being read, when it is all ASCII. */
+  /** Per regex, the match its last search of the chunk found (undefined: none made in this chunk). */
+  private readonly found: (RegExpExecArray | null | undefined)[];
+  /** The chunk being read, when it is all ASCII, and its text. */
   private asciiChunk: Buffer | undefined;
+  private chunkText = '';
+  /** The line being read, and its text once made. */
+  private bytes: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+  private text: string | undefined;
 
   constructor(
     extract: readonly string[],
     private readonly fields: readonly string[],
   ) {
     this.regexes = extract.map(extractRegex);
+    this.chunkRegexes = this.regexes.map(({ regex, chunkSearchable }) =>
+      chunkSearchable ? new RegExp(regex.source, 'g') : undefined,
+    );
     this.regexes.forEach(({ regex, numbers }, i) => {
       for (const name of numbers ? numbers.keys() : groupNamesOf(regex)) {
         const list = this.sources.get(name);
@@ -166,7 +190,11 @@ class TextExtract {
       }
     });
     this.fieldSources = fields.map((field) => this.sources.get(field) ?? []);
+    this.fieldGroups = fields.map((field, i) =>
+      this.fieldSources[i]!.map((r) => this.regexes[r]!.numbers?.get(field) ?? -1),
+    );
     this.matches = this.regexes.map(() => undefined);
+    this.found = this.regexes.map(() => undefined);
   }
 
   /**
@@ -176,25 +204,52 @@ class TextExtract {
    */
   startChunk(bytes: Buffer): void {
     this.asciiChunk = isAscii(bytes) ? bytes : undefined;
+    this.chunkText =
+      this.asciiChunk && this.chunkRegexes.some((r) => r !== undefined) ? latin1Text(bytes, 0, bytes.length) : '';
+    this.found.fill(undefined);
   }
 
-  lineText(bytes: Buffer, start: number, end: number): string {
-    return bytes === this.asciiChunk ? latin1Text(bytes, start, end) : utf8Text(bytes, start, end);
+  /** Reads the line [start, end) of `bytes` (the chunk, or an envelope's message). */
+  read(bytes: Buffer, start: number, end: number, values: FieldValue[]): void {
+    for (let r = 0; r < this.matches.length; r++) this.matches[r] = undefined;
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
+    this.text = undefined;
+    for (let i = 0; i < this.fields.length; i++)
+      values[i] = this.group(this.fieldSources[i]!, this.fieldGroups[i]!, this.fields[i]!);
   }
 
-  read(text: string, values: FieldValue[]): void {
-    this.matches.fill(undefined);
-    this.text = text;
-    for (let i = 0; i < this.fields.length; i++) values[i] = this.group(this.fieldSources[i]!, this.fields[i]!);
+  private lineText(): string {
+    const { bytes, start, end } = this;
+    this.text ??= bytes === this.asciiChunk ? latin1Text(bytes, start, end) : utf8Text(bytes, start, end);
+    return this.text;
   }
 
-  private group(sources: readonly number[], name: string): string | undefined {
-    for (const r of sources) {
+  /** The match of regex `r` in the line being read. */
+  private matchOf(r: number): RegExpExecArray | null {
+    const chunkRegex = this.chunkRegexes[r];
+    if (chunkRegex !== undefined && this.bytes === this.asciiChunk) {
+      let match = this.found[r];
+      if (match === undefined || (match !== null && match.index < this.start)) {
+        chunkRegex.lastIndex = this.start;
+        match = this.found[r] = chunkRegex.exec(this.chunkText);
+      }
+      if (match === null || match.index > this.end) return null;
+      if (match.index + match[0].length <= this.end) return match;
+    }
+    return this.regexes[r]!.regex.exec(this.lineText());
+  }
+
+  /** Group `name` (numbered `groups`, one per source) of the first of `sources` whose match defines it. */
+  private group(sources: readonly number[], groups: readonly number[], name: string): string | undefined {
+    for (let k = 0; k < sources.length; k++) {
+      const r = sources[k]!;
       let match = this.matches[r];
-      const { regex, numbers } = this.regexes[r]!;
-      if (match === undefined) match = this.matches[r] = regex.exec(this.text);
+      if (match === undefined) match = this.matches[r] = this.matchOf(r);
       if (match === null) continue;
-      const value = numbers ? match[numbers.get(name)!] : match.groups?.[name];
+      const group = groups[k]!;
+      const value = group >= 0 ? match[group] : match.groups?.[name];
       if (value !== undefined) return value;
     }
     return undefined;
@@ -204,7 +259,11 @@ class TextExtract {
   record(): Record<string, string> {
     const record: Record<string, string> = {};
     for (const [name, sources] of this.sources) {
-      const value = this.group(sources, name);
+      const value = this.group(
+        sources,
+        sources.map((r) => this.regexes[r]!.numbers?.get(name) ?? -1),
+        name,
+      );
       if (value !== undefined) record[name] = value;
     }
     return record;

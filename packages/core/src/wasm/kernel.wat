@@ -208,7 +208,7 @@
   ;; The first six rows are the pseudo states the scan looks at: WIDE, END, END_MATCH,
   ;; DEAD, DEAD_MATCH, TO_V8; then the states that report a match, up to $dfaSpecial.
   ;; Addresses stay below 2 GiB (a chunk holds at most 500 MiB, the limit of
-  ;; --max-line-size, after 1.25 MiB of fixed pages): they compare as signed numbers, and
+  ;; --max-line-size, after 1.375 MiB of fixed pages): they compare as signed numbers, and
   ;; -1 can stand for no match.
   (global $dfaTable (mut i32) (i32.const 0))
   (global $dfaWide (mut i32) (i32.const 0))
@@ -579,5 +579,387 @@
     (if (call $scanOne (local.get $b)) (then (return (local.get $b))))
     (if (call $scanOne (local.get $c)) (then (return (local.get $c))))
     (if (call $scanOne (local.get $d)) (then (return (local.get $d))))
+    (i32.const -1))
+
+  ;; ---- JSON lines (src/records/json-fields.ts reads the entries) ----
+
+  ;; The first byte at or after $p, before $end, that is not JSON's white space; $end if none.
+  (func $jsonSpace (param $p i32) (param $end i32) (result i32)
+    (local $c i32)
+    (block $done
+      (loop $skip
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (br_if $done (i32.gt_u (local.get $c) (i32.const 0x20)))
+        ;; 0x20, 0x0d, 0x0a, 0x09
+        (br_if $done (i64.eqz (i64.and (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $c))) (i64.const 0x100002600))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $skip)))
+    (local.get $p))
+
+  ;; Whether the byte at $p is a hexadecimal digit.
+  (func $jsonHex (param $p i32) (result i32)
+    (local $c i32)
+    (local.set $c (i32.load8_u (local.get $p)))
+    (i32.or
+      (i32.lt_u (i32.sub (local.get $c) (i32.const 0x30)) (i32.const 10))
+      (i32.lt_u (i32.sub (i32.or (local.get $c) (i32.const 0x20)) (i32.const 0x61)) (i32.const 6))))
+
+  ;; The `"` that ends the JSON string whose content starts at $p: its address, -address - 2
+  ;; when the string holds an escape, or -1 when it is no JSON string (a control character,
+  ;; a bad escape, no end before $end). Plain bytes are skipped 16 at a time.
+  (func $jsonString (param $p i32) (param $end i32) (result i32)
+    (local $bits i32) (local $c i32) (local $escaped i32) (local $v v128)
+    (block $invalid
+      (loop $scan
+        (block $special
+          (block $scalar
+            (loop $vectors
+              (br_if $scalar (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+              (local.set $v (v128.load (local.get $p)))
+              (local.set $bits (i8x16.bitmask (v128.or
+                (v128.or (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22))) (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))
+                (i8x16.lt_u (local.get $v) (i8x16.splat (i32.const 0x20))))))
+              (if (local.get $bits)
+                (then
+                  (local.set $p (i32.add (local.get $p) (i32.ctz (local.get $bits))))
+                  (br $special)))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (br $vectors)))
+          (loop $bytes
+            (br_if $invalid (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $c (i32.load8_u (local.get $p)))
+            (br_if $special (i32.or (i32.lt_u (local.get $c) (i32.const 0x20))
+              (i32.or (i32.eq (local.get $c) (i32.const 0x22)) (i32.eq (local.get $c) (i32.const 0x5c)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $bytes)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (if (i32.eq (local.get $c) (i32.const 0x22))
+          (then (return (select (i32.sub (i32.const -2) (local.get $p)) (local.get $p) (local.get $escaped)))))
+        (br_if $invalid (i32.ne (local.get $c) (i32.const 0x5c)))
+        (br_if $invalid (i32.ge_u (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+        (local.set $escaped (i32.const 1))
+        (local.set $c (i32.load8_u offset=1 (local.get $p)))
+        (if (i32.eq (local.get $c) (i32.const 0x75))
+          (then
+            ;; \uXXXX
+            (br_if $invalid (i32.ge_u (i32.add (local.get $p) (i32.const 5)) (local.get $end)))
+            (br_if $invalid (i32.eqz (i32.and
+              (i32.and (call $jsonHex (i32.add (local.get $p) (i32.const 2))) (call $jsonHex (i32.add (local.get $p) (i32.const 3))))
+              (i32.and (call $jsonHex (i32.add (local.get $p) (i32.const 4))) (call $jsonHex (i32.add (local.get $p) (i32.const 5)))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 6))))
+          (else
+            ;; \" \\ \/ \b \f \n \r \t
+            (br_if $invalid (i32.eqz (i32.or
+              (i32.or (i32.or (i32.eq (local.get $c) (i32.const 0x22)) (i32.eq (local.get $c) (i32.const 0x5c)))
+                      (i32.or (i32.eq (local.get $c) (i32.const 0x2f)) (i32.eq (local.get $c) (i32.const 0x62))))
+              (i32.or (i32.or (i32.eq (local.get $c) (i32.const 0x66)) (i32.eq (local.get $c) (i32.const 0x6e)))
+                      (i32.or (i32.eq (local.get $c) (i32.const 0x72)) (i32.eq (local.get $c) (i32.const 0x74)))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 2)))))
+        (br $scan)))
+    (i32.const -1))
+
+  ;; As $jsonString, first trying the common case in one step: a string that ends within
+  ;; the 16 bytes at $p, holding no escape or control character.
+  (func $jsonShortString (param $p i32) (param $end i32) (result i32)
+    (local $v v128) (local $bits i32) (local $at i32)
+    (if (i32.le_u (i32.add (local.get $p) (i32.const 16)) (local.get $end))
+      (then
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $bits (i8x16.bitmask (v128.or
+          (v128.or (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22))) (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))
+          (i8x16.lt_u (local.get $v) (i8x16.splat (i32.const 0x20))))))
+        (if (local.get $bits)
+          (then
+            (local.set $at (i32.add (local.get $p) (i32.ctz (local.get $bits))))
+            (if (i32.eq (i32.load8_u (local.get $at)) (i32.const 0x22)) (then (return (local.get $at))))))))
+    (call $jsonString (local.get $p) (local.get $end)))
+
+  ;; The first byte at or after $p, before $end, that is not a decimal digit; $end if none.
+  (func $jsonDigits (param $p i32) (param $end i32) (result i32)
+    (block $done
+      (loop $digits
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (br_if $done (i32.ge_u (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)) (i32.const 10)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $digits)))
+    (local.get $p))
+
+  ;; Whether $p, before $end, holds a decimal digit.
+  (func $jsonDigitAt (param $p i32) (param $end i32) (result i32)
+    (if (result i32) (i32.ge_u (local.get $p) (local.get $end))
+      (then (i32.const 0))
+      (else (i32.lt_u (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)) (i32.const 10)))))
+
+  ;; The end of the number at $p as JSON writes numbers, or -1.
+  (func $jsonNumber (param $p i32) (param $end i32) (result i32)
+    (local $c i32)
+    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x2d)) (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+    (if (i32.eqz (call $jsonDigitAt (local.get $p) (local.get $end))) (then (return (i32.const -1))))
+    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x30))
+      (then (local.set $p (i32.add (local.get $p) (i32.const 1))))
+      (else (local.set $p (call $jsonDigits (local.get $p) (local.get $end)))))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then
+        (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x2e))
+          (then
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (if (i32.eqz (call $jsonDigitAt (local.get $p) (local.get $end))) (then (return (i32.const -1))))
+            (local.set $p (call $jsonDigits (local.get $p) (local.get $end)))))))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then
+        (if (i32.eq (i32.or (i32.load8_u (local.get $p)) (i32.const 0x20)) (i32.const 0x65))
+          (then
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (if (i32.lt_u (local.get $p) (local.get $end))
+              (then
+                (local.set $c (i32.load8_u (local.get $p)))
+                (if (i32.or (i32.eq (local.get $c) (i32.const 0x2b)) (i32.eq (local.get $c) (i32.const 0x2d)))
+                  (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))))
+            (if (i32.eqz (call $jsonDigitAt (local.get $p) (local.get $end))) (then (return (i32.const -1))))
+            (local.set $p (call $jsonDigits (local.get $p) (local.get $end)))))))
+    (local.get $p))
+
+  ;; The end of `true`, `false` or `null` at $p (its first letter known to be t, f or n), or -1.
+  (func $jsonWord (param $p i32) (param $end i32) (result i32)
+    (local $c i32)
+    (local.set $c (i32.load8_u (local.get $p)))
+    (if (i32.eq (local.get $c) (i32.const 0x66))
+      (then
+        (return (select
+          (i32.add (local.get $p) (i32.const 5))
+          (i32.const -1)
+          (if (result i32) (i32.gt_u (i32.add (local.get $p) (i32.const 5)) (local.get $end))
+            (then (i32.const 0))
+            ;; "alse"
+            (else (i32.eq (i32.load offset=1 align=1 (local.get $p)) (i32.const 0x65736c61))))))))
+    (if (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $end)) (then (return (i32.const -1))))
+    (select
+      (i32.add (local.get $p) (i32.const 4))
+      (i32.const -1)
+      (i32.and
+        ;; "ru" "e" or "ul" "l"
+        (i32.eq (i32.load16_u offset=1 align=1 (local.get $p))
+          (select (i32.const 0x7572) (i32.const 0x6c75) (i32.eq (local.get $c) (i32.const 0x74))))
+        (i32.eq (i32.load8_u offset=3 (local.get $p))
+          (select (i32.const 0x65) (i32.const 0x6c) (i32.eq (local.get $c) (i32.const 0x74)))))))
+
+  ;; Which key of the table at $keys the key [$start, $end) (without escapes) is, or -1.
+  ;; The table: how many keys (i32), then per key its length (i32) and its bytes, in 64.
+  (func $jsonWantedKey (param $keys i32) (param $start i32) (param $end i32) (result i32)
+    (local $k i32) (local $key i32) (local $length i32) (local $i i32)
+    (local.set $length (i32.sub (local.get $end) (local.get $start)))
+    (block $none
+      (loop $each
+        (br_if $none (i32.ge_u (local.get $k) (i32.load (local.get $keys))))
+        (local.set $key (i32.add (i32.add (local.get $keys) (i32.const 4)) (i32.mul (local.get $k) (i32.const 68))))
+        (if (i32.eq (i32.load (local.get $key)) (local.get $length))
+          (then
+            (local.set $i (i32.const 0))
+            (block $differs
+              (loop $bytes
+                (if (i32.ge_u (local.get $i) (local.get $length)) (then (return (local.get $k))))
+                (br_if $differs (i32.ne (i32.load8_u (i32.add (local.get $start) (local.get $i)))
+                  (i32.load8_u offset=4 (i32.add (local.get $key) (local.get $i)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $bytes)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $each)))
+    (i32.const -1))
+
+  ;; Checks that [$start, $end) is one JSON object with nothing but white space around it,
+  ;; exactly what JSON.parse of the bytes' UTF-8 reading accepts (invalid UTF-8 needs no
+  ;; check: it reads as U+FFFD, which a string may hold and which is an error outside
+  ;; one anyway), and writes an entry for each member of an object at most $maxDepth
+  ;; deep (the line's object is 1 deep; arrays count), in the order of the line, to $out:
+  ;; five i32, [depth | 0x100 if its key holds an escape | kind << 16, key start, key end,
+  ;; value start, value end], addresses of a key's and a string's content (without the
+  ;; quotes), of a number's or word's text, of an object's or array's opening byte (and
+  ;; the one after it). Kinds as json-fields.ts numbers them: 1 string, 2 string with an
+  ;; escape, 3 number, 4 true, 5 false, 6 null, 7 object, 8 array.
+  ;; Only the members that may be wanted are written: those whose value is an object or an
+  ;; array less than $maxDepth deep (the caller follows the depths through them), whose
+  ;; key holds an escape, or whose key's bit is set in the 256-bit filter at $filter (the
+  ;; reader sets the bits of the keys it wants).
+  ;; Returns how many entries, -1 when the line is not such an object, -2 when it holds
+  ;; more than $maxEntries entries or is more than $maxOpen deep ($stack holds a byte per
+  ;; open object or array): the caller then reads the line itself.
+  ;; With a table of wanted top-level keys at $keys (see $jsonWantedKey), no entry is
+  ;; written: instead, for the k-th key, [kind, value start, value end] at $out + 12 k
+  ;; (offsets from $base; kind 0 when the line has no such key; the last one when a key
+  ;; comes twice), and the result is 0 for a line that is an object, -1 and -2 as above,
+  ;; -2 also when a top-level key holds an escape (it may spell a wanted key).
+  (func (export "jsonLine") (param $start i32) (param $end i32) (param $out i32) (param $maxEntries i32)
+      (param $stack i32) (param $maxOpen i32) (param $maxDepth i32) (param $filter i32) (param $keys i32) (param $base i32)
+      (result i32)
+    (local $p i32) (local $c i32) (local $q i32) (local $depth i32) (local $n i32)
+    ;; 0: after `{` (a key or `}`); 1: after `,` in an object (a key); 2: a value;
+    ;; 3: after a value (`,` or what closes the innermost); 4: after `[` (a value or `]`).
+    (local $state i32)
+    (local $keyed i32) (local $keyHead i32) (local $keyStart i32) (local $keyEnd i32)
+    (local $kind i32) (local $valueStart i32) (local $valueEnd i32) (local $entry i32)
+    (if (local.get $keys)
+      (then
+        ;; Every wanted key missing until found.
+        (block $cleared
+          (loop $clear
+            (br_if $cleared (i32.ge_u (local.get $n) (i32.load (local.get $keys))))
+            (i32.store (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 12))) (i32.const 0))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))
+            (br $clear)))
+        (local.set $n (i32.const 0))))
+    (local.set $p (call $jsonSpace (local.get $start) (local.get $end)))
+    (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+    (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x7b)) (then (return (i32.const -1))))
+    (i32.store8 (local.get $stack) (i32.const 1))
+    (local.set $depth (i32.const 1))
+    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+    (block $invalid
+      (loop $next
+        (if (i32.lt_u (local.get $p) (local.get $end))
+          (then
+            (if (i32.le_u (i32.load8_u (local.get $p)) (i32.const 0x20))
+              (then (local.set $p (call $jsonSpace (local.get $p) (local.get $end)))))))
+        (if (i32.ge_u (local.get $p) (local.get $end))
+          (then (return (select (local.get $n) (i32.const -1) (i32.eqz (local.get $depth))))))
+        ;; Something after the line's object.
+        (br_if $invalid (i32.eqz (local.get $depth)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (block $value
+          (block $afterValue
+            (block $key
+              (br_table $key $key $value $afterValue $value (local.get $state)))
+            ;; ---- a key, or `}` right after `{` ----
+            (if (i32.eq (local.get $c) (i32.const 0x22))
+              (then
+                (local.set $keyStart (i32.add (local.get $p) (i32.const 1)))
+                (local.set $q (call $jsonShortString (local.get $keyStart) (local.get $end)))
+                (br_if $invalid (i32.eq (local.get $q) (i32.const -1)))
+                (local.set $keyHead (local.get $depth))
+                (if (i32.lt_s (local.get $q) (i32.const -1))
+                  (then
+                    (local.set $q (i32.sub (i32.const -2) (local.get $q)))
+                    (local.set $keyHead (i32.or (local.get $depth) (i32.const 0x100)))))
+                (local.set $keyEnd (local.get $q))
+                (local.set $p (call $jsonSpace (i32.add (local.get $q) (i32.const 1)) (local.get $end)))
+                (br_if $invalid (i32.ge_u (local.get $p) (local.get $end)))
+                (br_if $invalid (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x3a)))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (local.set $keyed (i32.const 1))
+                (local.set $state (i32.const 2))
+                (br $next)))
+            (br_if $invalid (i32.or (i32.ne (local.get $c) (i32.const 0x7d)) (i32.ne (local.get $state) (i32.const 0))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+            (local.set $state (i32.const 3))
+            (br $next))
+          ;; ---- after a value: `,`, or what closes the innermost object or array ----
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (local.set $q (i32.load8_u (i32.sub (i32.add (local.get $stack) (local.get $depth)) (i32.const 1))))
+          (if (i32.eq (local.get $c) (i32.const 0x2c))
+            (then
+              (local.set $state (select (i32.const 1) (i32.const 2) (local.get $q)))
+              (br $next)))
+          (br_if $invalid (i32.ne (local.get $c) (select (i32.const 0x7d) (i32.const 0x5d) (local.get $q))))
+          (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+          (br $next))
+        ;; ---- a value, or `]` right after `[` ----
+        (if (i32.and (i32.eq (local.get $c) (i32.const 0x5d)) (i32.eq (local.get $state) (i32.const 4)))
+          (then
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+            (local.set $state (i32.const 3))
+            (br $next)))
+        (local.set $state (i32.const 3))
+        (if (i32.eq (local.get $c) (i32.const 0x22))
+          (then
+            (local.set $valueStart (i32.add (local.get $p) (i32.const 1)))
+            (local.set $q (call $jsonShortString (local.get $valueStart) (local.get $end)))
+            (br_if $invalid (i32.eq (local.get $q) (i32.const -1)))
+            (local.set $kind (i32.const 1))
+            (if (i32.lt_s (local.get $q) (i32.const -1))
+              (then
+                (local.set $q (i32.sub (i32.const -2) (local.get $q)))
+                (local.set $kind (i32.const 2))))
+            (local.set $valueEnd (local.get $q))
+            (local.set $p (i32.add (local.get $q) (i32.const 1))))
+          (else
+            (if (i32.or (i32.eq (local.get $c) (i32.const 0x7b)) (i32.eq (local.get $c) (i32.const 0x5b)))
+              (then
+                (local.set $kind (select (i32.const 7) (i32.const 8) (i32.eq (local.get $c) (i32.const 0x7b))))
+                (local.set $state (select (i32.const 0) (i32.const 4) (i32.eq (local.get $c) (i32.const 0x7b))))
+                (local.set $valueStart (local.get $p))
+                (local.set $valueEnd (i32.add (local.get $p) (i32.const 1))))
+              (else
+                (if (i32.or (i32.eq (local.get $c) (i32.const 0x74)) (i32.or (i32.eq (local.get $c) (i32.const 0x66)) (i32.eq (local.get $c) (i32.const 0x6e))))
+                  (then
+                    (local.set $q (call $jsonWord (local.get $p) (local.get $end)))
+                    (local.set $kind (select (i32.const 4) (select (i32.const 5) (i32.const 6) (i32.eq (local.get $c) (i32.const 0x66)))
+                      (i32.eq (local.get $c) (i32.const 0x74)))))
+                  (else
+                    (local.set $q (call $jsonNumber (local.get $p) (local.get $end)))
+                    (local.set $kind (i32.const 3))))
+                (br_if $invalid (i32.lt_s (local.get $q) (i32.const 0)))
+                (local.set $valueStart (local.get $p))
+                (local.set $valueEnd (local.get $q))
+                (local.set $p (local.get $q))))))
+        (if (local.get $keyed)
+          (then
+            (if (local.get $keys)
+              (then
+                ;; Straight to the wanted keys: their values in their places.
+                (if (i32.eq (local.get $depth) (i32.const 1))
+                  (then
+                    ;; A key with an escape may spell a wanted one: the caller reads the line.
+                    (if (i32.gt_u (local.get $keyHead) (i32.const 0xff)) (then (return (i32.const -2))))
+                    (local.set $entry (call $jsonWantedKey (local.get $keys) (local.get $keyStart) (local.get $keyEnd)))
+                    (if (i32.ge_s (local.get $entry) (i32.const 0))
+                      (then
+                        (local.set $entry (i32.add (local.get $out) (i32.mul (local.get $entry) (i32.const 12))))
+                        (i32.store (local.get $entry) (local.get $kind))
+                        (i32.store offset=4 (local.get $entry) (i32.sub (local.get $valueStart) (local.get $base)))
+                        (i32.store offset=8 (local.get $entry) (i32.sub (local.get $valueEnd) (local.get $base))))))))
+              (else
+                ;; The member's entry.
+                (if (i32.and
+                      (i32.le_u (local.get $depth) (local.get $maxDepth))
+                      (i32.or
+                        (i32.or
+                          (i32.and (i32.ge_u (local.get $kind) (i32.const 7)) (i32.lt_u (local.get $depth) (local.get $maxDepth)))
+                          (i32.gt_u (local.get $keyHead) (i32.const 0xff)))
+                        ;; The key's bit in the filter: (length + 7 × first byte + 13 × last byte)
+                        ;; mod 256, 0 for the empty key (keyFilterBit in src/records/json-fields.ts).
+                        (block $bit (result i32)
+                          (local.set $entry (i32.const 0))
+                          (if (i32.ne (local.get $keyEnd) (local.get $keyStart))
+                            (then
+                              (local.set $entry (i32.and
+                                (i32.add (i32.add (i32.sub (local.get $keyEnd) (local.get $keyStart))
+                                  (i32.mul (i32.load8_u (local.get $keyStart)) (i32.const 7)))
+                                  (i32.mul (i32.load8_u (i32.sub (local.get $keyEnd) (i32.const 1))) (i32.const 13)))
+                                (i32.const 0xff)))))
+                          (i32.and
+                            (i32.shr_u (i32.load8_u (i32.add (local.get $filter) (i32.shr_u (local.get $entry) (i32.const 3))))
+                              (i32.and (local.get $entry) (i32.const 7)))
+                            (i32.const 1)))))
+                  (then
+                    (if (i32.ge_u (local.get $n) (local.get $maxEntries)) (then (return (i32.const -2))))
+                    (local.set $entry (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 20))))
+                    (i32.store (local.get $entry) (i32.or (local.get $keyHead) (i32.shl (local.get $kind) (i32.const 16))))
+                    (i32.store offset=4 (local.get $entry) (local.get $keyStart))
+                    (i32.store offset=8 (local.get $entry) (local.get $keyEnd))
+                    (i32.store offset=12 (local.get $entry) (local.get $valueStart))
+                    (i32.store offset=16 (local.get $entry) (local.get $valueEnd))
+                    (local.set $n (i32.add (local.get $n) (i32.const 1)))))))))
+        (local.set $keyed (i32.const 0))
+        ;; An object or array opens.
+        (if (i32.ge_u (local.get $kind) (i32.const 7))
+          (then
+            (if (i32.ge_u (local.get $depth) (local.get $maxOpen)) (then (return (i32.const -2))))
+            (i32.store8 (i32.add (local.get $stack) (local.get $depth)) (i32.eq (local.get $kind) (i32.const 7)))
+            (local.set $depth (i32.add (local.get $depth) (i32.const 1)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $kind (i32.const 0))))
+        (br $next)))
     (i32.const -1))
 )
