@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { extractRegex } from '../src/records/extract-regex.js';
 import { groupNames } from '../src/records/record-checks.js';
 import { RecordReader } from '../src/records/record-reader.js';
+import { seededRandom } from '@logcluster/test-support';
 
 const LINES = [
   '10.0.0.1 - alice [01/May/2024:10:00:00 +0000] "GET /api/users HTTP/1.1" 500 1234 "-" "curl" 12',
@@ -112,6 +113,19 @@ describe('a chunk searched through for --extract finds what each line alone give
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('reads a chunk of many segments, one of its lines longer than a segment', () => {
+    const random = seededRandom(7);
+    const chars = ['a', 'b', '1', ' ', '\t', '\r', 'x', 'a', 'b', '1'];
+    const line = (length: number) => Array.from({ length }, () => chars[Math.floor(random() * chars.length)]).join('');
+    const lines = Array.from({ length: 6000 }, () => line(Math.floor(random() * 60)));
+    lines.splice(3000, 0, `${line(100_000)}ab 1 b`);
+    const chunk = lines.join('\n');
+    expect(chunk.length).toBeGreaterThan(4 * 64 * 1024);
+    // Besides SOURCES, two that take the rest of a line: a segment cut short would show.
+    for (const source of [...SOURCES, String.raw`(?<x>[ab1x\t ]+)`, String.raw`(?<x>[^\n]+)`])
+      expect(chunkFields(source, chunk)).toEqual(lineFields(source, chunk));
   });
 
   it('reads the lines of a chunk that is not ASCII one by one, with the same result', () => {

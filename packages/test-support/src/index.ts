@@ -10,7 +10,7 @@ export {
   runCli,
   startCli,
 } from './cli.js';
-export { type SyntheticLogOptions, syntheticLog } from './synthetic-log.js';
+export { type SyntheticLogOptions, seededRandom, syntheticLog } from './synthetic-log.js';
 export { embeddedLeftovers } from './processes.js';
 export { clusterFlags, linesOf, reportOf, startWorker, waitForRun } from './cluster.js';
 export {

@@ -17,6 +17,9 @@ import { type ExtractRegex, extractRegex } from './extract-regex.js';
 import { groupNames as groupNamesOf } from './record-checks.js';
 
 const RETURN = 0x0d;
+const NEWLINE = 0x0a;
+/** The text `--extract` searches at a time (see TextExtract): small enough for V8's young generation. */
+const SEGMENT_BYTES = 64 * 1024;
 
 export class RecordReader {
   /** The fields' values in the line just read, in the order of `fields`. */
@@ -145,11 +148,14 @@ export class RecordReader {
  * is missing there).
  *
  * In a chunk that is all ASCII, a regex that allows it (`chunkSearchable`, see
- * extract-regex.ts) is searched through the whole chunk's text from the line's start
- * instead of being run on a copy of the line: the match found is the line's when it ends
- * within the line, and none of the line's when it starts after it (it is then kept for
- * the line where it lies, and the lines between have no match); one that starts in the
- * line and ends past it sends the line to the regex on its own.
+ * extract-regex.ts) is searched from the line's start through a segment of whole lines
+ * (about SEGMENT_BYTES, from the first line it is made for) instead of being run on a
+ * copy of the line: the match found is the line's when it ends within the line, and none
+ * of the line's when it starts after it (it is then kept for the line where it lies, and
+ * the lines between have no match); one that starts in the line and ends past it sends
+ * the line to the regex on its own. Segments, not the whole chunk as one string: a
+ * string of a few MiB lies outside V8's young generation and costs a full collection
+ * now and then, which made the pass's speed vary by a third from run to run.
  */
 class TextExtract {
   private readonly regexes: ExtractRegex[];
@@ -163,11 +169,14 @@ class TextExtract {
   private readonly fieldGroups: number[][];
   /** Per regex, its match in the line being read (undefined: not run yet). */
   private readonly matches: (RegExpExecArray | null | undefined)[];
-  /** Per regex, the match its last search of the chunk found (undefined: none made in this chunk). */
+  /** Per regex, the match its last search of the segment found (undefined: none made in this segment). */
   private readonly found: (RegExpExecArray | null | undefined)[];
-  /** The chunk being read, when it is all ASCII, and its text. */
+  /** The chunk being read, when it is all ASCII. */
   private asciiChunk: Buffer | undefined;
-  private chunkText = '';
+  /** The segment of the chunk searched now: [segmentStart, segmentEnd), and its text. */
+  private segmentStart = 0;
+  private segmentEnd = 0;
+  private segmentText = '';
   /** The line being read, and its text once made. */
   private bytes: Buffer = Buffer.alloc(0);
   private start = 0;
@@ -204,9 +213,8 @@ class TextExtract {
    */
   startChunk(bytes: Buffer): void {
     this.asciiChunk = isAscii(bytes) ? bytes : undefined;
-    this.chunkText =
-      this.asciiChunk && this.chunkRegexes.some((r) => r !== undefined) ? latin1Text(bytes, 0, bytes.length) : '';
-    this.found.fill(undefined);
+    this.segmentStart = this.segmentEnd = 0;
+    this.segmentText = '';
   }
 
   /** Reads the line [start, end) of `bytes` (the chunk, or an envelope's message). */
@@ -226,17 +234,35 @@ class TextExtract {
     return this.text;
   }
 
+  /** Makes the segment that starts at the line being read: whole lines, at least this one. */
+  private nextSegment(): void {
+    const bytes = this.bytes;
+    let to = this.start + SEGMENT_BYTES;
+    if (to >= bytes.length) to = bytes.length;
+    else {
+      const newline = bytes.indexOf(NEWLINE, Math.max(to - 1, this.end));
+      to = newline === -1 ? bytes.length : newline + 1;
+    }
+    this.segmentStart = this.start;
+    this.segmentEnd = to;
+    this.segmentText = latin1Text(bytes, this.start, to);
+    this.found.fill(undefined);
+  }
+
   /** The match of regex `r` in the line being read. */
   private matchOf(r: number): RegExpExecArray | null {
     const chunkRegex = this.chunkRegexes[r];
     if (chunkRegex !== undefined && this.bytes === this.asciiChunk) {
+      if (this.start >= this.segmentEnd) this.nextSegment();
+      const start = this.start - this.segmentStart;
+      const end = this.end - this.segmentStart;
       let match = this.found[r];
-      if (match === undefined || (match !== null && match.index < this.start)) {
-        chunkRegex.lastIndex = this.start;
-        match = this.found[r] = chunkRegex.exec(this.chunkText);
+      if (match === undefined || (match !== null && match.index < start)) {
+        chunkRegex.lastIndex = start;
+        match = this.found[r] = chunkRegex.exec(this.segmentText);
       }
-      if (match === null || match.index > this.end) return null;
-      if (match.index + match[0].length <= this.end) return match;
+      if (match === null || match.index > end) return null;
+      if (match.index + match[0].length <= end) return match;
     }
     return this.regexes[r]!.regex.exec(this.lineText());
   }
