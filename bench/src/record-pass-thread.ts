@@ -1,7 +1,8 @@
 /*
  * One core row of the per-key tables (structured-rows.ts), run in a thread of its own: the
  * record pass as a counting thread runs it (each 4 MiB chunk placed in the kernel's
- * workspace, counted, then read by the pass), `rounds` times. A thread of its own, as a
+ * workspace, counted, then read by the pass), once to warm the JIT up (not timed: a
+ * counting thread serves a run for long), then `rounds` times. A thread of its own, as a
  * counting thread that serves one run: rows run one after the other in one thread would
  * each find the JIT's type feedback of the rows before (the pass and the reader are shared
  * code), which costs the later rows 10–20% (docs/benchmarks.md).
@@ -45,7 +46,7 @@ const count = createChunkCounter(patterns, workspace);
 const pass = createRecordPass(spec, patterns, createChunkCounter(patterns), workspace);
 const chunks = chunksOf(readFileSync(file));
 const result: PassRowResult = { times: [], lines: 0, selected: 0, matching: 0, keyed: 0, keys: new Map() };
-for (let round = 0; round < rounds; round++) {
+for (let round = -1; round < rounds; round++) {
   const sums = { lines: 0, selected: 0, matching: 0, keyed: 0, keys: new Map<string, number>() };
   const started = process.hrtime.bigint();
   for (const chunk of chunks) {
@@ -59,7 +60,7 @@ for (let round = 0; round < rounds; round++) {
       sums.keys.set(key, (sums.keys.get(key) ?? 0) + figures[0]!);
     }
   }
-  result.times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  if (round >= 0) result.times.push(Number(process.hrtime.bigint() - started) / 1e6);
   Object.assign(result, sums);
 }
 parentPort!.postMessage(result);
