@@ -1,16 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { ChunkRecordSpec, PatternSpec, RunReport } from '@logcluster/core';
 import { type Measured, measure, median } from './measure.js';
-import type { PassRowData, PassRowResult } from './record-pass-thread.js';
+import type { PassRowData, PassRowResult } from './record-pass-row.js';
 import { writeAccessLog, writeDistinctKeys, writeJsonRequests } from './structured-logs.js';
 
 /*
  * The rows of per-key tables and filters (`--by`, `--where`, `--extract`): the record
  * pass on one thread, as a counting thread runs it (the kernel's count, then the pass;
- * each row in a thread of its own, see record-pass-thread.ts), and end to end through
+ * each row in a process of its own, see record-pass-row.ts), and end to end through
  * `analyze`; then Redis's memory for a million distinct keys.
  * Every result is checked against a plain reading (grep, or a regex over the lines).
  */
@@ -54,20 +53,27 @@ function check(what: string, got: number, want: number): void {
 }
 
 /**
- * The pass over every chunk of `file` in a thread of its own, a round to warm up and then
- * at least PASS_ROUNDS (the rounds are short, and this machine's figures move by ±10%):
- * the median, and the last round's sums.
+ * The pass over every chunk of `file` in a process of its own, a round to warm up and
+ * then at least PASS_ROUNDS (the rounds are short, and this machine's figures move by
+ * ±10%): the median, and the last round's sums.
  */
-async function passRow(name: string, file: string, bytes: number, spec: ChunkRecordSpec, rounds: number) {
+function passRow(name: string, file: string, bytes: number, spec: ChunkRecordSpec, rounds: number) {
   const data: PassRowData = { file, spec, patterns: [ERROR], rounds: Math.max(rounds, PASS_ROUNDS) };
-  const sums = await new Promise<PassRowResult>((resolve, reject) => {
-    const thread = new Worker(new URL('./record-pass-thread.js', import.meta.url), { workerData: data });
-    thread.once('message', resolve);
-    thread.once('error', reject);
-    thread.once('exit', (code) => reject(new Error(`the thread of ${name} exited ${code} without a result`)));
-  });
-  const ms = median(sums.times);
-  return { row: { name, ms, bytes, mbps: mb(bytes, ms), vsGrep: null }, sums };
+  const run = spawnSync(
+    process.execPath,
+    [new URL('./record-pass-row.js', import.meta.url).pathname, JSON.stringify(data)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
+  if (run.status !== 0) throw new Error(`${name}: exited ${run.status}: ${run.stderr}`);
+  const result = JSON.parse(run.stdout) as PassRowResult;
+  const ms = median(result.times);
+  return {
+    row: { name, ms, bytes, mbps: mb(bytes, ms), vsGrep: null },
+    sums: { ...result, keys: new Map(result.keys) },
+  };
 }
 
 export async function structuredRows(context: StructuredContext): Promise<StructuredRow[]> {
@@ -83,21 +89,21 @@ export async function structuredRows(context: StructuredContext): Promise<Struct
 
   // The passes first, then the plain readings: those make garbage by the hundred MiB,
   // whose collection would run on the other core while a pass is timed.
-  const by = await passRow(
+  const by = passRow(
     'core: --format json --by service, literal ERROR (one thread)',
     jsonFile,
     jsonBytes,
     { format: { body: 'json' }, by: ['service'], now },
     rounds,
   );
-  const extract = await passRow(
+  const extract = passRow(
     'core: --extract status --by status on an access log (one thread)',
     accessFile,
     accessBytes,
     { format: { body: 'text' }, extract: [ACCESS_EXTRACT], by: ['status'], now },
     rounds,
   );
-  const where = await passRow(
+  const where = passRow(
     "core: --format json --where 'duration_ms>500' (one thread)",
     jsonFile,
     jsonBytes,
