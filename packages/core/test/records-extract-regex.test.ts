@@ -63,14 +63,20 @@ function chunkFields(source: string, chunk: string): (string | undefined)[][] {
   const reader = new RecordReader({ format: { body: 'text' }, extract: [source], now: 0 }, fields);
   const bytes = Buffer.from(chunk, 'utf8');
   reader.startChunk(bytes);
-  const read: (string | undefined)[][] = [];
+  const lines: [number, number][] = [];
   for (let start = 0; start <= bytes.length;) {
     let end = bytes.indexOf(0x0a, start);
     if (end === -1) end = bytes.length;
-    reader.read(bytes, start, end);
-    read.push(reader.values.map((value) => value as string | undefined));
+    lines.push([start, end]);
     start = end + 1;
   }
+  const readLine = ([start, end]: [number, number]) => {
+    reader.read(bytes, start, end);
+    return reader.values.map((value) => value as string | undefined);
+  };
+  const read = lines.map(readLine);
+  // The pass reads lines again after the chunk (`--in`): the same again, from the start.
+  expect(lines.map(readLine)).toEqual(read);
   return read;
 }
 

@@ -274,19 +274,7 @@ export class CountingWorkspace {
       this.memory.set(keyFilter, KEY_FILTER_AT);
       this.keyFilter = keyFilter;
     }
-    const at = bytes.byteOffset;
-    return this.exports.jsonLine(
-      at + start,
-      at + end,
-      JSON_ENTRIES_AT,
-      MAX_JSON_ENTRIES,
-      JSON_STACK_AT,
-      MAX_JSON_DEPTH,
-      maxDepth,
-      KEY_FILTER_AT,
-      0,
-      0,
-    );
+    return this.jsonLine(bytes, start, end, maxDepth, 0);
   }
 
   /**
@@ -302,6 +290,11 @@ export class CountingWorkspace {
       this.memory.set(keyTable, KEY_TABLE_AT);
       this.keyTable = keyTable;
     }
+    return this.jsonLine(bytes, start, end, 0, KEY_TABLE_AT);
+  }
+
+  /** The kernel's jsonLine on [start, end) of `bytes`: listing members (`keys` 0) or reading those of the key table at `keys`. */
+  private jsonLine(bytes: Uint8Array, start: number, end: number, maxDepth: number, keys: number): number {
     const at = bytes.byteOffset;
     return this.exports.jsonLine(
       at + start,
@@ -310,14 +303,14 @@ export class CountingWorkspace {
       MAX_JSON_ENTRIES,
       JSON_STACK_AT,
       MAX_JSON_DEPTH,
-      0,
+      maxDepth,
       KEY_FILTER_AT,
-      KEY_TABLE_AT,
+      keys,
       at,
     );
   }
 
-  /** The members `scanJsonLine` found: per member, five numbers (see jsonLine in kernel.wat). */
+  /** What `scanJsonLine` found (per member, five numbers) or `readJsonLine` read (per key, three): see jsonLine in kernel.wat. */
   jsonEntries(): Int32Array {
     this.entries ??= new Int32Array(this.exports.memory.buffer, JSON_ENTRIES_AT, MAX_JSON_ENTRIES * JSON_ENTRY_INTS);
     return this.entries;

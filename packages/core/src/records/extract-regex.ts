@@ -16,7 +16,7 @@ const { parse } = regjsparser;
  * names that differ from V8's own reading), the regex is kept as written and its names
  * read from `groups`.
  *
- * A regex is also marked `chunkSearchable` when a search of a whole chunk's text, from a
+ * A regex is also marked `chunkSearchable` when a search of a text of whole lines, from a
  * line's start, finds what the regex run on the line alone finds, whenever the match found
  * ends within the line (see TextExtract in record-reader.ts): when it holds no `^`, `$` or
  * lookaround, the only parts of a regex that look at the text around a match (a `\b` at a
