@@ -33,7 +33,8 @@ export const redisOption = () =>
   new Option(
     '--redis <url>',
     'Redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to.sock, ' +
-      'redis+cluster://host1:port1,host2:port2, redis+sentinel://host1:26379,host2:26379/<master>; or a JSON config file (docs/redis-topologies.md)',
+      'redis+cluster://host1:port1,host2:port2, redis+sentinel://host1:26379,host2:26379/<master>; or a JSON config file (docs/redis-topologies.md). ' +
+      'REDIS_PASSWORD_FILE names a file holding the password (e.g. a Docker secret), kept off the command line',
   ).env('REDIS_URL');
 
 export const prefixOption = () =>

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LogclusterError, SERVE_DEFAULTS, SUBMIT_DEFAULTS, errorMessage } from '@logcluster/core';
+import { DEFAULT_REDIS_URL, LogclusterError, SERVE_DEFAULTS, SUBMIT_DEFAULTS, errorMessage } from '@logcluster/core';
 import { Command, CommanderError, Option } from 'commander';
 import {
   analysisOptions,
@@ -30,6 +30,7 @@ import { type SubmitFlags, submitCommand } from './commands/submit.js';
 import { type WorkerCommandFlags, workerCommand } from './commands/worker.js';
 import { DASHBOARD_PASSWORD_ENV, DASHBOARD_USER_ENV, type ServeFlags, serveCommand } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
+import { DASHBOARD_PASSWORD_FILE_ENV, redisUrlWithSecret } from './secret-files.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -56,6 +57,14 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     async (...args) => {
       result.code = await action(...args);
     };
+  // REDIS_PASSWORD_FILE: the password into the URL the command connects with (analyze
+  // without --redis starts a Redis of its own, and needs none).
+  program.hook('preAction', (_program, command) => {
+    if (!command.options.some((option) => option.long === '--redis')) return;
+    const given = command.getOptionValue('redis') as string | undefined;
+    const url = redisUrlWithSecret(given, command.name() === 'analyze' ? undefined : DEFAULT_REDIS_URL, process.env);
+    if (url !== given) command.setOptionValue('redis', url);
+  });
 
   defineAnalyze(program, io, run);
   defineSubmit(program, io, run);
@@ -150,7 +159,7 @@ function defineServe(program: Command, io: CommandIo, run: Run): void {
     )
     .addHelpText(
       'after',
-      `\nCredentials (HTTP Basic, for everything but /healthz) come from the environment:\n  ${DASHBOARD_USER_ENV}, ${DASHBOARD_PASSWORD_ENV}\n` +
+      `\nCredentials (HTTP Basic, for everything but /healthz) come from the environment:\n  ${DASHBOARD_USER_ENV}, and ${DASHBOARD_PASSWORD_ENV} or ${DASHBOARD_PASSWORD_FILE_ENV} (a file holding it, e.g. a Docker secret)\n` +
         'Without them the dashboard refuses to listen on anything but a loopback address.\n' +
         'The board is read-only: replay dead-lettered chunks with `logcluster dlq replay`.',
     )

@@ -58,6 +58,7 @@ export {
   redactRedisUrl,
   redisOptionsFromUrl,
   redisTargetFromUrl,
+  withRedisPassword,
 } from './redis/connection.js';
 export { type SentinelStanding, sentinelStanding } from './redis/sentinel-master.js';
 export {

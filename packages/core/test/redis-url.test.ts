@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError, redactRedisUrl, redisOptionsFromUrl, redisTargetFromUrl } from '../src/index.js';
+import {
+  UsageError,
+  redactRedisUrl,
+  redisOptionsFromUrl,
+  redisTargetFromUrl,
+  withRedisPassword,
+} from '../src/index.js';
 
 describe('--redis URL forms', () => {
   it('keeps the single-server forms', () => {
@@ -150,6 +156,50 @@ describe('--redis as a JSON configuration file', () => {
     );
     expect(() => redisTargetFromUrl(file('loop.json', { url: `file://${join(dir, 'loop.json')}` }))).toThrow(
       /"url" must be a redis:\/\//,
+    );
+  });
+});
+
+describe('a Redis password given apart from the URL (REDIS_PASSWORD_FILE)', () => {
+  const SECRET = 'p@ss:w/rd?# %é';
+  const put = (url: string) => withRedisPassword(url, SECRET, 'REDIS_PASSWORD_FILE');
+
+  it('goes where each URL form keeps its password, and reads back exactly', () => {
+    expect(redisOptionsFromUrl(put('redis://10.0.0.1:6380/2'))).toEqual({
+      host: '10.0.0.1',
+      port: 6380,
+      db: 2,
+      password: SECRET,
+    });
+    expect(redisOptionsFromUrl(put('redis://alice@h'))).toMatchObject({
+      host: 'h',
+      username: 'alice',
+      password: SECRET,
+    });
+    expect(redisOptionsFromUrl(put('redis://alice:@h'))).toMatchObject({ username: 'alice', password: SECRET });
+    expect(redisOptionsFromUrl(put('rediss://h:6390'))).toMatchObject({ host: 'h', port: 6390, password: SECRET });
+    expect(redisOptionsFromUrl(put('unix:///tmp/r.sock'))).toEqual({ path: '/tmp/r.sock', password: SECRET });
+    expect(redisTargetFromUrl(put('redis+cluster://10.0.0.1:7000,10.0.0.2:7001'))).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+      redisOptions: { password: SECRET },
+    });
+    expect(redisTargetFromUrl(put('redis+sentinel://s1:26379,s2/mymaster?sentinelPassword=x'))).toMatchObject({
+      kind: 'sentinel',
+      options: { name: 'mymaster', password: SECRET, sentinelPassword: 'x' },
+    });
+    // Redacted in messages like any other password.
+    expect(redactRedisUrl(put('redis://h:6379'))).not.toContain(encodeURIComponent(SECRET));
+  });
+
+  it('is refused beside a password in the URL, or with a configuration file', () => {
+    for (const url of ['redis://:x@h', 'redis://u:x@h', 'unix:///tmp/r.sock?password=x', 'redis+cluster://:x@a:1'])
+      expect(() => put(url), url).toThrow(/REDIS_PASSWORD_FILE and a password in --redis \(or REDIS_URL\) both give/);
+    expect(() => put('/etc/logcluster/redis.json')).toThrow(
+      /REDIS_PASSWORD_FILE: --redis names a configuration file, which gives its own "password"/,
     );
   });
 });

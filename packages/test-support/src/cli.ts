@@ -50,8 +50,15 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 /** The environment without settings that would point a test at someone else's Redis. */
 export function cleanEnv(): Record<string, string | undefined> {
   const env = { ...process.env };
-  delete env.REDIS_URL;
-  delete env.LOGCLUSTER_PREFIX;
+  for (const name of [
+    'REDIS_URL',
+    'REDIS_PASSWORD_FILE',
+    'LOGCLUSTER_PREFIX',
+    'LOGCLUSTER_DASHBOARD_USER',
+    'LOGCLUSTER_DASHBOARD_PASSWORD',
+    'LOGCLUSTER_DASHBOARD_PASSWORD_FILE',
+  ])
+    delete env[name];
   return env;
 }
 

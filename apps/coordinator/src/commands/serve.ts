@@ -17,6 +17,7 @@ import type { CommandIo } from '../command-io.js';
 import { type Credentials, isLoopback } from '../dashboard/basic-auth.js';
 import { serveMetrics } from '../dashboard/serve-metrics.js';
 import { serviceLog } from '../service-log.js';
+import { DASHBOARD_PASSWORD_FILE_ENV, readSecretFile } from '../secret-files.js';
 
 export interface ServeFlags {
   redis?: string;
@@ -28,10 +29,14 @@ export interface ServeFlags {
 export const DASHBOARD_USER_ENV = 'LOGCLUSTER_DASHBOARD_USER';
 export const DASHBOARD_PASSWORD_ENV = 'LOGCLUSTER_DASHBOARD_PASSWORD';
 
-/** The credentials from the environment: both, or neither. */
+/** The credentials from the environment (the password maybe from a file): both, or neither. */
 export function dashboardCredentials(env: NodeJS.ProcessEnv): Credentials | null {
   const user = env[DASHBOARD_USER_ENV];
-  const password = env[DASHBOARD_PASSWORD_ENV];
+  const file = env[DASHBOARD_PASSWORD_FILE_ENV];
+  if (file && env[DASHBOARD_PASSWORD_ENV])
+    throw new UsageError(`set ${DASHBOARD_PASSWORD_ENV} or ${DASHBOARD_PASSWORD_FILE_ENV}, not both`);
+  if (file && !user) throw new UsageError(`${DASHBOARD_PASSWORD_FILE_ENV} is set: set ${DASHBOARD_USER_ENV} too`);
+  const password = file ? readSecretFile(file, DASHBOARD_PASSWORD_FILE_ENV) : env[DASHBOARD_PASSWORD_ENV];
   if (!user && !password) return null;
   if (!user || !password)
     throw new UsageError(

@@ -101,6 +101,42 @@ export function redisTargetFromUrl(url: string): RedisTarget {
 }
 
 /**
+ * `url` with `password` as the Redis password (the master's, through Sentinel), for a
+ * password given apart from the URL (`source` names where, for messages): into the
+ * userinfo of a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL, as
+ * `?password=` of a unix:// one. Refused when the URL holds a password already, or when
+ * `--redis` names a JSON configuration file (which gives its own "password").
+ */
+export function withRedisPassword(url: string, password: string, source: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'file')
+    throw new UsageError(`${source}: --redis names a configuration file, which gives its own "password"`);
+  const both = () =>
+    new UsageError(`${source} and a password in --redis (or REDIS_URL) both give the Redis password: give one`);
+  if (scheme === 'unix' || scheme === 'redis+unix') {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new UsageError(`--redis: "${redactRedisUrl(url)}" is not a URL (forms: ${URL_FORMS})`);
+    }
+    if (parsed.password || parsed.searchParams.has('password')) throw both();
+    parsed.searchParams.set('password', password);
+    return parsed.toString();
+  }
+  const head = url.slice(0, scheme.length + 3);
+  const rest = url.slice(head.length);
+  const stop = rest.search(/[/?#]/);
+  const authority = stop === -1 ? rest : rest.slice(0, stop);
+  const at = authority.lastIndexOf('@');
+  const userinfo = at === -1 ? '' : authority.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  if (colon !== -1 && colon < userinfo.length - 1) throw both();
+  const user = colon === -1 ? userinfo : userinfo.slice(0, colon);
+  return `${head}${user}:${encodeURIComponent(password)}@${authority.slice(at + 1)}${stop === -1 ? '' : rest.slice(stop)}`;
+}
+
+/**
  * `redis+cluster://[user:password@]h1:p1,h2:p2[?…]` and
  * `redis+sentinel://[user:password@]h1:p1,h2:p2/<master>[?sentinelPassword=…&sentinelUsername=…&db=N]`,
  * which WHATWG URL does not parse (several hosts), taken apart by hand.
