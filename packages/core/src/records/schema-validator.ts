@@ -13,8 +13,9 @@ import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
  * parse, for runs that rarely have a schema (`require` keeps them out of the bundles).
  * They are core's dependencies, so they are resolved from core's own directory, found
  * through the package's name: from a bundle, the file running is the bundle, next to
- * which another ajv may be found (ESLint's ajv 6, at the top of this repository's
- * node_modules).
+ * which another ajv may be found (ESLint's ajv 6, in this repository's node_modules).
+ * The repository's root depends on ajv 8 itself so that npm puts it at the top, where
+ * `npm pack` bundles it with core (a workspace's own node_modules is left out).
  */
 interface AjvModules {
   Ajv: new (options: object) => Ajv;
