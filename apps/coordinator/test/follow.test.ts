@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '@logcluster/core';
 import {
   type CliProcess,
+  type Follower,
   LOGCLUSTER_BIN,
   type TestRedis,
   cleanEnv,
@@ -12,6 +13,7 @@ import {
   reportOf,
   sleep,
   startCli,
+  startFollow,
   startTestRedis,
   startWorker,
   until,
@@ -55,47 +57,8 @@ function errorsIn(from: number, to: number): number {
   return count;
 }
 
-interface Follower {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-  runId: Promise<string>;
-}
-
 function follow(target: string, extra: string[] = []): Follower {
-  const child = spawn(
-    process.execPath,
-    [
-      LOGCLUSTER_BIN,
-      'submit',
-      ...clusterFlags(redis.url, PREFIX),
-      '--follow',
-      '--flush-interval',
-      '100',
-      '--json',
-      ...extra,
-      target,
-    ],
-    {
-      env: cleanEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
-  const runId = new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (data: Buffer) => {
-      stderr += data.toString('utf8');
-      const found = /run (r-[0-9a-z-]+): following/.exec(stderr);
-      if (found) resolve(found[1]!);
-    });
-    child.on('exit', () => reject(new Error(`submit --follow exited before announcing its run: ${stderr}`)));
-  });
-  runId.catch(() => {});
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited, runId };
+  return startFollow(clusterFlags(redis.url, PREFIX), target, extra);
 }
 
 /** Polls the run's report until it has counted `total` lines; the run must still be running. */

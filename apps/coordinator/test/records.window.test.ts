@@ -84,6 +84,12 @@ async function analyze(args: string[]): Promise<RunReport> {
   return JSON.parse(result.stdout) as RunReport;
 }
 
+/** The 1-minute windows of the lines slower than 100 ms, by `by`, with ERROR counted. */
+function windowsBy(by: string, chunkSize: string): Promise<RunReport> {
+  const args = ['--format', 'json', '--by', by, '--window', '1m', '--where', 'duration_ms>100'];
+  return analyze([...args, '-p', 'ERROR', '--chunk-size', chunkSize, path]);
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'logcluster-records-window-'));
   // 3,000 requests, one every 300 ms: 15 windows of a minute. Every 97th is followed by a
@@ -99,21 +105,7 @@ afterAll(async () => {
 
 describe('--window with --by and --where: the windows of the selected lines, with their top keys', () => {
   it.each(['1KiB', '16KiB', '1MiB'])('by service, chunks of %s', async (chunkSize) => {
-    const report = await analyze([
-      '--format',
-      'json',
-      '--by',
-      'service',
-      '--window',
-      '1m',
-      '--where',
-      'duration_ms>100',
-      '-p',
-      'ERROR',
-      '--chunk-size',
-      chunkSize,
-      path,
-    ]);
+    const report = await windowsBy('service', chunkSize);
     const want = plainWindows(['service']);
     expect(want.length).toBeGreaterThanOrEqual(15);
     expect(report.windows!.untimedLines).toBe(0);
@@ -127,21 +119,7 @@ describe('--window with --by and --where: the windows of the selected lines, wit
   });
 
   it(`keeps the ${WINDOW_TOP_KEYS} busiest keys of each window, exactly, when there are more`, async () => {
-    const report = await analyze([
-      '--format',
-      'json',
-      '--by',
-      'service,path',
-      '--window',
-      '1m',
-      '--where',
-      'duration_ms>100',
-      '-p',
-      'ERROR',
-      '--chunk-size',
-      '2KiB',
-      path,
-    ]);
+    const report = await windowsBy('service,path', '2KiB');
     const want = plainWindows(['service', 'path']);
     expect(report.windows!.buckets).toEqual(want);
     expect(report.windows!.buckets.every((bucket) => bucket.keys!.length === WINDOW_TOP_KEYS)).toBe(true);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built `logcluster` binary, as users run it. */
@@ -127,4 +127,40 @@ export function startCli(args: string[], options: StartCliOptions = {}): CliProc
       return exited;
     },
   };
+}
+
+/** A running `logcluster submit --follow`: its output so far, its run id once announced, its exit. */
+export interface Follower {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Rejects if the process exits before saying which run it follows. */
+  runId: Promise<string>;
+}
+
+/**
+ * Starts `logcluster submit --follow --flush-interval 100 --json` of `target` (a file or
+ * `-`, fed through `child.stdin`) with `flags` (`--redis`, `--prefix`, …) and `extra`.
+ */
+export function startFollow(flags: string[], target: string, extra: string[] = []): Follower {
+  const child = spawn(
+    process.execPath,
+    [LOGCLUSTER_BIN, 'submit', ...flags, '--follow', '--flush-interval', '100', '--json', ...extra, target],
+    { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
+  const runId = new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (data: Buffer) => {
+      stderr += data.toString('utf8');
+      const found = /run (r-[0-9a-z-]+): following/.exec(stderr);
+      if (found) resolve(found[1]!);
+    });
+    child.on('exit', () => reject(new Error(`submit --follow exited before announcing its run: ${stderr}`)));
+  });
+  runId.catch(() => {});
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited, runId };
 }

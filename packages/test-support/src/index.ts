@@ -4,11 +4,13 @@ export {
   type CliOptions,
   type CliProcess,
   type CliResult,
+  type Follower,
   type StartCliOptions,
   LOGCLUSTER_BIN,
   cleanEnv,
   runCli,
   startCli,
+  startFollow,
 } from './cli.js';
 export { type SyntheticLogOptions, seededRandom, syntheticLog } from './synthetic-log.js';
 export { embeddedLeftovers } from './processes.js';

@@ -659,22 +659,6 @@
         (br $scan)))
     (i32.const -1))
 
-  ;; As $jsonString, first trying the common case in one step: a string that ends within
-  ;; the 16 bytes at $p, holding no escape or control character.
-  (func $jsonShortString (param $p i32) (param $end i32) (result i32)
-    (local $v v128) (local $bits i32) (local $at i32)
-    (if (i32.le_u (i32.add (local.get $p) (i32.const 16)) (local.get $end))
-      (then
-        (local.set $v (v128.load (local.get $p)))
-        (local.set $bits (i8x16.bitmask (v128.or
-          (v128.or (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x22))) (i8x16.eq (local.get $v) (i8x16.splat (i32.const 0x5c))))
-          (i8x16.lt_u (local.get $v) (i8x16.splat (i32.const 0x20))))))
-        (if (local.get $bits)
-          (then
-            (local.set $at (i32.add (local.get $p) (i32.ctz (local.get $bits))))
-            (if (i32.eq (i32.load8_u (local.get $at)) (i32.const 0x22)) (then (return (local.get $at))))))))
-    (call $jsonString (local.get $p) (local.get $end)))
-
   ;; The first byte at or after $p, before $end, that is not a decimal digit; $end if none.
   (func $jsonDigits (param $p i32) (param $end i32) (result i32)
     (block $done
@@ -833,7 +817,7 @@
             (if (i32.eq (local.get $c) (i32.const 0x22))
               (then
                 (local.set $keyStart (i32.add (local.get $p) (i32.const 1)))
-                (local.set $q (call $jsonShortString (local.get $keyStart) (local.get $end)))
+                (local.set $q (call $jsonString (local.get $keyStart) (local.get $end)))
                 (br_if $invalid (i32.eq (local.get $q) (i32.const -1)))
                 (local.set $keyHead (local.get $depth))
                 (if (i32.lt_s (local.get $q) (i32.const -1))
@@ -874,7 +858,7 @@
         (if (i32.eq (local.get $c) (i32.const 0x22))
           (then
             (local.set $valueStart (i32.add (local.get $p) (i32.const 1)))
-            (local.set $q (call $jsonShortString (local.get $valueStart) (local.get $end)))
+            (local.set $q (call $jsonString (local.get $valueStart) (local.get $end)))
             (br_if $invalid (i32.eq (local.get $q) (i32.const -1)))
             (local.set $kind (i32.const 1))
             (if (i32.lt_s (local.get $q) (i32.const -1))
