@@ -1,6 +1,7 @@
 import {
   type ChunkJobData,
   LogclusterError,
+  RedisFullError,
   MAX_CHUNKS_PER_JOB,
   type RedisClient,
   type RunDefinition,
@@ -12,7 +13,9 @@ import {
   chunkJobOptions,
   chunkStream,
   errorMessage,
+  formatBytes,
   isConnectionLost,
+  isOutOfMemory,
   openChunkQueue,
   packed,
 } from '@logcluster/core';
@@ -22,6 +25,7 @@ import { type FileRange, fileRanges } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
 import { type Input, READ_SIZE } from './inputs.js';
 import { ReadBuffers } from './read-buffers.js';
+import { type ByteWindow, MemoryBackpressure, byteWindow, readRedisMemory } from './redis-memory.js';
 import { RedisRestartDetector } from './redis-restart.js';
 import { RunEvents } from './run-events.js';
 import { RunRepair } from './run-repair.js';
@@ -73,6 +77,13 @@ export class Submission {
   private readonly reads: { buffers: ReadBuffers; through: number; ahead: Set<number> }[] = [];
   private readonly jobOptions: JobsOptions;
   private readonly repairer: RunRepair;
+  /** For chunks whose bytes go through Redis: how many bytes may be in flight, the largest job, the chunk size. */
+  private readonly window: ByteWindow;
+  /** Bytes of the run's chunks stored in Redis so far. */
+  private storedBytes = 0;
+  private readonly memory: MemoryBackpressure;
+  /** The signal that stops `enqueueAll`, for the waits of its background writes. */
+  private signal: AbortSignal | undefined;
 
   private constructor(
     readonly runId: string,
@@ -86,8 +97,21 @@ export class Submission {
     inputs: readonly Input[],
     private readonly plans: readonly SourcePlan[],
     private readonly notice: (message: string) => void,
+    window: ByteWindow,
+    redis: RedisClient,
   ) {
     this.jobOptions = chunkJobOptions(options);
+    this.window = window;
+    this.memory = new MemoryBackpressure(
+      redis,
+      {
+        storedBytesInFlight: async () => Math.max(0, this.storedBytes - (await store.settledBytes(runId))),
+        settledBytes: () => store.settledBytes(runId),
+        workerCount: () => this.workerCount(),
+      },
+      notice,
+      Math.max(window.jobBytes, window.chunkSize),
+    );
     this.repairer = new RunRepair(
       store,
       queue,
@@ -114,24 +138,56 @@ export class Submission {
     const plans = await planSources(inputs, options.sharedRoot);
     const restarts = new RedisRestartDetector(redis, store.keys.runs());
     await restarts.restarted();
-    const { runId, startedAt } = await store.createRun(definition);
+    const memory = await readRedisMemory(redis);
+    const window = byteWindow(memory, {
+      maxInFlightBytes: options.maxInFlightBytes,
+      jobBytes: JOB_BYTES.bytes,
+      chunkSize: options.chunkSize,
+    });
+    if (window.notice && plans.some((plan) => plan.kind !== 'file')) notice(window.notice);
+    const { runId, startedAt } = await store.createRun(definition).catch((err: unknown) => {
+      if (!isOutOfMemory(err)) throw err;
+      throw new RedisFullError(
+        `Redis is full${memory ? ` (its maxmemory is ${formatBytes(memory.maxmemory)})` : ''}: it refused even the run's record; free some memory, or raise maxmemory`,
+        { cause: err },
+      );
+    });
     const queue = openChunkQueue(redis, store.keys.prefix);
     const events = await RunEvents.subscribe(redis, store.keys.runEvents(runId));
-    return new Submission(runId, store, queue, events, restarts, options, definition, startedAt, inputs, plans, notice);
+    return new Submission(
+      runId,
+      store,
+      queue,
+      events,
+      restarts,
+      options,
+      definition,
+      startedAt,
+      inputs,
+      plans,
+      notice,
+      window,
+      redis,
+    );
   }
 
   /** Enqueues every chunk of every input, then seals the run. */
   async enqueueAll(inputs: readonly Input[], signal?: AbortSignal): Promise<void> {
+    this.signal = signal;
     try {
-      const gate = new InFlightGate(this.store, this.events, this.runId, async () => void (await this.checkRedis()));
+      // While it waits for room, an enqueue that failed for good ends the wait.
+      const gate = new InFlightGate(this.store, this.events, this.runId, async () => {
+        this.throwIfFailed();
+        await this.checkRedis();
+      });
       for (const [source, input] of inputs.entries()) {
         const plan = this.plans[source]!;
+        const file = plan.kind === 'file' ? input.plainFile : null;
         const cut = {
-          chunkSize: this.options.chunkSize,
+          chunkSize: file ? this.options.chunkSize : this.window.chunkSize,
           maxLineSize: this.options.maxLineSize,
           sourceName: input.name,
         };
-        const file = plan.kind === 'file' ? input.plainFile : null;
         const chunks = file
           ? fileRanges(file.handle, file.size, cut)
           : chunkStream(
@@ -143,7 +199,7 @@ export class Submission {
             );
         const inFlightLimit = file
           ? Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT)
-          : this.options.maxInFlightBytes;
+          : this.window.maxInFlightBytes;
         for await (const chunk of chunks) {
           signal?.throwIfAborted();
           const parts = 'parts' in chunk ? chunk.parts : undefined;
@@ -170,7 +226,7 @@ export class Submission {
       this.throwIfFailed();
       await this.checkRedis();
       this.sealed = true;
-      await this.store.seal(this.runId, this.enqueued.total);
+      await this.whileFull(() => this.store.seal(this.runId, this.enqueued.total));
     } catch (err) {
       // An abort of ours says why (--wait-timeout passed); any other is the user's.
       const reason = signal?.aborted
@@ -184,7 +240,7 @@ export class Submission {
   /** Adds a chunk to the job being filled, sending the job when it is full. */
   private async hold(source: number, chunk: PendingChunk): Promise<void> {
     const size = chunk.place.byteLength;
-    const limit = chunk.parts ? JOB_BYTES.bytes : JOB_BYTES.file;
+    const limit = chunk.parts ? this.window.jobBytes : JOB_BYTES.file;
     if (this.batch && (this.batch.bytes + size > limit || this.batch.chunks.length >= MAX_CHUNKS_PER_JOB))
       await this.flush();
     this.batch ??= { source, chunks: [], bytes: 0 };
@@ -213,6 +269,7 @@ export class Submission {
 
   /** A job's chunks are in Redis: the bytes read for them (and all before them) may be read over. */
   private stored(source: number, chunks: PendingChunk[]): void {
+    for (const { place } of chunks) this.storedBytes += place.byteLength;
     const reads = this.reads[source];
     if (reads === undefined) return;
     for (const { place } of chunks) reads.ahead.add(place.seq);
@@ -230,15 +287,34 @@ export class Submission {
 
   /**
    * Stores a job's chunks and adds the job. Both steps are idempotent, so when the
-   * connection drops (Redis restarting), they are simply sent again once it is back.
+   * connection drops (Redis restarting), they are simply sent again once it is back; and
+   * when Redis answers that it is full, once workers drained some of it.
    */
   private async enqueue(source: number, chunks: PendingChunk[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.enqueueOnce(source, chunks, attempt > 1);
+        await this.enqueueOnce(source, chunks, attempt > 1);
+        this.memory.relieved();
+        return;
       } catch (err) {
-        if (!isConnectionLost(err)) throw err;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 2_000)));
+        if (isOutOfMemory(err)) await this.memory.waitForRoom(this.signal);
+        else if (isConnectionLost(err))
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 2_000)));
+        else throw err;
+      }
+    }
+  }
+
+  /** Runs a write to the run's records, again whenever Redis answers that it is full, once something drained. */
+  private async whileFull<T>(write: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const result = await write();
+        this.memory.relieved();
+        return result;
+      } catch (err) {
+        if (!isOutOfMemory(err)) throw err;
+        await this.memory.waitForRoom(this.signal);
       }
     }
   }

@@ -15,8 +15,10 @@ import {
   chunkId,
   errorMessage,
   isFileChunk,
+  isOutOfMemory,
   parseChunkBatch,
 } from '@logcluster/core';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { CountPool } from './count-pool.js';
 import type { DeadLettering } from './dead-lettering.js';
@@ -36,6 +38,12 @@ export interface ChunkJobResult {
 const UNRECOVERABLE = [InvalidJobError, ChunkMissingError, ChunkIntegrityError, ChunkPoisonError, SharedPathError];
 
 const isUnrecoverable = (err: unknown) => UNRECOVERABLE.some((type) => err instanceof type);
+
+/**
+ * How long a worker keeps recording a chunk's counts again while Redis answers that it is
+ * full (the coordinator storing a chunk at that moment, say) before the attempt fails.
+ */
+const RECORD_WHILE_FULL_MS = 60_000;
 
 /**
  * Starts of one attempt that never finished (each a worker that died holding the job)
@@ -148,6 +156,24 @@ export class ChunkProcessor {
     }
   }
 
+  /**
+   * Records counts, again while Redis answers that it is full: recording frees the
+   * chunks' bytes, so it is what drains Redis, and failing the attempt for it would only
+   * spend one of the job's retries. The script records all or nothing, so a refused call
+   * left nothing behind.
+   */
+  private async recordWhileFull(chunks: ChunkJobData[], counts: ChunkCounts[]): Promise<RecordResult[]> {
+    const giveUpAt = Date.now() + RECORD_WHILE_FULL_MS;
+    for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
+      try {
+        return await this.store.recordResults(chunks, counts, this.workerId, this.deadLettering.retentionMs);
+      } catch (err) {
+        if (!isOutOfMemory(err) || Date.now() + pause > giveUpAt || this.abandoned) throw err;
+        await sleep(pause);
+      }
+    }
+  }
+
   /** From now on, failures are the worker's shutdown, not the chunks': none is dead-lettered. */
   abandon(): void {
     this.abandoned = true;
@@ -184,11 +210,9 @@ export class ChunkProcessor {
     });
     let recorded: RecordResult[];
     try {
-      recorded = await this.store.recordResults(
+      recorded = await this.recordWhileFull(
         toRecord.map(({ chunk }) => chunk),
         toRecord.map(({ counts }) => counts),
-        this.workerId,
-        this.deadLettering.retentionMs,
       );
     } catch (err) {
       for (const { i } of toRecord) results[i] = { status: 'rejected', reason: err };

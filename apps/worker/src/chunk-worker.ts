@@ -35,6 +35,9 @@ import { WorkerMetrics } from './worker-metrics.js';
  */
 const MAX_STALLED_COUNT = 10;
 
+/** See `runRetryDelay` below. */
+const RUN_RETRY_DELAY_MS = 1_000;
+
 export interface WorkerEvents {
   /** Something went wrong outside a chunk (Redis trouble, a failed maintenance pass). */
   onError?: (message: string) => void;
@@ -120,6 +123,9 @@ export class ChunkWorker {
       maxStalledCount: MAX_STALLED_COUNT,
       name: options.name,
       autorun: false,
+      // After a refused call (Redis briefly full, a failover) BullMQ waits this long before
+      // it asks for the next job or completes the current one; its 15 s left workers idle.
+      runRetryDelay: RUN_RETRY_DELAY_MS,
     });
     const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
     const self = new ChunkWorker({

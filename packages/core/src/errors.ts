@@ -61,6 +61,12 @@ export class RedisAuthError extends LogclusterError {
 }
 
 /** `redis-server` is needed for an embedded Redis and is not installed. */
+/** Redis is at its `maxmemory` and nothing frees memory: no worker drains the run, or other data fills it. */
+export class RedisFullError extends LogclusterError {
+  readonly code = 'REDIS_FULL';
+  readonly exitCode = 1;
+}
+
 export class RedisServerMissingError extends LogclusterError {
   readonly code = 'REDIS_SERVER_MISSING';
   readonly exitCode = 1;

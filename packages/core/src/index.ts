@@ -41,7 +41,7 @@ export {
 } from './contract/queues.js';
 export { openChunkQueue } from './redis/chunk-queue.js';
 export { RedisKeys } from './redis/keys.js';
-export { isConnectionLost, redisErrorCode } from './redis/redis-errors.js';
+export { isConnectionLost, isOutOfMemory, redisErrorCode } from './redis/redis-errors.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REDIS_URL,

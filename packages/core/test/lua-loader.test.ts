@@ -84,11 +84,13 @@ describe('the Redis scripts in src/runs/lua/', () => {
   const files = luaScriptFiles();
   const scripts = Object.values(runScripts).filter((value): value is LuaScript => value instanceof LuaScript);
 
-  it('are one file per script, named with its number of keys, with a header of its KEYS, ARGV and replies', () => {
+  it('are one file per script, named with its number of keys, with a header of its KEYS, ARGV and replies (after a flags line, if any)', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       expect(file).toMatch(/^[a-z][A-Za-z]*-\d+\.lua$/);
-      const header = /^--\[\[\n([\s\S]*?)\n\]\]\n/.exec(readFileSync(new URL(file, LUA_SOURCES), 'utf8'))?.[1] ?? '';
+      // A script may start with Redis 7's flags line (`#!lua flags=…`), then its header.
+      const text = readFileSync(new URL(file, LUA_SOURCES), 'utf8');
+      const header = /^(?:#!lua flags=[a-z,-]+\n)?--\[\[\n([\s\S]*?)\n\]\]\n/.exec(text)?.[1] ?? '';
       expect(header, file).toMatch(/^ {2}KEYS$/m);
       expect(header, file).toMatch(/^ {2}ARGV$/m);
       expect(header, file).toMatch(/^ {2}Returns /m);

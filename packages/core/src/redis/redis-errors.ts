@@ -11,6 +11,20 @@ export function redisErrorCode(err: unknown): string | null {
   return /^([A-Z]+)\b/.exec(err.message)?.[1] ?? null;
 }
 
+/**
+ * Whether Redis refused a write because it is at its `maxmemory` (with the policy
+ * `noeviction`, as logcluster needs): the write may succeed once memory is freed. A
+ * transaction is refused as a whole (`EXECABORT`); ioredis lists why in `previousErrors`.
+ */
+export function isOutOfMemory(err: unknown): boolean {
+  const code = redisErrorCode(err);
+  if (code === 'EXECABORT') {
+    const previous = (err as { previousErrors?: unknown }).previousErrors;
+    return Array.isArray(previous) && previous.some(isOutOfMemory);
+  }
+  return code === 'OOM';
+}
+
 const CONNECTION_LOST = [
   /Connection is closed/,
   /Command aborted due to connection close/,

@@ -35,6 +35,7 @@ export const recordResultsScript = runScript('recordResults', 10);
 export const recordDeadLetterScript = runScript('recordDeadLetter', 7);
 export const recordLostChunkScript = runScript('recordLostChunk', 7);
 export const sealRunScript = runScript('sealRun', 2);
+export const failRunScript = runScript('failRun', 1);
 export const prepareReplayScript = runScript('prepareReplay', 7);
 export const dropChunkBytesScript = runScript('dropChunkBytes', 3);
 export const recordSpikeScript = runScript('recordSpike', 2);

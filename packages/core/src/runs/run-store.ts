@@ -6,6 +6,7 @@ import type { ChunkCounts } from '../matching/counts.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { checkTransaction } from '../redis/redis-errors.js';
+import { errorMessage } from '../errors.js';
 import {
   type ChunkPlacement,
   type ChunkState,
@@ -30,6 +31,7 @@ import {
   chunkScriptKeys,
   dropChunkBytesScript,
   expectCode,
+  failRunScript,
   prepareReplayScript,
   recordSpikeScript,
   replayReadiness,
@@ -140,12 +142,24 @@ export class RunStore {
     expectCode(sealRunScript, reply, [RecordCode.RECORDED, RecordCode.RUN_MISSING]);
   }
 
-  /** Ends a run that cannot go on (its input broke, the coordinator hit an error). */
+  /**
+   * Ends a run that cannot go on (its input broke, the coordinator hit an error, Redis
+   * is full): a script that Redis 7 runs even when it is at its maxmemory. A Redis
+   * before 7 does not know the script's flags line and cannot compile it: there, a
+   * transaction, which a full Redis refuses.
+   */
   async fail(runId: string, reason: string): Promise<void> {
+    const finishedAt = Date.now();
+    try {
+      await failRunScript.run(this.redis, [this.keys.run(runId)], [this.keys.runEvents(runId), reason, finishedAt]);
+      return;
+    } catch (err) {
+      if (!/Error compiling script/.test(errorMessage(err))) throw err;
+    }
     checkTransaction(
       await this.redis
         .multi()
-        .hset(this.keys.run(runId), { status: 'failed', error: reason, finishedAt: Date.now() })
+        .hset(this.keys.run(runId), { status: 'failed', error: reason, finishedAt })
         .publish(this.keys.runEvents(runId), 'failed')
         .exec(),
     );

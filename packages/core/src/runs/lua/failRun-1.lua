@@ -1,0 +1,17 @@
+#!lua flags=allow-oom
+--[[
+  Ends a run that cannot go on: its input broke, the coordinator hit an error, or Redis
+  is full and nothing drains it. allow-oom: that last run must be marked failed too, and
+  the mark is a few bytes.
+
+  KEYS
+    1 run hash
+  ARGV
+    1 event channel
+    2 the reason
+    3 when (ms since the epoch)
+  Returns 1.
+]]
+redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[2], 'finishedAt', ARGV[3])
+redis.call('PUBLISH', ARGV[1], 'failed')
+return 1
