@@ -1,10 +1,12 @@
 #!/bin/sh
 # Entrypoint of the prometheus service in docker-compose.yml: renders prometheus.yml with
-# the dashboard's credentials from the environment (Prometheus cannot read variables in
-# its configuration), then runs Prometheus with the arguments given.
+# the dashboard's user name from the environment (Prometheus cannot read variables in its
+# configuration) and links the password file it names to the dashboard's password
+# secret ($LOGCLUSTER_DASHBOARD_PASSWORD_FILE), then runs Prometheus with the arguments
+# given.
 #
-# Everything rendered goes to $RENDER_DIR, a tmpfs: the rendered configuration, the
-# password file it names, and a link to alerts.yml, so that the relative paths in
+# Everything rendered goes to $RENDER_DIR, a tmpfs: the rendered configuration, the link
+# to the password file, and a link to alerts.yml, so that the relative paths in
 # prometheus.yml resolve as they do next to the original. Edits to alerts.yml are seen
 # on reload (SIGHUP); edits to prometheus.yml need a restart of the service.
 set -eu
@@ -20,9 +22,10 @@ fail() {
 }
 
 user=${LOGCLUSTER_DASHBOARD_USER:-}
-password=${LOGCLUSTER_DASHBOARD_PASSWORD:-}
+password_file=${LOGCLUSTER_DASHBOARD_PASSWORD_FILE:-}
 [ -n "$user" ] || fail "LOGCLUSTER_DASHBOARD_USER is not set"
-[ -n "$password" ] || fail "LOGCLUSTER_DASHBOARD_PASSWORD is not set"
+[ -n "$password_file" ] || fail "LOGCLUSTER_DASHBOARD_PASSWORD_FILE is not set"
+[ -r "$password_file" ] || fail "cannot read LOGCLUSTER_DASHBOARD_PASSWORD_FILE ($password_file): is the secret there, and readable by uid $(id -u)?"
 # The name goes into YAML (and through sed): letters, digits and . _ @ - only.
 case "$user" in
   *[!A-Za-z0-9._@-]*) fail "LOGCLUSTER_DASHBOARD_USER may hold only letters, digits and . _ @ -" ;;
@@ -30,7 +33,7 @@ esac
 
 umask 077
 mkdir -p "$RENDER_DIR"
-printf '%s' "$password" > "$RENDER_DIR/dashboard-password"
+ln -sf "$password_file" "$RENDER_DIR/dashboard-password"
 sed -e 's|${LOGCLUSTER_DASHBOARD_USER}|'"$user"'|g' "$SOURCE_DIR/prometheus.yml" > "$RENDER_DIR/prometheus.yml"
 ln -sf "$SOURCE_DIR/alerts.yml" "$RENDER_DIR/alerts.yml"
 if ! grep -qF "username: \"$user\"" "$RENDER_DIR/prometheus.yml"; then

@@ -4,7 +4,19 @@
 // interpolates. docker-compose and promtool must be installed (scripts/setup does it with
 // apt-get); without them these tests fail, they do not skip.
 import { execFile } from 'node:child_process';
-import { access, cp, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,19 +28,23 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
 const PROMETHEUS_DIR = join(ROOT, 'deploy', 'prometheus');
 
-const SECRETS = {
-  REDIS_PASSWORD: 'redis-test-3a9f',
+/** What compose needs from the environment: the dashboard's user name, and where the secret files are. */
+const VARS = {
   LOGCLUSTER_DASHBOARD_USER: 'ops',
-  LOGCLUSTER_DASHBOARD_PASSWORD: 'dashboard-test-77c1',
 };
+const SECRETS = { redis_password: 'redis-test-3a9f', dashboard_password: 'dashboard-test-77c1' };
 
 let dir: string;
 let emptyEnvFile: string;
+let secretsDir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'logcluster-deploy-'));
   emptyEnvFile = join(dir, 'empty.env');
   await writeFile(emptyEnvFile, '');
+  secretsDir = join(dir, 'secrets');
+  await mkdir(secretsDir);
+  for (const [name, value] of Object.entries(SECRETS)) await writeFile(join(secretsDir, name), `${value}\n`);
 });
 
 afterAll(async () => {
@@ -219,8 +235,10 @@ async function dockerfileStages(): Promise<Instruction[][]> {
 }
 
 describe('docker-compose.yml', () => {
-  it('docker-compose config accepts it: 3+ workers, Redis as BullMQ needs it, a healthcheck on every service that stays up, the non-root image', async () => {
-    const result = await composeConfig(SECRETS);
+  const withSecrets = (vars: Record<string, string>) => ({ ...vars, LOGCLUSTER_SECRETS_DIR: secretsDir });
+
+  it('docker-compose config accepts it: 3+ workers, Redis as BullMQ needs it, secrets from files, a healthcheck on every service that stays up, the non-root image', async () => {
+    const result = await composeConfig(withSecrets(VARS));
     expect(result.code, result.stderr).toBe(0);
     const config = asMap(parseYaml(result.stdout), 'config');
     const services = asMap(config.services, 'services');
@@ -228,15 +246,40 @@ describe('docker-compose.yml', () => {
       expect.arrayContaining(['redis', 'worker', 'dashboard', 'prometheus', 'cli']),
     );
     const service = (name: string) => asMap(services[name], name);
+    const secretsOf = (name: string) =>
+      asList(service(name).secrets, `${name}.secrets`).map((secret) =>
+        typeof secret === 'string' ? secret : asText(asMap(secret, 'secret').source, 'source'),
+      );
+
+    // Secrets are files, from the directory given (./secrets by default).
+    const secrets = asMap(config.secrets, 'secrets');
+    for (const name of Object.keys(SECRETS)) {
+      expect(asText(asMap(secrets[name], name).file, `${name}.file`)).toBe(join(secretsDir, name));
+    }
+    // No password in any service's command or environment: only the files' paths.
+    const text = result.stdout;
+    for (const value of Object.values(SECRETS)) expect(text).not.toContain(value);
 
     const redis = service('redis');
     const redisCommand = asTextList(redis.command, 'redis.command');
     expect(flagValue(redisCommand, '--appendonly')).toBe('yes');
     expect(flagValue(redisCommand, '--maxmemory-policy')).toBe('noeviction');
-    expect(flagValue(redisCommand, '--requirepass')).toBe(SECRETS.REDIS_PASSWORD);
-    expect(mounts(redis, 'redis').some((volume) => /^(\w+_)?redis-data:\/data$/.test(volume))).toBe(true);
-    const redisUrl = `redis://:${SECRETS.REDIS_PASSWORD}@redis:6379`;
+    expect(flagValue(redisCommand, '--dir')).toBe('/var/lib/redis');
+    expect(redisCommand).not.toContain('--requirepass');
+    expect(asTextList(redis.entrypoint, 'redis.entrypoint')).toEqual([
+      '/usr/bin/tini',
+      '--',
+      '/bin/sh',
+      '/etc/logcluster-redis/entrypoint.sh',
+    ]);
+    expect(asMap(redis.environment, 'redis.environment').REDIS_PASSWORD_FILE).toBe('/run/secrets/redis_password');
+    expect(secretsOf('redis')).toEqual(['redis_password']);
+    expect(mounts(redis, 'redis')).toContain(`${join(ROOT, 'deploy', 'redis')}:/etc/logcluster-redis:ro`);
+    expect(mounts(redis, 'redis').some((volume) => /^(\w+_)?redis-data:\/var\/lib\/redis$/.test(volume))).toBe(true);
+    expect(redis.user).toBe('redis');
+    expect(redis.read_only).toBe(true);
 
+    const redisEnv = { REDIS_URL: 'redis://redis:6379', REDIS_PASSWORD_FILE: '/run/secrets/redis_password' };
     const worker = service('worker');
     expect(Number(asMap(worker.deploy, 'worker.deploy').replicas)).toBeGreaterThanOrEqual(3);
     const workerCommand = asTextList(worker.command, 'worker.command');
@@ -244,7 +287,8 @@ describe('docker-compose.yml', () => {
     expect(flagValue(workerCommand, '--shared-root')).toBe('/data');
     expect(flagValue(workerCommand, '--metrics-port')).toBe('9464');
     expect(flagValue(workerCommand, '--metrics-host')).toBe('0.0.0.0');
-    expect(asMap(worker.environment, 'worker.environment').REDIS_URL).toBe(redisUrl);
+    expect(asMap(worker.environment, 'worker.environment')).toEqual(redisEnv);
+    expect(secretsOf('worker')).toEqual(['redis_password']);
     expect(mounts(worker, 'worker')).toContain(`${join(ROOT, 'data')}:/data:ro`);
     // Longer than --shutdown-grace (30 s), so that chunks in progress finish before a kill.
     expect(seconds(worker.stop_grace_period)).toBeGreaterThan(30);
@@ -261,18 +305,26 @@ describe('docker-compose.yml', () => {
       '--port',
       '3000',
     ]);
-    expect(asMap(dashboard.environment, 'dashboard.environment')).toMatchObject({
-      REDIS_URL: redisUrl,
-      LOGCLUSTER_DASHBOARD_USER: SECRETS.LOGCLUSTER_DASHBOARD_USER,
-      LOGCLUSTER_DASHBOARD_PASSWORD: SECRETS.LOGCLUSTER_DASHBOARD_PASSWORD,
+    expect(asMap(dashboard.environment, 'dashboard.environment')).toEqual({
+      ...redisEnv,
+      LOGCLUSTER_DASHBOARD_USER: VARS.LOGCLUSTER_DASHBOARD_USER,
+      LOGCLUSTER_DASHBOARD_PASSWORD_FILE: '/run/secrets/dashboard_password',
     });
+    expect(secretsOf('dashboard').sort()).toEqual(['dashboard_password', 'redis_password']);
 
     const cli = service('cli');
     expect(asList(cli.profiles, 'cli.profiles')).toContain('cli');
-    expect(asMap(cli.environment, 'cli.environment').REDIS_URL).toBe(redisUrl);
+    expect(asMap(cli.environment, 'cli.environment')).toEqual(redisEnv);
     expect(mounts(cli, 'cli')).toContain(`${join(ROOT, 'data')}:/data:ro`);
 
-    expect(mounts(service('prometheus'), 'prometheus')).toContain(`${PROMETHEUS_DIR}:/etc/prometheus:ro`);
+    const prometheus = service('prometheus');
+    expect(mounts(prometheus, 'prometheus')).toContain(`${PROMETHEUS_DIR}:/etc/prometheus:ro`);
+    expect(asMap(prometheus.environment, 'prometheus.environment')).toEqual({
+      LOGCLUSTER_DASHBOARD_USER: VARS.LOGCLUSTER_DASHBOARD_USER,
+      LOGCLUSTER_DASHBOARD_PASSWORD_FILE: '/run/secrets/dashboard_password',
+    });
+    expect(secretsOf('prometheus')).toEqual(['dashboard_password']);
+    expect(prometheus.image).toBe('prom/prometheus:v2.53.0');
 
     // Everything but the one-shot cli stays up: each says whether it is healthy.
     for (const [name, value] of Object.entries(services)) {
@@ -283,24 +335,93 @@ describe('docker-compose.yml', () => {
     }
     expect(JSON.stringify(worker.healthcheck)).toContain('http://127.0.0.1:9464/healthz');
     expect(JSON.stringify(dashboard.healthcheck)).toContain('http://127.0.0.1:3000/healthz');
-    expect(JSON.stringify(redis.healthcheck)).toContain('redis-cli');
-    expect(asMap(redis.environment, 'redis.environment').REDISCLI_AUTH).toBe(SECRETS.REDIS_PASSWORD);
+    expect(JSON.stringify(dashboard.healthcheck)).toContain('LOGCLUSTER_DASHBOARD_PASSWORD_FILE');
+    expect(JSON.stringify(redis.healthcheck)).toContain('REDISCLI_AUTH=');
+    expect(JSON.stringify(redis.healthcheck)).toContain('/run/secrets/redis_password');
 
-    // The logcluster services run this repository's image as its own (non-root) user.
-    for (const name of ['worker', 'dashboard', 'cli']) {
+    // The logcluster services run this repository's image; all but Redis as the image's
+    // own (non-root) user.
+    for (const name of ['redis', 'worker', 'dashboard', 'cli']) {
       const build = asMap(service(name).build, `${name}.build`);
       expect(build.context, name).toBe(ROOT.replace(/\/$/, ''));
       expect(build.dockerfile ?? 'Dockerfile', name).toBe('Dockerfile');
-      expect(service(name).user, name).toBeUndefined();
+      expect(service(name).image, name).toBe('logcluster:latest');
+      if (name !== 'redis') expect(service(name).user, name).toBeUndefined();
     }
   });
 
-  it.each(Object.keys(SECRETS))('refuses to resolve without %s, naming it', async (name) => {
-    const vars: Record<string, string> = { ...SECRETS };
-    delete vars[name];
-    const result = await composeConfig(vars);
+  it('takes the images, the data directory and the published ports from the environment', async () => {
+    const result = await composeConfig(
+      withSecrets({
+        ...VARS,
+        LOGCLUSTER_IMAGE: 'logcluster:ci',
+        PROMETHEUS_IMAGE: 'logcluster-base/prometheus:bookworm',
+        NODE_IMAGE: 'logcluster-base/node:20-bookworm',
+        LOGCLUSTER_DATA: '/srv/logs',
+        LOGCLUSTER_DASHBOARD_PORT: '13000',
+        PROMETHEUS_PORT: '19090',
+      }),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const services = asMap(asMap(parseYaml(result.stdout), 'config').services, 'services');
+    const service = (name: string) => asMap(services[name], name);
+    expect(service('worker').image).toBe('logcluster:ci');
+    expect(asMap(asMap(service('worker').build, 'build').args, 'args').NODE_IMAGE).toBe(
+      'logcluster-base/node:20-bookworm',
+    );
+    expect(service('prometheus').image).toBe('logcluster-base/prometheus:bookworm');
+    expect(mounts(service('worker'), 'worker')).toContain('/srv/logs:/data:ro');
+    expect(result.stdout).toMatch(/published: 13000\s+target: 3000/);
+    expect(result.stdout).toContain('- 127.0.0.1:19090:9090/tcp');
+  });
+
+  it('refuses to resolve without LOGCLUSTER_DASHBOARD_USER, naming it', async () => {
+    const result = await composeConfig(withSecrets({}));
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain(name);
+    expect(result.stderr).toContain('LOGCLUSTER_DASHBOARD_USER');
+  });
+});
+
+describe('deploy/redis/entrypoint.sh', () => {
+  const ENTRYPOINT = join(ROOT, 'deploy', 'redis', 'entrypoint.sh');
+
+  /** The entrypoint with `echo` in place of redis-server: prints the arguments it would start it with. */
+  async function entrypoint(passwordFile: string | undefined, render: string): Promise<Result> {
+    await mkdir(render, { recursive: true });
+    return run('sh', [ENTRYPOINT, '--appendonly', 'yes'], {
+      env: {
+        PATH: process.env.PATH,
+        RENDER_DIR: render,
+        REDIS_SERVER_BIN: 'echo',
+        ...(passwordFile !== undefined ? { REDIS_PASSWORD_FILE: passwordFile } : {}),
+      },
+    });
+  }
+
+  it('puts the password of the file into a configuration only its user reads, and no password on the command line', async () => {
+    const render = join(dir, 'redis-render');
+    const result = await entrypoint(join(secretsDir, 'redis_password'), render);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe(`${join(render, 'redis.conf')} --appendonly yes`);
+    expect(await readFile(join(render, 'redis.conf'), 'utf8')).toBe(`requirepass ${SECRETS.redis_password}\n`);
+    expect((await stat(join(render, 'redis.conf'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a missing or unreadable file, an empty password, and one that is not URL-safe', async () => {
+    const render = join(dir, 'redis-refused');
+    expect((await entrypoint(undefined, render)).stderr).toMatch(/REDIS_PASSWORD_FILE is not set/);
+    expect((await entrypoint(join(dir, 'nowhere'), render)).stderr).toMatch(/cannot read REDIS_PASSWORD_FILE/);
+    for (const [name, value, message] of [
+      ['empty', '\n', /is empty/],
+      ['spaced', 'two words\n', /may hold only letters, digits and \. _ ~ -/],
+      ['quoted', 'a"b\n', /may hold only/],
+    ] as const) {
+      const file = join(dir, `password-${name}`);
+      await writeFile(file, value);
+      const result = await entrypoint(file, render);
+      expect(result.code, name).toBe(1);
+      expect(result.stderr, name).toMatch(message);
+    }
   });
 });
 
@@ -359,6 +480,7 @@ describe('Dockerfile', () => {
       'test-artifacts',
       '.env',
       'data',
+      'secrets',
     ]) {
       expect(ignored, pattern).toContain(pattern);
     }
@@ -463,8 +585,8 @@ describe('Prometheus', () => {
       SOURCE_DIR: PROMETHEUS_DIR,
       RENDER_DIR: rendered,
       PROMETHEUS_BIN: 'promtool',
-      LOGCLUSTER_DASHBOARD_USER: SECRETS.LOGCLUSTER_DASHBOARD_USER,
-      LOGCLUSTER_DASHBOARD_PASSWORD: SECRETS.LOGCLUSTER_DASHBOARD_PASSWORD,
+      LOGCLUSTER_DASHBOARD_USER: VARS.LOGCLUSTER_DASHBOARD_USER,
+      LOGCLUSTER_DASHBOARD_PASSWORD_FILE: join(secretsDir, 'dashboard_password'),
     };
     const result = await run(
       'sh',
@@ -474,15 +596,22 @@ describe('Prometheus', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS: 1 rule files found/);
     expect(await readFile(join(rendered, 'prometheus.yml'), 'utf8')).toContain(
-      `username: "${SECRETS.LOGCLUSTER_DASHBOARD_USER}"`,
+      `username: "${VARS.LOGCLUSTER_DASHBOARD_USER}"`,
     );
-    expect(await readFile(join(rendered, 'dashboard-password'), 'utf8')).toBe(SECRETS.LOGCLUSTER_DASHBOARD_PASSWORD);
+    // The password file Prometheus reads is the secret itself (a link on the tmpfs): no copy.
+    expect(await readlink(join(rendered, 'dashboard-password'))).toBe(join(secretsDir, 'dashboard_password'));
+    expect(await readFile(join(rendered, 'dashboard-password'), 'utf8')).toBe(`${SECRETS.dashboard_password}\n`);
 
     const refused = await run('sh', [join(PROMETHEUS_DIR, 'entrypoint.sh'), '--version'], {
       env: { ...env, LOGCLUSTER_DASHBOARD_USER: 'a"b' },
     });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/LOGCLUSTER_DASHBOARD_USER may hold only/);
+    const unreadable = await run('sh', [join(PROMETHEUS_DIR, 'entrypoint.sh'), '--version'], {
+      env: { ...env, LOGCLUSTER_DASHBOARD_PASSWORD_FILE: join(dir, 'nowhere') },
+    });
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toMatch(/cannot read LOGCLUSTER_DASHBOARD_PASSWORD_FILE/);
   });
 
   it('the Grafana dashboard is valid JSON and every panel query is valid PromQL', async () => {
