@@ -6,7 +6,11 @@ import { createGunzip } from 'node:zlib';
 import { InputError, LogclusterError, UsageError, errorMessage } from '@logcluster/core';
 import type { ReadBuffers } from './read-buffers.js';
 
-/** A source opened and checked before the run starts, read once when its turn comes. */
+/**
+ * A source checked before the run starts, read once when its turn comes. A regular file
+ * is opened only while it is read (and checked to be the same file then), so that a run
+ * of any number of files holds a few open at a time, not one per file.
+ */
 export interface Input {
   /** The path as given, or `-`. */
   name: string;
@@ -23,9 +27,10 @@ export interface Input {
   readRange(offset: number, length: number): Promise<Buffer | null>;
   /**
    * For a regular file that is not compressed: where it really is (symlinks resolved),
-   * its size, and its open handle; such a file can be read by workers themselves.
+   * and its size; such a file can be read by workers themselves. `open` opens it again
+   * (the same file: see `reopen`), for the caller to close.
    */
-  plainFile: { realPath: string; size: number; handle: FileHandle } | null;
+  plainFile: { realPath: string; size: number; open: () => Promise<FileHandle> } | null;
   close(): Promise<void>;
 }
 
@@ -34,8 +39,9 @@ export const READ_SIZE = 4 * 1024 * 1024;
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 /**
- * Opens every path up front so that a missing file, a directory or a permission
- * problem is reported (exit 2) before anything is enqueued.
+ * Checks every path up front (opens it, and closes a regular file again) so that a
+ * missing file, a directory or a permission problem is reported (exit 2) before
+ * anything is enqueued.
  */
 export async function openInputs(
   paths: readonly string[],
@@ -77,36 +83,99 @@ async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<In
     await handle.close();
     throw new InputError(`${path}: is a directory`);
   }
-  // A pipe, a FIFO, a socket or a terminal (`<(cmd)`, `/dev/stdin`, `mkfifo`) cannot be
-  // read at a position: it is read once, from where it is, as standard input is.
-  const seekable = opened.isFile();
-  let gzip = false;
-  if (seekable) {
+  // A pipe, a socket or a terminal (`<(cmd)`, `/dev/stdin`) cannot be read at a position
+  // nor opened again: it is read once, from where it is, as standard input is.
+  if (!opened.isFile()) return streamInput(path, handle);
+  try {
     const head = Buffer.alloc(GZIP_MAGIC.length);
     await handle.read(head, 0, head.length, 0);
-    gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    const realPath = gzip ? '' : await realpath(path);
+    return regularFileInput(path, opened, gzip, realPath);
+  } finally {
+    await handle.close();
   }
-  let closed = false;
-  const stream = () =>
-    handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, ...(seekable ? { start: 0 } : {}) });
+}
+
+/**
+ * A regular file, checked and closed: opened again when it is read. Opened again, it must
+ * be the file that was checked (same device and inode), and no shorter (a live log may
+ * have grown, as it may while it is read); otherwise the run stops with an `InputError`
+ * rather than count another file's bytes.
+ */
+function regularFileInput(
+  path: string,
+  checked: { dev: number; ino: number; size: number },
+  gzip: boolean,
+  realPath: string,
+): Input {
+  const reopen = async (): Promise<FileHandle> => {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      throw new InputError(describeOpenError(path, err), { cause: err });
+    }
+    const now = await handle.stat();
+    const replaced = now.dev !== checked.dev || now.ino !== checked.ino;
+    if (replaced || now.size < checked.size) {
+      await handle.close();
+      throw new InputError(
+        `${path}: ${replaced ? 'replaced by another file' : `truncated from ${checked.size} to ${now.size} bytes`} since the run started (changed while being analysed?)`,
+      );
+    }
+    return handle;
+  };
+  async function* whileOpen(read: (handle: FileHandle) => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const handle = await reopen();
+    try {
+      yield* read(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+  const stream = (handle: FileHandle) =>
+    handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, start: 0 });
   return {
     name: path,
-    plainFile: seekable && !gzip ? { realPath: await realpath(path), size: opened.size, handle } : null,
+    plainFile: gzip ? null : { realPath, size: checked.size, open: reopen },
     read: (signal, buffers) =>
       named(
         path,
-        gzip || !seekable || buffers === undefined
-          ? decompressed(path, abortable(stream(), signal))
-          : readInto(handle, buffers, signal),
+        whileOpen((handle) =>
+          gzip || buffers === undefined
+            ? decompressed(path, abortable(stream(handle), signal))
+            : readInto(handle, buffers, signal),
+        ),
       ),
     readRange: async (offset, length) => {
-      if (!seekable) return null;
-      if (gzip) return sliceOf(decompressed(path, stream()), offset, length);
-      const out = Buffer.allocUnsafe(length);
-      const { bytesRead } = await handle.read(out, 0, length, offset);
-      if (bytesRead !== length) throw new InputError(`${path}: shorter than before (changed while being analysed?)`);
-      return out;
+      const handle = await reopen();
+      try {
+        if (gzip) return await sliceOf(decompressed(path, stream(handle)), offset, length);
+        const out = Buffer.allocUnsafe(length);
+        const { bytesRead } = await handle.read(out, 0, length, offset);
+        if (bytesRead !== length) throw new InputError(`${path}: shorter than before (changed while being analysed?)`);
+        return out;
+      } finally {
+        await handle.close();
+      }
     },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** A source that is read once, as a stream, through the handle it was opened with. */
+function streamInput(path: string, handle: FileHandle): Input {
+  let closed = false;
+  return {
+    name: path,
+    plainFile: null,
+    read: (signal) =>
+      named(
+        path,
+        decompressed(path, abortable(handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false }), signal)),
+      ),
+    readRange: () => Promise.resolve(null),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -2,7 +2,7 @@ import { formatInsight } from './insight-format.js';
 import { formatRecords } from './records-format.js';
 import { table } from './text-table.js';
 import type { HistogramOptions } from './window-histogram.js';
-import { type RunProgress, type RunReport, formatBytes } from '@logcluster/core';
+import { type RunProgress, type RunReport, type SourceReport, formatBytes } from '@logcluster/core';
 
 /** The human report: a headline, one aligned table, and what was not counted; then windows, spikes and top messages, if asked for. */
 export function formatReport(report: RunReport, options: HistogramOptions = {}): string {
@@ -37,9 +37,15 @@ export function formatReport(report: RunReport, options: HistogramOptions = {}):
     // Several patterns: the lines that match any of them (with -v, none), as grep -c counts them.
     if (any) rows.push(['', '', inverted ? '(none of them)' : '(any of them)', String(any.lines), '–']);
   };
-  for (const source of report.sources) addRows(source.name, source.lines, source.matches, source.any);
+  const { shown, rest } = sourcesShown(report);
+  for (const source of shown) addRows(source.name, source.lines, source.matches, source.any);
+  if (rest) addRows(`(${rest.count} more sources)`, rest.lines, rest.matches, rest.any);
   if (report.sources.length > 1) addRows('total', totals.lines, totals.matches, totals.any);
   lines.push(...table(header, rows, [false, true, false, true, true]));
+  if (rest)
+    lines.push(
+      `(the ${TABLE_SOURCES} sources with the most ${inverted ? 'non-matching' : 'matching'} lines; --json and --format csv list all ${report.sources.length})`,
+    );
 
   const dead = report.sources.flatMap((source) =>
     source.deadLettered.map((range) => ({ source: source.name, ...range })),
@@ -67,6 +73,52 @@ export function lineRange(firstLine: number | null, lineCount: number | null): s
   return 'lines unknown';
 }
 
+/** The human table lists this many sources at most; the others are one row. */
+export const TABLE_SOURCES = 20;
+
+/**
+ * The sources the table lists: all of them, or, when there are more than
+ * `TABLE_SOURCES`, those with the most lines counted for the first pattern (then the
+ * most lines; in their order on ties), in their order, and the others summed.
+ */
+function sourcesShown(report: RunReport): {
+  shown: readonly SourceReport[];
+  rest?: { count: number; lines: number; matches: RunReport['totals']['matches']; any?: { lines: number } };
+} {
+  const { sources } = report;
+  if (sources.length <= TABLE_SOURCES) return { shown: sources };
+  const first = report.patterns[0]?.pattern;
+  const counted = (source: SourceReport) => (first === undefined ? 0 : (source.matches[first]?.lines ?? 0));
+  const ranked = sources
+    .map((source, at) => ({ source, at }))
+    .sort((a, b) => counted(b.source) - counted(a.source) || b.source.lines - a.source.lines || a.at - b.at);
+  const top = new Set(ranked.slice(0, TABLE_SOURCES).map(({ at }) => at));
+  const others = sources.filter((_, at) => !top.has(at));
+  const matches: RunReport['totals']['matches'] = {};
+  for (const { pattern } of report.patterns) {
+    matches[pattern] = { lines: 0, occurrences: 0 };
+    for (const source of others) {
+      const count = source.matches[pattern];
+      if (count) {
+        matches[pattern].lines += count.lines;
+        matches[pattern].occurrences += count.occurrences;
+      }
+    }
+  }
+  const any = others.every((source) => source.any)
+    ? { lines: others.reduce((sum, source) => sum + source.any!.lines, 0) }
+    : undefined;
+  return {
+    shown: sources.filter((_, at) => top.has(at)),
+    rest: {
+      count: others.length,
+      lines: others.reduce((sum, source) => sum + source.lines, 0),
+      matches,
+      ...(any ? { any } : {}),
+    },
+  };
+}
+
 /** One line for `status`. */
 export function formatProgress(progress: RunProgress): string {
   const settled = progress.chunksDone + progress.chunksDeadLettered;
@@ -74,7 +126,7 @@ export function formatProgress(progress: RunProgress): string {
   const dead = progress.chunksDeadLettered > 0 ? `, ${progress.chunksDeadLettered} dead-lettered` : '';
   return (
     `run ${progress.runId}  ${progress.status}  ${settled}/${progress.chunks} chunks settled${enqueueing}${dead}  ·  ` +
-    `${formatBytes(progress.bytes)}, ${plural(progress.lines, 'line')} from ${progress.sources.join(', ')}  ·  ${formatDuration(progress.durationMs)}` +
+    `${formatBytes(progress.bytes)}, ${plural(progress.lines, 'line')} from ${someOf(progress.sources, 3)}  ·  ${formatDuration(progress.durationMs)}` +
     (progress.error ? `\nerror: ${progress.error}` : '')
   );
 }

@@ -188,37 +188,45 @@ export class Submission {
           maxLineSize: this.options.maxLineSize,
           sourceName: input.name,
         };
-        const chunks = file
-          ? fileRanges(file.handle, file.size, cut)
+        // A file is open only while it is cut: a run of many files holds one at a time.
+        const handle = file ? await file.open() : undefined;
+        // Buffers no larger than the file (a plain one) needs, plus the read that finds its end.
+        const readSize = input.plainFile ? Math.min(READ_SIZE, input.plainFile.size + 1) : READ_SIZE;
+        const chunks = handle
+          ? fileRanges(handle, file!.size, cut)
           : chunkStream(
               input.read(
                 signal,
-                (this.reads[source] = { buffers: new ReadBuffers(READ_SIZE), through: -1, ahead: new Set() }).buffers,
+                (this.reads[source] = { buffers: new ReadBuffers(readSize), through: -1, ahead: new Set() }).buffers,
               ),
               cut,
             );
         const inFlightLimit = file
           ? Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT)
           : this.window.maxInFlightBytes;
-        for await (const chunk of chunks) {
-          signal?.throwIfAborted();
-          const parts = 'parts' in chunk ? chunk.parts : undefined;
-          const place: ChunkPlace = {
-            seq: chunk.seq,
-            byteOffset: chunk.byteOffset,
-            byteLength: parts ? parts.reduce((sum, part) => sum + part.length, 0) : (chunk as FileRange).byteLength,
-            firstLine: 'firstLine' in chunk ? chunk.firstLine : Number.NaN,
-            lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
-          };
-          // Waiting for room with chunks held back would wait for ever: send them first.
-          await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
-          this.enqueued.add(source, place);
-          await this.hold(source, {
-            place,
-            job: chunkJob(this.runId, source, plan, place, this.options),
-            parts,
-          });
-          this.throwIfFailed();
+        try {
+          for await (const chunk of chunks) {
+            signal?.throwIfAborted();
+            const parts = 'parts' in chunk ? chunk.parts : undefined;
+            const place: ChunkPlace = {
+              seq: chunk.seq,
+              byteOffset: chunk.byteOffset,
+              byteLength: parts ? parts.reduce((sum, part) => sum + part.length, 0) : (chunk as FileRange).byteLength,
+              firstLine: 'firstLine' in chunk ? chunk.firstLine : Number.NaN,
+              lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
+            };
+            // Waiting for room with chunks held back would wait for ever: send them first.
+            await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
+            this.enqueued.add(source, place);
+            await this.hold(source, {
+              place,
+              job: chunkJob(this.runId, source, plan, place, this.options),
+              parts,
+            });
+            this.throwIfFailed();
+          }
+        } finally {
+          await handle?.close();
         }
         await this.flush();
       }

@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError, type RunReport } from '@logcluster/core';
+import { LOGCLUSTER_BIN, cleanEnv } from '@logcluster/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openInputs } from '../src/inputs.js';
+
+/*
+ * Runs of many files: each file is opened while it is read, not all at once, so that a
+ * run of more files than the process may have open works.
+ */
+
+const FILES = 3_000;
+/** The open-file limit the runs get: far fewer than the files. */
+const OPEN_FILES_LIMIT = 256;
+let dir: string;
+
+/** File i: i % 5 ERROR lines among 3 + i % 4 others. */
+function content(i: number): string {
+  const lines: string[] = [];
+  for (let n = 0; n < i % 5; n++) lines.push(`2026-12-06 ERROR request ${i}.${n} failed`);
+  for (let n = 0; n < 3 + (i % 4); n++) lines.push(`2026-12-06 INFO request ${i}.${n} ok`);
+  return `${lines.join('\n')}\n`;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'logcluster-many-'));
+  // In 30 directories of 100, so that -r walks a tree.
+  for (let d = 0; d < FILES / 100; d++) {
+    await mkdir(join(dir, 'logs', `d${String(d).padStart(2, '0')}`), { recursive: true });
+    await Promise.all(
+      Array.from({ length: 100 }, (_, k) => {
+        const i = d * 100 + k;
+        return writeFile(
+          join(dir, 'logs', `d${String(d).padStart(2, '0')}`, `f${String(i).padStart(4, '0')}.log`),
+          content(i),
+        );
+      }),
+    );
+  }
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** `logcluster <args>` with at most `OPEN_FILES_LIMIT` files open (ulimit -n). */
+function runLimited(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const quoted = [process.execPath, LOGCLUSTER_BIN, ...args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('bash', ['-c', `ulimit -n ${OPEN_FILES_LIMIT} && exec ${quoted}`], {
+    cwd: dir,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe(`a run of ${FILES} files with at most ${OPEN_FILES_LIMIT} open files`, () => {
+  it('counts every file exactly, each as a source of its own', async () => {
+    const { code, stdout, stderr } = await runLimited(['analyze', '-r', '--json', 'logs']);
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as RunReport;
+    expect(report.status).toBe('completed');
+    expect(report.sources).toHaveLength(FILES);
+    let lines = 0;
+    let errors = 0;
+    for (const source of report.sources) {
+      const i = Number(/f(\d+)\.log$/.exec(source.name)![1]);
+      const expected = content(i);
+      expect(source.lines, source.name).toBe(expected.split('\n').length - 1);
+      expect(source.matches.ERROR, source.name).toEqual({ lines: i % 5, occurrences: i % 5 });
+      lines += source.lines;
+      errors += i % 5;
+    }
+    expect(report.totals.lines).toBe(lines);
+    expect(report.totals.matches.ERROR).toEqual({ lines: errors, occurrences: errors });
+  });
+
+  it('prints a table of the top sources and the rest in one row', async () => {
+    const { code, stdout, stderr } = await runLimited(['analyze', '-r', 'logs']);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^\(2980 more sources\) +\d+ +ERROR +\d+ +\d+$/m);
+    expect(stdout).toContain('(the 20 sources with the most matching lines; --json and --format csv list all 3000)');
+    // Those with 4 ERROR lines (i % 5 === 4) and the most lines (i % 4 === 3) come first.
+    const listed = [...stdout.matchAll(/^logs\/d\d+\/f(\d+)\.log +(\d+) +ERROR +(\d+)/gm)];
+    expect(listed).toHaveLength(20);
+    for (const [, i] of listed) expect([Number(i) % 5, Number(i) % 4]).toEqual([4, 3]);
+  });
+});
+
+describe('a file checked at the start and read later', () => {
+  it('is read when it grew in between, and refused, saying so, when it was truncated or replaced', async () => {
+    const file = join(dir, 'changing.log');
+    await writeFile(file, 'ERROR one\n');
+    const [grown] = await openInputs([file]);
+    await writeFile(file, 'ERROR one\nERROR two\n');
+    expect((await readAll(grown!)).toString()).toBe('ERROR one\nERROR two\n');
+
+    const [truncated] = await openInputs([file]);
+    await writeFile(file, 'ERROR\n');
+    await expect(readAll(truncated!)).rejects.toThrow(InputError);
+    await expect(readAll(truncated!)).rejects.toThrow(`${file}: truncated from 20 to 6 bytes since the run started`);
+
+    const [replaced] = await openInputs([file]);
+    await writeFile(`${file}.new`, 'ERROR one\nERROR 2!\n');
+    await rename(`${file}.new`, file);
+    await expect(readAll(replaced!)).rejects.toThrow(`${file}: replaced by another file since the run started`);
+    expect(await replaced!.readRange(0, 5).catch((err: unknown) => err)).toBeInstanceOf(InputError);
+  });
+});
+
+async function readAll(input: { read: () => AsyncIterable<Buffer> }): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of input.read()) parts.push(part);
+  return Buffer.concat(parts);
+}
