@@ -7,12 +7,21 @@ export interface ChunkPlace {
   lineCount: number;
 }
 
-const FIELDS = 6;
+/** A chunk by its source and its number in it. */
+export interface ChunkRef {
+  source: number;
+  seq: number;
+}
+
+/** Per chunk: byte offset, byte length, first line, line count, and its job's first and last chunk (source, seq each). */
+const FIELDS = 8;
+const JOB_AT = 4;
 
 /**
- * What the coordinator enqueued, per source, 48 bytes a chunk: where each chunk lies and
- * which job carries it; enough to find the chunks a Redis restart lost and to enqueue
- * them again, or report their line ranges.
+ * What the coordinator enqueued, per source, 64 bytes a chunk: where each chunk lies and
+ * which job carries it (a job's chunks are consecutive, in one source or, for files
+ * workers read themselves, over several); enough to find the chunks a Redis restart lost
+ * and to enqueue them again, or report their line ranges.
  */
 export class EnqueuedChunks {
   private readonly sources: { data: Float64Array; count: number }[] = [];
@@ -27,23 +36,25 @@ export class EnqueuedChunks {
       list.data = grown;
     }
     list.data.set(
-      [place.byteOffset, place.byteLength, place.firstLine, place.lineCount, place.seq, place.seq],
+      [place.byteOffset, place.byteLength, place.firstLine, place.lineCount, source, place.seq, source, place.seq],
       list.count * FIELDS,
     );
     list.count++;
   }
 
-  /** Records that chunks `first`…`last` of a source travel in one job. */
-  setJob(source: number, first: number, last: number): void {
-    const list = this.sources[source]!;
-    for (let seq = first; seq <= last; seq++) list.data.set([first, last], seq * FIELDS + 4);
+  /** Records that these chunks, in the order enqueued, travel in one job. */
+  setJob(chunks: readonly ChunkRef[]): void {
+    const first = chunks[0]!;
+    const last = chunks[chunks.length - 1]!;
+    for (const { source, seq } of chunks)
+      this.sources[source]!.data.set([first.source, first.seq, last.source, last.seq], seq * FIELDS + JOB_AT);
   }
 
   /** The first and last chunk of the job that carries a chunk. */
-  jobOf(source: number, seq: number): { first: number; last: number } {
-    const at = seq * FIELDS + 4;
+  jobOf(source: number, seq: number): { first: ChunkRef; last: ChunkRef } {
+    const at = seq * FIELDS + JOB_AT;
     const data = this.sources[source]!.data;
-    return { first: data[at]!, last: data[at + 1]! };
+    return { first: { source: data[at]!, seq: data[at + 1]! }, last: { source: data[at + 2]!, seq: data[at + 3]! } };
   }
 
   /** Chunks enqueued, over all sources. */

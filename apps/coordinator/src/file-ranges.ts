@@ -35,6 +35,11 @@ export async function* fileRanges(
   }
 }
 
+/** The ranges of a file no larger than a chunk: itself, or none if it is empty (as `fileRanges` cuts it, without reading it). */
+export function wholeFile(size: number): FileRange[] {
+  return size === 0 ? [] : [{ seq: 0, byteOffset: 0, byteLength: size }];
+}
+
 /** Just after the last newline in (start, limit]; else just after the newline that ends the long line at `start`. */
 async function cutBefore(
   handle: FileHandle,

@@ -78,22 +78,26 @@ export class RunRepair {
   private async jobPending(source: number, seq: number): Promise<boolean> {
     const { first, last } = this.enqueued.jobOf(source, seq);
     const { runId } = this.run;
+    const alone = first.source === last.source && first.seq === last.seq;
     const state = await this.queue.getJobState(
-      batchJobId(
-        [
-          { runId, source, seq: first },
-          { runId, source, seq: last },
-        ].slice(0, first === last ? 1 : 2),
-      ),
+      batchJobId([{ runId, ...first }, ...(alone ? [] : [{ runId, ...last }])]),
     );
     return PENDING_STATES.has(state);
   }
 
   /** The chunk's job data as its job first carried it: with the pack of that job's chunks, if there were several. */
   private inPack(source: number, job: StoredChunkJob): StoredChunkJob {
+    // Chunks whose bytes go through Redis travel with chunks of their own source only.
     const { first, last } = this.enqueued.jobOf(source, job.seq);
-    if (first === last) return job;
-    return { ...job, pack: { first, last, offset: job.byteOffset - this.enqueued.place(source, first).byteOffset } };
+    if (first.seq === last.seq) return job;
+    return {
+      ...job,
+      pack: {
+        first: first.seq,
+        last: last.seq,
+        offset: job.byteOffset - this.enqueued.place(source, first.seq).byteOffset,
+      },
+    };
   }
 
   /**

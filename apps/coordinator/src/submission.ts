@@ -21,7 +21,7 @@ import {
 } from '@logcluster/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
-import { type FileRange, fileRanges } from './file-ranges.js';
+import { type FileRange, fileRanges, wholeFile } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
 import { type Input, READ_SIZE } from './inputs.js';
 import { ReadBuffers } from './read-buffers.js';
@@ -54,6 +54,7 @@ const JOB_BYTES = { bytes: 4 * 1024 * 1024, file: 64 * 1024 * 1024 } as const;
 const FILE_RANGES_IN_FLIGHT = 16 * JOB_BYTES.file;
 
 interface PendingChunk {
+  source: number;
   place: ChunkPlace;
   job: ChunkJobData;
   /** The chunk's bytes, as the buffers they were read into hold them; none for a chunk on shared storage. */
@@ -68,8 +69,12 @@ interface PendingChunk {
 export class Submission {
   private sealed = false;
   private readonly pending = new Set<Promise<void>>();
-  /** Chunks of one source waiting to be sent as one job. */
-  private batch: { source: number; chunks: PendingChunk[]; bytes: number } | null = null;
+  /**
+   * Chunks waiting to be sent as one job: of one source if their bytes go through Redis
+   * (they are one pack); ranges of files that workers read themselves run on from one
+   * file into the next, so that a run of many small files makes few jobs.
+   */
+  private batch: { stored: boolean; source: number; chunks: PendingChunk[]; bytes: number } | null = null;
   /** The first enqueue that failed for good; the submission stops at the next step. */
   private failure: Error | undefined;
   private readonly enqueued = new EnqueuedChunks();
@@ -188,12 +193,15 @@ export class Submission {
           maxLineSize: this.options.maxLineSize,
           sourceName: input.name,
         };
-        // A file is open only while it is cut: a run of many files holds one at a time.
-        const handle = file ? await file.open() : undefined;
+        // A file is open only while it is cut, and one no larger than a chunk is not opened
+        // at all: a run of many files holds one at a time.
+        const handle = file && file.size > cut.chunkSize ? await file.open() : undefined;
         // Buffers no larger than the file (a plain one) needs, plus the read that finds its end.
         const readSize = input.plainFile ? Math.min(READ_SIZE, input.plainFile.size + 1) : READ_SIZE;
-        const chunks = handle
-          ? fileRanges(handle, file!.size, cut)
+        const chunks = file
+          ? handle
+            ? fileRanges(handle, file.size, cut)
+            : wholeFile(file.size)
           : chunkStream(
               input.read(
                 signal,
@@ -218,7 +226,8 @@ export class Submission {
             // Waiting for room with chunks held back would wait for ever: send them first.
             await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
             this.enqueued.add(source, place);
-            await this.hold(source, {
+            await this.hold({
+              source,
               place,
               job: chunkJob(this.runId, source, plan, place, this.options),
               parts,
@@ -228,8 +237,10 @@ export class Submission {
         } finally {
           await handle?.close();
         }
-        await this.flush();
+        // A pack holds one source's chunks: the next source starts a job of its own.
+        if (!file) await this.flush();
       }
+      await this.flush();
       await Promise.allSettled(this.pending);
       this.throwIfFailed();
       await this.checkRedis();
@@ -246,12 +257,19 @@ export class Submission {
   }
 
   /** Adds a chunk to the job being filled, sending the job when it is full. */
-  private async hold(source: number, chunk: PendingChunk): Promise<void> {
+  private async hold(chunk: PendingChunk): Promise<void> {
     const size = chunk.place.byteLength;
-    const limit = chunk.parts ? this.window.jobBytes : JOB_BYTES.file;
-    if (this.batch && (this.batch.bytes + size > limit || this.batch.chunks.length >= MAX_CHUNKS_PER_JOB))
+    const stored = chunk.parts !== undefined;
+    const limit = stored ? this.window.jobBytes : JOB_BYTES.file;
+    if (
+      this.batch &&
+      (this.batch.stored !== stored ||
+        (stored && this.batch.source !== chunk.source) ||
+        this.batch.bytes + size > limit ||
+        this.batch.chunks.length >= MAX_CHUNKS_PER_JOB)
+    )
       await this.flush();
-    this.batch ??= { source, chunks: [], bytes: 0 };
+    this.batch ??= { stored, source: chunk.source, chunks: [], bytes: 0 };
     this.batch.chunks.push(chunk);
     this.batch.bytes += size;
     if (this.batch.bytes >= limit || this.options.follow) await this.flush();
@@ -262,10 +280,10 @@ export class Submission {
     const batch = this.batch;
     this.batch = null;
     if (!batch) return;
-    const { source, chunks } = batch;
-    this.enqueued.setJob(source, chunks[0]!.place.seq, chunks[chunks.length - 1]!.place.seq);
-    const sent = this.enqueue(source, chunks).then(
-      () => this.stored(source, chunks),
+    const { chunks } = batch;
+    this.enqueued.setJob(chunks.map(({ source, place }) => ({ source, seq: place.seq })));
+    const sent = this.enqueue(chunks).then(
+      () => this.stored(chunks),
       (err: unknown) => {
         this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
       },
@@ -276,8 +294,10 @@ export class Submission {
   }
 
   /** A job's chunks are in Redis: the bytes read for them (and all before them) may be read over. */
-  private stored(source: number, chunks: PendingChunk[]): void {
+  private stored(chunks: PendingChunk[]): void {
     for (const { place } of chunks) this.storedBytes += place.byteLength;
+    // Chunks whose bytes were read are of one source (see `hold`); ranges of files have none.
+    const { source } = chunks[0]!;
     const reads = this.reads[source];
     if (reads === undefined) return;
     for (const { place } of chunks) reads.ahead.add(place.seq);
@@ -298,10 +318,10 @@ export class Submission {
    * connection drops (Redis restarting), they are simply sent again once it is back; and
    * when Redis answers that it is full, once workers drained some of it.
    */
-  private async enqueue(source: number, chunks: PendingChunk[]): Promise<void> {
+  private async enqueue(chunks: PendingChunk[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.enqueueOnce(source, chunks, attempt > 1);
+        await this.enqueueOnce(chunks, attempt > 1);
         this.memory.relieved();
         return;
       } catch (err) {
@@ -327,10 +347,10 @@ export class Submission {
     }
   }
 
-  private async enqueueOnce(source: number, chunks: PendingChunk[], again: boolean): Promise<void> {
+  private async enqueueOnce(chunks: PendingChunk[], again: boolean): Promise<void> {
     const stored = await this.store.storeChunks(
       this.runId,
-      chunks.map(({ place, parts }) => ({
+      chunks.map(({ source, place, parts }) => ({
         source,
         chunk: { ...place, lineCount: Number.isNaN(place.lineCount) ? null : place.lineCount },
         ...(parts ? { parts } : {}),
@@ -340,8 +360,8 @@ export class Submission {
     // The run's record is gone only if Redis lost it in a restart; the repair that the
     // restart sets off brings it back and enqueues these chunks too.
     if (stored.includes('run-missing')) return;
-    // A job's chunks are of one source, so of one kind: bytes that went to Redis went as
-    // one pack, which each chunk's job data names.
+    // A job's chunks are of one kind: bytes that went to Redis went as one pack (of one
+    // source), which each chunk's job data names.
     const jobs = chunks.every((chunk) => chunk.parts)
       ? packed(chunks.map((chunk) => chunk.job as StoredChunkJob))
       : chunks.map((chunk) => chunk.job);

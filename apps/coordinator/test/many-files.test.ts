@@ -2,14 +2,23 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, type RunReport } from '@logcluster/core';
-import { LOGCLUSTER_BIN, cleanEnv } from '@logcluster/test-support';
+import { CHUNK_QUEUE, InputError, MAX_CHUNKS_PER_JOB, type RunReport } from '@logcluster/core';
+import {
+  LOGCLUSTER_BIN,
+  type TestRedis,
+  cleanEnv,
+  clusterFlags,
+  runCli,
+  startTestRedis,
+  startWorker,
+} from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInputs } from '../src/inputs.js';
 
 /*
  * Runs of many files: each file is opened while it is read, not all at once, so that a
- * run of more files than the process may have open works.
+ * run of more files than the process may have open works; and small files that workers
+ * read themselves travel several to a job.
  */
 
 const FILES = 3_000;
@@ -91,6 +100,51 @@ describe(`a run of ${FILES} files with at most ${OPEN_FILES_LIMIT} open files`, 
     const listed = [...stdout.matchAll(/^logs\/d\d+\/f(\d+)\.log +(\d+) +ERROR +(\d+)/gm)];
     expect(listed).toHaveLength(20);
     for (const [, i] of listed) expect([Number(i) % 5, Number(i) % 4]).toEqual([4, 3]);
+  });
+});
+
+describe('small files that workers read themselves', () => {
+  let redis: TestRedis;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it(`travel up to ${MAX_CHUNKS_PER_JOB} to a job, over file boundaries, and are counted exactly`, async () => {
+    const prefix = 't-many-files';
+    const worker = await startWorker(redis.url, prefix, 'many-1', ['--shared-root', dir]);
+    try {
+      const result = await runCli(
+        ['submit', ...clusterFlags(redis.url, prefix), '--shared-root', dir, '-r', '--json', 'logs'],
+        { cwd: dir },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as RunReport;
+      expect(report.sources).toHaveLength(FILES);
+      const errors = report.sources.reduce(
+        (sum, source) => sum + (Number(/f(\d+)\.log$/.exec(source.name)![1]) % 5),
+        0,
+      );
+      expect(report.totals.matches.ERROR).toEqual({ lines: errors, occurrences: errors });
+    } finally {
+      await worker.stop();
+    }
+    // The jobs BullMQ was given, from its event stream: one per 64 files, not one per file.
+    const client = redis.client();
+    const events = await client.xrange(`${prefix}:${CHUNK_QUEUE}:events`, '-', '+');
+    const added: string[] = [];
+    for (const [, fields] of events) {
+      const event = new Map<string, string>();
+      for (let k = 0; k + 1 < fields.length; k += 2) event.set(fields[k]!, fields[k + 1]!);
+      if (event.get('event') === 'added') added.push(event.get('jobId')!);
+    }
+    expect(added).toHaveLength(Math.ceil(FILES / MAX_CHUNKS_PER_JOB));
+    // Their ids name the first and last chunk, each with its source.
+    expect(added[0]).toMatch(/^r-[\w-]+\.0\.0-63\.0$/);
   });
 });
 

@@ -60,7 +60,7 @@ describe('RunRepair', () => {
         return { v: 1, runId, source: 0, ...place, patterns };
       }),
     );
-    enqueued.setJob(0, 0, texts.length - 1);
+    enqueued.setJob(texts.map((_, seq) => ({ source: 0, seq })));
     await store.storeChunks(
       runId,
       jobs.map((job, i) => ({ source: 0, chunk: job, parts: [texts[i]!] })),

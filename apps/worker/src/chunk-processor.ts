@@ -45,6 +45,9 @@ const isUnrecoverable = (err: unknown) => UNRECOVERABLE.some((type) => err insta
  */
 const RECORD_WHILE_FULL_MS = 60_000;
 
+/** Chunks of different files in one job that are counted at once (each with its file open). */
+const FILES_AT_ONCE = 4;
+
 /**
  * Starts of one attempt that never finished (each a worker that died holding the job)
  * after which its chunks are dead-lettered rather than handed to yet another worker.
@@ -338,7 +341,9 @@ export class ChunkProcessor {
       (job, i) =>
         i === 0 || (job.path === jobs[0]!.path && job.byteOffset === jobs[i - 1]!.byteOffset + jobs[i - 1]!.byteLength),
     );
-    if (!consecutive) return jobs.map((job) => this.countFileChunk(job));
+    // Chunks of several files (small files, several to a job): a few at a time, as each
+    // holds its file open while it waits for a thread.
+    if (!consecutive) return inTurns(jobs, FILES_AT_ONCE, (job) => this.countFileChunk(job));
     const counted = (async () => {
       const file = await this.storage.open(jobs[0]!.path);
       try {
@@ -379,4 +384,23 @@ function describeJob(chunks: readonly ChunkJobData[]): string {
       ? `chunk ${first.source}.${first.seq}`
       : `the job of chunks ${first.source}.${first.seq}–${last.seq}`;
   return `${which} of run ${first.runId}`;
+}
+
+/** `run` for every item, at most `most` at a time, in order; a promise per item. */
+function inTurns<T, R>(items: readonly T[], most: number, run: (item: T) => Promise<R>): Promise<R>[] {
+  const settlers: { resolve: (value: R) => void; reject: (reason: unknown) => void }[] = [];
+  const results = items.map(() => new Promise<R>((resolve, reject) => settlers.push({ resolve, reject })));
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const at = next++;
+      try {
+        settlers[at]!.resolve(await run(items[at]!));
+      } catch (err) {
+        settlers[at]!.reject(err);
+      }
+    }
+  };
+  for (let k = 0; k < Math.min(most, items.length); k++) void lane();
+  return results;
 }

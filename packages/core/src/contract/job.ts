@@ -290,13 +290,18 @@ export function checkPackable(
 }
 
 /**
- * A job's id: a single chunk's own id, or `<run>.<source>.<first>-<last>` for
- * consecutive chunks of one source. The same chunks enqueued twice make one job.
+ * A job's id: a single chunk's own id, `<run>.<source>.<first>-<last>` for consecutive
+ * chunks of one source, or `<run>.<source>.<first>-<source>.<last>` for chunks that run
+ * on from one source into the next ones (whole small files that workers read
+ * themselves). The same chunks enqueued twice make one job.
  */
 export function batchJobId(chunks: readonly Pick<ChunkJobData, 'runId' | 'source' | 'seq'>[]): string {
   const first = chunks[0]!;
   const last = chunks[chunks.length - 1]!;
-  return chunks.length === 1 ? chunkJobId(first) : `${first.runId}.${first.source}.${first.seq}-${last.seq}`;
+  if (chunks.length === 1) return chunkJobId(first);
+  return first.source === last.source
+    ? `${first.runId}.${first.source}.${first.seq}-${last.seq}`
+    : `${first.runId}.${first.source}.${first.seq}-${last.source}.${last.seq}`;
 }
 
 /** The chunk's id within its run, `<source>.<seq>`. */
