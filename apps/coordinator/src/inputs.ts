@@ -50,15 +50,32 @@ export async function openInputs(
   if (paths.length === 0) throw new UsageError('give at least one path, or - for standard input');
   if (paths.filter((path) => path === '-').length > 1)
     throw new UsageError('standard input (-) can be given only once');
-  const inputs: Input[] = [];
-  try {
-    for (const path of paths) inputs.push(path === '-' ? stdinInput(stdin) : await fileInput(path, stdin));
-  } catch (err) {
-    await Promise.allSettled(inputs.map((input) => input.close()));
-    throw err;
+  // Several checked at once (a run of many small files spends its start here); the first
+  // path in order that fails is the one reported.
+  const inputs: (Input | undefined)[] = new Array<Input | undefined>(paths.length);
+  const failures: { at: number; err: unknown }[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < paths.length && failures.length === 0) {
+      const at = next++;
+      const path = paths[at]!;
+      try {
+        inputs[at] = path === '-' ? stdinInput(stdin) : await fileInput(path, stdin);
+      } catch (err) {
+        failures.push({ at, err });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHECKED_AT_ONCE, paths.length) }, lane));
+  if (failures.length > 0) {
+    await Promise.allSettled(inputs.flatMap((input) => (input ? [input.close()] : [])));
+    throw failures.reduce((first, failure) => (failure.at < first.at ? failure : first)).err;
   }
-  return inputs;
+  return inputs as Input[];
 }
+
+/** Paths checked at once by `openInputs` (each holds a file open while it is checked). */
+const CHECKED_AT_ONCE = 16;
 
 /** Names of this process's standard input. */
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);

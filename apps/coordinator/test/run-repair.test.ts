@@ -1,8 +1,11 @@
 import {
   CHUNK_QUEUE,
+  type ChunkJobData,
   RedisKeys,
   RunStore,
   type StoredChunkJob,
+  batchJobData,
+  batchJobId,
   chunkJobId,
   connectRedis,
   packed,
@@ -15,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnqueuedChunks } from '../src/enqueued-chunks.js';
 import type { Input } from '../src/inputs.js';
 import { RunRepair } from '../src/run-repair.js';
+import { type SourcePlan, chunkJob } from '../src/source-plan.js';
 
 const PREFIX = 't-repair';
 const patterns = [{ pattern: 'ERROR', regex: false, ignoreCase: false }];
@@ -96,5 +100,49 @@ describe('RunRepair', () => {
       lines: texts.length,
       chunksDeadLettered: 0,
     });
+  });
+
+  it('finds the job of files that travel together, and enqueues their chunks again only once it is gone', async () => {
+    // Three small files that workers read themselves, one chunk each, in one job.
+    const sizes = [40, 25, 60];
+    const sources = sizes.map((_, i) => `logs/f${i}.log`);
+    const definition = { patterns, sources };
+    const { runId, startedAt } = await store.createRun(definition);
+    const plans: SourcePlan[] = sources.map((path) => ({ kind: 'file', path }));
+    const enqueued = new EnqueuedChunks();
+    const jobs: ChunkJobData[] = sizes.map((byteLength, source) => {
+      const place = { seq: 0, byteOffset: 0, byteLength, firstLine: Number.NaN, lineCount: Number.NaN };
+      enqueued.add(source, place);
+      return chunkJob(runId, source, plans[source]!, place, definition);
+    });
+    enqueued.setJob(jobs.map(({ source, seq }) => ({ source, seq })));
+    await store.storeChunks(
+      runId,
+      jobs.map((job) => ({ source: job.source, chunk: { ...job, firstLine: 0, lineCount: null } })),
+    );
+    const jobId = batchJobId(jobs);
+    expect(jobId).toBe(`${runId}.0.0-2.0`);
+    await queue.add('chunks', batchJobData(jobs), { jobId });
+    const files: Input[] = sources.map((name) => ({ ...stdin, name }));
+    const repair = new RunRepair(
+      store,
+      queue,
+      { runId, definition, startedAt, jobOptions: {} },
+      files,
+      plans,
+      enqueued,
+    );
+
+    // The job is waiting: nothing to do.
+    expect(await repair.repair(false)).toEqual({ requeued: 0, lost: 0 });
+    expect(await queue.getJob(`${runId}.0.0`)).toBeUndefined();
+
+    // A restart lost the job: each chunk is enqueued again, on its own.
+    await queue.remove(jobId);
+    expect(await repair.repair(false)).toEqual({ requeued: 3, lost: 0 });
+    for (const job of jobs) {
+      const again = await queue.getJob(chunkJobId(job));
+      expect(parseChunkBatch(again!.data)).toEqual([job]);
+    }
   });
 });
