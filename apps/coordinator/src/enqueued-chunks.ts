@@ -27,7 +27,8 @@ export class EnqueuedChunks {
   private readonly sources: { data: Float64Array; count: number }[] = [];
 
   add(source: number, place: ChunkPlace): void {
-    const list = (this.sources[source] ??= { data: new Float64Array(FIELDS * 64), count: 0 });
+    // Room for one chunk at first, doubled as needed: a run of many small files has one chunk a source.
+    const list = (this.sources[source] ??= { data: new Float64Array(FIELDS), count: 0 });
     if (place.seq !== list.count)
       throw new Error(`chunk ${source}.${place.seq} recorded out of order (expected ${list.count})`);
     if ((list.count + 1) * FIELDS > list.data.length) {
