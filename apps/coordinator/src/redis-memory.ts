@@ -78,10 +78,10 @@ export function byteWindow(
 }
 
 /** How long Redis may stay full with none of the run's chunks settling before the run fails. */
-export const DRAIN_TIMEOUT_MS = 30_000;
+const DRAIN_TIMEOUT_MS = 30_000;
 
 /** How long Redis may stay full with none of the run's chunks in it before the run fails: the memory is not ours to drain. */
-export const FOREIGN_FULL_TIMEOUT_MS = 10_000;
+const FOREIGN_FULL_TIMEOUT_MS = 10_000;
 
 const POLL_MS = { first: 50, most: 1_000 } as const;
 
