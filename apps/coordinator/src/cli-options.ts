@@ -146,6 +146,7 @@ export function analysisOptions(): Option[] {
       .argParser(sizeArg('--max-line-size'))
       .default(SUBMIT_DEFAULTS.maxLineSize, formatBytes(SUBMIT_DEFAULTS.maxLineSize)),
     ...retryOptions(),
+    runRetentionOption('run'),
     ...insightOptions(),
     ...recordOptions(),
     jsonOption(),
@@ -192,6 +193,20 @@ export function insightOptions(): Option[] {
       .default(SUBMIT_DEFAULTS.spikes.minCount),
     hideZeroOption(),
   ];
+}
+
+/**
+ * `--run-retention`: how long a run's records stay in Redis once it has ended (`submit`,
+ * `analyze`); on `worker`, for runs that carry none of their own.
+ */
+export function runRetentionOption(command: 'run' | 'worker'): Option {
+  const help =
+    command === 'run'
+      ? "how long the run's records and report stay in Redis once it has ended (30m, 12h, 30d); a partial run's stay at least as long as its dead letters"
+      : 'how long runs that ended are kept when they carry no retention of their own (started by an earlier version); the worker drops them every 10 minutes';
+  return new Option('--run-retention <duration>', help)
+    .argParser(durationArg('--run-retention'))
+    .default(SUBMIT_DEFAULTS.runRetentionMs, formatWindowSize(SUBMIT_DEFAULTS.runRetentionMs));
 }
 
 /** `--attempts` and `--backoff`, for submissions and replays. */
@@ -286,6 +301,7 @@ export interface AnalysisFlags extends RecordFlags {
   maxLineSize: number;
   attempts: number;
   backoff: number;
+  runRetention: number;
   json?: boolean;
   window?: number;
   timeFormat?: string;
@@ -304,6 +320,7 @@ export interface WorkerFlags {
   lockDuration: number;
   stalledInterval: number;
   deadLetterRetention: number;
+  runRetention?: number;
   shutdownGrace: number;
   faultPoint?: string;
   sharedRoot?: string;
@@ -318,6 +335,7 @@ const SUBMIT_FLAG_NAMES = {
   maxInFlightBytes: '--max-in-flight',
   attempts: '--attempts',
   backoffMs: '--backoff',
+  runRetentionMs: '--run-retention',
 };
 
 /** Turns the flags into submission options, checking patterns and sizes before anything runs. */
@@ -342,6 +360,7 @@ export function submitOptionsFrom(flags: AnalysisFlags): SubmitOptions {
       maxInFlightBytes: flags.maxInFlight,
       attempts: flags.attempts,
       backoffMs: flags.backoff,
+      runRetentionMs: flags.runRetention,
     },
     SUBMIT_FLAG_NAMES,
   );
@@ -419,6 +438,7 @@ export function workerOptionsFrom(flags: WorkerFlags): Partial<WorkerOptions> {
     lockDurationMs: flags.lockDuration,
     stalledIntervalMs: flags.stalledInterval,
     deadLetterRetentionMs: flags.deadLetterRetention,
+    runRetentionMs: flags.runRetention,
     shutdownGraceMs: flags.shutdownGrace,
   };
 }

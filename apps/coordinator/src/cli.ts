@@ -8,11 +8,12 @@ import {
   prefixOption,
   redisOption,
   retryOptions,
+  runRetentionOption,
   sharedRootOption,
   workerOptions,
 } from './cli-options.js';
 import type { CommandIo } from './command-io.js';
-import { intArg } from './option-parsers.js';
+import { durationArg, intArg } from './option-parsers.js';
 import { type FormatChoice, formatOption, tableFormatOption } from './format-option.js';
 import { type WaitTimeout, waitTimeoutOption } from './wait-timeout.js';
 import { type AnalyzeFlags, analyzeCommand } from './commands/analyze.js';
@@ -24,7 +25,7 @@ import {
   dlqReplayCommand,
   dlqShowCommand,
 } from './commands/dlq.js';
-import { reportCommand, runsCommand, statusCommand } from './commands/runs.js';
+import { type PruneFlags, reportCommand, runsCommand, runsPruneCommand, statusCommand } from './commands/runs.js';
 import type { StoreFlags } from './store-session.js';
 import { type SubmitFlags, submitCommand } from './commands/submit.js';
 import { type WorkerCommandFlags, workerCommand } from './commands/worker.js';
@@ -59,8 +60,11 @@ export function buildProgram(io: CommandIo, result: { code: number }): Command {
     };
   // REDIS_PASSWORD_FILE: the password into the URL the command connects with (analyze
   // without --redis starts a Redis of its own, and needs none).
-  program.hook('preAction', (_program, command) => {
-    if (!command.options.some((option) => option.long === '--redis')) return;
+  // A subcommand (`runs prune`) takes --redis from its parent.
+  program.hook('preAction', (_program, actionCommand) => {
+    let command: Command | null = actionCommand;
+    while (command && !command.options.some((option) => option.long === '--redis')) command = command.parent;
+    if (!command) return;
     const given = command.getOptionValue('redis') as string | undefined;
     const url = redisUrlWithSecret(given, command.name() === 'analyze' ? undefined : DEFAULT_REDIS_URL, process.env);
     if (url !== given) command.setOptionValue('redis', url);
@@ -137,7 +141,7 @@ function defineWorker(program: Command, io: CommandIo, run: Run): void {
     'worker',
     'run a worker until SIGTERM/SIGINT; it finishes the chunks in progress before it exits',
   ).addOption(sharedRootOption('worker'));
-  for (const option of workerOptions()) worker.addOption(option);
+  for (const option of [...workerOptions(), runRetentionOption('worker')]) worker.addOption(option);
   worker.action(run((flags: WorkerCommandFlags) => workerCommand(flags, io)));
 }
 
@@ -199,7 +203,27 @@ function defineRuns(program: Command, io: CommandIo, run: Run): void {
   clusterCommand(program, 'runs', 'recent runs, newest first')
     .addOption(new Option('--limit <n>', 'how many').argParser(intArg('--limit')).default(20))
     .addOption(jsonOption())
-    .action(run((flags: StoreFlags & { limit: number }) => runsCommand(flags, io)));
+    .action(run((flags: StoreFlags & { limit: number }) => runsCommand(flags, io)))
+    .addCommand(pruneCommand(io, run));
+}
+
+/** `runs prune`: drops runs that ended long enough ago, before their retention would. */
+function pruneCommand(io: CommandIo, run: Run): Command {
+  // --redis, --prefix and --json are those of `runs` (its parent parses them wherever they are).
+  const prune = new Command('prune')
+    .description(
+      'drop the records of runs that ended before --older-than ago (by default, those past their own --run-retention); running runs are kept',
+    )
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(
+      new Option('--older-than <duration>', 'drop runs that ended at least this long ago (30m, 12h, 7d)').argParser(
+        durationArg('--older-than'),
+      ),
+    )
+    .addOption(new Option('--dry-run', 'list what would be dropped, and drop nothing'));
+  return prune.action(
+    run((_flags: unknown, command: Command) => runsPruneCommand(command.optsWithGlobals<PruneFlags>(), io)),
+  );
 }
 
 /** `dlq` and its subcommands: list, show, replay, purge. */

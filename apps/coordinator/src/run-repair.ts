@@ -36,15 +36,21 @@ export class RunRepair {
   constructor(
     private readonly store: RunStore,
     private readonly queue: Queue,
-    private readonly run: { runId: string; definition: RunDefinition; startedAt: number; jobOptions: JobsOptions },
+    private readonly run: {
+      runId: string;
+      definition: RunDefinition;
+      startedAt: number;
+      jobOptions: JobsOptions;
+      retentionMs: number;
+    },
     private readonly inputs: readonly Input[],
     private readonly plans: readonly SourcePlan[],
     private readonly enqueued: EnqueuedChunks,
   ) {}
 
   async repair(sealed: boolean): Promise<RepairSummary> {
-    const { runId, definition, startedAt } = this.run;
-    await this.store.ensureRun(runId, definition, startedAt);
+    const { runId, definition, startedAt, retentionMs } = this.run;
+    await this.store.ensureRun(runId, definition, startedAt, retentionMs);
     const summary: RepairSummary = { requeued: 0, lost: 0 };
     for (let source = 0; source < this.enqueued.sourceCount; source++) {
       const total = this.enqueued.count(source);

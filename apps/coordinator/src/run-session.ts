@@ -39,6 +39,11 @@ export interface SessionOptions {
   waitTimeout?: WaitTimeout;
   /** The human report's histogram of windows leaves out empty rows (`--hide-zero`). */
   hideZero?: boolean;
+  /**
+   * Keep a completed run as its report only (RunStore.compact), once it is printed: what
+   * it kept per chunk and per key is of no use any more. Not for a Redis thrown away after.
+   */
+  compact?: boolean;
 }
 
 /** How long to wait without progress before saying that no worker seems to be there. */
@@ -136,6 +141,7 @@ export async function submitAndReport(
     await spikes?.announce(report, true);
     crossings?.announce(report.crossings ?? []);
     printReport(report, session.output, io, { hideZero: session.hideZero === true });
+    if (session.compact && report.status === 'completed') await store.compact(runId, report);
     return exitCodeFor(report.status);
   } finally {
     deadline?.dispose();

@@ -120,7 +120,7 @@ export class Submission {
     this.repairer = new RunRepair(
       store,
       queue,
-      { runId, definition, startedAt, jobOptions: this.jobOptions },
+      { runId, definition, startedAt, jobOptions: this.jobOptions, retentionMs: options.runRetentionMs },
       inputs,
       plans,
       this.enqueued,
@@ -150,7 +150,7 @@ export class Submission {
       chunkSize: options.chunkSize,
     });
     if (window.notice && plans.some((plan) => plan.kind !== 'file')) notice(window.notice);
-    const { runId, startedAt } = await store.createRun(definition).catch((err: unknown) => {
+    const { runId, startedAt } = await store.createRun(definition, options.runRetentionMs).catch((err: unknown) => {
       if (!isOutOfMemory(err)) throw err;
       throw new RedisFullError(
         `Redis is full${memory ? ` (its maxmemory is ${formatBytes(memory.maxmemory)})` : ''}: it refused even the run's record; free some memory, or raise maxmemory`,

@@ -1,6 +1,7 @@
 import {
   CHUNK_QUEUE,
   type ChunkJobData,
+  DEFAULT_RUN_RETENTION_MS,
   RedisKeys,
   RunStore,
   type StoredChunkJob,
@@ -83,7 +84,7 @@ describe('RunRepair', () => {
     const repair = new RunRepair(
       store,
       queue,
-      { runId, definition, startedAt, jobOptions: {} },
+      { runId, definition, startedAt, jobOptions: {}, retentionMs: DEFAULT_RUN_RETENTION_MS },
       [stdin],
       [{ kind: 'stored' }],
       enqueued,
@@ -127,7 +128,7 @@ describe('RunRepair', () => {
     const repair = new RunRepair(
       store,
       queue,
-      { runId, definition, startedAt, jobOptions: {} },
+      { runId, definition, startedAt, jobOptions: {}, retentionMs: DEFAULT_RUN_RETENTION_MS },
       files,
       plans,
       enqueued,

@@ -23,6 +23,7 @@ import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
 import { CountPool } from './count-pool.js';
 import { type DeadLetterNotice, DeadLettering } from './dead-lettering.js';
 import { FailedJobReconciler } from './failed-job-reconciler.js';
+import { RunSweep } from './run-sweep.js';
 import { fileChunkLines } from './file-chunk-lines.js';
 import { SharedStorage } from './shared-storage.js';
 import { crashAt } from './fault-points.js';
@@ -53,7 +54,7 @@ interface ChunkWorkerParts {
   processor: ChunkProcessor;
   pool: CountPool;
   metrics: WorkerMetrics;
-  /** The periodic pass over what the processor could not settle, every `reconcileIntervalMs`. */
+  /** The periodic pass over what the processor could not settle, and the sweep of ended runs, every `reconcileIntervalMs`. */
   maintain: () => Promise<unknown>;
   /** Closes what is left once the pool is closed, in order: queues, then connections. */
   closers: (() => Promise<unknown>)[];
@@ -128,13 +129,18 @@ export class ChunkWorker {
       runRetryDelay: RUN_RETRY_DELAY_MS,
     });
     const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
+    const sweep = new RunSweep(redis, keys, store, options.runSweepIntervalMs, options.runRetentionMs);
     const self = new ChunkWorker({
       options: { ...options, prefix },
       worker,
       processor,
       pool,
       metrics,
-      maintain: () => reconciler.reconcile().then(() => deadLettering.applyRetention()),
+      maintain: () =>
+        reconciler
+          .reconcile()
+          .then(() => deadLettering.applyRetention())
+          .then(() => sweep.sweepIfDue()),
       closers: [
         () => chunkQueue.close(),
         () => deadLetterQueue.close(),

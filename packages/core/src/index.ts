@@ -111,7 +111,14 @@ export type {
   ReplayReadiness,
   StoredChunkRef,
 } from './runs/chunk-records.js';
-export { DEFAULT_DEAD_LETTER_RETENTION_MS, RUN_ENDED_EVENTS, RunStore, newRunId } from './runs/run-store.js';
+export {
+  DEFAULT_DEAD_LETTER_RETENTION_MS,
+  DEFAULT_RUN_RETENTION_MS,
+  RUN_ENDED_EVENTS,
+  RunStore,
+  newRunId,
+} from './runs/run-store.js';
+export type { PruneOptions, PruneSummary } from './runs/run-pruning.js';
 export { patternField } from './runs/count-fields.js';
 export {
   DEAD_LETTER_QUEUE,

@@ -67,6 +67,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
         output,
         hideZero: flags.hideZero === true,
         onInterrupt: 'run-abandoned',
+        compact: flags.redis !== undefined,
       },
       io,
     );

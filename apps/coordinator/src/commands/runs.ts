@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_URL, UsageError } from '@logcluster/core';
+import { DEFAULT_REDIS_URL, SUBMIT_DEFAULTS, UsageError, formatWindowSize } from '@logcluster/core';
 import { connectedWorkers } from '../chunk-workers.js';
 import { type CommandIo, unlessAborted } from '../command-io.js';
 import { type StoreFlags, withStore } from '../store-session.js';
@@ -86,5 +86,39 @@ export async function runsCommand(flags: StoreFlags & { limit: number }, io: Com
       `${table(['RUN', 'STATUS', 'STARTED', 'DURATION', 'CHUNKS', 'PATTERNS', 'SOURCES'], rows, [false, false, false, true, true, false, false]).join('\n')}\n`,
     );
   }
+  return 0;
+}
+
+export type PruneFlags = StoreFlags & { olderThan?: number; dryRun?: boolean };
+
+/**
+ * `runs prune`: drops the records of runs that ended before `--older-than` ago, or without
+ * it those past their own retention (which Redis would expire anyway), and the index
+ * entries of runs already expired. A running run is never dropped.
+ */
+export async function runsPruneCommand(flags: PruneFlags, io: CommandIo): Promise<number> {
+  const summary = await withStore(flags, ({ store }) =>
+    store.prune({
+      ...(flags.olderThan !== undefined ? { olderThanMs: flags.olderThan } : {}),
+      fallbackRetentionMs: SUBMIT_DEFAULTS.runRetentionMs,
+      dryRun: flags.dryRun === true,
+    }),
+  );
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify({ ...summary, dryRun: flags.dryRun === true }, null, 2)}\n`);
+    return 0;
+  }
+  const which =
+    flags.olderThan !== undefined
+      ? `that ended at least ${formatWindowSize(flags.olderThan)} ago`
+      : 'past their retention';
+  const verb = flags.dryRun ? 'would drop' : 'dropped';
+  const runs = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
+  io.stdout.write(`${verb} ${runs(summary.pruned.length)} ${which}${summary.pruned.length > 0 ? ':' : ''}\n`);
+  for (const id of summary.pruned) io.stdout.write(`  ${id}\n`);
+  if (summary.expired > 0)
+    io.stdout.write(
+      `${runs(summary.expired)} in the index had expired already${flags.dryRun ? '' : ': dropped from it'}\n`,
+    );
   return 0;
 }

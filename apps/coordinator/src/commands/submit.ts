@@ -81,6 +81,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         output: reportOutput(flags, namesShown),
         hideZero: flags.hideZero === true,
         onInterrupt: 'run-continues',
+        compact: true,
         ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}),
         ...(flags.follow ? { follow: true } : {}),
       },

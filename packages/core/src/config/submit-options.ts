@@ -7,6 +7,7 @@ import type { RunRecordSpec } from '../contract/record-spec.js';
 import type { PatternSpec } from '../contract/pattern-spec.js';
 import { validatePatterns } from '../matching/pattern.js';
 import { formatBytes } from '../units.js';
+import { DEFAULT_RUN_RETENTION_MS } from '../runs/run-store.js';
 import { type OptionNames, checkIntegers, optionNamer } from './option-names.js';
 
 /** What a submission does with its inputs: what it counts, how it cuts and sends them. */
@@ -26,6 +27,8 @@ export interface SubmitOptions {
   records?: RunRecordSpec;
   /** Following a live source: every chunk is enqueued as soon as it is cut, not held to fill a job. */
   follow?: boolean;
+  /** How long the run's records are kept in Redis once it has ended (`--run-retention`). */
+  runRetentionMs: number;
 }
 
 /**
@@ -49,6 +52,7 @@ export const SUBMIT_DEFAULTS = Object.freeze({
   spikes: DEFAULT_SPIKE_RULE,
   /** With `follow`: how long appended bytes may wait before they go out as a chunk, short of a full one. */
   flushIntervalMs: 250,
+  runRetentionMs: DEFAULT_RUN_RETENTION_MS,
 });
 
 /** Redis refuses a value over 512 MB; a chunk holding one long line must stay under it. */
@@ -76,8 +80,9 @@ export function resolveSubmitOptions(
     ...(given.insight !== undefined ? { insight: given.insight } : {}),
     ...(given.records !== undefined ? { records: given.records } : {}),
     ...(given.follow !== undefined ? { follow: given.follow } : {}),
+    runRetentionMs: given.runRetentionMs ?? SUBMIT_DEFAULTS.runRetentionMs,
   };
-  checkIntegers(options, ['chunkSize', 'maxLineSize', 'maxInFlightBytes', 'attempts'], name);
+  checkIntegers(options, ['chunkSize', 'maxLineSize', 'maxInFlightBytes', 'attempts', 'runRetentionMs'], name);
   checkIntegers(options, ['backoffMs'], name, 0);
   if (options.maxLineSize > MAX_LINE_SIZE_LIMIT) {
     throw new InvalidOptionError(

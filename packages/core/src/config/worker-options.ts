@@ -2,7 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { DEFAULT_PREFIX } from '../contract/queues.js';
 import { InvalidOptionError } from '../errors.js';
 import { DEFAULT_REDIS_URL } from '../redis/connection.js';
-import { DEFAULT_DEAD_LETTER_RETENTION_MS } from '../runs/run-store.js';
+import { DEFAULT_DEAD_LETTER_RETENTION_MS, DEFAULT_RUN_RETENTION_MS } from '../runs/run-store.js';
 import { checkIntegers } from './option-names.js';
 import { LOOPBACK_HOST, checkPrefix } from './shared-options.js';
 
@@ -38,6 +38,14 @@ export interface WorkerOptions {
   deadLetterRetentionMs: number;
   /** How long a graceful close waits for chunks in progress before abandoning them. */
   shutdownGraceMs: number;
+  /**
+   * How long runs that ended are kept when they carry no retention of their own (started
+   * by an earlier version): the worker's sweep (`runSweepIntervalMs`) drops them after it,
+   * and drops the index entries of runs whose records expired.
+   */
+  runRetentionMs: number;
+  /** How often this worker sweeps runs that ended (see `runRetentionMs`). */
+  runSweepIntervalMs: number;
   /** How often this worker looks for failed jobs that were not dead-lettered. */
   reconcileIntervalMs: number;
   /**
@@ -71,6 +79,8 @@ export const WORKER_DEFAULTS = Object.freeze({
   deadLetterRetentionMs: DEFAULT_DEAD_LETTER_RETENTION_MS,
   shutdownGraceMs: 30_000,
   reconcileIntervalMs: 30_000,
+  runRetentionMs: DEFAULT_RUN_RETENTION_MS,
+  runSweepIntervalMs: 10 * 60_000,
   metricsHost: LOOPBACK_HOST,
 }) satisfies Partial<WorkerOptions>;
 
@@ -83,6 +93,8 @@ const POSITIVE = [
   'deadLetterRetentionMs',
   'shutdownGraceMs',
   'reconcileIntervalMs',
+  'runRetentionMs',
+  'runSweepIntervalMs',
 ] as const;
 
 /** Fills in the defaults and checks every option, throwing an `InvalidOptionError` that names the one that is wrong. */
@@ -101,6 +113,8 @@ export function resolveWorkerOptions(given: Partial<WorkerOptions>): WorkerOptio
     shutdownGraceMs: given.shutdownGraceMs ?? WORKER_DEFAULTS.shutdownGraceMs,
     metricsHost: given.metricsHost ?? WORKER_DEFAULTS.metricsHost,
     reconcileIntervalMs: given.reconcileIntervalMs ?? WORKER_DEFAULTS.reconcileIntervalMs,
+    runRetentionMs: given.runRetentionMs ?? WORKER_DEFAULTS.runRetentionMs,
+    runSweepIntervalMs: given.runSweepIntervalMs ?? WORKER_DEFAULTS.runSweepIntervalMs,
     ...(given.faultPoint ? { faultPoint: given.faultPoint } : {}),
     ...(given.sharedRoot !== undefined ? { sharedRoot: given.sharedRoot } : {}),
     ...(given.sharedFiles !== undefined ? { sharedFiles: given.sharedFiles } : {}),

@@ -6,9 +6,9 @@ import {
   type DeadLetterRecord,
   type RecordOutcome,
   type RecordResult,
-  asState,
   packKey,
 } from './chunk-records.js';
+import { readChunkStates } from './chunk-states.js';
 import { EXACT_DISTINCT_PER_KEY, EXACT_DISTINCT_TOTAL } from '../contract/record-spec.js';
 import { anyField, othersFields, patternField, recordField, sourceField, workerField } from './count-fields.js';
 import {
@@ -60,7 +60,7 @@ export async function storeChunks(
   // The script adds all of a call's chunks or none: known, they were all added.
   if (again && items.length > 0) {
     const ids = items.map(({ source, chunk }) => chunkId({ source, seq: chunk.seq }));
-    const states = (await redis.hmget(keys.chunkStates(runId), ...ids)).map(asState);
+    const states = await readChunkStates(redis, keys.chunkStates(runId), ids);
     if (states.every((state) => state !== null)) return items.map(() => 'duplicate');
   }
   const stored = items.filter((item) => item.parts);

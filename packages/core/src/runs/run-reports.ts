@@ -45,6 +45,8 @@ export async function readStatus({ redis, keys }: RunStoreContext, runId: string
 export async function readReport({ redis, keys }: RunStoreContext, runId: string): Promise<RunReport> {
   const run = await redis.hgetall(keys.run(runId));
   if (!run.runId) throw runNotFound(keys, runId);
+  // A compacted run (lua/compactRun-9.lua) kept its report, and nothing it was made of.
+  if (run.report !== undefined) return JSON.parse(run.report) as RunReport;
   const definition = JSON.parse(run.definition ?? '{}') as RunDefinition;
   const records = definition.records;
   const distinctFields = records?.countDistinct?.length ?? 0;
@@ -52,7 +54,13 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   // table adds up to its totals, its rejects to `rejected.lines`).
   const wantLines = definition.insight?.top !== undefined || records !== undefined;
   const wantChunks = definition.insight !== undefined || records !== undefined;
-  const multi = redis.multi().hgetall(keys.counts(runId)).hgetall(keys.deadLetters(runId));
+  // The kept report is read in the same transaction: a run compacted since the first read
+  // has lost what the rest would read.
+  const multi = redis
+    .multi()
+    .hget(keys.run(runId), 'report')
+    .hgetall(keys.counts(runId))
+    .hgetall(keys.deadLetters(runId));
   if (wantLines) multi.hgetall(keys.chunkLines(runId));
   if (wantChunks) multi.hgetall(keys.insight(runId));
   if (records?.by) multi.hgetall(keys.groups(runId)).pfcount(keys.groupsOthers(runId));
@@ -62,6 +70,8 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   const results = checkTransaction(await multi.exec());
   let at = 0;
   const next = <T>() => results[at++] as T;
+  const kept = next<string | null>();
+  if (kept !== null) return JSON.parse(kept) as RunReport;
   const counts = next<Record<string, string>>();
   const dead = next<Record<string, string>>();
   let lines = wantLines ? next<Record<string, string>>() : {};

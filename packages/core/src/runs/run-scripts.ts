@@ -13,8 +13,10 @@ import type { RecordOutcome, ReplayReadiness } from './chunk-records.js';
  *
  * A chunk's state: absent (never enqueued) → queued → done | dead, and a replay takes
  * dead → replaying → done | dead. Each time a chunk is dead-lettered its generation (in
- * the generations hash) goes up, so every dead-lettering has an id of its own. The
- * counters the scripts change are those of count-fields.ts.
+ * the generations hash) goes up, so every dead-lettering has an id of its own. Settled
+ * chunks fold behind their source's watermark, and a compacted run's are all done
+ * (lua/includes/chunkStates.lua). The counters the scripts change are those of
+ * count-fields.ts.
  *
  * A job's chunks are stored together, as one pack (`RedisKeys.chunkPack`): it is
  * deleted when every chunk in it is counted, and it expires after the dead-letter
@@ -39,6 +41,7 @@ export const failRunScript = runScript('failRun', 1);
 export const prepareReplayScript = runScript('prepareReplay', 7);
 export const dropChunkBytesScript = runScript('dropChunkBytes', 3);
 export const recordSpikeScript = runScript('recordSpike', 2);
+export const compactRunScript = runScript('compactRun', 9);
 
 /** What a script that records a chunk, a seal or a spike answers: lua/includes/recordCodes.lua, by the same names. */
 export const RecordCode = {

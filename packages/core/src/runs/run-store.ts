@@ -15,12 +15,13 @@ import {
   type RecordResult,
   type ReplayReadiness,
   type StoredChunkRef,
-  asState,
   packKey,
 } from './chunk-records.js';
 import { type ChunkToStore, recordDeadLetter, recordLostChunk, recordResults, storeChunks } from './chunk-recording.js';
 import { RunCounter, readCounter } from './count-fields.js';
 import { readChunk, readChunksInto } from './pack-reads.js';
+import { readChunkStates } from './chunk-states.js';
+import { type PruneOptions, type PruneSummary, presentRuns, pruneRuns } from './run-pruning.js';
 import type { CrossingReport, RunProgress, RunReport, RunStatus } from './report.js';
 import { readCrossings } from './crossing-report.js';
 import type { RunDefinition } from './run-definition.js';
@@ -29,6 +30,7 @@ import { readProgress, readReport, readSettlement, readStatus } from './run-repo
 import {
   RecordCode,
   chunkScriptKeys,
+  compactRunScript,
   dropChunkBytesScript,
   expectCode,
   failRunScript,
@@ -40,6 +42,13 @@ import {
 
 /** How long a dead-lettered chunk's bytes are kept for inspection and replay. */
 export const DEFAULT_DEAD_LETTER_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * How long a run's records are kept once it has ended (`--run-retention`): long enough to
+ * look back over a month of runs; a partial run's are kept at least as long as its dead
+ * letters (lua/includes/runRetention.lua).
+ */
+export const DEFAULT_RUN_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * The messages on a run's event channel that say the run has ended (the step that
@@ -70,22 +79,34 @@ export class RunStore {
     this.context = { redis, keys, bytes };
   }
 
-  async createRun(definition: RunDefinition): Promise<{ runId: string; startedAt: number }> {
+  /** Starts a run; its records are kept for `retentionMs` once it has ended. */
+  async createRun(
+    definition: RunDefinition,
+    retentionMs = DEFAULT_RUN_RETENTION_MS,
+  ): Promise<{ runId: string; startedAt: number }> {
     const runId = newRunId();
     const startedAt = Date.now();
-    await this.ensureRun(runId, definition, startedAt);
+    await this.ensureRun(runId, definition, startedAt, retentionMs);
     return { runId, startedAt };
   }
 
   /** Writes the run's record unless it is there: how a run lost in a Redis restart comes back. */
-  async ensureRun(runId: string, definition: RunDefinition, startedAt: number): Promise<void> {
+  async ensureRun(
+    runId: string,
+    definition: RunDefinition,
+    startedAt: number,
+    retentionMs = DEFAULT_RUN_RETENTION_MS,
+  ): Promise<void> {
     const key = this.keys.run(runId);
     const multi = this.redis
       .multi()
       .hsetnx(key, 'runId', runId)
       .hsetnx(key, 'status', 'running')
       .hsetnx(key, 'definition', JSON.stringify(definition))
-      .hsetnx(key, 'startedAt', startedAt);
+      .hsetnx(key, 'startedAt', startedAt)
+      // Where lua/includes/runRetention.lua reads what to expire, and when.
+      .hsetnx(key, 'retentionMs', retentionMs)
+      .hsetnx(key, 'distinctFields', definition.records?.countDistinct?.length ?? 0);
     // The bound of the per-key table, where recordResults-10.lua reads it.
     if (definition.records?.by) multi.hsetnx(key, 'maxKeys', definition.records.maxKeys);
     checkTransaction(await multi.zadd(this.keys.runs(), 'NX', startedAt, runId).exec());
@@ -166,13 +187,13 @@ export class RunStore {
   }
 
   async chunkState(job: Pick<ChunkJobData, 'runId' | 'source' | 'seq'>): Promise<ChunkState> {
-    return asState(await this.redis.hget(this.keys.chunkStates(job.runId), chunkId(job)));
+    const [state] = await readChunkStates(this.redis, this.keys.chunkStates(job.runId), [chunkId(job)]);
+    return state!;
   }
 
   /** States of many chunks of one run, in the order asked. */
   async chunkStates(runId: string, ids: readonly string[]): Promise<ChunkState[]> {
-    if (ids.length === 0) return [];
-    return (await this.redis.hmget(this.keys.chunkStates(runId), ...ids)).map(asState);
+    return readChunkStates(this.redis, this.keys.chunkStates(runId), ids);
   }
 
   /** Adds a chunk's counts to its run, unless the chunk was counted before. */
@@ -340,8 +361,48 @@ export class RunStore {
     return counts;
   }
 
-  /** Run ids, newest first. */
+  /**
+   * Compacts a completed run to its report (lua/compactRun-9.lua): what it kept per chunk
+   * and per key goes, and reading it gives the report kept. False if the run is not
+   * completed, or was compacted before. `report`: the run's final report, if already read.
+   */
+  async compact(runId: string, report?: RunReport): Promise<boolean> {
+    report ??= await this.report(runId);
+    if (report.status !== 'completed') return false;
+    const keys = [
+      this.keys.run(runId),
+      this.keys.chunkStates(runId),
+      this.keys.deadLetters(runId),
+      this.keys.deadGenerations(runId),
+      this.keys.chunkLines(runId),
+      this.keys.insight(runId),
+      this.keys.groups(runId),
+      this.keys.groupsOthers(runId),
+      this.keys.crossings(runId),
+    ];
+    const reply = await compactRunScript.run(this.redis, keys, [JSON.stringify(report)]);
+    return expectCode(compactRunScript, reply, [0, 1]) === 1;
+  }
+
+  /**
+   * Drops runs that ended long enough ago, and the index entries of runs that expired
+   * (run-pruning.ts); with `compactCompleted`, compacts the completed runs it keeps.
+   */
+  async prune(options: PruneOptions & { compactCompleted?: boolean }): Promise<PruneSummary> {
+    const { compactCompleted, ...rest } = options;
+    return pruneRuns(this.context, compactCompleted ? { ...rest, compact: (runId) => this.compact(runId) } : rest);
+  }
+
+  /** Run ids, newest first: runs whose records expired are dropped from the index on the way. */
   async recentRunIds(limit: number): Promise<string[]> {
-    return this.redis.zrevrange(this.keys.runs(), 0, limit - 1);
+    const found: string[] = [];
+    for (let from = 0; found.length < limit;) {
+      const ids = await this.redis.zrevrange(this.keys.runs(), from, from + limit - found.length - 1);
+      if (ids.length === 0) break;
+      const present = await presentRuns(this.context, ids);
+      found.push(...present);
+      from += present.length;
+    }
+    return found;
   }
 }

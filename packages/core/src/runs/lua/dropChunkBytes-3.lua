@@ -13,15 +13,16 @@
     then per chunk: its id and generation
   Returns how many packs were deleted: 1 or 0.
 ]]
+--- @include "includes/chunkState"
 local purged = {}
 for i = 4, #ARGV, 2 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == 'dead'
+  if stateOf(KEYS[1], ARGV[i]) == 'dead'
     and tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0') == tonumber(ARGV[i + 1]) then
     purged[ARGV[i]] = true
   end
 end
 for seq = tonumber(ARGV[2]), tonumber(ARGV[3]) do
   local id = ARGV[1] .. '.' .. seq
-  if not purged[id] and redis.call('HGET', KEYS[1], id) ~= 'done' then return 0 end
+  if not purged[id] and stateOf(KEYS[1], id) ~= 'done' then return 0 end
 end
 return redis.call('DEL', KEYS[3])

@@ -2,7 +2,7 @@
 --[[
   Ends a run that cannot go on: its input broke, the coordinator hit an error, or Redis
   is full and nothing drains it. allow-oom: that last run must be marked failed too, and
-  the mark is a few bytes.
+  the mark is a few bytes. The run's retention starts (includes/runRetention.lua).
 
   KEYS
     1 run hash
@@ -12,6 +12,8 @@
     3 when (ms since the epoch)
   Returns 1.
 ]]
+--- @include "includes/runRetention"
 redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[2], 'finishedAt', ARGV[3])
+expireRun(KEYS[1], 'failed')
 redis.call('PUBLISH', ARGV[1], 'failed')
 return 1

@@ -22,13 +22,15 @@
   Takes from the counts hash: dead (count-fields.ts).
 ]]
 --- @include "includes/replayCodes"
-local state = redis.call('HGET', KEYS[3], ARGV[1])
+--- @include "includes/chunkState"
+--- @include "includes/setChunkState"
+local state = stateOf(KEYS[3], ARGV[1])
 if state ~= 'dead' and state ~= 'replaying' then return ReplayCode.NOT_DEAD end
 if tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0') ~= tonumber(ARGV[2]) then return ReplayCode.NOT_DEAD end
 if ARGV[3] == '1' and redis.call('EXISTS', KEYS[5]) == 0 then return ReplayCode.BYTES_GONE end
 if state == 'replaying' then return ReplayCode.READY end
 redis.call('PERSIST', KEYS[5])
-redis.call('HSET', KEYS[3], ARGV[1], 'replaying')
+setState(KEYS[3], ARGV[1], 'replaying')
 redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('HINCRBY', KEYS[2], 'dead', -1)
 if redis.call('HGET', KEYS[1], 'status') ~= 'failed' then

@@ -17,7 +17,7 @@
     2 dead-letter JSON (its range and reason)
     3 chunk byte length
     4 event channel
-    5 how long to keep the chunk's bytes (ms)
+    5 how long to keep the chunk's bytes (ms); a partial run is kept at least as long
     6 its line count as a worker counted it ('' if stored, or unknown)
     7 its source's lines field in the counts hash (count-fields.ts)
     8-10 its pack's source, first and last chunk
@@ -32,8 +32,11 @@
 --- @include "includes/sums"
 --- @include "includes/addCountedLines"
 --- @include "includes/packState"
+--- @include "includes/chunkState"
+--- @include "includes/setChunkState"
+--- @include "includes/foldChunkStates"
 if redis.call('EXISTS', KEYS[1]) == 0 then return {RecordCode.RUN_MISSING, 0} end
-local state = redis.call('HGET', KEYS[3], ARGV[1])
+local state = stateOf(KEYS[3], ARGV[1])
 if not state then return {RecordCode.CHUNK_UNKNOWN, 0} end
 if state == 'done' then return {RecordCode.DUPLICATE, 0} end
 local sums = {}
@@ -43,10 +46,14 @@ if state == 'dead' then
   redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
   return {RecordCode.DUPLICATE, tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')}
 end
-redis.call('HSET', KEYS[3], ARGV[1], 'dead')
+setState(KEYS[3], ARGV[1], 'dead')
+fold(KEYS[3], string.match(ARGV[1], '^(%d+)%.'))
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
 local generation = redis.call('HINCRBY', KEYS[6], ARGV[1], 1)
 redis.call('HINCRBY', KEYS[2], 'dead', 1)
+if tonumber(redis.call('HGET', KEYS[1], 'deadRetentionMs') or '0') < tonumber(ARGV[5]) then
+  redis.call('HSET', KEYS[1], 'deadRetentionMs', ARGV[5])
+end
 if state ~= 'replaying' then
   redis.call('HINCRBY', KEYS[2], 'settledBytes', ARGV[3])
 end

@@ -23,9 +23,11 @@
 ]]
 --- @include "includes/recordCodes"
 --- @include "includes/settle"
+--- @include "includes/chunkState"
+--- @include "includes/setChunkState"
 if redis.call('EXISTS', KEYS[1]) == 0 then return RecordCode.RUN_MISSING end
-if redis.call('HGET', KEYS[3], ARGV[1]) then return RecordCode.DUPLICATE end
-redis.call('HSET', KEYS[3], ARGV[1], 'dead')
+if stateOf(KEYS[3], ARGV[1]) then return RecordCode.DUPLICATE end
+setState(KEYS[3], ARGV[1], 'dead')
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[7])
 redis.call('HINCRBY', KEYS[6], ARGV[1], 1)
 redis.call('HINCRBY', KEYS[2], 'chunks', 1)

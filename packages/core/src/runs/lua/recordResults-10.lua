@@ -3,7 +3,8 @@
   know as enqueued (a restart lost it, with its accounting) is neither counted nor
   dead-lettered here: its coordinator enqueues it again. Then each pack that held a
   chunk recorded here is deleted if all its chunks are counted, or given the retention
-  if the rest are dead-lettered (a replayed chunk's pack, kept while it ran).
+  if the rest are dead-lettered (a replayed chunk's pack, kept while it ran). Each source
+  of a chunk recorded folds its settled chunks (includes/foldChunkStates.lua).
   In a run with a record spec, a chunk's keys (--by) and distinct values
   (--count-distinct) are merged into the run's in the same step that marks it done, so a
   second delivery adds nothing (includes/mergeGroups.lua, includes/distinctValues.lua).
@@ -75,6 +76,9 @@
 --- @include "includes/mergeGroups"
 --- @include "includes/distinctValues"
 --- @include "includes/keyCrossings"
+--- @include "includes/chunkState"
+--- @include "includes/setChunkState"
+--- @include "includes/foldChunkStates"
 local n, m = tonumber(ARGV[3]), tonumber(ARGV[5])
 local width, d = tonumber(ARGV[6]), tonumber(ARGV[7])
 local keyBound, totalBound = tonumber(ARGV[8]), tonumber(ARGV[9])
@@ -154,7 +158,7 @@ local results = {}
 local runExists = redis.call('EXISTS', KEYS[1]) == 1
 local failed = runExists and redis.call('HGET', KEYS[1], 'status') == 'failed'
 local recorded = 0
-local seen, sums = {}, {}
+local seen, sums, folding = {}, {}, {}
 for i = 1, n do
   local id, length, lines, linesField, pack = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4])
   local first, last = at + 6, at + 5 + 2 * tonumber(ARGV[at + 5])
@@ -162,7 +166,7 @@ for i = 1, n do
   local records = last + 2
   local state = nil
   local apply = false
-  if runExists then state = redis.call('HGET', KEYS[3], id) end
+  if runExists then state = stateOf(KEYS[3], id) end
   if not runExists then
     results[i] = {RecordCode.RUN_MISSING, 0}
   elseif failed then
@@ -175,7 +179,8 @@ for i = 1, n do
   else
     apply = true
     seen[id] = true
-    redis.call('HSET', KEYS[3], id, 'done')
+    setState(KEYS[3], id, 'done')
+    folding[string.match(id, '^(%d+)%.')] = true
     local generation = 0
     if state == 'dead' then
       -- Counted after all by a delivery that raced the dead-lettering.
@@ -201,6 +206,7 @@ for i = 1, n do
   at = chunkRecords(id, records, apply, sums)
 end
 addAll(KEYS[2], sums)
+for source in pairs(folding) do fold(KEYS[3], source) end
 -- In a failed run, chunks still queued will never be counted: they need no bytes.
 for _, pack in ipairs(packs) do
   if pack.touched then

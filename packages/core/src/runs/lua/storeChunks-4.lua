@@ -17,12 +17,13 @@
       its line count ('' when the workers will count the lines: a chunk read from shared storage)
       '1' if its bytes are kept in Redis
   Returns per chunk a RecordCode:
-    RECORDED if added now, DUPLICATE if it was enqueued before, RUN_MISSING if the run is
+    RECORDED if added now, DUPLICATE if it was enqueued before (includes/chunkStates.lua), RUN_MISSING if the run is
     gone, BYTES_MISSING if its bytes are not there (SET them again, then call again).
   Adds to the counts hash: chunks (count-fields.ts) and the source's fields above.
 ]]
 --- @include "includes/recordCodes"
 --- @include "includes/sums"
+--- @include "includes/chunkStates"
 local n = tonumber(ARGV[1])
 local results = {}
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -31,7 +32,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 local ids = {}
 for i = 0, n - 1 do ids[i + 1] = ARGV[2 + i * 7] end
-local known = redis.call('HMGET', KEYS[3], unpack(ids))
+local known = statesOf(KEYS[3], ids)
 local packThere = nil
 local queued, seen, sums = {}, {}, {}
 for i = 0, n - 1 do

@@ -2,7 +2,9 @@
 -- settled. The seal carries the number of chunks the coordinator enqueued; if Redis lost
 -- some of them (a restart that lost acknowledged writes), the run cannot finish short: it
 -- waits for the coordinator to enqueue them again. It reads the counts hash's run-wide
--- fields chunks, done and dead (count-fields.ts).
+-- fields chunks, done and dead (count-fields.ts). A run that ends starts its retention
+-- (runRetention.lua).
+--- @include "runRetention"
 --
 -- announce publishes the script's event on the run's channel: `finished` if this step
 -- finished the run (its coordinator then reads the report at once), else `message`.
@@ -20,6 +22,7 @@ local function settle(runKey, countsKey)
   if status == final then return false end
   local t = redis.call('TIME')
   redis.call('HSET', runKey, 'status', final, 'finishedAt', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  expireRun(runKey, final)
   return true
 end
 local function announce(finished, channel, message)
