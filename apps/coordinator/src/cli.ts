@@ -31,6 +31,7 @@ import { type SubmitFlags, submitCommand } from './commands/submit.js';
 import { type WorkerCommandFlags, workerCommand } from './commands/worker.js';
 import { DASHBOARD_PASSWORD_ENV, DASHBOARD_USER_ENV, type ServeFlags, serveCommand } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
+import { DEFAULT_MAX_OPEN_FILES } from './follow-set.js';
 import { DASHBOARD_PASSWORD_FILE_ENV, redisUrlWithSecret } from './secret-files.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -116,7 +117,7 @@ function defineSubmit(program: Command, io: CommandIo, run: Run): void {
     .addOption(
       new Option(
         '--follow',
-        'follow the one file (or -) as it grows, like tail -F, across rotation; the run id goes to stderr at once; Ctrl-C stops following, then the run finishes and its report is printed',
+        "follow files as they grow, like tail -F, across rotation: one file (or - for standard input), or several paths and quoted globs ('/var/log/app/*.log', '**'), whose new files are picked up within a second and whose deleted files are finished; the run id goes to stderr at once; Ctrl-C stops following, then the run finishes and its report is printed",
       ),
     )
     .addOption(
@@ -126,6 +127,12 @@ function defineSubmit(program: Command, io: CommandIo, run: Run): void {
       )
         .argParser(intArg('--flush-interval'))
         .default(SUBMIT_DEFAULTS.flushIntervalMs),
+    )
+    .addOption(
+      new Option(
+        '--max-open-files <n>',
+        `with --follow of several files: at most this many open at once, turns shared fairly (default: ${DEFAULT_MAX_OPEN_FILES}, or fewer if the process may open fewer)`,
+      ).argParser(intArg('--max-open-files')),
     )
     .addOption(sharedRootOption('submit'))
     .addOption(waitTimeoutOption('submit'));

@@ -1,7 +1,9 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, errorMessage } from '@logcluster/core';
+import type { FileSlots } from './file-slots.js';
 
 /*
  * `submit --follow`: a growing log file read like `tail -F`, as one byte stream in which
@@ -32,12 +34,25 @@ import { InputError, errorMessage } from '@logcluster/core';
  * - Two rotations between two looks (pollMs): the file in between is not seen.
  * - With several writers, bytes written to the old file after the new one has bytes and
  *   the old one has been read to its end are not read.
+ *
+ * Many files followed at once (`slots`, `--max-open-files`): a follower gives its file
+ * descriptor up after a turn whenever another waits for one; closed, it looks at its
+ * path (stat) each poll, and asks for a slot again only when the file has grown or the
+ * path names another file. Opened again, it must be the same file (device and inode, and
+ * the last bytes read), at the path or, if the file was renamed meanwhile, among the
+ * names in its directory. A file deleted while closed (or moved out of its directory) is
+ * not read past where its last turn ended, said on stderr: only a follower that holds
+ * its file open reads it to its end after it is deleted, so totals are exact across
+ * deletions when --max-open-files is at least the number of files followed. While a
+ * rotation is taken over, a follower holds two descriptors.
  */
 
 const READ_SIZE = 1024 * 1024;
 /** How many bytes before the position are compared to notice a truncate-and-rewrite. */
 const TAIL_CHECK_BYTES = 4096;
 const DEFAULT_POLL_MS = 100;
+/** Bytes a follower reads in one turn before it lets a waiting one have its slot. */
+const TURN_BYTES = 4 * 1024 * 1024;
 
 export interface FollowOptions {
   /** How often to look at the file for new bytes and rotation, ms (default 100). */
@@ -46,11 +61,27 @@ export interface FollowOptions {
   signal: AbortSignal;
   /** Called with a short human message on rotation/truncation/file missing (e.g. "app.log was rotated (renamed); following the new file"), for stderr. */
   notice?: (message: string) => void;
+  /** The cap on descriptors shared with other followers (a slot per file held open). */
+  slots?: FileSlots;
+  /** Called with every file (device, inode) this follower reads: the one at the path, and each that replaces it. */
+  onFile?: (dev: bigint, ino: bigint) => void;
+  /**
+   * End once the path has been missing this long and the file held has been read to its
+   * end (a deleted log is finished, its descriptor freed); unset: wait for the path to
+   * come back, as `tail -F`.
+   */
+  endWhenGoneMs?: number;
 }
 
-/** A file open by descriptor and how far it has been read. */
+/** A file followed, how far it has been read, and its descriptor while it holds one. */
 interface Followed {
-  handle: FileHandle;
+  path: string;
+  /** Null between turns, when its slot went to another follower. */
+  handle: FileHandle | null;
+  /** The file was rotated while closed and is not to be found again: nothing more is read of it. */
+  lost?: boolean;
+  /** Its change time at the last look by descriptor: a file created again under a reused inode has another. */
+  ctimeNs?: bigint;
   dev: bigint;
   ino: bigint;
   position: number;
@@ -69,46 +100,164 @@ export async function* followFile(path: string, options: FollowOptions): AsyncGe
   const { signal } = options;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const say: Say = (what) => options.notice?.(`${path} ${what}`);
+  const { slots } = options;
   const watch = new PathWatch(path, say);
-  let current = await openFirst(path);
+  await slots?.acquire();
+  let current: Followed;
+  try {
+    current = await openFirst(path);
+  } catch (err) {
+    slots?.release();
+    throw err;
+  }
+  options.onFile?.(current.dev, current.ino);
   /** The new file at the path, between its opening and the switch to it. */
   let replacement: Followed | null = null;
+  const turn = new Turn(slots, say);
 
   try {
     for (;;) {
       const stopping = signal.aborted;
-      yield* drain(current, stopping, say);
+      const more = yield* turn.drain(current, stopping);
       const other = await watch.otherFile(current);
       // Stay with the old file while the new one is empty: the writer may not have reopened yet.
       if (other && (stopping || other.size > 0n)) {
         replacement = await watch.openReplacement(current);
         if (replacement) {
-          yield* drain(current, stopping, say);
+          yield* turn.drain(current, stopping, Infinity);
           const old = current;
-          const { nlink } = await old.handle.stat();
+          const nlink = old.handle ? (await old.handle.stat()).nlink : 1;
           current = replacement;
           replacement = null;
-          await old.handle.close();
+          if (old.handle) await old.handle.close();
+          else await slots?.acquire();
+          options.onFile?.(current.dev, current.ino);
           say(`was ${nlink === 0 ? 'deleted and created again' : 'rotated (renamed)'}; following the new file`);
           if (stopping) {
-            yield* drain(current, true, say);
+            yield* turn.drain(current, true, Infinity);
             return;
           }
           continue;
         }
       }
       if (stopping) return;
+      if (options.endWhenGoneMs !== undefined && watch.missingFor() >= options.endWhenGoneMs && !more) {
+        yield* turn.drain(current, true, Infinity);
+        say('is gone; its file was read to its end');
+        return;
+      }
+      turn.yieldSlot(current);
+      if (more) continue;
       await sleep(pollMs, undefined, { signal }).catch(() => {
         // Aborted: the next round reads what is there and ends.
       });
     }
   } finally {
     try {
-      await replacement?.handle.close();
+      await replacement?.handle?.close();
     } finally {
-      await current.handle.close();
+      if (current!.handle) {
+        await current!.handle.close();
+        slots?.release();
+      }
     }
   }
+}
+
+/**
+ * A follower's turns at the shared slots: it reads its file (opened again first if its
+ * slot was given up), at most TURN_BYTES while another waits, and gives the slot up after
+ * the turn when another waits.
+ */
+class Turn {
+  constructor(
+    private readonly slots: FileSlots | undefined,
+    private readonly say: Say,
+  ) {}
+
+  /** Yields what `file` has now (see `drain`); returns whether it stopped short for another's turn. */
+  async *drain(file: Followed, stopping: boolean, budget?: number): AsyncGenerator<Buffer, boolean> {
+    if (file.lost) return false;
+    if (!file.handle && !stopping && (await unchanged(file))) return false;
+    if (!file.handle) {
+      await this.slots?.acquire();
+      file.handle = await reopen(file, this.say);
+      if (!file.handle) {
+        this.slots?.release();
+        return false;
+      }
+    }
+    const limit = budget ?? (this.slots && this.slots.waiting > 0 ? TURN_BYTES : Infinity);
+    return yield* drain(file, stopping, this.say, limit);
+  }
+
+  /** Closes `file` and hands its slot on if another follower waits for one. */
+  yieldSlot(file: Followed): void {
+    if (!this.slots || this.slots.waiting === 0 || !file.handle) return;
+    const { handle } = file;
+    file.handle = null;
+    // The slot goes on once the descriptor is closed, so the cap holds.
+    void handle.close().finally(() => this.slots!.release());
+  }
+}
+
+/**
+ * Whether the path still names `file` as it was at its last look (the same inode, size
+ * and change time): nothing to open it again for.
+ */
+async function unchanged(file: Followed): Promise<boolean> {
+  const found = await stat(file.path, { bigint: true }).catch(() => null);
+  return (
+    found !== null &&
+    found.dev === file.dev &&
+    found.ino === file.ino &&
+    found.size === BigInt(file.position) &&
+    found.ctimeNs === file.ctimeNs
+  );
+}
+
+/**
+ * The file followed opened again after its slot was given up: at its path if that still
+ * names it, else under another name in its directory (renamed by a rotation meanwhile);
+ * null, said once, if it is nowhere to be found (deleted, or moved elsewhere). The same
+ * file has the same device and inode and, before the position, the same last bytes read:
+ * a file deleted while closed may leave its inode number to a new one.
+ */
+async function reopen(file: Followed, say: Say): Promise<FileHandle | null> {
+  const same = async (candidate: string): Promise<FileHandle | null> => {
+    const handle = await open(candidate, 'r').catch(() => null);
+    if (!handle) return null;
+    const found = await handle.stat({ bigint: true }).catch(() => null);
+    if (found && found.dev === file.dev && found.ino === file.ino && (await endsWithTail(handle, file))) return handle;
+    await handle.close();
+    return null;
+  };
+  const atPath = await same(file.path);
+  if (atPath) return atPath;
+  const dir = dirname(file.path);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const info = await lstat(join(dir, name), { bigint: true }).catch(() => null);
+    if (info?.ino !== file.ino || info.dev !== file.dev) continue;
+    const handle = await same(join(dir, name));
+    if (handle) return handle;
+  }
+  file.lost = true;
+  // Whatever the path names now is another file, even if its inode number is the same.
+  file.dev = -1n;
+  file.ino = -1n;
+  say(
+    `was rotated while it waited for a turn (more files than --max-open-files) and its old file is gone: what was written to it after byte ${file.position} is not read`,
+  );
+  return null;
+}
+
+/** Whether `handle`'s bytes just before `file`'s position are the last ones read of it. */
+async function endsWithTail(handle: FileHandle, file: Followed): Promise<boolean> {
+  const { tail, position } = file;
+  if (tail.length === 0) return true;
+  const before = Buffer.allocUnsafe(tail.length);
+  const { bytesRead } = await handle.read(before, 0, tail.length, position - tail.length);
+  return bytesRead === tail.length && before.equals(tail);
 }
 
 /** Gives a notice about the followed path: `say('was truncated; …')`. */
@@ -118,24 +267,30 @@ type Say = (what: string) => void;
  * Yields what `file` has now: to its end; when stopping, only up to its size at the start
  * (a busy writer must not keep us).
  */
-async function* drain(file: Followed, stopping: boolean, say: Say): AsyncGenerator<Buffer, void> {
-  const limit = stopping ? (await file.handle.stat()).size : Infinity;
+async function* drain(file: Followed, stopping: boolean, say: Say, budget: number): AsyncGenerator<Buffer, boolean> {
+  const limit = stopping ? (await file.handle!.stat()).size : Infinity;
+  let read = 0;
   for (;;) {
+    if (read >= budget) return true;
     const data = await nextBytes(file, limit, say);
-    if (data === null) return;
+    if (data === null) return false;
+    read += data.length;
     yield data;
   }
 }
 
 /** The next bytes of `file` (at most READ_SIZE, not past `limit`), or null if there are none yet. */
 async function nextBytes(file: Followed, limit: number, say: Say): Promise<Buffer | null> {
-  const { size } = await file.handle.stat();
+  const handle = file.handle!;
+  const info = await handle.stat({ bigint: true });
+  const size = Number(info.size);
+  file.ctimeNs = info.ctimeNs;
   await followTruncation(file, size, say);
   const end = Math.min(size, limit);
   if (end <= file.position) return null;
   const length = Math.min(READ_SIZE, end - file.position);
   const buffer = Buffer.allocUnsafe(length);
-  const { bytesRead } = await file.handle.read(buffer, 0, length, file.position);
+  const { bytesRead } = await handle.read(buffer, 0, length, file.position);
   // Fewer bytes: the file shrank since the stat; the next look sees it.
   if (bytesRead === 0) return null;
   const data = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
@@ -158,7 +313,7 @@ async function followTruncation(file: Followed, size: number, say: Say): Promise
     restart(file);
   } else if (size > file.position && file.tail.length > 0) {
     const before = Buffer.allocUnsafe(file.tail.length);
-    const { bytesRead } = await file.handle.read(before, 0, before.length, file.position - before.length);
+    const { bytesRead } = await file.handle!.read(before, 0, before.length, file.position - before.length);
     if (bytesRead === before.length && before.equals(file.tail)) {
       // Unchanged: only appended to.
     } else if (bytesRead === before.length && !before.some((byte) => byte !== 0)) {
@@ -175,6 +330,8 @@ async function followTruncation(file: Followed, size: number, say: Say): Promise
 class PathWatch {
   /** Whether the notice that the path is gone (or unusable) has been given since it was last seen. */
   private absentNoticed = false;
+  /** When the path was first found missing since it was last seen (ms), or null. */
+  private missingSince: number | null = null;
 
   constructor(
     private readonly path: string,
@@ -187,15 +344,22 @@ class PathWatch {
     try {
       found = await stat(this.path, { bigint: true });
     } catch (err) {
+      if (isMissing(err)) this.missingSince ??= Date.now();
       await this.absent(current, isMissing(err) ? 'is missing' : `cannot be looked at (${errorMessage(err)})`);
       return null;
     }
+    this.missingSince = null;
     if (!found.isFile()) {
       await this.absent(current, 'is not a regular file any more');
       return null;
     }
     this.absentNoticed = false;
     return found.ino === current.ino && found.dev === current.dev ? null : found;
+  }
+
+  /** How long the path has been missing (0 if it is there). */
+  missingFor(): number {
+    return this.missingSince === null ? 0 : Date.now() - this.missingSince;
   }
 
   /** The file at the path opened, or null if it cannot be (gone again, unreadable, not a regular file). */
@@ -214,7 +378,7 @@ class PathWatch {
   private async absent(current: Followed, why: string): Promise<void> {
     if (this.absentNoticed) return;
     this.absentNoticed = true;
-    const { nlink } = await current.handle.stat();
+    const nlink = current.handle ? (await current.handle.stat()).nlink : 1;
     const was = nlink === 0 ? 'the deleted file' : 'the file it named';
     this.say(`${why}; reading on in ${was} and waiting for ${this.path} to reappear`);
   }
@@ -240,7 +404,7 @@ async function openFollowed(path: string): Promise<Followed | null> {
   const handle = await open(path, 'r');
   try {
     const found = await handle.stat({ bigint: true });
-    if (found.isFile()) return { handle, dev: found.dev, ino: found.ino, position: 0, tail: Buffer.alloc(0) };
+    if (found.isFile()) return { path, handle, dev: found.dev, ino: found.ino, position: 0, tail: Buffer.alloc(0) };
   } catch (err) {
     await handle.close();
     throw err;

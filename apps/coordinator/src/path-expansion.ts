@@ -279,7 +279,7 @@ async function exists(path: string): Promise<boolean> {
  * (none included), or as the last segment every file and directory below; a glob ending
  * in `/` names directories only.
  */
-async function expandGlob(glob: string): Promise<string[]> {
+export async function expandGlob(glob: string): Promise<string[]> {
   const directoriesOnly = glob.endsWith('/');
   const segments = glob.split('/').filter((segment) => segment !== '');
   let current: string[] = [glob.startsWith('/') ? '/' : ''];

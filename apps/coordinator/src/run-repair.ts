@@ -51,6 +51,9 @@ export class RunRepair {
   async repair(sealed: boolean): Promise<RepairSummary> {
     const { runId, definition, startedAt, retentionMs } = this.run;
     await this.store.ensureRun(runId, definition, startedAt, retentionMs);
+    // Sources a followed run found after it started are named again (HSETNX: once).
+    for (let source = definition.sources.length; source < this.inputs.length; source++)
+      await this.store.addSource(runId, source, this.inputs[source]!.name);
     const summary: RepairSummary = { requeued: 0, lost: 0 };
     for (let source = 0; source < this.enqueued.sourceCount; source++) {
       const total = this.enqueued.count(source);

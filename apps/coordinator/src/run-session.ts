@@ -35,6 +35,13 @@ export interface SessionOptions {
    * windows close, and keys as they pass `--notify-over`.
    */
   follow?: boolean;
+  /**
+   * With `follow`: the sources found after the run started (files that came to match a
+   * followed glob), each a source of the run, read all at once with the first ones.
+   */
+  followMore?: AsyncIterable<Input>;
+  /** With `follow`: what is followed, for the line that says so (default: the inputs' names). */
+  followed?: string;
   /** Give up waiting this long after the run starts (`--wait-timeout`): exit 1, the run going on without us. */
   waitTimeout?: WaitTimeout;
   /** The human report's histogram of windows leaves out empty rows (`--hide-zero`). */
@@ -94,7 +101,7 @@ export async function submitAndReport(
     const signal = deadline ? AbortSignal.any([io.signal, deadline.signal]) : io.signal;
     if (session.follow)
       io.stderr.write(
-        `logcluster: run ${runId}: following ${inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`,
+        `logcluster: run ${runId}: following ${session.followed ?? inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`,
       );
     spikes =
       submit.insight?.windowMs !== undefined
@@ -110,7 +117,8 @@ export async function submitAndReport(
     else progress.start(progressReader(store, runId, inputs), formatProgressBar);
     let enqueued = false;
     try {
-      await submission.enqueueAll(inputs, signal);
+      if (session.followMore) await submission.followAll(inputs, session.followMore, signal);
+      else await submission.enqueueAll(inputs, signal);
       enqueued = true;
       if (session.detach) {
         progress.stop();

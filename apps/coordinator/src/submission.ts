@@ -1,4 +1,5 @@
 import {
+  type Chunk,
   type ChunkJobData,
   LogclusterError,
   RedisFullError,
@@ -99,8 +100,9 @@ export class Submission {
     private readonly options: SubmitOptions,
     definition: RunDefinition,
     startedAt: number,
-    inputs: readonly Input[],
-    private readonly plans: readonly SourcePlan[],
+    /** Every source so far: a followed run finds more (`followAll`). */
+    private readonly inputs: Input[],
+    private readonly plans: SourcePlan[],
     private readonly notice: (message: string) => void,
     window: ByteWindow,
     redis: RedisClient,
@@ -168,7 +170,7 @@ export class Submission {
       options,
       definition,
       startedAt,
-      inputs,
+      [...inputs],
       plans,
       notice,
       window,
@@ -178,6 +180,75 @@ export class Submission {
 
   /** Enqueues every chunk of every input, then seals the run. */
   async enqueueAll(inputs: readonly Input[], signal?: AbortSignal): Promise<void> {
+    await this.enqueueRun(signal, async (gate) => {
+      for (const [source, input] of inputs.entries()) {
+        const plan = this.plans[source]!;
+        const file = plan.kind === 'file' ? input.plainFile : null;
+        if (!file) {
+          await this.enqueueStream(source, input, gate, signal);
+          // A pack holds one source's chunks: the next source starts a job of its own.
+          await this.flush();
+          continue;
+        }
+        const cut = {
+          chunkSize: this.options.chunkSize,
+          maxLineSize: this.options.maxLineSize,
+          sourceName: input.name,
+        };
+        // A file is open only while it is cut, and one no larger than a chunk is not opened
+        // at all: a run of many files holds one at a time.
+        const handle = file.size > cut.chunkSize ? await file.open() : undefined;
+        try {
+          const ranges = handle ? fileRanges(handle, file.size, cut) : wholeFile(file.size);
+          await this.enqueueChunks(
+            source,
+            ranges,
+            Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT),
+            gate,
+            signal,
+          );
+        } finally {
+          await handle?.close();
+        }
+      }
+    });
+  }
+
+  /**
+   * Follows the inputs the run started with and those `more` finds later (files that come
+   * to match a followed glob), each its own source, all at once, until each ends (once
+   * following stops, every file is read to its end); then seals the run.
+   */
+  async followAll(first: readonly Input[], more: AsyncIterable<Input>, signal?: AbortSignal): Promise<void> {
+    await this.enqueueRun(signal, async (gate) => {
+      const running: Promise<void>[] = [];
+      for (const [source, input] of first.entries()) running.push(this.enqueueStream(source, input, gate, signal));
+      // A source that fails stops the others' enqueueing at their next chunk.
+      const failed = Promise.all(running).catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
+      });
+      for await (const input of more) {
+        this.throwIfFailed();
+        const source = this.inputs.length;
+        await this.store.addSource(this.runId, source, input.name);
+        this.inputs.push(input);
+        this.plans.push({ kind: 'stored' });
+        this.notice(`following ${input.name} (new)`);
+        running.push(this.enqueueStream(source, input, gate, signal));
+      }
+      await failed;
+      await Promise.all(running);
+    });
+  }
+
+  /**
+   * What enqueueing a run's chunks (`enqueue`) is wrapped in: the gate, then the last
+   * jobs sent, a look for a Redis restart, and the seal; any failure marks the run failed.
+   */
+  private async enqueueRun(
+    signal: AbortSignal | undefined,
+    enqueue: (gate: InFlightGate) => Promise<void>,
+  ): Promise<void> {
     this.signal = signal;
     try {
       // While it waits for room, an enqueue that failed for good ends the wait.
@@ -185,61 +256,7 @@ export class Submission {
         this.throwIfFailed();
         await this.checkRedis();
       });
-      for (const [source, input] of inputs.entries()) {
-        const plan = this.plans[source]!;
-        const file = plan.kind === 'file' ? input.plainFile : null;
-        const cut = {
-          chunkSize: file ? this.options.chunkSize : this.window.chunkSize,
-          maxLineSize: this.options.maxLineSize,
-          sourceName: input.name,
-        };
-        // A file is open only while it is cut, and one no larger than a chunk is not opened
-        // at all: a run of many files holds one at a time.
-        const handle = file && file.size > cut.chunkSize ? await file.open() : undefined;
-        // Buffers no larger than the file (a plain one) needs, plus the read that finds its end.
-        const readSize = input.plainFile ? Math.min(READ_SIZE, input.plainFile.size + 1) : READ_SIZE;
-        const chunks = file
-          ? handle
-            ? fileRanges(handle, file.size, cut)
-            : wholeFile(file.size)
-          : chunkStream(
-              input.read(
-                signal,
-                (this.reads[source] = { buffers: new ReadBuffers(readSize), through: -1, ahead: new Set() }).buffers,
-              ),
-              cut,
-            );
-        const inFlightLimit = file
-          ? Math.max(this.options.maxInFlightBytes, FILE_RANGES_IN_FLIGHT)
-          : this.window.maxInFlightBytes;
-        try {
-          for await (const chunk of chunks) {
-            signal?.throwIfAborted();
-            const parts = 'parts' in chunk ? chunk.parts : undefined;
-            const place: ChunkPlace = {
-              seq: chunk.seq,
-              byteOffset: chunk.byteOffset,
-              byteLength: parts ? parts.reduce((sum, part) => sum + part.length, 0) : (chunk as FileRange).byteLength,
-              firstLine: 'firstLine' in chunk ? chunk.firstLine : Number.NaN,
-              lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
-            };
-            // Waiting for room with chunks held back would wait for ever: send them first.
-            await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
-            this.enqueued.add(source, place);
-            await this.hold({
-              source,
-              place,
-              job: chunkJob(this.runId, source, plan, place, this.options),
-              parts,
-            });
-            this.throwIfFailed();
-          }
-        } finally {
-          await handle?.close();
-        }
-        // A pack holds one source's chunks: the next source starts a job of its own.
-        if (!file) await this.flush();
-      }
+      await enqueue(gate);
       await this.flush();
       await Promise.allSettled(this.pending);
       this.throwIfFailed();
@@ -253,6 +270,49 @@ export class Submission {
         : errorMessage(err);
       await this.store.fail(this.runId, reason).catch(() => {});
       throw err;
+    }
+  }
+
+  /** Cuts a source read by the coordinator (its bytes go through Redis) into chunks, and enqueues them. */
+  private async enqueueStream(source: number, input: Input, gate: InFlightGate, signal?: AbortSignal): Promise<void> {
+    // Buffers no larger than the file (a plain one) needs, plus the read that finds its end.
+    const readSize = input.plainFile ? Math.min(READ_SIZE, input.plainFile.size + 1) : READ_SIZE;
+    const buffers = new ReadBuffers(readSize);
+    this.reads[source] = { buffers, through: -1, ahead: new Set() };
+    const cut = { chunkSize: this.window.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name };
+    await this.enqueueChunks(
+      source,
+      chunkStream(input.read(signal, buffers), cut),
+      this.window.maxInFlightBytes,
+      gate,
+      signal,
+    );
+  }
+
+  /** Enqueues a source's chunks, in order, each once there is room for it in flight. */
+  private async enqueueChunks(
+    source: number,
+    chunks: AsyncIterable<Chunk | FileRange> | Iterable<FileRange>,
+    inFlightLimit: number,
+    gate: InFlightGate,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const plan = this.plans[source]!;
+    for await (const chunk of chunks) {
+      signal?.throwIfAborted();
+      const parts = 'parts' in chunk ? chunk.parts : undefined;
+      const place: ChunkPlace = {
+        seq: chunk.seq,
+        byteOffset: chunk.byteOffset,
+        byteLength: parts ? parts.reduce((sum, part) => sum + part.length, 0) : (chunk as FileRange).byteLength,
+        firstLine: 'firstLine' in chunk ? chunk.firstLine : Number.NaN,
+        lineCount: 'lineCount' in chunk ? chunk.lineCount : Number.NaN,
+      };
+      // Waiting for room with chunks held back would wait for ever: send them first.
+      await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
+      this.enqueued.add(source, place);
+      await this.hold({ source, place, job: chunkJob(this.runId, source, plan, place, this.options), parts });
+      this.throwIfFailed();
     }
   }
 

@@ -178,10 +178,17 @@ describe('submit --follow', () => {
     }
   }, 90_000);
 
-  it('refuses --follow with several paths, --detach, or a missing file (exit 2)', async () => {
+  it('refuses --follow of - with other paths, --detach, a directory, or a missing file (exit 2)', async () => {
     const file = join(dir, 'one.log');
     await writeFile(file, lines(0, 10));
-    for (const args of [[file, file], ['--detach', file], [join(dir, 'missing.log')]]) {
+    for (const args of [
+      ['-', file],
+      ['--detach', file],
+      [join(dir, 'missing.log')],
+      [file, join(dir, 'missing.log')],
+      [file, dir],
+      ['--max-open-files', '0', file, `${dir}/*.log`],
+    ]) {
       const child = spawn(
         process.execPath,
         [LOGCLUSTER_BIN, 'submit', ...clusterFlags(redis.url, PREFIX), '--follow', ...args],

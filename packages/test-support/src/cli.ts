@@ -140,15 +140,25 @@ export interface Follower {
 }
 
 /**
- * Starts `logcluster submit --follow --flush-interval 100 --json` of `target` (a file or
- * `-`, fed through `child.stdin`) with `flags` (`--redis`, `--prefix`, …) and `extra`.
+ * Starts `logcluster submit --follow --flush-interval 100 --json` of `target` (a file, a
+ * glob, or `-`, fed through `child.stdin`) with `flags` (`--redis`, `--prefix`, …) and
+ * `extra`; with `openFilesLimit`, under that `ulimit -n`.
  */
-export function startFollow(flags: string[], target: string, extra: string[] = []): Follower {
-  const child = spawn(
-    process.execPath,
-    [LOGCLUSTER_BIN, 'submit', ...flags, '--follow', '--flush-interval', '100', '--json', ...extra, target],
-    { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+export function startFollow(
+  flags: string[],
+  target: string,
+  extra: string[] = [],
+  { openFilesLimit }: { openFilesLimit?: number } = {},
+): Follower {
+  const argv = [LOGCLUSTER_BIN, 'submit', ...flags, '--follow', '--flush-interval', '100', '--json', ...extra, target];
+  const quoted = [process.execPath, ...argv].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child =
+    openFilesLimit === undefined
+      ? spawn(process.execPath, argv, { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${openFilesLimit} && exec ${quoted}`], {
+          env: cleanEnv(),
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));

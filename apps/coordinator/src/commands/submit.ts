@@ -2,6 +2,8 @@ import { DEFAULT_REDIS_URL, UsageError, redactRedisUrl } from '@logcluster/core'
 import { type AnalysisFlags, pathSelection, patternNotices, submitOptionsFrom } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
 import { followInput } from '../follow-input.js';
+import { FollowSet, defaultMaxOpenFiles } from '../follow-set.js';
+import { hasGlobSyntax } from '../glob.js';
 import type { FormatChoice } from '../format-option.js';
 import { type Input, openInputs } from '../inputs.js';
 import { type Skipped, exitCodeAfterSkips, expandPaths } from '../path-expansion.js';
@@ -15,6 +17,7 @@ export type SubmitFlags = AnalysisFlags & {
   detach?: boolean;
   follow?: boolean;
   flushInterval: number;
+  maxOpenFiles?: number;
   format?: FormatChoice;
   waitTimeout?: WaitTimeout;
 };
@@ -24,8 +27,11 @@ const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
 
 /**
  * Submits to a running cluster and waits for the report, or returns once enqueued
- * (`--detach`). With `--follow`, the one source is followed as it grows until the first
+ * (`--detach`). With `--follow`, the sources are followed as they grow until the first
  * SIGINT/SIGTERM, which ends the input: the run then finishes and its report is printed.
+ * One file (or `-`) is followed like `tail -F`, for as long as it takes; several paths or
+ * globs are a `FollowSet`: files that come to match are new sources, and a file whose
+ * path is gone is finished.
  */
 export async function submitCommand(paths: string[], flags: SubmitFlags, io: CommandIo): Promise<number> {
   const submit = submitOptionsFrom(flags);
@@ -40,20 +46,32 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   let namesShown = false;
   let skipped: Skipped[] = [];
   let session = io;
+  let following: { more: AsyncIterable<Input>; followed: string } | undefined;
+  if (flags.maxOpenFiles !== undefined && !flags.follow)
+    throw new UsageError('--max-open-files goes with --follow (a one-shot run holds one file open at a time)');
   if (flags.follow) {
-    if (paths.length !== 1) throw new UsageError('--follow follows one file (or - for standard input)');
+    if (paths.length === 0)
+      throw new UsageError('--follow needs what to follow: files, globs, or - for standard input');
     if (flags.detach)
       throw new UsageError('--follow and --detach do not go together: following ends with Ctrl-C in this process');
     if (flags.sharedRoot !== undefined)
       throw new UsageError('--follow and --shared-root do not go together: a growing file is read by the coordinator');
-    inputs = [
-      await followInput(paths[0]!, {
-        stdin: io.stdin,
+    const notice = (message: string) => io.stderr.write(`logcluster: ${message}\n`);
+    if (paths.length === 1 && (paths[0] === '-' || !hasGlobSyntax(paths[0]!))) {
+      inputs = [
+        await followInput(paths[0]!, { stdin: io.stdin, stop: io.signal, flushMs: flags.flushInterval, notice }),
+      ];
+    } else {
+      const { set, first } = await FollowSet.open(paths, {
         stop: io.signal,
         flushMs: flags.flushInterval,
-        notice: (message) => io.stderr.write(`logcluster: ${message}\n`),
-      }),
-    ];
+        notice,
+        maxOpenFiles: flags.maxOpenFiles ?? (await defaultMaxOpenFiles()),
+      });
+      inputs = first;
+      following = { more: set.discovered(), followed: `${paths.join(' ')} (${first.length} files now)` };
+      namesShown = true;
+    }
     // The first signal stops following, not the run: the wait for the last chunks must not be cut short.
     session = { ...io, signal: new AbortController().signal };
     io.shutdownDeadlineMs = FOLLOW_SHUTDOWN_DEADLINE_MS;
@@ -84,6 +102,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         compact: true,
         ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}),
         ...(flags.follow ? { follow: true } : {}),
+        ...(following ? { followMore: following.more, followed: following.followed } : {}),
       },
       session,
     );

@@ -15,6 +15,14 @@ export class RedisKeys {
     return `${this.prefix}:run:${runId}`;
   }
 
+  /**
+   * Hash: sources a followed run found after it started (files that came to match its
+   * globs): source number → name, beside the definition's `sources`.
+   */
+  sources(runId: string): string {
+    return `${this.prefix}:run:${runId}:sources`;
+  }
+
   /** Hash of counters: what was enqueued, counted and dead-lettered, per source and pattern. */
   counts(runId: string): string {
     return `${this.prefix}:run:${runId}:counts`;

@@ -2,7 +2,7 @@ import type { StoredDeadRange } from '../contract/dead-range.js';
 import { checkTransaction } from '../redis/redis-errors.js';
 import { chunkStarts } from './chunk-starts.js';
 import type { CrossingReport } from './report.js';
-import type { RunDefinition } from './run-definition.js';
+import { type RunDefinition, withAddedSources } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
 
 /*
@@ -52,11 +52,16 @@ export function needsChunkStarts(stored: Record<string, string>): boolean {
  * the rest of its report; [] for a run without any (or no such run).
  */
 export async function readCrossings({ redis, keys }: RunStoreContext, runId: string): Promise<CrossingReport[]> {
-  const [stored, definition] = checkTransaction(
-    await redis.multi().hgetall(keys.crossings(runId)).hget(keys.run(runId), 'definition').exec(),
-  ) as [Record<string, string>, string | null];
+  const [stored, definition, added] = checkTransaction(
+    await redis
+      .multi()
+      .hgetall(keys.crossings(runId))
+      .hget(keys.run(runId), 'definition')
+      .hgetall(keys.sources(runId))
+      .exec(),
+  ) as [Record<string, string>, string | null, Record<string, string>];
   if (Object.keys(stored).length === 0 || definition === null) return [];
-  const { sources } = JSON.parse(definition) as RunDefinition;
+  const { sources } = withAddedSources(JSON.parse(definition) as RunDefinition, added);
   if (!needsChunkStarts(stored)) return assembleCrossings(stored, sources, () => null);
   const [lines, dead] = checkTransaction(
     await redis.multi().hgetall(keys.chunkLines(runId)).hgetall(keys.deadLetters(runId)).exec(),

@@ -10,7 +10,7 @@ import { assembleReport } from './report-assembly.js';
 import { type StoredDistinct, assembleGroups, assembleRejected, totalDistinct } from './record-report.js';
 import { chunkStarts } from './chunk-starts.js';
 import { assembleCrossings } from './crossing-report.js';
-import type { RunDefinition } from './run-definition.js';
+import { type RunDefinition, withAddedSources } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
 
 /*
@@ -43,7 +43,7 @@ export async function readStatus({ redis, keys }: RunStoreContext, runId: string
 }
 
 export async function readReport({ redis, keys }: RunStoreContext, runId: string): Promise<RunReport> {
-  const run = await redis.hgetall(keys.run(runId));
+  const run = await readRun({ redis, keys }, runId);
   if (!run.runId) throw runNotFound(keys, runId);
   // A compacted run (lua/compactRun-9.lua) kept its report, and nothing it was made of.
   if (run.report !== undefined) return JSON.parse(run.report) as RunReport;
@@ -115,7 +115,7 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
 }
 
 export async function readProgress({ redis, keys }: RunStoreContext, runId: string): Promise<RunProgress> {
-  const [run, counts] = await Promise.all([redis.hgetall(keys.run(runId)), redis.hgetall(keys.counts(runId))]);
+  const [run, counts] = await Promise.all([readRun({ redis, keys }, runId), redis.hgetall(keys.counts(runId))]);
   if (!run.runId) throw runNotFound(keys, runId);
   const report = assembleReport(run, counts, {}, Date.now());
   return {
@@ -135,6 +135,19 @@ export async function readProgress({ redis, keys }: RunStoreContext, runId: stri
     durationMs: report.durationMs,
     ...(report.error ? { error: report.error } : {}),
   };
+}
+
+/** The run's hash, its definition naming the sources added since it started (a followed run's). */
+async function readRun(
+  { redis, keys }: Pick<RunStoreContext, 'redis' | 'keys'>,
+  runId: string,
+): Promise<Record<string, string>> {
+  const [run, added] = checkTransaction(
+    await redis.multi().hgetall(keys.run(runId)).hgetall(keys.sources(runId)).exec(),
+  ) as [Record<string, string>, Record<string, string>];
+  if (Object.keys(added).length === 0 || run.definition === undefined) return run;
+  const definition = withAddedSources(JSON.parse(run.definition) as RunDefinition, added);
+  return { ...run, definition: JSON.stringify(definition) };
 }
 
 function runNotFound(keys: RedisKeys, runId: string): RunNotFoundError {

@@ -113,6 +113,15 @@ export class RunStore {
   }
 
   /**
+   * Names a source found after the run started (a file that came to match a followed
+   * glob) under its number: the one after the last the run has. Once: the same number
+   * named again keeps its first name.
+   */
+  async addSource(runId: string, source: number, name: string): Promise<void> {
+    await this.redis.hsetnx(this.keys.sources(runId), String(source), name);
+  }
+
+  /**
    * Adds a chunk to what the run enqueued, once however often it is called, with its
    * bytes when they are to be kept in Redis (not for a chunk read from shared storage,
    * whose `lineCount` is then unknown, null).

@@ -4,7 +4,8 @@
   the run kept per chunk and per key goes. The chunk-state hash is left holding `*`, which
   says that every chunk of the run is done (includes/chunkStates.lua): a late delivery
   of any chunk is still known as counted, and refused. What is left keeps the run's
-  time to live (includes/runRetention.lua).
+  time to live (includes/runRetention.lua), and so does the sources hash of a followed run
+  (the names its progress shows).
 
   KEYS
     1 run hash
