@@ -134,6 +134,18 @@ function defineSubmit(program: Command, io: CommandIo, run: Run): void {
         `with --follow of several files: at most this many open at once, turns shared fairly (default: ${DEFAULT_MAX_OPEN_FILES}, or fewer if the process may open fewer)`,
       ).argParser(intArg('--max-open-files')),
     )
+    .addOption(
+      new Option(
+        '--resume <runId>',
+        "with --follow: take up a followed run whose coordinator died, where its last chunk stored ended (its paths, patterns and options are the run's)",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--name <stream>',
+        'with --follow: name the stream; the same command with the same name takes up its run if the run is still going (its coordinator died), as --resume does',
+      ),
+    )
     .addOption(sharedRootOption('submit'))
     .addOption(waitTimeoutOption('submit'));
   for (const option of [...analysisOptions(), formatOption()]) submit.addOption(option);

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { InputError } from '@logcluster/core';
-import { followFile, followStream } from './follow-reader.js';
+import { InputError, errorMessage } from '@logcluster/core';
+import { type FollowOptions, followFile, followStream } from './follow-reader.js';
+import { StreamPositions } from './stream-positions.js';
 import type { Input } from './inputs.js';
 
 /** An empty piece of input: the chunker's cue to emit the complete lines it holds. */
@@ -16,23 +17,57 @@ export async function followInput(
   path: string,
   options: { stdin: NodeJS.ReadableStream; stop: AbortSignal; flushMs: number; notice: (message: string) => void },
 ): Promise<Input> {
-  if (path !== '-') {
-    const found = await stat(path).catch((err: NodeJS.ErrnoException) => {
-      throw new InputError(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${err.message}`, { cause: err });
-    });
-    if (found.isDirectory()) throw new InputError(`${path}: is a directory`);
+  if (path === '-') {
+    return {
+      name: path,
+      read: () => withFlushes(followStream(options.stdin, { signal: options.stop }), options.flushMs),
+      readRange: () => Promise.resolve(null),
+      plainFile: null,
+      close: () => Promise.resolve(),
+    };
   }
+  const found = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${err.message}`, { cause: err });
+  });
+  if (found.isDirectory()) throw new InputError(`${path}: is a directory`);
+  return followedFile(path, options);
+}
+
+/**
+ * A followed file as a source: its bytes as `followFile` reads them (with `options`:
+ * slots, the end of a gone file, where to start), flushed every `flushMs`, and where each
+ * byte of its stream came from, for checkpoints (`from`: the stream offset it starts at).
+ */
+export function followedFile(
+  path: string,
+  options: Omit<FollowOptions, 'signal' | 'positions'> & {
+    stop: AbortSignal;
+    flushMs: number;
+    from?: number;
+    /** Called once the follower has ended, however it ended. */
+    onEnd?: () => void;
+    /** A file gone before it could be opened is a source with nothing in it (said), not an error. */
+    goneIsEmpty?: boolean;
+  },
+): Input {
+  const { stop, flushMs, from, onEnd, goneIsEmpty, ...follow } = options;
+  const positions = new StreamPositions(from ?? 0);
+  const read = async function* (): AsyncGenerator<Buffer> {
+    try {
+      yield* followFile(path, { ...follow, signal: stop, positions });
+    } catch (err) {
+      if (!goneIsEmpty || !(err instanceof InputError)) throw err;
+      follow.notice?.(`${errorMessage(err)}; left out`);
+    } finally {
+      onEnd?.();
+    }
+  };
   return {
     name: path,
-    read: () =>
-      withFlushes(
-        path === '-'
-          ? followStream(options.stdin, { signal: options.stop })
-          : followFile(path, { signal: options.stop, notice: options.notice }),
-        options.flushMs,
-      ),
+    read: () => withFlushes(read(), flushMs),
     readRange: () => Promise.resolve(null),
     plainFile: null,
+    checkpointAt: (offset) => positions.at(offset),
     close: () => Promise.resolve(),
   };
 }

@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, errorMessage } from '@logcluster/core';
+import type { FileCheckpoint } from '@logcluster/core';
 import type { FileSlots } from './file-slots.js';
+import { type StreamPositions, fileIdentity, isCheckpointFile } from './stream-positions.js';
 
 /*
  * `submit --follow`: a growing log file read like `tail -F`, as one byte stream in which
@@ -71,6 +73,14 @@ export interface FollowOptions {
    * come back, as `tail -F`.
    */
   endWhenGoneMs?: number;
+  /** Told where each stretch of the stream comes from (file and offset), for checkpoints. */
+  positions?: StreamPositions;
+  /**
+   * Take up where a checkpoint left off (a run taken up again after its coordinator
+   * died): the file it names, found at the path or, rotated meanwhile, in the path's
+   * directory, read on from its offset; else, said, the file at the path from its start.
+   */
+  start?: FileCheckpoint;
 }
 
 /** A file followed, how far it has been read, and its descriptor while it holds one. */
@@ -82,6 +92,8 @@ interface Followed {
   lost?: boolean;
   /** Its change time at the last look by descriptor: a file created again under a reused inode has another. */
   ctimeNs?: bigint;
+  /** Told of the bytes read and of a restart from the file's start (truncation). */
+  positions?: StreamPositions;
   dev: bigint;
   ino: bigint;
   position: number;
@@ -105,11 +117,12 @@ export async function* followFile(path: string, options: FollowOptions): AsyncGe
   await slots?.acquire();
   let current: Followed;
   try {
-    current = await openFirst(path);
+    current = (options.start ? await openAt(path, options.start, say) : null) ?? (await openFirst(path));
   } catch (err) {
     slots?.release();
     throw err;
   }
+  await beginStretch(current, options.positions);
   options.onFile?.(current.dev, current.ino);
   /** The new file at the path, between its opening and the switch to it. */
   let replacement: Followed | null = null;
@@ -131,6 +144,7 @@ export async function* followFile(path: string, options: FollowOptions): AsyncGe
           replacement = null;
           if (old.handle) await old.handle.close();
           else await slots?.acquire();
+          await beginStretch(current, options.positions);
           options.onFile?.(current.dev, current.ino);
           say(`was ${nlink === 0 ? 'deleted and created again' : 'rotated (renamed)'}; following the new file`);
           if (stopping) {
@@ -293,6 +307,7 @@ async function nextBytes(file: Followed, limit: number, say: Say): Promise<Buffe
   const { bytesRead } = await handle.read(buffer, 0, length, file.position);
   // Fewer bytes: the file shrank since the stat; the next look sees it.
   if (bytesRead === 0) return null;
+  file.positions?.advance(bytesRead);
   const data = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
   file.position += bytesRead;
   file.tail =
@@ -311,6 +326,7 @@ async function followTruncation(file: Followed, size: number, say: Say): Promise
   if (size < file.position) {
     say('was truncated; reading it again from its start');
     restart(file);
+    await beginStretch(file, file.positions);
   } else if (size > file.position && file.tail.length > 0) {
     const before = Buffer.allocUnsafe(file.tail.length);
     const { bytesRead } = await file.handle!.read(before, 0, before.length, file.position - before.length);
@@ -322,6 +338,7 @@ async function followTruncation(file: Followed, size: number, say: Say): Promise
     } else {
       say('was truncated and written again; reading it again from its start');
       restart(file);
+      await beginStretch(file, file.positions);
     }
   }
 }
@@ -382,6 +399,47 @@ class PathWatch {
     const was = nlink === 0 ? 'the deleted file' : 'the file it named';
     this.say(`${why}; reading on in ${was} and waiting for ${this.path} to reappear`);
   }
+}
+
+/** Tells `positions` that the stream goes on with `file`, from its position (its first bytes hashed, to know it again). */
+async function beginStretch(file: Followed, positions: StreamPositions | undefined): Promise<void> {
+  if (!positions || !file.handle) return;
+  file.positions = positions;
+  positions.begin(await fileIdentity(file.handle, file.dev, file.ino), file.position);
+}
+
+/**
+ * The file a checkpoint names, at its offset: at the path, or under another name in the
+ * path's directory (rotated while nobody followed it); null, said, if it is nowhere.
+ */
+async function openAt(path: string, start: FileCheckpoint, say: Say): Promise<Followed | null> {
+  const atOffset = async (candidate: string): Promise<Followed | null> => {
+    const opened = await openFollowed(candidate).catch(() => null);
+    if (!opened) return null;
+    if (!(await isCheckpointFile(opened.handle!, opened.dev, opened.ino, start))) {
+      await opened.handle!.close();
+      return null;
+    }
+    opened.path = path;
+    opened.position = start.offset;
+    const tail = Buffer.alloc(Math.min(TAIL_CHECK_BYTES, start.offset));
+    const { bytesRead } = await opened.handle!.read(tail, 0, tail.length, start.offset - tail.length);
+    opened.tail = tail.subarray(0, bytesRead);
+    return opened;
+  };
+  const atPath = await atOffset(path);
+  if (atPath) return atPath;
+  const dir = dirname(path);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const info = await lstat(join(dir, name), { bigint: true }).catch(() => null);
+    if (info?.dev.toString() !== start.dev || info.ino.toString() !== start.ino) continue;
+    const renamed = await atOffset(join(dir, name));
+    if (renamed) return renamed;
+  }
+  say(
+    `was rotated while nobody followed it, and its old file is gone: what was written to it after byte ${start.offset} is not read`,
+  );
+  return null;
 }
 
 /** Opens the file to follow first; its absence is the caller's input error. */

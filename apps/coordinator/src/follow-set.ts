@@ -1,9 +1,8 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { InputError, UsageError, errorMessage } from '@logcluster/core';
+import { InputError, type SourceCheckpoint, UsageError } from '@logcluster/core';
 import { FileSlots } from './file-slots.js';
-import { withFlushes } from './follow-input.js';
-import { followFile } from './follow-reader.js';
+import { followedFile } from './follow-input.js';
 import { hasGlobSyntax, unescapeGlob } from './glob.js';
 import type { Input } from './inputs.js';
 import { expandGlob } from './path-expansion.js';
@@ -89,6 +88,29 @@ export class FollowSet {
     return { set, first };
   }
 
+  /**
+   * The set of a followed run taken up again: the run's sources, in order, each going on
+   * from its checkpoint (the file it names found again by device, inode and first bytes,
+   * at its path or renamed in its directory; follow-reader.ts), then files that come to
+   * match, as when it started.
+   */
+  static resume(
+    patterns: readonly string[],
+    sources: readonly string[],
+    checkpoints: ReadonlyMap<number, SourceCheckpoint>,
+    options: FollowSetOptions,
+  ): { set: FollowSet; first: Input[] } {
+    const set = new FollowSet(patterns, options);
+    for (const { file } of checkpoints.values()) if (file) set.known.add(`${file.dev}:${file.ino}`);
+    const first = sources.map((path, source) => {
+      const checkpoint = checkpoints.get(source);
+      set.followed.add(path);
+      return set.follow(path, checkpoint);
+    });
+    set.watchDirectories();
+    return { set, first };
+  }
+
   /** Files that came to match since the last look, as sources, until following stops. */
   async *discovered(): AsyncGenerator<Input> {
     const { stop } = this.options;
@@ -127,32 +149,23 @@ export class FollowSet {
     const found = await stat(path, { bigint: true }).catch(() => null);
     if (!found?.isFile() || this.known.has(`${found.dev}:${found.ino}`)) return null;
     this.followed.add(path);
-    const { stop, notice, flushMs } = this.options;
-    const endWhenGoneMs = this.options.endWhenGoneMs ?? END_WHEN_GONE_MS;
-    const read = async function* (this: FollowSet): AsyncGenerator<Buffer> {
-      try {
-        yield* followFile(path, {
-          signal: stop,
-          notice,
-          slots: this.slots,
-          onFile: (dev, ino) => this.known.add(`${dev}:${ino}`),
-          endWhenGoneMs,
-        });
-      } catch (err) {
-        // Gone between being found and being opened: a source with nothing in it.
-        if (!(err instanceof InputError)) throw err;
-        notice(`${errorMessage(err)}; left out`);
-      } finally {
-        this.followed.delete(path);
-      }
-    }.bind(this);
-    return {
-      name: path,
-      read: () => withFlushes(read(), flushMs),
-      readRange: () => Promise.resolve(null),
-      plainFile: null,
-      close: () => Promise.resolve(),
-    };
+    return this.follow(path);
+  }
+
+  /** `path` followed as a source (from `checkpoint`, when a run is taken up again). */
+  private follow(path: string, checkpoint?: SourceCheckpoint): Input {
+    return followedFile(path, {
+      stop: this.options.stop,
+      flushMs: this.options.flushMs,
+      notice: this.options.notice,
+      slots: this.slots,
+      onFile: (dev, ino) => this.known.add(`${dev}:${ino}`),
+      endWhenGoneMs: this.options.endWhenGoneMs ?? END_WHEN_GONE_MS,
+      onEnd: () => this.followed.delete(path),
+      goneIsEmpty: true,
+      ...(checkpoint?.file ? { start: checkpoint.file } : {}),
+      ...(checkpoint ? { from: checkpoint.byteOffset } : {}),
+    });
   }
 
   /** Waits for the next look: `discoverMs`, or sooner when a watched directory changed, or following stops. */

@@ -3,7 +3,7 @@ import { type FileHandle, access, open, realpath, stat } from 'node:fs/promises'
 import { Socket } from 'node:net';
 import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { InputError, LogclusterError, UsageError, errorMessage } from '@logcluster/core';
+import { type FileCheckpoint, InputError, LogclusterError, UsageError, errorMessage } from '@logcluster/core';
 import type { ReadBuffers } from './read-buffers.js';
 
 /**
@@ -31,6 +31,11 @@ export interface Input {
    * (the same file: see `reopen`), for the caller to close.
    */
   plainFile: { realPath: string; size: number; open: () => Promise<FileHandle> } | null;
+  /**
+   * For a followed file: the file and offset that byte `offset` of the source's stream
+   * was read from (a chunk's end, for its checkpoint). Offsets asked for only grow.
+   */
+  checkpointAt?: (offset: number) => FileCheckpoint | null;
   close(): Promise<void>;
 }
 

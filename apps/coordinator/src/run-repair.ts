@@ -57,7 +57,8 @@ export class RunRepair {
     const summary: RepairSummary = { requeued: 0, lost: 0 };
     for (let source = 0; source < this.enqueued.sourceCount; source++) {
       const total = this.enqueued.count(source);
-      for (let first = 0; first < total; first += BATCH) {
+      // A followed run taken up again: the chunks before are not known here (see docs/reliability.md).
+      for (let first = this.enqueued.firstSeq(source); first < total; first += BATCH) {
         const seqs = Array.from({ length: Math.min(BATCH, total - first) }, (_, i) => first + i);
         const states = await this.store.chunkStates(
           runId,

@@ -1,11 +1,13 @@
 import {
   type ChunkBytes,
+  type RedisClient,
   DEFAULT_CONNECT_TIMEOUT_MS,
   RedisKeys,
   RunNotFoundError,
   type RunStatus,
   RunStore,
   type SubmitOptions,
+  UsageError,
   closeRedis,
   connectWithPrefix,
   openChunkBytes,
@@ -17,6 +19,7 @@ import { type ReportOutput, printReport } from './report-output.js';
 import { SpikeWatch } from './spike-watch.js';
 import { CrossingWatch } from './crossing-watch.js';
 import { Submission } from './submission.js';
+import { FollowLease, type FollowedRun } from './follow-resume.js';
 import { type CommandIo, unlessAborted } from './command-io.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type WaitTimeout, howFar, stillRunningMessage, waitDeadline, workerHint } from './wait-timeout.js';
@@ -42,6 +45,18 @@ export interface SessionOptions {
   followMore?: AsyncIterable<Input>;
   /** With `follow`: what is followed, for the line that says so (default: the inputs' names). */
   followed?: string;
+  /** With `follow`: the paths and globs given, kept with the run so that it can be taken up again. */
+  followPaths?: readonly string[];
+  /** With `follow`: the stream's name (`--name`), under which the same command takes the run up. */
+  streamName?: string;
+  /**
+   * With `follow`: take up this run, whose coordinator died, instead of starting one; the
+   * inputs are made from what the run says (`inputs` of the session is not used).
+   */
+  resume?: {
+    runId: string;
+    inputs: (run: FollowedRun) => { first: Input[]; more?: AsyncIterable<Input>; followed: string };
+  };
   /** Give up waiting this long after the run starts (`--wait-timeout`): exit 1, the run going on without us. */
   waitTimeout?: WaitTimeout;
   /** The human report's histogram of windows leaves out empty rows (`--hide-zero`). */
@@ -91,17 +106,29 @@ export async function submitAndReport(
   let spikes: SpikeWatch | undefined;
   let crossings: CrossingWatch | undefined;
   let deadline: ReturnType<typeof waitDeadline> | undefined;
+  let lease: FollowLease | undefined;
   try {
-    submission = await Submission.create(redis, store, inputs, submit, (message) =>
-      io.stderr.write(`logcluster: ${message}\n`),
-    );
+    const notice = (message: string) => io.stderr.write(`logcluster: ${message}\n`);
+    let more = session.followMore;
+    let followed = session.followed;
+    if (session.resume) {
+      // The lease first: once the dead coordinator's has lapsed, its last writes have landed.
+      lease = await takeLease(redis, store, session.resume.runId);
+      const resumed = await Submission.resume(redis, store, session.resume.runId, submit, notice);
+      submission = resumed.submission;
+      ({ first: inputs, more, followed } = session.resume.inputs(resumed.run));
+    } else {
+      submission = await Submission.create(redis, store, inputs, submit, notice, session.followPaths);
+      if (session.follow) lease = await takeLease(redis, store, submission.runId);
+      if (session.streamName !== undefined) await store.nameStream(session.streamName, submission.runId);
+    }
     const { runId } = submission;
     deadline = session.waitTimeout ? waitDeadline(session.waitTimeout) : undefined;
     // Enqueueing and waiting both stop when the user asks, or when --wait-timeout has passed.
     const signal = deadline ? AbortSignal.any([io.signal, deadline.signal]) : io.signal;
     if (session.follow)
       io.stderr.write(
-        `logcluster: run ${runId}: following ${session.followed ?? inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`,
+        `logcluster: run ${runId}: ${session.resume ? 'taken up again, ' : ''}following ${followed ?? inputs.map((input) => input.name).join(', ')}; Ctrl-C stops and prints the report\n`,
       );
     spikes =
       submit.insight?.windowMs !== undefined
@@ -117,7 +144,7 @@ export async function submitAndReport(
     else progress.start(progressReader(store, runId, inputs), formatProgressBar);
     let enqueued = false;
     try {
-      if (session.followMore) await submission.followAll(inputs, session.followMore, signal);
+      if (session.follow) await submission.followAll(inputs, more ?? [], signal);
       else await submission.enqueueAll(inputs, signal);
       enqueued = true;
       if (session.detach) {
@@ -156,10 +183,21 @@ export async function submitAndReport(
     progress.stop();
     await spikes?.stop();
     await crossings?.stop();
+    await lease?.release();
     await submission?.close();
     await chunkBytes.close();
     await closeRedis(redis);
   }
+}
+
+/** The lease on a followed run (follow-resume.ts), or a usage error if another coordinator holds it. */
+async function takeLease(redis: RedisClient, store: RunStore, runId: string): Promise<FollowLease> {
+  const lease = new FollowLease(redis, store.keys.followLease(runId));
+  if (!(await lease.acquire()))
+    throw new UsageError(
+      `run ${runId} is being followed by another coordinator: it can be taken up once that one is gone`,
+    );
+  return lease;
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   type Chunk,
   type ChunkJobData,
+  type SourceCheckpoint,
   LogclusterError,
   RedisFullError,
   MAX_CHUNKS_PER_JOB,
@@ -31,6 +32,7 @@ import { RedisRestartDetector } from './redis-restart.js';
 import { RunEvents } from './run-events.js';
 import { RunRepair } from './run-repair.js';
 import { type SourcePlan, chunkJob, planSources } from './source-plan.js';
+import { type FollowedRun, readFollowedRun, requeueJobless } from './follow-resume.js';
 
 /** Jobs being written to Redis at once; enough to keep the connection busy. */
 const ENQUEUE_CONCURRENCY = 4;
@@ -60,6 +62,8 @@ interface PendingChunk {
   job: ChunkJobData;
   /** The chunk's bytes, as the buffers they were read into hold them; none for a chunk on shared storage. */
   parts: Buffer[] | undefined;
+  /** A followed file's position after the chunk, stored with it (see `SourceCheckpoint`). */
+  checkpoint?: SourceCheckpoint;
 }
 
 /**
@@ -90,6 +94,13 @@ export class Submission {
   private readonly memory: MemoryBackpressure;
   /** The signal that stops `enqueueAll`, for the waits of its background writes. */
   private signal: AbortSignal | undefined;
+  /**
+   * Following: each source's last job sent. A source's jobs are stored one after the
+   * other, so that its checkpoint, written with each, never passes a chunk not stored.
+   */
+  private readonly lastSent = new Map<number, Promise<void>>();
+  /** A followed run taken up again: where each source's chunks go on (`resume`). */
+  private readonly starts = new Map<number, SourceCheckpoint>();
 
   private constructor(
     readonly runId: string,
@@ -129,12 +140,17 @@ export class Submission {
     );
   }
 
+  /**
+   * Starts a run of the inputs. `follow`: the paths and globs a followed run follows,
+   * kept with the run so that it can be taken up again (`resume`).
+   */
   static async create(
     redis: RedisClient,
     store: RunStore,
     inputs: readonly Input[],
     options: SubmitOptions,
     notice: (message: string) => void = () => {},
+    follow?: readonly string[],
   ): Promise<Submission> {
     const definition: RunDefinition = {
       patterns: options.patterns,
@@ -143,15 +159,7 @@ export class Submission {
       ...(options.records ? { records: options.records } : {}),
     };
     const plans = await planSources(inputs, options.sharedRoot);
-    const restarts = new RedisRestartDetector(redis, store.keys.runs());
-    await restarts.restarted();
-    const memory = await readRedisMemory(redis);
-    const window = byteWindow(memory, {
-      maxInFlightBytes: options.maxInFlightBytes,
-      jobBytes: JOB_BYTES.bytes,
-      chunkSize: options.chunkSize,
-    });
-    if (window.notice && plans.some((plan) => plan.kind !== 'file')) notice(window.notice);
+    const { restarts, window, memory } = await Submission.lookAtRedis(redis, store, options, plans, notice);
     const { runId, startedAt } = await store.createRun(definition, options.runRetentionMs).catch((err: unknown) => {
       if (!isOutOfMemory(err)) throw err;
       throw new RedisFullError(
@@ -159,6 +167,7 @@ export class Submission {
         { cause: err },
       );
     });
+    if (follow) await store.recordFollow(runId, follow);
     const queue = openChunkQueue(redis, store.keys.prefix);
     const events = await RunEvents.subscribe(redis, store.keys.runEvents(runId));
     return new Submission(
@@ -176,6 +185,93 @@ export class Submission {
       window,
       redis,
     );
+  }
+
+  /**
+   * Takes up a followed run whose coordinator died (follow-resume.ts): its patterns and
+   * options are the run's; each source goes on from its checkpoint, and the last chunk a
+   * source stored is given its job if the coordinator died before adding it. The inputs
+   * come after (`followAll`), made from what `FollowedRun` says.
+   */
+  static async resume(
+    redis: RedisClient,
+    store: RunStore,
+    runId: string,
+    options: SubmitOptions,
+    notice: (message: string) => void = () => {},
+  ): Promise<{ submission: Submission; run: FollowedRun }> {
+    const run = await readFollowedRun(store, runId);
+    const { definition } = run;
+    const resumed: SubmitOptions = {
+      ...options,
+      patterns: definition.patterns,
+      ...(definition.insight ? { insight: definition.insight } : {}),
+      ...(definition.records ? { records: definition.records } : {}),
+      follow: true,
+    };
+    const plans: SourcePlan[] = definition.sources.map(() => ({ kind: 'stored' }));
+    const { restarts, window } = await Submission.lookAtRedis(redis, store, resumed, plans, notice);
+    const queue = openChunkQueue(redis, store.keys.prefix);
+    const events = await RunEvents.subscribe(redis, store.keys.runEvents(runId));
+    const submission = new Submission(
+      runId,
+      store,
+      queue,
+      events,
+      restarts,
+      resumed,
+      definition,
+      run.startedAt,
+      [],
+      plans,
+      notice,
+      window,
+      redis,
+    );
+    for (const [source, checkpoint] of run.checkpoints) {
+      submission.enqueued.startAt(source, checkpoint.seq);
+      submission.starts.set(source, checkpoint);
+    }
+    try {
+      const requeued = await requeueJobless(
+        store,
+        queue,
+        runId,
+        run.checkpoints,
+        (source, place) => chunkJob(runId, source, { kind: 'stored' }, place, resumed),
+        submission.jobOptions,
+      );
+      if (requeued > 0)
+        notice(`run ${runId}: ${requeued} chunks stored just before the coordinator died had no job: added`);
+    } catch (err) {
+      await submission.close();
+      throw err;
+    }
+    return { submission, run };
+  }
+
+  /** What a submission learns of Redis before it starts: restarts from now on, and how much room there is. */
+  private static async lookAtRedis(
+    redis: RedisClient,
+    store: RunStore,
+    options: SubmitOptions,
+    plans: readonly SourcePlan[],
+    notice: (message: string) => void,
+  ): Promise<{
+    restarts: RedisRestartDetector;
+    window: ByteWindow;
+    memory: Awaited<ReturnType<typeof readRedisMemory>>;
+  }> {
+    const restarts = new RedisRestartDetector(redis, store.keys.runs());
+    await restarts.restarted();
+    const memory = await readRedisMemory(redis);
+    const window = byteWindow(memory, {
+      maxInFlightBytes: options.maxInFlightBytes,
+      jobBytes: JOB_BYTES.bytes,
+      chunkSize: options.chunkSize,
+    });
+    if (window.notice && plans.some((plan) => plan.kind !== 'file')) notice(window.notice);
+    return { restarts, window, memory };
   }
 
   /** Enqueues every chunk of every input, then seals the run. */
@@ -219,10 +315,18 @@ export class Submission {
    * to match a followed glob), each its own source, all at once, until each ends (once
    * following stops, every file is read to its end); then seals the run.
    */
-  async followAll(first: readonly Input[], more: AsyncIterable<Input>, signal?: AbortSignal): Promise<void> {
+  async followAll(
+    first: readonly Input[],
+    more: AsyncIterable<Input> | Iterable<Input>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     await this.enqueueRun(signal, async (gate) => {
       const running: Promise<void>[] = [];
-      for (const [source, input] of first.entries()) running.push(this.enqueueStream(source, input, gate, signal));
+      for (const [source, input] of first.entries()) {
+        this.inputs[source] = input;
+        this.plans[source] ??= { kind: 'stored' };
+        running.push(this.enqueueStream(source, input, gate, signal));
+      }
       // A source that fails stops the others' enqueueing at their next chunk.
       const failed = Promise.all(running).catch((err: unknown) => {
         this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
@@ -278,15 +382,16 @@ export class Submission {
     // Buffers no larger than the file (a plain one) needs, plus the read that finds its end.
     const readSize = input.plainFile ? Math.min(READ_SIZE, input.plainFile.size + 1) : READ_SIZE;
     const buffers = new ReadBuffers(readSize);
-    this.reads[source] = { buffers, through: -1, ahead: new Set() };
-    const cut = { chunkSize: this.window.chunkSize, maxLineSize: this.options.maxLineSize, sourceName: input.name };
-    await this.enqueueChunks(
-      source,
-      chunkStream(input.read(signal, buffers), cut),
-      this.window.maxInFlightBytes,
-      gate,
-      signal,
-    );
+    const start = this.starts.get(source);
+    this.reads[source] = { buffers, through: (start?.seq ?? 0) - 1, ahead: new Set() };
+    const cut = {
+      chunkSize: this.window.chunkSize,
+      maxLineSize: this.options.maxLineSize,
+      sourceName: input.name,
+      ...(start ? { start: { seq: start.seq, byteOffset: start.byteOffset, line: start.line } } : {}),
+    };
+    const chunks = chunkStream(input.read(signal, buffers), cut);
+    await this.enqueueChunks(source, chunks, this.window.maxInFlightBytes, gate, signal, input.checkpointAt);
   }
 
   /** Enqueues a source's chunks, in order, each once there is room for it in flight. */
@@ -296,6 +401,7 @@ export class Submission {
     inFlightLimit: number,
     gate: InFlightGate,
     signal?: AbortSignal,
+    checkpointAt?: Input['checkpointAt'],
   ): Promise<void> {
     const plan = this.plans[source]!;
     for await (const chunk of chunks) {
@@ -311,7 +417,16 @@ export class Submission {
       // Waiting for room with chunks held back would wait for ever: send them first.
       await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
       this.enqueued.add(source, place);
-      await this.hold({ source, place, job: chunkJob(this.runId, source, plan, place, this.options), parts });
+      const job = chunkJob(this.runId, source, plan, place, this.options);
+      const end = place.byteOffset + place.byteLength;
+      const checkpoint: SourceCheckpoint | undefined = checkpointAt && {
+        seq: place.seq + 1,
+        byteOffset: end,
+        line: place.firstLine + place.lineCount,
+        file: checkpointAt(end),
+        last: { ...place },
+      };
+      await this.hold({ source, place, job, parts, ...(checkpoint ? { checkpoint } : {}) });
       this.throwIfFailed();
     }
   }
@@ -342,12 +457,15 @@ export class Submission {
     if (!batch) return;
     const { chunks } = batch;
     this.enqueued.setJob(chunks.map(({ source, place }) => ({ source, seq: place.seq })));
-    const sent = this.enqueue(chunks).then(
+    const { source } = chunks[0]!;
+    const after = this.options.follow ? this.lastSent.get(source) : undefined;
+    const sent = (after ? after.then(() => this.enqueue(chunks)) : this.enqueue(chunks)).then(
       () => this.stored(chunks),
       (err: unknown) => {
         this.failure ??= err instanceof Error ? err : new Error(errorMessage(err));
       },
     );
+    if (this.options.follow) this.lastSent.set(source, sent);
     this.pending.add(sent);
     void sent.finally(() => this.pending.delete(sent));
     if (this.pending.size >= ENQUEUE_CONCURRENCY) await Promise.race(this.pending);
@@ -408,6 +526,7 @@ export class Submission {
   }
 
   private async enqueueOnce(chunks: PendingChunk[], again: boolean): Promise<void> {
+    const last = chunks[chunks.length - 1]!;
     const stored = await this.store.storeChunks(
       this.runId,
       chunks.map(({ source, place, parts }) => ({
@@ -415,7 +534,7 @@ export class Submission {
         chunk: { ...place, lineCount: Number.isNaN(place.lineCount) ? null : place.lineCount },
         ...(parts ? { parts } : {}),
       })),
-      { again },
+      { again, ...(last.checkpoint ? { checkpoint: { source: last.source, checkpoint: last.checkpoint } } : {}) },
     );
     // The run's record is gone only if Redis lost it in a restart; the repair that the
     // restart sets off brings it back and enqueues these chunks too.

@@ -119,6 +119,7 @@ export {
   newRunId,
 } from './runs/run-store.js';
 export type { PruneOptions, PruneSummary } from './runs/run-pruning.js';
+export type { FileCheckpoint, SourceCheckpoint } from './runs/source-checkpoint.js';
 export { patternField } from './runs/count-fields.js';
 export {
   DEAD_LETTER_QUEUE,

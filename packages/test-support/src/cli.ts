@@ -165,7 +165,7 @@ export function startFollow(
   const runId = new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (data: Buffer) => {
       stderr += data.toString('utf8');
-      const found = /run (r-[0-9a-z-]+): following/.exec(stderr);
+      const found = /run (r-[0-9a-z-]+): (?:taken up again, )?following/.exec(stderr);
       if (found) resolve(found[1]!);
     });
     child.on('exit', () => reject(new Error(`submit --follow exited before announcing its run: ${stderr}`)));

@@ -8,7 +8,11 @@ import type { FormatChoice } from '../format-option.js';
 import { type Input, openInputs } from '../inputs.js';
 import { type Skipped, exitCodeAfterSkips, expandPaths } from '../path-expansion.js';
 import { reportOutput } from '../report-output.js';
-import { submitAndReport } from '../run-session.js';
+import { type SessionOptions, submitAndReport } from '../run-session.js';
+import { withStore } from '../store-session.js';
+import { followedFile } from '../follow-input.js';
+import type { FollowedRun } from '../follow-resume.js';
+import type { FollowSetOptions } from '../follow-set.js';
 import type { WaitTimeout } from '../wait-timeout.js';
 
 export type SubmitFlags = AnalysisFlags & {
@@ -18,6 +22,8 @@ export type SubmitFlags = AnalysisFlags & {
   follow?: boolean;
   flushInterval: number;
   maxOpenFiles?: number;
+  resume?: string;
+  name?: string;
   format?: FormatChoice;
   waitTimeout?: WaitTimeout;
 };
@@ -47,17 +53,35 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   let skipped: Skipped[] = [];
   let session = io;
   let following: { more: AsyncIterable<Input>; followed: string } | undefined;
+  let resume: SessionOptions['resume'];
   if (flags.maxOpenFiles !== undefined && !flags.follow)
     throw new UsageError('--max-open-files goes with --follow (a one-shot run holds one file open at a time)');
+  const taken = await streamToTakeUp(paths, flags, io);
+  if (taken !== undefined) paths = [];
+  if (taken !== undefined) flags = { ...flags, resume: taken };
+  else if (flags.resume !== undefined) {
+    if (!flags.follow) throw new UsageError('--resume takes up a followed run: give it with --follow');
+    if (paths.length > 0) throw new UsageError('--resume follows what the run follows: give no paths with it');
+    if ((flags.pattern ?? []).length > 0)
+      throw new UsageError('--resume counts what the run counts: give no patterns with it');
+  }
   if (flags.follow) {
-    if (paths.length === 0)
+    if (paths.length === 0 && flags.resume === undefined)
       throw new UsageError('--follow needs what to follow: files, globs, or - for standard input');
     if (flags.detach)
       throw new UsageError('--follow and --detach do not go together: following ends with Ctrl-C in this process');
     if (flags.sharedRoot !== undefined)
       throw new UsageError('--follow and --shared-root do not go together: a growing file is read by the coordinator');
     const notice = (message: string) => io.stderr.write(`logcluster: ${message}\n`);
-    if (paths.length === 1 && (paths[0] === '-' || !hasGlobSyntax(paths[0]!))) {
+    const maxOpenFiles = flags.maxOpenFiles ?? (await defaultMaxOpenFiles());
+    if (flags.resume !== undefined) {
+      inputs = [];
+      namesShown = true;
+      resume = {
+        runId: flags.resume,
+        inputs: (run) => resumedInputs(run, { stop: io.signal, flushMs: flags.flushInterval, notice, maxOpenFiles }),
+      };
+    } else if (paths.length === 1 && (paths[0] === '-' || !hasGlobSyntax(paths[0]!))) {
       inputs = [
         await followInput(paths[0]!, { stdin: io.stdin, stop: io.signal, flushMs: flags.flushInterval, notice }),
       ];
@@ -66,7 +90,7 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         stop: io.signal,
         flushMs: flags.flushInterval,
         notice,
-        maxOpenFiles: flags.maxOpenFiles ?? (await defaultMaxOpenFiles()),
+        maxOpenFiles,
       });
       inputs = first;
       following = { more: set.discovered(), followed: `${paths.join(' ')} (${first.length} files now)` };
@@ -103,6 +127,9 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         ...(flags.waitTimeout !== undefined ? { waitTimeout: flags.waitTimeout } : {}),
         ...(flags.follow ? { follow: true } : {}),
         ...(following ? { followMore: following.more, followed: following.followed } : {}),
+        ...(flags.follow && !resume ? { followPaths: paths } : {}),
+        ...(flags.follow && !resume && flags.name !== undefined ? { streamName: flags.name } : {}),
+        ...(resume ? { resume } : {}),
       },
       session,
     );
@@ -110,4 +137,59 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   } finally {
     await Promise.allSettled(inputs.map((input) => input.close()));
   }
+}
+
+/**
+ * The sources of a followed run taken up again (`--resume`), each going on from its
+ * checkpoint: its one file, or its paths and globs as a `FollowSet`.
+ */
+function resumedInputs(
+  run: FollowedRun,
+  options: FollowSetOptions,
+): { first: Input[]; more?: AsyncIterable<Input>; followed: string } {
+  const [only] = run.follow;
+  if (only === '-')
+    throw new UsageError(`run ${run.runId} follows standard input, which cannot be read again: it cannot be taken up`);
+  if (run.follow.length === 1 && only !== undefined && !hasGlobSyntax(only)) {
+    const checkpoint = run.checkpoints.get(0);
+    const input = followedFile(only, {
+      stop: options.stop,
+      flushMs: options.flushMs,
+      notice: options.notice,
+      ...(checkpoint?.file ? { start: checkpoint.file } : {}),
+      ...(checkpoint ? { from: checkpoint.byteOffset } : {}),
+    });
+    return { first: [input], followed: only };
+  }
+  const { set, first } = FollowSet.resume(run.follow, run.definition.sources, run.checkpoints, options);
+  return { first, more: set.discovered(), followed: `${run.follow.join(' ')} (${first.length} files so far)` };
+}
+
+/**
+ * `--follow --name <stream>`: the run that follows the stream, if it is still running
+ * (its coordinator died): the same command takes it up, as `--resume` would. Undefined
+ * when there is none, and a new run is started under the name.
+ */
+async function streamToTakeUp(
+  paths: readonly string[],
+  flags: SubmitFlags,
+  io: CommandIo,
+): Promise<string | undefined> {
+  const { name } = flags;
+  if (name === undefined) return undefined;
+  if (!flags.follow) throw new UsageError('--name names a followed stream: give it with --follow');
+  if (flags.resume !== undefined) throw new UsageError('--name and --resume do not go together: give one of them');
+  const live = await withStore(flags, async ({ store }) => {
+    const runId = await store.streamRun(name);
+    const record = runId === null ? null : await store.runRecord(runId);
+    if (!record || record.status !== 'running' || record.sealed === '1' || record.follow === undefined) return null;
+    return { runId: runId!, follow: JSON.parse(record.follow) as string[] };
+  });
+  if (!live) return undefined;
+  if (paths.length > 0 && paths.join('\0') !== live.follow.join('\0'))
+    throw new UsageError(
+      `stream ${name} is followed by run ${live.runId}, of ${live.follow.join(' ')}: give the same paths (or none) to take it up, or another --name`,
+    );
+  io.stderr.write(`logcluster: stream ${name}: run ${live.runId} is still running; taking it up\n`);
+  return live.runId;
 }

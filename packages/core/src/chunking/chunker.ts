@@ -33,6 +33,12 @@ export interface ChunkerOptions {
   maxLineSize: number;
   /** Name of the source, for error messages. */
   sourceName: string;
+  /**
+   * Where the input starts in its source, when it is not at the beginning (a followed
+   * source taken up again after its coordinator died): the next chunk's number, byte
+   * offset and first line.
+   */
+  start?: { seq: number; byteOffset: number; line: number };
 }
 
 /** Default cap on one line: well under Redis's 512 MB limit on a single value. */
@@ -50,9 +56,9 @@ export async function* chunkStream(
 ): AsyncGenerator<Chunk> {
   const { chunkSize, maxLineSize, sourceName } = options;
   const pending = new PendingBytes();
-  let seq = 0;
-  let byteOffset = 0;
-  let nextLine = 1;
+  let seq = options.start?.seq ?? 0;
+  let byteOffset = options.start?.byteOffset ?? 0;
+  let nextLine = options.start?.line ?? 1;
   // While the first pending line is longer than a chunk, how far it has been searched
   // for its end, so that a long line arriving in small reads is scanned only once.
   let longLineScanned = 0;

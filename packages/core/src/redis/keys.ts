@@ -5,6 +5,11 @@
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
+  /** Hash: a named followed stream (`submit --follow --name`) → the run that follows it. */
+  streams(): string {
+    return `${this.prefix}:streams`;
+  }
+
   /** Sorted set of run ids by start time. */
   runs(): string {
     return `${this.prefix}:runs`;
@@ -21,6 +26,19 @@ export class RedisKeys {
    */
   sources(runId: string): string {
     return `${this.prefix}:run:${runId}:sources`;
+  }
+
+  /**
+   * Hash: a followed run's checkpoints, source number → `<next chunk> <JSON>`
+   * (runs/source-checkpoint.ts), written with the chunks they follow.
+   */
+  positions(runId: string): string {
+    return `${this.prefix}:run:${runId}:positions`;
+  }
+
+  /** String: the lease of the coordinator following the run, so that two never follow it at once. */
+  followLease(runId: string): string {
+    return `${this.prefix}:run:${runId}:lease`;
   }
 
   /** Hash of counters: what was enqueued, counted and dead-lettered, per source and pattern. */

@@ -9,6 +9,7 @@ import {
   packKey,
 } from './chunk-records.js';
 import { readChunkStates } from './chunk-states.js';
+import { type SourceCheckpoint, checkpointValue } from './source-checkpoint.js';
 import { EXACT_DISTINCT_PER_KEY, EXACT_DISTINCT_TOTAL } from '../contract/record-spec.js';
 import { anyField, othersFields, patternField, recordField, sourceField, workerField } from './count-fields.js';
 import {
@@ -46,7 +47,7 @@ export interface ChunkToStore {
  * First the bytes of the chunks given some (one plain SET on the chunk-bytes path: they
  * are one pack, so they must be consecutive chunks of one source; see `packed`), then, in
  * one script, the accounting, which adds a chunk only if its bytes are there (see
- * storeChunks-4.lua); bytes lost in between (a restart, a failover) are SET again. With
+ * storeChunks-5.lua); bytes lost in between (a restart, a failover) are SET again. With
  * `again` (a call whose reply was lost being made again), chunks Redis already knows are
  * left as they are: their job may have been added and counted since, its pack deleted,
  * and setting it again would leave it to nobody.
@@ -56,6 +57,7 @@ export async function storeChunks(
   runId: string,
   items: readonly ChunkToStore[],
   again: boolean,
+  checkpoint?: { source: number; checkpoint: SourceCheckpoint },
 ): Promise<RecordOutcome[]> {
   // The script adds all of a call's chunks or none: known, they were all added.
   if (again && items.length > 0) {
@@ -93,7 +95,14 @@ export async function storeChunks(
         parts ? '1' : '0',
       );
     }
-    const scriptKeys = [keys.run(runId), keys.counts(runId), keys.chunkStates(runId), ...(pack !== null ? [pack] : [])];
+    args.push(checkpoint?.source ?? '', checkpoint ? checkpointValue(checkpoint.checkpoint) : '');
+    const scriptKeys = [
+      keys.run(runId),
+      keys.counts(runId),
+      keys.chunkStates(runId),
+      keys.positions(runId),
+      ...(pack !== null ? [pack] : []),
+    ];
     const replies = replyList(storeChunksScript, await storeChunksScript.run(redis, scriptKeys, args), batch.length);
     const missing: number[] = [];
     replies.forEach((code, at) => {

@@ -49,6 +49,7 @@ export async function runKeyNames({ redis, keys }: RunStoreContext, runId: strin
     keys.groupsOthers(runId),
     keys.crossings(runId),
     keys.sources(runId),
+    keys.positions(runId),
   ];
   const fields = Number((await redis.hget(keys.run(runId), 'distinctFields')) ?? '0');
   if (fields === 0) return fixed;

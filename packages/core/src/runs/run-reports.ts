@@ -45,7 +45,7 @@ export async function readStatus({ redis, keys }: RunStoreContext, runId: string
 export async function readReport({ redis, keys }: RunStoreContext, runId: string): Promise<RunReport> {
   const run = await readRun({ redis, keys }, runId);
   if (!run.runId) throw runNotFound(keys, runId);
-  // A compacted run (lua/compactRun-9.lua) kept its report, and nothing it was made of.
+  // A compacted run (lua/compactRun-10.lua) kept its report, and nothing it was made of.
   if (run.report !== undefined) return JSON.parse(run.report) as RunReport;
   const definition = JSON.parse(run.definition ?? '{}') as RunDefinition;
   const records = definition.records;
@@ -138,7 +138,7 @@ export async function readProgress({ redis, keys }: RunStoreContext, runId: stri
 }
 
 /** The run's hash, its definition naming the sources added since it started (a followed run's). */
-async function readRun(
+export async function readRun(
   { redis, keys }: Pick<RunStoreContext, 'redis' | 'keys'>,
   runId: string,
 ): Promise<Record<string, string>> {

@@ -32,7 +32,7 @@ function runScript(name: string, keys: number): LuaScript {
   return new LuaScript(name, () => new URL(import.meta.resolve(`@logcluster/core/lua/${name}-${keys}.lua`)));
 }
 
-export const storeChunksScript = runScript('storeChunks', 4);
+export const storeChunksScript = runScript('storeChunks', 5);
 export const recordResultsScript = runScript('recordResults', 10);
 export const recordDeadLetterScript = runScript('recordDeadLetter', 7);
 export const recordLostChunkScript = runScript('recordLostChunk', 7);
@@ -41,7 +41,7 @@ export const failRunScript = runScript('failRun', 1);
 export const prepareReplayScript = runScript('prepareReplay', 7);
 export const dropChunkBytesScript = runScript('dropChunkBytes', 3);
 export const recordSpikeScript = runScript('recordSpike', 2);
-export const compactRunScript = runScript('compactRun', 9);
+export const compactRunScript = runScript('compactRun', 10);
 
 /** What a script that records a chunk, a seal or a spike answers: lua/includes/recordCodes.lua, by the same names. */
 export const RecordCode = {

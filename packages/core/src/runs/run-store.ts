@@ -21,12 +21,13 @@ import { type ChunkToStore, recordDeadLetter, recordLostChunk, recordResults, st
 import { RunCounter, readCounter } from './count-fields.js';
 import { readChunk, readChunksInto } from './pack-reads.js';
 import { readChunkStates } from './chunk-states.js';
+import { type SourceCheckpoint, readCheckpoints } from './source-checkpoint.js';
 import { type PruneOptions, type PruneSummary, presentRuns, pruneRuns } from './run-pruning.js';
 import type { CrossingReport, RunProgress, RunReport, RunStatus } from './report.js';
 import { readCrossings } from './crossing-report.js';
 import type { RunDefinition } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
-import { readProgress, readReport, readSettlement, readStatus } from './run-reports.js';
+import { readProgress, readReport, readRun, readSettlement, readStatus } from './run-reports.js';
 import {
   RecordCode,
   chunkScriptKeys,
@@ -134,14 +135,44 @@ export class RunStore {
   /**
    * `storeChunk` for several chunks: those given bytes are one pack, so they must be
    * consecutive chunks of one source (see `packed`). With `again`, a call whose reply was
-   * lost is being made again: see `storeChunks` in chunk-recording.ts.
+   * lost is being made again: see `storeChunks` in chunk-recording.ts. With `checkpoint`,
+   * a followed source's position after these chunks is written in the same step.
    */
   async storeChunks(
     runId: string,
     items: readonly ChunkToStore[],
-    { again = false }: { again?: boolean } = {},
+    {
+      again = false,
+      checkpoint,
+    }: { again?: boolean; checkpoint?: { source: number; checkpoint: SourceCheckpoint } } = {},
   ): Promise<RecordOutcome[]> {
-    return storeChunks(this.context, runId, items, again);
+    return storeChunks(this.context, runId, items, again, checkpoint);
+  }
+
+  /** The run that follows the stream named `name` (`submit --follow --name`), if one ever did. */
+  async streamRun(name: string): Promise<string | null> {
+    return this.redis.hget(this.keys.streams(), name);
+  }
+
+  /** Names the stream a followed run follows: the same command with the same name takes the run up. */
+  async nameStream(name: string, runId: string): Promise<void> {
+    await this.redis.hset(this.keys.streams(), name, runId);
+  }
+
+  /** Keeps with a followed run the paths and globs it follows, so that it can be taken up again. */
+  async recordFollow(runId: string, follow: readonly string[]): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), 'follow', JSON.stringify(follow));
+  }
+
+  /** The run's hash, its definition naming the sources it found after it started; null if there is no such run. */
+  async runRecord(runId: string): Promise<Record<string, string> | null> {
+    const record = await readRun(this.context, runId);
+    return record.runId ? record : null;
+  }
+
+  /** A followed run's checkpoints, by source (see `storeChunks`'s `checkpoint`). */
+  async checkpoints(runId: string): Promise<Map<number, SourceCheckpoint>> {
+    return readCheckpoints(this.redis, this.keys, runId);
   }
 
   /** A stored chunk's bytes, or null if Redis has none (for inspection; workers read them with `readChunksInto`). */
@@ -371,7 +402,7 @@ export class RunStore {
   }
 
   /**
-   * Compacts a completed run to its report (lua/compactRun-9.lua): what it kept per chunk
+   * Compacts a completed run to its report (lua/compactRun-10.lua): what it kept per chunk
    * and per key goes, and reading it gives the report kept. False if the run is not
    * completed, or was compacted before. `report`: the run's final report, if already read.
    */
@@ -388,6 +419,7 @@ export class RunStore {
       this.keys.groups(runId),
       this.keys.groupsOthers(runId),
       this.keys.crossings(runId),
+      this.keys.positions(runId),
     ];
     const reply = await compactRunScript.run(this.redis, keys, [JSON.stringify(report)]);
     return expectCode(compactRunScript, reply, [0, 1]) === 1;

@@ -8,7 +8,7 @@
 -- sweep (run-pruning.ts).
 local RUN_KEY_SUFFIXES = {
   '', ':counts', ':chunks', ':dead', ':generations', ':lines', ':insight', ':groups', ':groups:others', ':crossings',
-  ':sources',
+  ':sources', ':positions',
 }
 local function expireRun(runKey, status)
   local run = redis.call('HMGET', runKey, 'retentionMs', 'deadRetentionMs', 'distinctFields')

@@ -17,6 +17,7 @@
     7 per-key table hash (RedisKeys.groups)
     8 HyperLogLog of the keys in the table's `others` row
     9 crossings hash
+    10 positions hash (a followed run's checkpoints)
   Besides, per --count-distinct field (the run hash's `distinctFields`), the keys that
   runRetention.lua names.
   ARGV
@@ -36,7 +37,7 @@ if fields > 0 then
     for _, key in ipairs(tableKeys) do redis.call('DEL', base .. ':k:' .. key) end
   end
 end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10])
 redis.call('HSET', KEYS[2], '*', 'done')
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
