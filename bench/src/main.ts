@@ -9,6 +9,9 @@
  *   --scaling 1,2,4     worker processes for the scaling measurement ("" to skip)
  *   --follow 50000,10   submit --follow on a file growing at 50,000 lines/s for 10 s: latency from
  *                       a line's write to its count, p50/p99 ("" to skip)
+ *   --follow-many 100,5000,10
+ *                       the same over 100 files (a glob) each growing at 5,000 lines/s for 10 s,
+ *                       and the coordinator's CPU ("" to skip)
  *   --structured 256MiB size of the JSON and access logs of the per-key rows (--by, --where,
  *                       --extract), and Redis's memory for 1M distinct keys ("" to skip)
  *   --data-dir <dir>    where the generated logs are kept between runs (default: tmpdir)
@@ -37,6 +40,7 @@ interface Options {
   memorySizes: number[];
   scaling: number[];
   follow: [linesPerSecond: number, seconds: number] | null;
+  followMany: [files: number, linesPerSecond: number, seconds: number] | null;
   structured: number | null;
   dataDir: string;
   out: string;
@@ -70,6 +74,10 @@ function parseOptions(argv: string[]): Options {
       value('--follow', '50000,10') === ''
         ? null
         : (list(value('--follow', '50000,10')).map(Number) as [number, number]),
+    followMany:
+      value('--follow-many', '100,5000,10') === ''
+        ? null
+        : (list(value('--follow-many', '100,5000,10')).map(Number) as [number, number, number]),
     structured:
       value('--structured', '256MiB') === '' ? null : parseSize(value('--structured', '256MiB'), '--structured'),
     dataDir: value('--data-dir', tmpdir()),
@@ -310,6 +318,14 @@ async function main(): Promise<void> {
     follow = await withCluster(1, [], (redis) => measureFollowLatency(BIN, redis.url, options.dataDir, rate, seconds));
     process.stderr.write(`  follow: ${JSON.stringify(follow)}\n`);
   }
+  let followMany: FollowLatency | null = null;
+  if (options.followMany) {
+    const [files, rate, seconds] = options.followMany;
+    followMany = await withCluster(1, [], (redis) =>
+      measureFollowLatency(BIN, redis.url, options.dataDir, rate, seconds, files),
+    );
+    process.stderr.write(`  follow many: ${JSON.stringify(followMany)}\n`);
+  }
 
   // A peak is the worst moment of a run, which moves from run to run (Redis's, with how
   // far the workers fall behind): the highest of several runs, each with a Redis of its own.
@@ -354,6 +370,7 @@ async function main(): Promise<void> {
     memory,
     distinctKeys,
     follow,
+    followMany,
   };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -380,10 +397,11 @@ async function main(): Promise<void> {
       `Redis memory, 1M distinct keys, ${label}: the finished run keeps ${formatBytes(figures.keptBytes)}, peak ${formatBytes(figures.peakBytes)} over idle`,
     );
   }
-  if (follow) {
+  for (const f of [follow, followMany]) {
+    if (!f) continue;
     lines.push(
-      `follow: ${Math.round(follow.linesPerSecond)} lines/s for ${follow.seconds.toFixed(1)} s, a line counted within p50 ${follow.p50Ms.toFixed(0)} ms, ` +
-        `p99 ${follow.p99Ms.toFixed(0)} ms, max ${follow.maxMs.toFixed(0)} ms of its write (${follow.batches} batches)`,
+      `follow${f.files > 1 ? ` of ${f.files} files` : ''}: ${Math.round(f.linesPerSecond)} lines/s for ${f.seconds.toFixed(1)} s, a line counted within p50 ${f.p50Ms.toFixed(0)} ms, ` +
+        `p99 ${f.p99Ms.toFixed(0)} ms, max ${f.maxMs.toFixed(0)} ms of its write (${f.batches} batches); coordinator CPU ${(f.coordinatorCpu * 100).toFixed(0)} % of a core`,
     );
   }
   lines.push(`results: ${options.out}`);
