@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { InputError, type SourceCheckpoint, UsageError } from '@logcluster/core';
 import { FileSlots } from './file-slots.js';
 import { followedFile } from './follow-input.js';
-import { hasGlobSyntax, unescapeGlob } from './glob.js';
+import { hasGlobSyntax } from './glob.js';
 import type { Input } from './inputs.js';
 import { expandGlob } from './path-expansion.js';
 
@@ -128,17 +128,12 @@ export class FollowSet {
     }
   }
 
-  /** Slots in use and followers waiting for one (for tests and notices). */
-  get openFiles(): { inUse: number; waiting: number } {
-    return { inUse: this.slots.inUse, waiting: this.slots.waiting };
-  }
-
   /** The regular files the paths and globs name now, in order, each once. */
   private async matches(): Promise<string[]> {
     const paths: string[] = [];
     for (const pattern of this.patterns) {
       if (isGlob(pattern) && !(await exists(pattern))) paths.push(...(await expandGlob(pattern)));
-      else paths.push(isGlob(pattern) ? pattern : unescapeGlob(pattern));
+      else paths.push(pattern);
     }
     return [...new Set(paths)];
   }

@@ -1,8 +1,8 @@
 import { DEFAULT_REDIS_URL, UsageError, redactRedisUrl } from '@logcluster/core';
 import { type AnalysisFlags, pathSelection, patternNotices, submitOptionsFrom } from '../cli-options.js';
 import type { CommandIo } from '../command-io.js';
-import { followInput } from '../follow-input.js';
-import { FollowSet, defaultMaxOpenFiles } from '../follow-set.js';
+import { followInput, followedFile } from '../follow-input.js';
+import { FollowSet, type FollowSetOptions, defaultMaxOpenFiles } from '../follow-set.js';
 import { hasGlobSyntax } from '../glob.js';
 import type { FormatChoice } from '../format-option.js';
 import { type Input, openInputs } from '../inputs.js';
@@ -10,9 +10,7 @@ import { type Skipped, exitCodeAfterSkips, expandPaths } from '../path-expansion
 import { reportOutput } from '../report-output.js';
 import { type SessionOptions, submitAndReport } from '../run-session.js';
 import { withStore } from '../store-session.js';
-import { followedFile } from '../follow-input.js';
 import type { FollowedRun } from '../follow-resume.js';
-import type { FollowSetOptions } from '../follow-set.js';
 import type { WaitTimeout } from '../wait-timeout.js';
 
 export type SubmitFlags = AnalysisFlags & {
