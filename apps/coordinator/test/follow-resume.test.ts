@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, renameSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,9 +7,7 @@ import type { RunReport } from '@logcluster/core';
 import {
   type CliProcess,
   type Follower,
-  LOGCLUSTER_BIN,
   type TestRedis,
-  cleanEnv,
   clusterFlags,
   sleep,
   startFollow,
@@ -70,34 +68,7 @@ class Writers {
 }
 
 function resumeFollow(runId: string): Follower {
-  const child = spawn(
-    process.execPath,
-    [
-      LOGCLUSTER_BIN,
-      'submit',
-      ...clusterFlags(redis.url, PREFIX),
-      '--follow',
-      '--resume',
-      runId,
-      '--flush-interval',
-      '20',
-      '--json',
-    ],
-    { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
-  const taken = new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (data: Buffer) => {
-      stderr += data.toString('utf8');
-      if (/taken up again, following/.test(stderr)) resolve(runId);
-    });
-    child.on('exit', () => reject(new Error(`submit --resume exited before it took the run up: ${stderr}`)));
-  });
-  taken.catch(() => {});
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited, runId: taken };
+  return startFollow(clusterFlags(redis.url, PREFIX), null, ['--resume', runId, '--flush-interval', '20']);
 }
 
 describe('submit --follow --resume', () => {

@@ -36,6 +36,29 @@ function consume(source: AsyncGenerator<Buffer>): { text: () => string; ended: P
   return { text: () => Buffer.concat(parts).toString('utf8'), ended };
 }
 
+/**
+ * Follows `app.log` (its first line `one`) under a cap of one open file, takes that slot
+ * away once the line is read (the follower gives its descriptor up after its turn and
+ * waits), lets `change` act on the file meanwhile, and gives the slot back.
+ */
+async function changedWhileWaiting(
+  change: (path: string) => Promise<void>,
+): Promise<{ read: ReturnType<typeof consume>; notices: string[] }> {
+  const slots = new FileSlots(1);
+  const path = join(dir, 'app.log');
+  await writeFile(path, 'one\n');
+  const notices: string[] = [];
+  const read = consume(
+    followFile(path, { signal: stop.signal, pollMs: POLL_MS, slots, notice: (m) => notices.push(m) }),
+  );
+  await until('the first line', () => read.text() === 'one\n');
+  await slots.acquire();
+  await sleep(5 * POLL_MS);
+  await change(path);
+  slots.release();
+  return { read, notices };
+}
+
 describe('followers sharing --max-open-files', () => {
   it('take turns: quiet files are read while a busy one is written without pause, and the cap holds', async () => {
     const slots = new FileSlots(1);
@@ -83,39 +106,20 @@ describe('followers sharing --max-open-files', () => {
   });
 
   it('finds a file renamed while its follower waited for a turn, reads it to its end, then the new one', async () => {
-    const slots = new FileSlots(1);
-    const path = join(dir, 'app.log');
-    await writeFile(path, 'one\n');
-    const notices: string[] = [];
-    const read = consume(
-      followFile(path, { signal: stop.signal, pollMs: POLL_MS, slots, notice: (m) => notices.push(m) }),
-    );
-    await until('the first line', () => read.text() === 'one\n');
-    // Take the only slot: the follower gives its descriptor up after its turn, and waits.
-    await slots.acquire();
-    await sleep(5 * POLL_MS);
-    await rename(path, `${path}.1`);
-    await appendFile(`${path}.1`, 'two\n');
-    await writeFile(path, 'three\n');
-    slots.release();
+    const { read, notices } = await changedWhileWaiting(async (path) => {
+      await rename(path, `${path}.1`);
+      await appendFile(`${path}.1`, 'two\n');
+      await writeFile(path, 'three\n');
+    });
     await until('both files read', () => read.text() === 'one\ntwo\nthree\n', { timeoutMs: 10_000 });
     expect(notices.join('\n')).toMatch(/rotated \(renamed\); following the new file/);
   });
 
   it('says what it could not read of a file deleted while its follower waited for a turn', async () => {
-    const slots = new FileSlots(1);
-    const path = join(dir, 'app.log');
-    await writeFile(path, 'one\n');
-    const notices: string[] = [];
-    const read = consume(
-      followFile(path, { signal: stop.signal, pollMs: POLL_MS, slots, notice: (m) => notices.push(m) }),
-    );
-    await until('the first line', () => read.text() === 'one\n');
-    await slots.acquire();
-    await sleep(5 * POLL_MS);
-    await unlink(path);
-    await writeFile(path, 'new\n');
-    slots.release();
+    const { read, notices } = await changedWhileWaiting(async (path) => {
+      await unlink(path);
+      await writeFile(path, 'new\n');
+    });
     await until('the new file read', () => read.text() === 'one\nnew\n', { timeoutMs: 10_000 });
     expect(notices.join('\n')).toMatch(/its old file is gone: what was written to it after byte 4 is not read/);
   });

@@ -141,16 +141,27 @@ export interface Follower {
 
 /**
  * Starts `logcluster submit --follow --flush-interval 100 --json` of `target` (a file, a
- * glob, or `-`, fed through `child.stdin`) with `flags` (`--redis`, `--prefix`, …) and
- * `extra`; with `openFilesLimit`, under that `ulimit -n`.
+ * glob, or `-`, fed through `child.stdin`; none to take a run up with `--resume` in
+ * `extra`) with `flags` (`--redis`, `--prefix`, …) and `extra`; with `openFilesLimit`,
+ * under that `ulimit -n`.
  */
 export function startFollow(
   flags: string[],
-  target: string,
+  target: string | null,
   extra: string[] = [],
   { openFilesLimit }: { openFilesLimit?: number } = {},
 ): Follower {
-  const argv = [LOGCLUSTER_BIN, 'submit', ...flags, '--follow', '--flush-interval', '100', '--json', ...extra, target];
+  const argv = [
+    LOGCLUSTER_BIN,
+    'submit',
+    ...flags,
+    '--follow',
+    '--flush-interval',
+    '100',
+    '--json',
+    ...extra,
+    ...(target === null ? [] : [target]),
+  ];
   const quoted = [process.execPath, ...argv].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
   const child =
     openFilesLimit === undefined
