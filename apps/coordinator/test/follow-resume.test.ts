@@ -9,6 +9,7 @@ import {
   type Follower,
   type TestRedis,
   clusterFlags,
+  killFollowers,
   sleep,
   startFollow,
   startTestRedis,
@@ -35,6 +36,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await killFollowers();
   await worker?.stop('SIGKILL');
   await redis?.stop();
   await rm(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import {
   type TestRedis,
   cleanEnv,
   clusterFlags,
+  killFollowers,
   reportOf,
   sleep,
   startCli,
@@ -38,6 +39,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await killFollowers();
   await worker?.stop('SIGKILL');
   await redis?.stop();
   await rm(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import {
   type CliProcess,
   type TestRedis,
   clusterFlags,
+  killFollowers,
   runCli,
   sleep,
   startFollow,
@@ -32,6 +33,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await killFollowers();
   client?.disconnect();
   await redis?.stop();
   await rm(dir, { recursive: true, force: true });

@@ -139,6 +139,16 @@ export interface Follower {
   runId: Promise<string>;
 }
 
+/** Followers started and not yet exited: a test that fails midway leaves them to `killFollowers`. */
+const followers = new Set<ChildProcess>();
+
+/** Kills every follower still running (for a test file's afterAll: a failed test does not stop its own). */
+export async function killFollowers(): Promise<void> {
+  const exits = [...followers].map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  for (const child of followers) child.kill('SIGKILL');
+  await Promise.all(exits);
+}
+
 /**
  * Starts `logcluster submit --follow --flush-interval 100 --json` of `target` (a file, a
  * glob, or `-`, fed through `child.stdin`; none to take a run up with `--resume` in
@@ -170,6 +180,8 @@ export function startFollow(
           env: cleanEnv(),
           stdio: ['pipe', 'pipe', 'pipe'],
         });
+  followers.add(child);
+  child.once('exit', () => followers.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));

@@ -8,6 +8,7 @@ export {
   type StartCliOptions,
   LOGCLUSTER_BIN,
   cleanEnv,
+  killFollowers,
   runCli,
   startCli,
   startFollow,
