@@ -1,19 +1,9 @@
-import { appendFile, mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReport } from '@logcluster/core';
-import {
-  type CliProcess,
-  type TestRedis,
-  clusterFlags,
-  killFollowers,
-  reportOf,
-  startFollow,
-  startTestRedis,
-  startWorker,
-  until,
-} from '@logcluster/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterFlags, reportOf, startFollow, until } from '@logcluster/test-support';
+import { describe, expect, it } from 'vitest';
+import { followCluster } from './follow-cluster.js';
 
 /*
  * `submit --follow` of a glob over 1,000 files at once, under an open-file limit far
@@ -25,22 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PREFIX = 't-follow-many';
 const FILES = 1_000;
-let dir: string;
-let redis: TestRedis;
-let worker: CliProcess;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'logcluster-follow-many-'));
-  redis = await startTestRedis();
-  worker = await startWorker(redis.url, PREFIX, 'follow-many');
-}, 60_000);
-
-afterAll(async () => {
-  await killFollowers();
-  await worker?.stop('SIGKILL');
-  await redis?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const cluster = followCluster(PREFIX, 'follow-many');
 
 /** What was written, per source name (a rotated file's lines count under the path it was followed by). */
 class Written {
@@ -67,7 +42,7 @@ class Written {
 
 /** A new directory under the test's. */
 async function subdir(name: string): Promise<string> {
-  const path = join(dir, name);
+  const path = join(cluster.dir, name);
   await mkdir(path);
   return path;
 }
@@ -86,9 +61,14 @@ async function followScenario(
   const fileName = (i: number) => join(dir, `svc-${String(i).padStart(4, '0')}.log`);
   const written = new Written();
   for (let i = 0; i < FILES; i++) await writeFile(fileName(i), written.text(fileName(i), 2));
-  const follower = startFollow(clusterFlags(redis.url, PREFIX), `${dir}/*`, ['--flush-interval', '50', ...extra], {
-    openFilesLimit,
-  });
+  const follower = startFollow(
+    clusterFlags(cluster.redis.url, PREFIX),
+    `${dir}/*`,
+    ['--flush-interval', '50', ...extra],
+    {
+      openFilesLimit,
+    },
+  );
   const runId = await follower.runId;
   const counted = async (what: string): Promise<RunReport> => {
     const total = written.total;
@@ -96,7 +76,7 @@ async function followScenario(
     return until(
       () => `${what}: ${total} lines counted (${now} so far)\n${follower.stderr()}`,
       async () => {
-        const { report } = await reportOf(redis.url, PREFIX, runId);
+        const { report } = await reportOf(cluster.redis.url, PREFIX, runId);
         now = report.totals.lines;
         return now === total && report.totals.chunksDone === report.totals.chunks && report;
       },

@@ -1,21 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, renameSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReport } from '@logcluster/core';
-import {
-  type CliProcess,
-  type Follower,
-  type TestRedis,
-  clusterFlags,
-  killFollowers,
-  sleep,
-  startFollow,
-  startTestRedis,
-  startWorker,
-} from '@logcluster/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Follower, clusterFlags, sleep, startFollow } from '@logcluster/test-support';
+import { describe, expect, it } from 'vitest';
+import { followCluster } from './follow-cluster.js';
 
 /*
  * `submit --follow --resume`: the coordinator of a run that follows files being written
@@ -25,28 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const PREFIX = 't-follow-resume';
-let dir: string;
-let redis: TestRedis;
-let worker: CliProcess;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'logcluster-follow-resume-'));
-  redis = await startTestRedis();
-  worker = await startWorker(redis.url, PREFIX, 'resume-a');
-}, 60_000);
-
-afterAll(async () => {
-  await killFollowers();
-  await worker?.stop('SIGKILL');
-  await redis?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const cluster = followCluster(PREFIX, 'resume-a');
 
 /** Writes lines to three logs, each as a logger does, and rotates one by rename on request. */
 class Writers {
   private serial = 0;
   private rotations = 0;
-  readonly paths = ['api.log', 'db.log', 'web.log'].map((name) => join(dir, name));
+  readonly paths = ['api.log', 'db.log', 'web.log'].map((name) => join(cluster.dir, name));
 
   /** A few lines to each log; every fourth line an ERROR. */
   write(): void {
@@ -70,7 +45,7 @@ class Writers {
 }
 
 function resumeFollow(runId: string): Follower {
-  return startFollow(clusterFlags(redis.url, PREFIX), null, ['--resume', runId, '--flush-interval', '20']);
+  return startFollow(clusterFlags(cluster.redis.url, PREFIX), null, ['--resume', runId, '--flush-interval', '20']);
 }
 
 describe('submit --follow --resume', () => {
@@ -78,7 +53,10 @@ describe('submit --follow --resume', () => {
     const writers = new Writers();
     for (const path of writers.paths) await writeFile(path, '');
     writers.write();
-    let follower = startFollow(clusterFlags(redis.url, PREFIX), `${dir}/*.log`, ['--flush-interval', '20']);
+    let follower = startFollow(clusterFlags(cluster.redis.url, PREFIX), `${cluster.dir}/*.log`, [
+      '--flush-interval',
+      '20',
+    ]);
     const runId = await follower.runId;
     let writing = true;
     // Rotations by the writer only while a coordinator follows; while none does (down, or
@@ -121,7 +99,7 @@ describe('submit --follow --resume', () => {
     expect(report.status).toBe('completed');
 
     // Everything written, rotated files included, as cat and grep see it.
-    const files = (await readdir(dir)).map((name) => join(dir, name)).sort();
+    const files = (await readdir(cluster.dir)).map((name) => join(cluster.dir, name)).sort();
     const all = execFileSync('cat', files, { maxBuffer: 1 << 30 });
     const lines = all.toString('utf8').split('\n').length - 1;
     const errors = Number(
@@ -139,7 +117,7 @@ describe('submit --follow --resume', () => {
 
 describe('submit --follow --name', () => {
   it('takes up the run of a named stream whose coordinator died, with the same command; a finished stream starts anew', async () => {
-    const file = join(dir, 'named.log');
+    const file = join(cluster.dir, 'named.log');
     const writers = { serial: 0 };
     const lines = (n: number) => {
       let out = '';
@@ -149,14 +127,14 @@ describe('submit --follow --name', () => {
     };
     await writeFile(file, lines(300));
     const command = ['--name', 'orders', '--flush-interval', '20'];
-    const first = startFollow(clusterFlags(redis.url, PREFIX), file, command);
+    const first = startFollow(clusterFlags(cluster.redis.url, PREFIX), file, command);
     const runId = await first.runId;
     await sleep(500);
     first.child.kill('SIGKILL');
     await first.exited;
     appendFileSync(file, lines(200));
 
-    const again = startFollow(clusterFlags(redis.url, PREFIX), file, command);
+    const again = startFollow(clusterFlags(cluster.redis.url, PREFIX), file, command);
     expect(await again.runId).toBe(runId);
     expect(again.stderr()).toMatch(new RegExp(`stream orders: run ${runId} is still running; taking it up`));
     appendFileSync(file, lines(100));
@@ -170,7 +148,7 @@ describe('submit --follow --name', () => {
     expect(report.totals.matches.ERROR).toEqual({ lines: errors, occurrences: errors });
 
     // The stream's run has ended: the same command starts a new one.
-    const fresh = startFollow(clusterFlags(redis.url, PREFIX), file, command);
+    const fresh = startFollow(clusterFlags(cluster.redis.url, PREFIX), file, command);
     expect(await fresh.runId).not.toBe(runId);
     fresh.child.kill('SIGINT');
     expect(await fresh.exited, fresh.stderr()).toBe(0);

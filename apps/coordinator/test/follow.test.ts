@@ -1,25 +1,20 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReport } from '@logcluster/core';
 import {
-  type CliProcess,
   type Follower,
   LOGCLUSTER_BIN,
-  type TestRedis,
   cleanEnv,
   clusterFlags,
-  killFollowers,
   reportOf,
   sleep,
   startCli,
   startFollow,
-  startTestRedis,
-  startWorker,
   until,
 } from '@logcluster/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { followCluster } from './follow-cluster.js';
 
 /*
  * `submit --follow`: a growing file, rotated by rename and by truncation while it is
@@ -28,22 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const PREFIX = 't-follow';
-let dir: string;
-let redis: TestRedis;
-let worker: CliProcess;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'logcluster-follow-'));
-  redis = await startTestRedis();
-  worker = await startWorker(redis.url, PREFIX, 'follow-a');
-}, 60_000);
-
-afterAll(async () => {
-  await killFollowers();
-  await worker?.stop('SIGKILL');
-  await redis?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const cluster = followCluster(PREFIX, 'follow-a');
 
 /** Lines `from`…`to - 1`; every seventh is an ERROR line. */
 function lines(from: number, to: number): string {
@@ -60,7 +40,7 @@ function errorsIn(from: number, to: number): number {
 }
 
 function follow(target: string, extra: string[] = []): Follower {
-  return startFollow(clusterFlags(redis.url, PREFIX), target, extra);
+  return startFollow(clusterFlags(cluster.redis.url, PREFIX), target, extra);
 }
 
 /** Polls the run's report until it has counted `total` lines; the run must still be running. */
@@ -69,7 +49,7 @@ async function untilCounted(runId: string, total: number): Promise<RunReport> {
   const report = await until(
     () => `run ${runId} to count ${total} lines (it counted ${counted})`,
     async () => {
-      const { report } = await reportOf(redis.url, PREFIX, runId);
+      const { report } = await reportOf(cluster.redis.url, PREFIX, runId);
       counted = report.totals.lines;
       return report.totals.lines === total && report.totals.chunksDone === report.totals.chunks && report;
     },
@@ -81,7 +61,7 @@ async function untilCounted(runId: string, total: number): Promise<RunReport> {
 
 describe('submit --follow', () => {
   it('follows a file across rotation by rename and by truncation, with live totals, and completes on Ctrl-C', async () => {
-    const file = join(dir, 'app.log');
+    const file = join(cluster.dir, 'app.log');
     await writeFile(file, lines(0, 1_000));
     const follower = follow(file);
     const runId = await follower.runId;
@@ -141,7 +121,7 @@ describe('submit --follow', () => {
   }, 60_000);
 
   it("logs a spike the moment its window closes, reports it, and counts it in serve's logcluster_spikes_total", async () => {
-    const file = join(dir, 'spiky.log');
+    const file = join(cluster.dir, 'spiky.log');
     // Five quiet minutes with two ERROR lines each, then a storm of 30.
     const minute = (m: number, errors: number, infos = 10) => {
       let out = '';
@@ -169,7 +149,7 @@ describe('submit --follow', () => {
     expect(report.spikes).toEqual([{ start: '2026-11-27T10:05:00.000Z', pattern: 'ERROR', count: 30, baseline: 2 }]);
     expect(follower.stderr().match(/spike:/g)).toHaveLength(1);
 
-    const serve = startCli(['serve', ...clusterFlags(redis.url, PREFIX), '--port', '0']);
+    const serve = startCli(['serve', ...clusterFlags(cluster.redis.url, PREFIX), '--port', '0']);
     try {
       await serve.waitForStderr(/dashboard at http:\/\/\S+\/admin\/queues/);
       const base = /dashboard at (http:\/\/\S+)\/admin\/queues/.exec(serve.stderr())![1]!;
@@ -181,19 +161,19 @@ describe('submit --follow', () => {
   }, 90_000);
 
   it('refuses --follow of - with other paths, --detach, a directory, or a missing file (exit 2)', async () => {
-    const file = join(dir, 'one.log');
+    const file = join(cluster.dir, 'one.log');
     await writeFile(file, lines(0, 10));
     for (const args of [
       ['-', file],
       ['--detach', file],
-      [join(dir, 'missing.log')],
-      [file, join(dir, 'missing.log')],
-      [file, dir],
-      ['--max-open-files', '0', file, `${dir}/*.log`],
+      [join(cluster.dir, 'missing.log')],
+      [file, join(cluster.dir, 'missing.log')],
+      [file, cluster.dir],
+      ['--max-open-files', '0', file, `${cluster.dir}/*.log`],
     ]) {
       const child = spawn(
         process.execPath,
-        [LOGCLUSTER_BIN, 'submit', ...clusterFlags(redis.url, PREFIX), '--follow', ...args],
+        [LOGCLUSTER_BIN, 'submit', ...clusterFlags(cluster.redis.url, PREFIX), '--follow', ...args],
         { env: cleanEnv(), stdio: 'pipe' },
       );
       let stderr = '';
