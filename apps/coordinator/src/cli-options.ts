@@ -5,6 +5,7 @@
  */
 import {
   DEFAULT_PREFIX,
+  type MultilineSpec,
   type RunInsightSpec,
   SUBMIT_DEFAULTS,
   type SubmitOptions,
@@ -15,8 +16,11 @@ import {
   type PatternSpec,
   checkPrefix,
   createTimestampParser,
+  errorMessage,
+  eventStartTest,
   formatBytes,
   formatWindowSize,
+  multilineSpecOf,
   parsePositiveInt,
   resolveSubmitOptions,
   shellWord,
@@ -147,6 +151,12 @@ export function analysisOptions(): Option[] {
       .default(SUBMIT_DEFAULTS.maxLineSize, formatBytes(SUBMIT_DEFAULTS.maxLineSize)),
     ...retryOptions(),
     runRetentionOption('run'),
+    new Option(
+      '--multiline <regex>',
+      'group lines into events (a stack trace with its message): a line matching <regex> continues the event before it; ' +
+        'start:<regex> instead says which lines start an event (all others continue one). Adds events to the report: ' +
+        'all of them, and per pattern those with a matching line (README: multiline events)',
+    ),
     ...insightOptions(),
     ...recordOptions(),
     jsonOption(),
@@ -302,6 +312,7 @@ export interface AnalysisFlags extends RecordFlags {
   attempts: number;
   backoff: number;
   runRetention: number;
+  multiline?: string;
   json?: boolean;
   window?: number;
   timeFormat?: string;
@@ -366,7 +377,30 @@ export function submitOptionsFrom(flags: AnalysisFlags): SubmitOptions {
   );
   const now = Date.now();
   const records = recordSpecFrom(flags, flags.format?.input, now);
-  return { ...options, ...insightSpec(flags, now), ...(records ? { records } : {}) };
+  const multiline = multilineSpecFrom(flags.multiline, records !== undefined);
+  return {
+    ...options,
+    ...insightSpec(flags, now),
+    ...(records ? { records } : {}),
+    ...(multiline ? { multiline } : {}),
+  };
+}
+
+/** `--multiline`'s spec, its regex checked now (a usage error, not every chunk's failure later). */
+function multilineSpecFrom(text: string | undefined, records: boolean): MultilineSpec | undefined {
+  if (text === undefined) return undefined;
+  if (records)
+    throw new UsageError(
+      '--multiline counts events of plain text lines; it does not yet go with --format, --extract, --by, --where, --since, --until, --schema or --count-distinct',
+    );
+  const spec = multilineSpecOf(text);
+  if (spec.pattern === '') throw new UsageError(`--multiline ${shellWord(text)}: the regex is empty`);
+  try {
+    eventStartTest(spec);
+  } catch (err) {
+    throw new UsageError(`--multiline: ${errorMessage(err)}`, { cause: err });
+  }
+  return spec;
 }
 
 /**

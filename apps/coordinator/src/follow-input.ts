@@ -72,31 +72,39 @@ export function followedFile(
   };
 }
 
-/** The source's bytes, and an empty buffer whenever bytes have waited `flushMs` without a flush. */
+/**
+ * The source's bytes, and an empty buffer whenever bytes have waited `flushMs` without a
+ * flush; after such a flush, one more once the source has been quiet for `flushMs` (the
+ * chunker holds a `--multiline` event back at a flush, and lets it go at the quiet one).
+ */
 export async function* withFlushes(source: AsyncIterable<Buffer>, flushMs: number): AsyncGenerator<Buffer> {
   const iterator = source[Symbol.asyncIterator]();
   let next = iterator.next();
-  let waitingSince: number | null = null;
+  // When the next flush is due (null: none), and whether it is the quiet one.
+  let flushAt: number | null = null;
+  let quiet = false;
   try {
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
       const due =
-        waitingSince === null
+        flushAt === null
           ? null
           : new Promise<'flush'>((resolve) => {
-              timer = setTimeout(() => resolve('flush'), Math.max(0, waitingSince! + flushMs - Date.now()));
+              timer = setTimeout(() => resolve('flush'), Math.max(0, flushAt! - Date.now()));
             });
       const result = await (due ? Promise.race([next, due]) : next);
       clearTimeout(timer);
       if (result === 'flush') {
-        waitingSince = null;
+        flushAt = quiet ? null : Date.now() + flushMs;
+        quiet = !quiet;
         yield FLUSH;
         continue;
       }
       if (result.done) return;
       next = iterator.next();
       if (result.value.length > 0) {
-        waitingSince ??= Date.now();
+        if (flushAt === null || quiet) flushAt = Date.now() + flushMs;
+        quiet = false;
         yield result.value;
       }
     }

@@ -19,9 +19,11 @@ export function formatInsight(report: RunReport, options: HistogramOptions = {})
     }
   }
   if (report.topMessages) {
+    // With --multiline, messages are events' first lines, counted once per event.
+    const of = report.totals.events !== undefined ? ' (events, by their first line)' : '';
     for (const pattern of patterns) {
       const top = report.topMessages[pattern] ?? [];
-      lines.push('', `top messages for ${pattern}${top.length === 0 ? ': none' : ':'}`);
+      lines.push('', `top messages for ${pattern}${of}${top.length === 0 ? ': none' : ':'}`);
       for (const message of top) {
         const where =
           message.firstLine === null
@@ -33,7 +35,8 @@ export function formatInsight(report: RunReport, options: HistogramOptions = {})
         );
       }
       const ungrouped = report.ungroupedLines?.[pattern];
-      if (ungrouped) lines.push(`  (${ungrouped} matching lines not grouped: too many distinct messages in a chunk)`);
+      const unit = report.totals.events !== undefined ? 'events' : 'lines';
+      if (ungrouped) lines.push(`  (${ungrouped} matching ${unit} not grouped: too many distinct messages in a chunk)`);
     }
   }
   return lines;

@@ -7,41 +7,61 @@ import { type RunProgress, type RunReport, type SourceReport, formatBytes } from
 /** The human report: a headline, one aligned table, and what was not counted; then windows, spikes and top messages, if asked for. */
 export function formatReport(report: RunReport, options: HistogramOptions = {}): string {
   const { totals } = report;
+  // With --multiline: events beside lines, and per pattern the events it matches.
+  const events = totals.events !== undefined;
   const lines = [
     `run ${report.runId}  ${report.status}  in ${formatDuration(report.durationMs)}  ·  ` +
-      `${plural(report.sources.length, 'source')}, ${formatBytes(totals.bytes)}, ${plural(totals.lines, 'line')}, ${plural(totals.chunks, 'chunk')}`,
+      `${plural(report.sources.length, 'source')}, ${formatBytes(totals.bytes)}, ${plural(totals.lines, 'line')}, ` +
+      `${events ? `${plural(totals.events!, 'event')}, ` : ''}${plural(totals.chunks, 'chunk')}`,
   ];
   if (report.error) lines.push(`error: ${report.error}`);
   lines.push('');
 
   // With -v the lines counted are those that do not match.
   const inverted = report.patterns.some((spec) => spec.invert === true);
-  const header = ['SOURCE', 'LINES', 'PATTERN', inverted ? 'NON-MATCHING LINES' : 'MATCHING LINES', 'OCCURRENCES'];
+  const header = [
+    'SOURCE',
+    'LINES',
+    ...(events ? ['EVENTS'] : []),
+    'PATTERN',
+    inverted ? 'NON-MATCHING LINES' : 'MATCHING LINES',
+    ...(events ? [inverted ? 'NON-MATCHING EVENTS' : 'MATCHING EVENTS'] : []),
+    'OCCURRENCES',
+  ];
   const rows: string[][] = [];
-  const addRows = (
-    name: string,
-    lineCount: number,
-    matches: RunReport['totals']['matches'],
-    any: { lines: number } | undefined,
-  ) => {
+  const addRows = (name: string, counted: Counted) => {
     report.patterns.forEach((spec, i) => {
-      const count = matches[spec.pattern] ?? { lines: 0, occurrences: 0 };
+      const count = counted.matches[spec.pattern] ?? { lines: 0, occurrences: 0 };
       rows.push([
         i === 0 ? name : '',
-        i === 0 ? String(lineCount) : '',
+        i === 0 ? String(counted.lines) : '',
+        ...(events ? [i === 0 ? String(counted.events ?? 0) : ''] : []),
         describePattern(spec),
         String(count.lines),
+        ...(events ? [String(count.events ?? 0)] : []),
         String(count.occurrences),
       ]);
     });
     // Several patterns: the lines that match any of them (with -v, none), as grep -c counts them.
-    if (any) rows.push(['', '', inverted ? '(none of them)' : '(any of them)', String(any.lines), '–']);
+    const { any } = counted;
+    if (any)
+      rows.push([
+        '',
+        '',
+        ...(events ? [''] : []),
+        inverted ? '(none of them)' : '(any of them)',
+        String(any.lines),
+        ...(events ? [String(any.events ?? 0)] : []),
+        '–',
+      ]);
   };
   const { shown, rest } = sourcesShown(report);
-  for (const source of shown) addRows(source.name, source.lines, source.matches, source.any);
-  if (rest) addRows(`(${rest.count} more sources)`, rest.lines, rest.matches, rest.any);
-  if (report.sources.length > 1) addRows('total', totals.lines, totals.matches, totals.any);
-  lines.push(...table(header, rows, [false, true, false, true, true]));
+  for (const source of shown) addRows(source.name, source);
+  if (rest) addRows(`(${rest.count} more sources)`, rest);
+  if (report.sources.length > 1) addRows('total', totals);
+  lines.push(
+    ...table(header, rows, [false, true, ...(events ? [true] : []), false, true, ...(events ? [true] : []), true]),
+  );
   if (rest)
     lines.push(
       `(the ${TABLE_SOURCES} sources with the most ${inverted ? 'non-matching' : 'matching'} lines; --json and --format csv list all ${report.sources.length})`,
@@ -66,6 +86,9 @@ export function formatReport(report: RunReport, options: HistogramOptions = {}):
   return lines.join('\n');
 }
 
+/** What a row of the table shows: a source's counts, the rest's sum, or the totals. */
+type Counted = Pick<SourceReport, 'lines' | 'events' | 'matches' | 'any'>;
+
 /** `lines 3–7`; what is known when a chunk read from shared storage could not be read. */
 export function lineRange(firstLine: number | null, lineCount: number | null): string {
   if (firstLine !== null && lineCount !== null) return `lines ${firstLine}–${firstLine + Math.max(lineCount, 1) - 1}`;
@@ -83,7 +106,7 @@ export const TABLE_SOURCES = 20;
  */
 function sourcesShown(report: RunReport): {
   shown: readonly SourceReport[];
-  rest?: { count: number; lines: number; matches: RunReport['totals']['matches']; any?: { lines: number } };
+  rest?: Counted & { count: number };
 } {
   const { sources } = report;
   if (sources.length <= TABLE_SOURCES) return { shown: sources };
@@ -94,25 +117,28 @@ function sourcesShown(report: RunReport): {
     .sort((a, b) => counted(b.source) - counted(a.source) || b.source.lines - a.source.lines || a.at - b.at);
   const top = new Set(ranked.slice(0, TABLE_SOURCES).map(({ at }) => at));
   const others = sources.filter((_, at) => !top.has(at));
+  const events = report.totals.events !== undefined;
+  const sum = (value: (source: SourceReport) => number) => others.reduce((total, source) => total + value(source), 0);
   const matches: RunReport['totals']['matches'] = {};
   for (const { pattern } of report.patterns) {
-    matches[pattern] = { lines: 0, occurrences: 0 };
-    for (const source of others) {
-      const count = source.matches[pattern];
-      if (count) {
-        matches[pattern].lines += count.lines;
-        matches[pattern].occurrences += count.occurrences;
-      }
-    }
+    matches[pattern] = {
+      lines: sum((source) => source.matches[pattern]?.lines ?? 0),
+      occurrences: sum((source) => source.matches[pattern]?.occurrences ?? 0),
+      ...(events ? { events: sum((source) => source.matches[pattern]?.events ?? 0) } : {}),
+    };
   }
   const any = others.every((source) => source.any)
-    ? { lines: others.reduce((sum, source) => sum + source.any!.lines, 0) }
+    ? {
+        lines: sum((source) => source.any!.lines),
+        ...(events ? { events: sum((source) => source.any!.events ?? 0) } : {}),
+      }
     : undefined;
   return {
     shown: sources.filter((_, at) => top.has(at)),
     rest: {
       count: others.length,
-      lines: others.reduce((sum, source) => sum + source.lines, 0),
+      lines: sum((source) => source.lines),
+      ...(events ? { events: sum((source) => source.events ?? 0) } : {}),
       matches,
       ...(any ? { any } : {}),
     },

@@ -7,6 +7,9 @@ import { type TableFormat, delimitedText } from './delimited-text.js';
  */
 export const REPORT_TABLE_COLUMNS = ['source', 'lines', 'bytes', 'pattern', 'matching_lines', 'occurrences'] as const;
 
+/** The columns added with `--multiline`: the source's events, and those the row's pattern matches. */
+export const EVENT_COLUMNS = ['events', 'matching_events'] as const;
+
 /**
  * The report's per-source counts as a table for scripts: one row per source and pattern,
  * in the order they were given (`matching_lines` is what `grep -c` prints,
@@ -18,6 +21,8 @@ export const REPORT_TABLE_COLUMNS = ['source', 'lines', 'bytes', 'pattern', 'mat
  */
 export function formatReportTable(report: RunReport, format: TableFormat): string {
   if (report.groups) return formatKeyTable(report, report.groups, format);
+  // With --multiline, two columns at the end: the source's events and those the pattern matches.
+  const events = report.totals.events !== undefined;
   const rows = report.sources.flatMap((source) =>
     report.patterns.map(({ pattern }) => {
       const count = Object.hasOwn(source.matches, pattern) ? source.matches[pattern]! : { lines: 0, occurrences: 0 };
@@ -28,10 +33,12 @@ export function formatReportTable(report: RunReport, format: TableFormat): strin
         pattern,
         String(count.lines),
         String(count.occurrences),
+        ...(events ? [String(source.events ?? 0), String(count.events ?? 0)] : []),
       ];
     }),
   );
-  return delimitedText([REPORT_TABLE_COLUMNS, ...rows], format);
+  const header = events ? [...REPORT_TABLE_COLUMNS, ...EVENT_COLUMNS] : REPORT_TABLE_COLUMNS;
+  return delimitedText([header, ...rows], format);
 }
 
 /**

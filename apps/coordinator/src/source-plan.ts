@@ -38,7 +38,7 @@ export function chunkJob(
   source: number,
   plan: SourcePlan,
   place: ChunkPlace,
-  { patterns, insight, records }: Pick<RunDefinition, 'patterns' | 'insight' | 'records'>,
+  { patterns, insight, records, multiline }: Pick<RunDefinition, 'patterns' | 'insight' | 'records' | 'multiline'>,
 ): ChunkJobData {
   const common = {
     v: 1 as const,
@@ -51,6 +51,7 @@ export function chunkJob(
     ...(patterns.length > 1 ? { any: true as const } : {}),
     ...(insight ? { insight: chunkInsightSpec(insight) } : {}),
     ...(records ? { records: chunkRecordSpec(records) } : {}),
+    ...(multiline ? { multiline } : {}),
   };
   return plan.kind === 'file'
     ? { ...common, path: plan.path }

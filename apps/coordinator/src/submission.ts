@@ -14,6 +14,7 @@ import {
   batchJobId,
   chunkJobOptions,
   chunkStream,
+  eventStartTest,
   errorMessage,
   formatBytes,
   isConnectionLost,
@@ -157,8 +158,10 @@ export class Submission {
       sources: inputs.map((input) => input.name),
       ...(options.insight ? { insight: options.insight } : {}),
       ...(options.records ? { records: options.records } : {}),
+      ...(options.multiline ? { multiline: options.multiline } : {}),
     };
-    const plans = await planSources(inputs, options.sharedRoot);
+    // Events are cut whole only where the coordinator reads the bytes (see planSources).
+    const plans = await planSources(inputs, options.multiline ? undefined : options.sharedRoot);
     const { restarts, window, memory } = await Submission.lookAtRedis(redis, store, options, plans, notice);
     const { runId, startedAt } = await store.createRun(definition, options.runRetentionMs).catch((err: unknown) => {
       if (!isOutOfMemory(err)) throw err;
@@ -207,6 +210,7 @@ export class Submission {
       patterns: definition.patterns,
       ...(definition.insight ? { insight: definition.insight } : {}),
       ...(definition.records ? { records: definition.records } : {}),
+      ...(definition.multiline ? { multiline: definition.multiline } : {}),
       follow: true,
     };
     const plans: SourcePlan[] = definition.sources.map(() => ({ kind: 'stored' }));
@@ -389,6 +393,7 @@ export class Submission {
       maxLineSize: this.options.maxLineSize,
       sourceName: input.name,
       ...(start ? { start: { seq: start.seq, byteOffset: start.byteOffset, line: start.line } } : {}),
+      ...(this.options.multiline ? { eventStarts: eventStartTest(this.options.multiline) } : {}),
     };
     const chunks = chunkStream(input.read(signal, buffers), cut);
     await this.enqueueChunks(source, chunks, this.window.maxInFlightBytes, gate, signal, input.checkpointAt);

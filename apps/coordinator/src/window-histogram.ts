@@ -55,7 +55,7 @@ export interface HistogramOptions {
   hideZero?: boolean;
 }
 
-/** One row: its start (ms), its lines, and those matching the pattern shown. */
+/** One row: its start (ms), its lines (with `--multiline`, events), and those matching the pattern shown. */
 interface Row {
   start: number;
   lines: number;
@@ -76,6 +76,8 @@ export function formatWindows(
   const rowMs = rowSizeFor(size, starts);
   const rows = mergeIntoRows(windows, starts, rowMs, pattern);
   const most = Math.max(...rows.map((row) => row.lines));
+  // With --multiline the bars are of events: each in the window of its first line.
+  const unit = windows.untimedEvents !== undefined ? 'events' : 'lines';
   const header =
     `windows of ${windows.size}` +
     (rowMs > size ? `, shown ${formatWindowSize(rowMs)} to a row` : '') +
@@ -83,7 +85,10 @@ export function formatWindows(
     (windows.untimedLines > 0
       ? ` (${windows.untimedLines} ${windows.untimedLines === 1 ? 'line' : 'lines'} before any timestamp)`
       : '') +
-    `; █ lines, ▓ ${pattern ?? ''}:`;
+    (windows.untimedEvents
+      ? ` (${windows.untimedEvents} ${windows.untimedEvents === 1 ? 'event' : 'events'} before any timestamp)`
+      : '') +
+    `; █ ${unit}, ▓ ${pattern ?? ''}:`;
   const out = [header];
   if (windows.yearAssumed) out.push(`  ${yearAssumedNote(windows.yearAssumed)}`);
   let previous: number | undefined;
@@ -159,8 +164,13 @@ function mergeIntoRows(
     const start = Math.floor(starts[i]! / rowMs) * rowMs;
     let row = rows[rows.length - 1];
     if (row?.start !== start) rows.push((row = { start, lines: 0, matches: 0 }));
-    row.lines += bucket.lines;
-    row.matches += pattern === undefined ? 0 : (bucket.matches[pattern] ?? 0);
+    if (bucket.events !== undefined) {
+      row.lines += bucket.events;
+      row.matches += pattern === undefined ? 0 : (bucket.matchingEvents?.[pattern] ?? 0);
+    } else {
+      row.lines += bucket.lines;
+      row.matches += pattern === undefined ? 0 : (bucket.matches[pattern] ?? 0);
+    }
   });
   return rows;
 }

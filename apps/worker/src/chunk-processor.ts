@@ -21,6 +21,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { CountPool } from './count-pool.js';
+import type { BeyondCounts } from './count-task.js';
 import type { DeadLettering } from './dead-lettering.js';
 import type { FaultPoint } from './fault-points.js';
 import type { SharedStorage } from './shared-storage.js';
@@ -269,8 +270,7 @@ export class ChunkProcessor {
         all[i]!.status === 'fulfilled' && (all[i] as PromiseFulfilledResult<string>).value === 'read' ? [i] : [],
       );
       if (present.length === 0) return new Map<number, Promise<Counted>>();
-      const { patterns, insight, records } = jobs[0]!;
-      const beyond = { insight, records };
+      const { patterns } = jobs[0]!;
       try {
         const counts =
           present.length === jobs.length
@@ -279,12 +279,12 @@ export class ChunkProcessor {
                 ends,
                 jobs.map((job) => job.lineCount),
                 patterns,
-                beyond,
+                beyondCounts(jobs),
               )
             : await this.pool.countMany(
                 present.map((i) => ({ bytes: places[i]!, lines: jobs[i]!.lineCount })),
                 patterns,
-                beyond,
+                beyondCounts(present.map((i) => jobs[i]!)),
               );
         return new Map(present.map((i, at) => [i, Promise.resolve<Counted>(counts[at]!)]));
       } catch (err) {
@@ -309,7 +309,7 @@ export class ChunkProcessor {
     const [length] = await this.store.readChunksInto([{ job, target: bytes }]);
     const checked = await this.checkBytes(job, length ?? null);
     if (checked !== 'read') return checked;
-    return this.pool.count(bytes, job.lineCount, job.patterns, job);
+    return this.pool.count(bytes, job.lineCount, job.patterns, beyondCounts([job]));
   }
 
   /** Whether the chunk's bytes were read whole (`length` is what Redis held, null if nothing); or why there are none. */
@@ -374,6 +374,16 @@ export class ChunkProcessor {
       await file.close();
     }
   }
+}
+
+/** What a task of these chunks (of one job) is asked beyond counts; with events, which chunks start their source. */
+function beyondCounts(jobs: readonly StoredChunkJob[]): BeyondCounts {
+  const { insight, records, multiline } = jobs[0]!;
+  return {
+    ...(insight ? { insight } : {}),
+    ...(records ? { records } : {}),
+    ...(multiline ? { multiline, sourceStarts: jobs.map((job) => job.byteOffset === 0) } : {}),
+  };
 }
 
 function describeJob(chunks: readonly ChunkJobData[]): string {

@@ -181,5 +181,7 @@ function definedOf(beyond: BeyondCounts): BeyondCounts {
   return {
     ...(beyond.insight ? { insight: beyond.insight } : {}),
     ...(beyond.records ? { records: beyond.records } : {}),
+    ...(beyond.multiline ? { multiline: beyond.multiline } : {}),
+    ...(beyond.sourceStarts ? { sourceStarts: beyond.sourceStarts } : {}),
   };
 }

@@ -9,18 +9,28 @@ import {
   type ChunkInsightSpec,
   type ChunkRecordSpec,
   CountingWorkspace,
+  type EventCounter,
+  EventMarks,
+  type MultilineSpec,
   DEFAULT_CHUNK_SIZE,
   LineSelection,
   type PatternSpec,
   createChunkCounter,
+  createEventCounter,
   createInsightFinder,
   createRecordPass,
 } from '@logcluster/core/counting';
 
-/** What a run asks of a chunk beyond its counts: windows and templates, and what its lines' fields give. */
+/** What a run asks of a chunk beyond its counts: windows and templates, what its lines' fields give, events. */
 export interface BeyondCounts {
   insight?: ChunkInsightSpec;
   records?: ChunkRecordSpec;
+  multiline?: MultilineSpec;
+  /**
+   * With `multiline`, for a task of chunks given as bytes: per chunk, in the task's order,
+   * whether it is the first of its source (its first line starts an event whatever it holds).
+   */
+  sourceStarts?: boolean[];
 }
 
 export type CountTask =
@@ -66,6 +76,8 @@ const counters = new Map<string, ChunkCounter>();
 let workspace: CountingWorkspace | undefined = readiedWorkspace();
 /** Which lines the records pass selected, for the insight finder; one per thread, reused chunk after chunk. */
 let lineSelection: LineSelection | undefined;
+/** Where a chunk's events start and what they match, for the insight finder; one per thread, reused. */
+let eventMarks: EventMarks | undefined;
 
 function readiedWorkspace(): CountingWorkspace | undefined {
   try {
@@ -92,12 +104,16 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   // field again. Without a record spec the finder reads every line, as it always did.
   const selection = task.records && task.insight ? (lineSelection ??= new LineSelection()) : undefined;
   const selected = task.records ? recordsCounter(plain, task.patterns, task.records, selection, workspace) : plain;
-  const counter = task.insight ? withInsight(selected, task.patterns, task.insight, plain, selection) : selected;
+  const events = task.multiline ? eventCounterFor(task.multiline, task.patterns, plain) : undefined;
+  const marks = events && task.insight ? (eventMarks ??= new EventMarks()) : undefined;
+  const count = countingOf(selected, task.patterns, task.insight, plain, selection, events, marks);
   if (task.kind === 'bytes') {
     // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
     const placed = workspace.place(new Uint8Array(task.bytes));
     return {
-      counts: task.ends.map((end, i) => counter(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i])),
+      counts: task.ends.map((end, i) =>
+        count(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i]!, task.sourceStarts?.[i] === true),
+      ),
     };
   }
   // Range by range: each read into the workspace and counted while it is still in the
@@ -123,34 +139,39 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
       return { misaligned: `byte ${end} no longer ends a line: the file changed since it was submitted` };
     }
     const lines = workspace.countNewlines(at, length) + (length > 0 && last !== 0x0a ? 1 : 0);
-    counts.push(counter(scratch.subarray(at, at + length), lines));
+    counts.push(count(scratch.subarray(at, at + length), lines, start === 0));
     start = end;
   }
   return { counts };
 }
 
+/** Counts one chunk (`sourceStart`: the first of its source). */
+type CountOne = (bytes: Uint8Array, lines: number, sourceStart: boolean) => ChunkCounts;
+
 /**
- * Counts (with `counter`), then finds the chunk's windows and templates (its first line is
- * filled in by whoever knows it): of the lines marked in `selection`, when given. `plain`,
- * the run's counter, is what the finder asks about single lines.
+ * Counts (with `counter`), then, when the run asks, counts the chunk's events and finds
+ * its windows and templates (its first line is filled in by whoever knows it): of the
+ * lines marked in `selection`, when given, and per event with `marks`, which the event
+ * counter fills for the finder. `plain`, the run's counter, is what the finder asks
+ * about single lines.
  */
-function withInsight(
+function countingOf(
   counter: ChunkCounter,
   patterns: PatternSpec[],
-  spec: ChunkInsightSpec,
+  insight: ChunkInsightSpec | undefined,
   plain: ChunkCounter,
   selection: LineSelection | undefined,
-): ChunkCounter {
-  const find = createInsightFinder(spec, patterns, plain);
-  return (bytes, knownLines) => {
-    const counts = counter(bytes, knownLines);
-    counts.insight = find(
-      bytes,
-      null,
-      counts.lines,
-      counts.matches.map((match) => match.lines),
-      selection,
-    );
+  events: EventCounter | undefined,
+  marks: EventMarks | undefined,
+): CountOne {
+  const find = insight ? createInsightFinder(insight, patterns, plain) : undefined;
+  return (bytes, lines, sourceStart) => {
+    const counts = counter(bytes, lines);
+    if (events) counts.events = events(bytes, counts, sourceStart, marks);
+    if (find) {
+      const matching = counts.matches.map((match) => match.lines);
+      counts.insight = find(bytes, null, counts.lines, matching, selection, marks);
+    }
     return counts;
   };
 }
@@ -181,6 +202,20 @@ function recordsCounter(
   }
   const read = pass;
   return (bytes, knownLines) => read(bytes, plain(bytes, knownLines), selection);
+}
+
+const eventCounters = new Map<string, EventCounter>();
+
+/** The run's event counter (`--multiline`), made once per spec and patterns and kept, as counters are. */
+function eventCounterFor(spec: MultilineSpec, patterns: PatternSpec[], plain: ChunkCounter): EventCounter {
+  const key = JSON.stringify([spec, patterns]);
+  let events = eventCounters.get(key);
+  if (events === undefined) {
+    if (eventCounters.size >= MAX_CACHED_PATTERN_SETS) eventCounters.clear();
+    events = createEventCounter(spec, patterns, plain);
+    eventCounters.set(key, events);
+  }
+  return events;
 }
 
 function counterFor(patterns: PatternSpec[], workspace: CountingWorkspace): ChunkCounter {

@@ -3,7 +3,9 @@
  * loaded with it, so a thread starts fast.
  */
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
-export type { ChunkCounts, PatternCount } from './matching/counts.js';
+export type { ChunkCounts, EventCounts, PatternCount } from './matching/counts.js';
+export { type EventCounter, EventMarks, createEventCounter } from './matching/event-counts.js';
+export type { MultilineSpec } from './contract/multiline-spec.js';
 export type { PatternSpec } from './contract/pattern-spec.js';
 export { CountingWorkspace } from './matching/counting-workspace.js';
 export type { ChunkInsight } from './contract/chunk-findings.js';

@@ -8,7 +8,10 @@ export { DEFAULT_CHUNK_SIZE } from './chunking/chunk-size.js';
 export type { PatternSpec } from './contract/pattern-spec.js';
 export { compilePatternRegex, regexSyntaxIn, validatePatterns } from './matching/pattern.js';
 export { shellWord } from './shell-word.js';
-export { type ChunkCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
+export { type ChunkCounts, type EventCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
+export { type EventCounter, EventMarks, createEventCounter } from './matching/event-counts.js';
+export { type EventStartTest, eventStartTest } from './matching/event-starts.js';
+export { type MultilineSpec, multilineSpecOf, multilineText } from './contract/multiline-spec.js';
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
 export {
   type ChunkBatchJobData,

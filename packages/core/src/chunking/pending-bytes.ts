@@ -47,6 +47,20 @@ export class PendingBytes {
     return -1;
   }
 
+  /** Bytes [from, to) decoded as UTF-8. */
+  text(from: number, to: number): string {
+    const pieces: Buffer[] = [];
+    let start = 0;
+    for (const part of this.parts) {
+      const end = start + part.length;
+      if (end > from && start < to)
+        pieces.push(part.subarray(Math.max(0, from - start), Math.min(part.length, to - start)));
+      if (end >= to) break;
+      start = end;
+    }
+    return pieces.length === 1 ? pieces[0]!.toString('utf8') : Buffer.concat(pieces).toString('utf8');
+  }
+
   /**
    * Removes and returns the first `count` bytes as the views into the buffers they
    * arrived in (no copy): one view when they lie in one buffer.

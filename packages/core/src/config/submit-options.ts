@@ -3,6 +3,7 @@ import { DEFAULT_MAX_LINE_SIZE } from '../chunking/chunker.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS } from '../contract/queues.js';
 import { InvalidOptionError } from '../errors.js';
 import { DEFAULT_SPIKE_RULE, type RunInsightSpec } from '../contract/insight-spec.js';
+import type { MultilineSpec } from '../contract/multiline-spec.js';
 import type { RunRecordSpec } from '../contract/record-spec.js';
 import type { PatternSpec } from '../contract/pattern-spec.js';
 import { validatePatterns } from '../matching/pattern.js';
@@ -25,6 +26,8 @@ export interface SubmitOptions {
   insight?: RunInsightSpec;
   /** Fields, keys, filters, distinct counts (`--format`, `--by`, `--where`, …). */
   records?: RunRecordSpec;
+  /** How lines group into events (`--multiline`). */
+  multiline?: MultilineSpec;
   /** Following a live source: every chunk is enqueued as soon as it is cut, not held to fill a job. */
   follow?: boolean;
   /** How long the run's records are kept in Redis once it has ended (`--run-retention`). */

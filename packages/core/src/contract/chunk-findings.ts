@@ -51,6 +51,12 @@ export interface ChunkInsight {
      * while it merges them).
      */
     keys?: string[];
+    /**
+     * With `--multiline`: the chunk's events per window (each in the window of its first
+     * line), `[events, then per pattern the events it matches]`; `lead` those before the
+     * chunk's first timestamp, which go where its lines go.
+     */
+    events?: { lead: number[]; buckets: [start: number, counts: number[]][] };
   };
   /** Per pattern: templates of its matching lines, and lines beyond the template bound. */
   templates?: { tallies: [string, TemplateTally][]; overflow: number }[];

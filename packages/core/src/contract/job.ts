@@ -13,6 +13,7 @@ import {
 } from './shape.js';
 import { InvalidJobError } from '../errors.js';
 import type { ChunkInsightSpec } from './insight-spec.js';
+import type { MultilineSpec } from './multiline-spec.js';
 import type { PatternSpec } from './pattern-spec.js';
 import type { ChunkRecordSpec } from './record-spec.js';
 
@@ -39,6 +40,8 @@ interface ChunkJobCommon {
   insight?: ChunkInsightSpec;
   /** What to read from the lines' fields (keys, filters, distinct values), when the run asks. */
   records?: ChunkRecordSpec;
+  /** How lines group into events (`--multiline`), when the run asks: the worker counts events too. */
+  multiline?: MultilineSpec;
 }
 
 /**
@@ -159,6 +162,7 @@ const run = {
   any: optional(boolean),
   insight: optional(insightShape),
   records: optional(recordsShape),
+  multiline: optional(object({ pattern: string(), starts: boolean })),
 };
 
 const storedChunkShape = object({ ...run, ...storedRef });
@@ -173,8 +177,8 @@ const batchShape = object({ ...run, chunks: array(anything, { min: 1, max: MAX_C
 
 /** A chunk inside a batch: the chunk's data without what the batch holds once for all its chunks. */
 export type ChunkRef =
-  | Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight' | 'records'>
-  | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight' | 'records'>;
+  | Omit<StoredChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight' | 'records' | 'multiline'>
+  | Omit<FileChunkJob, 'v' | 'runId' | 'patterns' | 'any' | 'insight' | 'records' | 'multiline'>;
 
 /**
  * The data of one queue job: one or more consecutive chunks of one source of a run.
@@ -188,6 +192,7 @@ export interface ChunkBatchJobData {
   any?: true;
   insight?: ChunkInsightSpec;
   records?: ChunkRecordSpec;
+  multiline?: MultilineSpec;
   chunks: ChunkRef[];
 }
 
@@ -220,7 +225,7 @@ function checkPack(job: ChunkJobData, path = ''): void {
  */
 export function parseChunkBatch(data: unknown): ChunkJobData[] {
   check(data, batchShape);
-  const { v, runId, patterns, any, insight, records, chunks } = data as ChunkBatchJobData;
+  const { v, runId, patterns, any, insight, records, multiline, chunks } = data as ChunkBatchJobData;
   return chunks.map((ref, i) => {
     check(ref, hasPath(ref) ? fileRefShape : storedRefShape, `chunks.${i}`);
     const job: ChunkJobData = {
@@ -230,6 +235,7 @@ export function parseChunkBatch(data: unknown): ChunkJobData[] {
       ...(any ? { any } : {}),
       ...(insight ? { insight } : {}),
       ...(records ? { records } : {}),
+      ...(multiline ? { multiline } : {}),
       ...ref,
     };
     checkPack(job, `chunks.${i}.`);
@@ -248,7 +254,10 @@ export function batchJobData(chunks: readonly ChunkJobData[]): ChunkBatchJobData
     ...(first.any ? { any: first.any } : {}),
     ...(first.insight ? { insight: first.insight } : {}),
     ...(first.records ? { records: first.records } : {}),
-    chunks: chunks.map(({ v: _v, runId: _r, patterns: _p, any: _a, insight: _i, records: _r2, ...ref }) => ref),
+    ...(first.multiline ? { multiline: first.multiline } : {}),
+    chunks: chunks.map(
+      ({ v: _v, runId: _r, patterns: _p, any: _a, insight: _i, records: _r2, multiline: _m, ...ref }) => ref,
+    ),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ChunkInsight, ChunkLead, WindowCount, WindowKeyCount } from '../contract/chunk-findings.js';
 import type { ChunkInsightSpec } from '../contract/insight-spec.js';
 import type { PatternSpec } from '../contract/pattern-spec.js';
+import type { EventMarks } from '../matching/event-counts.js';
 import type { ChunkCounter } from '../matching/matcher.js';
 import type { LineSelection } from './line-selection.js';
 import { TemplateTallies } from './message-template.js';
@@ -20,7 +21,10 @@ export const EXAMPLE_LENGTH = 200;
  * only the selected lines count, in windows, templates and per-window keys; a selected
  * line without a timestamp still takes its window from the last line before it that has
  * one, selected or not, as every line does without a selection (so those lines are read
- * for their timestamp when, and only when, a selected line needs it).
+ * for their timestamp when, and only when, a selected line needs it). With `events` (a
+ * `--multiline` run; the event counter marked where the chunk's events start and what
+ * they match), the windows also count events, each in the window of its first line, and
+ * the templates are of matching events' first lines, one per event.
  */
 export type InsightFinder = (
   bytes: Uint8Array,
@@ -28,6 +32,7 @@ export type InsightFinder = (
   lines: number,
   chunkMatches: readonly number[],
   selection?: LineSelection,
+  events?: EventMarks,
 ) => ChunkInsight;
 
 /**
@@ -85,7 +90,7 @@ export function createInsightFinder(
       countYears = true;
     }
   };
-  return (input, firstLine, lines, chunkMatches, selection) => {
+  return (input, firstLine, lines, chunkMatches, selection, events) => {
     yearAssumed = new Map();
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const chosen = selection?.selected;
@@ -109,6 +114,10 @@ export function createInsightFinder(
     const leadKeys = lineKeys ? new Map<string, number[]>() : undefined;
     let currentKeys: Map<string, number[]> | undefined;
     let lineNumber = 0;
+    // With events: the next event's index in `events`, and per window (and for the lead) [events, then per pattern the events it matches].
+    let nextEvent = 0;
+    const eventBuckets = events ? new Map<number, number[]>() : undefined;
+    const eventLead = new Array<number>(1 + patternCount).fill(0);
     // With a selection: where the lines skipped since the last line read begin (none read for its time yet).
     let unread = 0;
     let unreadLine = 0;
@@ -119,6 +128,7 @@ export function createInsightFinder(
       let end = bytes.indexOf(0x0a, start);
       if (end === -1) end = bytes.length;
       lineNumber++;
+      const event = events && events.lines[nextEvent] === lineNumber ? nextEvent++ : -1;
       if (chosen && chosen[lineNumber - 1] === 0) {
         start = end + 1;
         continue;
@@ -161,6 +171,12 @@ export function createInsightFinder(
         }
         if (current) current[1]++;
         else lead.lines++;
+        if (event !== -1) {
+          let row = current ? eventBuckets!.get(current[0]) : eventLead;
+          if (!row) eventBuckets!.set(current![0], (row = new Array<number>(1 + patternCount).fill(0)));
+          row[0]!++;
+          for (let i = 0; i < patternCount; i++) row[1 + i]! += events!.matched[event * patternCount + i]!;
+        }
         const counts = current ? current[2] : lead.matches;
         for (const i of matched) counts[i]!++;
         if (lineKeys) {
@@ -172,7 +188,16 @@ export function createInsightFinder(
           for (const i of matched) row[1 + i]!++;
         }
       }
-      if (tallies && matched.length > 0) {
+      if (tallies && events) {
+        // Per event: the template of its first line, for each pattern the event matches.
+        const at = event * patternCount;
+        let text: string | undefined;
+        for (let i = 0; event !== -1 && i < patternCount; i++) {
+          if (events.matched[at + i] !== 1) continue;
+          text ??= bytes.toString('utf8', start, Math.min(end, start + MAX_DECODED_LINE));
+          tallies[i]!.add(text, lineNumber);
+        }
+      } else if (tallies && matched.length > 0) {
         const text = bytes.toString('utf8', start, Math.min(end, start + MAX_DECODED_LINE));
         for (const i of matched) tallies[i]!.add(text, lineNumber);
       }
@@ -195,6 +220,9 @@ export function createInsightFinder(
       for (const bucket of windows.buckets) bucket[3] = keys.counts(keyTables.get(bucket[0])!);
       if (leadKeys.size > 0) lead.keys = keys.counts(leadKeys);
       windows.keys = keys.texts;
+    }
+    if (windows && eventBuckets) {
+      windows.events = { lead: eventLead, buckets: [...eventBuckets.entries()].sort((a, b) => a[0] - b[0]) };
     }
     if (windows && lastStart === null && lead.lines > 0) lead.example = firstLineOf(bytes, EXAMPLE_LENGTH);
     if (windows && yearAssumed.size > 0) windows.yearAssumed = [...yearAssumed.entries()].sort((a, b) => a[0] - b[0]);

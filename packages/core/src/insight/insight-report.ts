@@ -15,6 +15,8 @@ export const WINDOW_TOP_KEYS = 10;
 export interface WindowsReport {
   size: string;
   untimedLines: number;
+  /** With `--multiline`: events whose first line comes before any timestamp. */
+  untimedEvents?: number;
   buckets: WindowBucket[];
   /** Present when some timestamps had no year (syslog, Android, Proxifier): the years given them, and why. */
   yearAssumed?: YearAssumed;
@@ -32,6 +34,9 @@ export interface WindowBucket {
    * JSON text of the key; exact, whatever the chunks. A missing field is null in `key`.
    */
   keys?: WindowKey[];
+  /** With `--multiline`: the events whose first line is in the window, and per pattern those it matches. */
+  events?: number;
+  matchingEvents?: Record<string, number>;
 }
 
 /** One key of a window: its selected lines there, and each pattern's matching lines among them. */
@@ -124,13 +129,28 @@ function mergeWindows(
   sources: readonly string[],
   ordered: readonly PlacedInsight[],
 ): WindowsReport {
-  const buckets = new Map<number, { lines: number; matches: number[]; keys: Map<string, number[]> }>();
+  const buckets = new Map<
+    number,
+    { lines: number; matches: number[]; keys: Map<string, number[]>; events: number[] }
+  >();
   const bucket = (start: number) => {
     let found = buckets.get(start);
     if (!found)
-      buckets.set(start, (found = { lines: 0, matches: new Array<number>(patterns.length).fill(0), keys: new Map() }));
+      buckets.set(
+        start,
+        (found = {
+          lines: 0,
+          matches: new Array<number>(patterns.length).fill(0),
+          keys: new Map(),
+          events: new Array<number>(1 + patterns.length).fill(0),
+        }),
+      );
     return found;
   };
+  // With --multiline (the chunks then count events per window): [events, then per pattern], added up.
+  let withEvents = false;
+  const untimedEvents = new Array<number>(1 + patterns.length).fill(0);
+  const addEvents = (into: number[], counts: readonly number[]) => counts.forEach((n, i) => (into[i]! += n));
   // With --by (the chunks then list their keys), every window's count of every key, added up.
   let keyed = false;
   const addKeys = (into: Map<string, number[]>, texts: readonly string[], counts: readonly WindowKeyCount[]) => {
@@ -178,19 +198,28 @@ function mergeWindows(
       matches.forEach((count, i) => (into.matches[i]! += count));
       if (keys) addKeys(into.keys, texts, keys);
     }
+    if (windows.events) {
+      withEvents = true;
+      // Events before the chunk's first timestamp go where its lines before it go.
+      if (windows.events.lead[0]! > 0)
+        addEvents(previous === null ? untimedEvents : bucket(previous).events, windows.events.lead);
+      for (const [start, counts] of windows.events.buckets) addEvents(bucket(start).events, counts);
+    }
     if (windows.last !== null) previous = windows.last;
   }
   const years = [...yearAssumed.keys()].sort((a, b) => a - b);
   return {
     size: formatWindowSize(windowMs),
     untimedLines,
+    ...(withEvents ? { untimedEvents: untimedEvents[0]! } : {}),
     buckets: [...buckets.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([start, { lines, matches, keys }]) => ({
+      .map(([start, { lines, matches, keys, events }]) => ({
         start: new Date(start).toISOString(),
         lines,
         matches: byPattern(patterns, matches),
         ...(keyed ? { keys: topKeys(keys, patterns) } : {}),
+        ...(withEvents ? { events: events[0]!, matchingEvents: byPattern(patterns, events.slice(1)) } : {}),
       })),
     ...(years.length > 0
       ? {

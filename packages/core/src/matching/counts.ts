@@ -4,6 +4,8 @@ import type { ChunkInsight, ChunkRecordFindings } from '../contract/chunk-findin
 export interface PatternCount {
   lines: number;
   occurrences: number;
+  /** In a report of a run with `--multiline`: events with a matching line (see EventCounts). */
+  events?: number;
 }
 
 /** What counting one chunk yields; `matches` is in the order of the run's patterns. */
@@ -20,6 +22,17 @@ export interface ChunkCounts {
   insight?: ChunkInsight;
   /** What the lines' fields gave, when the run has a record spec; `matches` and `any` then count the selected lines only. */
   records?: ChunkRecordFindings;
+  /** With `--multiline`: the events that start in the chunk (see event-counts.ts). */
+  events?: EventCounts;
+}
+
+/** The events (`--multiline`) that start in a chunk. */
+export interface EventCounts {
+  events: number;
+  /** Per pattern, in the run's order: events with a line it matches (with -v: with no such line). */
+  matches: number[];
+  /** With several patterns: events with a line any of them matches (with -v: with no line any matches). */
+  any?: number;
 }
 
 export function emptyPatternCount(): PatternCount {

@@ -11,7 +11,15 @@ import {
 import { readChunkStates } from './chunk-states.js';
 import { type SourceCheckpoint, checkpointValue } from './source-checkpoint.js';
 import { EXACT_DISTINCT_PER_KEY, EXACT_DISTINCT_TOTAL } from '../contract/record-spec.js';
-import { anyField, othersFields, patternField, recordField, sourceField, workerField } from './count-fields.js';
+import {
+  anyField,
+  eventsField,
+  othersFields,
+  patternField,
+  recordField,
+  sourceField,
+  workerField,
+} from './count-fields.js';
 import {
   RecordCode,
   chunkScriptKeys,
@@ -272,6 +280,14 @@ function countIncrements(source: number, counts: ChunkCounts): (string | number)
     if (match.occurrences > 0) increments.push(patternField(source, pattern, 'occurrences'), match.occurrences);
   });
   if (counts.any !== undefined && counts.any > 0) increments.push(anyField(source), counts.any);
+  const events = counts.events;
+  if (events) {
+    if (events.events > 0) increments.push(eventsField(source), events.events);
+    events.matches.forEach((matched, pattern) => {
+      if (matched > 0) increments.push(patternField(source, pattern, 'events'), matched);
+    });
+    if (events.any !== undefined && events.any > 0) increments.push(anyField(source, 'events'), events.any);
+  }
   const records = counts.records;
   if (records) {
     const rejected = records.rejects.reduce((total, reject) => total + reject.lines, 0);

@@ -5,6 +5,7 @@
  *   settledBytes                      bytes no longer in flight
  *   s<i>:p<j>:l|o                     lines / occurrences that pattern j matched in source i
  *   s<i>:any                          lines any pattern selects (several patterns)
+ *   s<i>:ev, s<i>:p<j>:e, s<i>:any:e   events (`--multiline`): all, with a line pattern j matches, any selects
  *   s<i>:sel|flt|rej                  lines selected / filtered out / rejected (runs with a record spec)
  *   o:l, o:p<j>:l|o                   the `others` row of the per-key table: lines, and per pattern
  *   w:<worker>                        chunks each worker counted
@@ -20,14 +21,19 @@ export function sourceField(source: number, counter: 'chunks' | 'bytes' | 'lines
   return `s${source}:${counter}`;
 }
 
-/** What a pattern matched in a source: lines or occurrences. */
-export function patternField(source: number, pattern: number, counter: 'lines' | 'occurrences'): string {
-  return `s${source}:p${pattern}:${counter === 'lines' ? 'l' : 'o'}`;
+/** What a pattern matched in a source: lines, occurrences, or events (`--multiline`). */
+export function patternField(source: number, pattern: number, counter: 'lines' | 'occurrences' | 'events'): string {
+  return `s${source}:p${pattern}:${counter === 'lines' ? 'l' : counter === 'occurrences' ? 'o' : 'e'}`;
 }
 
-/** The lines of a source that any of several patterns selects. */
-export function anyField(source: number): string {
-  return `s${source}:any`;
+/** The lines (or events) of a source that any of several patterns selects. */
+export function anyField(source: number, counter: 'lines' | 'events' = 'lines'): string {
+  return counter === 'lines' ? `s${source}:any` : `s${source}:any:e`;
+}
+
+/** The events (`--multiline`) that start in a source. */
+export function eventsField(source: number): string {
+  return `s${source}:ev`;
 }
 
 /** What the lines' fields did to a source's lines (runs with a record spec): selected, filtered out, rejected. */

@@ -1,7 +1,16 @@
 import { type PatternCount, emptyPatternCount } from '../matching/counts.js';
 import type { StoredDeadRange } from '../contract/dead-range.js';
 import { chunkStarts } from './chunk-starts.js';
-import { RunCounter, anyField, patternField, readCounter, recordField, sourceField, workerOf } from './count-fields.js';
+import {
+  RunCounter,
+  anyField,
+  eventsField,
+  patternField,
+  readCounter,
+  recordField,
+  sourceField,
+  workerOf,
+} from './count-fields.js';
 import type { DeadLetteredRange, MatchCounts, RunReport, RunStatus, SourceReport } from './report.js';
 import type { RunDefinition } from './run-definition.js';
 
@@ -28,20 +37,31 @@ export function assembleReport(
     deadBySource.set(source, [...(deadBySource.get(source) ?? []), range]);
   }
   const records = definition.records !== undefined;
+  // With --multiline, events beside lines: the source's, and per pattern (and `any`) those it matches.
+  const events = definition.multiline !== undefined;
 
   const sources: SourceReport[] = (definition.sources ?? []).map((name, s) => ({
     name,
     bytes: readCounter(counts[sourceField(s, 'bytes')]),
     lines: readCounter(counts[sourceField(s, 'lines')]),
+    ...(events ? { events: readCounter(counts[eventsField(s)]) } : {}),
     chunks: readCounter(counts[sourceField(s, 'chunks')]),
     matches: matchCounts(
       patterns.map((spec) => spec.pattern),
       (p) => ({
         lines: readCounter(counts[patternField(s, p, 'lines')]),
         occurrences: readCounter(counts[patternField(s, p, 'occurrences')]),
+        ...(events ? { events: readCounter(counts[patternField(s, p, 'events')]) } : {}),
       }),
     ),
-    ...(patterns.length > 1 ? { any: { lines: readCounter(counts[anyField(s)]) } } : {}),
+    ...(patterns.length > 1
+      ? {
+          any: {
+            lines: readCounter(counts[anyField(s)]),
+            ...(events ? { events: readCounter(counts[anyField(s, 'events')]) } : {}),
+          },
+        }
+      : {}),
     ...(records
       ? {
           selectedLines: readCounter(counts[recordField(s, 'selected')]),
@@ -56,10 +76,12 @@ export function assembleReport(
     patterns.map((spec) => spec.pattern),
     (p) => {
       const total = emptyPatternCount();
+      if (events) total.events = 0;
       for (const source of sources) {
         const count = source.matches[patterns[p]!.pattern]!;
         total.lines += count.lines;
         total.occurrences += count.occurrences;
+        if (events) total.events! += count.events ?? 0;
       }
       return total;
     },
@@ -80,11 +102,19 @@ export function assembleReport(
     totals: {
       bytes: sum(sources, (source) => source.bytes),
       lines: sum(sources, (source) => source.lines),
+      ...(events ? { events: sum(sources, (source) => source.events ?? 0) } : {}),
       chunks: sum(sources, (source) => source.chunks),
       chunksDone: readCounter(counts[RunCounter.done]),
       chunksDeadLettered: readCounter(counts[RunCounter.dead]),
       matches: totalMatches,
-      ...(patterns.length > 1 ? { any: { lines: sum(sources, (source) => source.any?.lines ?? 0) } } : {}),
+      ...(patterns.length > 1
+        ? {
+            any: {
+              lines: sum(sources, (source) => source.any?.lines ?? 0),
+              ...(events ? { events: sum(sources, (source) => source.any?.events ?? 0) } : {}),
+            },
+          }
+        : {}),
       ...(records
         ? {
             selectedLines: sum(sources, (source) => source.selectedLines ?? 0),

@@ -27,8 +27,10 @@ export interface SourceReport {
   lines: number;
   chunks: number;
   matches: MatchCounts;
-  /** With several patterns: the lines that match at least one (with -v: none), as grep -c -e … -e … counts them. */
-  any?: { lines: number };
+  /** With `--multiline`: the events that start in the source (each pattern's `events` are those it matches). */
+  events?: number;
+  /** With several patterns: the lines that match at least one (with -v: none), as grep -c -e … -e … counts them; with `--multiline`, the events too. */
+  any?: { lines: number; events?: number };
   /** In a run with a record spec: lines selected, filtered out (`--where`, `--since`/`--until`) and rejected; they add up to `lines`. */
   selectedLines?: number;
   filteredLines?: number;
@@ -114,8 +116,10 @@ export interface RunReport extends InsightReport {
     chunksDone: number;
     chunksDeadLettered: number;
     matches: MatchCounts;
-    /** With several patterns: the lines that match at least one (with -v: none). */
-    any?: { lines: number };
+    /** With `--multiline`: the events (each pattern's `events` are those it matches). */
+    events?: number;
+    /** With several patterns: the lines that match at least one (with -v: none); with `--multiline`, the events too. */
+    any?: { lines: number; events?: number };
     /** In a run with a record spec: lines = selectedLines + filteredLines + rejectedLines. */
     selectedLines?: number;
     filteredLines?: number;

@@ -1,4 +1,5 @@
 import type { RunInsightSpec } from '../contract/insight-spec.js';
+import type { MultilineSpec } from '../contract/multiline-spec.js';
 import type { PatternSpec } from '../contract/pattern-spec.js';
 import type { RunRecordSpec } from '../contract/record-spec.js';
 
@@ -25,4 +26,6 @@ export interface RunDefinition {
   insight?: RunInsightSpec;
   /** Fields, keys, filters and distinct counts, when asked for (`--by`, `--where`, …). */
   records?: RunRecordSpec;
+  /** How lines group into events, when asked for (`--multiline`): the report counts events too. */
+  multiline?: MultilineSpec;
 }
