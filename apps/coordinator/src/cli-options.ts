@@ -377,7 +377,7 @@ export function submitOptionsFrom(flags: AnalysisFlags): SubmitOptions {
   );
   const now = Date.now();
   const records = recordSpecFrom(flags, flags.format?.input, now);
-  const multiline = multilineSpecFrom(flags.multiline, records !== undefined);
+  const multiline = multilineSpecFrom(flags.multiline);
   return {
     ...options,
     ...insightSpec(flags, now),
@@ -387,12 +387,8 @@ export function submitOptionsFrom(flags: AnalysisFlags): SubmitOptions {
 }
 
 /** `--multiline`'s spec, its regex checked now (a usage error, not every chunk's failure later). */
-function multilineSpecFrom(text: string | undefined, records: boolean): MultilineSpec | undefined {
+function multilineSpecFrom(text: string | undefined): MultilineSpec | undefined {
   if (text === undefined) return undefined;
-  if (records)
-    throw new UsageError(
-      '--multiline counts events of plain text lines; it does not yet go with --format, --extract, --by, --where, --since, --until, --schema or --count-distinct',
-    );
   const spec = multilineSpecOf(text);
   if (spec.pattern === '') throw new UsageError(`--multiline ${shellWord(text)}: the regex is empty`);
   try {

@@ -26,6 +26,9 @@ export function formatRecords(report: RunReport): string[] {
       `selected ${count(totals.selectedLines)} of ${count(totals.lines)} lines` +
         (filtered > 0 || report.rejected?.lines
           ? `: ${count(filtered)} filtered out, ${count(report.rejected?.lines ?? 0)} rejected`
+          : '') +
+        (totals.selectedEvents !== undefined
+          ? `; ${count(totals.selectedEvents)} of ${count(totals.events ?? 0)} events (those whose first line is selected)`
           : ''),
     );
   }
@@ -66,6 +69,8 @@ function formatGroups(report: RunReport, groups: Groups): string[] {
   const distinctFields = Object.keys(groups.keys[0]?.distinct ?? groups.others.distinct ?? {});
   // With -v the lines counted are those that do not match.
   const inverted = report.patterns.some((spec) => spec.invert === true);
+  // With --multiline: each key's events (by their first line) beside its lines.
+  const events = groups.others.events !== undefined;
   for (const spec of report.patterns) {
     const matchesOf = (row: Pick<KeyRow, 'matches'>) => row.matches[spec.pattern] ?? { lines: 0, occurrences: 0 };
     const ranked = [...groups.keys].sort(
@@ -78,14 +83,21 @@ function formatGroups(report: RunReport, groups: Groups): string[] {
     const header = [
       ...groups.by.map((field) => field.toUpperCase()),
       'LINES',
+      ...(events ? ['EVENTS'] : []),
       inverted ? 'NON-MATCHING' : 'MATCHING',
+      ...(events ? [inverted ? 'NON-MATCHING EVENTS' : 'MATCHING EVENTS'] : []),
       'OCCURRENCES',
       ...distinctFields.map((field) => `DISTINCT ${field.toUpperCase()}`),
     ];
-    const row = (key: string[], item: { lines: number; matches: KeyRow['matches']; distinct?: KeyRow['distinct'] }) => [
+    const row = (
+      key: string[],
+      item: { lines: number; events?: number; matches: KeyRow['matches']; distinct?: KeyRow['distinct'] },
+    ) => [
       ...key,
       count(item.lines),
+      ...(events ? [count(item.events ?? 0)] : []),
       count(matchesOf(item).lines),
+      ...(events ? [count(matchesOf(item).events ?? 0)] : []),
       count(matchesOf(item).occurrences),
       ...distinctFields.map((field) => {
         const distinct = item.distinct?.[field];
@@ -95,13 +107,16 @@ function formatGroups(report: RunReport, groups: Groups): string[] {
     const rows = shown.map((item) => row(item.key.map(keyCell), item));
     const otherKeys = rest.length + groups.others.keys;
     if (otherKeys > 0) {
+      const sum = (value: (item: Pick<KeyRow, 'lines' | 'events' | 'matches'>) => number) =>
+        value(groups.others) + rest.reduce((total, item) => total + value(item), 0);
       const others = {
-        lines: groups.others.lines + rest.reduce((sum, item) => sum + item.lines, 0),
+        lines: sum((item) => item.lines),
+        events: sum((item) => item.events ?? 0),
         matches: {
           [spec.pattern]: {
-            lines: matchesOf(groups.others).lines + rest.reduce((sum, item) => sum + matchesOf(item).lines, 0),
-            occurrences:
-              matchesOf(groups.others).occurrences + rest.reduce((sum, item) => sum + matchesOf(item).occurrences, 0),
+            lines: sum((item) => matchesOf(item).lines),
+            occurrences: sum((item) => matchesOf(item).occurrences),
+            events: sum((item) => matchesOf(item).events ?? 0),
           },
         },
       };

@@ -44,13 +44,15 @@ export function formatReportTable(report: RunReport, format: TableFormat): strin
 /**
  * With `--by`, the whole key table: a header `row,<by fields…>,lines,pattern,
  * matching_lines,occurrences` (then `distinct_<field>,distinct_<field>_exact` per
- * `--count-distinct` field), one row per key and pattern in the report's order, then
+ * `--count-distinct` field; with `--multiline`, `events,matching_events`), one row per key and pattern in the report's order, then
  * the `others` row (`row` says which; its key cells are null). A missing field's value
  * (the key null) is a null cell: in CSV an empty field, the empty text being `""`; in TSV
  * `\N` (see delimited-text.ts).
  */
 function formatKeyTable(report: RunReport, groups: NonNullable<RunReport['groups']>, format: TableFormat): string {
   const distinctFields = Object.keys(report.totals.distinct ?? {});
+  // With --multiline, the two event columns at the end, as in the per-source table.
+  const events = groups.others.events !== undefined;
   const header = [
     'row',
     ...groups.by,
@@ -59,8 +61,9 @@ function formatKeyTable(report: RunReport, groups: NonNullable<RunReport['groups
     'matching_lines',
     'occurrences',
     ...distinctFields.flatMap((field) => [`distinct_${field}`, `distinct_${field}_exact`]),
+    ...(events ? EVENT_COLUMNS : []),
   ];
-  type Row = Pick<NonNullable<RunReport['groups']>['keys'][number], 'lines' | 'matches' | 'distinct'>;
+  type Row = Pick<NonNullable<RunReport['groups']>['keys'][number], 'lines' | 'events' | 'matches' | 'distinct'>;
   const rowsOf = (kind: string, key: (string | null)[], item: Row): (string | null)[][] =>
     report.patterns.map(({ pattern }) => {
       const count = Object.hasOwn(item.matches, pattern) ? item.matches[pattern]! : { lines: 0, occurrences: 0 };
@@ -75,6 +78,7 @@ function formatKeyTable(report: RunReport, groups: NonNullable<RunReport['groups
           const distinct = item.distinct?.[field];
           return distinct ? [String(distinct.count), String(distinct.exact)] : [null, null];
         }),
+        ...(events ? [String(item.events ?? 0), String(count.events ?? 0)] : []),
       ];
     });
   const rows = groups.keys.flatMap((item) => rowsOf('key', item.key, item));

@@ -191,6 +191,74 @@ describe('--multiline', () => {
     ]);
   });
 
+  it("--by counts each key's events by their first line, and --where selects events by it: two workers, 2 KiB chunks", async () => {
+    const level = (line: string) => /^\[[^\]]+\] (?<level>[A-Z]+)/.exec(line)?.groups?.level ?? null;
+    const extract = ['--extract', '^\\[[^\\]]+\\] (?<level>[A-Z]+)'];
+    const patterns = ['TimeoutException', 'ERROR'];
+    const events = sample.replace(/\n$/, '').split(/\n(?=\[\d{4}-)/);
+    const lines = events.flatMap((event) => event.split('\n'));
+    const submit = (extra: string[]) =>
+      runCli([
+        'submit',
+        ...clusterFlags(cluster.redis.url, PREFIX),
+        '--json',
+        '--chunk-size',
+        '2KiB',
+        '--multiline',
+        STARTS,
+        ...extract,
+        ...patterns.flatMap((pattern) => ['-p', pattern]),
+        ...extra,
+        SAMPLE,
+      ]);
+    const byLevel = await submit(['--by', 'level']);
+    expect(byLevel.code).toBe(0);
+    const report = JSON.parse(byLevel.stdout) as RunReport;
+    expect(Object.keys(report.workers).sort()).toEqual(['multiline-a', 'multiline-b']);
+    const keys = [...new Set(lines.map(level))];
+    const expected = keys.map((key) => {
+      const keyed = events.filter((event) => level(event) === key);
+      return {
+        key: [key],
+        lines: lines.filter((line) => level(line) === key).length,
+        events: keyed.length,
+        matches: Object.fromEntries(
+          patterns.map((pattern) => [
+            pattern,
+            {
+              lines: lines.filter((line) => level(line) === key && line.includes(pattern)).length,
+              events: keyed.filter((event) => event.includes(pattern)).length,
+            },
+          ]),
+        ),
+      };
+    });
+    const rows = report.groups!.keys.map(({ key, lines: count, events: eventCount, matches }) => ({
+      key,
+      lines: count,
+      events: eventCount,
+      matches: Object.fromEntries(
+        Object.entries(matches).map(([pattern, found]) => [pattern, { lines: found.lines, events: found.events }]),
+      ),
+    }));
+    const byKey = (a: { key: (string | null)[] }, b: { key: (string | null)[] }) =>
+      JSON.stringify(a.key).localeCompare(JSON.stringify(b.key));
+    expect(rows.sort(byKey)).toEqual(expected.sort(byKey));
+    // Only WARN events hold a TimeoutException (in their traces, whose lines have no level).
+    expect(rows.find((row) => row.key[0] === 'WARN')!.matches.TimeoutException!.events).toBe(
+      plainReading(sample, STARTS, ['TimeoutException']).matches.TimeoutException!.events,
+    );
+
+    const warnings = JSON.parse((await submit(['--where', 'level=WARN'])).stdout) as RunReport;
+    const warned = events.filter((event) => level(event) === 'WARN');
+    expect(warnings.totals.events).toBe(events.length);
+    expect(warnings.totals.selectedEvents).toBe(warned.length);
+    expect(warnings.totals.matches.TimeoutException!.events).toBe(
+      warned.filter((event) => event.includes('TimeoutException')).length,
+    );
+    expect(warnings.totals.matches.ERROR!.events).toBe(0);
+  });
+
   it('the human report and --format csv show events beside lines', async () => {
     const human = await runCli(['analyze', '--multiline', STARTS, '-p', 'TimeoutException', SAMPLE]);
     expect(human.code).toBe(0);
@@ -201,13 +269,34 @@ describe('--multiline', () => {
     const [header, row] = csv.stdout.trim().split('\n');
     expect(header).toBe('source,lines,bytes,pattern,matching_lines,occurrences,events,matching_events');
     expect(row!.split(',').slice(-2)).toEqual(['3000', String(plain.matches.TimeoutException!.events)]);
+    const keyed = await runCli([
+      'analyze',
+      '--format',
+      'csv',
+      '--multiline',
+      STARTS,
+      '--extract',
+      '^\\[[^\\]]+\\] (?<level>[A-Z]+)',
+      '--by',
+      'level',
+      '-p',
+      'TimeoutException',
+      SAMPLE,
+    ]);
+    const table = keyed.stdout.trim().split('\n');
+    expect(table[0]).toBe('row,level,lines,pattern,matching_lines,occurrences,events,matching_events');
+    expect(
+      table
+        .find((line) => line.startsWith('key,WARN,'))!
+        .split(',')
+        .at(-1),
+    ).toBe(String(plain.matches.TimeoutException!.events));
   });
 
-  it('refuses a regex that does not compile, an empty one, and record flags it does not go with', async () => {
+  it('refuses a regex that does not compile, and an empty one', async () => {
     for (const [args, message] of [
       [['--multiline', 'start:^[('], /--multiline: invalid regular expression/],
       [['--multiline', 'start:'], /the regex is empty/],
-      [['--multiline', '^\\s', '--by', 'level', '--format', 'logfmt'], /does not yet go with --format/],
     ] as const) {
       const result = await runCli(['analyze', ...args, SAMPLE]);
       expect(result.code).toBe(2);

@@ -15,10 +15,12 @@ import {
   DEFAULT_CHUNK_SIZE,
   LineSelection,
   type PatternSpec,
+  type RecordPass,
   createChunkCounter,
   createEventCounter,
   createInsightFinder,
   createRecordPass,
+  selectEvents,
 } from '@logcluster/core/counting';
 
 /** What a run asks of a chunk beyond its counts: windows and templates, what its lines' fields give, events. */
@@ -102,11 +104,12 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   // selected lines and marks them (which matched, their keys) in `selection`; then the
   // insight finder counts windows and templates of the marked lines only, reading no
   // field again. Without a record spec the finder reads every line, as it always did.
-  const selection = task.records && task.insight ? (lineSelection ??= new LineSelection()) : undefined;
-  const selected = task.records ? recordsCounter(plain, task.patterns, task.records, selection, workspace) : plain;
+  const selection =
+    task.records && (task.insight || task.multiline) ? (lineSelection ??= new LineSelection()) : undefined;
+  const records = task.records ? recordPassFor(plain, task.patterns, task.records, workspace) : undefined;
   const events = task.multiline ? eventCounterFor(task.multiline, task.patterns, plain) : undefined;
-  const marks = events && task.insight ? (eventMarks ??= new EventMarks()) : undefined;
-  const count = countingOf(selected, task.patterns, task.insight, plain, selection, events, marks);
+  const marks = events && (task.insight || task.records) ? (eventMarks ??= new EventMarks()) : undefined;
+  const count = countingOf(plain, records, task.patterns, task.insight, selection, events, marks);
   if (task.kind === 'bytes') {
     // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
     const placed = workspace.place(new Uint8Array(task.bytes));
@@ -149,25 +152,31 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
 type CountOne = (bytes: Uint8Array, lines: number, sourceStart: boolean) => ChunkCounts;
 
 /**
- * Counts (with `counter`), then, when the run asks, counts the chunk's events and finds
- * its windows and templates (its first line is filled in by whoever knows it): of the
- * lines marked in `selection`, when given, and per event with `marks`, which the event
- * counter fills for the finder. `plain`, the run's counter, is what the finder asks
- * about single lines.
+ * Counts (with `plain`, the run's counter), then, when the run asks: reads the lines'
+ * fields (`records`: the counts become those of the selected lines, which it marks in
+ * `selection`), counts the chunk's events (of all its lines; with a record spec, those
+ * whose first line is selected count as matching, and under its key: `selectEvents`) and
+ * finds its windows and templates (its first line is filled in by whoever knows it): of
+ * the lines marked in `selection`, when given, and per event with `marks`, which the
+ * event counter fills. `plain` is also what the finder asks about single lines.
  */
 function countingOf(
-  counter: ChunkCounter,
+  plain: ChunkCounter,
+  records: RecordPass | undefined,
   patterns: PatternSpec[],
   insight: ChunkInsightSpec | undefined,
-  plain: ChunkCounter,
   selection: LineSelection | undefined,
   events: EventCounter | undefined,
   marks: EventMarks | undefined,
 ): CountOne {
   const find = insight ? createInsightFinder(insight, patterns, plain) : undefined;
   return (bytes, lines, sourceStart) => {
-    const counts = counter(bytes, lines);
-    if (events) counts.events = events(bytes, counts, sourceStart, marks);
+    const all = plain(bytes, lines);
+    const counts = records ? records(bytes, all, selection) : all;
+    if (events) {
+      counts.events = events(bytes, all, sourceStart, marks);
+      if (records) selectEvents(counts, marks!, selection!, patterns);
+    }
     if (find) {
       const matching = counts.matches.map((match) => match.lines);
       counts.insight = find(bytes, null, counts.lines, matching, selection, marks);
@@ -177,22 +186,20 @@ function countingOf(
 }
 
 const MAX_CACHED_RECORD_PASSES = 8;
-const recordPasses = new Map<string, ReturnType<typeof createRecordPass>>();
+const recordPasses = new Map<string, RecordPass>();
 
 /**
- * Counts (with `plain`, the run's counter), then reads the fields of the chunk's lines:
- * the counts become those of its selected lines, with their keys and distinct values, and
- * `selection` (when given) says which lines those are. `plain` is also what the pass asks
- * about single lines. A pass (a compiled schema, its regexes) is made once per run spec
- * and kept, as compiled patterns are.
+ * The run's records pass: it reads the fields of a chunk's lines, and makes the counts
+ * those of its selected lines, with their keys and distinct values. A pass (a compiled
+ * schema, its regexes) is made once per run spec and kept, as compiled patterns are.
+ * `plain` is what it asks about single lines.
  */
-function recordsCounter(
+function recordPassFor(
   plain: ChunkCounter,
   patterns: PatternSpec[],
   spec: ChunkRecordSpec,
-  selection: LineSelection | undefined,
   workspace: CountingWorkspace,
-): ChunkCounter {
+): RecordPass {
   const key = JSON.stringify([patterns, spec]);
   let pass = recordPasses.get(key);
   if (pass === undefined) {
@@ -200,8 +207,7 @@ function recordsCounter(
     pass = createRecordPass(spec, patterns, plain, workspace);
     recordPasses.set(key, pass);
   }
-  const read = pass;
-  return (bytes, knownLines) => read(bytes, plain(bytes, knownLines), selection);
+  return pass;
 }
 
 const eventCounters = new Map<string, EventCounter>();

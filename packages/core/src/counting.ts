@@ -16,4 +16,5 @@ export { DEFAULT_CHUNK_SIZE } from './chunking/chunk-size.js';
 export type { ChunkRecordSpec } from './contract/record-spec.js';
 export type { ChunkRecordFindings } from './contract/chunk-findings.js';
 export { type RecordPass, createRecordPass } from './records/record-pass.js';
+export { selectEvents } from './records/record-events.js';
 export type { ChunkDistinct, ChunkRejects } from './contract/chunk-findings.js';

@@ -29,6 +29,8 @@ export interface ChunkCounts {
 /** The events (`--multiline`) that start in a chunk. */
 export interface EventCounts {
   events: number;
+  /** In a run with a record spec: the events whose first line is selected (`matches` and `any` are then theirs). */
+  selected?: number;
   /** Per pattern, in the run's order: events with a line it matches (with -v: with no such line). */
   matches: number[];
   /** With several patterns: events with a line any of them matches (with -v: with no line any matches). */

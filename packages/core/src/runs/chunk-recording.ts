@@ -144,6 +144,8 @@ export async function recordResults(
     keys.groupsOthers(runId),
   ];
   const patterns = jobs[0]!.patterns.length;
+  // With --multiline a key's row holds its events too (see othersFields).
+  const withEvents = jobs[0]!.multiline !== undefined;
   const distinctFields = Math.max(
     jobs[0]!.records?.countDistinct?.length ?? 0,
     ...counts.map((found) => found.records?.distinct?.length ?? 0),
@@ -177,7 +179,7 @@ export async function recordResults(
       ...increments,
       insightJson(job, found),
     );
-    pushRecordArgs(chunkArgs, found, patterns, distinctFields, isFileChunk(job) ? '' : job.firstLine);
+    pushRecordArgs(chunkArgs, found, patterns, withEvents, distinctFields, isFileChunk(job) ? '' : job.firstLine);
   });
   const distinctNames = Array.from({ length: distinctFields }, (_, f) => {
     const names = keys.distinct(runId, f);
@@ -189,14 +191,14 @@ export async function recordResults(
     jobs.length,
     retentionMs,
     packs.size,
-    1 + 2 * patterns,
+    othersFields(patterns, withEvents).length,
     distinctFields,
     EXACT_DISTINCT_PER_KEY,
     EXACT_DISTINCT_TOTAL,
     jobs[0]!.records?.notifyOver ?? '',
     keys.crossings(runId),
     keys.crossingCount(),
-    ...othersFields(patterns),
+    ...othersFields(patterns, withEvents),
     ...distinctNames,
   ];
   const reply = await recordResultsScript.run(redis, scriptKeys, [...runArgs, ...packArgs, ...chunkArgs]);
@@ -225,7 +227,8 @@ function insightJson(job: ChunkJobData, found: ChunkCounts): string {
 
 /**
  * Appends a chunk's keys and distinct values to `args` as recordResults-10.lua reads
- * them: g, then g keys each with its 1 + 2 × patterns counters; then per distinct field
+ * them: g, then g keys each with its 1 + 2 × patterns counters (with `withEvents`, 1 +
+ * patterns more: othersFields); then per distinct field
  * its values in total, and per key; then, with --notify-over, the chunk's first line
  * (`firstLine`, '' when unknown) and each key's last line. Keys go heaviest first: when
  * the table has room for only some of a chunk's new keys, those with the most lines get
@@ -235,10 +238,11 @@ function pushRecordArgs(
   args: (string | number)[],
   found: ChunkCounts,
   patterns: number,
+  withEvents: boolean,
   distinctFields: number,
   firstLine: number | '',
 ): void {
-  const width = 1 + 2 * patterns;
+  const width = othersFields(patterns, withEvents).length;
   const lastLines = found.records?.lastLines;
   const groups = (found.records?.groups ?? [])
     .map(([key, figures], i) => ({ key, figures, last: lastLines?.[i] }))
@@ -246,7 +250,9 @@ function pushRecordArgs(
   args.push(groups.length);
   for (const { key, figures } of groups) {
     if (figures.length !== width) {
-      throw new Error(`a key of a chunk has ${figures.length} counters, not ${width} (lines, then per pattern 2)`);
+      throw new Error(
+        `a key of a chunk has ${figures.length} counters, not ${width} (lines, then per pattern 2${withEvents ? '; events, then per pattern 1' : ''})`,
+      );
     }
     args.push(key);
     for (const figure of figures) args.push(figure);
@@ -287,6 +293,8 @@ function countIncrements(source: number, counts: ChunkCounts): (string | number)
       if (matched > 0) increments.push(patternField(source, pattern, 'events'), matched);
     });
     if (events.any !== undefined && events.any > 0) increments.push(anyField(source, 'events'), events.any);
+    if (events.selected !== undefined && events.selected > 0)
+      increments.push(recordField(source, 'selectedEvents'), events.selected);
   }
   const records = counts.records;
   if (records) {

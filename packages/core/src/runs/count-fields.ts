@@ -6,6 +6,8 @@
  *   s<i>:p<j>:l|o                     lines / occurrences that pattern j matched in source i
  *   s<i>:any                          lines any pattern selects (several patterns)
  *   s<i>:ev, s<i>:p<j>:e, s<i>:any:e   events (`--multiline`): all, with a line pattern j matches, any selects
+ *   s<i>:sev                          events selected (`--multiline` in runs with a record spec)
+ *   o:ev, o:p<j>:e                    the `others` row's events, and per pattern (`--multiline` with `--by`)
  *   s<i>:sel|flt|rej                  lines selected / filtered out / rejected (runs with a record spec)
  *   o:l, o:p<j>:l|o                   the `others` row of the per-key table: lines, and per pattern
  *   w:<worker>                        chunks each worker counted
@@ -36,18 +38,24 @@ export function eventsField(source: number): string {
   return `s${source}:ev`;
 }
 
-/** What the lines' fields did to a source's lines (runs with a record spec): selected, filtered out, rejected. */
-export function recordField(source: number, counter: 'selected' | 'filtered' | 'rejected'): string {
-  return `s${source}:${counter === 'selected' ? 'sel' : counter === 'filtered' ? 'flt' : 'rej'}`;
+/** What the lines' fields did to a source's lines (runs with a record spec): selected, filtered out, rejected; and its selected events. */
+export function recordField(source: number, counter: 'selected' | 'filtered' | 'rejected' | 'selectedEvents'): string {
+  const name = { selected: 'sel', filtered: 'flt', rejected: 'rej', selectedEvents: 'sev' }[counter];
+  return `s${source}:${name}`;
 }
 
 /**
  * The fields of the per-key table's `others` row, in the order of a key's counters
- * (ChunkRecordFindings.groups): lines, then per pattern lines and occurrences.
+ * (ChunkRecordFindings.groups): lines, then per pattern lines and occurrences; with
+ * `events` (`--multiline`), then events, and per pattern the events it matches.
  */
-export function othersFields(patterns: number): string[] {
+export function othersFields(patterns: number, events = false): string[] {
   const fields = ['o:l'];
   for (let p = 0; p < patterns; p++) fields.push(`o:p${p}:l`, `o:p${p}:o`);
+  if (events) {
+    fields.push('o:ev');
+    for (let p = 0; p < patterns; p++) fields.push(`o:p${p}:e`);
+  }
   return fields;
 }
 

@@ -14,7 +14,10 @@ import { matchCounts, setOwn } from './report-assembly.js';
 /** What the run keeps of one `--count-distinct` field: `t`, `o` and each key → `n`, or `~n` for an estimate. */
 export type StoredDistinct = Record<string, string>;
 
-/** The `groups` of the report, from the table hash (key → `lines p0lines p0occurrences …`). */
+/**
+ * The `groups` of the report, from the table hash (key → `lines p0lines p0occurrences …`,
+ * with `events` then `events p0events …`).
+ */
 export function assembleGroups(
   spec: RunRecordSpec,
   patterns: readonly string[],
@@ -22,7 +25,10 @@ export function assembleGroups(
   counts: Record<string, string>,
   othersKeys: number,
   distinct: readonly StoredDistinct[],
+  events = false,
 ): GroupsReport {
+  // Where a row's event counters start (after lines, and per pattern lines and occurrences).
+  const base = 1 + 2 * patterns.length;
   const fields = spec.countDistinct ?? [];
   const rows: { text: string; row: GroupRow }[] = [];
   for (const text in table) {
@@ -30,9 +36,11 @@ export function assembleGroups(
     const row: GroupRow = {
       key: JSON.parse(text) as (string | null)[],
       lines: Number(figures[0] ?? 0),
+      ...(events ? { events: Number(figures[base] ?? 0) } : {}),
       matches: matchCounts(patterns, (p) => ({
         lines: Number(figures[1 + 2 * p] ?? 0),
         occurrences: Number(figures[2 + 2 * p] ?? 0),
+        ...(events ? { events: Number(figures[base + 1 + p] ?? 0) } : {}),
       })),
     };
     if (fields.length > 0) row.distinct = distinctCounts(fields, distinct, text);
@@ -41,7 +49,7 @@ export function assembleGroups(
   // Compared as JSON text, by code unit: the same order on every machine and locale.
   rows.sort((a, b) => b.row.lines - a.row.lines || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
   const keys = rows.map(({ row }) => row);
-  const others = othersFields(patterns.length).map((field) => readCounter(counts[field]));
+  const others = othersFields(patterns.length, events).map((field) => readCounter(counts[field]));
   const othersLines = others[0] ?? 0;
   return {
     by: spec.by ?? [],
@@ -51,9 +59,11 @@ export function assembleGroups(
     others: {
       keys: othersKeys,
       lines: othersLines,
+      ...(events ? { events: others[base] ?? 0 } : {}),
       matches: matchCounts(patterns, (p) => ({
         lines: others[1 + 2 * p] ?? 0,
         occurrences: others[2 + 2 * p] ?? 0,
+        ...(events ? { events: others[base + 1 + p] ?? 0 } : {}),
       })),
       ...(fields.length > 0 ? { distinct: distinctCounts(fields, distinct, 'o') } : {}),
     },

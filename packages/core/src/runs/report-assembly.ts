@@ -67,6 +67,7 @@ export function assembleReport(
           selectedLines: readCounter(counts[recordField(s, 'selected')]),
           filteredLines: readCounter(counts[recordField(s, 'filtered')]),
           rejectedLines: readCounter(counts[recordField(s, 'rejected')]),
+          ...(events ? { selectedEvents: readCounter(counts[recordField(s, 'selectedEvents')]) } : {}),
         }
       : {}),
     deadLettered: (deadBySource.get(s) ?? []).sort((a, b) => a.byteOffset - b.byteOffset),
@@ -120,6 +121,7 @@ export function assembleReport(
             selectedLines: sum(sources, (source) => source.selectedLines ?? 0),
             filteredLines: sum(sources, (source) => source.filteredLines ?? 0),
             rejectedLines: sum(sources, (source) => source.rejectedLines ?? 0),
+            ...(events ? { selectedEvents: sum(sources, (source) => source.selectedEvents ?? 0) } : {}),
           }
         : {}),
     },

@@ -33,6 +33,8 @@ export interface SourceReport {
   any?: { lines: number; events?: number };
   /** In a run with a record spec: lines selected, filtered out (`--where`, `--since`/`--until`) and rejected; they add up to `lines`. */
   selectedLines?: number;
+  /** In a run with a record spec and `--multiline`: the events whose first line is selected. */
+  selectedEvents?: number;
   filteredLines?: number;
   rejectedLines?: number;
   deadLettered: DeadLetteredRange[];
@@ -51,6 +53,8 @@ export type DistinctCounts = Record<string, DistinctCount>;
 export interface GroupRow {
   key: (string | null)[];
   lines: number;
+  /** With `--multiline`: the selected events whose first line has this key (each pattern's `events`: those it matches). */
+  events?: number;
   matches: MatchCounts;
   distinct?: DistinctCounts;
 }
@@ -66,7 +70,7 @@ export interface GroupsReport {
   distinctKeys: number;
   distinctKeysExact: boolean;
   keys: GroupRow[];
-  others: { keys: number; lines: number; matches: MatchCounts; distinct?: DistinctCounts };
+  others: { keys: number; lines: number; events?: number; matches: MatchCounts; distinct?: DistinctCounts };
 }
 
 /** Where a rejected line is: its source's name and line (null while the lines before its chunk are not all counted). */
@@ -122,6 +126,8 @@ export interface RunReport extends InsightReport {
     any?: { lines: number; events?: number };
     /** In a run with a record spec: lines = selectedLines + filteredLines + rejectedLines. */
     selectedLines?: number;
+    /** With `--multiline` too: the events whose first line is selected (each pattern's `events` are among them). */
+    selectedEvents?: number;
     filteredLines?: number;
     rejectedLines?: number;
     /** `--count-distinct`: per field, its distinct values among the selected lines. */

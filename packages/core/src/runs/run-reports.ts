@@ -104,7 +104,10 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   if (records) {
     const totalsDistinct = totalDistinct(records, distinct);
     if (totalsDistinct) report.totals.distinct = totalsDistinct;
-    if (records.by) report.groups = assembleGroups(records, patterns, table, counts, othersKeys, distinct);
+    if (records.by) {
+      const events = definition.multiline !== undefined;
+      report.groups = assembleGroups(records, patterns, table, counts, othersKeys, distinct, events);
+    }
     const startOf = chunkStarts(lines, (source, seq) => deadLines.get(`${source}.${seq}`) ?? null);
     report.rejected = assembleRejected(report.totals.rejectedLines ?? 0, definition.sources, chunks, startOf);
     if (notify) report.crossings = assembleCrossings(crossings, definition.sources, startOf);
