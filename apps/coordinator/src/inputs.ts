@@ -1,5 +1,6 @@
-import { constants, openSync } from 'node:fs';
-import { type FileHandle, access, open, realpath, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { type FileHandle, access, lstat, open, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Socket } from 'node:net';
 import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -59,13 +60,14 @@ export async function openInputs(
   // path in order that fails is the one reported.
   const inputs: (Input | undefined)[] = new Array<Input | undefined>(paths.length);
   const failures: { at: number; err: unknown }[] = [];
+  const realDirectories = new RealDirectories();
   let next = 0;
   const lane = async () => {
     while (next < paths.length && failures.length === 0) {
       const at = next++;
       const path = paths[at]!;
       try {
-        inputs[at] = path === '-' ? stdinInput(stdin) : await fileInput(path, stdin);
+        inputs[at] = path === '-' ? stdinInput(stdin) : await fileInput(path, stdin, realDirectories);
       } catch (err) {
         failures.push({ at, err });
       }
@@ -85,11 +87,38 @@ const CHECKED_AT_ONCE = 16;
 /** Names of this process's standard input. */
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
-async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<Input> {
-  const info = await stat(path).catch((err: unknown) => {
+/**
+ * Where directories really are (symlinks resolved), each looked up once: the real path of
+ * a file that is no symlink itself is its directory's joined with its name, so that a run
+ * of many files in a few directories resolves a few paths, not one per file.
+ */
+class RealDirectories {
+  private readonly found = new Map<string, Promise<string>>();
+
+  realPathOf(path: string): Promise<string> {
+    const directory = dirname(path);
+    let real = this.found.get(directory);
+    if (real === undefined) this.found.set(directory, (real = realpath(directory)));
+    return real.then((resolved) => join(resolved, basename(path)));
+  }
+}
+
+async function fileInput(path: string, stdin: NodeJS.ReadableStream, directories: RealDirectories): Promise<Input> {
+  const described = (err: unknown) => {
     throw new InputError(describeOpenError(path, err), { cause: err });
-  });
+  };
+  // The link itself first: a file that is no symlink has its directory's real path.
+  const link = await lstat(path).catch(described);
+  const symlink = link.isSymbolicLink();
+  const info = symlink ? await stat(path).catch(described) : link;
   if (info.isFIFO()) return fifoInput(path);
+  if (info.isFile()) {
+    const checked = checkedRegularFile(path);
+    if (checked) {
+      const realPath = checked.gzip ? '' : symlink ? await realpath(path) : await directories.realPathOf(path);
+      return new RegularFileInput(path, checked, checked.gzip, realPath);
+    }
+  }
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -108,14 +137,33 @@ async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<In
   // A pipe, a socket or a terminal (`<(cmd)`, `/dev/stdin`) cannot be read at a position
   // nor opened again: it is read once, from where it is, as standard input is.
   if (!opened.isFile()) return streamInput(path, handle);
+  // A regular file now, and something else a moment ago.
+  await handle.close();
+  throw new InputError(`${path}: changed from one kind of file to another while it was checked`);
+}
+
+/**
+ * A regular file opened, looked at (what it is, and whether it is gzip) and closed, or
+ * null if what is there now is no regular file. Synchronous: nothing else is done while
+ * the inputs are checked, and a run of 100,000 small files spent seconds in libuv's pool
+ * round trips here (open, fstat, read, close).
+ */
+function checkedRegularFile(path: string): { dev: number; ino: number; size: number; gzip: boolean } | null {
+  let fd: number;
   try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new InputError(describeOpenError(path, err), { cause: err });
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return null;
     const head = Buffer.alloc(GZIP_MAGIC.length);
-    await handle.read(head, 0, head.length, 0);
+    readSync(fd, head, 0, head.length, 0);
     const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-    const realPath = gzip ? '' : await realpath(path);
-    return regularFileInput(path, opened, gzip, realPath);
+    return { dev: opened.dev, ino: opened.ino, size: opened.size, gzip };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -123,15 +171,45 @@ async function fileInput(path: string, stdin: NodeJS.ReadableStream): Promise<In
  * A regular file, checked and closed: opened again when it is read. Opened again, it must
  * be the file that was checked (same device and inode), and no shorter (a live log may
  * have grown, as it may while it is read); otherwise the run stops with an `InputError`
- * rather than count another file's bytes.
+ * rather than count another file's bytes. A class, and only numbers of what was checked:
+ * a run may hold 100,000 of them.
  */
-function regularFileInput(
-  path: string,
-  checked: { dev: number; ino: number; size: number },
-  gzip: boolean,
-  realPath: string,
-): Input {
-  const reopen = async (): Promise<FileHandle> => {
+class RegularFileInput implements Input {
+  readonly plainFile: Input['plainFile'];
+
+  constructor(
+    readonly name: string,
+    private readonly checked: { dev: number; ino: number; size: number },
+    private readonly gzip: boolean,
+    realPath: string,
+  ) {
+    this.plainFile = gzip ? null : { realPath, size: checked.size, open: () => this.reopen() };
+  }
+
+  read(signal?: AbortSignal, buffers?: ReadBuffers): AsyncIterable<Buffer> {
+    return named(this.name, this.whileOpen(signal, buffers));
+  }
+
+  async readRange(offset: number, length: number): Promise<Buffer | null> {
+    const handle = await this.reopen();
+    try {
+      if (this.gzip) return await sliceOf(decompressed(this.name, this.stream(handle)), offset, length);
+      const out = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(out, 0, length, offset);
+      if (bytesRead !== length)
+        throw new InputError(`${this.name}: shorter than before (changed while being analysed?)`);
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private async reopen(): Promise<FileHandle> {
+    const { name: path, checked } = this;
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
@@ -147,43 +225,22 @@ function regularFileInput(
       );
     }
     return handle;
-  };
-  async function* whileOpen(read: (handle: FileHandle) => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    const handle = await reopen();
+  }
+
+  private async *whileOpen(signal?: AbortSignal, buffers?: ReadBuffers): AsyncGenerator<Buffer> {
+    const handle = await this.reopen();
     try {
-      yield* read(handle);
+      yield* this.gzip || buffers === undefined
+        ? decompressed(this.name, abortable(this.stream(handle), signal))
+        : readInto(handle, buffers, signal);
     } finally {
       await handle.close();
     }
   }
-  const stream = (handle: FileHandle) =>
-    handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, start: 0 });
-  return {
-    name: path,
-    plainFile: gzip ? null : { realPath, size: checked.size, open: reopen },
-    read: (signal, buffers) =>
-      named(
-        path,
-        whileOpen((handle) =>
-          gzip || buffers === undefined
-            ? decompressed(path, abortable(stream(handle), signal))
-            : readInto(handle, buffers, signal),
-        ),
-      ),
-    readRange: async (offset, length) => {
-      const handle = await reopen();
-      try {
-        if (gzip) return await sliceOf(decompressed(path, stream(handle)), offset, length);
-        const out = Buffer.allocUnsafe(length);
-        const { bytesRead } = await handle.read(out, 0, length, offset);
-        if (bytesRead !== length) throw new InputError(`${path}: shorter than before (changed while being analysed?)`);
-        return out;
-      } finally {
-        await handle.close();
-      }
-    },
-    close: () => Promise.resolve(),
-  };
+
+  private stream(handle: FileHandle): Readable {
+    return handle.createReadStream({ highWaterMark: READ_SIZE, autoClose: false, start: 0 });
+  }
 }
 
 /** A source that is read once, as a stream, through the handle it was opened with. */

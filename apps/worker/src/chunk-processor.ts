@@ -21,7 +21,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { CountPool } from './count-pool.js';
-import type { BeyondCounts } from './count-task.js';
+import type { BeyondCounts, FileOutcome, FileRanges } from './count-task.js';
 import type { DeadLettering } from './dead-lettering.js';
 import type { FaultPoint } from './fault-points.js';
 import type { SharedStorage } from './shared-storage.js';
@@ -45,9 +45,6 @@ const isUnrecoverable = (err: unknown) => UNRECOVERABLE.some((type) => err insta
  * full (the coordinator storing a chunk at that moment, say) before the attempt fails.
  */
 const RECORD_WHILE_FULL_MS = 60_000;
-
-/** Chunks of different files in one job that are counted at once (each with its file open). */
-const FILES_AT_ONCE = 4;
 
 /**
  * Starts of one attempt that never finished (each a worker that died holding the job)
@@ -341,9 +338,7 @@ export class ChunkProcessor {
       (job, i) =>
         i === 0 || (job.path === jobs[0]!.path && job.byteOffset === jobs[i - 1]!.byteOffset + jobs[i - 1]!.byteLength),
     );
-    // Chunks of several files (small files, several to a job): a few at a time, as each
-    // holds its file open while it waits for a thread.
-    if (!consecutive) return inTurns(jobs, FILES_AT_ONCE, (job) => this.countFileChunk(job));
+    if (!consecutive) return this.countManyFiles(jobs);
     const counted = (async () => {
       const file = await this.storage.open(jobs[0]!.path);
       try {
@@ -363,6 +358,57 @@ export class ChunkProcessor {
       }
     })();
     return jobs.map(async (job, i) => (await counted)?.[i] ?? this.countFileChunk(job));
+  }
+
+  /**
+   * Chunks of several files (small files, several to a job): their paths checked here,
+   * then every file opened, read, counted and closed in one task on a thread (which may
+   * block on a file, as this thread must not). If that task runs out of time, each chunk
+   * is counted on its own, so that only the one at fault fails.
+   */
+  private countManyFiles(jobs: FileChunkJob[]): Promise<Counted>[] {
+    // Consecutive chunks of one file go together: per chunk, its file's index and its place among that file's ranges.
+    const files: FileChunkJob[][] = [];
+    const placeOf = jobs.map((job) => {
+      const last = files.at(-1);
+      const previous = last?.at(-1);
+      if (last && previous!.path === job.path && job.byteOffset === previous!.byteOffset + previous!.byteLength)
+        last.push(job);
+      else files.push([job]);
+      return { file: files.length - 1, range: files.at(-1)!.length - 1 };
+    });
+    const counted = (async () => {
+      const paths = await Promise.allSettled(files.map((ranges) => this.storage.resolve(ranges[0]!.path)));
+      const readable = files.flatMap((_, f) => (paths[f]!.status === 'fulfilled' ? [f] : []));
+      const tasks: FileRanges[] = readable.map((f) => ({
+        ...(paths[f] as PromiseFulfilledResult<{ path: string; noFollow: boolean }>).value,
+        offset: files[f]![0]!.byteOffset,
+        lengths: files[f]!.map((job) => job.byteLength),
+      }));
+      let outcomes: FileOutcome[] | null;
+      try {
+        outcomes = tasks.length > 0 ? await this.pool.countFiles(tasks, jobs[0]!.patterns, jobs[0]) : [];
+      } catch (err) {
+        if (!(err instanceof TaskTimeoutError) || jobs.length === 1) throw err;
+        outcomes = null;
+      }
+      const outcomeOf = new Map(readable.map((f, at) => [f, outcomes?.[at]]));
+      return { paths, outcomeOf, timedOut: outcomes === null };
+    })();
+    // Awaited per chunk below; a failure of the whole must not go unhandled meanwhile.
+    counted.catch(() => {});
+    return jobs.map(async (job, i): Promise<Counted> => {
+      const { file, range } = placeOf[i]!;
+      const { paths, outcomeOf, timedOut } = await counted;
+      const path = paths[file]!;
+      if (path.status === 'rejected') throw path.reason;
+      if (timedOut) return this.countFileChunk(job);
+      const outcome = outcomeOf.get(file)!;
+      if ('counts' in outcome) return outcome.counts[range]!;
+      if ('misaligned' in outcome) throw new ChunkIntegrityError(outcome.misaligned);
+      if ('unreadable' in outcome) throw new ChunkMissingError(outcome.unreadable);
+      throw new SharedPathError(outcome.notRegular);
+    });
   }
 
   /** A chunk on shared storage, on its own: read (on a thread) from the file, lines counted too. */
@@ -394,23 +440,4 @@ function describeJob(chunks: readonly ChunkJobData[]): string {
       ? `chunk ${first.source}.${first.seq}`
       : `the job of chunks ${first.source}.${first.seq}–${last.seq}`;
   return `${which} of run ${first.runId}`;
-}
-
-/** `run` for every item, at most `most` at a time, in order; a promise per item. */
-function inTurns<T, R>(items: readonly T[], most: number, run: (item: T) => Promise<R>): Promise<R>[] {
-  const settlers: { resolve: (value: R) => void; reject: (reason: unknown) => void }[] = [];
-  const results = items.map(() => new Promise<R>((resolve, reject) => settlers.push({ resolve, reject })));
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const at = next++;
-      try {
-        settlers[at]!.resolve(await run(items[at]!));
-      } catch (err) {
-        settlers[at]!.reject(err);
-      }
-    }
-  };
-  for (let k = 0; k < Math.min(most, items.length); k++) void lane();
-  return results;
 }

@@ -2,7 +2,7 @@
  * The piscina task: counts one chunk on a worker thread. It stays pure and small; it
  * loads only the counting kernel, and caches compiled patterns per pattern set.
  */
-import { readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import {
   type ChunkCounter,
   type ChunkCounts,
@@ -56,14 +56,33 @@ export type CountTask =
       lengths: number[];
       fileSize: number;
       patterns: PatternSpec[];
+    } & BeyondCounts)
+  | ({
+      kind: 'files';
+      /** Small files (several to a job): each opened, read and counted here, range by range, then closed. */
+      files: FileRanges[];
+      patterns: PatternSpec[];
     } & BeyondCounts);
+
+/** A file of a `files` task: its path (checked by the main thread, `shared-storage.ts`) and consecutive ranges of it. */
+export interface FileRanges {
+  path: string;
+  /** Open with O_NOFOLLOW: the path was not resolved, being a real path already (`SharedStorage.resolve`). */
+  noFollow: boolean;
+  offset: number;
+  lengths: number[];
+}
+
+/** What became of one file of a `files` task: its ranges' counts, or why it has none. */
+export type FileOutcome =
+  { counts: ChunkCounts[] } | { misaligned: string } | { unreadable: string } | { notRegular: string };
 
 /** What every task carries besides its kind: where the thread stamps the time it started (ms since the epoch, a BigInt64). */
 export interface TaskClock {
   startedAt: SharedArrayBuffer;
 }
 
-export type CountResult = { counts: ChunkCounts[] } | { misaligned: string };
+export type CountResult = { counts: ChunkCounts[] } | { misaligned: string } | { files: FileOutcome[] };
 
 const MAX_CACHED_PATTERN_SETS = 32;
 const counters = new Map<string, ChunkCounter>();
@@ -119,18 +138,49 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
       ),
     };
   }
-  // Range by range: each read into the workspace and counted while it is still in the
-  // processor's cache, faster than reading a whole job first (docs/benchmarks.md, "What
-  // limits the speed now"). One byte before each range too: it must be the `\n` that
-  // ends the line before.
+  if (task.kind === 'files') return { files: task.files.map((file) => countFile(file, count, workspace!)) };
+  return countRanges(task.fd, task.offset, task.lengths, task.fileSize, count, workspace);
+}
+
+/** A file of a `files` task, opened here (a thread may block on it), counted, closed. */
+function countFile(file: FileRanges, count: CountOne, workspace: CountingWorkspace): FileOutcome {
+  let fd: number;
+  try {
+    fd = openSync(file.path, file.noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : constants.O_RDONLY);
+  } catch (err) {
+    return { unreadable: `${file.path} cannot be opened for a chunk: ${(err as Error).message}` };
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { notRegular: `refused to read ${file.path}: not a regular file` };
+    return countRanges(fd, file.offset, file.lengths, info.size, count, workspace);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Consecutive ranges of an open file, from `offset`. Range by range: each read into the
+ * workspace and counted while it is still in the processor's cache, faster than reading
+ * a whole job first (docs/benchmarks.md, "What limits the speed now"). One byte before
+ * each range too: it must be the `\n` that ends the line before.
+ */
+function countRanges(
+  fd: number,
+  offset: number,
+  lengths: readonly number[],
+  fileSize: number,
+  count: CountOne,
+  workspace: CountingWorkspace,
+): { counts: ChunkCounts[] } | { misaligned: string } {
   const counts: ChunkCounts[] = [];
-  let start = task.offset;
-  for (const length of task.lengths) {
+  let start = offset;
+  for (const length of lengths) {
     const from = start > 0 ? start - 1 : 0;
     const end = start + length;
     const scratch = workspace.reserve(end - from);
     for (let filled = 0; filled < end - from;) {
-      const read = readSync(task.fd, scratch, filled, end - from - filled, from + filled);
+      const read = readSync(fd, scratch, filled, end - from - filled, from + filled);
       if (read === 0) return { misaligned: `the file ends before byte ${end}: it changed since it was submitted` };
       filled += read;
     }
@@ -138,7 +188,7 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
     if (start > 0 && scratch[0] !== 0x0a)
       return { misaligned: `byte ${start} no longer starts a line: the file changed since it was submitted` };
     const last = scratch[at + length - 1];
-    if (end < task.fileSize && last !== 0x0a) {
+    if (end < fileSize && last !== 0x0a) {
       return { misaligned: `byte ${end} no longer ends a line: the file changed since it was submitted` };
     }
     const lines = workspace.countNewlines(at, length) + (length > 0 && last !== 0x0a ? 1 : 0);

@@ -1,4 +1,4 @@
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkIntegrityError, TaskTimeoutError } from '@logcluster/core';
@@ -61,6 +61,42 @@ describe('CountPool', () => {
     } finally {
       await handle.close();
     }
+  });
+
+  it('counts several small files in one task, each opened and closed by the thread, and says what became of each', async () => {
+    const good = join(dir, 'good.log');
+    const ranged = join(dir, 'ranged.log');
+    const link = join(dir, 'link.log');
+    await writeFile(good, 'ERROR one\nok\n');
+    await writeFile(ranged, 'ok\nERROR two ERROR\nlast');
+    await symlink(good, link);
+    const outcomes = await pool.countFiles(
+      [
+        { path: good, noFollow: true, offset: 0, lengths: [13] },
+        { path: ranged, noFollow: false, offset: 0, lengths: [3, 20] },
+        { path: join(dir, 'gone.log'), noFollow: false, offset: 0, lengths: [5] },
+        { path: dir, noFollow: false, offset: 0, lengths: [5] },
+        // A symlink put where a real path was: refused with O_NOFOLLOW.
+        { path: link, noFollow: true, offset: 0, lengths: [13] },
+        { path: ranged, noFollow: false, offset: 1, lengths: [5] },
+      ],
+      ERROR,
+    );
+    expect(outcomes[0]).toEqual({ counts: [{ bytes: 13, lines: 2, matches: [{ lines: 1, occurrences: 1 }] }] });
+    expect(outcomes[1]).toEqual({
+      counts: [
+        { bytes: 3, lines: 1, matches: [{ lines: 0, occurrences: 0 }] },
+        { bytes: 20, lines: 2, matches: [{ lines: 1, occurrences: 2 }] },
+      ],
+    });
+    expect(outcomes[2]).toEqual({ unreadable: expect.stringMatching(/gone\.log cannot be opened.*ENOENT/) as unknown });
+    expect(outcomes[3]).toEqual({ notRegular: expect.stringMatching(/not a regular file/) as unknown });
+    expect(outcomes[4]).toEqual({ unreadable: expect.stringMatching(/link\.log cannot be opened.*ELOOP/) as unknown });
+    expect(outcomes[5]).toEqual({ misaligned: expect.stringMatching(/no longer starts a line/) as unknown });
+    // The thread closed every file it opened.
+    const open = await readdir(`/proc/${process.pid}/fd`).then((fds) => fds.length);
+    await pool.countFiles([{ path: good, noFollow: true, offset: 0, lengths: [13] }], ERROR);
+    expect(await readdir(`/proc/${process.pid}/fd`).then((fds) => fds.length)).toBe(open);
   });
 
   it('aborts a catastrophic regex at the task timeout, and the pool goes on counting', async () => {

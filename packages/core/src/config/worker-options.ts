@@ -54,7 +54,7 @@ export interface WorkerOptions {
    * such chunk is read.
    */
   sharedRoot?: string;
-  /** With `sharedRoot`: only these files may be read (what `analyze` was given). */
+  /** With `sharedRoot`: only these files may be read (what `analyze` was given, as real paths: symlinks resolved). */
   sharedFiles?: string[];
   /** Serve `/metrics` and `/healthz` on this port (0: any free port). Unset: no endpoint. */
   metricsPort?: number;
