@@ -5,16 +5,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from './seeded-random.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-let state = 20_261_206;
-const random = () => {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 0x1_0000_0000;
-};
-const pick = (items) => items[Math.floor(random() * items.length)];
+const { random, pick } = seededRandom(20_261_206);
 const start = Date.UTC(2026, 11, 5, 14, 0, 0);
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

@@ -160,7 +160,8 @@ export class Submission {
       ...(options.records ? { records: options.records } : {}),
       ...(options.multiline ? { multiline: options.multiline } : {}),
     };
-    // Events are cut whole only where the coordinator reads the bytes (see planSources).
+    // With --multiline the coordinator reads every file itself: it cuts chunks where events
+    // start, where ranges that workers read themselves would be cut by lines alone.
     const plans = await planSources(inputs, options.multiline ? undefined : options.sharedRoot);
     const { restarts, window, memory } = await Submission.lookAtRedis(redis, store, options, plans, notice);
     const { runId, startedAt } = await store.createRun(definition, options.runRetentionMs).catch((err: unknown) => {

@@ -1,18 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHUNK_QUEUE, InputError, MAX_CHUNKS_PER_JOB, type RunReport } from '@logcluster/core';
-import {
-  LOGCLUSTER_BIN,
-  type TestRedis,
-  cleanEnv,
-  clusterFlags,
-  runCli,
-  startTestRedis,
-  startWorker,
-} from '@logcluster/test-support';
+import { type TestRedis, clusterFlags, runCli, startTestRedis, startWorker } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { content, startUnderLimit, writeFileTree } from './many-files-tree.js';
 import { openInputs } from '../src/inputs.js';
 
 /*
@@ -26,29 +18,10 @@ const FILES = 3_000;
 const OPEN_FILES_LIMIT = 256;
 let dir: string;
 
-/** File i: i % 5 ERROR lines among 3 + i % 4 others. */
-function content(i: number): string {
-  const lines: string[] = [];
-  for (let n = 0; n < i % 5; n++) lines.push(`2026-12-06 ERROR request ${i}.${n} failed`);
-  for (let n = 0; n < 3 + (i % 4); n++) lines.push(`2026-12-06 INFO request ${i}.${n} ok`);
-  return `${lines.join('\n')}\n`;
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'logcluster-many-'));
   // In 30 directories of 100, so that -r walks a tree.
-  for (let d = 0; d < FILES / 100; d++) {
-    await mkdir(join(dir, 'logs', `d${String(d).padStart(2, '0')}`), { recursive: true });
-    await Promise.all(
-      Array.from({ length: 100 }, (_, k) => {
-        const i = d * 100 + k;
-        return writeFile(
-          join(dir, 'logs', `d${String(d).padStart(2, '0')}`, `f${String(i).padStart(4, '0')}.log`),
-          content(i),
-        );
-      }),
-    );
-  }
+  await writeFileTree(dir, FILES / 100, 100);
 });
 
 afterAll(async () => {
@@ -57,17 +30,7 @@ afterAll(async () => {
 
 /** `logcluster <args>` with at most `OPEN_FILES_LIMIT` files open (ulimit -n). */
 function runLimited(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const quoted = [process.execPath, LOGCLUSTER_BIN, ...args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('bash', ['-c', `ulimit -n ${OPEN_FILES_LIMIT} && exec ${quoted}`], {
-    cwd: dir,
-    env: cleanEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
-  child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return startUnderLimit(args, { cwd: dir, limit: OPEN_FILES_LIMIT }).done;
 }
 
 describe(`a run of ${FILES} files with at most ${OPEN_FILES_LIMIT} open files`, () => {

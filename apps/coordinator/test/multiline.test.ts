@@ -61,6 +61,26 @@ function eventsOf(report: RunReport, at: RunReport['totals'] | RunReport['source
 }
 
 const patternFlags = PATTERNS.flatMap((pattern) => ['-p', pattern]);
+
+/** The sample's events, as a plain reading splits them: each starts with `[yyyy-`. */
+function sampleEvents(): string[] {
+  return sample.replace(/\n$/, '').split(/\n(?=\[\d{4}-)/);
+}
+
+/** `submit --json` of the sample to the two workers, in 2 KiB chunks, with --multiline STARTS and `extra`. */
+function submitSample(extra: string[]) {
+  return runCli([
+    'submit',
+    ...clusterFlags(cluster.redis.url, PREFIX),
+    '--json',
+    '--chunk-size',
+    '2KiB',
+    '--multiline',
+    STARTS,
+    ...extra,
+    SAMPLE,
+  ]);
+}
 let sample: string;
 let secondWorker: Awaited<ReturnType<typeof startWorker>>;
 
@@ -110,18 +130,7 @@ describe('--multiline', () => {
 
   it('submit to two workers, with -v too: every chunk cut where an event starts, events exact', async () => {
     for (const invert of [false, true]) {
-      const result = await runCli([
-        'submit',
-        ...clusterFlags(cluster.redis.url, PREFIX),
-        '--json',
-        '--chunk-size',
-        '2KiB',
-        '--multiline',
-        STARTS,
-        ...(invert ? ['-v'] : []),
-        ...patternFlags,
-        SAMPLE,
-      ]);
+      const result = await submitSample([...(invert ? ['-v'] : []), ...patternFlags]);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const report = JSON.parse(result.stdout) as RunReport;
@@ -148,7 +157,7 @@ describe('--multiline', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as RunReport;
     // The plain reading: each event's time is its first line's ([yyyy-MM-dd HH:mm:ss,SSS], UTC).
-    const events = sample.replace(/\n$/, '').split(/\n(?=\[\d{4}-)/);
+    const events = sampleEvents();
     const expected = new Map<string, { events: number; matchingEvents: Record<string, number> }>();
     for (const event of events) {
       const [, date, time, ms] = /^\[(\S+) (\S+),(\d+)\]/.exec(event)!;
@@ -195,22 +204,10 @@ describe('--multiline', () => {
     const level = (line: string) => /^\[[^\]]+\] (?<level>[A-Z]+)/.exec(line)?.groups?.level ?? null;
     const extract = ['--extract', '^\\[[^\\]]+\\] (?<level>[A-Z]+)'];
     const patterns = ['TimeoutException', 'ERROR'];
-    const events = sample.replace(/\n$/, '').split(/\n(?=\[\d{4}-)/);
+    const events = sampleEvents();
     const lines = events.flatMap((event) => event.split('\n'));
     const submit = (extra: string[]) =>
-      runCli([
-        'submit',
-        ...clusterFlags(cluster.redis.url, PREFIX),
-        '--json',
-        '--chunk-size',
-        '2KiB',
-        '--multiline',
-        STARTS,
-        ...extract,
-        ...patterns.flatMap((pattern) => ['-p', pattern]),
-        ...extra,
-        SAMPLE,
-      ]);
+      submitSample([...extract, ...patterns.flatMap((pattern) => ['-p', pattern]), ...extra]);
     const byLevel = await submit(['--by', 'level']);
     expect(byLevel.code).toBe(0);
     const report = JSON.parse(byLevel.stdout) as RunReport;

@@ -11,7 +11,7 @@ export { shellWord } from './shell-word.js';
 export { type ChunkCounts, type EventCounts, type PatternCount, addPatternCounts } from './matching/counts.js';
 export { type EventCounter, EventMarks, createEventCounter } from './matching/event-counts.js';
 export { type EventStartTest, eventStartTest } from './matching/event-starts.js';
-export { type MultilineSpec, multilineSpecOf, multilineText } from './contract/multiline-spec.js';
+export { type MultilineSpec, multilineSpecOf } from './contract/multiline-spec.js';
 export { type ChunkCounter, createChunkCounter } from './matching/matcher.js';
 export {
   type ChunkBatchJobData,

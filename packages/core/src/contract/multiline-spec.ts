@@ -19,8 +19,3 @@ export function multilineSpecOf(text: string): MultilineSpec {
     ? { pattern: text.slice(START_PREFIX.length), starts: true }
     : { pattern: text, starts: false };
 }
-
-/** The flag's text for a spec (messages, a resumed run's command). */
-export function multilineText(spec: MultilineSpec): string {
-  return spec.starts ? `${START_PREFIX}${spec.pattern}` : spec.pattern;
-}

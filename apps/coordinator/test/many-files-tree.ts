@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LOGCLUSTER_BIN, cleanEnv } from '@logcluster/test-support';
+
+/** What the many-files tests' file i holds: i % 5 ERROR lines among 3 + i % 4 others. */
+export function content(i: number): string {
+  const lines: string[] = [];
+  for (let n = 0; n < i % 5; n++) lines.push(`2026-12-06 ERROR request ${i}.${n} failed`);
+  for (let n = 0; n < 3 + (i % 4); n++) lines.push(`2026-12-06 INFO request ${i}.${n} ok`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes `directories` × `perDirectory` files under `<root>/logs`, so that -r walks a tree:
+ * `logs/d<d>/f<i>.log` holding `content(i)`, the numbers padded to one width.
+ */
+export async function writeFileTree(root: string, directories: number, perDirectory: number): Promise<void> {
+  const dWidth = String(directories - 1).length;
+  const fWidth = String(directories * perDirectory - 1).length;
+  for (let d = 0; d < directories; d++) {
+    const directory = join(root, 'logs', `d${String(d).padStart(dWidth, '0')}`);
+    await mkdir(directory, { recursive: true });
+    await Promise.all(
+      Array.from({ length: perDirectory }, (_, k) => {
+        const i = d * perDirectory + k;
+        return writeFile(join(directory, `f${String(i).padStart(fWidth, '0')}.log`), content(i));
+      }),
+    );
+  }
+}
+
+/** `logcluster <args>` in `cwd` with at most `limit` files open (ulimit -n); its pid (bash execs into it) and its end. */
+export function startUnderLimit(
+  args: string[],
+  { cwd, limit }: { cwd: string; limit: number },
+): { pid: number; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const quoted = [process.execPath, LOGCLUSTER_BIN, ...args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('bash', ['-c', `ulimit -n ${limit} && exec ${quoted}`], {
+    cwd,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: Buffer[] = [];
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => stdout.push(data));
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
+  return {
+    pid: child.pid!,
+    done: new Promise((resolve) =>
+      child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr })),
+    ),
+  };
+}
