@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOGCLUSTER_BIN, cleanEnv } from '@logcluster/test-support';
 
@@ -13,20 +13,19 @@ export function content(i: number): string {
 
 /**
  * Writes `directories` × `perDirectory` files under `<root>/logs`, so that -r walks a tree:
- * `logs/d<d>/f<i>.log` holding `content(i)`, the numbers padded to one width.
+ * `logs/d<d>/f<i>.log` holding `content(i)`, the numbers padded to one width. Synchronous:
+ * 100,000 files are made in seconds, where a promise per file took 18 s on a busy machine.
  */
-export async function writeFileTree(root: string, directories: number, perDirectory: number): Promise<void> {
+export function writeFileTree(root: string, directories: number, perDirectory: number): void {
   const dWidth = String(directories - 1).length;
   const fWidth = String(directories * perDirectory - 1).length;
   for (let d = 0; d < directories; d++) {
     const directory = join(root, 'logs', `d${String(d).padStart(dWidth, '0')}`);
-    await mkdir(directory, { recursive: true });
-    await Promise.all(
-      Array.from({ length: perDirectory }, (_, k) => {
-        const i = d * perDirectory + k;
-        return writeFile(join(directory, `f${String(i).padStart(fWidth, '0')}.log`), content(i));
-      }),
-    );
+    mkdirSync(directory, { recursive: true });
+    for (let k = 0; k < perDirectory; k++) {
+      const i = d * perDirectory + k;
+      writeFileSync(join(directory, `f${String(i).padStart(fWidth, '0')}.log`), content(i));
+    }
   }
 }
 

@@ -21,7 +21,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'logcluster-100k-'));
-  await writeFileTree(dir, DIRECTORIES, PER_DIRECTORY);
+  writeFileTree(dir, DIRECTORIES, PER_DIRECTORY);
 }, 300_000);
 
 afterAll(async () => {

@@ -21,7 +21,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'logcluster-many-'));
   // In 30 directories of 100, so that -r walks a tree.
-  await writeFileTree(dir, FILES / 100, 100);
+  writeFileTree(dir, FILES / 100, 100);
 });
 
 afterAll(async () => {
