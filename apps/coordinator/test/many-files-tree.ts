@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunReport } from '@logcluster/core';
 import { LOGCLUSTER_BIN, cleanEnv } from '@logcluster/test-support';
+import { expect } from 'vitest';
 
 /** What the many-files tests' file i holds: i % 5 ERROR lines among 3 + i % 4 others. */
 export function content(i: number): string {
@@ -50,4 +52,24 @@ export function startUnderLimit(
       child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr })),
     ),
   };
+}
+
+/** Checks `analyze -r --json` of the tree: a completed run, every file a source with its exact counts, totals their sums. */
+export function expectReportOfTree(report: RunReport, files: number): void {
+  expect(report.status).toBe('completed');
+  expect(report.sources).toHaveLength(files);
+  let lines = 0;
+  let errors = 0;
+  for (const source of report.sources) {
+    const i = Number(/f(\d+)\.log$/.exec(source.name)![1]);
+    const expected = { lines: content(i).split('\n').length - 1, errors: { lines: i % 5, occurrences: i % 5 } };
+    // Compared only when they differ: 100,000 expects would take longer than the run.
+    const found = { lines: source.lines, errors: source.matches.ERROR };
+    if (found.lines !== expected.lines || found.errors?.lines !== i % 5 || found.errors.occurrences !== i % 5)
+      expect({ name: source.name, ...found }).toEqual({ name: source.name, ...expected });
+    lines += expected.lines;
+    errors += i % 5;
+  }
+  expect(report.totals.lines).toBe(lines);
+  expect(report.totals.matches.ERROR).toEqual({ lines: errors, occurrences: errors });
 }

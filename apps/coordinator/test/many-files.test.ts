@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CHUNK_QUEUE, InputError, MAX_CHUNKS_PER_JOB, type RunReport } from '@logcluster/core';
 import { type TestRedis, clusterFlags, runCli, startTestRedis, startWorker } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { content, startUnderLimit, writeFileTree } from './many-files-tree.js';
+import { expectReportOfTree, startUnderLimit, writeFileTree } from './many-files-tree.js';
 import { openInputs } from '../src/inputs.js';
 
 /*
@@ -37,21 +37,7 @@ describe(`a run of ${FILES} files with at most ${OPEN_FILES_LIMIT} open files`, 
   it('counts every file exactly, each as a source of its own', async () => {
     const { code, stdout, stderr } = await runLimited(['analyze', '-r', '--json', 'logs']);
     expect(code, stderr).toBe(0);
-    const report = JSON.parse(stdout) as RunReport;
-    expect(report.status).toBe('completed');
-    expect(report.sources).toHaveLength(FILES);
-    let lines = 0;
-    let errors = 0;
-    for (const source of report.sources) {
-      const i = Number(/f(\d+)\.log$/.exec(source.name)![1]);
-      const expected = content(i);
-      expect(source.lines, source.name).toBe(expected.split('\n').length - 1);
-      expect(source.matches.ERROR, source.name).toEqual({ lines: i % 5, occurrences: i % 5 });
-      lines += source.lines;
-      errors += i % 5;
-    }
-    expect(report.totals.lines).toBe(lines);
-    expect(report.totals.matches.ERROR).toEqual({ lines: errors, occurrences: errors });
+    expectReportOfTree(JSON.parse(stdout) as RunReport, FILES);
   });
 
   it('prints a table of the top sources and the rest in one row', async () => {
