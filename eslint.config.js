@@ -16,6 +16,7 @@ const CORE_LAYERS = [
   'chunking',
   'insight',
   'records',
+  'joins',
   'redis',
   'chunk-bytes',
   'metrics',

@@ -31,6 +31,7 @@ import { commanderParser, durationArg, intArg, sizeArg } from './option-parsers.
 import type { FormatChoice } from './format-option.js';
 import type { FileFilter, PathSelection } from './path-expansion.js';
 import { type RecordFlags, recordOptions, recordSpecFrom } from './record-options.js';
+import { type JoinFlags, joinOptions, joinSpecFrom } from './join-options.js';
 
 /** `--redis` / `REDIS_URL`; without either, each command picks its default. */
 export const redisOption = () =>
@@ -159,6 +160,7 @@ export function analysisOptions(): Option[] {
     ),
     ...insightOptions(),
     ...recordOptions(),
+    ...joinOptions(),
     jsonOption(),
   ];
 }
@@ -291,7 +293,7 @@ function filterOf(kind: FileFilter['kind']): (glob: string, previous: FileFilter
   return (glob, previous = []) => [...previous, { kind, glob }];
 }
 
-export interface AnalysisFlags extends RecordFlags {
+export interface AnalysisFlags extends RecordFlags, JoinFlags {
   format?: FormatChoice;
   pattern?: string[];
   sharedRoot?: string;
@@ -376,7 +378,7 @@ export function submitOptionsFrom(flags: AnalysisFlags): SubmitOptions {
     SUBMIT_FLAG_NAMES,
   );
   const now = Date.now();
-  const records = recordSpecFrom(flags, flags.format?.input, now);
+  const records = recordSpecFrom(flags, flags.format?.input, now, joinSpecFrom(flags));
   const multiline = multilineSpecFrom(flags.multiline);
   return {
     ...options,
@@ -432,9 +434,10 @@ function insightSpec(flags: AnalysisFlags, now: number): { insight?: RunInsightS
     flags.timeFormat !== undefined &&
     flags.window === undefined &&
     flags.since === undefined &&
-    flags.until === undefined
+    flags.until === undefined &&
+    flags.left === undefined
   )
-    throw new UsageError('--time-format needs --window, --since or --until');
+    throw new UsageError('--time-format needs --window, --since, --until or a join');
   if (flags.hideZero === true && flags.window === undefined) throw new UsageError('--hide-zero needs --window');
   // An invalid --time-format is a usage error now, not a failure of every chunk later.
   if (flags.timeFormat !== undefined) createTimestampParser({ timeFormat: flags.timeFormat, now });

@@ -11,6 +11,7 @@ import {
   EXACT_DISTINCT_TOTAL,
   FIELDS_OF_ENVELOPE,
   type RecordFormat,
+  type RunJoinSpec,
   type RunRecordSpec,
   UsageError,
   type WhereClause,
@@ -92,9 +93,11 @@ export function recordSpecFrom(
   flags: RecordFlags,
   input: { format: RecordFormat; text: string } | undefined,
   now: number,
+  join?: RunJoinSpec,
 ): RunRecordSpec | undefined {
   const format = input?.format ?? { body: 'text' };
   const asked =
+    join !== undefined ||
     input !== undefined ||
     flags.extract !== undefined ||
     flags.in !== undefined ||
@@ -114,7 +117,7 @@ export function recordSpecFrom(
       );
     checkExtract(flags.extract);
   }
-  checkFieldsKnown(flags, format, input?.text ?? 'text');
+  checkFieldsKnown(flags, format, input?.text ?? 'text', join);
   const since = flags.since !== undefined ? parseTimeBound(flags.since, now, '--since') : undefined;
   const until = flags.until !== undefined ? parseTimeBound(flags.until, now, '--until') : undefined;
   if (since !== undefined && until !== undefined && since >= until)
@@ -132,12 +135,13 @@ export function recordSpecFrom(
     ...(flags.where !== undefined ? { where: flags.where } : {}),
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),
-    ...(flags.timeFormat !== undefined && (since !== undefined || until !== undefined)
+    ...(flags.timeFormat !== undefined && (since !== undefined || until !== undefined || join !== undefined)
       ? { timeFormat: flags.timeFormat }
       : {}),
     ...(flags.countDistinct !== undefined ? { countDistinct: flags.countDistinct } : {}),
     ...(schema !== undefined ? { schema, schemaFile: flags.schema } : {}),
     ...(flags.notifyOver !== undefined ? { notifyOver: flags.notifyOver } : {}),
+    ...(join !== undefined ? { join } : {}),
     maxKeys: flags.maxKeys ?? DEFAULT_MAX_KEYS,
     now,
   };
@@ -148,7 +152,7 @@ export function recordSpecFrom(
  * named nowhere would be missing on every line, which is a mistake to say now. JSON and
  * logfmt records may hold any field.
  */
-function checkFieldsKnown(flags: RecordFlags, format: RecordFormat, formatText: string): void {
+function checkFieldsKnown(flags: RecordFlags, format: RecordFormat, formatText: string, join?: RunJoinSpec): void {
   if (format.body !== 'text') return;
   const known = new Set<string>(format.envelope ? FIELDS_OF_ENVELOPE[format.envelope] : []);
   for (const regex of flags.extract ?? []) for (const name of groupNames(regex)) known.add(name);
@@ -157,6 +161,14 @@ function checkFieldsKnown(flags: RecordFlags, format: RecordFormat, formatText: 
     ...(flags.where ?? []).map((clause): [string, string] => ['--where', clause.field]),
     ...(flags.countDistinct ?? []).map((field): [string, string] => ['--count-distinct', field]),
     ...(flags.in !== undefined ? [['--in', flags.in] as [string, string]] : []),
+    ...(join
+      ? ([
+          ['--left-key', join.left.key],
+          ['--right-key', join.right.key],
+          ...(join.left.where ?? []).map((clause) => ['--left-where', clause.field]),
+          ...(join.right.where ?? []).map((clause) => ['--right-where', clause.field]),
+        ] as [string, string][])
+      : []),
   ];
   for (const [flag, field] of used) {
     if (known.has(field)) continue;

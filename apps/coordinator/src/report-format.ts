@@ -1,5 +1,6 @@
 import { formatInsight } from './insight-format.js';
 import { formatRecords } from './records-format.js';
+import { formatJoin } from './join-format.js';
 import { table } from './text-table.js';
 import type { HistogramOptions } from './window-histogram.js';
 import { type RunProgress, type RunReport, type SourceReport, formatBytes } from '@logcluster/core';
@@ -79,6 +80,7 @@ export function formatReport(report: RunReport, options: HistogramOptions = {}):
     }
   }
   lines.push(...formatRecords(report));
+  lines.push(...formatJoin(report.join));
   lines.push(...formatInsight(report, options));
   const workers = Object.entries(report.workers);
   if (workers.length > 0)

@@ -49,8 +49,9 @@ export class RunRepair {
   ) {}
 
   async repair(sealed: boolean): Promise<RepairSummary> {
-    const { runId, definition, startedAt, retentionMs } = this.run;
-    await this.store.ensureRun(runId, definition, startedAt, retentionMs);
+    const { runId, definition, startedAt, retentionMs, jobOptions } = this.run;
+    const retry = { attempts: jobOptions.attempts ?? 1, backoffMs: backoffDelay(jobOptions) };
+    await this.store.ensureRun(runId, definition, startedAt, retentionMs, retry);
     // Sources a followed run found after it started are named again (HSETNX: once).
     for (let source = definition.sources.length; source < this.inputs.length; source++)
       await this.store.addSource(runId, source, this.inputs[source]!.name);
@@ -157,4 +158,10 @@ export class RunRepair {
     await this.queue.add('chunks', batchJobData([job]), { ...jobOptions, jobId });
     return true;
   }
+}
+
+/** The base delay of the jobs' backoff (a join's reduce jobs retry as its chunks do). */
+function backoffDelay(options: JobsOptions): number {
+  const { backoff } = options;
+  return typeof backoff === 'number' ? backoff : (backoff?.delay ?? 0);
 }

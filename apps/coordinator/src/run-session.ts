@@ -250,6 +250,8 @@ async function waitForRun(store: RunStore, submission: Submission, io: CommandIo
     );
     if (settlement === null) continue;
     const { status, settled } = settlement;
+    // A join's reduce jobs, if the worker that was to add them did not (it died first).
+    if (status === 'running') await unlessAborted(submission.enqueueJoinRound(), io.signal);
     // A finished run is final only if it was read from the master the Sentinels name,
     // with no failover under way (writes to a master being replaced are lost).
     if (status !== 'running') {

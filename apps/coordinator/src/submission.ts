@@ -23,6 +23,7 @@ import {
   packed,
 } from '@logcluster/core';
 import type { JobsOptions, Queue } from 'bullmq';
+import { enqueueJoinRound } from '@logcluster/worker';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import { type FileRange, fileRanges, wholeFile } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
@@ -164,13 +165,16 @@ export class Submission {
     // start, where ranges that workers read themselves would be cut by lines alone.
     const plans = await planSources(inputs, options.multiline ? undefined : options.sharedRoot);
     const { restarts, window, memory } = await Submission.lookAtRedis(redis, store, options, plans, notice);
-    const { runId, startedAt } = await store.createRun(definition, options.runRetentionMs).catch((err: unknown) => {
-      if (!isOutOfMemory(err)) throw err;
-      throw new RedisFullError(
-        `Redis is full${memory ? ` (its maxmemory is ${formatBytes(memory.maxmemory)})` : ''}: it refused even the run's record; free some memory, or raise maxmemory`,
-        { cause: err },
-      );
-    });
+    const retry = { attempts: options.attempts, backoffMs: options.backoffMs };
+    const { runId, startedAt } = await store
+      .createRun(definition, options.runRetentionMs, retry)
+      .catch((err: unknown) => {
+        if (!isOutOfMemory(err)) throw err;
+        throw new RedisFullError(
+          `Redis is full${memory ? ` (its maxmemory is ${formatBytes(memory.maxmemory)})` : ''}: it refused even the run's record; free some memory, or raise maxmemory`,
+          { cause: err },
+        );
+      });
     if (follow) await store.recordFollow(runId, follow);
     const queue = openChunkQueue(redis, store.keys.prefix);
     const events = await RunEvents.subscribe(redis, store.keys.runEvents(runId));
@@ -592,8 +596,20 @@ export class Submission {
   }
 
   /** Checks the run against what was enqueued and repairs gaps, restart or not. */
+  /**
+   * In a join: adds the round of reduce jobs that has begun if nobody did (the worker that
+   * recorded the last chunk died first); `again`: adds the round's jobs again whatever
+   * was said (one that Redis lost in a restart; those still there are not added twice).
+   */
+  async enqueueJoinRound(again = false): Promise<void> {
+    if (!this.options.records?.join) return;
+    if (again) await this.store.markJoinEnqueued(this.runId, 0);
+    await enqueueJoinRound(this.store, this.queue, this.runId);
+  }
+
   async recheck(): Promise<void> {
     await Promise.allSettled(this.pending);
+    await this.enqueueJoinRound(true);
     const { requeued, lost } = await this.repairer.repair(this.sealed);
     if (requeued + lost > 0)
       this.notice(

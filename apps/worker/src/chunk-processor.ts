@@ -348,7 +348,7 @@ export class ChunkProcessor {
           jobs.map((job) => job.byteLength),
           file.size,
           jobs[0]!.patterns,
-          jobs[0],
+          { ...jobs[0]!, ...joinSources(jobs) },
         );
       } catch (err) {
         if (!(err instanceof TaskTimeoutError) || jobs.length === 1) throw err;
@@ -387,7 +387,8 @@ export class ChunkProcessor {
       }));
       let outcomes: FileOutcome[] | null;
       try {
-        outcomes = tasks.length > 0 ? await this.pool.countFiles(tasks, jobs[0]!.patterns, jobs[0]) : [];
+        const beyond = { ...jobs[0]!, ...joinSources(readable.flatMap((f) => files[f]!)) };
+        outcomes = tasks.length > 0 ? await this.pool.countFiles(tasks, jobs[0]!.patterns, beyond) : [];
       } catch (err) {
         if (!(err instanceof TaskTimeoutError) || jobs.length === 1) throw err;
         outcomes = null;
@@ -415,7 +416,10 @@ export class ChunkProcessor {
   private async countFileChunk(job: FileChunkJob): Promise<ChunkCounts> {
     const file = await this.storage.open(job.path);
     try {
-      return await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, job.patterns, job);
+      return await this.pool.countFile(file.fd, job.byteOffset, job.byteLength, file.size, job.patterns, {
+        ...job,
+        ...joinSources([job]),
+      });
     } finally {
       await file.close();
     }
@@ -429,7 +433,13 @@ function beyondCounts(jobs: readonly StoredChunkJob[]): BeyondCounts {
     ...(insight ? { insight } : {}),
     ...(records ? { records } : {}),
     ...(multiline ? { multiline, sourceStarts: jobs.map((job) => job.byteOffset === 0) } : {}),
+    ...joinSources(jobs),
   };
+}
+
+/** In a join, the sources of a task's chunks, in its order: their sides say which lines are join events. */
+function joinSources(jobs: readonly ChunkJobData[]): Pick<BeyondCounts, 'sources'> {
+  return jobs[0]?.records?.join ? { sources: jobs.map((job) => job.source) } : {};
 }
 
 function describeJob(chunks: readonly ChunkJobData[]): string {

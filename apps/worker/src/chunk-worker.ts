@@ -3,6 +3,7 @@ import {
   type ChunkBytes,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DeadLetterQueue,
+  JOIN_JOB,
   type MetricsServer,
   type RedisClient,
   type WorkerOptions,
@@ -18,8 +19,9 @@ import {
   resolveWorkerOptions,
   startMetricsServer,
 } from '@logcluster/core';
-import { Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import { type ChunkJobResult, ChunkProcessor } from './chunk-processor.js';
+import { type JoinDeadLetterNotice, type JoinJobResult, JoinReducer, enqueueJoinRound } from './join-reducer.js';
 import { CountPool } from './count-pool.js';
 import { type DeadLetterNotice, DeadLettering } from './dead-lettering.js';
 import { FailedJobReconciler } from './failed-job-reconciler.js';
@@ -44,13 +46,15 @@ export interface WorkerEvents {
   onError?: (message: string) => void;
   /** This worker added an entry to the dead-letter queue. */
   onDeadLetter?: (notice: DeadLetterNotice) => void;
+  /** A join's partition failed for good: the run is partial, its join short of the partition. */
+  onJoinDeadLetter?: (notice: JoinDeadLetterNotice) => void;
 }
 
 /** What a worker is made of, once started. */
 interface ChunkWorkerParts {
   /** Resolved, with the prefix in use. */
   options: WorkerOptions;
-  worker: Worker<unknown, ChunkJobResult>;
+  worker: Worker<unknown, ChunkJobResult | JoinJobResult>;
   processor: ChunkProcessor;
   pool: CountPool;
   metrics: WorkerMetrics;
@@ -69,7 +73,7 @@ interface ChunkWorkerParts {
 export class ChunkWorker {
   readonly options: WorkerOptions;
   readonly metrics: WorkerMetrics;
-  private readonly worker: Worker<unknown, ChunkJobResult>;
+  private readonly worker: Worker<unknown, ChunkJobResult | JoinJobResult>;
   private readonly processor: ChunkProcessor;
   private readonly pool: CountPool;
   private readonly closers: (() => Promise<unknown>)[];
@@ -115,7 +119,25 @@ export class ChunkWorker {
     );
     const processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash, metrics);
     const chunkQueue = openChunkQueue(redis, prefix);
-    const worker = new Worker<unknown, ChunkJobResult>(CHUNK_QUEUE, (job) => processor.process(job), {
+    const reducer = new JoinReducer(store, pool, crash, (notice) => {
+      metrics.finished('dead_lettered');
+      events.onJoinDeadLetter?.(notice);
+    });
+    // Chunk jobs, and a join's reduce jobs, which the worker recording a join's chunks
+    // adds once a round of them has begun (lua/includes/settle.lua).
+    const process = async (job: Job<unknown, ChunkJobResult | JoinJobResult>) => {
+      if (job.name === JOIN_JOB) return reducer.process(job);
+      try {
+        return await processor.process(job as Job<unknown, ChunkJobResult>);
+      } finally {
+        const runId = joinRunOf(job.data);
+        if (runId !== undefined)
+          await enqueueJoinRound(store, chunkQueue, runId).catch((err: unknown) =>
+            events.onError?.(`adding the reduce jobs of run ${runId}: ${errorMessage(err)}`),
+          );
+      }
+    };
+    const worker = new Worker<unknown, ChunkJobResult | JoinJobResult>(CHUNK_QUEUE, process, {
       connection: redis,
       prefix,
       concurrency: options.concurrency,
@@ -128,7 +150,9 @@ export class ChunkWorker {
       // it asks for the next job or completes the current one; its 15 s left workers idle.
       runRetryDelay: RUN_RETRY_DELAY_MS,
     });
-    const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name);
+    const reconciler = new FailedJobReconciler(redis, keys, chunkQueue, store, deadLettering, options.name, (job) =>
+      reducer.failedOnItsOwn(job),
+    );
     const sweep = new RunSweep(redis, keys, store, options.runSweepIntervalMs, options.runRetentionMs);
     const self = new ChunkWorker({
       options: { ...options, prefix },
@@ -233,4 +257,10 @@ async function connect(
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** The run of a chunk job whose run is a join, else undefined. */
+function joinRunOf(data: unknown): string | undefined {
+  const batch = data as { runId?: unknown; records?: { join?: unknown } } | null;
+  return typeof batch?.runId === 'string' && batch.records?.join !== undefined ? batch.runId : undefined;
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ChunkIntegrityError, type ChunkCounts, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
 import { Piscina } from 'piscina';
 import type { BeyondCounts, CountResult, CountTask, FileOutcome, FileRanges, TaskClock } from './count-task.js';
+import type { JoinPartitionResult } from '@logcluster/core';
 
 // Worker threads need compiled JavaScript on Node 20: the built task, resolved through
 // the package's exports so that it is found from src/ (tests), dist/ and a bundle alike.
@@ -132,6 +133,29 @@ export class CountPool {
     return result.files;
   }
 
+  /**
+   * Joins a partition's pieces on a thread (a large partition takes seconds: never on the
+   * event loop, where it would starve the job's lock). The pieces are copied end to end
+   * into one buffer, which moves to the thread.
+   */
+  async reduceJoin(pieces: readonly Buffer[], withinMs: number | undefined): Promise<JoinPartitionResult> {
+    const whole = Buffer.allocUnsafeSlow(pieces.reduce((sum, piece) => sum + piece.length, 0));
+    let end = 0;
+    const ends = pieces.map((piece) => {
+      piece.copy(whole, end);
+      return (end += piece.length);
+    });
+    const task: CountTask = {
+      kind: 'join',
+      bytes: whole.buffer,
+      ends,
+      ...(withinMs !== undefined ? { withinMs } : {}),
+    };
+    const result = await this.run(task, [whole.buffer]);
+    if (!('join' in result)) throw new Error('a join task answered without its result');
+    return result.join;
+  }
+
   /** Runs a task whose result is counts, or a range that no longer lies where it did (a ChunkIntegrityError). */
   private async counted(task: CountTask, transferList: ArrayBuffer[]): Promise<ChunkCounts[]> {
     const result = await this.run(task, transferList);
@@ -200,5 +224,6 @@ function definedOf(beyond: BeyondCounts): BeyondCounts {
     ...(beyond.records ? { records: beyond.records } : {}),
     ...(beyond.multiline ? { multiline: beyond.multiline } : {}),
     ...(beyond.sourceStarts ? { sourceStarts: beyond.sourceStarts } : {}),
+    ...(beyond.sources ? { sources: beyond.sources } : {}),
   };
 }

@@ -20,7 +20,11 @@ import {
   createEventCounter,
   createInsightFinder,
   createRecordPass,
+  type JoinPartitionResult,
+  joinPartition,
+  readJoinPieces,
   selectEvents,
+  sidesOf,
 } from '@logcluster/core/counting';
 
 /** What a run asks of a chunk beyond its counts: windows and templates, what its lines' fields give, events. */
@@ -33,6 +37,11 @@ export interface BeyondCounts {
    * whether it is the first of its source (its first line starts an event whatever it holds).
    */
   sourceStarts?: boolean[];
+  /**
+   * In a join (`records.join`): per chunk, in the task's order (for a `files` task, file
+   * after file), its source, whose sides say which of its lines are join events.
+   */
+  sources?: number[];
 }
 
 export type CountTask =
@@ -62,7 +71,19 @@ export type CountTask =
       /** Small files (several to a job): each opened, read and counted here, range by range, then closed. */
       files: FileRanges[];
       patterns: PatternSpec[];
-    } & BeyondCounts);
+    } & BeyondCounts)
+  | JoinTask;
+
+/**
+ * The reduce of a join's partition (not a count): its pieces end to end in `bytes`
+ * (UTF-8, piece i ending at `ends[i]`), transferred from the main thread.
+ */
+export interface JoinTask {
+  kind: 'join';
+  bytes: ArrayBuffer;
+  ends: number[];
+  withinMs?: number;
+}
 
 /** A file of a `files` task: its path (checked by the main thread, `shared-storage.ts`) and consecutive ranges of it. */
 export interface FileRanges {
@@ -82,7 +103,8 @@ export interface TaskClock {
   startedAt: SharedArrayBuffer;
 }
 
-export type CountResult = { counts: ChunkCounts[] } | { misaligned: string } | { files: FileOutcome[] };
+export type CountResult =
+  { counts: ChunkCounts[] } | { misaligned: string } | { files: FileOutcome[] } | { join: JoinPartitionResult };
 
 const MAX_CACHED_PATTERN_SETS = 32;
 const counters = new Map<string, ChunkCounter>();
@@ -117,6 +139,7 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   // The task's time limit runs from here: not from when it was handed over, which may be
   // before this thread had even started (a thread replaced after a timeout, a loaded machine).
   Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
+  if (task.kind === 'join') return { join: reduceJoin(task) };
   workspace ??= new CountingWorkspace();
   const plain = counterFor(task.patterns, workspace);
   // The kernel counts; with a record spec, the records pass makes the counts those of the
@@ -128,22 +151,45 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   const records = task.records ? recordPassFor(plain, task.patterns, task.records, workspace) : undefined;
   const events = task.multiline ? eventCounterFor(task.multiline, task.patterns, plain) : undefined;
   const marks = events && (task.insight || task.records) ? (eventMarks ??= new EventMarks()) : undefined;
-  const count = countingOf(plain, records, task.patterns, task.insight, selection, events, marks);
+  const join = task.records?.join;
+  const sidesAt = join ? (index: number) => sidesOf(join, task.sources![index]!) : () => 0;
+  const count = countingOf(plain, records, task.patterns, task.insight, selection, events, marks, sidesAt);
   if (task.kind === 'bytes') {
     // Copied into the workspace (a memcpy), where the kernel counts literals with SIMD.
     const placed = workspace.place(new Uint8Array(task.bytes));
     return {
       counts: task.ends.map((end, i) =>
-        count(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i]!, task.sourceStarts?.[i] === true),
+        count(
+          placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end),
+          task.lines[i]!,
+          task.sourceStarts?.[i] === true,
+          i,
+        ),
       ),
     };
   }
-  if (task.kind === 'files') return { files: task.files.map((file) => countFile(file, count, workspace!)) };
-  return countRanges(task.fd, task.offset, task.lengths, task.fileSize, count, workspace);
+  if (task.kind === 'files') {
+    let first = 0;
+    return {
+      files: task.files.map((file) => {
+        const outcome = countFile(file, count, workspace!, first);
+        first += file.lengths.length;
+        return outcome;
+      }),
+    };
+  }
+  return countRanges(task.fd, task.offset, task.lengths, task.fileSize, count, workspace, 0);
+}
+
+/** Joins a partition's events (core's joins/partition-join.ts). */
+function reduceJoin(task: JoinTask): JoinPartitionResult {
+  const bytes = Buffer.from(task.bytes);
+  const pieces = task.ends.map((end, i) => bytes.toString('utf8', i === 0 ? 0 : task.ends[i - 1]!, end));
+  return joinPartition(readJoinPieces(pieces), task.withinMs);
 }
 
 /** A file of a `files` task, opened here (a thread may block on it), counted, closed. */
-function countFile(file: FileRanges, count: CountOne, workspace: CountingWorkspace): FileOutcome {
+function countFile(file: FileRanges, count: CountOne, workspace: CountingWorkspace, first: number): FileOutcome {
   let fd: number;
   try {
     fd = openSync(file.path, file.noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : constants.O_RDONLY);
@@ -153,7 +199,7 @@ function countFile(file: FileRanges, count: CountOne, workspace: CountingWorkspa
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) return { notRegular: `refused to read ${file.path}: not a regular file` };
-    return countRanges(fd, file.offset, file.lengths, info.size, count, workspace);
+    return countRanges(fd, file.offset, file.lengths, info.size, count, workspace, first);
   } finally {
     closeSync(fd);
   }
@@ -172,6 +218,8 @@ function countRanges(
   fileSize: number,
   count: CountOne,
   workspace: CountingWorkspace,
+  /** The index of the first range among the task's chunks. */
+  first: number,
 ): { counts: ChunkCounts[] } | { misaligned: string } {
   const counts: ChunkCounts[] = [];
   let start = offset;
@@ -192,14 +240,14 @@ function countRanges(
       return { misaligned: `byte ${end} no longer ends a line: the file changed since it was submitted` };
     }
     const lines = workspace.countNewlines(at, length) + (length > 0 && last !== 0x0a ? 1 : 0);
-    counts.push(count(scratch.subarray(at, at + length), lines, start === 0));
+    counts.push(count(scratch.subarray(at, at + length), lines, start === 0, first + counts.length));
     start = end;
   }
   return { counts };
 }
 
-/** Counts one chunk (`sourceStart`: the first of its source). */
-type CountOne = (bytes: Uint8Array, lines: number, sourceStart: boolean) => ChunkCounts;
+/** Counts one chunk (`sourceStart`: the first of its source; `index`: its place among the task's chunks). */
+type CountOne = (bytes: Uint8Array, lines: number, sourceStart: boolean, index: number) => ChunkCounts;
 
 /**
  * Counts (with `plain`, the run's counter), then, when the run asks: reads the lines'
@@ -208,7 +256,8 @@ type CountOne = (bytes: Uint8Array, lines: number, sourceStart: boolean) => Chun
  * whose first line is selected count as matching, and under its key: `selectEvents`) and
  * finds its windows and templates (its first line is filled in by whoever knows it): of
  * the lines marked in `selection`, when given, and per event with `marks`, which the
- * event counter fills. `plain` is also what the finder asks about single lines.
+ * event counter fills. `plain` is also what the finder asks about single lines. In a
+ * join, `joinSidesAt` gives a chunk's sides, whose join events the records pass finds.
  */
 function countingOf(
   plain: ChunkCounter,
@@ -218,11 +267,12 @@ function countingOf(
   selection: LineSelection | undefined,
   events: EventCounter | undefined,
   marks: EventMarks | undefined,
+  joinSidesAt: (index: number) => number,
 ): CountOne {
   const find = insight ? createInsightFinder(insight, patterns, plain) : undefined;
-  return (bytes, lines, sourceStart) => {
+  return (bytes, lines, sourceStart, index) => {
     const all = plain(bytes, lines);
-    const counts = records ? records(bytes, all, selection) : all;
+    const counts = records ? records(bytes, all, selection, joinSidesAt(index)) : all;
     if (events) {
       counts.events = events(bytes, all, sourceStart, marks);
       if (records) selectEvents(counts, marks!, selection!, patterns);

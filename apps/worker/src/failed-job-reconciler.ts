@@ -1,4 +1,5 @@
 import {
+  JOIN_JOB,
   type RedisClient,
   type RedisKeys,
   type RunStore,
@@ -28,6 +29,8 @@ export class FailedJobReconciler {
     private readonly store: RunStore,
     private readonly deadLettering: DeadLettering,
     private readonly workerId: string,
+    /** A failed reduce job of a join (not a chunk job): settled by the join's reducer. */
+    private readonly joinFailed: (job: Job) => Promise<boolean> = () => Promise.resolve(false),
   ) {}
 
   /** Returns how many failed jobs it dead-lettered. */
@@ -48,6 +51,7 @@ export class FailedJobReconciler {
 
   /** Dead-letters the chunks of a failed job that are still outstanding; true if there were any. */
   private async settle(job: Job): Promise<boolean> {
+    if (job.name === JOIN_JOB) return this.joinFailed(job);
     const worker = `reconciler@${this.workerId}`;
     let chunks;
     try {

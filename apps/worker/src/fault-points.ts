@@ -14,7 +14,11 @@ export type FaultPoint =
   /** The dead-letter entry is added; BullMQ has not marked the job failed yet. */
   | 'dead-letter:after-queue'
   /** The chunk's counts are recorded; BullMQ has not marked the job completed yet. */
-  | 'count:after-record';
+  | 'count:after-record'
+  /** A join's partition is reduced; its result is not recorded yet. */
+  | 'join:before-record'
+  /** A join's partition result is recorded; BullMQ has not marked the reduce job completed yet. */
+  | 'join:after-record';
 
 export const FAULT_POINTS: readonly FaultPoint[] = [
   'count:start',
@@ -22,6 +26,8 @@ export const FAULT_POINTS: readonly FaultPoint[] = [
   'dead-letter:after-record',
   'dead-letter:after-queue',
   'count:after-record',
+  'join:before-record',
+  'join:after-record',
 ];
 
 export function crashAt(armed: string | undefined): (point: FaultPoint) => void {

@@ -18,3 +18,5 @@ export type { ChunkRecordFindings } from './contract/chunk-findings.js';
 export { type RecordPass, createRecordPass } from './records/record-pass.js';
 export { selectEvents } from './records/record-events.js';
 export type { ChunkDistinct, ChunkRejects } from './contract/chunk-findings.js';
+export { joinPartition, readJoinPieces } from './joins/partition-join.js';
+export { type JoinPartitionResult, sidesOf } from './contract/join-spec.js';

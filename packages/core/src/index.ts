@@ -74,6 +74,9 @@ export { type OpenChunkBytesOptions, RespChunkBytes, openChunkBytes } from './ch
 export { type RespEndpoint, RespReplyError } from './chunk-bytes/resp-connection.js';
 export type {
   CrossingReport,
+  JoinEventRef,
+  JoinReport,
+  JoinSideReport,
   DeadLetteredRange,
   MatchCounts,
   RunProgress,
@@ -174,3 +177,15 @@ export { checkExtract, checkSchema } from './records/record-checks.js';
 export { MAX_DISTINCT_VALUE_BYTES, type RecordPass, createRecordPass } from './records/record-pass.js';
 export { LineSelection } from './insight/line-selection.js';
 export { FIELDS_OF_ENVELOPE } from './records/envelopes.js';
+export {
+  JOIN_JOB,
+  type ChunkJoinSpec,
+  type JoinJobData,
+  type JoinPartitionResult,
+  type JoinSide,
+  type RunJoinSpec,
+  joinJobId,
+  sidesOf,
+} from './contract/join-spec.js';
+export type { JoinRetry } from './runs/run-store.js';
+export type { JoinRound } from './runs/join-recording.js';

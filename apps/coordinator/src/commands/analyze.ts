@@ -16,6 +16,7 @@ import { exitCodeAfterSkips, expandPaths } from '../path-expansion.js';
 import { reportOutput } from '../report-output.js';
 import { submitAndReport } from '../run-session.js';
 import { Releasers } from '../releasers.js';
+import { expandJoinPaths, joinAsked, placeJoin } from '../join-options.js';
 
 export type AnalyzeFlags = AnalysisFlags &
   WorkerFlags & { redis?: string; prefix: string; directRead: boolean; format?: FormatChoice };
@@ -33,10 +34,13 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   const submit = submitOptionsFrom({ ...flags, ...(directRead ? { sharedRoot: '/' } : {}) });
   const workerOptions = resolveWorkerOptions({ ...workerOptionsFrom(flags), prefix: flags.prefix });
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
-  const files = await expandPaths(paths, pathSelection(flags));
+  // A join's inputs are its sides', in its order (join-options.ts).
+  const join = joinAsked(flags) ? await expandJoinPaths(flags, paths, pathSelection(flags)) : undefined;
+  const files = join ?? (await expandPaths(paths, pathSelection(flags)));
   for (const skipped of files.skipped) io.stderr.write(`logcluster: warning: ${skipped.text}; left out\n`);
   const output = reportOutput(flags, files.namesShown);
   const inputs = await openInputs(files.paths, io.stdin);
+  const submitted = join ? placeJoin(submit, join, inputs) : submit;
   const plainFiles = inputs.flatMap((input) => (input.plainFile ? [input.plainFile.realPath] : []));
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
@@ -59,7 +63,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
     const code = await submitAndReport(
       inputs,
-      submit,
+      submitted,
       {
         redisUrl,
         prefix: flags.prefix,

@@ -10,6 +10,7 @@ import { type Skipped, exitCodeAfterSkips, expandPaths } from '../path-expansion
 import { reportOutput } from '../report-output.js';
 import { type SessionOptions, submitAndReport } from '../run-session.js';
 import { withStore } from '../store-session.js';
+import { expandJoinPaths, joinAsked, placeJoin } from '../join-options.js';
 import type { FollowedRun } from '../follow-resume.js';
 import type { WaitTimeout } from '../wait-timeout.js';
 
@@ -38,7 +39,9 @@ const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
  * path is gone is finished.
  */
 export async function submitCommand(paths: string[], flags: SubmitFlags, io: CommandIo): Promise<number> {
-  const submit = submitOptionsFrom(flags);
+  let submit = submitOptionsFrom(flags);
+  if (joinAsked(flags) && (flags.follow || flags.resume !== undefined))
+    throw new UsageError('a join (--left, --right) reads its sides to the end: it does not go with --follow yet');
   if (flags.count && flags.detach)
     throw new UsageError('-c (--count) prints the counts at the end: it does not go with --detach');
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
@@ -98,11 +101,14 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
     session = { ...io, signal: new AbortController().signal };
     io.shutdownDeadlineMs = FOLLOW_SHUTDOWN_DEADLINE_MS;
   } else {
-    const files = await expandPaths(paths, pathSelection(flags));
+    // A join's inputs are its sides', in its order (join-options.ts).
+    const join = joinAsked(flags) ? await expandJoinPaths(flags, paths, pathSelection(flags)) : undefined;
+    const files = join ?? (await expandPaths(paths, pathSelection(flags)));
     namesShown = files.namesShown;
     skipped = files.skipped;
     for (const warning of skipped) io.stderr.write(`logcluster: warning: ${warning.text}; left out\n`);
     inputs = await openInputs(files.paths, io.stdin);
+    if (join) submit = placeJoin(submit, join, inputs);
   }
   // Nothing said which Redis: say which one the run goes to, since a cluster on another
   // host with nothing pointing at it would otherwise get nothing, silently.

@@ -121,6 +121,19 @@ const insightShape = object({
   now: integer(),
 });
 
+const whereShape = array(
+  object({
+    field: string(),
+    op: (value, path, problems) => {
+      if (!['=', '!=', '~', '>', '>=', '<', '<=', '?'].includes(value as string))
+        problems.push(`${path}: must be one of = != ~ > >= < <= ?`);
+    },
+    value: string(),
+  }),
+);
+
+const joinSideShape = object({ key: string(), where: optional(whereShape) });
+
 const recordsShape = object({
   format: object({
     envelope: optional((value, path, problems) => {
@@ -134,24 +147,22 @@ const recordsShape = object({
   extract: optional(array(string())),
   in: optional(string()),
   by: optional(array(string(), { min: 1 })),
-  where: optional(
-    array(
-      object({
-        field: string(),
-        op: (value, path, problems) => {
-          if (!['=', '!=', '~', '>', '>=', '<', '<=', '?'].includes(value as string))
-            problems.push(`${path}: must be one of = != ~ > >= < <= ?`);
-        },
-        value: string(),
-      }),
-    ),
-  ),
+  where: optional(whereShape),
   since: optional(integer()),
   until: optional(integer()),
   timeFormat: optional(string()),
   countDistinct: optional(array(string(), { min: 1 })),
   schema: optional(anything),
   notifyOver: optional(integer({ min: 0 })),
+  join: optional(
+    object({
+      left: joinSideShape,
+      right: joinSideShape,
+      leftEnd: count,
+      rightStart: count,
+      partitions: integer({ min: 1 }),
+    }),
+  ),
   now: integer(),
 });
 

@@ -3,6 +3,7 @@
  * `--since`/`--until`, `--count-distinct`, `--schema`, `--in`), as its jobs carry it to
  * the workers. Absent when none of these was given: lines are then only counted.
  */
+import { type ChunkJoinSpec, type RunJoinSpec, chunkJoinSpec } from './join-spec.js';
 
 /** How a line's message is written. */
 export type BodyFormat = 'text' | 'json' | 'logfmt';
@@ -16,15 +17,8 @@ export interface RecordFormat {
   body: BodyFormat;
 }
 
-/** A comparison of `--where`: `f=v`, `f!=v`, `f~regex`, `f>n`, `f>=n`, `f<n`, `f<=n`, `f?`. */
-export type WhereOp = '=' | '!=' | '~' | '>' | '>=' | '<' | '<=' | '?';
-
-export interface WhereClause {
-  field: string;
-  op: WhereOp;
-  /** The text after the operator ('' for `?`); for the numeric operators, a finite number's text. */
-  value: string;
-}
+export type { WhereClause, WhereOp } from './where-clause.js';
+import type { WhereClause } from './where-clause.js';
 
 /** What the workers need. */
 export interface ChunkRecordSpec {
@@ -52,12 +46,15 @@ export interface ChunkRecordSpec {
    * and pass it to the recording, which finds the crossings.
    */
   notifyOver?: number;
+  /** A join across sources (`--left`, `--right`): the chunk's join events are found with its records. */
+  join?: ChunkJoinSpec;
   /** When the run started (ms): relative times and yearless timestamps are read from it, the same on every worker. */
   now: number;
 }
 
 /** What the report and the recording need besides (stored with the run definition). */
 export interface RunRecordSpec extends ChunkRecordSpec {
+  join?: RunJoinSpec;
   /** `--max-keys`: keys past it go to the `others` row. */
   maxKeys: number;
   /** The file `--schema` was read from, for the report. */
@@ -82,6 +79,6 @@ export const MAX_KEY_BYTES = 4096;
 
 /** The part of a run's record spec the workers need. */
 export function chunkRecordSpec(spec: RunRecordSpec): ChunkRecordSpec {
-  const { maxKeys: _maxKeys, schemaFile: _schemaFile, ...chunk } = spec;
-  return chunk;
+  const { maxKeys: _maxKeys, schemaFile: _schemaFile, join, ...chunk } = spec;
+  return join ? { ...chunk, join: chunkJoinSpec(join) } : chunk;
 }

@@ -1,4 +1,5 @@
 import type { ChunkInsight, ChunkRecordFindings } from '../contract/chunk-findings.js';
+import type { ChunkJoinFindings } from '../contract/join-spec.js';
 
 /** Matches of one pattern: lines that match (grep -c) and non-overlapping matches (grep -o | wc -l). */
 export interface PatternCount {
@@ -24,6 +25,8 @@ export interface ChunkCounts {
   records?: ChunkRecordFindings;
   /** With `--multiline`: the events that start in the chunk (see event-counts.ts). */
   events?: EventCounts;
+  /** In a join (`--left`, `--right`), for a chunk of either side: its join events (records/join-events.ts). */
+  join?: ChunkJoinFindings;
 }
 
 /** The events (`--multiline`) that start in a chunk. */

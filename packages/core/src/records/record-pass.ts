@@ -27,6 +27,7 @@ import { KeyIds } from './key-ids.js';
 import { RecordReader } from './record-reader.js';
 import { type WhereTest, whereNumberTest, whereTest } from './where-test.js';
 import { latin1Text } from './byte-text.js';
+import { JoinEvents, joinFields } from './join-events.js';
 
 const NEWLINE = 0x0a;
 /** Bytes at the start of a line searched for its timestamp, as insight/chunk-insight.ts does. */
@@ -44,7 +45,12 @@ const MINUS = 0x2d;
  * `selection`, fills it too: which lines are selected, what each matched, its key (for
  * the insight finder, which then counts windows and templates of the selected lines only).
  */
-export type RecordPass = (bytes: Uint8Array, counts: ChunkCounts, selection?: LineSelection) => ChunkCounts;
+export type RecordPass = (
+  bytes: Uint8Array,
+  counts: ChunkCounts,
+  selection?: LineSelection,
+  joinSides?: number,
+) => ChunkCounts;
 
 /**
  * Builds the pass for a run (once per thread and run: the reader, the schema's validator
@@ -62,8 +68,15 @@ export function createRecordPass(
   const by = spec.by ?? [];
   const distinctFields = spec.countDistinct ?? [];
   const where = spec.where ?? [];
+  const joined = spec.join ? joinFields(spec.join) : [];
   const fields = [
-    ...new Set([...by, ...(spec.in !== undefined ? [spec.in] : []), ...distinctFields, ...where.map((w) => w.field)]),
+    ...new Set([
+      ...by,
+      ...(spec.in !== undefined ? [spec.in] : []),
+      ...distinctFields,
+      ...where.map((w) => w.field),
+      ...joined,
+    ]),
   ];
   const indexOf = (field: string) => fields.indexOf(field);
   const byIndexes = by.map(indexOf);
@@ -88,6 +101,7 @@ export function createRecordPass(
       !(by.length > 1 && byIndexes.includes(i)) &&
       i !== inIndex &&
       !distinctIndexes.includes(i) &&
+      !joined.includes(fields[i]!) &&
       where.every((_, c) => whereIndexes[c] !== i || whereNumbers[c] !== undefined),
   );
   const reader = new RecordReader(spec, fields, rawCapable, workspace);
@@ -104,6 +118,16 @@ export function createRecordPass(
           now: spec.now,
         })
       : undefined;
+  // A join event's time, from the envelope or else the line's first bytes, as --window reads it.
+  const joinTimeOf =
+    spec.join && !spec.format.envelope
+      ? (timestampOf ??
+        createTimestampParser({
+          ...(spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}),
+          now: spec.now,
+        }))
+      : undefined;
+  const join = spec.join ? new JoinEvents(spec.join, indexOf) : undefined;
   const matcher = lineMatcher(patterns, counter, spec.in !== undefined);
   const patternCount = patterns.length;
   const values = reader.values;
@@ -148,8 +172,10 @@ export function createRecordPass(
   }
   return pass;
 
-  function pass(input: Uint8Array, counts: ChunkCounts, selection?: LineSelection): ChunkCounts {
+  function pass(input: Uint8Array, counts: ChunkCounts, selection?: LineSelection, joinSides = 0): ChunkCounts {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    const joining = join !== undefined && joinSides !== 0;
+    join?.startChunk(joinSides);
     matcher.reset();
     reader.startChunk(bytes);
     keyIds.startChunk();
@@ -237,10 +263,11 @@ export function createRecordPass(
         start = next;
         continue;
       }
+      let at: number | undefined;
       if (bounded) {
         // A line without a timestamp of its own is left out: taking the time of a line
         // before it would make the selection depend on where chunks are cut.
-        const at = timestampOf
+        at = timestampOf
           ? timestampOf(latin1Text(bytes, start, Math.min(lineEnd, start + TIMESTAMP_BYTES)))
           : reader.time;
         if (at === undefined || at < since || at >= until) {
@@ -266,6 +293,14 @@ export function createRecordPass(
       }
       selected++;
       if (selectedLines) selectedLines[lineNumber - 1] = 1;
+      if (joining) {
+        // As for --since: the line's own timestamp or none, wherever the chunk was cut.
+        if (!bounded)
+          at = joinTimeOf
+            ? joinTimeOf(latin1Text(bytes, start, Math.min(lineEnd, start + TIMESTAMP_BYTES)))
+            : reader.time;
+        join.line(values, lineNumber, at);
+      }
       if (deferred) {
         deferred.push(start, next, lineNumber - 1);
       } else {
@@ -349,6 +384,8 @@ export function createRecordPass(
         `the records pass read ${selected + filtered + rejectedLines} lines of a chunk of ${counts.lines}`,
       );
     const result: ChunkCounts = { ...counts, matches, records };
+    const joinFound = joining ? join.finish() : undefined;
+    if (joinFound) result.join = joinFound;
     if (patternCount > 1) result.any = any;
     else delete result.any;
     return result;

@@ -97,6 +97,16 @@ export class RedisKeys {
     return { total: `${base}:t`, others: `${base}:o`, counts: `${base}:n`, perKey: `${base}:k:` };
   }
 
+  /** Hash, in a join: partition → `round \t` its reduce's result (lua/recordJoinPartition-3.lua). */
+  joinResults(runId: string): string {
+    return `${this.prefix}:run:${runId}:join`;
+  }
+
+  /** In a join: the prefix that a partition's number completes, naming its LIST of pieces (one per chunk with events there). */
+  joinPieces(runId: string): string {
+    return `${this.prefix}:run:${runId}:join:`;
+  }
+
   /**
    * Hash: a run's crossings (`--notify-over`): key (its JSON text, as in `groups`) → JSON
    * of when and where its lines passed the threshold (lua/includes/keyCrossings.lua).

@@ -180,6 +180,7 @@ export async function recordResults(
       insightJson(job, found),
     );
     pushRecordArgs(chunkArgs, found, patterns, withEvents, distinctFields, isFileChunk(job) ? '' : job.firstLine);
+    pushJoinArgs(chunkArgs, job, found);
   });
   const distinctNames = Array.from({ length: distinctFields }, (_, f) => {
     const names = keys.distinct(runId, f);
@@ -198,6 +199,7 @@ export async function recordResults(
     jobs[0]!.records?.notifyOver ?? '',
     keys.crossings(runId),
     keys.crossingCount(),
+    jobs[0]!.records?.join ? keys.joinPieces(runId) : '',
     ...othersFields(patterns, withEvents),
     ...distinctNames,
   ];
@@ -276,6 +278,18 @@ function pushRecordArgs(
     args.push(groups.length, firstLine);
     for (const { last } of groups) args.push(last!);
   }
+}
+
+/**
+ * Appends a chunk's join events as recordResults-10.lua reads them: j, then per partition
+ * its number and its piece, which starts with the chunk's id and first line ('' when
+ * unknown: a chunk read from shared storage), so that the reduce can place each event.
+ */
+function pushJoinArgs(args: (string | number)[], job: ChunkJobData, found: ChunkCounts): void {
+  const pieces = found.join?.pieces ?? [];
+  args.push(pieces.length);
+  const header = `${chunkId(job)}\t${isFileChunk(job) ? '' : job.firstLine}\n`;
+  for (const [partition, text] of pieces) args.push(partition, header + text);
 }
 
 /** A chunk's counts as field/increment pairs of the counts hash; counters that stay at 0 are left out. */

@@ -105,6 +105,48 @@ export interface CrossingReport {
   line: number | null;
 }
 
+/** One side of a join: its events (selected lines with the key), those in a pair, its keys, those with no event in a pair. */
+export interface JoinSideReport {
+  events: number;
+  matchedEvents: number;
+  unmatchedEvents: number;
+  keys: number;
+  unmatchedKeys: number;
+}
+
+/** Where a join event is: its source, its line (null while the lines before its chunk are not all counted), its time. */
+export interface JoinEventRef {
+  source: string;
+  line: number | null;
+  /** ISO 8601, or null for a line without a timestamp. */
+  time: string | null;
+}
+
+/**
+ * A join across sources (`--left`, `--right`): see the SPEC's "Joins across sources". Its
+ * figures are those of the partitions reduced (all of them once the run has ended, less
+ * any dead-lettered: `partitions`).
+ */
+export interface JoinReport {
+  key: [left: string, right: string];
+  within: string | null;
+  left: JoinSideReport;
+  right: JoinSideReport;
+  matchedKeys: number;
+  pairs: number;
+  /** Pairs by |right − left|: each bucket those above the bound before and at most `upToMs` (null: beyond every bound). */
+  offsets: { upToMs: number | null; pairs: number }[];
+  /** Without `--within`: pairs of which an event has no timestamp (in no bucket of `offsets`). */
+  untimedPairs?: number;
+  /** Those of the keys first in order (their JSON text, code unit by code unit), up to 5 per kind. */
+  examples: {
+    matched: { key: string; offsetMs: number | null; left: JoinEventRef; right: JoinEventRef }[];
+    leftOnly: { key: string; events: number; first: JoinEventRef }[];
+    rightOnly: { key: string; events: number; first: JoinEventRef }[];
+  };
+  partitions: { total: number; reduced: number; deadLettered: number };
+}
+
 /**
  * The JSON report of the contract (`--json`), with what `--window` and `--top` found.
  * Fields may be added, never renamed.
@@ -140,6 +182,8 @@ export interface RunReport extends InsightReport {
   rejected?: RejectedReport;
   /** `--notify-over`: the keys that passed it, by `at` then key (their JSON text). */
   crossings?: CrossingReport[];
+  /** A join across sources (`--left`, `--right`). */
+  join?: JoinReport;
   /** Worker id → chunks it counted. */
   workers: Record<string, number>;
   startedAt: string;

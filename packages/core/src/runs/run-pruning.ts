@@ -50,15 +50,18 @@ export async function runKeyNames({ redis, keys }: RunStoreContext, runId: strin
     keys.crossings(runId),
     keys.sources(runId),
     keys.positions(runId),
+    keys.joinResults(runId),
   ];
-  const fields = Number((await redis.hget(keys.run(runId), 'distinctFields')) ?? '0');
-  if (fields === 0) return fixed;
+  const [distinctFields, joinPartitions] = await redis.hmget(keys.run(runId), 'distinctFields', 'joinPartitions');
+  const join = Array.from({ length: Number(joinPartitions ?? '0') }, (_, p) => `${keys.joinPieces(runId)}${p}`);
+  const fields = Number(distinctFields ?? '0');
+  if (fields === 0) return [...fixed.slice(1), ...join, fixed[0]!];
   const tableKeys = await redis.hkeys(keys.groups(runId));
   const distinct = Array.from({ length: fields }, (_, f) => {
     const names = keys.distinct(runId, f);
     return [names.total, names.others, names.counts, ...tableKeys.map((key) => `${names.perKey}${key}`)];
   });
-  return [...fixed.slice(1), ...distinct.flat(), fixed[0]!];
+  return [...fixed.slice(1), ...join, ...distinct.flat(), fixed[0]!];
 }
 
 /**

@@ -10,6 +10,8 @@ import { assembleReport } from './report-assembly.js';
 import { type StoredDistinct, assembleGroups, assembleRejected, totalDistinct } from './record-report.js';
 import { chunkStarts } from './chunk-starts.js';
 import { assembleCrossings } from './crossing-report.js';
+import { assembleJoin } from './join-report.js';
+import { storedJoin } from './join-recording.js';
 import { type RunDefinition, withAddedSources } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
 
@@ -67,6 +69,9 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   for (let f = 0; f < distinctFields; f++) multi.hgetall(keys.distinct(runId, f).counts);
   const notify = records?.by !== undefined && records.notifyOver !== undefined;
   if (notify) multi.hgetall(keys.crossings(runId));
+  const join = records?.join;
+  // The run hash again, in the same transaction: the round its results are of.
+  if (join) multi.hgetall(keys.joinResults(runId)).hgetall(keys.run(runId));
   const results = checkTransaction(await multi.exec());
   let at = 0;
   const next = <T>() => results[at++] as T;
@@ -80,6 +85,8 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   const othersKeys = records?.by ? next<number>() : 0;
   const distinct = Array.from({ length: distinctFields }, () => next<StoredDistinct>());
   const crossings = notify ? next<Record<string, string>>() : {};
+  const joinResults = join ? next<Record<string, string>>() : {};
+  const joinRun = join ? next<Record<string, string>>() : {};
   // Chunks read from shared storage: their line counts place dead ones in the source.
   if (!wantLines && Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null)) {
     lines = await redis.hgetall(keys.chunkLines(runId));
@@ -111,6 +118,7 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
     const startOf = chunkStarts(lines, (source, seq) => deadLines.get(`${source}.${seq}`) ?? null);
     report.rejected = assembleRejected(report.totals.rejectedLines ?? 0, definition.sources, chunks, startOf);
     if (notify) report.crossings = assembleCrossings(crossings, definition.sources, startOf);
+    if (join) report.join = assembleJoin(join, storedJoin(joinRun, joinResults), definition.sources, startOf);
   }
   if (!definition.insight) return report;
   const insight = assembleInsight(definition.insight, patterns, definition.sources, chunks, countedOrDead);

@@ -28,6 +28,15 @@ import { readCrossings } from './crossing-report.js';
 import type { RunDefinition } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
 import { readProgress, readReport, readRun, readSettlement, readStatus } from './run-reports.js';
+import type { JoinPartitionResult } from '../contract/join-spec.js';
+import {
+  type JoinRound,
+  joinPartitionState,
+  joinPieces,
+  joinRoundToEnqueue,
+  markJoinEnqueued,
+  recordJoinPartition,
+} from './join-recording.js';
 import {
   RecordCode,
   chunkScriptKeys,
@@ -40,6 +49,12 @@ import {
   replayReadiness,
   sealRunScript,
 } from './run-scripts.js';
+
+/** The retries of a join's reduce jobs: those of the run's chunks. */
+export interface JoinRetry {
+  attempts: number;
+  backoffMs: number;
+}
 
 /** How long a dead-lettered chunk's bytes are kept for inspection and replay. */
 export const DEFAULT_DEAD_LETTER_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -84,10 +99,11 @@ export class RunStore {
   async createRun(
     definition: RunDefinition,
     retentionMs = DEFAULT_RUN_RETENTION_MS,
+    retry: JoinRetry = { attempts: 1, backoffMs: 0 },
   ): Promise<{ runId: string; startedAt: number }> {
     const runId = newRunId();
     const startedAt = Date.now();
-    await this.ensureRun(runId, definition, startedAt, retentionMs);
+    await this.ensureRun(runId, definition, startedAt, retentionMs, retry);
     return { runId, startedAt };
   }
 
@@ -97,6 +113,7 @@ export class RunStore {
     definition: RunDefinition,
     startedAt: number,
     retentionMs = DEFAULT_RUN_RETENTION_MS,
+    retry: JoinRetry = { attempts: 1, backoffMs: 0 },
   ): Promise<void> {
     const key = this.keys.run(runId);
     const multi = this.redis
@@ -110,6 +127,14 @@ export class RunStore {
       .hsetnx(key, 'distinctFields', definition.records?.countDistinct?.length ?? 0);
     // The bound of the per-key table, where recordResults-10.lua reads it.
     if (definition.records?.by) multi.hsetnx(key, 'maxKeys', definition.records.maxKeys);
+    // A join's partitions, and its reduce jobs' retries (the chunks'), where the scripts and workers read them.
+    const join = definition.records?.join;
+    if (join) {
+      multi
+        .hsetnx(key, 'joinPartitions', join.partitions)
+        .hsetnx(key, 'joinAttempts', retry.attempts)
+        .hsetnx(key, 'joinBackoffMs', retry.backoffMs);
+    }
     checkTransaction(await multi.zadd(this.keys.runs(), 'NX', startedAt, runId).exec());
   }
 
@@ -346,6 +371,34 @@ export class RunStore {
    * The run's crossings of `--notify-over` so far (as the report has them), read without
    * the rest of the report: what a followed run announces as they come.
    */
+  /** In a join: the round of reduce jobs to add, if one has begun that nobody added (join-recording.ts). */
+  async joinRoundToEnqueue(runId: string): Promise<JoinRound | null> {
+    return joinRoundToEnqueue(this.context, runId);
+  }
+
+  async markJoinEnqueued(runId: string, round: number): Promise<void> {
+    await markJoinEnqueued(this.context, runId, round);
+  }
+
+  async joinPartitionState(runId: string, partition: number): Promise<{ round: number | null; recorded: boolean }> {
+    return joinPartitionState(this.context, runId, partition);
+  }
+
+  /** A partition's pieces, a bounded number at a time. */
+  joinPieces(runId: string, partition: number): AsyncGenerator<Buffer[]> {
+    return joinPieces(this.context, runId, partition);
+  }
+
+  /** Records a partition's reduce for a round, or its dead-lettering, once; the last of a round settles the run. */
+  async recordJoinPartition(
+    runId: string,
+    partition: number,
+    round: number,
+    outcome: { result: JoinPartitionResult } | { dead: string },
+  ): Promise<RecordOutcome> {
+    return recordJoinPartition(this.context, runId, partition, round, outcome);
+  }
+
   async crossings(runId: string): Promise<CrossingReport[]> {
     return readCrossings(this.context, runId);
   }

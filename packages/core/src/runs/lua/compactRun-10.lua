@@ -18,14 +18,14 @@
     8 HyperLogLog of the keys in the table's `others` row
     9 crossings hash
     10 positions hash (a followed run's checkpoints)
-  Besides, per --count-distinct field (the run hash's `distinctFields`), the keys that
-  runRetention.lua names.
+  Besides, per --count-distinct field (the run hash's `distinctFields`), and in a join
+  (`joinPartitions`), the keys that runRetention.lua names.
   ARGV
     1 the report (JSON)
   Returns 1 if compacted now, 0 if the run is not completed (a replay may have taken it
   back) or was compacted before.
 ]]
-local run = redis.call('HMGET', KEYS[1], 'status', 'report', 'distinctFields')
+local run = redis.call('HMGET', KEYS[1], 'status', 'report', 'distinctFields', 'joinPartitions')
 if run[1] ~= 'completed' or run[2] then return 0 end
 redis.call('HSET', KEYS[1], 'report', ARGV[1])
 local fields = tonumber(run[3] or '0')
@@ -37,6 +37,9 @@ if fields > 0 then
     for _, key in ipairs(tableKeys) do redis.call('DEL', base .. ':k:' .. key) end
   end
 end
+-- A join's results and partitions (the partitions' lists went when the run completed, unless Redis lost that step).
+for p = 0, tonumber(run[4] or '0') - 1 do redis.call('DEL', KEYS[1] .. ':join:' .. p) end
+if run[4] then redis.call('DEL', KEYS[1] .. ':join') end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10])
 redis.call('HSET', KEYS[2], '*', 'done')
 local ttl = redis.call('PTTL', KEYS[1])

@@ -39,6 +39,7 @@
       crossing (includes/mergeGroups.lua, includes/keyCrossings.lua)
     11 the run's crossings hash (RedisKeys.crossings)
     12 the prefix's crossings counter (RedisKeys.crossingCount)
+    13 in a join, the prefix of its partitions' lists (RedisKeys.joinPieces), '' otherwise
     then the w fields of the `others` row in the counts hash (count-fields.ts)
     then per distinct field: its total set, its others set, its counts hash, its per-key
       prefix (RedisKeys.distinct)
@@ -58,6 +59,8 @@
       l (0, or g with --notify-over), and when l > 0: the chunk's first line in its source
         ('' when unknown: a chunk read from shared storage), then l line numbers: the
         last selected line of each of its g keys (1-based in the chunk), in their order
+      j, followed by j partition/piece pairs: in a join, the chunk's join events, each
+        piece appended to its partition's list (the reduce reads them, joins/partition-join.ts)
   Returns per chunk {RecordCode, g}:
     {RECORDED, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
     {DUPLICATE, 0} if it had been counted already, {RUN_MISSING, 0} if the run is gone,
@@ -82,7 +85,8 @@
 local n, m = tonumber(ARGV[3]), tonumber(ARGV[5])
 local width, d = tonumber(ARGV[6]), tonumber(ARGV[7])
 local keyBound, totalBound = tonumber(ARGV[8]), tonumber(ARGV[9])
-local at = 13
+local joinPrefix = ARGV[13]
+local at = 14
 local groups = {key = KEYS[9], others = KEYS[10], runKey = KEYS[1], fields = {}, notifyOver = tonumber(ARGV[10])}
 local crossingNames = {crossings = ARGV[11], counter = ARGV[12]}
 for c = 1, width do groups.fields[c] = ARGV[at + c - 1] end
@@ -204,6 +208,11 @@ for i = 1, n do
     results[i] = {RecordCode.RECORDED, generation}
   end
   at = chunkRecords(id, records, apply, sums)
+  local j = tonumber(ARGV[at])
+  if apply then
+    for p = 1, j do redis.call('RPUSH', joinPrefix .. ARGV[at + 2 * p - 1], ARGV[at + 2 * p]) end
+  end
+  at = at + 1 + 2 * j
 end
 addAll(KEYS[2], sums)
 for source in pairs(folding) do fold(KEYS[3], source) end

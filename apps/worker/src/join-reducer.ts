@@ -1,0 +1,115 @@
+import {
+  InvalidJobError,
+  JOIN_JOB,
+  type JoinJobData,
+  type RecordOutcome,
+  type RunStore,
+  chunkJobOptions,
+  errorMessage,
+  joinJobId,
+} from '@logcluster/core';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import type { CountPool } from './count-pool.js';
+import type { FaultPoint } from './fault-points.js';
+
+/** What a reduce job returns to BullMQ. */
+export interface JoinJobResult {
+  outcome: RecordOutcome | 'dead-lettered';
+}
+
+/** Reduce jobs that fail for good, as the worker reports them. */
+export type JoinDeadLetterNotice = { runId: string; partition: number; reason: string };
+
+/**
+ * The reduce step of a join: a job per partition and round (lua/includes/settle.lua),
+ * on the chunk queue under the name `join`. It reads the partition's pieces from Redis in
+ * bounded reads, joins them on a thread and records the result once
+ * (recordJoinPartition-3.lua: a second delivery, or a job of a round that is over, adds
+ * nothing). A failed attempt is retried with the run's backoff; the last one records the
+ * partition as dead-lettered, which makes the run partial.
+ */
+export class JoinReducer {
+  constructor(
+    private readonly store: RunStore,
+    private readonly pool: CountPool,
+    private readonly crashAt: (point: FaultPoint) => void,
+    private readonly onDeadLetter: (notice: JoinDeadLetterNotice) => void = () => {},
+  ) {}
+
+  async process(job: Job<unknown, unknown>): Promise<JoinJobResult> {
+    const data = parseJoinJob(job.data);
+    try {
+      return { outcome: await this.reduce(data) };
+    } catch (err) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!lastAttempt) throw err;
+      const reason = errorMessage(err);
+      await this.store.recordJoinPartition(data.runId, data.partition, data.round, { dead: reason });
+      this.onDeadLetter({ runId: data.runId, partition: data.partition, reason });
+      throw new UnrecoverableError(reason);
+    }
+  }
+
+  /**
+   * A reduce job that BullMQ failed on its own (stalled too often), which no attempt saw
+   * fail: its partition is recorded as dead-lettered unless it was recorded. True if so.
+   */
+  async failedOnItsOwn(job: Job): Promise<boolean> {
+    const data = parseJoinJob(job.data);
+    const state = await this.store.joinPartitionState(data.runId, data.partition);
+    if (state.round !== data.round || state.recorded) return false;
+    const reason = job.failedReason || 'failed without a reason';
+    const outcome = await this.store.recordJoinPartition(data.runId, data.partition, data.round, { dead: reason });
+    if (outcome === 'recorded') this.onDeadLetter({ runId: data.runId, partition: data.partition, reason });
+    return outcome === 'recorded';
+  }
+
+  private async reduce({ runId, round, partition }: JoinJobData): Promise<RecordOutcome> {
+    const state = await this.store.joinPartitionState(runId, partition);
+    if (state.round === null) return 'run-missing';
+    if (state.round !== round || state.recorded) return 'duplicate';
+    const join = (await this.store.definition(runId))?.records?.join;
+    if (!join) throw new InvalidJobError(`run ${runId} has no join to reduce`);
+    const pieces: Buffer[] = [];
+    for await (const batch of this.store.joinPieces(runId, partition)) pieces.push(...batch);
+    const result = await this.pool.reduceJoin(pieces, join.withinMs);
+    this.crashAt('join:before-record');
+    const outcome = await this.store.recordJoinPartition(runId, partition, round, { result });
+    this.crashAt('join:after-record');
+    return outcome;
+  }
+}
+
+/**
+ * Adds the reduce jobs of a round that has begun and that nobody added yet; each has an
+ * id of its own (`joinJobId`), so that two adding it make one job. Called by the worker
+ * that recorded a join's chunks, and by the waiting coordinator (in case that worker died
+ * between recording and adding).
+ */
+export async function enqueueJoinRound(store: RunStore, queue: Queue, runId: string): Promise<boolean> {
+  const round = await store.joinRoundToEnqueue(runId);
+  if (!round) return false;
+  const options = chunkJobOptions(round);
+  await queue.addBulk(
+    Array.from({ length: round.partitions }, (_, partition) => {
+      const data: JoinJobData = { v: 1, runId, round: round.round, partition };
+      return { name: JOIN_JOB, data, opts: { ...options, jobId: joinJobId(data) } };
+    }),
+  );
+  await store.markJoinEnqueued(runId, round.round);
+  return true;
+}
+
+function parseJoinJob(data: unknown): JoinJobData {
+  const job = data as Partial<JoinJobData> | null;
+  if (
+    typeof job !== 'object' ||
+    job === null ||
+    job.v !== 1 ||
+    typeof job.runId !== 'string' ||
+    !Number.isInteger(job.round) ||
+    !Number.isInteger(job.partition)
+  )
+    throw new UnrecoverableError(`invalid join job data: ${JSON.stringify(data)}`);
+  return job as JoinJobData;
+}

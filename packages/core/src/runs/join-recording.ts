@@ -1,0 +1,122 @@
+import type { JoinPartitionResult } from '../contract/join-spec.js';
+import { checkTransaction } from '../redis/redis-errors.js';
+import type { RecordOutcome } from './chunk-records.js';
+import { recordJoinPartitionScript, recordOutcome } from './run-scripts.js';
+import type { RunStoreContext } from './run-store-context.js';
+
+/*
+ * A join's state in Redis beside the run's: each partition's pieces (appended by
+ * recordResults-10.lua as chunks are recorded), the reduce rounds (lua/includes/settle.lua)
+ * and each partition's result (lua/recordJoinPartition-3.lua).
+ */
+
+/** Pieces read from a partition's list per round trip: a bounded read, whatever the partition holds. */
+const PIECES_PER_READ = 256;
+
+/** A round of reduce jobs to add: its number, the run's partitions, and its jobs' retries. */
+export interface JoinRound {
+  round: number;
+  partitions: number;
+  attempts: number;
+  backoffMs: number;
+}
+
+/** The round of reduce jobs that has begun and whose jobs nobody said they added; null if none. */
+export async function joinRoundToEnqueue({ redis, keys }: RunStoreContext, runId: string): Promise<JoinRound | null> {
+  const [status, round, enqueued, partitions, attempts, backoffMs] = await redis.hmget(
+    keys.run(runId),
+    'status',
+    'joinRound',
+    'joinEnqueued',
+    'joinPartitions',
+    'joinAttempts',
+    'joinBackoffMs',
+  );
+  if (status !== 'running' || round === null || partitions === null) return null;
+  if (Number(enqueued ?? '0') >= Number(round)) return null;
+  return {
+    round: Number(round),
+    partitions: Number(partitions),
+    attempts: Number(attempts ?? '1'),
+    backoffMs: Number(backoffMs ?? '0'),
+  };
+}
+
+/** Says that the round's jobs were added (each has an id of its own: adding them again adds none). */
+export async function markJoinEnqueued({ redis, keys }: RunStoreContext, runId: string, round: number): Promise<void> {
+  await redis.hset(keys.run(runId), 'joinEnqueued', round);
+}
+
+/** The round a run's reduce is in, and whether the partition's result is recorded for it. */
+export async function joinPartitionState(
+  { redis, keys }: RunStoreContext,
+  runId: string,
+  partition: number,
+): Promise<{ round: number | null; recorded: boolean }> {
+  const [round, result] = checkTransaction(
+    await redis.multi().hget(keys.run(runId), 'joinRound').hget(keys.joinResults(runId), String(partition)).exec(),
+  ) as [string | null, string | null];
+  return {
+    round: round === null ? null : Number(round),
+    recorded: round !== null && result?.startsWith(`${round}\t`) === true,
+  };
+}
+
+/** A partition's pieces, in bounded reads. */
+export async function* joinPieces(
+  { redis, keys }: RunStoreContext,
+  runId: string,
+  partition: number,
+): AsyncGenerator<Buffer[]> {
+  const key = `${keys.joinPieces(runId)}${partition}`;
+  for (let from = 0; ; from += PIECES_PER_READ) {
+    const pieces = await redis.lrangeBuffer(key, from, from + PIECES_PER_READ - 1);
+    if (pieces.length > 0) yield pieces;
+    if (pieces.length < PIECES_PER_READ) return;
+  }
+}
+
+/** Records a partition's result for a round (or that it was dead-lettered, and why), once. */
+export async function recordJoinPartition(
+  { redis, keys }: RunStoreContext,
+  runId: string,
+  partition: number,
+  round: number,
+  outcome: { result: JoinPartitionResult } | { dead: string },
+): Promise<RecordOutcome> {
+  const reply = await recordJoinPartitionScript.run(
+    redis,
+    [keys.run(runId), keys.counts(runId), keys.joinResults(runId)],
+    [
+      partition,
+      round,
+      'result' in outcome ? JSON.stringify(outcome.result) : outcome.dead,
+      'result' in outcome ? 0 : 1,
+      keys.runEvents(runId),
+      keys.joinPieces(runId),
+    ],
+  );
+  return recordOutcome(recordJoinPartitionScript, reply);
+}
+
+/** What the join's results hash holds for the current round. */
+export interface StoredJoin {
+  partitions: number;
+  results: JoinPartitionResult[];
+  dead: { partition: number; reason: string }[];
+}
+
+/** The current round's results, from the run hash's fields and the results hash. */
+export function storedJoin(run: Record<string, string>, stored: Record<string, string>): StoredJoin {
+  const round = run.joinRound;
+  const results: JoinPartitionResult[] = [];
+  const dead: StoredJoin['dead'] = [];
+  for (const [partition, value] of Object.entries(stored)) {
+    const tab = value.indexOf('\t');
+    if (value.slice(0, tab) !== round) continue;
+    const rest = value.slice(tab + 1);
+    if (rest.startsWith('dead\t')) dead.push({ partition: Number(partition), reason: rest.slice(5) });
+    else results.push(JSON.parse(rest) as JoinPartitionResult);
+  }
+  return { partitions: Number(run.joinPartitions ?? '0'), results, dead };
+}
