@@ -65,6 +65,43 @@ export interface PlainSide {
   select: (record: Record<string, unknown>) => boolean;
 }
 
+/** The gateway's failed requests (status 500 and above), keyed by `request_id`, timed by `ts`. */
+export const failedRequests = (file: string): PlainSide => ({
+  file,
+  key: 'request_id',
+  time: 'ts',
+  select: (record) => Number(record.status) >= 500,
+});
+
+/** The service's errors, keyed by `req`, timed by `time`. */
+export const serviceErrors = (file: string): PlainSide => ({
+  file,
+  key: 'req',
+  time: 'time',
+  select: (record) => record.level === 'error',
+});
+
+/** The flags of the same join: `--left` the failed requests, `--right` the service's errors. */
+export const joinFlags = (gateway: string, service: string): string[] => [
+  '--format',
+  'json',
+  '--left',
+  gateway,
+  '--left-key',
+  'request_id',
+  '--left-where',
+  'status>=500',
+  '--right',
+  service,
+  '--right-key',
+  'req',
+  '--right-where',
+  'level=error',
+];
+
+/** 1-2-5 steps from 1 ms below 2 s, then 2 s: the report's buckets for --within 2s. */
+export const BOUNDS_2S = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
+
 interface PlainEvent {
   key: string;
   time: number | null;

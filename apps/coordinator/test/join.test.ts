@@ -13,7 +13,7 @@ import {
   until,
 } from '@logcluster/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type PlainSide, plainJoin, writeJoinLogs } from './join-logs.js';
+import { BOUNDS_2S, failedRequests, joinFlags, plainJoin, serviceErrors, writeJoinLogs } from './join-logs.js';
 
 /*
  * Joins across sources (the SPEC's "Joins across sources"): a gateway's log and a
@@ -46,38 +46,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** 1-2-5 steps from 1 ms below 2 s, then 2 s: the report's buckets for --within 2s. */
-const BOUNDS_2S = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
-
-const failedGateway = (): PlainSide => ({
-  file: gateway,
-  key: 'request_id',
-  time: 'ts',
-  select: (record) => Number(record.status) >= 500,
-});
-const serviceErrors = (): PlainSide => ({
-  file: service,
-  key: 'req',
-  time: 'time',
-  select: (record) => record.level === 'error',
-});
-
-const JOIN_FLAGS = () => [
-  '--format',
-  'json',
-  '--left',
-  gateway,
-  '--left-key',
-  'request_id',
-  '--left-where',
-  'status>=500',
-  '--right',
-  service,
-  '--right-key',
-  'req',
-  '--right-where',
-  'level=error',
-];
+const JOIN_FLAGS = () => joinFlags(gateway, service);
+const failedGateway = () => failedRequests(gateway);
+const errorsOfService = () => serviceErrors(service);
 
 function joinOf(stdout: string) {
   const report = JSON.parse(stdout) as RunReport;
@@ -103,7 +74,7 @@ describe('joins across sources', () => {
     expect(within).toBe('2s');
     expect(partitions).toEqual({ total: partitions.total, reduced: partitions.total, deadLettered: 0 });
     expect(figures.offsets.map((bucket) => bucket.upToMs)).toEqual(BOUNDS_2S);
-    const expected = plainJoin(failedGateway(), serviceErrors(), 2000, BOUNDS_2S);
+    const expected = plainJoin(failedGateway(), errorsOfService(), 2000, BOUNDS_2S);
     expect(figures).toEqual(expected);
     // The data has what the test is about: pairs, and keys unmatched on each side.
     expect(expected.pairs).toBeGreaterThan(100);
@@ -221,7 +192,7 @@ describe('joins across sources', () => {
     expect(report.status).toBe('completed');
     expect(report.totals.chunksDone).toBe(report.totals.chunks);
     expect(partitions.deadLettered).toBe(0);
-    expect(figures).toEqual(plainJoin(failedGateway(), serviceErrors(), 2000, BOUNDS_2S));
+    expect(figures).toEqual(plainJoin(failedGateway(), errorsOfService(), 2000, BOUNDS_2S));
     // The fault struck: w1 was killed (SIGKILL by itself) at the one place it was armed, a reduce.
     expect(workers[0]!.child.signalCode).toBe('SIGKILL');
   });

@@ -16,6 +16,7 @@ import {
   syntheticLog,
 } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOUNDS_2S, failedRequests, joinFlags, plainJoin, serviceErrors, writeJoinLogs } from './join-logs.js';
 
 /*
  * logcluster beyond one Redis: a 3-master Redis Cluster and a Redis behind Sentinel,
@@ -130,6 +131,29 @@ describe('on a 3-master Redis Cluster', () => {
     }
     expect(keys).toBeGreaterThan(0);
   }, 60_000);
+
+  it('joins two sources exactly: chunks and reduce jobs over two workers, every partition in the slot of the run', async () => {
+    const gateway = join(dir, 'gateway.log');
+    const service = join(dir, 'db.log');
+    writeJoinLogs(gateway, service, 3_000, 5);
+    const submitted = await runCli([
+      'submit',
+      ...connection(),
+      '--json',
+      '--chunk-size',
+      '16KiB',
+      '--within',
+      '2s',
+      ...joinFlags(gateway, service),
+    ]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const report = JSON.parse(submitted.stdout) as RunReport;
+    expect(report.status).toBe('completed');
+    const { key: _key, within: _within, partitions, ...figures } = report.join!;
+    expect(partitions).toEqual({ total: partitions.total, reduced: partitions.total, deadLettered: 0 });
+    expect(figures).toEqual(plainJoin(failedRequests(gateway), serviceErrors(service), 2000, BOUNDS_2S));
+    expect(figures.pairs).toBeGreaterThan(20);
+  });
 
   it('refuses a prefix with a stray brace on a cluster, naming the fix', async () => {
     const result = await runCli(['status', '--redis', cluster.url, '--prefix', 'bad{', 'r-x']);
