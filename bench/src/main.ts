@@ -14,6 +14,8 @@
  *                       and the coordinator's CPU ("" to skip)
  *   --structured 256MiB size of the JSON and access logs of the per-key rows (--by, --where,
  *                       --extract), and Redis's memory for 1M distinct keys ("" to skip)
+ *   --join 1000000      keys a side of the join row (two JSON logs joined by request id
+ *                       within 2 s): throughput and Redis's peak memory ("" to skip)
  *   --data-dir <dir>    where the generated logs are kept between runs (default: tmpdir)
  *   --out <file>        the results as JSON (default: bench-results/bench-<time>.json)
  */
@@ -30,6 +32,7 @@ import { type Measured, measure, median } from './measure.js';
 import { redisMemory, usedMemoryPeak } from './redis-memory.js';
 import { distinctKeyMemory, structuredRows } from './structured-rows.js';
 import { writeSyntheticLog } from './synthetic-logs.js';
+import { joinRow } from './join-row.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'apps/coordinator/bin/logcluster.js');
@@ -42,6 +45,7 @@ interface Options {
   follow: [linesPerSecond: number, seconds: number] | null;
   followMany: [files: number, linesPerSecond: number, seconds: number] | null;
   structured: number | null;
+  joinKeys: number | null;
   dataDir: string;
   out: string;
 }
@@ -80,6 +84,7 @@ function parseOptions(argv: string[]): Options {
         : (list(value('--follow-many', '100,5000,10')).map(Number) as [number, number, number]),
     structured:
       value('--structured', '256MiB') === '' ? null : parseSize(value('--structured', '256MiB'), '--structured'),
+    joinKeys: value('--join', '1000000') === '' ? null : Number(value('--join', '1000000')),
     dataDir: value('--data-dir', tmpdir()),
     out: value('--out', join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
   };
@@ -297,20 +302,24 @@ async function main(): Promise<void> {
     );
   }
 
+  // The structured and join rows run each measurement with a Redis and workers of its own.
+  const clusterContext = {
+    dataDir: options.dataDir,
+    rounds: options.rounds,
+    bin: BIN,
+    size: options.structured ?? 0,
+    withCluster: <T>(workers: number, use: (url: string) => Promise<T>) =>
+      withCluster(workers, [], (redis) => use(redis.url)),
+    redisMemory,
+  };
   let distinctKeys: Awaited<ReturnType<typeof distinctKeyMemory>> | null = null;
   if (options.structured !== null) {
-    const context = {
-      dataDir: options.dataDir,
-      rounds: options.rounds,
-      bin: BIN,
-      size: options.structured,
-      withCluster: <T>(workers: number, use: (url: string) => Promise<T>) =>
-        withCluster(workers, [], (redis) => use(redis.url)),
-      redisMemory,
-    };
+    const context = clusterContext;
     for (const row of await structuredRows(context)) add(row);
     distinctKeys = await distinctKeyMemory(context);
   }
+
+  if (options.joinKeys !== null) add(await joinRow(clusterContext, options.joinKeys));
 
   let follow: FollowLatency | null = null;
   if (options.follow) {
@@ -380,7 +389,11 @@ async function main(): Promise<void> {
     `${'measurement'.padEnd(width)}  ${'time'.padStart(9)}  ${'MB/s'.padStart(7)}  ${'× grep'.padStart(7)}  extra`,
   ];
   for (const row of rows) {
-    const extra = row.chunksPerSecond ? `${Math.round(row.chunksPerSecond as number)} chunks/s` : '';
+    const extra = row.chunksPerSecond
+      ? `${Math.round(row.chunksPerSecond as number)} chunks/s`
+      : row.redisPeakBytes
+        ? `${Math.round(row.eventsPerSecond as number)} events/s, Redis peak ${formatBytes(row.redisPeakBytes as number)} over idle`
+        : '';
     lines.push(
       `${row.name.padEnd(width)}  ${`${row.ms.toFixed(0)} ms`.padStart(9)}  ${row.mbps.toFixed(0).padStart(7)}  ${row.vsGrep!.toFixed(2).padStart(7)}  ${extra}`,
     );

@@ -6,6 +6,7 @@ import {
   type CliProcess,
   type TestRedis,
   clusterFlags,
+  reportOf,
   runCli,
   sleep,
   startTestRedis,
@@ -195,5 +196,60 @@ describe('joins across sources', () => {
     expect(figures).toEqual(plainJoin(failedGateway(), errorsOfService(), 2000, BOUNDS_2S));
     // The fault struck: w1 was killed (SIGKILL by itself) at the one place it was armed, a reduce.
     expect(workers[0]!.child.signalCode).toBe('SIGKILL');
+  });
+
+  it('a reduce that fails every attempt is dead-lettered (a partial run, an entry per partition); dlq replay completes the join exactly', async () => {
+    redis = await startTestRedis();
+    const server = redis;
+    const prefix = 't-join-dlq';
+    const flags = () => clusterFlags(server.url, prefix);
+    workers = [await startWorker(server.url, prefix, 'failing', [], { LOGCLUSTER_FAULT: 'join:fail' })];
+    const submitted = await runCli([
+      'submit',
+      ...flags(),
+      '--json',
+      '--attempts',
+      '2',
+      '--backoff',
+      '0',
+      '--within',
+      '2s',
+      ...JOIN_FLAGS(),
+    ]);
+    expect(submitted.code, submitted.stderr).toBe(3);
+    const partial = joinOf(submitted.stdout);
+    const { total } = partial.partitions;
+    expect(partial.report.status).toBe('partial');
+    expect(partial.report.totals.chunksDeadLettered).toBe(0);
+    expect(partial.partitions).toEqual({ total, reduced: total, deadLettered: total });
+    expect(partial.figures.pairs).toBe(0);
+    const listed = await runCli(['dlq', 'list', ...flags(), '--json', '--run', partial.report.runId]);
+    const entries = JSON.parse(listed.stdout) as {
+      id: string;
+      partition: number | null;
+      state: string;
+      attemptsMade: number;
+    }[];
+    expect(entries.map((entry) => entry.partition).sort((a, b) => a! - b!)).toEqual([...Array(total).keys()]);
+    for (const entry of entries) expect(entry).toMatchObject({ state: 'dead', attemptsMade: 2 });
+    const shown = await runCli(['dlq', 'show', ...flags(), entries[0]!.id]);
+    expect(shown.stdout).toMatch(/^join +partition \d+: its reduce failed/m);
+    expect(shown.stdout).toMatch(/^error +Error: failed on purpose at join:fail/m);
+
+    await workers[0]!.stop('SIGKILL');
+    workers = [await startWorker(server.url, prefix, 'sound')];
+    const replayed = await runCli(['dlq', 'replay', ...flags(), '--all', '--wait']);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toMatch(
+      new RegExp(`replayed ${total} of ${total} entries; run ${partial.report.runId} completed`),
+    );
+    const { code, report } = await reportOf(server.url, prefix, partial.report.runId);
+    expect(code).toBe(0);
+    expect(report.status).toBe('completed');
+    const { key: _key, within: _within, partitions, ...figures } = report.join!;
+    expect(partitions).toEqual({ total, reduced: total, deadLettered: 0 });
+    expect(figures).toEqual(plainJoin(failedGateway(), errorsOfService(), 2000, BOUNDS_2S));
+    const after = await runCli(['dlq', 'list', ...flags(), '--json']);
+    expect(JSON.parse(after.stdout)).toEqual([]);
   });
 });

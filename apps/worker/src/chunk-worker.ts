@@ -119,7 +119,7 @@ export class ChunkWorker {
     );
     const processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash, metrics);
     const chunkQueue = openChunkQueue(redis, prefix);
-    const reducer = new JoinReducer(store, pool, crash, (notice) => {
+    const reducer = new JoinReducer(store, pool, crash, deadLetterQueue, options.name, (notice) => {
       metrics.finished('dead_lettered');
       events.onJoinDeadLetter?.(notice);
     });

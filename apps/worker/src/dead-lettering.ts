@@ -110,7 +110,8 @@ function place(data: ChunkJobData, lineCount: number | null) {
   };
 }
 
-function entryFor(
+/** A dead-letter entry of a failed job (with its chunk, when it named one). */
+export function entryFor(
   job: Job,
   data: unknown,
   worker: string,

@@ -1,4 +1,5 @@
 import {
+  type DeadLetterQueue,
   InvalidJobError,
   JOIN_JOB,
   type JoinJobData,
@@ -11,6 +12,7 @@ import {
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { CountPool } from './count-pool.js';
 import type { FaultPoint } from './fault-points.js';
+import { describeError, entryFor } from './dead-lettering.js';
 
 /** What a reduce job returns to BullMQ. */
 export interface JoinJobResult {
@@ -33,6 +35,9 @@ export class JoinReducer {
     private readonly store: RunStore,
     private readonly pool: CountPool,
     private readonly crashAt: (point: FaultPoint) => void,
+    /** Where a partition that failed for good gets an entry, under this worker's name, for `dlq list` and `dlq replay`. */
+    private readonly deadLetters: DeadLetterQueue,
+    private readonly workerId: string,
     private readonly onDeadLetter: (notice: JoinDeadLetterNotice) => void = () => {},
   ) {}
 
@@ -43,24 +48,38 @@ export class JoinReducer {
     } catch (err) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (!lastAttempt) throw err;
-      const reason = errorMessage(err);
-      await this.store.recordJoinPartition(data.runId, data.partition, data.round, { dead: reason });
-      this.onDeadLetter({ runId: data.runId, partition: data.partition, reason });
-      throw new UnrecoverableError(reason);
+      await this.deadLetter(job, data, err, this.workerId);
+      throw new UnrecoverableError(errorMessage(err));
     }
   }
 
   /**
-   * A reduce job that BullMQ failed on its own (stalled too often), which no attempt saw
-   * fail: its partition is recorded as dead-lettered unless it was recorded. True if so.
+   * A failed reduce job, as the reconciler finds it: one that BullMQ failed on its own
+   * (stalled too often), which no attempt saw fail, is recorded as dead-lettered; one
+   * recorded so gets its entry if it has none. True if the partition was dead-lettered now.
    */
   async failedOnItsOwn(job: Job): Promise<boolean> {
     const data = parseJoinJob(job.data);
-    const state = await this.store.joinPartitionState(data.runId, data.partition);
-    if (state.round !== data.round || state.recorded) return false;
-    const reason = job.failedReason || 'failed without a reason';
+    // Dead already (its entry may be missing: a worker died in between), or not recorded at all.
+    const standing = await this.store.deadPartitionStanding(data.runId, data.partition, data.round);
+    if (standing !== 'dead' && standing !== 'replaying') return false;
+    const error = new Error(job.failedReason || 'failed without a reason');
+    return this.deadLetter(job, data, error, `reconciler@${this.workerId}`);
+  }
+
+  /**
+   * Records the partition as dead-lettered in its round (the run ends partial, short of
+   * it), then adds its entry to the dead-letter queue: dying in between leaves a partial
+   * run without the entry, which the reconciler's pass adds (the job is failed in BullMQ).
+   */
+  private async deadLetter(job: Job, data: JoinJobData, err: unknown, worker: string): Promise<boolean> {
+    const error = describeError(err);
+    const reason = `${error.code}: ${error.message}`;
     const outcome = await this.store.recordJoinPartition(data.runId, data.partition, data.round, { dead: reason });
-    if (outcome === 'recorded') this.onDeadLetter({ runId: data.runId, partition: data.partition, reason });
+    if (outcome !== 'recorded' && outcome !== 'duplicate') return false;
+    const { runId, partition, round } = data;
+    await this.deadLetters.add({ ...entryFor(job, data, worker, error), join: { runId, partition, round } });
+    if (outcome === 'recorded') this.onDeadLetter({ runId, partition, reason });
     return outcome === 'recorded';
   }
 
@@ -73,6 +92,7 @@ export class JoinReducer {
     const pieces: Buffer[] = [];
     for await (const batch of this.store.joinPieces(runId, partition)) pieces.push(...batch);
     const result = await this.pool.reduceJoin(pieces, join.withinMs);
+    this.crashAt('join:fail');
     this.crashAt('join:before-record');
     const outcome = await this.store.recordJoinPartition(runId, partition, round, { result });
     this.crashAt('join:after-record');

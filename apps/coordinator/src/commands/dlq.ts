@@ -27,7 +27,7 @@ export async function dlqListCommand(flags: DlqFlags, io: CommandIo): Promise<nu
   } else {
     const rows = views.map((view) => [
       view.id,
-      view.source ?? '-',
+      view.partition !== null ? `(join partition ${view.partition})` : (view.source ?? '-'),
       view.firstLine === null ? '-' : `${view.firstLine}–${view.lastLine}`,
       String(view.attemptsMade),
       view.failedAt,
@@ -55,7 +55,9 @@ export async function dlqShowCommand(id: string, flags: DlqFlags, io: CommandIo)
     `entry     ${view.id}`,
     `state     ${view.state}${view.bytesKept ? '' : ' (bytes no longer kept: cannot be replayed)'}`,
     `run       ${view.runId ?? '-'}`,
-    `source    ${view.source ?? '-'}${view.firstLine === null ? '' : `, lines ${view.firstLine}–${view.lastLine}, bytes ${view.byteOffset}+${view.byteLength}`}`,
+    view.partition !== null
+      ? `join      partition ${view.partition}: its reduce failed; the run's join lacks its keys until it is replayed`
+      : `source    ${view.source ?? '-'}${view.firstLine === null ? '' : `, lines ${view.firstLine}–${view.lastLine}, bytes ${view.byteOffset}+${view.byteLength}`}`,
     `job       ${view.jobId} (enqueued ${view.enqueuedAt})`,
     `failed    ${view.failedAt} after ${view.attemptsMade} attempt${view.attemptsMade === 1 ? '' : 's'}, on ${view.worker}`,
     `error     ${view.reason}`,

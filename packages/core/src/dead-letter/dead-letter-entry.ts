@@ -29,7 +29,14 @@ export interface DeadChunkRef extends DeadRange {
   generation: number;
 }
 
-/** The data of a dead-letter entry: everything needed to understand and replay a failed chunk. */
+/** A join's partition whose reduce failed for good, in a round of its run (contract/join-spec.ts). */
+export interface DeadJoinRef {
+  runId: string;
+  partition: number;
+  round: number;
+}
+
+/** The data of a dead-letter entry: everything needed to understand and replay a failed chunk (or a join's reduce). */
 export interface DeadLetterEntry {
   v: 1;
   /** The failed job's id in the chunk queue. */
@@ -38,6 +45,8 @@ export interface DeadLetterEntry {
   job: unknown;
   /** Set when the job data kept the contract; absent for malformed jobs. */
   chunk?: DeadChunkRef;
+  /** Set instead for a join's reduce job. */
+  join?: DeadJoinRef;
   error: DeadLetterError;
   attemptsMade: number;
   /** The worker that made the last attempt, or `reconciler@<worker>` for one found failed later. */
@@ -63,6 +72,7 @@ const entryShape = object({
       generation: integer({ min: 1 }),
     }),
   ),
+  join: optional(object({ runId: string(), partition: count, round: integer({ min: 1 }) })),
   error: object({ message: string(), code: string(), stack: optional(string()) }),
   attemptsMade: count,
   worker: string(),

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
 import { chunkJobId } from '../contract/job.js';
+import { joinJobId } from '../contract/join-spec.js';
 import { DEAD_LETTER_QUEUE, type DeadLetterEntry, deadLetterId, parseDeadLetterEntry } from './dead-letter-entry.js';
 
 /** A dead-letter entry as it sits in the queue. */
@@ -23,10 +24,18 @@ export class DeadLetterQueue {
 
   /** Adds an entry; adding the same dead-lettering again changes nothing. */
   async add(entry: DeadLetterEntry): Promise<string> {
-    const id = entry.chunk ? deadLetterId(chunkJobId(entry.chunk), entry.chunk.generation) : deadLetterId(entry.jobId);
-    const name = entry.chunk
-      ? `chunk ${entry.chunk.source}.${entry.chunk.seq} of ${entry.chunk.runId}`
-      : `invalid job ${entry.jobId}`;
+    const { chunk, join } = entry;
+    // A join's partition is dead-lettered once per round: its id is its reduce job's.
+    const id = chunk
+      ? deadLetterId(chunkJobId(chunk), chunk.generation)
+      : join
+        ? deadLetterId(joinJobId(join), 1)
+        : deadLetterId(entry.jobId);
+    const name = chunk
+      ? `chunk ${chunk.source}.${chunk.seq} of ${chunk.runId}`
+      : join
+        ? `join partition ${join.partition} of ${join.runId}`
+        : `invalid job ${entry.jobId}`;
     await this.queue.add(name, entry, { jobId: id, removeOnComplete: true, removeOnFail: true });
     return id;
   }

@@ -6,7 +6,8 @@ import type { RedisClient } from '../redis/connection.js';
 import type { RunDefinition } from '../runs/run-definition.js';
 import type { StoredChunkRef } from '../runs/chunk-records.js';
 import type { RunStore } from '../runs/run-store.js';
-import type { DeadChunkRef } from './dead-letter-entry.js';
+import type { DeadChunkRef, DeadJoinRef } from './dead-letter-entry.js';
+import { JOIN_JOB, type JoinJobData, joinJobId } from '../contract/join-spec.js';
 import type { DeadLetterItem, DeadLetterQueue } from './dead-letter-queue.js';
 import { type DeadChunkNow, type DeadLetterView, deadLetterView } from './dead-letter-view.js';
 
@@ -54,12 +55,16 @@ export class DeadLetterService {
   /** Every entry (of one run, if given), oldest first. */
   async list(runId?: string): Promise<DeadLetterItem[]> {
     const items = await this.parts.deadLetters.list();
-    return runId ? items.filter((item) => item.entry.chunk?.runId === runId) : items;
+    return runId ? items.filter((item) => (item.entry.chunk?.runId ?? item.entry.join?.runId) === runId) : items;
   }
 
   /** An entry with where its chunk is now. */
   async describe(item: DeadLetterItem): Promise<DeadLetterView> {
-    const { chunk } = item.entry;
+    const { chunk, join } = item.entry;
+    if (join) {
+      const standing = await this.parts.store.deadPartitionStanding(join.runId, join.partition, join.round);
+      return deadLetterView(item, true, null, standing === 'counted' ? 'counted' : standing);
+    }
     const now = chunk ? await this.chunkNow(chunk, withPack(item)) : null;
     return deadLetterView(item, chunkJobOf(item.entry.job) !== null, now);
   }
@@ -93,7 +98,8 @@ export class DeadLetterService {
 
   private async replayOne(item: DeadLetterItem, queue: Queue, retry: RetrySettings): Promise<ReplayOutcome> {
     const { store, deadLetters } = this.parts;
-    const { chunk } = item.entry;
+    const { chunk, join } = item.entry;
+    if (join) return this.replayPartition(item, join, queue, retry);
     if (!chunk) return { kind: 'no-chunk' };
     const job = chunkJobOf(item.entry.job);
     if (!job) return { kind: 'malformed' };
@@ -110,6 +116,29 @@ export class DeadLetterService {
     await queue.add('chunks', batchJobData([job]), { ...chunkJobOptions(retry), jobId });
     await deadLetters.remove(item.id);
     return { kind: 'replayed', runId: job.runId };
+  }
+
+  /** A join's dead-lettered partition reduced again, in the round it failed in (if it is still that round's). */
+  private async replayPartition(
+    item: DeadLetterItem,
+    join: DeadJoinRef,
+    queue: Queue,
+    retry: RetrySettings,
+  ): Promise<ReplayOutcome> {
+    const { store, deadLetters } = this.parts;
+    if (!(await store.exists(join.runId))) return { kind: 'run-missing', runId: join.runId };
+    if (!(await store.prepareJoinReplay(join.runId, join.partition, join.round))) {
+      // Recorded since, or a later round reduces it anyway; taken back by a replay that died
+      // before it enqueued: the reduce job below (same id) is still to be added.
+      if ((await store.deadPartitionStanding(join.runId, join.partition, join.round)) !== 'replaying') {
+        await deadLetters.remove(item.id);
+        return { kind: 'stale', runId: join.runId };
+      }
+    }
+    const data: JoinJobData = { v: 1, runId: join.runId, round: join.round, partition: join.partition };
+    await queue.add(JOIN_JOB, data, { ...chunkJobOptions(retry), jobId: `${joinJobId(data)}.r${Date.now()}` });
+    await deadLetters.remove(item.id);
+    return { kind: 'replayed', runId: join.runId };
   }
 
   private async chunkNow(chunk: DeadChunkRef, stored: StoredChunkRef): Promise<DeadChunkNow> {

@@ -22,6 +22,8 @@ export type DeadLetterState =
 export interface DeadLetterView {
   id: string;
   runId: string | null;
+  /** For a join's reduce (no chunk): its partition. */
+  partition: number | null;
   source: string | null;
   firstLine: number | null;
   lastLine: number | null;
@@ -55,28 +57,40 @@ export interface DeadChunkNow {
 
 /**
  * An entry's view. `now` is what its run knows of its chunk (none for an entry without
- * one); `jobKeptContract` tells an orphan from job data that broke the contract.
+ * one); `jobKeptContract` tells an orphan from job data that broke the contract;
+ * `joinNow`, for a join's partition, where it stands now (runs/join-recording.ts).
  */
 export function deadLetterView(
   item: DeadLetterItem,
   jobKeptContract: boolean,
   now: DeadChunkNow | null,
+  joinNow?: DeadLetterState,
 ): DeadLetterView {
   const { entry } = item;
   const chunk = entry.chunk;
+  const join = entry.join;
   const lastLine =
     chunk?.firstLine != null && chunk.lineCount !== null ? chunk.firstLine + Math.max(chunk.lineCount, 1) - 1 : null;
   return {
     id: item.id,
-    runId: chunk?.runId ?? null,
+    runId: chunk?.runId ?? join?.runId ?? null,
+    partition: join?.partition ?? null,
     source: now?.sourceName ?? null,
     firstLine: chunk?.firstLine ?? null,
     lastLine,
     byteOffset: chunk?.byteOffset ?? null,
     byteLength: chunk?.byteLength ?? null,
     generation: chunk?.generation ?? null,
-    state: chunk && now ? stateOf(chunk.generation, now) : jobKeptContract ? 'orphan' : 'invalid-job',
-    bytesKept: now?.bytesKept ?? false,
+    state:
+      join && joinNow
+        ? joinNow
+        : chunk && now
+          ? stateOf(chunk.generation, now)
+          : jobKeptContract
+            ? 'orphan'
+            : 'invalid-job',
+    // A partial join keeps its partitions' events for its retention (they are in Redis while the run is).
+    bytesKept: join ? joinNow !== 'run-missing' : (now?.bytesKept ?? false),
     reason: `${entry.error.code}: ${entry.error.message}`,
     error: entry.error,
     attemptsMade: entry.attemptsMade,

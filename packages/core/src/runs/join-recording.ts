@@ -1,7 +1,7 @@
 import type { JoinPartitionResult } from '../contract/join-spec.js';
 import { checkTransaction } from '../redis/redis-errors.js';
 import type { RecordOutcome } from './chunk-records.js';
-import { recordJoinPartitionScript, recordOutcome } from './run-scripts.js';
+import { prepareJoinReplayScript, recordJoinPartitionScript, recordOutcome } from './run-scripts.js';
 import type { RunStoreContext } from './run-store-context.js';
 
 /*
@@ -119,4 +119,43 @@ export function storedJoin(run: Record<string, string>, stored: Record<string, s
     else results.push(JSON.parse(rest) as JoinPartitionResult);
   }
   return { partitions: Number(run.joinPartitions ?? '0'), results, dead };
+}
+
+/**
+ * Where a dead-lettered partition of a round stands now: still `dead` (it can be
+ * replayed), `replaying` (taken back, not recorded yet), `counted` (recorded since),
+ * `superseded` (a later round began), or `run-missing`.
+ */
+export async function deadPartitionStanding(
+  { redis, keys }: RunStoreContext,
+  runId: string,
+  partition: number,
+  round: number,
+): Promise<'dead' | 'replaying' | 'counted' | 'superseded' | 'run-missing'> {
+  const [current, result] = checkTransaction(
+    await redis.multi().hget(keys.run(runId), 'joinRound').hget(keys.joinResults(runId), String(partition)).exec(),
+  ) as [string | null, string | null];
+  if (current === null) return 'run-missing';
+  if (Number(current) !== round) return 'superseded';
+  if (result === null || !result.startsWith(`${round}\t`)) return 'replaying';
+  return result.startsWith(`${round}\tdead\t`) ? 'dead' : 'counted';
+}
+
+/**
+ * Takes a dead-lettered partition back for a replay, if it is still dead in the run's
+ * current round: its result is dropped and the run runs again until the replay records
+ * it (lua/prepareJoinReplay-2.lua). False if it is not dead any more.
+ */
+export async function prepareJoinReplay(
+  { redis, keys }: RunStoreContext,
+  runId: string,
+  partition: number,
+  round: number,
+): Promise<boolean> {
+  const reply = await prepareJoinReplayScript.run(
+    redis,
+    [keys.run(runId), keys.joinResults(runId)],
+    [partition, round],
+  );
+  return reply === 1;
 }

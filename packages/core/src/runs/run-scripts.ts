@@ -43,6 +43,7 @@ export const dropChunkBytesScript = runScript('dropChunkBytes', 3);
 export const recordSpikeScript = runScript('recordSpike', 2);
 export const compactRunScript = runScript('compactRun', 10);
 export const recordJoinPartitionScript = runScript('recordJoinPartition', 3);
+export const prepareJoinReplayScript = runScript('prepareJoinReplay', 2);
 
 /** What a script that records a chunk, a seal or a spike answers: lua/includes/recordCodes.lua, by the same names. */
 export const RecordCode = {

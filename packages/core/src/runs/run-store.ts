@@ -31,10 +31,12 @@ import { readProgress, readReport, readRun, readSettlement, readStatus } from '.
 import type { JoinPartitionResult } from '../contract/join-spec.js';
 import {
   type JoinRound,
+  deadPartitionStanding,
   joinPartitionState,
   joinPieces,
   joinRoundToEnqueue,
   markJoinEnqueued,
+  prepareJoinReplay,
   recordJoinPartition,
 } from './join-recording.js';
 import {
@@ -397,6 +399,20 @@ export class RunStore {
     outcome: { result: JoinPartitionResult } | { dead: string },
   ): Promise<RecordOutcome> {
     return recordJoinPartition(this.context, runId, partition, round, outcome);
+  }
+
+  /** Where a join's partition dead-lettered in `round` stands now (join-recording.ts). */
+  async deadPartitionStanding(
+    runId: string,
+    partition: number,
+    round: number,
+  ): Promise<'dead' | 'replaying' | 'counted' | 'superseded' | 'run-missing'> {
+    return deadPartitionStanding(this.context, runId, partition, round);
+  }
+
+  /** Takes a dead-lettered partition back for a replay; false if it is not dead in that round any more. */
+  async prepareJoinReplay(runId: string, partition: number, round: number): Promise<boolean> {
+    return prepareJoinReplay(this.context, runId, partition, round);
   }
 
   async crossings(runId: string): Promise<CrossingReport[]> {
