@@ -30,9 +30,9 @@ export interface JoinFlags {
 }
 
 /** Input bytes per partition of the reduce, about: a partition's events fit a thread's memory many times over. */
-const BYTES_PER_PARTITION = 32 * 1024 * 1024;
+const BYTES_PER_PARTITION = 8 * 1024 * 1024;
 const MIN_PARTITIONS = 4;
-const MAX_PARTITIONS = 1024;
+const MAX_PARTITIONS = 4096;
 
 export function joinOptions(): Option[] {
   const whereOf = (flag: string) =>

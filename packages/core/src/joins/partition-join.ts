@@ -47,15 +47,14 @@ export function readJoinPieces(pieces: Iterable<string>): Map<string, KeyEvents>
       const b = piece.indexOf('\t', a + 1);
       const c = piece.indexOf('\t', b + 1);
       if (a < 0 || b < 0 || c < 0 || c > end) throw new Error(`a join event is not side, line, time, key`);
-      const side = Number(piece.slice(start, a));
-      const timeText = piece.slice(b + 1, c);
+      const side = integerAt(piece, start, a);
       const key = piece.slice(c + 1, end);
       const event: JoinEvent = {
         source,
         seq,
         firstLine,
-        line: Number(piece.slice(a + 1, b)),
-        time: timeText === '' ? null : Number(timeText),
+        line: integerAt(piece, a + 1, b),
+        time: c === b + 1 ? null : integerAt(piece, b + 1, c),
       };
       let entry = keys.get(key);
       if (!entry) keys.set(key, (entry = { left: [], right: [] }));
@@ -63,6 +62,19 @@ export function readJoinPieces(pieces: Iterable<string>): Map<string, KeyEvents>
     }
   }
   return keys;
+}
+
+/** The integer written in text[from, to) (digits, a leading minus), read without a substring. */
+function integerAt(text: string, from: number, to: number): number {
+  const negative = text.charCodeAt(from) === 0x2d;
+  let value = 0;
+  for (let at = negative ? from + 1 : from; at < to; at++) {
+    const digit = text.charCodeAt(at) - 0x30;
+    if (digit < 0 || digit > 9)
+      throw new Error(`a join event holds ${JSON.stringify(text.slice(from, to))} for a number`);
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 /** Joins one partition's events. */
@@ -80,11 +92,12 @@ export function joinPartition(keys: Map<string, KeyEvents>, withinMs: number | u
   const matched: JoinMatchedExample[] = [];
   const leftOnly: JoinOnlyExample[] = [];
   const rightOnly: JoinOnlyExample[] = [];
+  const scratch = { left: new Float64Array(64), right: new Float64Array(64) };
   for (const [key, { left, right }] of keys) {
-    left.sort(byPlace);
-    right.sort(byPlace);
-    const leftTimes = sortedTimes(left);
-    const rightTimes = sortedTimes(right);
+    if (left.length > 1) left.sort(byPlace);
+    if (right.length > 1) right.sort(byPlace);
+    const leftTimes = sortedTimes(left, scratch, 'left');
+    const rightTimes = sortedTimes(right, scratch, 'right');
     // Per event, whether it is in a pair.
     const leftMatched = left.map((event) =>
       withinMs === undefined ? right.length > 0 : event.time !== null && inRange(rightTimes, event.time, withinMs) > 0,
@@ -118,21 +131,17 @@ export function joinPartition(keys: Map<string, KeyEvents>, withinMs: number | u
       const partner = right.find(
         (event) => withinMs === undefined || (event.time !== null && Math.abs(event.time - first.time!) <= withinMs),
       )!;
-      matched.push({
+      keepSmallest(matched, {
         key,
         offsetMs: first.time !== null && partner.time !== null ? Math.abs(partner.time - first.time) : null,
         left: first,
         right: partner,
       });
     }
-    if (left.length > 0 && !leftHit) leftOnly.push({ key, events: left.length, first: left[0]! });
-    if (right.length > 0 && !rightHit) rightOnly.push({ key, events: right.length, first: right[0]! });
+    if (left.length > 0 && !leftHit) keepSmallest(leftOnly, { key, events: left.length, first: left[0]! });
+    if (right.length > 0 && !rightHit) keepSmallest(rightOnly, { key, events: right.length, first: right[0]! });
   }
-  result.examples = {
-    matched: smallestKeys(matched),
-    leftOnly: smallestKeys(leftOnly),
-    rightOnly: smallestKeys(rightOnly),
-  };
+  result.examples = { matched, leftOnly, rightOnly };
   return result;
 }
 
@@ -187,11 +196,30 @@ function byPlace(a: JoinEventPlace, b: JoinEventPlace): number {
   return a.source - b.source || a.seq - b.seq || a.line - b.line;
 }
 
-function sortedTimes(events: readonly JoinEvent[]): Float64Array {
-  const times = new Float64Array(events.length);
+/**
+ * The events' times, sorted, in `scratch[side]` (grown as needed, reused key after key:
+ * a partition has hundreds of thousands of keys, most with an event or two).
+ */
+function sortedTimes(
+  events: readonly JoinEvent[],
+  scratch: { left: Float64Array; right: Float64Array },
+  side: 'left' | 'right',
+): Float64Array {
+  if (scratch[side].length < events.length) scratch[side] = new Float64Array(events.length * 2);
+  const times = scratch[side];
   let n = 0;
   for (const event of events) if (event.time !== null) times[n++] = event.time;
-  return times.subarray(0, n).sort();
+  const sorted = times.subarray(0, n);
+  return n > 1 ? sorted.sort() : sorted;
+}
+
+/** Adds an example to `examples` if its key is among the JOIN_EXAMPLES smallest so far (kept in order). */
+function keepSmallest<T extends { key: string }>(examples: T[], example: T): void {
+  if (examples.length === JOIN_EXAMPLES && !(example.key < examples[JOIN_EXAMPLES - 1]!.key)) return;
+  let at = examples.length;
+  while (at > 0 && example.key < examples[at - 1]!.key) at--;
+  examples.splice(at, 0, example);
+  if (examples.length > JOIN_EXAMPLES) examples.pop();
 }
 
 /** How many of the sorted `times` lie in [at − within, at + within]. */
