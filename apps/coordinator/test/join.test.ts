@@ -236,6 +236,7 @@ describe('joins across sources', () => {
     expect(shown.stdout).toMatch(/^join +partition \d+: its reduce failed/m);
     expect(shown.stdout).toMatch(/^error +Error: failed on purpose at join:fail/m);
 
+    expect(workers[0]!.stderr()).toMatch(/dead-lettered partition \d+ of the join of run r-/);
     await workers[0]!.stop('SIGKILL');
     workers = [await startWorker(server.url, prefix, 'sound')];
     const replayed = await runCli(['dlq', 'replay', ...flags(), '--all', '--wait']);

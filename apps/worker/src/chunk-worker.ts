@@ -119,10 +119,9 @@ export class ChunkWorker {
     );
     const processor = new ChunkProcessor(store, pool, storage, deadLettering, options.name, crash, metrics);
     const chunkQueue = openChunkQueue(redis, prefix);
-    const reducer = new JoinReducer(store, pool, crash, deadLetterQueue, options.name, (notice) => {
-      metrics.finished('dead_lettered');
-      events.onJoinDeadLetter?.(notice);
-    });
+    const reducer = new JoinReducer(store, pool, crash, deadLetterQueue, options.name, (notice) =>
+      events.onJoinDeadLetter?.(notice),
+    );
     // Chunk jobs, and a join's reduce jobs, which the worker recording a join's chunks
     // adds once a round of them has begun (lua/includes/settle.lua).
     const process = async (job: Job<unknown, ChunkJobResult | JoinJobResult>) => {

@@ -59,7 +59,12 @@ export class JoinReducer {
    * recorded so gets its entry if it has none. True if the partition was dead-lettered now.
    */
   async failedOnItsOwn(job: Job): Promise<boolean> {
-    const data = parseJoinJob(job.data);
+    let data: JoinJobData;
+    try {
+      data = parseJoinJob(job.data);
+    } catch {
+      return false; // Not one of ours: nothing in any run to settle.
+    }
     // Dead already (its entry may be missing: a worker died in between), or not recorded at all.
     const standing = await this.store.deadPartitionStanding(data.runId, data.partition, data.round);
     if (standing !== 'dead' && standing !== 'replaying') return false;

@@ -14,6 +14,11 @@ export async function workerCommand(flags: WorkerCommandFlags, io: CommandIo): P
     onError: (message) => log.error(`worker ${options.name}: ${message}`),
     onDeadLetter: (notice) =>
       log.warn(deadLetterFields(notice), `worker ${options.name}: ${describeDeadLetter(notice)}`),
+    onJoinDeadLetter: ({ runId, partition, reason }) =>
+      log.warn(
+        { runId, partition, reason },
+        `worker ${options.name}: dead-lettered partition ${partition} of the join of run ${runId}: ${reason}`,
+      ),
   });
   // Stopping may take the grace period for chunks in progress, and a little more.
   io.shutdownDeadlineMs = Math.max(io.shutdownDeadlineMs, options.shutdownGraceMs + 10_000);
