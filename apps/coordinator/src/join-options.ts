@@ -71,9 +71,8 @@ export function joinAsked(flags: JoinFlags): boolean {
 }
 
 /**
- * The join the flags ask for, its sources' places still to be filled in
- * (`joinSources`), or undefined with no `--left`/`--right`. `positional`: paths given
- * besides, which a join refuses (its inputs are its sides').
+ * The join the flags ask for, its sources' places and partitions still to be filled in
+ * (`placeJoin`, once the inputs are known), or undefined with no `--left`/`--right`.
  */
 export function joinSpecFrom(flags: JoinFlags): RunJoinSpec | undefined {
   const sideFlags = (['leftKey', 'rightKey', 'joinKey', 'leftWhere', 'rightWhere', 'within'] as const).filter(
