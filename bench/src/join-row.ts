@@ -1,9 +1,9 @@
-import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReport } from '@logcluster/core';
 import { type Measured, measure, median } from './measure.js';
 import type { StructuredContext, StructuredRow } from './structured-rows.js';
+import { writeNumberedLines } from './structured-logs.js';
 
 /*
  * The join row: a gateway log and a service log of `keys` request ids each, joined by
@@ -21,44 +21,22 @@ const WITHIN_MS = 2_000;
 const offsetOf = (i: number) => 250 + ((37 * i) % 4_000);
 const onRight = (i: number) => i % 20 !== 0;
 
-async function writeLines(file: string, lines: (i: number) => string | null, count: number): Promise<void> {
-  if (await stat(file).catch(() => null)) return;
-  const out = createWriteStream(file);
-  let batch: string[] = [];
-  const flush = () =>
-    new Promise<void>((resolve) => (out.write(batch.join('')) ? resolve() : out.once('drain', resolve)));
-  for (let i = 0; i < count; i++) {
-    const line = lines(i);
-    if (line !== null) batch.push(line);
-    if (batch.length === 10_000) {
-      await flush();
-      batch = [];
-    }
-  }
-  await flush();
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-}
-
 const id = (i: number) => `req-${i.toString(36).padStart(8, '0')}`;
 
 /** The two files, kept in `dataDir` between runs. */
 export async function writeJoinData(dataDir: string, keys: number): Promise<{ left: string; right: string }> {
   const left = join(dataDir, `logcluster-bench-join-${keys}-gateway.jsonl`);
   const right = join(dataDir, `logcluster-bench-join-${keys}-service.jsonl`);
-  await writeLines(
+  await writeNumberedLines(
     left,
+    keys,
     (i) =>
       `{"ts":"${new Date(START + 10 * i).toISOString()}","request_id":"${id(i)}","status":${i % 7 === 0 ? 503 : 200},"path":"/api/orders"}\n`,
-    keys,
   );
-  await writeLines(
-    right,
-    (i) => {
-      const key = onRight(i) ? id(i) : `own-${i}`;
-      return `{"ts":"${new Date(START + 10 * i + offsetOf(i)).toISOString()}","request_id":"${key}","level":"error","msg":"query failed"}\n`;
-    },
-    keys,
-  );
+  await writeNumberedLines(right, keys, (i) => {
+    const key = onRight(i) ? id(i) : `own-${i}`;
+    return `{"ts":"${new Date(START + 10 * i + offsetOf(i)).toISOString()}","request_id":"${key}","level":"error","msg":"query failed"}\n`;
+  });
   return { left, right };
 }
 

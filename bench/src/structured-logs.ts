@@ -69,9 +69,16 @@ export function writeAccessLog(path: string, size: number, seed: number): Promis
 }
 
 /** `lines` JSON lines, each with a request id of its own. */
-export async function writeDistinctKeys(path: string, lines: number): Promise<void> {
-  const line = (i: number) =>
-    `{"level":"${i % 33 === 0 ? 'ERROR' : 'INFO'}","req":"req-${i.toString(36).padStart(8, '0')}"}\n`;
+export function writeDistinctKeys(path: string, lines: number): Promise<void> {
+  return writeNumberedLines(
+    path,
+    lines,
+    (i) => `{"level":"${i % 33 === 0 ? 'ERROR' : 'INFO'}","req":"req-${i.toString(36).padStart(8, '0')}"}\n`,
+  );
+}
+
+/** Lines 0…lines − 1 that `line` makes; a file of their size already there is kept (the same lines make the same bytes). */
+export async function writeNumberedLines(path: string, lines: number, line: (i: number) => string): Promise<void> {
   const size = Array.from({ length: lines }, (_, i) => Buffer.byteLength(line(i))).reduce((a, b) => a + b, 0);
   const existing = await stat(path).catch(() => null);
   if (existing?.size === size) return;

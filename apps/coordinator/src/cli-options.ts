@@ -27,7 +27,7 @@ import {
   regexSyntaxIn,
 } from '@logcluster/core';
 import { Option } from 'commander';
-import { commanderParser, durationArg, intArg, sizeArg } from './option-parsers.js';
+import { collect, commanderParser, durationArg, intArg, sizeArg } from './option-parsers.js';
 import type { FormatChoice } from './format-option.js';
 import type { FileFilter, PathSelection } from './path-expansion.js';
 import { type RecordFlags, recordOptions, recordSpecFrom } from './record-options.js';
@@ -283,10 +283,6 @@ export function workerOptions(): Option[] {
     // Test only: the worker kills itself at this point, as a crash would.
     new Option('--fault-point <name>').env('LOGCLUSTER_FAULT').hideHelp(),
   ];
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 function filterOf(kind: FileFilter['kind']): (glob: string, previous: FileFilter[] | undefined) => FileFilter[] {

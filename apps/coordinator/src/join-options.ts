@@ -15,7 +15,7 @@ import {
 } from '@logcluster/core';
 import { Option } from 'commander';
 import type { Input } from './inputs.js';
-import { commanderParser } from './option-parsers.js';
+import { collect, commanderParser } from './option-parsers.js';
 import { type ExpandedPaths, type PathSelection, expandPaths } from './path-expansion.js';
 
 export interface JoinFlags {
@@ -177,8 +177,4 @@ export function joinPartitions(bytes: number | null): number {
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }

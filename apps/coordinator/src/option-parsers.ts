@@ -19,3 +19,8 @@ export const intArg = (name: string, min = 1) => commanderParser((text) => parse
 /** A duration option; `unitRequired` refuses a bare number instead of reading it as ms (see `parseDuration`). */
 export const durationArg = (name: string, options: { unitRequired?: boolean } = {}) =>
   commanderParser((text) => parseDuration(text, name, options));
+
+/** A repeatable option's values, in the order given. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -22,7 +22,7 @@ import {
 } from '@logcluster/core';
 import { Option } from 'commander';
 import { groupedDigits } from './number-text.js';
-import { commanderParser, intArg } from './option-parsers.js';
+import { collect, commanderParser, intArg } from './option-parsers.js';
 
 export interface RecordFlags {
   extract?: string[];
@@ -202,8 +202,4 @@ function readSchema(file: string): unknown {
     throw new UsageError(`--schema ${file}: ${(err as Error).message}`);
   }
   return schema;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }

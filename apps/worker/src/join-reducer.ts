@@ -8,6 +8,7 @@ import {
   chunkJobOptions,
   errorMessage,
   joinJobId,
+  parseJoinJob,
 } from '@logcluster/core';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { CountPool } from './count-pool.js';
@@ -42,7 +43,12 @@ export class JoinReducer {
   ) {}
 
   async process(job: Job<unknown, unknown>): Promise<JoinJobResult> {
-    const data = parseJoinJob(job.data);
+    let data: JoinJobData;
+    try {
+      data = parseJoinJob(job.data);
+    } catch (err) {
+      throw new UnrecoverableError(errorMessage(err));
+    }
     try {
       return { outcome: await this.reduce(data) };
     } catch (err) {
@@ -66,7 +72,7 @@ export class JoinReducer {
       return false; // Not one of ours: nothing in any run to settle.
     }
     // Dead already (its entry may be missing: a worker died in between), or not recorded at all.
-    const standing = await this.store.deadPartitionStanding(data.runId, data.partition, data.round);
+    const standing = await this.store.partitionStanding(data.runId, data.partition, data.round);
     if (standing !== 'dead' && standing !== 'replaying') return false;
     const error = new Error(job.failedReason || 'failed without a reason');
     return this.deadLetter(job, data, error, `reconciler@${this.workerId}`);
@@ -89,9 +95,10 @@ export class JoinReducer {
   }
 
   private async reduce({ runId, round, partition }: JoinJobData): Promise<RecordOutcome> {
-    const state = await this.store.joinPartitionState(runId, partition);
-    if (state.round === null) return 'run-missing';
-    if (state.round !== round || state.recorded) return 'duplicate';
+    const standing = await this.store.partitionStanding(runId, partition, round);
+    if (standing === 'run-missing') return 'run-missing';
+    // Recorded (or dead-lettered) in this round already, or a round that is over.
+    if (standing !== 'replaying') return 'duplicate';
     const join = (await this.store.definition(runId))?.records?.join;
     if (!join) throw new InvalidJobError(`run ${runId} has no join to reduce`);
     const pieces: Buffer[] = [];
@@ -123,18 +130,4 @@ export async function enqueueJoinRound(store: RunStore, queue: Queue, runId: str
   );
   await store.markJoinEnqueued(runId, round.round);
   return true;
-}
-
-function parseJoinJob(data: unknown): JoinJobData {
-  const job = data as Partial<JoinJobData> | null;
-  if (
-    typeof job !== 'object' ||
-    job === null ||
-    job.v !== 1 ||
-    typeof job.runId !== 'string' ||
-    !Number.isInteger(job.round) ||
-    !Number.isInteger(job.partition)
-  )
-    throw new UnrecoverableError(`invalid join job data: ${JSON.stringify(data)}`);
-  return job as JoinJobData;
 }

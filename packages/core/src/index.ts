@@ -185,7 +185,8 @@ export {
   type JoinSide,
   type RunJoinSpec,
   joinJobId,
+  parseJoinJob,
   sidesOf,
 } from './contract/join-spec.js';
 export type { JoinRetry } from './runs/run-store.js';
-export type { JoinRound } from './runs/join-recording.js';
+export type { JoinRound, PartitionStanding } from './runs/join-recording.js';

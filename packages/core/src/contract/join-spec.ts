@@ -3,6 +3,8 @@
  * workers need to find each chunk's join events (map), what a reduce job is given, and
  * what it finds in its partition. The SPEC's "Joins across sources" says what a pair is.
  */
+import { InvalidJobError } from '../errors.js';
+import { count, integer, literal, object, problemsWith, string } from './shape.js';
 import type { WhereClause } from './where-clause.js';
 
 /** One side: the field holding its key, and what selects its lines beyond the run's `--where`. */
@@ -108,6 +110,20 @@ export interface JoinJobData {
   runId: string;
   round: number;
   partition: number;
+}
+
+const joinJobShape = object({
+  v: literal(1),
+  runId: string({ pattern: /^r-[0-9a-z]+-[0-9a-z]+$/ }),
+  round: integer({ min: 1 }),
+  partition: count,
+});
+
+/** Validates a reduce job's data read back from Redis; throws `InvalidJobError` naming what is wrong. */
+export function parseJoinJob(data: unknown): JoinJobData {
+  const problems = problemsWith(data, joinJobShape);
+  if (problems.length > 0) throw new InvalidJobError(`invalid join job data: ${problems.join('; ')}`);
+  return data as JoinJobData;
 }
 
 /** The name of reduce jobs on the chunk queue (chunk jobs are named `chunks`). */

@@ -62,8 +62,8 @@ export class DeadLetterService {
   async describe(item: DeadLetterItem): Promise<DeadLetterView> {
     const { chunk, join } = item.entry;
     if (join) {
-      const standing = await this.parts.store.deadPartitionStanding(join.runId, join.partition, join.round);
-      return deadLetterView(item, true, null, standing === 'counted' ? 'counted' : standing);
+      const standing = await this.parts.store.partitionStanding(join.runId, join.partition, join.round);
+      return deadLetterView(item, true, null, standing);
     }
     const now = chunk ? await this.chunkNow(chunk, withPack(item)) : null;
     return deadLetterView(item, chunkJobOf(item.entry.job) !== null, now);
@@ -130,7 +130,7 @@ export class DeadLetterService {
     if (!(await store.prepareJoinReplay(join.runId, join.partition, join.round))) {
       // Recorded since, or a later round reduces it anyway; taken back by a replay that died
       // before it enqueued: the reduce job below (same id) is still to be added.
-      if ((await store.deadPartitionStanding(join.runId, join.partition, join.round)) !== 'replaying') {
+      if ((await store.partitionStanding(join.runId, join.partition, join.round)) !== 'replaying') {
         await deadLetters.remove(item.id);
         return { kind: 'stale', runId: join.runId };
       }

@@ -80,15 +80,7 @@ function integerAt(text: string, from: number, to: number): number {
 /** Joins one partition's events. */
 export function joinPartition(keys: Map<string, KeyEvents>, withinMs: number | undefined): JoinPartitionResult {
   const bounds = offsetBounds(withinMs);
-  const result: JoinPartitionResult = {
-    left: emptySide(),
-    right: emptySide(),
-    matchedKeys: 0,
-    pairs: 0,
-    offsets: new Array<number>(bounds.length + (withinMs === undefined ? 1 : 0)).fill(0),
-    untimedPairs: 0,
-    examples: { matched: [], leftOnly: [], rightOnly: [] },
-  };
+  const result = emptyJoinResult(withinMs);
   const matched: JoinMatchedExample[] = [];
   const leftOnly: JoinOnlyExample[] = [];
   const rightOnly: JoinOnlyExample[] = [];
@@ -164,6 +156,7 @@ export function addJoinResults(into: JoinPartitionResult, from: JoinPartitionRes
   };
 }
 
+/** No events yet: the offsets' buckets of the tolerance (one more, beyond every bound, without one). */
 export function emptyJoinResult(withinMs: number | undefined): JoinPartitionResult {
   return {
     left: emptySide(),

@@ -47,21 +47,6 @@ export async function markJoinEnqueued({ redis, keys }: RunStoreContext, runId: 
   await redis.hset(keys.run(runId), 'joinEnqueued', round);
 }
 
-/** The round a run's reduce is in, and whether the partition's result is recorded for it. */
-export async function joinPartitionState(
-  { redis, keys }: RunStoreContext,
-  runId: string,
-  partition: number,
-): Promise<{ round: number | null; recorded: boolean }> {
-  const [round, result] = checkTransaction(
-    await redis.multi().hget(keys.run(runId), 'joinRound').hget(keys.joinResults(runId), String(partition)).exec(),
-  ) as [string | null, string | null];
-  return {
-    round: round === null ? null : Number(round),
-    recorded: round !== null && result?.startsWith(`${round}\t`) === true,
-  };
-}
-
 /** A partition's pieces, in bounded reads. */
 export async function* joinPieces(
   { redis, keys }: RunStoreContext,
@@ -106,9 +91,8 @@ export interface StoredJoin {
   dead: { partition: number; reason: string }[];
 }
 
-/** The current round's results, from the run hash's fields and the results hash. */
-export function storedJoin(run: Record<string, string>, stored: Record<string, string>): StoredJoin {
-  const round = run.joinRound;
+/** The current round's results, from the run hash's `joinRound` and `joinPartitions` and the results hash. */
+export function storedJoin(round: string | null, partitions: number, stored: Record<string, string>): StoredJoin {
   const results: JoinPartitionResult[] = [];
   const dead: StoredJoin['dead'] = [];
   for (const [partition, value] of Object.entries(stored)) {
@@ -118,20 +102,23 @@ export function storedJoin(run: Record<string, string>, stored: Record<string, s
     if (rest.startsWith('dead\t')) dead.push({ partition: Number(partition), reason: rest.slice(5) });
     else results.push(JSON.parse(rest) as JoinPartitionResult);
   }
-  return { partitions: Number(run.joinPartitions ?? '0'), results, dead };
+  return { partitions, results, dead };
 }
 
+/** Where a partition stands in a round of its run (see `partitionStanding`). */
+export type PartitionStanding = 'dead' | 'replaying' | 'counted' | 'superseded' | 'run-missing';
+
 /**
- * Where a dead-lettered partition of a round stands now: still `dead` (it can be
- * replayed), `replaying` (taken back, not recorded yet), `counted` (recorded since),
- * `superseded` (a later round began), or `run-missing`.
+ * Where a partition of a round stands now: `counted` (its result is recorded), `dead`
+ * (dead-lettered: it can be replayed), `replaying` (no result yet: to be reduced, or taken
+ * back by a replay), `superseded` (another round is current), or `run-missing`.
  */
-export async function deadPartitionStanding(
+export async function partitionStanding(
   { redis, keys }: RunStoreContext,
   runId: string,
   partition: number,
   round: number,
-): Promise<'dead' | 'replaying' | 'counted' | 'superseded' | 'run-missing'> {
+): Promise<PartitionStanding> {
   const [current, result] = checkTransaction(
     await redis.multi().hget(keys.run(runId), 'joinRound').hget(keys.joinResults(runId), String(partition)).exec(),
   ) as [string | null, string | null];

@@ -70,8 +70,8 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   const notify = records?.by !== undefined && records.notifyOver !== undefined;
   if (notify) multi.hgetall(keys.crossings(runId));
   const join = records?.join;
-  // The run hash again, in the same transaction: the round its results are of.
-  if (join) multi.hgetall(keys.joinResults(runId)).hgetall(keys.run(runId));
+  // The round the results are of, read in the same transaction as they are.
+  if (join) multi.hgetall(keys.joinResults(runId)).hmget(keys.run(runId), 'joinRound', 'joinPartitions');
   const results = checkTransaction(await multi.exec());
   let at = 0;
   const next = <T>() => results[at++] as T;
@@ -86,7 +86,7 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
   const distinct = Array.from({ length: distinctFields }, () => next<StoredDistinct>());
   const crossings = notify ? next<Record<string, string>>() : {};
   const joinResults = join ? next<Record<string, string>>() : {};
-  const joinRun = join ? next<Record<string, string>>() : {};
+  const [joinRound, joinPartitions] = join ? next<(string | null)[]>() : [];
   // Chunks read from shared storage: their line counts place dead ones in the source.
   if (!wantLines && Object.values(dead).some((json) => (JSON.parse(json) as StoredDeadRange).firstLine === null)) {
     lines = await redis.hgetall(keys.chunkLines(runId));
@@ -118,7 +118,10 @@ export async function readReport({ redis, keys }: RunStoreContext, runId: string
     const startOf = chunkStarts(lines, (source, seq) => deadLines.get(`${source}.${seq}`) ?? null);
     report.rejected = assembleRejected(report.totals.rejectedLines ?? 0, definition.sources, chunks, startOf);
     if (notify) report.crossings = assembleCrossings(crossings, definition.sources, startOf);
-    if (join) report.join = assembleJoin(join, storedJoin(joinRun, joinResults), definition.sources, startOf);
+    if (join) {
+      const stored = storedJoin(joinRound ?? null, Number(joinPartitions ?? '0'), joinResults);
+      report.join = assembleJoin(join, stored, definition.sources, startOf);
+    }
   }
   if (!definition.insight) return report;
   const insight = assembleInsight(definition.insight, patterns, definition.sources, chunks, countedOrDead);

@@ -31,8 +31,8 @@ import { readProgress, readReport, readRun, readSettlement, readStatus } from '.
 import type { JoinPartitionResult } from '../contract/join-spec.js';
 import {
   type JoinRound,
-  deadPartitionStanding,
-  joinPartitionState,
+  type PartitionStanding,
+  partitionStanding,
   joinPieces,
   joinRoundToEnqueue,
   markJoinEnqueued,
@@ -382,10 +382,6 @@ export class RunStore {
     await markJoinEnqueued(this.context, runId, round);
   }
 
-  async joinPartitionState(runId: string, partition: number): Promise<{ round: number | null; recorded: boolean }> {
-    return joinPartitionState(this.context, runId, partition);
-  }
-
   /** A partition's pieces, a bounded number at a time. */
   joinPieces(runId: string, partition: number): AsyncGenerator<Buffer[]> {
     return joinPieces(this.context, runId, partition);
@@ -401,13 +397,9 @@ export class RunStore {
     return recordJoinPartition(this.context, runId, partition, round, outcome);
   }
 
-  /** Where a join's partition dead-lettered in `round` stands now (join-recording.ts). */
-  async deadPartitionStanding(
-    runId: string,
-    partition: number,
-    round: number,
-  ): Promise<'dead' | 'replaying' | 'counted' | 'superseded' | 'run-missing'> {
-    return deadPartitionStanding(this.context, runId, partition, round);
+  /** Where a join's partition stands in `round` now (join-recording.ts). */
+  async partitionStanding(runId: string, partition: number, round: number): Promise<PartitionStanding> {
+    return partitionStanding(this.context, runId, partition, round);
   }
 
   /** Takes a dead-lettered partition back for a replay; false if it is not dead in that round any more. */
