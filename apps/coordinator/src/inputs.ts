@@ -37,6 +37,8 @@ export interface Input {
    * was read from (a chunk's end, for its checkpoint). Offsets asked for only grow.
    */
   checkpointAt?: (offset: number) => FileCheckpoint | null;
+  /** In a followed join: the sides of the source (1 left, 2 right, 3 both), which its chunk jobs name. */
+  joinSides?: number;
   close(): Promise<void>;
 }
 

@@ -41,6 +41,10 @@ export function formatJoin(join: JoinReport | undefined): string[] {
     }
   }
   if (join.untimedPairs) lines.push(`    (${join.untimedPairs} pairs with an event without a timestamp)`);
+  if (join.late && join.late.left + join.late.right > 0)
+    lines.push(
+      `  late (more than ${join.lateness} behind their side's newest time; their pairs may be missing): ${join.late.left} left, ${join.late.right} right events`,
+    );
   const place = (ref: JoinEventRef) => `${ref.source}:${ref.line ?? '?'}`;
   const { matched, leftOnly, rightOnly } = join.examples;
   if (matched.length > 0) {

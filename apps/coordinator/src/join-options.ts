@@ -6,6 +6,8 @@
  */
 import {
   type JoinSide,
+  LEFT,
+  RIGHT,
   type RunJoinSpec,
   type SubmitOptions,
   UsageError,
@@ -14,6 +16,7 @@ import {
   parseWhere,
 } from '@logcluster/core';
 import { Option } from 'commander';
+import { globRegExp, hasGlobSyntax } from './glob.js';
 import type { Input } from './inputs.js';
 import { collect, commanderParser } from './option-parsers.js';
 import { type ExpandedPaths, type PathSelection, expandPaths } from './path-expansion.js';
@@ -27,7 +30,13 @@ export interface JoinFlags {
   leftWhere?: WhereClause[];
   rightWhere?: WhereClause[];
   within?: { ms: number; text: string };
+  lateness?: { ms: number; text: string };
+  /** `submit --follow`: the join goes on as the sides grow (`--lateness` goes with it). */
+  follow?: boolean;
 }
+
+/** How far behind its side's newest time an event of a followed join may come by default (`--lateness`). */
+export const DEFAULT_LATENESS = '5s';
 
 /** Input bytes per partition of the reduce, about: a partition's events fit a thread's memory many times over. */
 const BYTES_PER_PARTITION = 8 * 1024 * 1024;
@@ -62,6 +71,10 @@ export function joinOptions(): Option[] {
       '--within <duration>',
       "join: a pair's two lines are at most this far apart (200ms, 2s, 1m), by each line's own timestamp; without it, equal keys alone make a pair",
     ).argParser(commanderParser((text) => ({ ms: parseDuration(text, '--within', { unitRequired: true }), text }))),
+    new Option(
+      '--lateness <duration>',
+      `join, with submit --follow: how far behind its side's newest timestamp a line may come and still meet every partner; keys whose lines are further back than this and --within are joined and dropped as the run goes (default ${DEFAULT_LATENESS})`,
+    ).argParser(commanderParser((text) => ({ ms: parseDuration(text, '--lateness', { unitRequired: true }), text }))),
   ];
 }
 
@@ -75,9 +88,9 @@ export function joinAsked(flags: JoinFlags): boolean {
  * (`placeJoin`, once the inputs are known), or undefined with no `--left`/`--right`.
  */
 export function joinSpecFrom(flags: JoinFlags): RunJoinSpec | undefined {
-  const sideFlags = (['leftKey', 'rightKey', 'joinKey', 'leftWhere', 'rightWhere', 'within'] as const).filter(
-    (name) => flags[name] !== undefined,
-  );
+  const sideFlags = (
+    ['leftKey', 'rightKey', 'joinKey', 'leftWhere', 'rightWhere', 'within', 'lateness'] as const
+  ).filter((name) => flags[name] !== undefined);
   if (!joinAsked(flags)) {
     if (sideFlags.length > 0)
       throw new UsageError(`--${kebab(sideFlags[0]!)} is an option of a join: give --left and --right too`);
@@ -85,6 +98,7 @@ export function joinSpecFrom(flags: JoinFlags): RunJoinSpec | undefined {
   }
   if (flags.left === undefined || flags.right === undefined)
     throw new UsageError('a join needs both sides: --left <path> and --right <path>');
+  checkFollowedJoin(flags);
   const leftKey = flags.leftKey ?? flags.joinKey;
   const rightKey = flags.rightKey ?? flags.joinKey;
   if (leftKey === undefined || rightKey === undefined)
@@ -102,9 +116,29 @@ export function joinSpecFrom(flags: JoinFlags): RunJoinSpec | undefined {
     right: side(rightKey, flags.rightWhere),
     leftEnd: 0,
     rightStart: 0,
-    partitions: MIN_PARTITIONS,
+    partitions: flags.follow ? joinPartitions(null) : MIN_PARTITIONS,
     ...(flags.within !== undefined ? { withinMs: flags.within.ms, within: flags.within.text } : {}),
+    ...(flags.follow
+      ? {
+          latenessMs: flags.lateness?.ms ?? parseDuration(DEFAULT_LATENESS, '--lateness'),
+          lateness: flags.lateness?.text ?? DEFAULT_LATENESS,
+        }
+      : {}),
   };
+}
+
+/**
+ * What a followed join needs, checked before it starts: a tolerance (without one no key
+ * ever closes, and its events would pile up for as long as the run follows); `--lateness`
+ * goes with nothing else.
+ */
+function checkFollowedJoin(flags: JoinFlags): void {
+  if (flags.lateness !== undefined && !flags.follow)
+    throw new UsageError('--lateness is how late a followed join waits for lines: give it with submit --follow');
+  if (flags.follow && flags.within === undefined)
+    throw new UsageError(
+      'a followed join needs --within: without a tolerance no key is ever done with, and every event would be kept for as long as the run follows',
+    );
 }
 
 /**
@@ -147,6 +181,35 @@ export async function expandJoinPaths(
   const left = await expandPaths(flags.left!, selection);
   const right = await expandPaths(flags.right!, selection);
   return { ...joinPaths(left.paths, right.paths), namesShown: true, skipped: [...left.skipped, ...right.skipped] };
+}
+
+/**
+ * A followed join's paths and globs (each side's, a path on both sides once), and the
+ * sides of a source found by them: those whose path or glob its name matches.
+ */
+export function followedJoin(
+  flags: JoinFlags,
+  positional: readonly string[],
+): {
+  paths: string[];
+  sidesOf: (name: string) => number;
+} {
+  if (positional.length > 0)
+    throw new UsageError(
+      `a join follows its sides' paths: give ${positional.map((path) => JSON.stringify(path)).join(', ')} to --left or --right`,
+    );
+  const matcher = (patterns: readonly string[]) => {
+    const tests = patterns.map((pattern) =>
+      hasGlobSyntax(pattern) ? globRegExp(pattern, { shell: true }) : { test: (name: string) => name === pattern },
+    );
+    return (name: string) => tests.some((test) => test.test(name));
+  };
+  const onLeft = matcher(flags.left!);
+  const onRight = matcher(flags.right!);
+  return {
+    paths: [...new Set([...flags.left!, ...flags.right!])],
+    sidesOf: (name) => (onLeft(name) ? LEFT : 0) | (onRight(name) ? RIGHT : 0),
+  };
 }
 
 /** The options with the join's sources placed and its partitions sized by the inputs (when it has a join). */

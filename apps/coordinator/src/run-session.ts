@@ -18,6 +18,7 @@ import { type ProgressFigures, RateMeter, formatProgressBar } from './progress-b
 import { type ReportOutput, printReport } from './report-output.js';
 import { SpikeWatch } from './spike-watch.js';
 import { CrossingWatch } from './crossing-watch.js';
+import { JoinWatch } from './join-watch.js';
 import { Submission } from './submission.js';
 import { FollowLease, type FollowedRun } from './follow-resume.js';
 import { type CommandIo, unlessAborted } from './command-io.js';
@@ -105,6 +106,7 @@ export async function submitAndReport(
   let submission: Submission | undefined;
   let spikes: SpikeWatch | undefined;
   let crossings: CrossingWatch | undefined;
+  let joins: JoinWatch | undefined;
   let deadline: ReturnType<typeof waitDeadline> | undefined;
   let lease: FollowLease | undefined;
   try {
@@ -140,6 +142,18 @@ export async function submitAndReport(
         ? new CrossingWatch(store, runId, notifyOver, (line) => io.stderr.write(`logcluster: ${line}\n`))
         : undefined;
     crossings?.start();
+    const join = submit.records?.join;
+    joins =
+      session.follow && join?.latenessMs !== undefined
+        ? new JoinWatch(
+            store,
+            runId,
+            join.within ?? '',
+            (again) => submission!.joinTick(again),
+            (line) => io.stderr.write(`logcluster: ${line}\n`),
+          )
+        : undefined;
+    joins?.start();
     if (session.follow) spikes?.start();
     else progress.start(progressReader(store, runId, inputs), formatProgressBar);
     let enqueued = false;
@@ -172,6 +186,7 @@ export async function submitAndReport(
     progress.stop();
     await spikes?.stop();
     await crossings?.stop();
+    await joins?.stop();
     const report = await store.report(runId);
     await spikes?.announce(report, true);
     crossings?.announce(report.crossings ?? []);
@@ -183,6 +198,7 @@ export async function submitAndReport(
     progress.stop();
     await spikes?.stop();
     await crossings?.stop();
+    await joins?.stop();
     await lease?.release();
     await submission?.close();
     await chunkBytes.close();

@@ -39,7 +39,11 @@ export function chunkJob(
   plan: SourcePlan,
   place: ChunkPlace,
   { patterns, insight, records, multiline }: Pick<RunDefinition, 'patterns' | 'insight' | 'records' | 'multiline'>,
+  joinSides?: number,
 ): ChunkJobData {
+  const chunkRecords = records ? chunkRecordSpec(records) : undefined;
+  // A followed join's job names its source's sides (the source may have been found since the run began).
+  if (chunkRecords?.join && joinSides !== undefined) chunkRecords.join = { ...chunkRecords.join, sides: joinSides };
   const common = {
     v: 1 as const,
     runId,
@@ -50,7 +54,7 @@ export function chunkJob(
     patterns,
     ...(patterns.length > 1 ? { any: true as const } : {}),
     ...(insight ? { insight: chunkInsightSpec(insight) } : {}),
-    ...(records ? { records: chunkRecordSpec(records) } : {}),
+    ...(chunkRecords ? { records: chunkRecords } : {}),
     ...(multiline ? { multiline } : {}),
   };
   return plan.kind === 'file'

@@ -23,7 +23,7 @@ import {
   packed,
 } from '@logcluster/core';
 import type { JobsOptions, Queue } from 'bullmq';
-import { enqueueJoinRound } from '@logcluster/worker';
+import { enqueueJoinRound, enqueueJoinTick } from '@logcluster/worker';
 import { type ChunkPlace, EnqueuedChunks } from './enqueued-chunks.js';
 import { type FileRange, fileRanges, wholeFile } from './file-ranges.js';
 import { InFlightGate } from './in-flight-gate.js';
@@ -427,7 +427,7 @@ export class Submission {
       // Waiting for room with chunks held back would wait for ever: send them first.
       await gate.admit(place.byteLength, inFlightLimit, signal, () => this.flush());
       this.enqueued.add(source, place);
-      const job = chunkJob(this.runId, source, plan, place, this.options);
+      const job = chunkJob(this.runId, source, plan, place, this.options, this.inputs[source]?.joinSides);
       const end = place.byteOffset + place.byteLength;
       const checkpoint: SourceCheckpoint | undefined = checkpointAt && {
         seq: place.seq + 1,
@@ -595,7 +595,6 @@ export class Submission {
     return false;
   }
 
-  /** Checks the run against what was enqueued and repairs gaps, restart or not. */
   /**
    * In a join: adds the round of reduce jobs that has begun if nobody did (the worker that
    * recorded the last chunk died first); `again`: adds the round's jobs again whatever
@@ -607,6 +606,21 @@ export class Submission {
     await enqueueJoinRound(this.store, this.queue, this.runId);
   }
 
+  /**
+   * In a followed join: starts the next tick if the sides' watermarks moved and the last
+   * is over, and adds its jobs; `again`: adds the current tick's jobs again (Redis may
+   * have lost them; those still there are not added twice, and a tick recorded is not
+   * recorded again).
+   */
+  async joinTick(again = false): Promise<void> {
+    const join = this.options.records?.join;
+    if (join?.latenessMs === undefined || join.withinMs === undefined) return;
+    const started = await this.store.startJoinTick(this.runId, join.withinMs, join.latenessMs);
+    const tick = started > 0 ? started : again ? ((await this.store.currentJoinTick(this.runId))?.tick ?? 0) : 0;
+    if (tick > 0) await enqueueJoinTick(this.store, this.queue, this.runId, tick);
+  }
+
+  /** Checks the run against what was enqueued and repairs gaps, restart or not. */
   async recheck(): Promise<void> {
     await Promise.allSettled(this.pending);
     await this.enqueueJoinRound(true);

@@ -220,3 +220,19 @@ export function plainJoin(
     examples: { matched: matched.slice(0, 5), leftOnly: leftOnly.slice(0, 5), rightOnly: rightOnly.slice(0, 5) },
   };
 }
+
+/** The lines of the left events in no pair (a timed left event with no right event of its key within `withinMs`). */
+export function unmatchedLeftLines(left: PlainSide, right: PlainSide, withinMs: number): Set<number> {
+  const rightTimes = new Map<string, number[]>();
+  for (const event of eventsOf(right))
+    if (event.time !== null) rightTimes.set(event.key, [...(rightTimes.get(event.key) ?? []), event.time]);
+  return new Set(
+    eventsOf(left)
+      .filter(
+        (event) =>
+          event.time === null ||
+          !(rightTimes.get(event.key) ?? []).some((time) => Math.abs(time - event.time!) <= withinMs),
+      )
+      .map((event) => event.line),
+  );
+}

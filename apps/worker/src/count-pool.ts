@@ -1,8 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { ChunkIntegrityError, type ChunkCounts, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
 import { Piscina } from 'piscina';
-import type { BeyondCounts, CountResult, CountTask, FileOutcome, FileRanges, TaskClock } from './count-task.js';
-import type { JoinPartitionResult } from '@logcluster/core';
+import type {
+  BeyondCounts,
+  CountResult,
+  CountTask,
+  FileOutcome,
+  FileRanges,
+  JoinTask,
+  TaskClock,
+} from './count-task.js';
+import type { JoinPartitionResult, JoinTickBounds, JoinTickOutcome } from '@logcluster/core';
 
 // Worker threads need compiled JavaScript on Node 20: the built task, resolved through
 // the package's exports so that it is found from src/ (tests), dist/ and a bundle alike.
@@ -139,21 +147,24 @@ export class CountPool {
    * into one buffer, which moves to the thread.
    */
   async reduceJoin(pieces: readonly Buffer[], withinMs: number | undefined): Promise<JoinPartitionResult> {
-    const whole = Buffer.allocUnsafeSlow(pieces.reduce((sum, piece) => sum + piece.length, 0));
-    let end = 0;
-    const ends = pieces.map((piece) => {
-      piece.copy(whole, end);
-      return (end += piece.length);
-    });
-    const task: CountTask = {
-      kind: 'join',
-      bytes: whole.buffer,
-      ends,
-      ...(withinMs !== undefined ? { withinMs } : {}),
-    };
-    const result = await this.run(task, [whole.buffer]);
+    const result = await this.run(...joinTask(pieces, withinMs));
     if (!('join' in result)) throw new Error('a join task answered without its result');
     return result.join;
+  }
+
+  /**
+   * A followed join's tick of a partition (core's joins/join-tick.ts), or with bounds of
+   * Infinity its final join: the first `openPieces` of the pieces are its open events.
+   */
+  async joinTick(
+    pieces: readonly Buffer[],
+    withinMs: number,
+    tick: { openPieces: number; bounds: JoinTickBounds },
+  ): Promise<JoinTickOutcome> {
+    const [task, transfer] = joinTask(pieces, withinMs);
+    const result = await this.run({ ...task, tick }, transfer);
+    if (!('joinTick' in result)) throw new Error('a join tick answered without its outcome');
+    return result.joinTick;
   }
 
   /** Runs a task whose result is counts, or a range that no longer lies where it did (a ChunkIntegrityError). */
@@ -226,4 +237,16 @@ function definedOf(beyond: BeyondCounts): BeyondCounts {
     ...(beyond.sourceStarts ? { sourceStarts: beyond.sourceStarts } : {}),
     ...(beyond.sources ? { sources: beyond.sources } : {}),
   };
+}
+
+/** A join task: the pieces copied end to end into one buffer, which moves to the thread. */
+function joinTask(pieces: readonly Buffer[], withinMs: number | undefined): [JoinTask, ArrayBuffer[]] {
+  const whole = Buffer.allocUnsafeSlow(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let end = 0;
+  const ends = pieces.map((piece) => {
+    piece.copy(whole, end);
+    return (end += piece.length);
+  });
+  const task: JoinTask = { kind: 'join', bytes: whole.buffer, ends, ...(withinMs !== undefined ? { withinMs } : {}) };
+  return [task, [whole.buffer]];
 }

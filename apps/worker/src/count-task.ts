@@ -21,7 +21,10 @@ import {
   createInsightFinder,
   createRecordPass,
   type JoinPartitionResult,
+  type JoinTickBounds,
+  type JoinTickOutcome,
   joinPartition,
+  joinTick,
   readJoinPieces,
   selectEvents,
   sidesOf,
@@ -83,6 +86,8 @@ export interface JoinTask {
   bytes: ArrayBuffer;
   ends: number[];
   withinMs?: number;
+  /** A followed join's tick (joins/join-tick.ts): the first `openPieces` pieces are the partition's open events. */
+  tick?: { openPieces: number; bounds: JoinTickBounds };
 }
 
 /** A file of a `files` task: its path (checked by the main thread, `shared-storage.ts`) and consecutive ranges of it. */
@@ -104,7 +109,11 @@ export interface TaskClock {
 }
 
 export type CountResult =
-  { counts: ChunkCounts[] } | { misaligned: string } | { files: FileOutcome[] } | { join: JoinPartitionResult };
+  | { counts: ChunkCounts[] }
+  | { misaligned: string }
+  | { files: FileOutcome[] }
+  | { join: JoinPartitionResult }
+  | { joinTick: JoinTickOutcome };
 
 const MAX_CACHED_PATTERN_SETS = 32;
 const counters = new Map<string, ChunkCounter>();
@@ -139,7 +148,7 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
   // The task's time limit runs from here: not from when it was handed over, which may be
   // before this thread had even started (a thread replaced after a timeout, a loaded machine).
   Atomics.store(new BigInt64Array(task.startedAt), 0, BigInt(Date.now()));
-  if (task.kind === 'join') return { join: reduceJoin(task) };
+  if (task.kind === 'join') return task.tick ? { joinTick: tickJoin(task, task.tick) } : { join: reduceJoin(task) };
   workspace ??= new CountingWorkspace();
   const plain = counterFor(task.patterns, workspace);
   // The kernel counts; with a record spec, the records pass makes the counts those of the
@@ -183,9 +192,17 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
 
 /** Joins a partition's events (core's joins/partition-join.ts). */
 function reduceJoin(task: JoinTask): JoinPartitionResult {
+  return joinPartition(readJoinPieces(piecesOf(task)), task.withinMs);
+}
+
+/** A followed join's tick of a partition (core's joins/join-tick.ts). */
+function tickJoin(task: JoinTask, tick: NonNullable<JoinTask['tick']>): JoinTickOutcome {
+  return joinTick(piecesOf(task), tick.openPieces, task.withinMs!, tick.bounds);
+}
+
+function piecesOf(task: JoinTask): string[] {
   const bytes = Buffer.from(task.bytes);
-  const pieces = task.ends.map((end, i) => bytes.toString('utf8', i === 0 ? 0 : task.ends[i - 1]!, end));
-  return joinPartition(readJoinPieces(pieces), task.withinMs);
+  return task.ends.map((end, i) => bytes.toString('utf8', i === 0 ? 0 : task.ends[i - 1]!, end));
 }
 
 /** A file of a `files` task, opened here (a thread may block on it), counted, closed. */

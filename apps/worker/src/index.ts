@@ -3,4 +3,4 @@ export { type ChunkJobResult, MAX_ABANDONED_STARTS } from './chunk-processor.js'
 export { FAULT_POINTS, type FaultPoint } from './fault-points.js';
 export type { DeadLetterNotice } from './dead-lettering.js';
 export { type ChunkOutcome, WorkerMetrics } from './worker-metrics.js';
-export { type JoinDeadLetterNotice, enqueueJoinRound } from './join-reducer.js';
+export { type JoinDeadLetterNotice, enqueueJoinRound, enqueueJoinTick } from './join-reducer.js';

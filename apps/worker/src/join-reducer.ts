@@ -3,7 +3,11 @@ import {
   InvalidJobError,
   JOIN_JOB,
   type JoinJobData,
+  type JoinPartitionResult,
   type RecordOutcome,
+  addJoinResults,
+  emptyJoinResult,
+  tickBounds,
   type RunStore,
   chunkJobOptions,
   errorMessage,
@@ -49,6 +53,7 @@ export class JoinReducer {
     } catch (err) {
       throw new UnrecoverableError(errorMessage(err));
     }
+    if (data.tick !== undefined) return this.processTick(job, data, data.tick);
     try {
       return { outcome: await this.reduce(data) };
     } catch (err) {
@@ -70,6 +75,12 @@ export class JoinReducer {
       data = parseJoinJob(job.data);
     } catch {
       return false; // Not one of ours: nothing in any run to settle.
+    }
+    if (data.tick !== undefined) {
+      // A tick (nothing to dead-letter): recorded as one that changed nothing, so that the ticks go on.
+      const withinMs = (await this.store.definition(data.runId))?.records?.join?.withinMs;
+      await this.store.skipJoinTick(data.runId, data.partition, data.tick, withinMs);
+      return false;
     }
     // Dead already (its entry may be missing: a worker died in between), or not recorded at all.
     const standing = await this.store.partitionStanding(data.runId, data.partition, data.round);
@@ -94,6 +105,71 @@ export class JoinReducer {
     return outcome === 'recorded';
   }
 
+  /**
+   * A followed join's tick of one partition (join-ticks.ts in core): its open events and
+   * those recorded since, joined where closed, recorded once. A tick that fails for good
+   * is recorded as one that changed nothing, so that the ticks go on (the final round
+   * joins whatever the partition still holds).
+   */
+  private async processTick(job: Job, data: JoinJobData, tick: number): Promise<JoinJobResult> {
+    try {
+      return { outcome: await this.tick(data, tick) };
+    } catch (err) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!lastAttempt) throw err;
+      const withinMs = (await this.store.definition(data.runId))?.records?.join?.withinMs;
+      await this.store.skipJoinTick(data.runId, data.partition, tick, withinMs);
+      throw new UnrecoverableError(errorMessage(err));
+    }
+  }
+
+  private async tick({ runId, partition }: JoinJobData, tick: number): Promise<RecordOutcome> {
+    const current = await this.store.currentJoinTick(runId);
+    if (!current || current.tick !== tick) return 'duplicate';
+    const before = await this.store.closedPartition(runId, partition);
+    if (before.tick >= tick) return 'duplicate';
+    const join = (await this.store.definition(runId))?.records?.join;
+    if (join?.withinMs === undefined) throw new InvalidJobError(`run ${runId} has no followed join to tick`);
+    const read = await this.store.joinPieceCount(runId, partition);
+    const pieces: Buffer[] = [];
+    for await (const batch of this.store.joinPieces(runId, partition, read)) pieces.push(...batch);
+    const withinMs = join.withinMs;
+    const found = await this.pool.joinTick(pieces, withinMs, {
+      openPieces: before.openPieces,
+      bounds: tickBounds(before, withinMs, current),
+    });
+    const result = before.state?.result ?? emptyJoinResult(withinMs);
+    addJoinResults(result, { ...found.closed, late: found.late });
+    this.crashAt('join:fail');
+    const outcome = await this.store.applyJoinTick(runId, partition, tick, before, {
+      read: pieces.length,
+      state: { result, leftClose: current.leftClose, rightClose: current.rightClose, openEvents: found.openEvents },
+      open: found.open,
+      unmatched: found.unmatchedMore > 0 ? [...found.unmatched, { more: found.unmatchedMore }] : found.unmatched,
+    });
+    this.crashAt('join:after-record');
+    return outcome;
+  }
+
+  /** A followed join's final reduce of a partition: all it holds joined, added to what its ticks closed. */
+  private async finalTick(
+    runId: string,
+    partition: number,
+    pieces: Buffer[],
+    withinMs: number,
+  ): Promise<JoinPartitionResult> {
+    const before = await this.store.closedPartition(runId, partition);
+    const everything = { leftClose: Infinity, rightClose: Infinity };
+    const found = await this.pool.joinTick(pieces, withinMs, {
+      openPieces: before.openPieces,
+      bounds: tickBounds(before, withinMs, everything),
+    });
+    const result = before.state?.result ?? emptyJoinResult(withinMs);
+    result.late ??= { left: 0, right: 0 };
+    addJoinResults(result, { ...found.closed, late: found.late });
+    return result;
+  }
+
   private async reduce({ runId, round, partition }: JoinJobData): Promise<RecordOutcome> {
     const standing = await this.store.partitionStanding(runId, partition, round);
     if (standing === 'run-missing') return 'run-missing';
@@ -103,13 +179,32 @@ export class JoinReducer {
     if (!join) throw new InvalidJobError(`run ${runId} has no join to reduce`);
     const pieces: Buffer[] = [];
     for await (const batch of this.store.joinPieces(runId, partition)) pieces.push(...batch);
-    const result = await this.pool.reduceJoin(pieces, join.withinMs);
+    const result =
+      join.latenessMs !== undefined && join.withinMs !== undefined
+        ? await this.finalTick(runId, partition, pieces, join.withinMs)
+        : await this.pool.reduceJoin(pieces, join.withinMs);
     this.crashAt('join:fail');
     this.crashAt('join:before-record');
     const outcome = await this.store.recordJoinPartition(runId, partition, round, { result });
     this.crashAt('join:after-record');
     return outcome;
   }
+}
+
+/**
+ * Adds the current tick's jobs of a followed join (`JoinTick`), one per partition, with ids
+ * of their own; `again` adds them even if added before (Redis may have lost them).
+ */
+export async function enqueueJoinTick(store: RunStore, queue: Queue, runId: string, tick: number): Promise<void> {
+  const current = await store.currentJoinTick(runId);
+  if (!current || current.tick !== tick) return;
+  const options = chunkJobOptions(current);
+  await queue.addBulk(
+    Array.from({ length: current.partitions }, (_, partition) => {
+      const data: JoinJobData = { v: 1, runId, round: 0, partition, tick };
+      return { name: JOIN_JOB, data, opts: { ...options, jobId: joinJobId(data) } };
+    }),
+  );
 }
 
 /**

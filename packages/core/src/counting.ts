@@ -19,4 +19,5 @@ export { type RecordPass, createRecordPass } from './records/record-pass.js';
 export { selectEvents } from './records/record-events.js';
 export type { ChunkDistinct, ChunkRejects } from './contract/chunk-findings.js';
 export { joinPartition, readJoinPieces } from './joins/partition-join.js';
+export { type JoinTickBounds, type JoinTickOutcome, joinTick } from './joins/join-tick.js';
 export { type JoinPartitionResult, sidesOf } from './contract/join-spec.js';

@@ -184,9 +184,21 @@ export {
   type JoinPartitionResult,
   type JoinSide,
   type RunJoinSpec,
+  LEFT,
+  RIGHT,
   joinJobId,
   parseJoinJob,
   sidesOf,
 } from './contract/join-spec.js';
 export type { JoinRetry } from './runs/run-store.js';
 export type { JoinRound, PartitionStanding } from './runs/join-recording.js';
+export {
+  type ClosedPartition,
+  type CurrentTick,
+  type JoinTickRecord,
+  type JoinTickState,
+  NOTHING_CLOSED,
+  tickBounds,
+} from './runs/join-ticks.js';
+export type { JoinTickBounds, JoinTickOutcome, UnmatchedLeftEvent } from './joins/join-tick.js';
+export { addJoinResults, emptyJoinResult } from './joins/partition-join.js';

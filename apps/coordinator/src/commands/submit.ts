@@ -10,7 +10,7 @@ import { type Skipped, exitCodeAfterSkips, expandPaths } from '../path-expansion
 import { reportOutput } from '../report-output.js';
 import { type SessionOptions, submitAndReport } from '../run-session.js';
 import { withStore } from '../store-session.js';
-import { expandJoinPaths, joinAsked, placeJoin } from '../join-options.js';
+import { expandJoinPaths, followedJoin, joinAsked, placeJoin } from '../join-options.js';
 import type { FollowedRun } from '../follow-resume.js';
 import type { WaitTimeout } from '../wait-timeout.js';
 
@@ -40,8 +40,10 @@ const FOLLOW_SHUTDOWN_DEADLINE_MS = 2_147_483_647;
  */
 export async function submitCommand(paths: string[], flags: SubmitFlags, io: CommandIo): Promise<number> {
   let submit = submitOptionsFrom(flags);
-  if (joinAsked(flags) && (flags.follow || flags.resume !== undefined))
-    throw new UsageError('a join (--left, --right) reads its sides to the end: it does not go with --follow yet');
+  if (joinAsked(flags) && (flags.resume !== undefined || flags.name !== undefined))
+    throw new UsageError(
+      'a followed join cannot be taken up by another coordinator yet: it does not go with --resume or --name',
+    );
   if (flags.count && flags.detach)
     throw new UsageError('-c (--count) prints the counts at the end: it does not go with --detach');
   for (const notice of patternNotices(flags)) io.stderr.write(`logcluster: warning: ${notice}\n`);
@@ -67,6 +69,9 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
       throw new UsageError('--resume counts what the run counts: give no patterns with it');
   }
   if (flags.follow) {
+    // A followed join follows its sides' paths; each source is given its sides by the paths it matches.
+    const join = joinAsked(flags) ? followedJoin(flags, paths) : undefined;
+    if (join) paths = join.paths;
     if (paths.length === 0 && flags.resume === undefined)
       throw new UsageError('--follow needs what to follow: files, globs, or - for standard input');
     if (flags.detach)
@@ -96,6 +101,11 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
       inputs = first;
       following = { more: set.discovered(), followed: `${paths.join(' ')} (${first.length} files now)` };
       namesShown = true;
+    }
+    if (join) {
+      const sided = (input: Input): Input => Object.assign(input, { joinSides: join.sidesOf(input.name) });
+      inputs = inputs.map(sided);
+      if (following) following = { ...following, more: mapInputs(following.more, sided) };
     }
     // The first signal stops following, not the run: the wait for the last chunks must not be cut short.
     session = { ...io, signal: new AbortController().signal };
@@ -141,6 +151,10 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
   } finally {
     await Promise.allSettled(inputs.map((input) => input.close()));
   }
+}
+
+async function* mapInputs(inputs: AsyncIterable<Input>, map: (input: Input) => Input): AsyncIterable<Input> {
+  for await (const input of inputs) yield map(input);
 }
 
 /**

@@ -160,6 +160,7 @@ const recordsShape = object({
       right: joinSideShape,
       leftEnd: count,
       rightStart: count,
+      sides: optional(integer({ min: 1 })),
       partitions: integer({ min: 1 }),
     }),
   ),

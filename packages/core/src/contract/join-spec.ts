@@ -4,7 +4,7 @@
  * what it finds in its partition. The SPEC's "Joins across sources" says what a pair is.
  */
 import { InvalidJobError } from '../errors.js';
-import { count, integer, literal, object, problemsWith, string } from './shape.js';
+import { count, integer, literal, object, optional, problemsWith, string } from './shape.js';
 import type { WhereClause } from './where-clause.js';
 
 /** One side: the field holding its key, and what selects its lines beyond the run's `--where`. */
@@ -23,6 +23,11 @@ export interface ChunkJoinSpec {
    */
   leftEnd: number;
   rightStart: number;
+  /**
+   * A followed run's chunk job (a job of one source, which may have been found after the
+   * run began): the sides of its source, in place of `leftEnd`/`rightStart`.
+   */
+  sides?: number;
   /** Events go to partition hash(key) mod `partitions`, each reduced on its own. */
   partitions: number;
 }
@@ -32,18 +37,25 @@ export interface RunJoinSpec extends ChunkJoinSpec {
   /** `--within` in ms, and as given; absent: equal keys alone make a pair. */
   withinMs?: number;
   within?: string;
+  /**
+   * A followed join (`submit --follow`): how far behind its side's newest time an event
+   * may come (`--lateness`, ms) and still be joined with every partner; events further
+   * behind are counted late. With it, closed keys are joined and dropped as the run goes.
+   */
+  latenessMs?: number;
+  lateness?: string;
 }
 
 /** The side bits of a source: 1 left, 2 right, 3 both. */
 export const LEFT = 1;
 export const RIGHT = 2;
 
-export function sidesOf(spec: Pick<ChunkJoinSpec, 'leftEnd' | 'rightStart'>, source: number): number {
-  return (source < spec.leftEnd ? LEFT : 0) | (source >= spec.rightStart ? RIGHT : 0);
+export function sidesOf(spec: Pick<ChunkJoinSpec, 'leftEnd' | 'rightStart' | 'sides'>, source: number): number {
+  return spec.sides ?? (source < spec.leftEnd ? LEFT : 0) | (source >= spec.rightStart ? RIGHT : 0);
 }
 
 export function chunkJoinSpec(spec: RunJoinSpec): ChunkJoinSpec {
-  const { withinMs: _withinMs, within: _within, ...chunk } = spec;
+  const { withinMs: _withinMs, within: _within, latenessMs: _latenessMs, lateness: _lateness, ...chunk } = spec;
   return chunk;
 }
 
@@ -55,6 +67,9 @@ export function chunkJoinSpec(spec: RunJoinSpec): ChunkJoinSpec {
 export interface ChunkJoinFindings {
   events: number;
   pieces: [partition: number, text: string][];
+  /** The chunk's sides, and the newest time of its selected lines (ms; absent if none had one): a followed join's watermark. */
+  sides: number;
+  latest?: number;
 }
 
 /** Where an event is: its source, its chunk, the chunk's first line if known, its line in the chunk. */
@@ -102,21 +117,32 @@ export interface JoinPartitionResult {
   offsets: number[];
   untimedPairs: number;
   examples: { matched: JoinMatchedExample[]; leftOnly: JoinOnlyExample[]; rightOnly: JoinOnlyExample[] };
+  /**
+   * A followed join: events that came after their side's watermark had passed them by more
+   * than `--lateness` (partners of theirs may have been dropped, and pairs missed).
+   */
+  late?: { left: number; right: number };
 }
 
-/** The job that reduces one partition of one round of a run (`JOIN_JOB` on the chunk queue). */
+/**
+ * The job that reduces one partition of one round of a run (`JOIN_JOB` on the chunk
+ * queue); in a followed join, with `tick` (and round 0), the job that joins and drops the
+ * partition's closed keys as the run goes (`JoinTick`).
+ */
 export interface JoinJobData {
   v: 1;
   runId: string;
   round: number;
   partition: number;
+  tick?: number;
 }
 
 const joinJobShape = object({
   v: literal(1),
   runId: string({ pattern: /^r-[0-9a-z]+-[0-9a-z]+$/ }),
-  round: integer({ min: 1 }),
+  round: count,
   partition: count,
+  tick: optional(integer({ min: 1 })),
 });
 
 /** Validates a reduce job's data read back from Redis; throws `InvalidJobError` naming what is wrong. */
@@ -130,7 +156,8 @@ export function parseJoinJob(data: unknown): JoinJobData {
 export const JOIN_JOB = 'join';
 
 /** The reduce job's id: one per partition and round, so that adding it twice adds one job. */
-export function joinJobId(data: Pick<JoinJobData, 'runId' | 'round' | 'partition'>): string {
+export function joinJobId(data: Pick<JoinJobData, 'runId' | 'round' | 'partition' | 'tick'>): string {
+  if (data.tick !== undefined) return `${data.runId}.jointick.${data.tick}.${data.partition}`;
   return `${data.runId}.join.${data.round}.${data.partition}`;
 }
 

@@ -17,19 +17,23 @@ import {
   offsetBounds,
 } from '../contract/join-spec.js';
 
-type JoinEvent = JoinEventPlace & { time: number | null };
+export type JoinEvent = JoinEventPlace & { time: number | null };
 
-interface KeyEvents {
+export interface KeyEvents {
   left: JoinEvent[];
   right: JoinEvent[];
 }
 
 /**
- * Reads pieces into events per key. A piece is `source.seq \t firstLine \n` (firstLine
- * empty when unknown), then its events as ChunkJoinFindings says.
+ * Reads pieces into events per key (into `keys`, which may hold some already). A piece is
+ * `source.seq \t firstLine \n` (firstLine empty when unknown), then its events as
+ * ChunkJoinFindings says; `onEvent` sees each event's side and time as it is read.
  */
-export function readJoinPieces(pieces: Iterable<string>): Map<string, KeyEvents> {
-  const keys = new Map<string, KeyEvents>();
+export function readJoinPieces(
+  pieces: Iterable<string>,
+  keys = new Map<string, KeyEvents>(),
+  onEvent?: (side: number, time: number | null) => void,
+): Map<string, KeyEvents> {
   for (const piece of pieces) {
     let end = piece.indexOf('\n');
     if (end < 0) throw new Error(`a join piece without its header: ${JSON.stringify(piece.slice(0, 80))}`);
@@ -59,6 +63,7 @@ export function readJoinPieces(pieces: Iterable<string>): Map<string, KeyEvents>
       let entry = keys.get(key);
       if (!entry) keys.set(key, (entry = { left: [], right: [] }));
       (side === LEFT ? entry.left : entry.right).push(event);
+      onEvent?.(side, event.time);
     }
   }
   return keys;
@@ -77,8 +82,12 @@ function integerAt(text: string, from: number, to: number): number {
   return negative ? -value : value;
 }
 
-/** Joins one partition's events. */
-export function joinPartition(keys: Map<string, KeyEvents>, withinMs: number | undefined): JoinPartitionResult {
+/** Joins one partition's events; `onUnmatchedLeft` sees each left event in no pair, key by key. */
+export function joinPartition(
+  keys: Map<string, KeyEvents>,
+  withinMs: number | undefined,
+  onUnmatchedLeft?: (key: string, event: JoinEvent) => void,
+): JoinPartitionResult {
   const bounds = offsetBounds(withinMs);
   const result = emptyJoinResult(withinMs);
   const matched: JoinMatchedExample[] = [];
@@ -130,6 +139,7 @@ export function joinPartition(keys: Map<string, KeyEvents>, withinMs: number | u
         right: partner,
       });
     }
+    if (onUnmatchedLeft) left.forEach((event, i) => leftMatched[i] === false && onUnmatchedLeft(key, event));
     if (left.length > 0 && !leftHit) keepSmallest(leftOnly, { key, events: left.length, first: left[0]! });
     if (right.length > 0 && !rightHit) keepSmallest(rightOnly, { key, events: right.length, first: right[0]! });
   }
@@ -144,6 +154,11 @@ export function addJoinResults(into: JoinPartitionResult, from: JoinPartitionRes
     into[side].matchedEvents += from[side].matchedEvents;
     into[side].keys += from[side].keys;
     into[side].unmatchedKeys += from[side].unmatchedKeys;
+  }
+  if (from.late) {
+    into.late ??= { left: 0, right: 0 };
+    into.late.left += from.late.left;
+    into.late.right += from.late.right;
   }
   into.matchedKeys += from.matchedKeys;
   into.pairs += from.pairs;

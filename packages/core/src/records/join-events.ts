@@ -38,6 +38,7 @@ export class JoinEvents {
   private texts: string[][] = [];
   private events = 0;
   private chunkSides = 0;
+  private latest: number | undefined;
 
   /** `indexOf`: where a field's value is in the reader's `values`. */
   constructor(spec: ChunkJoinSpec, indexOf: (field: string) => number) {
@@ -64,10 +65,15 @@ export class JoinEvents {
     this.chunkSides = sides;
     this.texts = [];
     this.events = 0;
+    this.latest = undefined;
   }
 
-  /** A selected line: an event of each side of the chunk that selects it and finds its key in it. */
+  /**
+   * A selected line: an event of each side of the chunk that selects it and finds its key
+   * in it. Its time, event or not, moves the chunk's newest time (a followed join's watermark).
+   */
   line(values: readonly FieldValue[], lineNumber: number, time: number | undefined): void {
+    if (time !== undefined && (this.latest === undefined || time > this.latest)) this.latest = time;
     for (const side of this.sides) {
       if ((this.chunkSides & side.bit) === 0) continue;
       const key = values[side.keyIndex];
@@ -92,6 +98,11 @@ export class JoinEvents {
     if (this.chunkSides === 0) return undefined;
     const pieces: [number, string][] = [];
     this.texts.forEach((lines, partition) => pieces.push([partition, lines.join('')]));
-    return { events: this.events, pieces };
+    return {
+      events: this.events,
+      pieces,
+      sides: this.chunkSides,
+      ...(this.latest !== undefined ? { latest: this.latest } : {}),
+    };
   }
 }

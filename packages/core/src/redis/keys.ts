@@ -108,6 +108,28 @@ export class RedisKeys {
   }
 
   /**
+   * Hash, in a followed join: chunk `<source>.<seq>` → `sides:time`, its newest time, as
+   * recorded (recordResults-10.lua); `m:<source>` the same of the source's settled chunks,
+   * folded into it by lua/startJoinTick-3.lua: the sides' watermarks.
+   */
+  joinMarks(runId: string): string {
+    return `${this.prefix}:run:${runId}:join:marks`;
+  }
+
+  /**
+   * Hash, in a followed join: partition → `tick \t open pieces \t` what its closed keys
+   * gave (JSON, JoinTickState), as lua/applyJoinTick-3.lua last wrote it.
+   */
+  joinClosed(runId: string): string {
+    return `${this.prefix}:run:${runId}:join:closed`;
+  }
+
+  /** Stream, in a followed join: left events that passed their tolerance unmatched, for the coordinator to log. */
+  joinUnmatched(runId: string): string {
+    return `${this.prefix}:run:${runId}:join:unmatched`;
+  }
+
+  /**
    * Hash: a run's crossings (`--notify-over`): key (its JSON text, as in `groups`) → JSON
    * of when and where its lines passed the threshold (lua/includes/keyCrossings.lua).
    */

@@ -283,13 +283,17 @@ function pushRecordArgs(
 /**
  * Appends a chunk's join events as recordResults-10.lua reads them: j, then per partition
  * its number and its piece, which starts with the chunk's id and first line ('' when
- * unknown: a chunk read from shared storage), so that the reduce can place each event.
+ * unknown: a chunk read from shared storage), so that the reduce can place each event;
+ * then, in a followed join (its jobs name their source's sides), the chunk's mark,
+ * `sides:time` (its newest time), or ''.
  */
 function pushJoinArgs(args: (string | number)[], job: ChunkJobData, found: ChunkCounts): void {
   const pieces = found.join?.pieces ?? [];
   args.push(pieces.length);
   const header = `${chunkId(job)}\t${isFileChunk(job) ? '' : job.firstLine}\n`;
   for (const [partition, text] of pieces) args.push(partition, header + text);
+  const latest = job.records?.join?.sides !== undefined ? found.join?.latest : undefined;
+  args.push(latest === undefined ? '' : `${found.join!.sides}:${latest}`);
 }
 
 /** A chunk's counts as field/increment pairs of the counts hash; counters that stay at 0 are left out. */

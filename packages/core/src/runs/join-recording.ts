@@ -47,18 +47,28 @@ export async function markJoinEnqueued({ redis, keys }: RunStoreContext, runId: 
   await redis.hset(keys.run(runId), 'joinEnqueued', round);
 }
 
-/** A partition's pieces, in bounded reads. */
+/** A partition's pieces (its first `count` of them, if given), in bounded reads. */
 export async function* joinPieces(
   { redis, keys }: RunStoreContext,
   runId: string,
   partition: number,
+  count = Infinity,
 ): AsyncGenerator<Buffer[]> {
   const key = `${keys.joinPieces(runId)}${partition}`;
-  for (let from = 0; ; from += PIECES_PER_READ) {
-    const pieces = await redis.lrangeBuffer(key, from, from + PIECES_PER_READ - 1);
+  for (let from = 0; from < count; from += PIECES_PER_READ) {
+    const pieces = await redis.lrangeBuffer(key, from, Math.min(from + PIECES_PER_READ, count) - 1);
     if (pieces.length > 0) yield pieces;
     if (pieces.length < PIECES_PER_READ) return;
   }
+}
+
+/** How many pieces a partition's list holds now. */
+export async function joinPieceCount(
+  { redis, keys }: RunStoreContext,
+  runId: string,
+  partition: number,
+): Promise<number> {
+  return redis.llen(`${keys.joinPieces(runId)}${partition}`);
 }
 
 /** Records a partition's result for a round (or that it was dead-lettered, and why), once. */

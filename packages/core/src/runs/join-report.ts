@@ -66,5 +66,8 @@ export function assembleJoin(
       reduced: stored.results.length + stored.dead.length,
       deadLettered: stored.dead.length,
     },
+    ...(spec.latenessMs !== undefined
+      ? { lateness: spec.lateness ?? `${spec.latenessMs}ms`, late: total.late ?? { left: 0, right: 0 } }
+      : {}),
   };
 }

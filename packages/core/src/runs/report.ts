@@ -145,6 +145,13 @@ export interface JoinReport {
     rightOnly: { key: string; events: number; first: JoinEventRef }[];
   };
   partitions: { total: number; reduced: number; deadLettered: number };
+  /**
+   * A followed join (`submit --follow`): `--lateness`, and the events that came later than
+   * that behind their side's newest time (partners of theirs may have been dropped before
+   * they came: their pairs may be missing).
+   */
+  lateness?: string;
+  late?: { left: number; right: number };
 }
 
 /**

@@ -51,6 +51,9 @@ export async function runKeyNames({ redis, keys }: RunStoreContext, runId: strin
     keys.sources(runId),
     keys.positions(runId),
     keys.joinResults(runId),
+    keys.joinMarks(runId),
+    keys.joinClosed(runId),
+    keys.joinUnmatched(runId),
   ];
   const [distinctFields, joinPartitions] = await redis.hmget(keys.run(runId), 'distinctFields', 'joinPartitions');
   const join = Array.from({ length: Number(joinPartitions ?? '0') }, (_, p) => `${keys.joinPieces(runId)}${p}`);

@@ -44,6 +44,8 @@ export const recordSpikeScript = runScript('recordSpike', 2);
 export const compactRunScript = runScript('compactRun', 10);
 export const recordJoinPartitionScript = runScript('recordJoinPartition', 3);
 export const prepareJoinReplayScript = runScript('prepareJoinReplay', 2);
+export const startJoinTickScript = runScript('startJoinTick', 3);
+export const applyJoinTickScript = runScript('applyJoinTick', 3);
 
 /** What a script that records a chunk, a seal or a spike answers: lua/includes/recordCodes.lua, by the same names. */
 export const RecordCode = {

@@ -25,7 +25,7 @@ import { type SourceCheckpoint, readCheckpoints } from './source-checkpoint.js';
 import { type PruneOptions, type PruneSummary, presentRuns, pruneRuns } from './run-pruning.js';
 import type { CrossingReport, RunProgress, RunReport, RunStatus } from './report.js';
 import { readCrossings } from './crossing-report.js';
-import type { RunDefinition } from './run-definition.js';
+import { type RunDefinition, withAddedSources } from './run-definition.js';
 import type { RunStoreContext } from './run-store-context.js';
 import { readProgress, readReport, readRun, readSettlement, readStatus } from './run-reports.js';
 import type { JoinPartitionResult } from '../contract/join-spec.js';
@@ -38,7 +38,22 @@ import {
   markJoinEnqueued,
   prepareJoinReplay,
   recordJoinPartition,
+  joinPieceCount,
 } from './join-recording.js';
+import {
+  type ClosedPartition,
+  type CurrentTick,
+  type JoinTickRecord,
+  applyJoinTick,
+  closedPartition,
+  closedPartitions,
+  currentJoinTick,
+  joinTickApplied,
+  skipJoinTick,
+  startJoinTick,
+  unmatchedSince,
+} from './join-ticks.js';
+import type { UnmatchedLeftEvent } from '../joins/join-tick.js';
 import {
   RecordCode,
   chunkScriptKeys,
@@ -382,9 +397,70 @@ export class RunStore {
     await markJoinEnqueued(this.context, runId, round);
   }
 
-  /** A partition's pieces, a bounded number at a time. */
-  joinPieces(runId: string, partition: number): AsyncGenerator<Buffer[]> {
-    return joinPieces(this.context, runId, partition);
+  /** A partition's pieces (its first `count`, if given), a bounded number at a time. */
+  joinPieces(runId: string, partition: number, count?: number): AsyncGenerator<Buffer[]> {
+    return joinPieces(this.context, runId, partition, count);
+  }
+
+  async joinPieceCount(runId: string, partition: number): Promise<number> {
+    return joinPieceCount(this.context, runId, partition);
+  }
+
+  /** In a followed join: starts the next tick if the watermarks moved and the last one is over (join-ticks.ts); its number or 0. */
+  async startJoinTick(runId: string, withinMs: number, latenessMs: number): Promise<number> {
+    return startJoinTick(this.context, runId, withinMs, latenessMs);
+  }
+
+  /** The run's current tick, while one may be recorded. */
+  async currentJoinTick(runId: string): Promise<CurrentTick | null> {
+    return currentJoinTick(this.context, runId);
+  }
+
+  /** How many partitions recorded the current tick. */
+  async joinTickApplied(runId: string): Promise<number> {
+    return joinTickApplied(this.context, runId);
+  }
+
+  /** A partition as its last tick left it (its closed keys' results, its open events). */
+  async closedPartition(runId: string, partition: number): Promise<ClosedPartition> {
+    return closedPartition(this.context, runId, partition);
+  }
+
+  async closedPartitions(runId: string): Promise<ClosedPartition[]> {
+    return closedPartitions(this.context, runId);
+  }
+
+  /** Records a partition's tick once. */
+  async applyJoinTick(
+    runId: string,
+    partition: number,
+    tick: number,
+    before: ClosedPartition,
+    record: JoinTickRecord,
+  ): Promise<RecordOutcome> {
+    return applyJoinTick(this.context, runId, partition, tick, before, record);
+  }
+
+  /** Records a tick that failed for good in a partition as one that changed nothing. */
+  async skipJoinTick(runId: string, partition: number, tick: number, withinMs?: number): Promise<RecordOutcome> {
+    return skipJoinTick(this.context, runId, partition, tick, withinMs);
+  }
+
+  /** Left events closed unmatched after stream entry `after`. */
+  async unmatchedSince(
+    runId: string,
+    after: string,
+  ): Promise<{ last: string; events: (UnmatchedLeftEvent | { more: number })[] }> {
+    return unmatchedSince(this.context, runId, after);
+  }
+
+  /** The names of the run's sources, those found as it went included ([] for no such run). */
+  async sourceNames(runId: string): Promise<string[]> {
+    const [definition, added] = checkTransaction(
+      await this.redis.multi().hget(this.keys.run(runId), 'definition').hgetall(this.keys.sources(runId)).exec(),
+    ) as [string | null, Record<string, string>];
+    if (definition === null) return [];
+    return withAddedSources(JSON.parse(definition) as RunDefinition, added).sources;
   }
 
   /** Records a partition's reduce for a round, or its dead-lettering, once; the last of a round settles the run. */

@@ -39,7 +39,10 @@ if fields > 0 then
 end
 -- A join's results and partitions (the partitions' lists went when the run completed, unless Redis lost that step).
 for p = 0, tonumber(run[4] or '0') - 1 do redis.call('DEL', KEYS[1] .. ':join:' .. p) end
-if run[4] then redis.call('DEL', KEYS[1] .. ':join') end
+if run[4] then
+  local join = KEYS[1] .. ':join'
+  redis.call('DEL', join, join .. ':marks', join .. ':closed', join .. ':unmatched')
+end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10])
 redis.call('HSET', KEYS[2], '*', 'done')
 local ttl = redis.call('PTTL', KEYS[1])

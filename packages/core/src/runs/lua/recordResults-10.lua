@@ -61,6 +61,8 @@
         last selected line of each of its g keys (1-based in the chunk), in their order
       j, followed by j partition/piece pairs: in a join, the chunk's join events, each
         piece appended to its partition's list (the reduce reads them, joins/partition-join.ts)
+      its mark in a followed join, `sides:time` (its newest time), kept in the join's marks
+        hash (RedisKeys.joinMarks) for startJoinTick-3.lua, or ''
   Returns per chunk {RecordCode, g}:
     {RECORDED, g} if counted now (g > 0: the chunk had been dead-lettered as generation g),
     {DUPLICATE, 0} if it had been counted already, {RUN_MISSING, 0} if the run is gone,
@@ -209,10 +211,12 @@ for i = 1, n do
   end
   at = chunkRecords(id, records, apply, sums)
   local j = tonumber(ARGV[at])
+  local mark = ARGV[at + 1 + 2 * j]
   if apply then
     for p = 1, j do redis.call('RPUSH', joinPrefix .. ARGV[at + 2 * p - 1], ARGV[at + 2 * p]) end
+    if mark ~= '' then redis.call('HSET', joinPrefix .. 'marks', id, mark) end
   end
-  at = at + 1 + 2 * j
+  at = at + 2 + 2 * j
 end
 addAll(KEYS[2], sums)
 for source in pairs(folding) do fold(KEYS[3], source) end

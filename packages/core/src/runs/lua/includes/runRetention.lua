@@ -4,12 +4,13 @@
 -- they can still be replayed into it. The names are RedisKeys' (keys.ts), made from the
 -- run hash's: the run's fixed keys, and per --count-distinct field (the run hash's
 -- `distinctFields`) its three keys and one per key of the per-key table; in a join, its
--- results hash and one list per partition (`joinPartitions`). A run without
+-- results hash and one list per partition (`joinPartitions`), and a followed join's
+-- marks, closed keys' results and unmatched events. A run without
 -- a retention (started by an earlier version) is left to `runs prune` and to the workers'
 -- sweep (run-pruning.ts).
 local RUN_KEY_SUFFIXES = {
   '', ':counts', ':chunks', ':dead', ':generations', ':lines', ':insight', ':groups', ':groups:others', ':crossings',
-  ':sources', ':positions', ':join',
+  ':sources', ':positions', ':join', ':join:marks', ':join:closed', ':join:unmatched',
 }
 local function expireRun(runKey, status)
   local run = redis.call('HMGET', runKey, 'retentionMs', 'deadRetentionMs', 'distinctFields', 'joinPartitions')
