@@ -41,7 +41,7 @@ export async function writeJoinData(dataDir: string, keys: number): Promise<{ le
 }
 
 /** The join's figures from the way the data was made. */
-function plainJoin(keys: number): { pairs: number; leftUnmatched: number; rightUnmatched: number } {
+export function plainJoin(keys: number): { pairs: number; leftUnmatched: number; rightUnmatched: number } {
   let pairs = 0;
   let leftUnmatched = 0;
   for (let i = 0; i < keys; i++) {

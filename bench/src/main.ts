@@ -16,6 +16,9 @@
  *                       --extract), and Redis's memory for 1M distinct keys ("" to skip)
  *   --join 1000000      keys a side of the join row (two JSON logs joined by request id
  *                       within 2 s): throughput and Redis's peak memory ("" to skip)
+ *   --followed-join 1000000  keys a side of the followed join row (the same logs written a
+ *                       slice at a time under submit --follow): the join state's largest size
+ *                       in Redis, Redis's peak, time to the report ("" to skip)
  *   --data-dir <dir>    where the generated logs are kept between runs (default: tmpdir)
  *   --out <file>        the results as JSON (default: bench-results/bench-<time>.json)
  */
@@ -32,6 +35,7 @@ import { type Measured, measure, median } from './measure.js';
 import { redisMemory, usedMemoryPeak } from './redis-memory.js';
 import { distinctKeyMemory, structuredRows } from './structured-rows.js';
 import { writeSyntheticLog } from './synthetic-logs.js';
+import { followedJoinRow } from './followed-join-row.js';
 import { joinRow } from './join-row.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,6 +50,7 @@ interface Options {
   followMany: [files: number, linesPerSecond: number, seconds: number] | null;
   structured: number | null;
   joinKeys: number | null;
+  followedJoinKeys: number | null;
   dataDir: string;
   out: string;
 }
@@ -85,6 +90,7 @@ function parseOptions(argv: string[]): Options {
     structured:
       value('--structured', '256MiB') === '' ? null : parseSize(value('--structured', '256MiB'), '--structured'),
     joinKeys: value('--join', '1000000') === '' ? null : Number(value('--join', '1000000')),
+    followedJoinKeys: value('--followed-join', '1000000') === '' ? null : Number(value('--followed-join', '1000000')),
     dataDir: value('--data-dir', tmpdir()),
     out: value('--out', join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
   };
@@ -320,6 +326,7 @@ async function main(): Promise<void> {
   }
 
   if (options.joinKeys !== null) add(await joinRow(clusterContext, options.joinKeys));
+  if (options.followedJoinKeys !== null) add(await followedJoinRow(clusterContext, options.followedJoinKeys));
 
   let follow: FollowLatency | null = null;
   if (options.follow) {

@@ -5,6 +5,7 @@ import {
   type CliProcess,
   type TestRedis,
   clusterFlags,
+  reportOf,
   runCli,
   sleep,
   startFollow,
@@ -143,6 +144,59 @@ describe('a followed join', () => {
     });
     expect(workers[0]!.child.signalCode).toBe('SIGKILL');
   }, 240_000);
+
+  it('a tick that fails every attempt changes nothing and the ticks go on; the last round dead-lettered, then replayed: exact', async () => {
+    redis = await startTestRedis();
+    const server = redis;
+    const prefix = 't-join-follow-dlq';
+    const dir = join(cluster.dir, 'failing');
+    await mkdir(dir);
+    const gateway = join(dir, 'gateway.log');
+    const service = join(dir, 'db.log');
+    writeJoinLogs(join(dir, 'gateway.src'), join(dir, 'db.src'), 4_000, 3);
+    await writeFile(gateway, '');
+    workers = [await startWorker(server.url, prefix, 'failing', [], { LOGCLUSTER_FAULT: 'join:fail' })];
+    const follower = startFollow(clusterFlags(server.url, prefix), null, [
+      ...joinFlags(gateway, `${dir}/db*.log`),
+      ...['--within', '2s', '--attempts', '2', '--backoff', '0'],
+    ]);
+    const runId = await follower.runId;
+    // Every tick's jobs fail, and each is recorded as changing nothing: the next tick starts all the same.
+    const client = server.client();
+    try {
+      const ticked = async (tick: number) => {
+        const [current, applied] = await client.hmget(`${prefix}:run:${runId}`, 'joinTick', 'joinTickApplied');
+        return Number(current ?? 0) >= tick && Number(applied ?? 0) === 16;
+      };
+      const halves = await Promise.all(
+        ['gateway.src', 'db.src'].map(async (name) => {
+          const lines = (await readFile(join(dir, name), 'utf8')).split(/(?<=\n)/);
+          return [lines.slice(0, lines.length / 2).join(''), lines.slice(lines.length / 2).join('')];
+        }),
+      );
+      for (const half of [0, 1]) {
+        await appendFile(gateway, halves[0]![half]!);
+        await appendFile(service, halves[1]![half]!);
+        await until(`tick ${half + 1} over in every partition`, () => ticked(half + 1), { timeoutMs: 60_000 });
+      }
+    } finally {
+      client.disconnect();
+    }
+    follower.child.kill('SIGINT');
+    expect(await follower.exited, follower.stderr()).toBe(3);
+    const partial = JSON.parse(follower.stdout()) as RunReport;
+    expect(partial.join!.partitions).toEqual({ total: 16, reduced: 16, deadLettered: 16 });
+    await workers[0]!.stop('SIGKILL');
+    workers = [await startWorker(server.url, prefix, 'sound')];
+    const replayed = await runCli(['dlq', 'replay', ...clusterFlags(server.url, prefix), '--all', '--wait']);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const { code, report } = await reportOf(server.url, prefix, runId);
+    expect(code).toBe(0);
+    const { key: _key, within: _within, partitions, lateness: _lateness, late, ...figures } = report.join!;
+    expect(partitions).toEqual({ total: 16, reduced: 16, deadLettered: 0 });
+    expect(late).toEqual({ left: 0, right: 0 });
+    expect(figures).toEqual(plainJoin(failedRequests(gateway), serviceErrors(service), 2_000, BOUNDS_2S));
+  }, 180_000);
 
   it('refuses a followed join it cannot do before anything runs', async () => {
     const sides = ['--format', 'json', '--left', 'a*.log', '--right', 'b*.log', '--join-key', 'id'];

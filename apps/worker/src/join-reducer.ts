@@ -202,7 +202,8 @@ export async function enqueueJoinTick(store: RunStore, queue: Queue, runId: stri
   await queue.addBulk(
     Array.from({ length: current.partitions }, (_, partition) => {
       const data: JoinJobData = { v: 1, runId, round: 0, partition, tick };
-      return { name: JOIN_JOB, data, opts: { ...options, jobId: joinJobId(data) } };
+      // Ahead of the chunks waiting (lifo): a tick that waits its turn behind them holds its events that long.
+      return { name: JOIN_JOB, data, opts: { ...options, jobId: joinJobId(data), lifo: true } };
     }),
   );
 }
