@@ -76,7 +76,7 @@ export async function followedJoinRow(context: StructuredContext, keys: number):
             const end = slice === SLICES ? sizes[side]! : Math.floor((sizes[side]! * slice) / SLICES);
             const length = end - offsets[side]!;
             const buffer = Buffer.alloc(length + 512);
-            const { bytesRead } = await sources[side]!.read(buffer, 0, buffer.length, offsets[side]!);
+            const { bytesRead } = await sources[side]!.read(buffer, 0, buffer.length, offsets[side]);
             const cut = slice === SLICES ? bytesRead : buffer.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
             await appendFile(target, buffer.subarray(0, cut));
             offsets[side]! += cut;
