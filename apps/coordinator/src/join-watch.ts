@@ -71,7 +71,9 @@ export class JoinWatch {
       if (events.length === 0) return;
       if (events.some((event) => 'source' in event && this.sources[event.source] === undefined))
         this.sources = await this.store.sourceNames(this.runId);
-      for (const event of events) this.log(this.describe(event));
+      // Each partition's tick adds its own: in the order of their times across partitions.
+      const time = (event: (typeof events)[number]) => ('time' in event ? (event.time ?? Infinity) : Infinity);
+      for (const event of [...events].sort((a, b) => time(a) - time(b))) this.log(this.describe(event));
       this.unmatchedAfter = last;
     }
   }

@@ -608,16 +608,20 @@ export class Submission {
 
   /**
    * In a followed join: starts the next tick if the sides' watermarks moved and the last
-   * is over, and adds its jobs; `again`: adds the current tick's jobs again (Redis may
-   * have lost them; those still there are not added twice, and a tick recorded is not
-   * recorded again).
+   * is over, and adds its jobs; `again`: adds the current tick's jobs again if some
+   * partition has not recorded it (Redis may have lost them; those still there are not
+   * added twice, and a tick recorded is not recorded again).
    */
   async joinTick(again = false): Promise<void> {
     const join = this.options.records?.join;
     if (join?.latenessMs === undefined || join.withinMs === undefined) return;
     const started = await this.store.startJoinTick(this.runId, join.withinMs, join.latenessMs);
-    const tick = started > 0 ? started : again ? ((await this.store.currentJoinTick(this.runId))?.tick ?? 0) : 0;
-    if (tick > 0) await enqueueJoinTick(this.store, this.queue, this.runId, tick);
+    if (started > 0) await enqueueJoinTick(this.store, this.queue, this.runId, started);
+    else if (again) {
+      const current = await this.store.currentJoinTick(this.runId);
+      if (current && (await this.store.joinTickApplied(this.runId)) < current.partitions)
+        await enqueueJoinTick(this.store, this.queue, this.runId, current.tick);
+    }
   }
 
   /** Checks the run against what was enqueued and repairs gaps, restart or not. */
