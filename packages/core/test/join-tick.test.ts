@@ -1,3 +1,4 @@
+import { seededRandom } from '@logcluster/test-support';
 import { describe, expect, it } from 'vitest';
 import { LEFT } from '../src/contract/join-spec.js';
 import { UNMATCHED_PER_TICK, joinTick } from '../src/joins/join-tick.js';
@@ -16,14 +17,6 @@ import { addJoinResults, emptyJoinResult, joinPartition, readJoinPieces } from '
 const WITHIN = 2_000;
 const LATENESS = 1_000;
 
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648;
-  };
-}
-
 interface Event {
   /** The request it is of (a key's requests are 14 s apart: they never pair). */
   request?: number;
@@ -36,7 +29,7 @@ interface Event {
 
 /** Requests 20 ms apart, in the order they come (each side's times out of order by less than the lateness). */
 function requestEvents(seed: number, requests: number): Event[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const events: Omit<Event, 'seq' | 'line'>[] = [];
   for (let i = 0; i < requests; i++) {
     const at = 1_000_000 + i * 20;
