@@ -16,6 +16,8 @@
  *                       --extract), and Redis's memory for 1M distinct keys ("" to skip)
  *   --join 1000000      keys a side of the join row (two JSON logs joined by request id
  *                       within 2 s): throughput and Redis's peak memory ("" to skip)
+ *   --startup on        the start-up row: analyze of a 1 MB log against node -e 0 and --version,
+ *                       and where its time goes (LOGCLUSTER_TRACE_STARTUP marks) ("" to skip)
  *   --followed-join 1000000  keys a side of the followed join row (the same logs written a
  *                       slice at a time under submit --follow): the join state's largest size
  *                       in Redis, Redis's peak, time to the report ("" to skip)
@@ -37,6 +39,7 @@ import { distinctKeyMemory, structuredRows } from './structured-rows.js';
 import { writeSyntheticLog } from './synthetic-logs.js';
 import { followedJoinRow } from './followed-join-row.js';
 import { joinRow } from './join-row.js';
+import { type StartupRow, startupRow } from './startup-row.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'apps/coordinator/bin/logcluster.js');
@@ -51,6 +54,7 @@ interface Options {
   structured: number | null;
   joinKeys: number | null;
   followedJoinKeys: number | null;
+  startup: boolean;
   dataDir: string;
   out: string;
 }
@@ -90,6 +94,7 @@ function parseOptions(argv: string[]): Options {
     structured:
       value('--structured', '256MiB') === '' ? null : parseSize(value('--structured', '256MiB'), '--structured'),
     joinKeys: value('--join', '1000000') === '' ? null : Number(value('--join', '1000000')),
+    startup: value('--startup', 'on') !== '',
     followedJoinKeys: value('--followed-join', '1000000') === '' ? null : Number(value('--followed-join', '1000000')),
     dataDir: value('--data-dir', tmpdir()),
     out: value('--out', join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
@@ -328,6 +333,14 @@ async function main(): Promise<void> {
   if (options.joinKeys !== null) add(await joinRow(clusterContext, options.joinKeys));
   if (options.followedJoinKeys !== null) add(await followedJoinRow(clusterContext, options.followedJoinKeys));
 
+  let startup: StartupRow | null = null;
+  if (options.startup) {
+    startup = await startupRow(options.dataDir, BIN);
+    process.stderr.write(
+      `  ${startup.name}: ${startup.ms.toFixed(0)} ms (node -e 0: ${startup.nodeMs.toFixed(0)} ms)\n`,
+    );
+  }
+
   let follow: FollowLatency | null = null;
   if (options.follow) {
     const [rate, seconds] = options.follow;
@@ -385,6 +398,7 @@ async function main(): Promise<void> {
     rows,
     memory,
     distinctKeys,
+    startup,
     follow,
     followMany,
   };
@@ -398,9 +412,11 @@ async function main(): Promise<void> {
   for (const row of rows) {
     const extra = row.chunksPerSecond
       ? `${Math.round(row.chunksPerSecond as number)} chunks/s`
-      : row.redisPeakBytes
-        ? `${Math.round(row.eventsPerSecond as number)} events/s, Redis peak ${formatBytes(row.redisPeakBytes as number)} over idle`
-        : '';
+      : row.joinStatePeakBytes
+        ? `join state at most ${formatBytes(row.joinStatePeakBytes as number)}, Redis peak ${formatBytes(row.redisPeakBytes as number)} over idle`
+        : row.redisPeakBytes
+          ? `${Math.round(row.eventsPerSecond as number)} events/s, Redis peak ${formatBytes(row.redisPeakBytes as number)} over idle`
+          : '';
     lines.push(
       `${row.name.padEnd(width)}  ${`${row.ms.toFixed(0)} ms`.padStart(9)}  ${row.mbps.toFixed(0).padStart(7)}  ${row.vsGrep!.toFixed(2).padStart(7)}  ${extra}`,
     );
@@ -417,6 +433,13 @@ async function main(): Promise<void> {
       `Redis memory, 1M distinct keys, ${label}: the finished run keeps ${formatBytes(figures.keptBytes)}, peak ${formatBytes(figures.peakBytes)} over idle`,
     );
   }
+  if (startup)
+    lines.push(
+      `${startup.name}: ${startup.ms.toFixed(0)} ms; node -e 0 ${startup.nodeMs.toFixed(0)} ms (${startup.vsNode.toFixed(2)}× it), logcluster --version ${startup.versionMs.toFixed(0)} ms; ` +
+        Object.entries(startup.marks)
+          .map(([label, ms]) => `${label} ${ms.toFixed(0)}`)
+          .join(', '),
+    );
   for (const f of [follow, followMany]) {
     if (!f) continue;
     lines.push(

@@ -1,3 +1,4 @@
+import { markStartup } from '@logcluster/core';
 import { main } from './cli.js';
 import { type CommandIo, DEFAULT_SHUTDOWN_DEADLINE_MS } from './command-io.js';
 import { EXIT } from './exit-codes.js';
@@ -7,6 +8,7 @@ import { EXIT } from './exit-codes.js';
  * to stop gracefully (through its AbortSignal); a second one exits at once.
  */
 export async function run(): Promise<void> {
+  markStartup('the CLI bundle loaded');
   const controller = new AbortController();
   const io: CommandIo = {
     stdout: process.stdout,
@@ -61,6 +63,7 @@ export async function run(): Promise<void> {
     process.exit(EXIT.failure);
   });
   const code = await main(process.argv, io);
+  markStartup('the command done, what it opened closed');
   finished = true;
   // Everything the command opened is closed by now. What may linger is not ours (the
   // Redis parser shrinks its buffer pool on a timer for seconds after a large reply), so

@@ -9,6 +9,7 @@ import {
   type SubmitOptions,
   UsageError,
   closeRedis,
+  markStartup,
   connectWithPrefix,
   openChunkBytes,
 } from '@logcluster/core';
@@ -125,6 +126,7 @@ export async function submitAndReport(
       if (session.streamName !== undefined) await store.nameStream(session.streamName, submission.runId);
     }
     const { runId } = submission;
+    markStartup('run created');
     deadline = session.waitTimeout ? waitDeadline(session.waitTimeout) : undefined;
     // Enqueueing and waiting both stop when the user asks, or when --wait-timeout has passed.
     const signal = deadline ? AbortSignal.any([io.signal, deadline.signal]) : io.signal;
@@ -161,12 +163,14 @@ export async function submitAndReport(
       if (session.follow) await submission.followAll(inputs, more ?? [], signal);
       else await submission.enqueueAll(inputs, signal);
       enqueued = true;
+      markStartup('every chunk enqueued');
       if (session.detach) {
         progress.stop();
         io.stdout.write(session.output === 'json' ? `${JSON.stringify({ runId })}\n` : `${runId}\n`);
         return 0;
       }
       await waitForRun(store, submission, { ...io, signal });
+      markStartup('run finished');
     } catch (err) {
       if (io.signal.aborted) {
         progress.stop();
@@ -191,6 +195,7 @@ export async function submitAndReport(
     await spikes?.announce(report, true);
     crossings?.announce(report.crossings ?? []);
     printReport(report, session.output, io, { hideZero: session.hideZero === true });
+    markStartup('report printed');
     if (session.compact && report.status === 'completed') await store.compact(runId, report);
     return exitCodeFor(report.status);
   } finally {

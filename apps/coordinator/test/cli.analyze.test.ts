@@ -118,6 +118,32 @@ describe('logcluster analyze', () => {
     expect(result.stdout).toMatch(/^total\s+\d+\s+ERROR/m);
   });
 
+  it('says when it reached each step of its start with LOGCLUSTER_TRACE_STARTUP=1, and nothing of it without', async () => {
+    const traced = await runCli(['analyze', '--json', app], { env: { LOGCLUSTER_TRACE_STARTUP: '1' } });
+    expect(traced.code).toBe(0);
+    const marks = [...traced.stderr.matchAll(/^logcluster: startup: +([\d.]+) ms {2}(.+)$/gm)].map(([, ms, label]) => ({
+      ms: Number(ms),
+      label,
+    }));
+    expect(marks.map((mark) => mark.label)).toEqual(
+      expect.arrayContaining([
+        'the CLI bundle loaded',
+        'analyze: the embedded redis-server listening',
+        'analyze: the worker started',
+        'run created',
+        'worker: first chunks counted',
+        'report printed',
+        'the command done, what it opened closed',
+      ]),
+    );
+    expect(marks.map((mark) => mark.ms)).toEqual([...marks.map((mark) => mark.ms)].sort((a, b) => a - b));
+    expect((JSON.parse(traced.stdout) as RunReport).totals.matches.ERROR!.lines).toBe(
+      grepCounts(app, { pattern: 'ERROR' }).lines,
+    );
+    const plain = await runCli(['analyze', '--json', app]);
+    expect(plain.stderr).not.toMatch(/startup:/);
+  });
+
   it('cleans up its redis-server and temp dir', async () => {
     const scratch = join(dir, 'tmp');
     await mkdir(scratch);

@@ -16,6 +16,7 @@ import {
   errorMessage,
   isFileChunk,
   isOutOfMemory,
+  markStartup,
   parseChunkBatch,
 } from '@logcluster/core';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -74,6 +75,7 @@ export class ChunkProcessor {
   ) {}
 
   async process(job: Job<unknown, ChunkJobResult>): Promise<ChunkJobResult> {
+    markStartup('worker: first job taken');
     let chunks: ChunkJobData[];
     try {
       chunks = parseChunkBatch(job.data);
@@ -164,6 +166,7 @@ export class ChunkProcessor {
    * left nothing behind.
    */
   private async recordWhileFull(chunks: ChunkJobData[], counts: ChunkCounts[]): Promise<RecordResult[]> {
+    markStartup('worker: first chunks counted');
     const giveUpAt = Date.now() + RECORD_WHILE_FULL_MS;
     for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
       try {

@@ -13,6 +13,7 @@ import {
   closeRedis,
   connectWithPrefix,
   errorMessage,
+  markStartup,
   openChunkBytes,
   openChunkQueue,
   releaseAll,
@@ -98,9 +99,11 @@ export class ChunkWorker {
     // Checked before anything is opened, so that a bad root leaves nothing behind.
     const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
     const { redis, prefix, chunkBytes } = await connect(options);
+    markStartup('worker: connected to Redis');
     const keys = new RedisKeys(prefix);
     const store = new RunStore(redis, keys, chunkBytes);
     const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
+    markStartup('worker: counting threads asked for');
     const crash = crashAt(options.faultPoint);
     const metrics = new WorkerMetrics(options.name, pool);
     const deadLetterQueue = new DeadLetterQueue(redis, prefix);

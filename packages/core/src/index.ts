@@ -1,5 +1,6 @@
 export * from './errors.js';
 export { releaseAll } from './release.js';
+export { markStartup } from './startup-trace.js';
 export { parseSize, parsePositiveInt, parseDuration, formatBytes } from './units.js';
 export { type Chunk, type ChunkerOptions, DEFAULT_MAX_LINE_SIZE, chunkStream } from './chunking/chunker.js';
 export { NEWLINE } from './char-codes.js';

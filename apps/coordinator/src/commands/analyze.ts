@@ -1,4 +1,4 @@
-import { errorMessage, resolveWorkerOptions } from '@logcluster/core';
+import { errorMessage, markStartup, resolveWorkerOptions } from '@logcluster/core';
 import { ChunkWorker } from '@logcluster/worker';
 import {
   type AnalysisFlags,
@@ -42,6 +42,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   const inputs = await openInputs(files.paths, io.stdin);
   const submitted = join ? placeJoin(submit, join, inputs) : submit;
   const plainFiles = inputs.flatMap((input) => (input.plainFile ? [input.plainFile.realPath] : []));
+  markStartup('analyze: inputs planned and open');
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
   const warn = (err: unknown) =>
@@ -52,12 +53,14 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
       const embedded = await EmbeddedRedis.start();
       releasers.add(() => embedded.stop());
       redisUrl = embedded.url;
+      markStartup('analyze: the embedded redis-server listening');
     }
     const worker = await ChunkWorker.start({
       ...workerOptions,
       redisUrl,
       ...(directRead ? { sharedRoot: '/', sharedFiles: plainFiles } : {}),
     });
+    markStartup('analyze: the worker started');
     // Its own Redis serves this run only, so once the run is over (or abandoned on
     // Ctrl-C) nothing in progress is worth waiting for.
     releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
