@@ -19,6 +19,7 @@ import {
   formatBytes,
   isConnectionLost,
   isOutOfMemory,
+  markStartup,
   openChunkQueue,
   packed,
 } from '@logcluster/core';
@@ -555,6 +556,7 @@ export class Submission {
       ? packed(chunks.map((chunk) => chunk.job as StoredChunkJob))
       : chunks.map((chunk) => chunk.job);
     await this.queue.add('chunks', batchJobData(jobs), { ...this.jobOptions, jobId: batchJobId(jobs) });
+    markStartup('the first job added');
   }
 
   /**
