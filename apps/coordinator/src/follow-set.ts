@@ -44,6 +44,8 @@ export class FollowSet {
   private readonly known = new Set<string>();
   private readonly slots: FileSlots;
   private readonly watchers: FSWatcher[] = [];
+  /** The paths and globs each path was found by (a followed join's sides come from them). */
+  private readonly foundBy = new Map<string, Set<string>>();
   private wake: (() => void) | null = null;
 
   private constructor(
@@ -132,10 +134,20 @@ export class FollowSet {
   private async matches(): Promise<string[]> {
     const paths: string[] = [];
     for (const pattern of this.patterns) {
-      if (isGlob(pattern) && !(await exists(pattern))) paths.push(...(await expandGlob(pattern)));
-      else paths.push(pattern);
+      const found = isGlob(pattern) && !(await exists(pattern)) ? await expandGlob(pattern) : [pattern];
+      for (const path of found) {
+        let by = this.foundBy.get(path);
+        if (!by) this.foundBy.set(path, (by = new Set()));
+        by.add(pattern);
+      }
+      paths.push(...found);
     }
     return [...new Set(paths)];
+  }
+
+  /** The paths and globs that found `path` (a source's name), as given. */
+  patternsOf(path: string): string[] {
+    return [...(this.foundBy.get(path) ?? [])];
   }
 
   /** `path` as a new source, or null if it is followed already, is no regular file, or is a file read already. */

@@ -16,7 +16,6 @@ import {
   parseWhere,
 } from '@logcluster/core';
 import { Option } from 'commander';
-import { globRegExp, hasGlobSyntax } from './glob.js';
 import type { Input } from './inputs.js';
 import { collect, commanderParser } from './option-parsers.js';
 import { type ExpandedPaths, type PathSelection, expandPaths } from './path-expansion.js';
@@ -185,30 +184,27 @@ export async function expandJoinPaths(
 
 /**
  * A followed join's paths and globs (each side's, a path on both sides once), and the
- * sides of a source found by them: those whose path or glob its name matches.
+ * sides of a source, from the paths and globs that found it: a side's if one of them is
+ * among the side's.
  */
 export function followedJoin(
   flags: JoinFlags,
   positional: readonly string[],
 ): {
   paths: string[];
-  sidesOf: (name: string) => number;
+  sidesOf: (foundBy: readonly string[]) => number;
 } {
   if (positional.length > 0)
     throw new UsageError(
       `a join follows its sides' paths: give ${positional.map((path) => JSON.stringify(path)).join(', ')} to --left or --right`,
     );
-  const matcher = (patterns: readonly string[]) => {
-    const tests = patterns.map((pattern) =>
-      hasGlobSyntax(pattern) ? globRegExp(pattern, { shell: true }) : { test: (name: string) => name === pattern },
-    );
-    return (name: string) => tests.some((test) => test.test(name));
-  };
-  const onLeft = matcher(flags.left!);
-  const onRight = matcher(flags.right!);
+  const left = new Set(flags.left);
+  const right = new Set(flags.right);
   return {
-    paths: [...new Set([...flags.left!, ...flags.right!])],
-    sidesOf: (name) => (onLeft(name) ? LEFT : 0) | (onRight(name) ? RIGHT : 0),
+    paths: [...new Set([...left, ...right])],
+    sidesOf: (foundBy) =>
+      (foundBy.some((pattern) => left.has(pattern)) ? LEFT : 0) |
+      (foundBy.some((pattern) => right.has(pattern)) ? RIGHT : 0),
   };
 }
 

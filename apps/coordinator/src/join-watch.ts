@@ -5,6 +5,7 @@ import {
   type UnmatchedLeftEvent,
   addJoinResults,
   emptyJoinResult,
+  errorMessage,
 } from '@logcluster/core';
 import { groupedDigits } from './number-text.js';
 import { PeriodicLook } from './periodic-look.js';
@@ -29,6 +30,7 @@ export class JoinWatch {
   private lastTicks = -1;
   private movedAt = Date.now();
   private sources: string[] = [];
+  private tickFailures = 0;
 
   constructor(
     private readonly store: RunStore,
@@ -55,7 +57,13 @@ export class JoinWatch {
       this.lastTicks = ticks;
       this.movedAt = Date.now();
     }
-    await this.tick(Date.now() - this.movedAt > STALLED_AFTER_MS);
+    try {
+      await this.tick(Date.now() - this.movedAt > STALLED_AFTER_MS);
+      this.tickFailures = 0;
+    } catch (err) {
+      // One failed look is Redis restarting, say; ten in a row (ten seconds) is worth saying, and each minute after.
+      if (++this.tickFailures % 60 === 10) this.log(`join: ticks cannot start: ${errorMessage(err)}`);
+    }
     if (Date.now() - this.movedAt > STALLED_AFTER_MS) this.movedAt = Date.now();
     await this.logUnmatched();
     const figures = liveFigures(partitions);

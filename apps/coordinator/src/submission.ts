@@ -335,6 +335,7 @@ export class Submission {
       for (const [source, input] of first.entries()) {
         this.inputs[source] = input;
         this.plans[source] ??= { kind: 'stored' };
+        if (input.joinSides !== undefined) await this.store.addJoinSource(this.runId, source, input.joinSides);
         running.push(this.enqueueStream(source, input, gate, signal));
       }
       // A source that fails stops the others' enqueueing at their next chunk.
@@ -345,6 +346,8 @@ export class Submission {
         this.throwIfFailed();
         const source = this.inputs.length;
         await this.store.addSource(this.runId, source, input.name);
+        // Before its first chunk: until one of its chunks with a time settles, it holds its side's watermark back.
+        if (input.joinSides !== undefined) await this.store.addJoinSource(this.runId, source, input.joinSides);
         this.inputs.push(input);
         this.plans.push({ kind: 'stored' });
         this.notice(`following ${input.name} (new)`);

@@ -45,23 +45,25 @@ function lastOpen(stderr: string): number | null {
 }
 
 /**
- * Follows `logs/gateway*.log` and `logs/db*.log` on Redis `url` under `prefix`, writing
- * the logs a slice at a time (`midway` runs after half of them); checks what is logged
- * as the run goes and, after Ctrl-C, the report against the plain join.
+ * Follows the gateway by a glob across directories (`logs/**` then `gateway*.log`) and
+ * `logs/db*.log` on Redis `url` under `prefix`, writing the logs a slice at a time
+ * (`midway` runs after half of them); checks what is logged as the run goes and, after
+ * Ctrl-C, the report against the plain join.
  */
 async function followJoin(dir: string, url: string, prefix: string, midway: () => Promise<void>): Promise<void> {
   const source = join(dir, 'source');
   const logs = join(dir, 'logs');
   await mkdir(dir);
   await mkdir(source);
-  await mkdir(logs);
+  await mkdir(join(logs, 'edge'), { recursive: true });
   writeJoinLogs(join(source, 'gateway.log'), join(source, 'db.log'), 8_000, 7);
   const gatewayLines = (await readFile(join(source, 'gateway.log'), 'utf8')).split(/(?<=\n)/);
   const serviceLines = (await readFile(join(source, 'db.log'), 'utf8')).split(/(?<=\n)/);
-  const gateway = join(logs, 'gateway.log');
+  const gateway = join(logs, 'edge', 'gateway.log');
   const service = join(logs, 'db.log');
   await writeFile(gateway, '');
-  const flags = joinFlags(`${logs}/gateway*.log`, `${logs}/db*.log`);
+  // The gateway's side by a glob across directories: a source's side is that of the glob that found it.
+  const flags = joinFlags(`${logs}/**/gateway*.log`, `${logs}/db*.log`);
   const follower = startFollow(clusterFlags(url, prefix), null, [...flags, '--within', '2s']);
   await follower.runId;
   // A slice at a time, the service's file created with its first slice (found by its glob).

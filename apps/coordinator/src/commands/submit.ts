@@ -80,6 +80,8 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
       throw new UsageError('--follow and --shared-root do not go together: a growing file is read by the coordinator');
     const notice = (message: string) => io.stderr.write(`logcluster: ${message}\n`);
     const maxOpenFiles = flags.maxOpenFiles ?? (await defaultMaxOpenFiles());
+    // The paths and globs that found a source (a followed join's sides are theirs).
+    let foundBy = (name: string): string[] => [name];
     if (flags.resume !== undefined) {
       inputs = [];
       namesShown = true;
@@ -99,11 +101,17 @@ export async function submitCommand(paths: string[], flags: SubmitFlags, io: Com
         maxOpenFiles,
       });
       inputs = first;
+      foundBy = (name) => set.patternsOf(name);
       following = { more: set.discovered(), followed: `${paths.join(' ')} (${first.length} files now)` };
       namesShown = true;
     }
     if (join) {
-      const sided = (input: Input): Input => Object.assign(input, { joinSides: join.sidesOf(input.name) });
+      const sided = (input: Input): Input => {
+        const sides = join.sidesOf(foundBy(input.name));
+        // Every source is found by a side's path or glob: one of neither would never be counted.
+        if (sides === 0) throw new Error(`${input.name} was found by none of the join's paths and globs`);
+        return Object.assign(input, { joinSides: sides });
+      };
       inputs = inputs.map(sided);
       if (following) following = { ...following, more: mapInputs(following.more, sided) };
     }

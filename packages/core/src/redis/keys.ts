@@ -110,7 +110,8 @@ export class RedisKeys {
   /**
    * Hash, in a followed join: chunk `<source>.<seq>` → `sides:time`, its newest time, as
    * recorded (recordResults-10.lua); `m:<source>` the same of the source's settled chunks,
-   * folded into it by lua/startJoinTick-3.lua: the sides' watermarks.
+   * folded into it by lua/startJoinTick-3.lua: the sides' watermarks; `s:<source>` its
+   * sides, written by the coordinator before its first chunk.
    */
   joinMarks(runId: string): string {
     return `${this.prefix}:run:${runId}:join:marks`;

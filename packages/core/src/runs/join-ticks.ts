@@ -43,6 +43,19 @@ export interface CurrentTick {
   backoffMs: number;
 }
 
+/**
+ * A followed join's source, with its sides (startJoinTick-3.lua: while it has a chunk not
+ * settled and none of its chunks with a time settled, its sides' watermarks wait for it).
+ */
+export async function addJoinSource(
+  { redis, keys }: RunStoreContext,
+  runId: string,
+  source: number,
+  sides: number,
+): Promise<void> {
+  await redis.hset(keys.joinMarks(runId), `s:${source}`, sides);
+}
+
 /** Starts the run's next tick if the watermarks moved and the last one is over; its number, or 0. */
 export async function startJoinTick(
   { redis, keys }: RunStoreContext,
@@ -180,6 +193,7 @@ export async function skipJoinTick(
   withinMs: number | undefined,
 ): Promise<RecordOutcome> {
   const before = await closedPartition(context, runId, partition);
+  if (before.tick >= tick) return 'duplicate';
   const state: JoinTickState = before.state ?? {
     result: emptyJoinResult(withinMs),
     leftClose: NOTHING_CLOSED,

@@ -44,6 +44,7 @@ import {
   type ClosedPartition,
   type CurrentTick,
   type JoinTickRecord,
+  addJoinSource,
   applyJoinTick,
   closedPartition,
   closedPartitions,
@@ -404,6 +405,11 @@ export class RunStore {
 
   async joinPieceCount(runId: string, partition: number): Promise<number> {
     return joinPieceCount(this.context, runId, partition);
+  }
+
+  /** In a followed join: a source and its sides, before its first chunk (join-ticks.ts). */
+  async addJoinSource(runId: string, source: number, sides: number): Promise<void> {
+    await addJoinSource(this.context, runId, source, sides);
   }
 
   /** In a followed join: starts the next tick if the watermarks moved and the last one is over (join-ticks.ts); its number or 0. */

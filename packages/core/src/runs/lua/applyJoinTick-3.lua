@@ -5,7 +5,8 @@
   what its closed keys gave, summed with what they gave before, is kept; the left events
   it closed unmatched go to the run's stream of them, for the coordinator to log. Nothing
   is recorded if the tick is not the run's current one, the partition was recorded since
-  it was read, or the final round has begun (it reads the list whole).
+  it was read or has this tick already, or the final round has begun (it reads the list
+  whole).
 
   KEYS
     1 run hash (status, joinRound, joinTick, joinTickApplied)
@@ -29,7 +30,9 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return RecordCode.RUN_MISSING end
 local run = redis.call('HMGET', KEYS[1], 'status', 'joinRound', 'joinTick')
 if run[1] ~= 'running' or (run[2] and run[2] ~= '0') or run[3] ~= ARGV[2] then return RecordCode.DUPLICATE end
 local before = redis.call('HGET', KEYS[3], ARGV[1])
-if (before and string.match(before, '^(%d+)\t') or '0') ~= ARGV[3] then return RecordCode.DUPLICATE end
+local had = before and string.match(before, '^(%d+)\t') or '0'
+-- Recorded since it was read, or this tick recorded already (a skip told twice).
+if had ~= ARGV[3] or tonumber(had) >= tonumber(ARGV[2]) then return RecordCode.DUPLICATE end
 redis.call('LTRIM', KEYS[2], tonumber(ARGV[4]), -1)
 local u = tonumber(ARGV[8])
 for i = #ARGV, 9 + u, -1 do redis.call('LPUSH', KEYS[2], ARGV[i]) end

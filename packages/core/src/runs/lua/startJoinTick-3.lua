@@ -4,10 +4,13 @@
   folds the marks of settled chunks (at or below their source's watermark in the
   chunk-state hash, includes/chunkStates.lua) into their source's mark `m:<source>`,
   `sides:time`, the newest time of its settled lines; a side's watermark is the oldest
-  of its sources' marks (a source counts once it has a line with a time). A left event
-  closes below leftClose = right watermark - lateness - tolerance, a right one below
-  rightClose = left watermark - lateness - tolerance; the bounds only grow. Nothing
-  starts while a side has no watermark or the bounds would not move.
+  of its sources' marks. A source the coordinator named (`s:<source>`, its sides) that
+  has no mark yet holds every tick back while its next chunk is not settled: its lines
+  may be older than the others' (a source with no chunk, or whose settled chunks have
+  no time, holds nothing back). A left event closes below leftClose = right watermark -
+  lateness - tolerance, a right one below rightClose = left watermark - lateness -
+  tolerance; the bounds only grow. Nothing starts while a side has no watermark or the
+  bounds would not move.
 
   KEYS
     1 run hash (status, joinRound, joinTick, joinTickApplied, joinPartitions,
@@ -25,10 +28,12 @@ if run[1] ~= 'running' or (run[2] and run[2] ~= '0') or not run[5] then return 0
 local tick = tonumber(run[3] or '0')
 if tick > 0 and tonumber(run[4] or '0') < tonumber(run[5]) then return 0 end
 local marks = redis.call('HGETALL', KEYS[3])
-local folded, watermarks, settled, touched = {}, {}, {}, {}
+local folded, watermarks, settled, touched, named = {}, {}, {}, {}, {}
 for i = 1, #marks, 2 do
   local source = string.match(marks[i], '^m:(%d+)$')
   if source then folded[source] = marks[i + 1] end
+  local registered = string.match(marks[i], '^s:(%d+)$')
+  if registered then named[registered] = true end
 end
 for i = 1, #marks, 2 do
   local source, seq = string.match(marks[i], '^(%d+)%.(%d+)$')
@@ -59,6 +64,14 @@ for _, mark in pairs(folded) do
   if sides >= 2 and (not right or time < right) then right = time end
 end
 if not left or not right then return 0 end
+-- A source without a mark whose next chunk is not settled yet (its first, say, of lines
+-- older than the others'): its sides wait for it.
+for source in pairs(named) do
+  if not folded[source] then
+    local watermark = watermarks[source] or tonumber(redis.call('HGET', KEYS[2], 'w:' .. source) or '-1')
+    if redis.call('HEXISTS', KEYS[2], source .. '.' .. (watermark + 1)) == 1 then return 0 end
+  end
+end
 local back = tonumber(ARGV[1]) + tonumber(ARGV[2])
 local leftClose, rightClose = right - back, left - back
 if run[6] then leftClose = math.max(leftClose, tonumber(run[6])) end
