@@ -78,8 +78,7 @@ export class JoinReducer {
     }
     if (data.tick !== undefined) {
       // A tick (nothing to dead-letter): recorded as one that changed nothing, so that the ticks go on.
-      const withinMs = (await this.store.definition(data.runId))?.records?.join?.withinMs;
-      await this.store.skipJoinTick(data.runId, data.partition, data.tick, withinMs);
+      await this.skipTick(data, data.tick);
       return false;
     }
     // Dead already (its entry may be missing: a worker died in between), or not recorded at all.
@@ -117,10 +116,15 @@ export class JoinReducer {
     } catch (err) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (!lastAttempt) throw err;
-      const withinMs = (await this.store.definition(data.runId))?.records?.join?.withinMs;
-      await this.store.skipJoinTick(data.runId, data.partition, tick, withinMs);
+      await this.skipTick(data, tick);
       throw new UnrecoverableError(errorMessage(err));
     }
+  }
+
+  /** Records a tick that failed for good in a partition as one that changed nothing, so that the ticks go on. */
+  private async skipTick({ runId, partition }: JoinJobData, tick: number): Promise<void> {
+    const withinMs = (await this.store.definition(runId))?.records?.join?.withinMs;
+    await this.store.skipJoinTick(runId, partition, tick, withinMs);
   }
 
   private async tick({ runId, partition }: JoinJobData, tick: number): Promise<RecordOutcome> {
