@@ -40,6 +40,8 @@ import { writeSyntheticLog } from './synthetic-logs.js';
 import { followedJoinRow } from './followed-join-row.js';
 import { joinRow } from './join-row.js';
 import { type StartupRow, startupRow } from './startup-row.js';
+import { chunksOf, countInPlace } from './kernel-rows.js';
+import { peerRows } from './peer-rows.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'apps/coordinator/bin/logcluster.js');
@@ -55,6 +57,9 @@ interface Options {
   joinKeys: number | null;
   followedJoinKeys: number | null;
   startup: boolean;
+  /** Sizes of the file where ERROR is rare (3 % of lines) and of the large file, compared with grep and rg. */
+  rare: number | null;
+  large: number | null;
   dataDir: string;
   out: string;
 }
@@ -66,8 +71,11 @@ interface Row {
   bytes: number;
   /** Throughput in MB/s (10^6 bytes). */
   mbps: number;
-  /** Throughput relative to grep -c ERROR in this run. */
+  /** Throughput relative to grep -c ERROR in this run (on the same input: `grepMbps` when set). */
   vsGrep: number | null;
+  grepMbps?: number;
+  /** Throughput relative to rg -c ERROR on the same input. */
+  vsRg?: number;
   note?: string;
   [key: string]: unknown;
 }
@@ -95,6 +103,8 @@ function parseOptions(argv: string[]): Options {
       value('--structured', '256MiB') === '' ? null : parseSize(value('--structured', '256MiB'), '--structured'),
     joinKeys: value('--join', '1000000') === '' ? null : Number(value('--join', '1000000')),
     startup: value('--startup', 'on') !== '',
+    rare: value('--rare', '1GiB') === '' ? null : parseSize(value('--rare', '1GiB'), '--rare'),
+    large: value('--large', '4GiB') === '' ? null : parseSize(value('--large', '4GiB'), '--large'),
     followedJoinKeys: value('--followed-join', '1000000') === '' ? null : Number(value('--followed-join', '1000000')),
     dataDir: value('--data-dir', tmpdir()),
     out: value('--out', join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
@@ -103,10 +113,10 @@ function parseOptions(argv: string[]): Options {
 
 const mb = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
-async function dataFile(options: Options, size: number): Promise<string> {
-  const path = join(options.dataDir, `logcluster-bench-${size}-seed42.log`);
+async function dataFile(options: Options, size: number, rareErrors = false): Promise<string> {
+  const path = join(options.dataDir, `logcluster-bench-${rareErrors ? 'rare-' : ''}${size}-seed42.log`);
   process.stderr.write(`preparing ${formatBytes(size)} of synthetic logs in ${path}\n`);
-  await writeSyntheticLog(path, size, 42);
+  await writeSyntheticLog(path, size, 42, rareErrors);
   // Read it once so that every contender starts from the page cache.
   const handle = await open(path, 'r');
   const buffer = Buffer.allocUnsafe(16 << 20);
@@ -148,19 +158,14 @@ async function grepRow(options: Options, file: string, name: string, command: st
 /**
  * The counting kernel alone, on this thread, over the file cut into 4 MiB chunks in
  * memory, as a counting thread runs it: each chunk placed in the thread's WebAssembly
- * workspace (where a thread reads it from a file; here a copy, timed too), its lines
- * counted with SIMD, then the pattern counted. One more row for the literal counted in
- * JavaScript (indexOf), the path for bytes outside a workspace.
+ * workspace (where a thread reads it from a file; here a copy, timed too), then its lines
+ * and the pattern counted with SIMD (a literal in the same read as the lines). One row
+ * times the kernel alone, each chunk placed untimed (`countInPlace`); one more counts
+ * the literal in JavaScript (indexOf), the path for bytes outside a workspace.
  */
 async function coreRows(options: Options, file: string): Promise<Row[]> {
   const data = await readFile(file);
-  const chunks: Buffer[] = [];
-  for (let start = 0; start < data.length;) {
-    let end = Math.min(data.length, start + (4 << 20));
-    if (end < data.length) end = data.lastIndexOf(0x0a, end - 1) + 1;
-    chunks.push(data.subarray(start, end));
-    start = end;
-  }
+  const chunks = chunksOf(data);
   const literalError: PatternSpec = { pattern: 'ERROR', regex: false, ignoreCase: false };
   const workspace = new CountingWorkspace();
   const cases: [string, PatternSpec, CountingWorkspace | undefined][] = [
@@ -193,6 +198,15 @@ async function coreRows(options: Options, file: string): Promise<Row[]> {
     const ms = median(times);
     rows.push({ name, ms, bytes: data.length, mbps: mb(data.length, ms), vsGrep: null, matchingLines: matches });
   }
+  const inPlace = countInPlace(chunks, literalError, options.rounds);
+  rows.splice(1, 0, {
+    name: 'core: literal ERROR and the lines, kernel alone (chunk in place)',
+    ms: inPlace.ms,
+    bytes: data.length,
+    mbps: mb(data.length, inPlace.ms),
+    vsGrep: null,
+    matchingLines: inPlace.lines,
+  });
   return rows;
 }
 
@@ -271,6 +285,35 @@ async function main(): Promise<void> {
     vsGrep: null,
     peakRssBytes: median(analyze.runs.map((r) => r.peakRssBytes)),
   });
+
+  // Against grep and ripgrep on inputs of their own, alternated: a log where ERROR is rare,
+  // and a large one.
+  const peers = { bin: BIN, dataDir: options.dataDir, rounds: options.rounds };
+  if (options.rare !== null) {
+    const rare = await dataFile(options, options.rare, true);
+    const rows = await peerRows(peers, rare, `rare ERROR (${formatBytes(options.rare)})`);
+    for (const row of rows) add(row);
+    const inPlace = countInPlace(
+      chunksOf(await readFile(rare)),
+      { pattern: 'ERROR', regex: false, ignoreCase: false },
+      options.rounds,
+    );
+    if (inPlace.lines !== rows[0]!.matchingLines)
+      throw new Error(`the kernel found ${inPlace.lines} ERROR lines in the rare log, grep ${rows[0]!.matchingLines}`);
+    add({
+      name: `rare ERROR (${formatBytes(options.rare)}): core, literal and the lines, kernel alone (chunk in place)`,
+      ms: inPlace.ms,
+      bytes: rows[0]!.bytes,
+      mbps: mb(rows[0]!.bytes, inPlace.ms),
+      vsGrep: null,
+      grepMbps: rows[0]!.mbps,
+      ...(rows.length > 2 ? { vsRg: mb(rows[0]!.bytes, inPlace.ms) / rows[1]!.mbps } : {}),
+      matchingLines: inPlace.lines,
+    });
+  }
+  if (options.large !== null)
+    for (const row of await peerRows(peers, await dataFile(options, options.large), formatBytes(options.large)))
+      add(row);
 
   const submitRow = async (name: string, workers: number, submitArgs: string[], workerArgs: string[]) =>
     withCluster(workers, workerArgs, async (redis) => {
@@ -382,7 +425,7 @@ async function main(): Promise<void> {
     process.stderr.write(`  memory at ${formatBytes(memorySize)}: ${JSON.stringify(runs)}\n`);
   }
 
-  for (const row of rows) row.vsGrep = row.mbps / grep.mbps;
+  for (const row of rows) row.vsGrep = row.mbps / (row.grepMbps ?? grep.mbps);
   const machine = {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
@@ -410,13 +453,15 @@ async function main(): Promise<void> {
     `${'measurement'.padEnd(width)}  ${'time'.padStart(9)}  ${'MB/s'.padStart(7)}  ${'× grep'.padStart(7)}  extra`,
   ];
   for (const row of rows) {
-    const extra = row.chunksPerSecond
-      ? `${Math.round(row.chunksPerSecond as number)} chunks/s`
-      : row.joinStatePeakBytes
-        ? `join state at most ${formatBytes(row.joinStatePeakBytes as number)}, Redis peak ${formatBytes(row.redisPeakBytes as number)} over idle`
-        : row.redisPeakBytes
-          ? `${Math.round(row.eventsPerSecond as number)} events/s, Redis peak ${formatBytes(row.redisPeakBytes as number)} over idle`
-          : '';
+    const extra = row.vsRg
+      ? `${row.vsRg.toFixed(2)} × rg on the same input`
+      : row.chunksPerSecond
+        ? `${Math.round(row.chunksPerSecond as number)} chunks/s`
+        : row.joinStatePeakBytes
+          ? `join state at most ${formatBytes(row.joinStatePeakBytes as number)}, Redis peak ${formatBytes(row.redisPeakBytes as number)} over idle`
+          : row.redisPeakBytes
+            ? `${Math.round(row.eventsPerSecond as number)} events/s, Redis peak ${formatBytes(row.redisPeakBytes as number)} over idle`
+            : '';
     lines.push(
       `${row.name.padEnd(width)}  ${`${row.ms.toFixed(0)} ms`.padStart(9)}  ${row.mbps.toFixed(0).padStart(7)}  ${row.vsGrep!.toFixed(2).padStart(7)}  ${extra}`,
     );

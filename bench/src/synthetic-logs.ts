@@ -15,12 +15,16 @@ export function seededRandom(seed: number): () => number {
  * Deterministic synthetic logs: the same seed and size give the same bytes. A realistic
  * mix: ISO timestamps, levels (mostly INFO, some DEBUG/WARN, a few ERROR), services,
  * request ids, durations, messages of varied length, stack-trace lines without a
- * timestamp, a little UTF-8 and about 2 % CRLF line ends.
+ * timestamp, a little UTF-8 and about 2 % CRLF line ends. `ERROR` is on 19 % of the
+ * lines; with `rareErrors`, on 3 % (the level on 1 record in 32, and no message says it).
  */
-export function writeSyntheticLog(path: string, size: number, seed: number): Promise<void> {
+export function writeSyntheticLog(path: string, size: number, seed: number, rareErrors = false): Promise<void> {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const levels = ['INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'DEBUG', 'WARN', 'WARN', 'ERROR'];
+  const levels = rareErrors
+    ? [...Array<string>(21).fill('INFO'), ...Array<string>(6).fill('DEBUG'), ...Array<string>(4).fill('WARN'), 'ERROR']
+    : ['INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'DEBUG', 'WARN', 'WARN', 'ERROR'];
+  const failure = rareErrors ? 'failed' : 'ERROR';
   const services = ['api', 'billing', 'auth', 'search', 'worker', 'gateway', 'scheduler'];
   const messages = [
     () => `GET /v1/orders/${Math.floor(random() * 1e6)} 200 in ${Math.floor(random() * 900)} ms`,
@@ -30,7 +34,7 @@ export function writeSyntheticLog(path: string, size: number, seed: number): Pro
     () => `cache ${pick(['hit', 'miss'])} key=session:${Math.floor(random() * 1e9).toString(16)}`,
     () => `upstream timed out after ${Math.floor(random() * 5000)} ms (attempt ${1 + Math.floor(random() * 3)})`,
     () => `job ${Math.floor(random() * 1e6)} finished in ${Math.floor(random() * 1e4)} ms — résumé café ✓`,
-    () => `ERROR while saving order ${Math.floor(random() * 1e6)}: deadlock detected`,
+    () => `${failure} while saving order ${Math.floor(random() * 1e6)}: deadlock detected`,
     () =>
       `slow query: SELECT * FROM orders WHERE customer_id = ${Math.floor(random() * 1e6)} (${Math.floor(random() * 3000)} ms)`,
   ];

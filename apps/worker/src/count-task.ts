@@ -136,8 +136,12 @@ function readiedWorkspace(): CountingWorkspace | undefined {
     const ready = new CountingWorkspace();
     const bytes = ready.reserve(DEFAULT_CHUNK_SIZE + 1).fill(0x0a);
     ready.countNewlines(0, bytes.length);
-    for (const ignoreCase of [true, false])
-      createChunkCounter([{ pattern: 'ERROR', regex: false, ignoreCase }], ready)(bytes.subarray(0, 4096), 4096);
+    // A literal counted with the chunk's lines (bytes read from a file), and alone (lines known).
+    for (const ignoreCase of [true, false]) {
+      const count = createChunkCounter([{ pattern: 'ERROR', regex: false, ignoreCase }], ready);
+      count(bytes.subarray(0, 4096));
+      count(bytes.subarray(0, 4096), 4096);
+    }
     return ready;
   } catch {
     return undefined;
@@ -170,7 +174,7 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
       counts: task.ends.map((end, i) =>
         count(
           placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end),
-          task.lines[i]!,
+          task.lines[i],
           task.sourceStarts?.[i] === true,
           i,
         ),
@@ -256,15 +260,18 @@ function countRanges(
     if (end < fileSize && last !== 0x0a) {
       return { misaligned: `byte ${end} no longer ends a line: the file changed since it was submitted` };
     }
-    const lines = workspace.countNewlines(at, length) + (length > 0 && last !== 0x0a ? 1 : 0);
-    counts.push(count(scratch.subarray(at, at + length), lines, start === 0, first + counts.length));
+    // Its lines are counted by the counter, in the same read as a literal where it can.
+    counts.push(count(scratch.subarray(at, at + length), undefined, start === 0, first + counts.length));
     start = end;
   }
   return { counts };
 }
 
-/** Counts one chunk (`sourceStart`: the first of its source; `index`: its place among the task's chunks). */
-type CountOne = (bytes: Uint8Array, lines: number, sourceStart: boolean, index: number) => ChunkCounts;
+/**
+ * Counts one chunk (`lines`: its lines when known, else the counter counts them;
+ * `sourceStart`: the first of its source; `index`: its place among the task's chunks).
+ */
+type CountOne = (bytes: Uint8Array, lines: number | undefined, sourceStart: boolean, index: number) => ChunkCounts;
 
 /**
  * Counts (with `plain`, the run's counter), then, when the run asks: reads the lines'

@@ -102,6 +102,60 @@ describe('CountingWorkspace', () => {
     expect(workspace.countLiteral(bytes, caseFoldedNeedle('error'))).toEqual({ lines: 2, occurrences: 2 });
   });
 
+  // Longer texts than above, so that the counts cross the 64-byte steps and the 4032-byte
+  // blocks of the one-read count, and needles longer than the 16 bytes compared at once.
+  const longText = fc
+    .array(fc.constantFrom('a', 'b', 'A', 'B', 'ab', 'aba', '\n', '\n\n', '\r\n', 'é', 'x'), {
+      maxLength: 3000,
+      size: 'max',
+    })
+    .map((parts) => parts.join(''));
+  const longNeedleText = fc
+    .array(fc.constantFrom('a', 'b', 'A', 'B', 'x'), { minLength: 1, maxLength: 20 })
+    .map((parts) => parts.join(''));
+
+  it('counts a literal and the newlines in one read as the two counts do apart', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(text, longText),
+        fc.oneof(needleText, longNeedleText),
+        fc.nat(40),
+        fc.boolean(),
+        (haystackText, needleString, offset, ignoreCase) => {
+          const haystack = Buffer.from(haystackText, 'utf8');
+          const needle = Buffer.from(needleString, 'utf8');
+          const count = ignoreCase
+            ? countFolded(haystack.toString('latin1'), foldedLiteralSearch(needleString))
+            : countLiteral(haystack, needle);
+          // The bytes end where the reserved buffer does: the kernel's reads past them stay in its memory.
+          expect(
+            workspace.countLiteralAndNewlines(
+              placedAt(haystack, offset),
+              ignoreCase ? caseFoldedNeedle(needleString) : exactNeedle(needle),
+            ),
+          ).toEqual({ count, newlines: naiveNewlines(haystack) });
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('counts in one read a chunk of more newlines than a byte lane holds, and matches at its ends', () => {
+    const bytes = placedAt(Buffer.from(`ERROR${'\n'.repeat(300_000)}x ERROR ERROR\n${'\n'.repeat(5000)}ERROR`));
+    expect(workspace.countLiteralAndNewlines(bytes, exactNeedle(Buffer.from('ERROR')))).toEqual({
+      count: { lines: 3, occurrences: 4 },
+      newlines: 305_001,
+    });
+    expect(workspace.countLiteralAndNewlines(bytes.subarray(1), caseFoldedNeedle('error'))).toEqual({
+      count: { lines: 2, occurrences: 3 },
+      newlines: 305_001,
+    });
+    expect(workspace.countLiteralAndNewlines(bytes.subarray(0, 3), exactNeedle(Buffer.from('ERROR')))).toEqual({
+      count: { lines: 0, occurrences: 0 },
+      newlines: 0,
+    });
+  });
+
   it('finds matches over a large chunk, at its very start and very end', () => {
     const line = 'INFO all good here, nothing to see\n';
     const body = line.repeat(100_000);

@@ -35,6 +35,11 @@ const MAX_JSON_ENTRIES = Math.floor(WASM_PAGE / (4 * JSON_ENTRY_INTS));
 const JSON_STACK_AT = JSON_ENTRIES_AT + WASM_PAGE;
 const MAX_JSON_DEPTH = WASM_PAGE;
 const DATA_AT = JSON_STACK_AT + WASM_PAGE;
+/**
+ * Bytes of memory kept after every chunk: the kernel compares a short needle with the 16
+ * bytes at a candidate position in one vector, which may read past the chunk.
+ */
+const READ_PAST = 16;
 /** Bytes copied in at a time to count the newlines of bytes held elsewhere. */
 const COPY_BLOCK = 256 * 1024;
 /** Longer needles are searched in JavaScript. */
@@ -45,6 +50,15 @@ interface KernelExports {
   lines: { value: number };
   resume: { value: number };
   countNewlines(pointer: number, length: number): number;
+  newlines: { value: number };
+  countLiteralLines(
+    pointer: number,
+    length: number,
+    needle: number,
+    mask: number,
+    needleLength: number,
+    exact: number,
+  ): number;
   scanLiteral(
     pointer: number,
     length: number,
@@ -125,12 +139,12 @@ export class CountingWorkspace {
     this.memory = Buffer.from(this.exports.memory.buffer);
   }
 
-  /** A buffer of `length` bytes in the workspace. */
+  /** A buffer of `length` bytes in the workspace (with READ_PAST bytes of memory after it). */
   reserve(length: number): Buffer {
     const { memory } = this.exports;
     const needed = DATA_AT + length;
-    if (memory.buffer.byteLength < needed) {
-      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / WASM_PAGE));
+    if (memory.buffer.byteLength < needed + READ_PAST) {
+      memory.grow(Math.ceil((needed + READ_PAST - memory.buffer.byteLength) / WASM_PAGE));
       this.memory = Buffer.from(memory.buffer);
       this.entries = undefined;
     }
@@ -186,6 +200,24 @@ export class CountingWorkspace {
       0,
     );
     return { lines: this.exports.lines.value, occurrences };
+  }
+
+  /**
+   * `countLiteral` and the newlines of `bytes` (which this workspace holds), in one read
+   * of the bytes instead of two: a chunk's line count and one literal's, as a counting
+   * thread needs them.
+   */
+  countLiteralAndNewlines(bytes: Uint8Array, needle: KernelNeedle): { count: PatternCount; newlines: number } {
+    this.placeNeedle(needle);
+    const occurrences = this.exports.countLiteralLines(
+      bytes.byteOffset,
+      bytes.byteLength,
+      NEEDLE_AT,
+      MASK_AT,
+      needle.bytes.length,
+      needle.mask.every((byte) => byte === 0) ? 1 : 0,
+    );
+    return { count: { lines: this.exports.lines.value, occurrences }, newlines: this.exports.newlines.value };
   }
 
   /**

@@ -12,7 +12,7 @@ import {
   exactNeedle,
 } from './counting-workspace.js';
 import { countLiteral } from './literal.js';
-import { countLines } from './newlines.js';
+import { countLines, linesOfNewlines } from './newlines.js';
 import { compilePatternRegex, escapeRegExp } from './pattern.js';
 import { isScoped, lineRegexOf, patternRegexSource } from './line-regex.js';
 import { type LineDfa, countWithLineDfa, lineDfaOf } from './line-dfa.js';
@@ -100,9 +100,12 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
   return (input, knownLines, options) => {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const kernel = workspace?.holds(bytes) ? workspace : undefined;
-    const lines = knownLines ?? countLines(bytes, kernel);
+    const withLines = kernel && knownLines === undefined ? countLiteralWithLines(plans, bytes, kernel) : undefined;
+    const lines = knownLines ?? withLines?.lines ?? countLines(bytes, kernel);
     const read = readingsOf(bytes);
-    const matches: PatternCount[] = plans.map((p) => countPlan(p, bytes, kernel, lines, read));
+    const matches: PatternCount[] = plans.map((p, i) =>
+      i === withLines?.index ? withLines.count : countPlan(p, bytes, kernel, lines, read),
+    );
     const countAny = union !== null && options?.any !== false;
     const regexes = everyLineRegexes.map((entry) => entry.regex);
     const counts = everyLineRegexes.map((entry) => matches[entry.index]!);
@@ -125,6 +128,25 @@ export function createChunkCounter(specs: readonly PatternSpec[], workspace?: Co
       ...(any !== undefined ? { any: lines - any } : {}),
     };
   };
+}
+
+/**
+ * The first pattern the kernel counts as a literal (exact or with its case folded),
+ * counted in the same read of the chunk as the chunk's lines: one pass over the bytes
+ * instead of two. Its index among the plans, its count, the chunk's lines.
+ */
+function countLiteralWithLines(
+  plans: readonly Plan[],
+  bytes: Buffer,
+  kernel: CountingWorkspace,
+): { index: number; count: PatternCount; lines: number } | undefined {
+  for (const [index, p] of plans.entries()) {
+    if ((p.kind === 'bytes' || p.kind === 'folded') && p.kernelNeedle) {
+      const { count, newlines } = kernel.countLiteralAndNewlines(bytes, p.kernelNeedle);
+      return { index, count, lines: linesOfNewlines(newlines, bytes) };
+    }
+  }
+  return undefined;
 }
 
 /** A chunk read as text, each reading made at most once, and only if asked for. */

@@ -34,7 +34,10 @@ function searchNewlines(bytes: Uint8Array): number {
  * the last `\n` are one more line.
  */
 export function countLines(bytes: Uint8Array, workspace?: CountingWorkspace): number {
-  const length = bytes.length;
-  if (length === 0) return 0;
-  return countNewlines(bytes, workspace) + (bytes[length - 1] === NEWLINE ? 0 : 1);
+  return bytes.length === 0 ? 0 : linesOfNewlines(countNewlines(bytes, workspace), bytes);
+}
+
+/** The lines of `bytes`, which hold `newlines` newlines, as countLines counts them. */
+export function linesOfNewlines(newlines: number, bytes: Uint8Array): number {
+  return newlines + (bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE ? 1 : 0);
 }

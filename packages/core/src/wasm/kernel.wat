@@ -8,7 +8,7 @@
 
   ;; Number of 0x0A bytes in [ptr, ptr + len): counts kept per byte lane and summed every
   ;; 63 steps of 64 bytes (at most 252 per lane, before one could overflow).
-  (func (export "countNewlines") (param $ptr i32) (param $len i32) (result i32)
+  (func $countNewlines (export "countNewlines") (param $ptr i32) (param $len i32) (result i32)
     (local $end i32) (local $vecEnd i32) (local $blockEnd i32)
     (local $total i32) (local $acc v128) (local $nl v128)
     (local.set $end (i32.add (local.get $ptr) (local.get $len)))
@@ -61,9 +61,17 @@
 
   ;; Whether bytes 1 .. k-2 of the needle are at $at (its first and last were compared
   ;; already): each haystack byte ORed with the mask's byte (0x20 for an ASCII letter
-  ;; under ignore-case, where the needle holds the lower case; 0 otherwise).
+  ;; under ignore-case, where the needle holds the lower case; 0 otherwise). A needle of
+  ;; up to 16 bytes is compared whole in one vector: the 16 bytes read at $at may go past
+  ;; the range searched, never past the workspace's memory (it keeps 16 bytes after
+  ;; every chunk), and those past the needle do not count.
   (func $middleMatches (param $at i32) (param $needle i32) (param $mask i32) (param $k i32) (result i32)
     (local $j i32)
+    (if (i32.le_u (local.get $k) (i32.const 16))
+      (then
+        (local.set $j (i32.sub (i32.shl (i32.const 1) (local.get $k)) (i32.const 1)))
+        (return (i32.eq (local.get $j) (i32.and (local.get $j) (i8x16.bitmask (i8x16.eq
+          (v128.or (v128.load (local.get $at)) (v128.load (local.get $mask))) (v128.load (local.get $needle)))))))))
     (local.set $j (i32.const 1))
     (block $no
       (loop $next
@@ -198,6 +206,202 @@
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br $tail))))
     (if (result i32) (local.get $maxPairs) (then (global.get $pairs)) (else (global.get $occurrences))))
+
+  ;; Newlines counted by countLiteralLines beside the occurrences it returns.
+  (global $newlines (export "newlines") (mut i32) (i32.const 0))
+  ;; The number of the line (the newlines before it) of the last match countLiteralLines counted.
+  (global $lastLine (mut i32) (i32.const -1))
+
+  ;; The sum of the 16 byte lanes of $v (each at most 255).
+  (func $laneSum (param $v v128) (result i32)
+    (local.set $v (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (local.get $v))))
+    (i32.add (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+             (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
+
+  ;; The 64 lanes of four comparisons' results as bits, the first vector's in the lowest.
+  (func $bits64 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result i64)
+    (i64.or
+      (i64.extend_i32_u (i32.or (i8x16.bitmask (local.get $a)) (i32.shl (i8x16.bitmask (local.get $b)) (i32.const 16))))
+      (i64.shl (i64.extend_i32_u (i32.or (i8x16.bitmask (local.get $c)) (i32.shl (i8x16.bitmask (local.get $d)) (i32.const 16))))
+               (i64.const 32))))
+
+  ;; A match of countLiteralLines on line number $line: the occurrence counted, and its line
+  ;; if no match before was on it.
+  (func $countMatch (param $line i32)
+    (global.set $occurrences (i32.add (global.get $occurrences) (i32.const 1)))
+    (if (i32.ne (local.get $line) (global.get $lastLine))
+      (then
+        (global.set $lines (i32.add (global.get $lines) (i32.const 1)))
+        (global.set $lastLine (local.get $line)))))
+
+  ;; The candidates of a step of countLiteralLines at $p, the positions where the needle's
+  ;; first and last bytes match ($c0 .. $c3), each compared in full; the step's bytes
+  ;; ($v0 .. $v3) give the newlines within it, and $before is the number before it.
+  (func $stepCandidates (param $p i32) (param $c0 v128) (param $c1 v128) (param $c2 v128) (param $c3 v128)
+    (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128)
+    (param $before i32) (param $needle i32) (param $mask i32) (param $k i32)
+    (local $bits i64) (local $newlineBits i64) (local $q i32) (local $nl v128)
+    (local.set $nl (i8x16.splat (i32.const 10)))
+    (local.set $newlineBits (call $bits64 (i8x16.eq (local.get $v0) (local.get $nl)) (i8x16.eq (local.get $v1) (local.get $nl))
+      (i8x16.eq (local.get $v2) (local.get $nl)) (i8x16.eq (local.get $v3) (local.get $nl))))
+    (local.set $bits (call $bits64 (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3)))
+    (loop $candidates
+      (local.set $q (i32.add (local.get $p) (i32.wrap_i64 (i64.ctz (local.get $bits)))))
+      (local.set $bits (i64.and (local.get $bits) (i64.sub (local.get $bits) (i64.const 1))))
+      (if (i32.ge_s (local.get $q) (global.get $nextAllowed))
+        (then
+          (if (call $middleMatches (local.get $q) (local.get $needle) (local.get $mask) (local.get $k))
+            (then
+              (global.set $nextAllowed (i32.add (local.get $q) (local.get $k)))
+              ;; Its line: the newlines before the step, and those of the step before $q.
+              (call $countMatch (i32.add (local.get $before) (i32.wrap_i64 (i64.popcnt (i64.and (local.get $newlineBits)
+                (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.sub (local.get $q) (local.get $p)))) (i64.const 1)))))))))))
+      (br_if $candidates (i64.ne (local.get $bits) (i64.const 0)))))
+
+  ;; The steps of countLiteralLines, 64 positions each, from $p while $p <= $vecLimit (so
+  ;; that the last byte compared, at up to $p + 63 + k - 1, is in the range): returns
+  ;; where they stopped, and sets $newlines to the newlines before it. Newlines are
+  ;; counted per byte lane on the bytes loaded for the needle's first byte, and summed
+  ;; every 63 steps; a step where the needle's first and last bytes match nowhere costs
+  ;; one branch. Two copies: with the needle's case masks (ignore-case) and without.
+  (func $maskedSteps (param $p i32) (param $vecLimit i32) (param $needle i32) (param $mask i32) (param $k i32) (result i32)
+    (local $blockEnd i32) (local $at i32) (local $total i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $acc v128) (local $nl v128) (local $first v128) (local $last v128) (local $firstMask v128) (local $lastMask v128)
+    (local.set $nl (i8x16.splat (i32.const 10)))
+    (local.set $first (i8x16.splat (i32.load8_u (local.get $needle))))
+    (local.set $last (i8x16.splat (i32.load8_u (i32.add (local.get $needle) (i32.sub (local.get $k) (i32.const 1))))))
+    (local.set $firstMask (i8x16.splat (i32.load8_u (local.get $mask))))
+    (local.set $lastMask (i8x16.splat (i32.load8_u (i32.add (local.get $mask) (i32.sub (local.get $k) (i32.const 1))))))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.gt_s (local.get $p) (local.get $vecLimit)))
+        (local.set $blockEnd (i32.add (local.get $p) (i32.const 4032)))
+        (if (i32.gt_s (local.get $blockEnd) (i32.add (local.get $vecLimit) (i32.const 1)))
+          (then (local.set $blockEnd (i32.add (local.get $vecLimit) (i32.const 1)))))
+        (local.set $acc (v128.const i64x2 0 0))
+        (loop $steps
+          (local.set $v0 (v128.load (local.get $p)))
+          (local.set $v1 (v128.load offset=16 (local.get $p)))
+          (local.set $v2 (v128.load offset=32 (local.get $p)))
+          (local.set $v3 (v128.load offset=48 (local.get $p)))
+          (local.set $at (i32.add (local.get $p) (i32.sub (local.get $k) (i32.const 1))))
+          (local.set $c0 (v128.and (i8x16.eq (v128.or (local.get $v0) (local.get $firstMask)) (local.get $first))
+            (i8x16.eq (v128.or (v128.load (local.get $at)) (local.get $lastMask)) (local.get $last))))
+          (local.set $c1 (v128.and (i8x16.eq (v128.or (local.get $v1) (local.get $firstMask)) (local.get $first))
+            (i8x16.eq (v128.or (v128.load offset=16 (local.get $at)) (local.get $lastMask)) (local.get $last))))
+          (local.set $c2 (v128.and (i8x16.eq (v128.or (local.get $v2) (local.get $firstMask)) (local.get $first))
+            (i8x16.eq (v128.or (v128.load offset=32 (local.get $at)) (local.get $lastMask)) (local.get $last))))
+          (local.set $c3 (v128.and (i8x16.eq (v128.or (local.get $v3) (local.get $firstMask)) (local.get $first))
+            (i8x16.eq (v128.or (v128.load offset=48 (local.get $at)) (local.get $lastMask)) (local.get $last))))
+          (if (v128.any_true (v128.or (v128.or (local.get $c0) (local.get $c1)) (v128.or (local.get $c2) (local.get $c3))))
+            (then
+              (call $stepCandidates (local.get $p) (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3)
+                (local.get $v0) (local.get $v1) (local.get $v2) (local.get $v3)
+                (i32.add (local.get $total) (call $laneSum (local.get $acc))) (local.get $needle) (local.get $mask) (local.get $k))))
+          (local.set $acc (i8x16.sub (i8x16.sub (local.get $acc) (i8x16.eq (local.get $v0) (local.get $nl)))
+                                     (i8x16.eq (local.get $v1) (local.get $nl))))
+          (local.set $acc (i8x16.sub (i8x16.sub (local.get $acc) (i8x16.eq (local.get $v2) (local.get $nl)))
+                                     (i8x16.eq (local.get $v3) (local.get $nl))))
+          (local.set $p (i32.add (local.get $p) (i32.const 64)))
+          (br_if $steps (i32.lt_s (local.get $p) (local.get $blockEnd))))
+        (local.set $total (i32.add (local.get $total) (call $laneSum (local.get $acc))))
+        (br $blocks)))
+    (global.set $newlines (local.get $total))
+    (local.get $p))
+
+  (func $exactSteps (param $p i32) (param $vecLimit i32) (param $needle i32) (param $mask i32) (param $k i32) (result i32)
+    (local $blockEnd i32) (local $at i32) (local $total i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $acc v128) (local $nl v128) (local $first v128) (local $last v128)
+    (local.set $nl (i8x16.splat (i32.const 10)))
+    (local.set $first (i8x16.splat (i32.load8_u (local.get $needle))))
+    (local.set $last (i8x16.splat (i32.load8_u (i32.add (local.get $needle) (i32.sub (local.get $k) (i32.const 1))))))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.gt_s (local.get $p) (local.get $vecLimit)))
+        (local.set $blockEnd (i32.add (local.get $p) (i32.const 4032)))
+        (if (i32.gt_s (local.get $blockEnd) (i32.add (local.get $vecLimit) (i32.const 1)))
+          (then (local.set $blockEnd (i32.add (local.get $vecLimit) (i32.const 1)))))
+        (local.set $acc (v128.const i64x2 0 0))
+        (loop $steps
+          (local.set $v0 (v128.load (local.get $p)))
+          (local.set $v1 (v128.load offset=16 (local.get $p)))
+          (local.set $v2 (v128.load offset=32 (local.get $p)))
+          (local.set $v3 (v128.load offset=48 (local.get $p)))
+          (local.set $at (i32.add (local.get $p) (i32.sub (local.get $k) (i32.const 1))))
+          (local.set $c0 (v128.and (i8x16.eq (local.get $v0) (local.get $first))
+            (i8x16.eq (v128.load (local.get $at)) (local.get $last))))
+          (local.set $c1 (v128.and (i8x16.eq (local.get $v1) (local.get $first))
+            (i8x16.eq (v128.load offset=16 (local.get $at)) (local.get $last))))
+          (local.set $c2 (v128.and (i8x16.eq (local.get $v2) (local.get $first))
+            (i8x16.eq (v128.load offset=32 (local.get $at)) (local.get $last))))
+          (local.set $c3 (v128.and (i8x16.eq (local.get $v3) (local.get $first))
+            (i8x16.eq (v128.load offset=48 (local.get $at)) (local.get $last))))
+          (if (v128.any_true (v128.or (v128.or (local.get $c0) (local.get $c1)) (v128.or (local.get $c2) (local.get $c3))))
+            (then
+              (call $stepCandidates (local.get $p) (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3)
+                (local.get $v0) (local.get $v1) (local.get $v2) (local.get $v3)
+                (i32.add (local.get $total) (call $laneSum (local.get $acc))) (local.get $needle) (local.get $mask) (local.get $k))))
+          (local.set $acc (i8x16.sub (i8x16.sub (local.get $acc) (i8x16.eq (local.get $v0) (local.get $nl)))
+                                     (i8x16.eq (local.get $v1) (local.get $nl))))
+          (local.set $acc (i8x16.sub (i8x16.sub (local.get $acc) (i8x16.eq (local.get $v2) (local.get $nl)))
+                                     (i8x16.eq (local.get $v3) (local.get $nl))))
+          (local.set $p (i32.add (local.get $p) (i32.const 64)))
+          (br_if $steps (i32.lt_s (local.get $p) (local.get $blockEnd))))
+        (local.set $total (i32.add (local.get $total) (call $laneSum (local.get $acc))))
+        (br $blocks)))
+    (global.set $newlines (local.get $total))
+    (local.get $p))
+
+  ;; In one read of [ptr, ptr + len): the needle's non-overlapping occurrences (returned),
+  ;; the lines holding it ($lines), as scanLiteral with $maxPairs = 0 finds them, and the
+  ;; 0x0A bytes ($newlines), as countNewlines counts them. A match's line is known by its
+  ;; number (the newlines before it), so a line holding the needle is counted once with
+  ;; no search for its end. $exact: the mask is all zeros (the case-sensitive steps run).
+  (func (export "countLiteralLines") (param $ptr i32) (param $len i32) (param $needle i32) (param $mask i32) (param $k i32) (param $exact i32) (result i32)
+    (local $end i32) (local $p i32) (local $vecLimit i32) (local $total i32)
+    (local $firstByte i32) (local $firstMaskByte i32) (local $lastByte i32) (local $lastMaskByte i32)
+    (global.set $lines (i32.const 0))
+    (global.set $occurrences (i32.const 0))
+    (global.set $lastLine (i32.const -1))
+    (if (i32.or (i32.eqz (local.get $k)) (i32.gt_s (local.get $k) (local.get $len)))
+      (then
+        (global.set $newlines (call $countNewlines (local.get $ptr) (local.get $len)))
+        (return (i32.const 0))))
+    (local.set $end (i32.add (local.get $ptr) (local.get $len)))
+    (global.set $nextAllowed (local.get $ptr))
+    (local.set $vecLimit (i32.sub (local.get $end) (i32.add (local.get $k) (i32.const 63))))
+    (local.set $p (if (result i32) (local.get $exact)
+      (then (call $exactSteps (local.get $ptr) (local.get $vecLimit) (local.get $needle) (local.get $mask) (local.get $k)))
+      (else (call $maskedSteps (local.get $ptr) (local.get $vecLimit) (local.get $needle) (local.get $mask) (local.get $k)))))
+    (local.set $total (global.get $newlines))
+    ;; The positions after the last step one by one, $total kept the newlines before $p.
+    (local.set $firstByte (i32.load8_u (local.get $needle)))
+    (local.set $firstMaskByte (i32.load8_u (local.get $mask)))
+    (local.set $lastByte (i32.load8_u (i32.add (local.get $needle) (i32.sub (local.get $k) (i32.const 1)))))
+    (local.set $lastMaskByte (i32.load8_u (i32.add (local.get $mask) (i32.sub (local.get $k) (i32.const 1)))))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.gt_s (i32.add (local.get $p) (local.get $k)) (local.get $end)))
+        (if (i32.and
+              (i32.ge_s (local.get $p) (global.get $nextAllowed))
+              (i32.and
+                (i32.eq (i32.or (i32.load8_u (local.get $p)) (local.get $firstMaskByte)) (local.get $firstByte))
+                (i32.eq (i32.or (i32.load8_u (i32.add (local.get $p) (i32.sub (local.get $k) (i32.const 1)))) (local.get $lastMaskByte))
+                        (local.get $lastByte))))
+          (then
+            (if (call $middleMatches (local.get $p) (local.get $needle) (local.get $mask) (local.get $k))
+              (then
+                (global.set $nextAllowed (i32.add (local.get $p) (local.get $k)))
+                (call $countMatch (local.get $total))))))
+        (local.set $total (i32.add (local.get $total) (i32.eq (i32.load8_u (local.get $p)) (i32.const 10))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $tail)))
+    (global.set $newlines (i32.add (local.get $total) (call $countNewlines (local.get $p) (i32.sub (local.get $end) (local.get $p)))))
+    (global.get $occurrences))
 
   ;; A line automaton (see src/matching/line-dfa.ts), placed by the workspace: its rows of
   ;; 256 targets, one per byte, where a target is the absolute address of a row (so a
