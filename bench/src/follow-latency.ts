@@ -46,11 +46,9 @@ export async function measureFollowLatency(
   const target = files === 1 ? paths[0]! : join(dir, 'follow-bench-*.log');
   // The workers' prefix: the default one.
   const prefix = 'logcluster';
-  const child = spawn(
-    process.execPath,
-    [bin, 'submit', '--follow', '--json', '--redis', redisUrl, '-p', 'INFO', target],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(bin, ['submit', '--follow', '--json', '--redis', redisUrl, '-p', 'INFO', target], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const runId = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (data: Buffer) => {

@@ -34,9 +34,8 @@ export async function followedJoinRow(context: StructuredContext, keys: number):
       const before = await context.redisMemory(url);
       const started = performance.now();
       const child = spawn(
-        process.execPath,
+        context.bin,
         [
-          context.bin,
           ...['submit', '--follow', '--flush-interval', '100', '--json', '--redis', url, '--format', 'json'],
           ...['--join-key', 'request_id', '--within', '2s', '--left', left, '--right', right],
         ],

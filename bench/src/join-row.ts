@@ -61,16 +61,7 @@ export async function joinRow(context: StructuredContext, keys: number): Promise
     await context.withCluster(2, async (url) => {
       const before = await context.redisMemory(url);
       const args = ['submit', '--json', '--redis', url, '--format', 'json', '--join-key', 'request_id'];
-      const result = await measure(process.execPath, [
-        context.bin,
-        ...args,
-        '--within',
-        '2s',
-        '--left',
-        left,
-        '--right',
-        right,
-      ]);
+      const result = await measure(context.bin, [...args, '--within', '2s', '--left', left, '--right', right]);
       if (result.code !== 0) throw new Error(`join: exited ${result.code}: ${result.stderr}`);
       const join = (JSON.parse(result.stdout) as RunReport).join!;
       const got = {

@@ -44,7 +44,8 @@ import { chunksOf, countInPlace } from './kernel-rows.js';
 import { peerRows } from './peer-rows.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'apps/coordinator/bin/logcluster.js');
+/** The `logcluster` command as users run it: the launcher (it runs bin/logcluster.js with Node). */
+const BIN = join(ROOT, 'apps/coordinator/bin/logcluster');
 
 interface Options {
   size: number;
@@ -219,11 +220,9 @@ async function withCluster<T>(workers: number, extra: string[], use: (redis: Emb
   const { spawn } = await import('node:child_process');
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const processes = Array.from({ length: workers }, (_, i) =>
-    spawn(
-      process.execPath,
-      [BIN, 'worker', '--redis', redis.url, '--name', `bench-${i}`, '--threads', String(threads), ...extra],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    ),
+    spawn(BIN, ['worker', '--redis', redis.url, '--name', `bench-${i}`, '--threads', String(threads), ...extra], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
   );
   await Promise.all(
     processes.map(
@@ -275,7 +274,7 @@ async function main(): Promise<void> {
         `${label}: ${r.totals.matches.ERROR!.lines} ERROR lines, grep says ${String(grep.matchingLines)}`,
       );
   };
-  const analyze = await rounds(options, () => measure(process.execPath, [BIN, 'analyze', '--json', file]));
+  const analyze = await rounds(options, () => measure(BIN, ['analyze', '--json', file]));
   checkCounts(report(analyze.runs[0]!), 'analyze');
   add({
     name: 'logcluster analyze (end to end)',
@@ -318,7 +317,7 @@ async function main(): Promise<void> {
   const submitRow = async (name: string, workers: number, submitArgs: string[], workerArgs: string[]) =>
     withCluster(workers, workerArgs, async (redis) => {
       const runs = await rounds(options, () =>
-        measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, ...submitArgs, file]),
+        measure(BIN, ['submit', '--json', '--redis', redis.url, ...submitArgs, file]),
       );
       const r = report(runs.runs[0]!);
       checkCounts(r, name);
@@ -408,7 +407,7 @@ async function main(): Promise<void> {
     const runs: Peaks[] = [];
     for (let round = 0; round < options.rounds; round++) {
       await withCluster(2, [], async (redis) => {
-        const result = await measure(process.execPath, [BIN, 'submit', '--json', '--redis', redis.url, input]);
+        const result = await measure(BIN, ['submit', '--json', '--redis', redis.url, input]);
         report(result);
         runs.push({
           coordinatorPeakRssBytes: result.peakRssBytes,
@@ -480,7 +479,7 @@ async function main(): Promise<void> {
   }
   if (startup)
     lines.push(
-      `${startup.name}: ${startup.ms.toFixed(0)} ms; node -e 0 ${startup.nodeMs.toFixed(0)} ms (${startup.vsNode.toFixed(2)}× it), logcluster --version ${startup.versionMs.toFixed(0)} ms; ` +
+      `${startup.name}: ${startup.ms.toFixed(0)} ms; node -e 0 ${startup.nodeMs.toFixed(0)} ms (${startup.vsNode.toFixed(2)}× it; ${startup.bareNodeMs.toFixed(0)} ms without NODE_EXTRA_CA_CERTS), logcluster --version ${startup.versionMs.toFixed(0)} ms; ` +
         Object.entries(startup.marks)
           .map(([label, ms]) => `${label} ${ms.toFixed(0)}`)
           .join(', '),

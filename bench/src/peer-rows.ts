@@ -53,7 +53,7 @@ export async function peerRows(
   contenders.push({
     name: `${label}: logcluster analyze`,
     run: async () => {
-      const result = await measure(process.execPath, [context.bin, 'analyze', '--json', file]);
+      const result = await measure(context.bin, ['analyze', '--json', file]);
       if (result.code !== 0) throw new Error(`logcluster analyze exited ${result.code}: ${result.stderr}`);
       analyzeOutput = result.stdout;
       return result;

@@ -132,8 +132,7 @@ export async function structuredRows(context: StructuredContext): Promise<Struct
   // End to end, process start to exit.
   const analyze = async (name: string, args: string[], file: string, verify: (report: RunReport) => void) => {
     const runs: Measured[] = [];
-    for (let round = 0; round < rounds; round++)
-      runs.push(await measure(process.execPath, [bin, 'analyze', '--json', ...args, file]));
+    for (let round = 0; round < rounds; round++) runs.push(await measure(bin, ['analyze', '--json', ...args, file]));
     if (runs[0]!.code !== 0) throw new Error(`${name}: exited ${runs[0]!.code}: ${runs[0]!.stderr}`);
     verify(JSON.parse(runs[0]!.stdout) as RunReport);
     const ms = median(runs.map((run) => run.ms));
@@ -183,8 +182,7 @@ export async function distinctKeyMemory(
     const label = maxKeys === undefined ? '--by req (default --max-keys)' : `--by req --max-keys ${maxKeys}`;
     memory[label] = await context.withCluster(2, async (url) => {
       const before = await context.redisMemory(url);
-      const result = await measure(process.execPath, [
-        context.bin,
+      const result = await measure(context.bin, [
         'submit',
         '--json',
         '--redis',

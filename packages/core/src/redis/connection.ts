@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RedisAuthError, RedisUnavailableError, UsageError, errorMessage } from '../errors.js';
 import { redisErrorCode } from './redis-errors.js';
+import { tlsOptionsFor } from './tls-trust.js';
 
 /** Where Redis is, unless `--redis` / `REDIS_URL` says otherwise. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -83,7 +84,7 @@ export function redisTargetFromUrl(url: string): RedisTarget {
           port: parsed.port ? Number(parsed.port) : 6379,
           db,
           ...auth,
-          ...(parsed.protocol === 'rediss:' ? { tls: { servername: parsed.hostname } } : {}),
+          ...(parsed.protocol === 'rediss:' ? { tls: tlsOptionsFor(parsed.hostname) } : {}),
         },
       };
     }
@@ -182,7 +183,7 @@ function multiHostTarget(url: string, scheme: string): RedisTarget {
     );
   }
   const params = new URLSearchParams(query);
-  const tlsOptions = tls ? { tls: { servername: hosts[0]!.host } } : {};
+  const tlsOptions = tls ? { tls: tlsOptionsFor(hosts[0]!.host) } : {};
   if (cluster) {
     if (path !== '')
       throw new UsageError(
@@ -287,7 +288,7 @@ function configFileTarget(path: string): RedisTarget {
     return {
       kind: 'cluster',
       nodes,
-      redisOptions: { ...auth, ...(tls ? { tls: { servername: nodes[0]!.host } } : {}) },
+      redisOptions: { ...auth, ...(tls ? { tls: tlsOptionsFor(nodes[0]!.host) } : {}) },
     };
   }
   if ('sentinels' in entries) {
@@ -308,7 +309,7 @@ function configFileTarget(path: string): RedisTarget {
         ...auth,
         ...(sentinelUsername ? { sentinelUsername } : {}),
         ...(sentinelPassword ? { sentinelPassword } : {}),
-        ...(tls ? { tls: { servername: sentinels[0]!.host }, enableTLSForSentinelMode: true } : {}),
+        ...(tls ? { tls: tlsOptionsFor(sentinels[0]!.host), enableTLSForSentinelMode: true } : {}),
       },
     };
   }
