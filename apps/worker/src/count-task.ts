@@ -172,12 +172,7 @@ export default function countChunk(task: CountTask & TaskClock): CountResult {
     const placed = workspace.place(new Uint8Array(task.bytes));
     return {
       counts: task.ends.map((end, i) =>
-        count(
-          placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end),
-          task.lines[i],
-          task.sourceStarts?.[i] === true,
-          i,
-        ),
+        count(placed.subarray(i === 0 ? 0 : task.ends[i - 1]!, end), task.lines[i], task.sourceStarts?.[i] === true, i),
       ),
     };
   }
