@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,28 @@ describe('analyze leaves nothing behind', () => {
       (now) => now.dirs.length === run.before.dirs.length && now.servers.length === run.before.servers.length,
     );
     expect(after).toEqual(run.before);
+  });
+
+  it('when its worker cannot start (its metrics port is taken) while the run is being created: exit 1, no hang', async () => {
+    const before = await embedded();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const file = join(dir, 'worker-fails.log');
+      await writeFile(file, syntheticLog({ lines: 20_000, seed: 5 }));
+      const result = await runCli(['analyze', '--metrics-port', String(port), file], {
+        env: { TMPDIR: scratch },
+        timeoutMs: 60_000,
+      });
+      expect(result.signal).toBeNull();
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('EADDRINUSE');
+      expect(result.stdout).toBe('');
+    } finally {
+      taken.close();
+    }
+    expect(await embedded()).toEqual(before);
   });
 
   it('on an input error mid-run: a truncated gzip fails with exit 2, naming where it broke', async () => {

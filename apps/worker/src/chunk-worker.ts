@@ -94,16 +94,31 @@ export class ChunkWorker {
     this.worker.on('error', parts.onError);
   }
 
-  static async start(given: Partial<WorkerOptions>, events: WorkerEvents = {}): Promise<ChunkWorker> {
+  /**
+   * Connects, starts the counting threads (or takes `pool`, started earlier by the caller
+   * with the same threads and task timeout, which the worker then owns and closes, even if
+   * it fails to start) and begins taking jobs.
+   */
+  static async start(given: Partial<WorkerOptions>, events: WorkerEvents = {}, pool?: CountPool): Promise<ChunkWorker> {
     const options = resolveWorkerOptions(given);
-    // Checked before anything is opened, so that a bad root leaves nothing behind.
-    const storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
-    const { redis, prefix, chunkBytes } = await connect(options);
+    let storage: SharedStorage;
+    let connection: Awaited<ReturnType<typeof connect>>;
+    try {
+      // Checked before anything is opened, so that a bad root leaves nothing behind.
+      storage = await SharedStorage.create(options.sharedRoot, options.sharedFiles);
+      connection = await connect(options);
+    } catch (err) {
+      await pool?.close({ force: true });
+      throw err;
+    }
+    const { redis, prefix, chunkBytes } = connection;
     markStartup('worker: connected to Redis');
     const keys = new RedisKeys(prefix);
     const store = new RunStore(redis, keys, chunkBytes);
-    const pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
-    markStartup('worker: counting threads asked for');
+    if (!pool) {
+      pool = new CountPool({ threads: options.threads, taskTimeoutMs: options.taskTimeoutMs });
+      markStartup('worker: counting threads asked for');
+    }
     const crash = crashAt(options.faultPoint);
     const metrics = new WorkerMetrics(options.name, pool);
     const deadLetterQueue = new DeadLetterQueue(redis, prefix);

@@ -1,5 +1,5 @@
 import { errorMessage, markStartup, resolveWorkerOptions } from '@logcluster/core';
-import { ChunkWorker } from '@logcluster/worker';
+import { ChunkWorker, CountPool } from '@logcluster/worker';
 import {
   type AnalysisFlags,
   type WorkerFlags,
@@ -45,6 +45,12 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   markStartup('analyze: inputs planned and open');
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
+  // The counting threads start first: a thread takes about as long to start as the
+  // embedded Redis, the worker's connections and the run's creation together, and the
+  // first chunk waits for one (docs/benchmarks.md, "Start-up"). The worker owns them.
+  const pool = new CountPool({ threads: workerOptions.threads, taskTimeoutMs: workerOptions.taskTimeoutMs });
+  releasers.add(() => pool.close({ force: true }));
+  markStartup('analyze: counting threads asked for');
   const warn = (err: unknown) =>
     io.stderr.write(`logcluster: warning: clean-up after the failure: ${errorMessage(err)}\n`);
   return releasers.around(async () => {
@@ -55,16 +61,23 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
       redisUrl = embedded.url;
       markStartup('analyze: the embedded redis-server listening');
     }
-    const worker = await ChunkWorker.start({
-      ...workerOptions,
-      redisUrl,
-      ...(directRead ? { sharedRoot: '/', sharedFiles: plainFiles } : {}),
-    });
-    markStartup('analyze: the worker started');
+    // With its own Redis, the worker connects and starts its threads while the run is
+    // created and its first chunks enqueued (they wait in the queue meanwhile). With a
+    // Redis others share, it starts first: one that cannot start leaves no run behind.
+    const starting = ChunkWorker.start(
+      { ...workerOptions, redisUrl, ...(directRead ? { sharedRoot: '/', sharedFiles: plainFiles } : {}) },
+      {},
+      pool,
+    );
     // Its own Redis serves this run only, so once the run is over (or abandoned on
     // Ctrl-C) nothing in progress is worth waiting for.
-    releasers.add(() => worker.close({ force: io.signal.aborted || flags.redis === undefined }));
-    const code = await submitAndReport(
+    releasers.add(async () => {
+      const worker = await starting.catch(() => undefined);
+      await worker?.close({ force: io.signal.aborted || flags.redis === undefined });
+    });
+    const started = starting.then(() => markStartup('analyze: the worker started'));
+    if (flags.redis !== undefined) await started;
+    const reported = submitAndReport(
       inputs,
       submitted,
       {
@@ -78,6 +91,10 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
       },
       io,
     );
+    // A worker that cannot start fails the command: the run would wait for it forever
+    // (the process exits once the command returns, the submission's waiting with it).
+    await Promise.race([started, reported]);
+    const code = await reported;
     return exitCodeAfterSkips(code, files.skipped);
   }, warn);
 }
