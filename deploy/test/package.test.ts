@@ -56,6 +56,7 @@ describe('npm pack', () => {
     const files = stdout.split('\n').filter(Boolean);
     expect(tarball).toMatch(/logcluster-\d+\.\d+\.\d+\.tgz$/);
     for (const file of [
+      'package/node_modules/@logcluster/coordinator/bin/logcluster',
       'package/node_modules/@logcluster/coordinator/bin/logcluster.js',
       'package/node_modules/@logcluster/coordinator/dist/logcluster.cjs',
       'package/node_modules/@logcluster/worker/dist/count-task.bundle.cjs',
