@@ -109,6 +109,18 @@ describe('createChunkCounter', () => {
     expect(count('t=1 t=22 t=333\n', [regex('t=[0-9]+')]).matches[0]).toEqual({ lines: 1, occurrences: 3 });
   });
 
+  it('finds no match holding a newline, in the kernel or not: grep matches within lines', () => {
+    const text = Buffer.from('a\nba\nb\nq\n');
+    const workspace = new CountingWorkspace();
+    for (const spec of [regex('a\\nb'), regex('(a\\n)b'), regex('a\\nb', true), regex('a\\nb|q')]) {
+      const expected = spec.pattern.endsWith('|q') ? { lines: 1, occurrences: 1 } : { lines: 0, occurrences: 0 };
+      expect(count(text, [spec]).matches[0], spec.pattern).toEqual(expected);
+      // In the kernel, the chunk's lines unknown: counted in the same pass as a literal.
+      const counted = createChunkCounter([spec], workspace)(workspace.place(text));
+      expect(counted, spec.pattern).toEqual({ bytes: text.length, lines: 4, matches: [expected] });
+    }
+  });
+
   it('counts the lines several patterns select together, whichever way they must be joined', () => {
     const text = 'ERROR a\nWARN b\nERROR WARN\nok\naa x\nbb\nÉTÉ\nerror été\n';
     // Literals: the lines holding any of them.

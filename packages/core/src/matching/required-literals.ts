@@ -28,8 +28,10 @@ export function requiredLiterals(pattern: string, unicode: boolean): string[] | 
   }
   const { exact, required } = knowledge(root as AstNode);
   const literals = exact !== null && exact.length > 0 ? [exact] : required;
-  // U+FFFD stands for invalid bytes once decoded, which its UTF-8 encoding does not match.
-  if (!literals || literals.some((text) => text.length === 0 || text.includes('\uFFFD'))) return null;
+  // U+FFFD stands for invalid bytes once decoded, which its UTF-8 encoding does not match;
+  // a literal holding a newline is never within a line (the regex then runs on every line).
+  if (!literals || literals.some((text) => text.length === 0 || text.includes('\uFFFD') || text.includes('\n')))
+    return null;
   return literals;
 }
 
@@ -42,7 +44,9 @@ export function exactLiteral(pattern: string, unicode: boolean): string | null {
       unicodePropertyEscape: true,
     });
     const { exact } = knowledge(root as AstNode);
-    return exact !== null && exact.length > 0 && !exact.includes('\uFFFD') ? exact : null;
+    // A match holding a newline (`a\nb`) is no match within a line, as grep reads lines:
+    // such a regex is left to the paths that run it on lines, which find none.
+    return exact !== null && exact.length > 0 && !exact.includes('\uFFFD') && !exact.includes('\n') ? exact : null;
   } catch {
     return null;
   }

@@ -16,7 +16,9 @@ let extra: { file: string; certificates: string[] } | undefined;
 /**
  * TLS options for a connection to Redis at `servername`: Node's own trust, and, when the
  * launcher took over `NODE_EXTRA_CA_CERTS`, its certificates as well, as Node itself would
- * have trusted them. A file that cannot be read is left out with a warning, as Node does.
+ * have trusted them (Node's bundled authorities and the file's: the launcher leaves the
+ * variable to Node under `--use-openssl-ca`, where Node trusts the system's store instead).
+ * A file that cannot be read is left out with a warning, as Node does.
  */
 export function tlsOptionsFor(servername: string): ConnectionOptions {
   const certificates = extraCertificates();
