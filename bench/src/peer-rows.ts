@@ -34,21 +34,14 @@ export async function peerRows(
   const bytes = (await stat(file)).size;
   const out = join(context.dataDir, 'logcluster-bench-peer.out');
   const env = { ...process.env, LC_ALL: 'C.UTF-8' };
-  const tool = (command: string) => () =>
-    measure('sh', ['-c', `${command} -c ERROR "$1" > "$2"`, 'sh', file, out], { env });
-  const contenders: { name: string; run: () => ReturnType<typeof measure>; lines: () => Promise<number> }[] = [
-    {
-      name: `${label}: grep -c ERROR`,
-      run: tool('grep'),
-      lines: async () => Number((await readFile(out, 'utf8')).trim()),
-    },
-  ];
-  if (spawnSync('sh', ['-c', 'command -v rg']).status === 0)
-    contenders.push({
-      name: `${label}: rg -c ERROR`,
-      run: tool('rg'),
-      lines: async () => Number((await readFile(out, 'utf8')).trim()),
-    });
+  type Contender = { name: string; run: () => ReturnType<typeof measure>; lines: () => Promise<number> };
+  const tool = (command: string): Contender => ({
+    name: `${label}: ${command} -c ERROR`,
+    run: () => measure('sh', ['-c', `${command} -c ERROR "$1" > "$2"`, 'sh', file, out], { env }),
+    lines: async () => Number((await readFile(out, 'utf8')).trim()),
+  });
+  const contenders: Contender[] = [tool('grep')];
+  if (spawnSync('sh', ['-c', 'command -v rg']).status === 0) contenders.push(tool('rg'));
   let analyzeOutput = '';
   contenders.push({
     name: `${label}: logcluster analyze`,
