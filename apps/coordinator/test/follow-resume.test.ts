@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, renameSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunReport } from '@logcluster/core';
-import { type Follower, clusterFlags, sleep, startFollow } from '@logcluster/test-support';
-import { describe, expect, it } from 'vitest';
+import { RedisKeys, type RunReport, RunStore, connectRedis } from '@logcluster/core';
+import { type Follower, clusterFlags, sleep, startFollow, until } from '@logcluster/test-support';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { followCluster } from './follow-cluster.js';
 
 /*
@@ -44,6 +44,22 @@ class Writers {
   }
 }
 
+/**
+ * Whether each log's checkpoint names the file now at its path: the coordinator has seen
+ * every rotation and stored a chunk of each new file. Until then, a rotation is one that,
+ * were the coordinator killed, nobody followed.
+ */
+async function checkpointsNameCurrentFiles(store: RunStore, runId: string, paths: readonly string[]): Promise<boolean> {
+  const named = new Set(
+    [...(await store.checkpoints(runId)).values()].map(({ file }) => file && `${file.dev}:${file.ino}`),
+  );
+  for (const path of paths) {
+    const found = await stat(path, { bigint: true });
+    if (!named.has(`${found.dev}:${found.ino}`)) return false;
+  }
+  return true;
+}
+
 function resumeFollow(runId: string): Follower {
   return startFollow(clusterFlags(cluster.redis.url, PREFIX), null, ['--resume', runId, '--flush-interval', '20']);
 }
@@ -58,10 +74,19 @@ describe('submit --follow --resume', () => {
       '20',
     ]);
     const runId = await follower.runId;
+    const redis = await connectRedis(cluster.redis.url, { connectionName: 'follow-resume-test' });
+    onTestFinished(() => redis.disconnect());
+    const store = new RunStore(redis, new RedisKeys(PREFIX));
+    const rotationsSeen = () =>
+      until('the checkpoints to name the files now at the paths', () =>
+        checkpointsNameCurrentFiles(store, runId, writers.paths),
+      );
     let writing = true;
     // Rotations by the writer only while a coordinator follows; while none does (down, or
     // waiting for the dead one's lease to lapse), each log rotates at most once (the limit
-    // the README states: a file rotated twice meanwhile is not found).
+    // the README states: a file rotated twice meanwhile is not found). A rotation the
+    // coordinator has not yet seen and stored a chunk of the new file for counts as one
+    // while nobody followed: the writer stops rotating before each kill until it has.
     let up = true;
     const writing$ = (async () => {
       for (let round = 0, rotated = 0; writing; round++) {
@@ -74,6 +99,7 @@ describe('submit --follow --resume', () => {
     for (let kill = 1; kill <= 10; kill++) {
       await sleep(400 + ((kill * 137) % 500));
       up = false;
+      await rotationsSeen();
       follower.child.kill('SIGKILL');
       await follower.exited;
       stderrs.push(follower.stderr());
@@ -82,9 +108,9 @@ describe('submit --follow --resume', () => {
       await sleep((kill * 71) % 300);
       follower = resumeFollow(runId);
       await follower.runId;
-      // The files are opened just after the run is taken up: a rotation before that is one
-      // more while nobody followed them (two rotations of a file then lose the middle one).
-      await sleep(1_000);
+      // The file rotated meanwhile must be found and left for its new one before the writer
+      // rotates it again (two rotations of a file while nobody followed lose the middle one).
+      await rotationsSeen();
       up = true;
     }
     await sleep(500);
