@@ -1,3 +1,6 @@
+import type { CountThreads } from '@logcluster/worker/count-threads';
+import type { SpawnedRedis } from './redis-spawn.js';
+
 /** Where a command writes, and the signal that says the user asked it to stop. */
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -9,6 +12,9 @@ export interface CommandIo {
    * forced out (a command raises it to cover its own grace period).
    */
   shutdownDeadlineMs: number;
+  /** What the `logcluster` command started before the bundle loaded, for `analyze` to take over (early-start.ts). */
+  earlyRedis?: SpawnedRedis;
+  earlyThreads?: CountThreads;
 }
 
 /** Shutdown time allowed by default: enough to close connections and a worker pool. */

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RedisServerMissingError, RedisUnavailableError } from '@logcluster/core';
+import { RedisServerMissingError, RedisUnavailableError, errorMessage } from '@logcluster/core';
+import { type SpawnedRedis, spawnRedis } from './redis-spawn.js';
 
 const INSTALL_HINT =
   'install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) ' +
@@ -23,45 +23,27 @@ export class EmbeddedRedis {
     private readonly watchdog: ChildProcess,
   ) {}
 
-  static async start(): Promise<EmbeddedRedis> {
-    const dir = await mkdtemp(join(tmpdir(), 'logcluster-'));
-    const socket = join(dir, 'redis.sock');
-    const args = [
-      '--port',
-      '0',
-      '--unixsocket',
-      socket,
-      '--unixsocketperm',
-      '700',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
-      '--logfile',
-      join(dir, 'redis.log'),
-    ];
-    // Own process group: Ctrl-C in the terminal goes to us, and we stop Redis in order,
-    // after the worker pool, rather than have it die under the run.
-    const server = spawn('redis-server', args, { stdio: 'ignore', detached: true });
-    const started = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
-      server.once('spawn', () => resolve(null));
-      server.once('error', (err) => resolve(err));
-    });
-    if (started !== null) {
+  /** Starts a Redis (or takes over `spawned`, started earlier: redis-spawn.ts) and waits until it listens. */
+  static async start(spawned?: SpawnedRedis): Promise<EmbeddedRedis> {
+    let launched: SpawnedRedis;
+    try {
+      launched = spawned ?? spawnRedis();
+    } catch (err) {
+      throw new RedisUnavailableError(`cannot start redis-server: ${errorMessage(err)}`, { cause: err });
+    }
+    const { dir, socket, server, watchdog } = launched;
+    const started = await launched.spawned;
+    if (started !== null || watchdog === null) {
       await rm(dir, { recursive: true, force: true });
-      if (started.code === 'ENOENT')
+      if (started?.code === 'ENOENT')
         throw new RedisServerMissingError(
           `logcluster analyze needs redis-server, which is not on the PATH: ${INSTALL_HINT}`,
         );
-      throw new RedisUnavailableError(`cannot start redis-server: ${started.message}`, { cause: started });
+      throw new RedisUnavailableError(`cannot start redis-server: ${started?.message ?? 'no process'}`, {
+        cause: started,
+      });
     }
-    const watchdog = startWatchdog(server.pid!, dir);
     const redis = new EmbeddedRedis(dir, `unix://${socket}`, server, watchdog);
-    server.unref();
     try {
       await waitForSocket(server, socket, dir);
     } catch (err) {
@@ -88,22 +70,6 @@ export class EmbeddedRedis {
       this.watchdog.kill('SIGKILL');
     })());
   }
-}
-
-/**
- * A shell that waits for its stdin to close and then kills Redis and removes the
- * directory. Its stdin is a pipe from us, so it closes when we exit for any reason,
- * including SIGKILL, where none of our own clean-up can run.
- */
-function startWatchdog(pid: number, dir: string): ChildProcess {
-  const script = 'read _ignored; kill "$1" 2>/dev/null; sleep 0.2; kill -9 "$1" 2>/dev/null; rm -rf "$2"';
-  const watchdog = spawn('sh', ['-c', script, 'logcluster-redis-watchdog', String(pid), dir], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
 }
 
 async function waitForSocket(server: ChildProcess, socket: string, dir: string): Promise<void> {

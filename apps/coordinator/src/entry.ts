@@ -2,12 +2,14 @@ import { markStartup } from '@logcluster/core';
 import { main } from './cli.js';
 import { type CommandIo, DEFAULT_SHUTDOWN_DEADLINE_MS } from './command-io.js';
 import { EXIT } from './exit-codes.js';
+import type { EarlyStart } from './early-start.js';
 
 /**
  * Process wiring for the `logcluster` binary. The first SIGINT/SIGTERM asks the command
- * to stop gracefully (through its AbortSignal); a second one exits at once.
+ * to stop gracefully (through its AbortSignal); a second one exits at once. `started`:
+ * what bin/logcluster.js started before it loaded the bundle (analyze's Redis and threads).
  */
-export async function run(): Promise<void> {
+export async function run(started: EarlyStart = {}): Promise<void> {
   markStartup('the CLI bundle loaded');
   const controller = new AbortController();
   const io: CommandIo = {
@@ -16,6 +18,8 @@ export async function run(): Promise<void> {
     stdin: process.stdin,
     signal: controller.signal,
     shutdownDeadlineMs: DEFAULT_SHUTDOWN_DEADLINE_MS,
+    ...(started.redis ? { earlyRedis: started.redis } : {}),
+    ...(started.threads ? { earlyThreads: started.threads } : {}),
   };
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -36,6 +40,7 @@ export async function run(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  for (const signal of started.signalsHeld?.() ?? []) onSignal(signal);
   // A reader that went away (`logcluster … | head`) is not an error of ours: stop writing.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {

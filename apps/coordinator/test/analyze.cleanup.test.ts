@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { watch } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { connectRedis } from '@logcluster/core';
 import { LOGCLUSTER_BIN, cleanEnv, embeddedLeftovers, runCli, syntheticLog, until } from '@logcluster/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -36,8 +38,8 @@ function embeddedWhen(what: string, done: (now: Leftovers) => boolean): Promise<
   );
 }
 
-/** Starts `analyze -` on a stdin we hold open, and waits until its Redis is up. */
-async function analyzeInProgress() {
+/** Starts `analyze -` on a stdin we hold open, and waits until its Redis is up (with `running`: and holds the run). */
+async function analyzeInProgress({ running = true } = {}) {
   const before = await embedded();
   const child = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', '-'], {
     env: { ...cleanEnv(), TMPDIR: scratch },
@@ -54,6 +56,16 @@ async function analyzeInProgress() {
     (now) => now.dirs.length > before.dirs.length && now.servers.length > before.servers.length,
   );
   expect(during.dirs.length).toBe(before.dirs.length + 1);
+  // Its Redis starts before the CLI has even read its command line (early-start.ts).
+  if (running) {
+    const dir = during.dirs.find((name) => !before.dirs.includes(name))!;
+    const redis = await connectRedis(`unix://${join(scratch, dir, 'redis.sock')}`, { connectionName: 'cleanup-test' });
+    try {
+      await until('the run to be created in its Redis', async () => (await redis.dbsize()) > 0, { timeoutMs: 20_000 });
+    } finally {
+      redis.disconnect();
+    }
+  }
   return { child, exit, before, stderr: () => stderr };
 }
 
@@ -65,6 +77,30 @@ describe('analyze leaves nothing behind', () => {
     expect(code).toBe(130);
     expect(run.stderr()).toMatch(/interrupted: run r-\S+ abandoned/);
     expect(await embedded()).toEqual(run.before);
+  });
+
+  it('on Ctrl-C as it starts (its Redis up, the CLI still loading): no redis-server, no temp dir, exit 130', async () => {
+    const before = await embedded();
+    // Told the moment its temp dir is made (before the CLI bundle loads, early-start.ts),
+    // where polling would come too late.
+    const watcher = watch(scratch);
+    const made = new Promise<void>((resolve) =>
+      watcher.on('change', (_event, name) => {
+        if (/^logcluster-/.test(String(name))) resolve();
+      }),
+    );
+    const child = spawn(process.execPath, [LOGCLUSTER_BIN, 'analyze', '-'], {
+      env: { ...cleanEnv(), TMPDIR: scratch },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    await made;
+    watcher.close();
+    child.kill('SIGINT');
+    expect(await exit).toEqual({ code: 130, signal: null });
+    expect(await embedded()).toEqual(before);
   });
 
   it('even when killed outright (SIGKILL): its watchdog stops Redis and removes the dir', async () => {
@@ -97,6 +133,18 @@ describe('analyze leaves nothing behind', () => {
     } finally {
       taken.close();
     }
+    expect(await embedded()).toEqual(before);
+  });
+
+  it('on a usage or input error: its Redis, started before the command line was read (early-start.ts), is gone with it', async () => {
+    const before = await embedded();
+    const unknown = await runCli(['analyze', '--no-such-flag', join(dir, 'x.log')], { env: { TMPDIR: scratch } });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--no-such-flag'");
+    expect(await embedded()).toEqual(before);
+    const missing = await runCli(['analyze', join(dir, 'no-such.log')], { env: { TMPDIR: scratch } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no-such.log: no such file');
     expect(await embedded()).toEqual(before);
   });
 

@@ -74,8 +74,8 @@ describe('the CLI bundle and its code cache', () => {
   it('a damaged cache is not used (V8 does not check its bytes, and crashes on some)', async () => {
     const bundle = await copyOfBundle('damaged', true);
     const cache = await readFile(`${bundle}.codecache`);
-    // The digests in front (of the source and of the cache) stay; V8's part is damaged.
-    cache.fill(0x5a, 64 + 64);
+    // The checksums in front (of the source and of the cache) stay; V8's part is damaged.
+    cache.fill(0x5a, 64 + 8);
     await writeFile(`${bundle}.codecache`, cache);
     const result = loadAndRun(bundle);
     expect(result).toEqual({ codeCache: 'damaged', stdout: `${version}\n`, code: 0 });

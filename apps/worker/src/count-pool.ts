@@ -1,20 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { ChunkIntegrityError, type ChunkCounts, type PatternSpec, TaskTimeoutError } from '@logcluster/core';
-import { Piscina } from 'piscina';
-import type {
-  BeyondCounts,
-  CountResult,
-  CountTask,
-  FileOutcome,
-  FileRanges,
-  JoinTask,
-  TaskClock,
-} from './count-task.js';
+import type { BeyondCounts, CountResult, CountTask, FileOutcome, FileRanges, JoinTask } from './count-task.js';
+import { type CountThreads, startCountThreads } from './count-threads.js';
 import type { JoinPartitionResult, JoinTickBounds, JoinTickOutcome } from '@logcluster/core';
-
-// Worker threads need compiled JavaScript on Node 20: the built task, resolved through
-// the package's exports so that it is found from src/ (tests), dist/ and a bundle alike.
-const TASK_FILE = fileURLToPath(import.meta.resolve('@logcluster/worker/count-task'));
 
 /** How often a task not yet begun by its thread (still starting) is looked at again. */
 const STARTING_CHECK_MS = 50;
@@ -27,20 +14,22 @@ export interface CountPoolOptions {
 
 /** The piscina pool that counts chunks off the event loop. */
 export class CountPool {
-  private readonly pool: Piscina<CountTask & TaskClock, CountResult>;
+  private readonly pool: CountThreads;
   private closing: Promise<void> | undefined;
   /** Threads not counting now; tasks beyond them wait here, not in piscina's queue. */
   private idleThreads: number;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly options: CountPoolOptions) {
-    this.pool = new Piscina<CountTask & TaskClock, CountResult>({
-      filename: TASK_FILE,
-      minThreads: options.threads,
-      maxThreads: options.threads,
-      // Threads stay up between chunks; starting one costs more than a chunk takes.
-      idleTimeout: 60_000,
-    });
+  /**
+   * Starts the threads, or takes over `started` (threads started earlier, up to as many:
+   * early-start.ts in the coordinator); started ones of another number are ended.
+   */
+  constructor(
+    private readonly options: CountPoolOptions,
+    started?: CountThreads,
+  ) {
+    if (started && started.maxThreads !== options.threads) void started.destroy();
+    this.pool = started?.maxThreads === options.threads ? started : startCountThreads(options.threads);
     this.idleThreads = options.threads;
   }
 

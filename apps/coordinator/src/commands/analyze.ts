@@ -45,10 +45,14 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   markStartup('analyze: inputs planned and open');
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
-  // The counting threads start first: a thread takes about as long to start as the
-  // embedded Redis, the worker's connections and the run's creation together, and the
-  // first chunk waits for one (docs/benchmarks.md, "Start-up"). The worker owns them.
-  const pool = new CountPool({ threads: workerOptions.threads, taskTimeoutMs: workerOptions.taskTimeoutMs });
+  // The counting threads start first (or were started before the bundle loaded, by
+  // early-start.ts): a thread takes longer to start than the embedded Redis, the worker's
+  // connections and the run's creation together, and the first chunk waits for one
+  // (docs/benchmarks.md, "Start-up"). The worker owns them.
+  const pool = new CountPool(
+    { threads: workerOptions.threads, taskTimeoutMs: workerOptions.taskTimeoutMs },
+    io.earlyThreads,
+  );
   releasers.add(() => pool.close({ force: true }));
   markStartup('analyze: counting threads asked for');
   const warn = (err: unknown) =>
@@ -56,7 +60,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   return releasers.around(async () => {
     let redisUrl = flags.redis;
     if (redisUrl === undefined) {
-      const embedded = await EmbeddedRedis.start();
+      const embedded = await EmbeddedRedis.start(io.earlyRedis);
       releasers.add(() => embedded.stop());
       redisUrl = embedded.url;
       markStartup('analyze: the embedded redis-server listening');
