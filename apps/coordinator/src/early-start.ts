@@ -60,7 +60,10 @@ export async function startEarly(argv: readonly string[], env: NodeJS.ProcessEnv
   const module = await threadsModule;
   try {
     const threads = threadsGiven(args) ?? availableParallelism();
-    if (module) started.threads = module.startCountThreads(threads, threadsToStart(args, threads));
+    // More threads than cores is a choice the command checks first (a typo could ask for
+    // thousands): those it starts itself.
+    if (module && threads <= availableParallelism())
+      started.threads = module.startCountThreads(threads, threadsToStart(args, threads));
   } catch {
     // The command starts its own.
   }
@@ -74,34 +77,35 @@ export function startsItsOwnRedis(args: readonly string[], env: NodeJS.ProcessEn
   return !args.some((arg) => arg === '--redis' || arg.startsWith('--redis=') || arg === '--help' || arg === '-h');
 }
 
-/** `--threads <n>` as given, if it is a whole number of at least 1 (else the command says what is wrong). */
-function threadsGiven(args: readonly string[]): number | undefined {
+/** `--threads <n>` as given, if the command will take it (as core's `parsePositiveInt` reads it). */
+export function threadsGiven(args: readonly string[]): number | undefined {
   let text: string | undefined;
   args.forEach((arg, i) => {
     if (arg === '--threads') text = args[i + 1];
     else if (arg.startsWith('--threads=')) text = arg.slice('--threads='.length);
   });
+  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
   const threads = Number(text);
-  return text !== undefined && Number.isInteger(threads) && threads >= 1 ? threads : undefined;
+  return Number.isSafeInteger(threads) && threads >= 1 ? threads : undefined;
 }
 
 /**
  * How many of the threads to start now: one when the paths on the command line are
  * plain files that make one chunk at most between them (a thread more would only take
- * a core from the start), else all. Words that name no file (patterns, option values)
- * are not paths; standard input, a directory or `-r` may be anything, so all.
+ * a core from the start), else all. Words that name no file (patterns, option values,
+ * a mistyped path) are not paths; standard input, a directory or `-r` may be anything,
+ * so all. Either way, the pool starts more as tasks find every thread busy.
  */
 export function threadsToStart(args: readonly string[], threads: number): number {
-  if (args.some((arg) => arg === '-' || arg === '-r' || arg === '--recursive')) return threads;
+  if (args.some((arg) => arg === '-' || arg === '-r' || arg === '--recursive' || arg === '-R')) return threads;
   let bytes = 0;
-  let files = 0;
   for (const arg of args) {
     if (arg.startsWith('-')) continue;
     const found = statSync(arg, { throwIfNoEntry: false });
     if (!found) continue;
     if (!found.isFile()) return threads;
     bytes += found.size;
-    files++;
+    if (bytes > ONE_CHUNK) return threads;
   }
-  return files > 0 && bytes <= ONE_CHUNK ? 1 : threads;
+  return 1;
 }

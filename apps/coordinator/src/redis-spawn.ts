@@ -45,7 +45,13 @@ export function spawnRedis(): SpawnedRedis {
   ];
   // Own process group: Ctrl-C in the terminal goes to us, and we stop Redis in order,
   // after the worker pool, rather than have it die under the run.
-  const server = spawn('redis-server', args, { stdio: 'ignore', detached: true });
+  let server: ChildProcess;
+  try {
+    server = spawn('redis-server', args, { stdio: 'ignore', detached: true });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const spawned = new Promise<NodeJS.ErrnoException | null>((resolve) => {
     server.once('spawn', () => resolve(null));
     server.once('error', (err) => resolve(err));
@@ -63,8 +69,13 @@ export function spawnRedis(): SpawnedRedis {
 export function stopAtExit(redis: SpawnedRedis): void {
   process.once('exit', () => {
     if (redis.server.exitCode === null && redis.server.signalCode === null) redis.server.kill('SIGKILL');
+    try {
+      rmSync(redis.dir, { recursive: true, force: true });
+    } catch {
+      // Redis was still making a file there: its watchdog removes the directory.
+      return;
+    }
     redis.watchdog?.kill('SIGKILL');
-    rmSync(redis.dir, { recursive: true, force: true });
   });
 }
 
@@ -75,10 +86,12 @@ export function stopAtExit(redis: SpawnedRedis): void {
  */
 function startWatchdog(pid: number, dir: string): ChildProcess {
   const script = 'read _ignored; kill "$1" 2>/dev/null; sleep 0.2; kill -9 "$1" 2>/dev/null; rm -rf "$2"';
-  const watchdog = spawn('sh', ['-c', script, 'logcluster-redis-watchdog', String(pid), dir], {
+  const watchdog = spawn('/bin/sh', ['-c', script, 'logcluster-redis-watchdog', String(pid), dir], {
     stdio: ['pipe', 'ignore', 'ignore'],
     detached: true,
   });
+  // One that could not start leaves the clean-up to us, as when we are not killed.
+  watchdog.once('error', () => {});
   watchdog.unref();
   (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   return watchdog;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CHUNK_SIZE } from '@logcluster/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ONE_CHUNK, startsItsOwnRedis, threadsToStart } from '../src/early-start.js';
+import { ONE_CHUNK, startsItsOwnRedis, threadsGiven, threadsToStart } from '../src/early-start.js';
 
 /*
  * What the `logcluster` command starts before it loads the bundle, read off the command
@@ -49,10 +49,22 @@ describe('the start before the bundle loads', () => {
     expect(threadsToStart(['analyze', large], 4)).toBe(4);
     expect(threadsToStart(['analyze', small, large], 4)).toBe(4);
     // Standard input, a directory, -r: any size.
-    expect(threadsToStart(['analyze'], 4)).toBe(4);
     expect(threadsToStart(['analyze', '-'], 4)).toBe(4);
     expect(threadsToStart(['analyze', dir], 4)).toBe(4);
     expect(threadsToStart(['analyze', '-r', 'ERROR'], 4)).toBe(4);
+    expect(threadsToStart(['analyze', '-R', 'ERROR'], 4)).toBe(4);
+    // No file named (a typo, or no path: the command then refuses the line).
+    expect(threadsToStart(['analyze', join(dir, 'no-such.log')], 4)).toBe(1);
+    expect(threadsToStart(['analyze'], 4)).toBe(1);
+  });
+
+  it('reads --threads as the command does, so that a value it refuses starts nothing', () => {
+    expect(threadsGiven(['analyze', '--threads', '3', 'app.log'])).toBe(3);
+    expect(threadsGiven(['analyze', '--threads=3', 'app.log'])).toBe(3);
+    expect(threadsGiven(['analyze', 'app.log'])).toBeUndefined();
+    // Number() reads these; the command refuses them (core's parsePositiveInt).
+    for (const refused of ['2e2', '0x40', '+3', '1.5', '0', '-2', '', '99999999999999999999'])
+      expect(threadsGiven(['analyze', '--threads', refused, 'app.log']), refused).toBeUndefined();
   });
 
   it('takes one chunk to be the default chunk size', () => {

@@ -49,9 +49,13 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   // early-start.ts): a thread takes longer to start than the embedded Redis, the worker's
   // connections and the run's creation together, and the first chunk waits for one
   // (docs/benchmarks.md, "Start-up"). The worker owns them.
+  // What was started early is taken once.
+  const { earlyRedis, earlyThreads } = io;
+  delete io.earlyRedis;
+  delete io.earlyThreads;
   const pool = new CountPool(
     { threads: workerOptions.threads, taskTimeoutMs: workerOptions.taskTimeoutMs },
-    io.earlyThreads,
+    earlyThreads,
   );
   releasers.add(() => pool.close({ force: true }));
   markStartup('analyze: counting threads asked for');
@@ -60,7 +64,7 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   return releasers.around(async () => {
     let redisUrl = flags.redis;
     if (redisUrl === undefined) {
-      const embedded = await EmbeddedRedis.start(io.earlyRedis);
+      const embedded = await EmbeddedRedis.start(earlyRedis);
       releasers.add(() => embedded.stop());
       redisUrl = embedded.url;
       markStartup('analyze: the embedded redis-server listening');
