@@ -45,14 +45,14 @@ export async function analyzeCommand(paths: string[], flags: AnalyzeFlags, io: C
   markStartup('analyze: inputs planned and open');
   const releasers = new Releasers();
   releasers.add(() => Promise.all(inputs.map((input) => input.close())));
-  // The counting threads start first (or were started before the bundle loaded, by
-  // early-start.ts): a thread takes longer to start than the embedded Redis, the worker's
-  // connections and the run's creation together, and the first chunk waits for one
-  // (docs/benchmarks.md, "Start-up"). The worker owns them.
-  // What was started early is taken once.
+  // What bin/logcluster.js started before the bundle loaded (early-start.ts), taken once.
   const { earlyRedis, earlyThreads } = io;
   delete io.earlyRedis;
   delete io.earlyThreads;
+  // The counting threads start first (or were started early): a thread takes longer to
+  // start than the embedded Redis, the worker's connections and the run's creation
+  // together, and the first chunk waits for one (docs/benchmarks.md, "Start-up"). The
+  // worker owns them.
   const pool = new CountPool(
     { threads: workerOptions.threads, taskTimeoutMs: workerOptions.taskTimeoutMs },
     earlyThreads,
