@@ -59,11 +59,11 @@ export async function startEarly(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const module = await threadsModule;
   try {
-    const threads = threadsGiven(args) ?? availableParallelism();
+    const cores = availableParallelism();
+    const threads = threadsGiven(args) ?? cores;
     // More threads than cores is a choice the command checks first (a typo could ask for
     // thousands): those it starts itself.
-    if (module && threads <= availableParallelism())
-      started.threads = module.startCountThreads(threads, threadsToStart(args, threads));
+    if (module && threads <= cores) started.threads = module.startCountThreads(threads, threadsToStart(args, threads));
   } catch {
     // The command starts its own.
   }

@@ -28,8 +28,11 @@ export class CountPool {
     private readonly options: CountPoolOptions,
     started?: CountThreads,
   ) {
-    if (started && started.maxThreads !== options.threads) void started.destroy();
-    this.pool = started?.maxThreads === options.threads ? started : startCountThreads(options.threads);
+    if (started?.maxThreads === options.threads) this.pool = started;
+    else {
+      void started?.destroy();
+      this.pool = startCountThreads(options.threads);
+    }
     this.idleThreads = options.threads;
   }
 
